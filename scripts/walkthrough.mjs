@@ -1,0 +1,79 @@
+// A walkthrough of the main job on the built-in local defaults, in a temporary repository: set up,
+// version a model with its data, pipeline, params and metrics, inspect, change, restore. Each command is
+// printed before it runs, with its output, exactly as a user would type it.
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const mvBin = fileURLToPath(new URL('../bin/mv', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'mv-walkthrough-'));
+const keep = process.argv.includes('--keep');
+
+function write(path, content) {
+  mkdirSync(dirname(join(dir, path)), { recursive: true });
+  writeFileSync(join(dir, path), content);
+}
+
+function run(display, command, args, { mayFail = false } = {}) {
+  process.stdout.write(`\n$ ${display}\n`);
+  const result = spawnSync(command, args, { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  process.stdout.write(result.stdout);
+  process.stdout.write(result.stderr);
+  if (result.status !== 0 && !mayFail) {
+    process.stdout.write(`\nwalkthrough failed: \`${display}\` exited ${result.status}\n`);
+    process.exit(1);
+  }
+  return result;
+}
+
+const mv = (args, options) => run(`mv ${args.join(' ')}`, mvBin, args, options);
+const git = (args) => run(`git ${args.join(' ')}`, 'git', args);
+
+try {
+  process.stdout.write(`Walkthrough in ${dir}\n`);
+  git(['init', '-q', '-b', 'main']);
+  for (const [k, v] of [['user.name', 'Walkthrough'], ['user.email', 'walkthrough@example.com'], ['commit.gpgsign', 'false'], ['tag.gpgsign', 'false']]) {
+    spawnSync('git', ['config', k, v], { cwd: dir });
+  }
+  write('src/train.py', 'print("training")\n');
+  write('src/preprocess.py', 'def preprocess(rows):\n    return [r.strip() for r in rows]\n');
+  write('params.yaml', 'lr: 0.001\nepochs: 20\n');
+  write('data/train/part-0.csv', 'id,churned\n1,0\n2,1\n');
+  write('data/train/part-1.csv', 'id,churned\n3,1\n');
+  git(['add', 'src', 'params.yaml']);
+  git(['commit', '-q', '-m', 'training code']);
+
+  mv(['init']);
+
+  // "Training" writes weights, a tokenizer and metrics.
+  write('models/churn/model.pt', randomBytes(2 * 1024 * 1024));
+  write('models/churn/tokenizer/vocab.json', '{"hello": 1}\n');
+  write('metrics.json', '{"accuracy": 0.912, "f1": 0.88}\n');
+  mv(['add', 'churn', 'models/churn/', '--data', 'data/train', '--pipeline', 'src/preprocess.py', '--params', 'params.yaml', '--metrics', 'metrics.json', '-m', 'weekly retrain']);
+  run('cat models/churn.mv.yaml', 'cat', ['models/churn.mv.yaml']);
+  git(['log', '--oneline', '--decorate']);
+  mv(['status']);
+
+  // A retrain with a new learning rate.
+  write('params.yaml', 'lr: 0.01\nepochs: 20\n');
+  git(['commit', '-q', '-am', 'raise the learning rate']);
+  write('models/churn/model.pt', randomBytes(2 * 1024 * 1024));
+  write('metrics.json', '{"accuracy": 0.925, "f1": 0.90}\n');
+  mv(['add', 'churn', 'models/churn/', '--data', 'data/train', '--pipeline', 'src/preprocess.py', '--params', 'params.yaml', '--metrics', 'metrics.json', '-m', 'higher lr']);
+
+  // Someone edits the weights by hand; status notices, checkout restores exactly v0.1.0.
+  write('models/churn/model.pt', 'oops');
+  mv(['status']);
+  mv(['checkout', 'churn@v0.1.0'], { mayFail: true });
+  mv(['checkout', 'churn@v0.1.0', '--force']);
+  mv(['status']);
+  mv(['checkout', 'churn']);
+  mv(['status']);
+  process.stdout.write('\nWalkthrough complete.\n');
+} finally {
+  if (!keep) rmSync(dir, { recursive: true, force: true });
+  else process.stdout.write(`(kept ${dir})\n`);
+}

@@ -1,0 +1,231 @@
+/**
+ * The local content-addressed cache. Objects are write-once: bytes go to a temp file inside the cache
+ * (same file system), are hashed on the way, and are renamed into `objects/ab/cdef…` only when the hash is
+ * the expected one; then they are read-only. An object whose name does not match its bytes can therefore
+ * only come from outside interference, which `verify` detects.
+ */
+import { randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { chmod, mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { MvError, errnoCode, fsError } from '../errors.js';
+import { HashingStream, STREAM_CHUNK, hashBuffer, type Hashed } from './hash.js';
+import type { ObjectStore } from './object-store.js';
+import { objectKey, oidFromKey, shortOid, type Oid } from './oid.js';
+
+/** Files up to this size are read whole, hashed, and written only if the cache lacks them. */
+const SMALL_FILE = 1024 * 1024;
+const OBJECT_MODE = 0o444;
+
+export class LocalCache implements ObjectStore {
+  readonly location: string;
+  readonly objectsDir: string;
+  readonly tempDir: string;
+  private readonly fsync: boolean;
+  private readonly madeDirs = new Set<string>();
+
+  constructor(dir: string, options: { fsync?: boolean } = {}) {
+    this.location = dir;
+    this.objectsDir = join(dir, 'objects');
+    this.tempDir = join(dir, 'tmp');
+    this.fsync = options.fsync ?? false;
+  }
+
+  path(oid: Oid): string {
+    return join(this.objectsDir, objectKey(oid));
+  }
+
+  async has(oid: Oid, expectedSize?: number): Promise<boolean> {
+    try {
+      const info = await stat(this.path(oid));
+      return info.isFile() && (expectedSize === undefined || info.size === expectedSize);
+    } catch (error) {
+      if (errnoCode(error) === 'ENOENT' || errnoCode(error) === 'ENOTDIR') return false;
+      throw error;
+    }
+  }
+
+  async read(oid: Oid): Promise<Readable> {
+    const path = this.path(oid);
+    if (!(await this.has(oid))) throw missingObject(oid, this.location);
+    return createReadStream(path, { highWaterMark: STREAM_CHUNK });
+  }
+
+  /** Reads a small object whole (manifests) and checks that it hashes to its name. */
+  async readVerified(oid: Oid): Promise<Buffer> {
+    let data: Buffer;
+    try {
+      data = await readFile(this.path(oid));
+    } catch (error) {
+      if (errnoCode(error) === 'ENOENT') throw missingObject(oid, this.location);
+      throw error;
+    }
+    if (hashBuffer(data) !== oid) {
+      throw new MvError('CORRUPT_OBJECT', `Cache object ${oid} does not match its content (${this.location}).`, {
+        hint: 'Run `mv verify` to move corrupt objects aside, then `mv fetch` the version again from a remote.',
+      });
+    }
+    return data;
+  }
+
+  async put(oid: Oid, sourcePath: string, size: number): Promise<void> {
+    if (await this.has(oid, size)) return;
+    const stored = await this.ingest(sourcePath, oid);
+    if (stored.size !== size) throw new Error(`size of ${oid} changed while storing`);
+  }
+
+  /** Stores bytes held in memory (manifests); returns their oid. */
+  async putBuffer(data: Uint8Array | string): Promise<Hashed> {
+    const oid = hashBuffer(data);
+    const size = typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength;
+    if (!(await this.has(oid, size))) await this.commit(oid, await this.writeTemp(data));
+    return { oid, size };
+  }
+
+  /**
+   * Hashes a file and stores it in one pass. With `expected`, fails (storing nothing) if the bytes do
+   * not hash to it. A file that changes while it is read is refused rather than stored under a wrong name.
+   */
+  async ingest(sourcePath: string, expected?: Oid): Promise<Hashed> {
+    const before = await stat(sourcePath).catch((error: unknown) => {
+      throw fsError(error, 'reading', sourcePath);
+    });
+    let result: Hashed;
+    if (before.size <= SMALL_FILE) {
+      const data = await readFile(sourcePath).catch((error: unknown) => {
+        throw fsError(error, 'reading', sourcePath);
+      });
+      result = { oid: hashBuffer(data), size: data.byteLength };
+      checkExpected(result, expected, sourcePath);
+      if (!(await this.has(result.oid, result.size))) await this.commit(result.oid, await this.writeTemp(data));
+    } else {
+      const temp = this.tempName();
+      await this.ensureDir(this.tempDir);
+      const hasher = new HashingStream();
+      try {
+        await pipeline(
+          createReadStream(sourcePath, { highWaterMark: STREAM_CHUNK }),
+          hasher,
+          createWriteStream(temp, { flags: 'wx', mode: OBJECT_MODE, highWaterMark: STREAM_CHUNK, flush: this.fsync }),
+        );
+        result = hasher.digest();
+        checkExpected(result, expected, sourcePath);
+        if (await this.has(result.oid, result.size)) await rm(temp, { force: true });
+        else await this.commit(result.oid, temp);
+      } catch (error) {
+        await rm(temp, { force: true });
+        throw fsError(error, 'storing', sourcePath);
+      }
+    }
+    const after = await stat(sourcePath);
+    if (after.size !== before.size || after.mtimeMs !== before.mtimeMs || after.size !== result.size) {
+      throw new MvError('FILE_CHANGED', `${sourcePath} changed while it was being read.`, {
+        hint: 'Wait until the program writing it has finished, then run the command again.',
+      });
+    }
+    return result;
+  }
+
+  /** Stores a stream whose bytes must hash to `oid` (downloads); nothing is kept if they do not. */
+  async receive(oid: Oid, source: Readable, origin: string): Promise<Hashed> {
+    const temp = this.tempName();
+    await this.ensureDir(this.tempDir);
+    const hasher = new HashingStream();
+    try {
+      await pipeline(source, hasher, createWriteStream(temp, { flags: 'wx', mode: OBJECT_MODE, highWaterMark: STREAM_CHUNK, flush: this.fsync }));
+      const result = hasher.digest();
+      if (result.oid !== oid) {
+        throw new MvError('CORRUPT_DOWNLOAD', `Object ${shortOid(oid)} from ${origin} has the wrong content (got ${shortOid(result.oid)}); it was not stored.`, {
+          hint: 'Run the command again; if it persists, run `mv verify -r <remote>` to find damaged objects on the remote.',
+          details: { oid, remote: origin },
+        });
+      }
+      await this.commit(oid, temp);
+      return result;
+    } catch (error) {
+      await rm(temp, { force: true });
+      throw fsError(error, 'storing', this.path(oid));
+    }
+  }
+
+  async *list(): AsyncIterable<Oid> {
+    let fanouts: string[];
+    try {
+      fanouts = await readdir(this.objectsDir);
+    } catch (error) {
+      if (errnoCode(error) === 'ENOENT') return;
+      throw error;
+    }
+    for (const fanout of fanouts.sort()) {
+      if (!/^[0-9a-f]{2}$/.test(fanout)) continue;
+      for (const rest of (await readdir(join(this.objectsDir, fanout))).sort()) {
+        const oid = oidFromKey(`${fanout}/${rest}`);
+        if (oid) yield oid;
+      }
+    }
+  }
+
+  async delete(oid: Oid): Promise<void> {
+    await rm(this.path(oid), { force: true });
+  }
+
+  private tempName(): string {
+    return join(this.tempDir, `${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
+  }
+
+  private async writeTemp(data: Uint8Array | string): Promise<string> {
+    await this.ensureDir(this.tempDir);
+    const temp = this.tempName();
+    try {
+      const handle = await open(temp, 'wx', OBJECT_MODE);
+      try {
+        await handle.writeFile(data);
+        if (this.fsync) await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    } catch (error) {
+      await rm(temp, { force: true });
+      throw fsError(error, 'writing to the cache at', this.location);
+    }
+    return temp;
+  }
+
+  /** Moves a complete, verified temp file to its object path. */
+  private async commit(oid: Oid, temp: string): Promise<void> {
+    const target = this.path(oid);
+    try {
+      await this.ensureDir(join(target, '..'));
+      await chmod(temp, OBJECT_MODE);
+      await rename(temp, target);
+    } catch (error) {
+      await rm(temp, { force: true });
+      throw fsError(error, 'writing', target);
+    }
+  }
+
+  private async ensureDir(dir: string): Promise<void> {
+    if (this.madeDirs.has(dir)) return;
+    try {
+      await mkdir(dir, { recursive: true });
+    } catch (error) {
+      throw fsError(error, 'creating', dir);
+    }
+    this.madeDirs.add(dir);
+  }
+}
+
+function checkExpected(result: Hashed, expected: Oid | undefined, sourcePath: string): void {
+  if (expected !== undefined && result.oid !== expected) {
+    throw new MvError('CONTENT_MISMATCH', `${sourcePath} does not have the expected content ${shortOid(expected)} (it hashes to ${shortOid(result.oid)}).`);
+  }
+}
+
+export function missingObject(oid: Oid, location: string): MvError {
+  return new MvError('OBJECT_MISSING', `Object ${oid} is not in ${location}.`, {
+    hint: 'Fetch it from a remote with `mv fetch <ref>` (or `mv pull <ref>`), or re-add the file if you still have it.',
+    details: { oid, location },
+  });
+}

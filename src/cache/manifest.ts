@@ -1,0 +1,81 @@
+/**
+ * Directory manifests: canonical JSON listing a directory's files, sorted by the UTF-8 bytes of their
+ * paths, each `{path, oid, size, mode}`. The manifest is itself a cache object; its oid is the directory's.
+ * `mode` is 420 (0o644) or 493 (0o755): only the executable bit is kept, as git does.
+ */
+import { MvError } from '../errors.js';
+import { relativePathProblem } from '../paths.js';
+import { isOid, type Oid } from './oid.js';
+
+export const MANIFEST_SCHEMA = 1;
+export const MODE_FILE = 0o644;
+export const MODE_EXECUTABLE = 0o755;
+
+export interface ManifestEntry {
+  path: string;
+  oid: Oid;
+  size: number;
+  mode: number;
+}
+
+export function modeOf(statMode: number | bigint): number {
+  return (Number(statMode) & 0o111) !== 0 ? MODE_EXECUTABLE : MODE_FILE;
+}
+
+function byPathBytes(a: ManifestEntry, b: ManifestEntry): number {
+  return Buffer.compare(Buffer.from(a.path), Buffer.from(b.path));
+}
+
+export function serializeManifest(entries: ManifestEntry[]): string {
+  const sorted = [...entries].sort(byPathBytes);
+  const lines = sorted.map((e) => JSON.stringify({ path: e.path, oid: e.oid, size: e.size, mode: e.mode }));
+  return `{"manifest":${MANIFEST_SCHEMA},"entries":[${lines.join(',')}]}\n`;
+}
+
+/** Parses a manifest and rejects anything a writer would not produce (unsorted, duplicate or unsafe paths). */
+export function parseManifest(text: string, where: string): ManifestEntry[] {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw invalidManifest(where, `is not valid JSON (${(error as Error).message})`);
+  }
+  if (typeof raw !== 'object' || raw === null || (raw as { manifest?: unknown }).manifest !== MANIFEST_SCHEMA) {
+    throw invalidManifest(where, 'is not a schema-1 directory manifest');
+  }
+  const list = (raw as { entries?: unknown }).entries;
+  if (!Array.isArray(list)) throw invalidManifest(where, 'has no entries list');
+  const entries: ManifestEntry[] = [];
+  let previous: Buffer | undefined;
+  const paths = new Set<string>();
+  for (const [i, item] of list.entries()) {
+    const e = item as Partial<ManifestEntry>;
+    if (typeof e.path !== 'string') throw invalidManifest(where, `entry ${i} has no path`);
+    const problem = relativePathProblem(e.path);
+    if (problem || e.path.startsWith('..') || e.path.endsWith('/')) throw invalidManifest(where, `entry ${i}: path ${JSON.stringify(e.path)} ${problem ?? 'leaves the directory'}`);
+    if (!isOid(e.oid)) throw invalidManifest(where, `entry ${i} (${e.path}) has an invalid oid`);
+    if (typeof e.size !== 'number' || !Number.isSafeInteger(e.size) || e.size < 0) throw invalidManifest(where, `entry ${i} (${e.path}) has an invalid size`);
+    if (e.mode !== MODE_FILE && e.mode !== MODE_EXECUTABLE) throw invalidManifest(where, `entry ${i} (${e.path}) has an invalid mode`);
+    const bytes = Buffer.from(e.path);
+    if (previous && Buffer.compare(previous, bytes) >= 0) {
+      throw invalidManifest(where, Buffer.compare(previous, bytes) === 0 ? `lists ${e.path} twice` : `is not sorted at ${e.path}`);
+    }
+    paths.add(e.path);
+    previous = bytes;
+    entries.push({ path: e.path, oid: e.oid, size: e.size, mode: e.mode });
+  }
+  for (const e of entries) {
+    // A path cannot be both a file and a folder holding other files.
+    const parts = e.path.split('/');
+    for (let n = 1; n < parts.length; n++) {
+      if (paths.has(parts.slice(0, n).join('/'))) throw invalidManifest(where, `lists ${parts.slice(0, n).join('/')} both as a file and as a folder`);
+    }
+  }
+  return entries;
+}
+
+function invalidManifest(where: string, problem: string): MvError {
+  return new MvError('INVALID_MANIFEST', `Directory manifest ${where} ${problem}.`, {
+    hint: 'Run `mv verify` to check the cache, then fetch the version again from a remote.',
+  });
+}

@@ -1,0 +1,169 @@
+/** CLI definitions of the workspace commands: init, add, status, checkout. Parsing and rendering only. */
+import { Option, type Command } from 'commander';
+import type { AddResult } from '../commands/add.js';
+import type { StatusResult } from '../commands/status.js';
+import type { CheckoutResult } from '../commands/checkout.js';
+import { c, formatBytes, note, print, printJson, startActivity, throttle, warn } from './output.js';
+import { interruptSignal } from './run.js';
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+export function registerCoreCommands(program: Command): void {
+  program
+    .command('init')
+    .description('set up mv in this git repository (writes and commits .mv/config.yaml)')
+    .option('--cache-dir <dir>', 'cache location (relative to the repository, or absolute to share it)')
+    .option('--remote <url>', 'default remote: a folder path, file://… or s3://bucket/prefix')
+    .option('--json', 'print the result as JSON')
+    .action(async (opts: { cacheDir?: string; remote?: string; json?: boolean }) => {
+      const { init } = await import('../commands/init.js');
+      const result = await init({ cwd: process.cwd(), ...(opts.cacheDir ? { cacheDir: opts.cacheDir } : {}), ...(opts.remote ? { remote: opts.remote } : {}) });
+      if (opts.json) return printJson(result);
+      if (!result.initialized) return print(`mv is already set up in ${result.root}`);
+      print(`Set up mv in ${result.root}`);
+      note(`Committed ${result.files.join(' and ')}. Next: mv add <name> <path>… --data <data> --pipeline <code>`);
+    });
+
+  program
+    .command('add')
+    .description('version an artifact: hash and cache its files, write and commit its pointer, tag the version')
+    .argument('<name>', 'artifact name, e.g. churn or nlp/bert')
+    .argument('<path...>', 'the files and folders that make up the artifact (weights, config, tokenizer, …)')
+    .addOption(new Option('--type <type>', 'artifact type').choices(['model', 'dataset', 'other']).default('model'))
+    .option('--data <path|uri|ref>', 'training data: a path (hashed and cached), a URI, or an artifact ref (repeatable)', collect)
+    .option('--pipeline <path>', 'preprocessing code or serialized transformers (repeatable)', collect)
+    .option('--params <file>', 'hyperparameters file (YAML or JSON)')
+    .option('-p, --param <key=value>', 'a hyperparameter (repeatable; overrides --params)', collect)
+    .option('--metrics <file>', 'evaluation metrics file (YAML or JSON)')
+    .option('--signature <file>', 'input/output signature file (YAML or JSON)')
+    .option('--parent <ref>', 'the version this one was fine-tuned from (name@vX.Y.Z)')
+    .option('--version <X.Y.Z>', 'the version number to give')
+    .addOption(new Option('--bump <level>', 'derive the version from the highest one').choices(['major', 'minor', 'patch', 'auto']))
+    .option('-m, --message <text>', 'what this version is (recorded in the pointer and the tag)')
+    .option('--allow-dirty', 'allow uncommitted changes to tracked files (recorded as dirty)')
+    .option('--json', 'print the result as JSON')
+    .action(async (name: string, paths: string[], opts: AddFlags) => {
+      const { add } = await import('../commands/add.js');
+      const activity = await startActivity('Hashing…', Boolean(opts.json));
+      let bytes = 0;
+      let files = 0;
+      const refresh = throttle(() => activity.update(`Hashing ${files} files, ${formatBytes(bytes)}…`));
+      try {
+        const result = await add({
+          cwd: process.cwd(),
+          name,
+          paths,
+          type: opts.type,
+          ...(opts.data ? { data: opts.data } : {}),
+          ...(opts.pipeline ? { pipeline: opts.pipeline } : {}),
+          ...(opts.params ? { paramsFile: opts.params } : {}),
+          ...(opts.param ? { params: opts.param } : {}),
+          ...(opts.metrics ? { metricsFile: opts.metrics } : {}),
+          ...(opts.signature ? { signatureFile: opts.signature } : {}),
+          ...(opts.parent ? { parent: opts.parent } : {}),
+          ...(opts.version ? { version: opts.version } : {}),
+          ...(opts.bump ? { bump: opts.bump } : {}),
+          ...(opts.message ? { message: opts.message } : {}),
+          allowDirty: Boolean(opts.allowDirty),
+          signal: interruptSignal,
+          onProgress: (u) => {
+            bytes += u.bytes;
+            files += u.files;
+            refresh();
+          },
+        });
+        activity.stop();
+        renderAdd(result, Boolean(opts.json));
+      } finally {
+        activity.stop();
+      }
+    });
+
+  program
+    .command('status')
+    .description('compare workspace files with their committed pointers')
+    .argument('[name...]', 'only these artifacts')
+    .option('--json', 'print the result as JSON')
+    .action(async (names: string[], opts: { json?: boolean }) => {
+      const { status } = await import('../commands/status.js');
+      renderStatus(await status({ cwd: process.cwd(), names, signal: interruptSignal }), Boolean(opts.json));
+    });
+
+  program
+    .command('checkout')
+    .description("put a version's files in the workspace from the cache (all pointers when no ref is given)")
+    .argument('[ref]', 'name, name@vX.Y.Z, name@latest or name#stage')
+    .option('-f, --force', 'overwrite local changes that are not in the cache')
+    .option('--json', 'print the result as JSON')
+    .action(async (ref: string | undefined, opts: { force?: boolean; json?: boolean }) => {
+      const { checkout } = await import('../commands/checkout.js');
+      const activity = await startActivity('Checking out…', Boolean(opts.json));
+      try {
+        renderCheckout(await checkout({ cwd: process.cwd(), ...(ref ? { ref } : {}), force: Boolean(opts.force), signal: interruptSignal }), Boolean(opts.json));
+      } finally {
+        activity.stop();
+      }
+    });
+}
+
+interface AddFlags {
+  type: string;
+  data?: string[];
+  pipeline?: string[];
+  params?: string;
+  param?: string[];
+  metrics?: string;
+  signature?: string;
+  parent?: string;
+  version?: string;
+  bump?: 'major' | 'minor' | 'patch' | 'auto';
+  message?: string;
+  allowDirty?: boolean;
+  json?: boolean;
+}
+
+function renderAdd(result: AddResult, json: boolean): void {
+  for (const w of result.warnings) warn(w);
+  if (json) return printJson(result);
+  if (!result.created) {
+    note(`Nothing changed since ${result.id}; no new version was created.`);
+    print(result.id);
+    return;
+  }
+  const size = result.files.reduce((sum, f) => sum + f.size, 0);
+  note(`Registered ${c.bold(result.id)}: ${result.versionReason} (${formatBytes(size)}, commit ${result.commit.slice(0, 12)})`);
+  print(result.id);
+}
+
+function renderStatus(result: StatusResult, json: boolean): void {
+  if (json) return printJson(result);
+  if (result.artifacts.length === 0) return print('No versioned artifacts in this work tree. Start with: mv add <name> <path>…');
+  for (const artifact of result.artifacts) {
+    const state = artifact.checkedOut ? c.cyan(`checked out v${artifact.checkedOut}`) : artifact.clean ? c.green('up to date') : c.yellow('changed');
+    print(`${c.bold(artifact.name)} v${artifact.version}  ${state}  (${artifact.pointer})`);
+    for (const entry of artifact.entries) {
+      const notCached = entry.cached ? '' : c.red('  not in cache');
+      if (entry.condition === 'unchanged' && entry.cached) continue;
+      const label = entry.role === 'file' ? entry.condition : `${entry.role} ${entry.condition === 'modified' ? 'changed since this version' : entry.condition}`;
+      print(`  ${entry.condition === 'unchanged' ? '' : `${c.yellow(label)}: `}${entry.path}${notCached}`);
+      if (entry.changes) {
+        const { added, removed, modified } = entry.changes;
+        const list = (kind: string, paths: string[]) => paths.slice(0, 5).forEach((p) => print(`      ${kind} ${p}`));
+        list(c.green('+'), added);
+        list(c.red('-'), removed);
+        list(c.yellow('~'), modified);
+        const more = added.length + removed.length + modified.length - Math.min(5, added.length) - Math.min(5, removed.length) - Math.min(5, modified.length);
+        if (more > 0) print(`      … and ${more} more`);
+      }
+    }
+  }
+  if (result.clean) print('Everything is up to date.');
+}
+
+function renderCheckout(result: CheckoutResult, json: boolean): void {
+  if (json) return printJson(result);
+  for (const a of result.artifacts) {
+    const parts = [`${a.written.length} written`, ...(a.removed.length ? [`${a.removed.length} removed`] : []), `${a.unchanged} unchanged`];
+    print(`${a.id}: ${parts.join(', ')}`);
+  }
+}

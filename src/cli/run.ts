@@ -1,0 +1,45 @@
+/** Shared plumbing for command actions: the --json flag, Ctrl-C, and turning errors into exit codes. */
+import { CommanderError } from 'commander';
+import { MvError, UsageError } from '../errors.js';
+import { c, printJson } from './output.js';
+
+export const EXIT_OK = 0;
+export const EXIT_FAILED = 1;
+export const EXIT_USAGE = 2;
+export const EXIT_INTERRUPTED = 130;
+
+const controller = new AbortController();
+let interrupts = 0;
+
+/** Aborted on the first Ctrl-C; a second one exits at once. */
+export const interruptSignal: AbortSignal = controller.signal;
+
+export function installInterruptHandler(): void {
+  const onSignal = () => {
+    interrupts++;
+    if (interrupts > 1) process.exit(EXIT_INTERRUPTED);
+    controller.abort(new MvError('INTERRUPTED', 'Interrupted; nothing was left half-written.', { hint: 'Run the command again to finish.' }));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+}
+
+/** The process exit code for an error, after reporting it. */
+export function reportError(error: unknown, json: boolean): number {
+  if (error instanceof CommanderError) {
+    // commander has already printed its message.
+    return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+  }
+  if (error instanceof MvError) {
+    if (json) printJson({ error: { code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}), ...(error.details ?? {}) } });
+    process.stderr.write(`${c.red('error:')} ${error.message}\n`);
+    if (error.hint) process.stderr.write(`${c.dim('hint:')} ${error.hint}\n`);
+    if (error.code === 'INTERRUPTED') return EXIT_INTERRUPTED;
+    return error instanceof UsageError ? EXIT_USAGE : EXIT_FAILED;
+  }
+  if (interruptSignal.aborted && interruptSignal.reason instanceof MvError) return reportError(interruptSignal.reason, json);
+  const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  if (json) printJson({ error: { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) } });
+  process.stderr.write(`${c.red('internal error:')} ${detail}\nThis is a bug in mv; please report it with the command you ran.\n`);
+  return EXIT_FAILED;
+}

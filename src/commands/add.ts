@@ -1,0 +1,340 @@
+/**
+ * `mv add`: the end-of-training step. Hash and cache the artifact (and its data and pipeline), write the
+ * pointer, commit only the pointer and .gitignore changes, and tag the version.
+ *
+ * Atomicity: the commit is built with plumbing on a temporary index, then the version tag is created
+ * (refusing to overwrite), then HEAD is moved with a compare-and-swap. If any step fails, the steps
+ * before it are undone and the pointer and .gitignore files are restored; cache objects that were
+ * stored stay (they are content-addressed, harmless, and reclaimed by `mv gc`).
+ */
+import { access } from 'node:fs/promises';
+import { posix, resolve } from 'node:path';
+import { MvError, UsageError } from '../errors.js';
+import { hashBuffer } from '../cache/hash.js';
+import { StatCache } from '../cache/stat-cache.js';
+import { checkArtifactName, checkArtifactType, type ArtifactType } from '../names.js';
+import { joinRepoPath, relativeFromFolder, toRepoPath, absolutePath } from '../paths.js';
+import { POINTER_SUFFIX, pointerFolder, serializePointer, type DataEntry, type PathEntry, type Pointer } from '../pointer/pointer.js';
+import { findWorkspacePointer, readCommittedPointer } from '../pointer/locate.js';
+import { formatTagMessage, PAYLOAD_SCHEMA } from '../registry/tag-message.js';
+import { registerTag } from '../registry/tag-name.js';
+import { pinnedId } from '../registry/ref.js';
+import { listVersions, takenVersions } from '../registry/versions.js';
+import { openRepo, requireHeadCommit, requireInitialized, type Repo } from '../repo.js';
+import { classifyChange, type ChangeSummary } from '../version/change.js';
+import { bumpedVersion, checkRequestedVersion, parseVersionArgument, type BumpRequest, type VersionPlan } from '../version/version-policy.js';
+import { captureEnvironment } from '../workspace/environment.js';
+import { FileEdits } from '../workspace/file-edits.js';
+import { ignorePaths } from '../workspace/gitignore.js';
+import { isUri, parseParamPairs, pinArtifactRef, readMapping, readSignature } from '../workspace/lineage-inputs.js';
+import { snapshotPath, type Progress, type Snapshot } from '../workspace/snapshot.js';
+import { statCacheFile } from '../workspace/state-files.js';
+
+export interface AddOptions {
+  cwd?: string;
+  name: string;
+  paths: string[];
+  type?: string;
+  data?: string[];
+  pipeline?: string[];
+  paramsFile?: string;
+  params?: string[];
+  metricsFile?: string;
+  signatureFile?: string;
+  parent?: string;
+  version?: string;
+  bump?: BumpRequest;
+  message?: string;
+  allowDirty?: boolean;
+  onProgress?: Progress;
+  signal?: AbortSignal;
+  /** Clock for the `created` field (tests). */
+  now?: () => Date;
+}
+
+export interface AddResult {
+  artifact: string;
+  version: string;
+  /** The pinned id, `name@vX.Y.Z`. */
+  id: string;
+  /** False when nothing changed since the previous version, so no version was created. */
+  created: boolean;
+  tag: string;
+  commit: string;
+  pointer: { path: string; oid: string };
+  versionReason: string;
+  change?: ChangeSummary;
+  previous?: string;
+  files: PathEntry[];
+  warnings: string[];
+}
+
+interface PathArg {
+  input: string;
+  repoPath: string;
+}
+
+export async function add(options: AddOptions): Promise<AddResult> {
+  const cwd = options.cwd ?? process.cwd();
+  const repo = await openRepo(cwd);
+  await requireInitialized(repo);
+  const head = await requireHeadCommit(repo);
+  const name = checkArtifactName(options.name);
+  const type: ArtifactType = checkArtifactType(options.type ?? 'model');
+  if (options.version !== undefined && options.bump !== undefined) throw new UsageError('Give either --version or --bump, not both.');
+  const requestedVersion = options.version === undefined ? undefined : parseVersionArgument(options.version);
+  if (options.paths.length === 0) throw new UsageError('Name at least one file or folder to add.', `Example: mv add ${name} models/${name}/model.pt`);
+
+  const warnings: string[] = [];
+  const artifactPaths = options.paths.map((input) => ({ input, repoPath: toRepoPath(repo.root, cwd, input) }));
+  const dataArgs = options.data ?? [];
+  const dataPaths: PathArg[] = [];
+  const otherData: DataEntry[] = [];
+  for (const input of dataArgs) {
+    if (isUri(input)) otherData.push({ uri: input });
+    else if (await existsInRepo(cwd, input)) dataPaths.push({ input, repoPath: toRepoPath(repo.root, cwd, input) });
+    else if (input.includes('@')) otherData.push({ artifact: await pinArtifactRef(repo.git, input, '--data') });
+    else throw new MvError('PATH_MISSING', `--data ${input}: no such file or folder.`, { hint: 'Give a path, a URI (s3://…, https://…) or a pinned artifact (name@vX.Y.Z).' });
+  }
+  const pipelinePaths = (options.pipeline ?? []).map((input) => ({ input, repoPath: toRepoPath(repo.root, cwd, input) }));
+  checkNoOverlap([...artifactPaths, ...dataPaths]);
+
+  await checkNotTracked(repo, artifactPaths);
+  const dirtyFiles = await repo.git.changedTrackedFiles();
+  if (dirtyFiles.length > 0 && !options.allowDirty) {
+    const shown = dirtyFiles.slice(0, 5).join(', ') + (dirtyFiles.length > 5 ? `, and ${dirtyFiles.length - 5} more` : '');
+    throw new MvError('DIRTY_WORKTREE', `Tracked files have uncommitted changes (${shown}), so this version's code could not be reproduced.`, {
+      hint: 'Commit (or stash) them first, or pass --allow-dirty to record the version as trained from dirty code.',
+      details: { files: dirtyFiles },
+    });
+  }
+
+  if (dataArgs.length === 0 && pipelinePaths.length === 0) {
+    const policy = repo.config.add.require_lineage;
+    const problem = `${name} is added without --data or --pipeline: the version will not record what it was trained on, so it cannot be reproduced`;
+    if (policy === 'error') {
+      throw new MvError('LINEAGE_REQUIRED', `${problem}.`, {
+        hint: 'Pass --data <dataset path, URI or artifact ref> and --pipeline <preprocessing code> (add.require_lineage is "error" in .mv/config.yaml).',
+      });
+    }
+    if (policy === 'warn') warnings.push(`${problem} (pass --data and --pipeline).`);
+  }
+
+  // Small inputs, read before any hashing so a typo fails fast.
+  const display = (input: string) => input;
+  const fileParams = options.paramsFile ? await readMapping(absolutePath(repo.root, toRepoPath(repo.root, cwd, options.paramsFile)), 'params file', display(options.paramsFile)) : {};
+  const params = { ...fileParams, ...parseParamPairs(options.params ?? []) };
+  const metrics = options.metricsFile ? await readMapping(absolutePath(repo.root, toRepoPath(repo.root, cwd, options.metricsFile)), 'metrics file', display(options.metricsFile)) : undefined;
+  const signature = options.signatureFile ? await readSignature(absolutePath(repo.root, toRepoPath(repo.root, cwd, options.signatureFile)), display(options.signatureFile)) : undefined;
+  const parent = options.parent ? await pinArtifactRef(repo.git, options.parent, '--parent') : undefined;
+
+  const existingPointer = await findWorkspacePointer(repo.git, repo.root, name);
+  const pointerFile = existingPointer?.file ?? defaultPointerFile(name, artifactPaths.map((p) => p.repoPath));
+  const folder = pointerFolder(pointerFile);
+  for (const p of [...artifactPaths, ...dataPaths]) {
+    const dir = p.repoPath.replace(/\/$/, '');
+    if (pointerFile.startsWith(`${dir}/`)) {
+      throw new MvError('INVALID_PATH', `${p.input} contains the pointer file ${pointerFile}.`, { hint: 'Move the pointer out of the artifact folder, or add the files inside it.' });
+    }
+  }
+
+  // Hash and store everything: the artifact, its data, pipeline and params file.
+  const stats = await StatCache.load(statCacheFile(repo));
+  const ctx = { root: repo.root, cache: repo.cache, stats, store: true, ...(options.onProgress ? { onProgress: options.onProgress } : {}), ...(options.signal ? { signal: options.signal } : {}) };
+  let files: PathEntry[];
+  let data: DataEntry[];
+  let pipeline: PathEntry[];
+  let paramsFileEntry: Pointer['lineage']['params_file'];
+  try {
+    files = await snapshotAll(artifactPaths, ctx, folder);
+    data = [...(await snapshotAll(dataPaths, ctx, folder)), ...otherData];
+    pipeline = await snapshotAll(pipelinePaths, ctx, folder);
+    if (options.paramsFile) {
+      const [entry] = await snapshotAll([{ input: options.paramsFile, repoPath: toRepoPath(repo.root, cwd, options.paramsFile) }], ctx, folder);
+      paramsFileEntry = { path: entry!.path, oid: entry!.oid };
+    }
+  } finally {
+    await stats.save();
+  }
+  options.signal?.throwIfAborted();
+
+  const branch = await repo.git.currentBranch();
+  const draft: Pointer = {
+    mv: 1,
+    name,
+    type,
+    version: '0.0.0',
+    ...(options.message ? { description: options.message } : {}),
+    files,
+    lineage: {
+      code: { commit: head, ...(branch ? { branch } : {}), dirty: dirtyFiles.length > 0 },
+      ...(data.length ? { data } : {}),
+      ...(pipeline.length ? { pipeline } : {}),
+      ...(Object.keys(params).length ? { params } : {}),
+      ...(paramsFileEntry ? { params_file: paramsFileEntry } : {}),
+      ...(parent ? { parent } : {}),
+    },
+    ...(signature !== undefined ? { signature } : {}),
+    ...(metrics ? { metrics } : {}),
+    created: (options.now?.() ?? new Date()).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+  };
+  // Keys a user or newer tool added to the pointer survive the rewrite.
+  if (existingPointer) {
+    for (const [key, value] of Object.entries(existingPointer.pointer)) if (!(key in draft) && !KNOWN_TOP_KEYS.has(key)) draft[key] = value;
+  }
+
+  const taken = await takenVersions(repo.git, name);
+  const registered = await listVersions(repo.git, name);
+  const previousRecord = registered[0];
+  const previous = previousRecord
+    ? await readCommittedPointer(repo.git, previousRecord.register.commit, name, previousRecord.register.payload?.pointer?.path)
+    : undefined;
+  let change: ChangeSummary | undefined;
+  let plan: VersionPlan;
+  if (requestedVersion !== undefined) plan = checkRequestedVersion(requestedVersion, taken, name);
+  else if (options.bump && options.bump !== 'auto') plan = bumpedVersion(options.bump, taken, 'as requested');
+  else if (!previous) plan = bumpedVersion('minor', taken, previousRecord ? 'previous version has no pointer' : 'first version');
+  else {
+    change = classifyChange(previous.pointer, draft);
+    if (change.level === 'none') {
+      return {
+        artifact: name,
+        version: previousRecord!.version,
+        id: pinnedId(name, previousRecord!.version),
+        created: false,
+        tag: previousRecord!.register.tag,
+        commit: previousRecord!.register.commit,
+        pointer: { path: previous.file, oid: hashBuffer(previous.content) },
+        versionReason: 'nothing changed since the previous version',
+        change,
+        previous: pinnedId(name, previousRecord!.version),
+        files,
+        warnings,
+      };
+    }
+    plan = bumpedVersion(change.level, taken, change.reasons.join(', '));
+  }
+  const pointer: Pointer = { ...draft, version: plan.version, environment: await captureEnvironment(repo.root, folder) };
+  const content = serializePointer(pointer);
+  const pointerOid = hashBuffer(content);
+  const id = pinnedId(name, plan.version);
+  options.signal?.throwIfAborted();
+
+  // From here on: write, commit, tag, move HEAD; undo on any failure.
+  const edits = new FileEdits(repo.root);
+  const tagName = registerTag(name, plan.version);
+  let tagObject: string | undefined;
+  try {
+    await edits.write(pointerFile, content);
+    const untrackedData = new Set((await untracked(repo, dataPaths)).map((p) => p.repoPath));
+    const ignoreTargets = [
+      ...files.map((f) => joinRepoPath(folder, f.path)),
+      ...dataPaths.map((p, i) => ({ p, entry: data[i] as PathEntry })).filter(({ p }) => untrackedData.has(p.repoPath)).map(({ entry }) => joinRepoPath(folder, entry.path)),
+    ];
+    await ignorePaths(repo.git, edits, ignoreTargets);
+    const summary = `Register ${id}${options.message ? `: ${options.message}` : ''}`;
+    const commit = await repo.git.commitPaths({ parent: head, paths: edits.paths, message: `${summary}\n` });
+    tagObject = await repo.git.createAnnotatedTag({
+      name: tagName,
+      target: commit,
+      message: formatTagMessage(summary, {
+        mv: PAYLOAD_SCHEMA,
+        event: 'register',
+        artifact: name,
+        version: plan.version,
+        pointer: { path: pointerFile, oid: pointerOid },
+        ...(options.message ? { reason: options.message } : {}),
+      }),
+    });
+    try {
+      await repo.git.updateRef('HEAD', commit, head, `mv add ${id}`);
+    } catch (error) {
+      throw new MvError('HEAD_MOVED', `The branch moved while ${id} was being added (another commit landed first).`, {
+        hint: 'Nothing was changed; run the same `mv add` again.',
+        cause: error,
+      });
+    }
+    await repo.git.stage(edits.paths);
+    return {
+      artifact: name,
+      version: plan.version,
+      id,
+      created: true,
+      tag: tagName,
+      commit,
+      pointer: { path: pointerFile, oid: pointerOid },
+      versionReason: plan.reason,
+      ...(change ? { change } : {}),
+      ...(previousRecord ? { previous: pinnedId(name, previousRecord.version) } : {}),
+      files,
+      warnings,
+    };
+  } catch (error) {
+    if (tagObject) await repo.git.deleteRef(`refs/tags/${tagName}`, tagObject).catch(() => undefined);
+    await edits.undo();
+    throw error;
+  }
+}
+
+const KNOWN_TOP_KEYS = new Set(['mv', 'name', 'type', 'version', 'description', 'files', 'lineage', 'signature', 'metrics', 'environment', 'created']);
+
+async function existsInRepo(cwd: string, input: string): Promise<boolean> {
+  try {
+    await access(resolve(cwd, input));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The pointer goes in the deepest folder holding all the artifact's paths: `models/churn.mv.yaml` for `models/churn/`. */
+export function defaultPointerFile(name: string, repoPaths: string[]): string {
+  const parents = repoPaths.map((p) => posix.dirname(p.replace(/\/$/, '')).split('/').filter((s) => s !== '.'));
+  let common = parents[0] ?? [];
+  for (const parts of parents.slice(1)) {
+    let i = 0;
+    while (i < common.length && i < parts.length && common[i] === parts[i]) i++;
+    common = common.slice(0, i);
+  }
+  return [...common, `${name}${POINTER_SUFFIX}`].join('/');
+}
+
+function checkNoOverlap(paths: PathArg[]): void {
+  for (let i = 0; i < paths.length; i++) {
+    for (let j = i + 1; j < paths.length; j++) {
+      const a = paths[i]!.repoPath.replace(/\/$/, '');
+      const b = paths[j]!.repoPath.replace(/\/$/, '');
+      if (a === b || a.startsWith(`${b}/`) || b.startsWith(`${a}/`)) {
+        throw new UsageError(`${paths[i]!.input} and ${paths[j]!.input} overlap.`, 'Give each file or folder once, as an artifact path or as --data, not both.');
+      }
+    }
+  }
+}
+
+async function checkNotTracked(repo: Repo, paths: PathArg[]): Promise<void> {
+  const tracked = await repo.git.trackedFiles(paths.map((p) => p.repoPath.replace(/\/$/, '')));
+  if (tracked.length === 0) return;
+  throw new MvError('ALREADY_TRACKED', `${tracked[0]}${tracked.length > 1 ? ` (and ${tracked.length - 1} more)` : ''} is tracked by git; an artifact's files are versioned by mv instead.`, {
+    hint: `Stop tracking them in git first: git rm -r --cached -- ${paths.map((p) => p.input).join(' ')} && git commit -m "Track with mv"`,
+  });
+}
+
+async function untracked(repo: Repo, paths: PathArg[]): Promise<PathArg[]> {
+  const result: PathArg[] = [];
+  for (const p of paths) if ((await repo.git.trackedFiles([p.repoPath.replace(/\/$/, '')])).length === 0) result.push(p);
+  return result;
+}
+
+async function snapshotAll(paths: PathArg[], ctx: Parameters<typeof snapshotPath>[1], folder: string): Promise<PathEntry[]> {
+  const entries: PathEntry[] = [];
+  for (const p of paths) entries.push(entryFor(await snapshotPath(p.repoPath, ctx), folder));
+  return entries;
+}
+
+function entryFor(snapshot: Snapshot, folder: string): PathEntry {
+  const path = relativeFromFolder(folder, snapshot.repoPath);
+  if (joinRepoPath(folder, path) !== snapshot.repoPath) throw new Error(`path round trip failed for ${snapshot.repoPath}`);
+  return snapshot.kind === 'dir'
+    ? { path, oid: snapshot.oid, size: snapshot.size, nfiles: snapshot.nfiles }
+    : { path, oid: snapshot.oid, size: snapshot.size };
+}

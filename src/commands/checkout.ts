@@ -1,0 +1,187 @@
+/**
+ * `mv checkout [ref]`: put a version's files in the work tree from the cache. It first plans every write
+ * and removal, refusing (without --force) to overwrite or delete content that exists nowhere else: a file
+ * whose current bytes are in the cache can always be restored, so only uncached local changes block.
+ * Then it applies the plan, one atomic rename per file.
+ */
+import { stat } from 'node:fs/promises';
+import { MvError } from '../errors.js';
+import { parseManifest, type ManifestEntry } from '../cache/manifest.js';
+import type { Oid } from '../cache/oid.js';
+import { StatCache } from '../cache/stat-cache.js';
+import { joinRepoPath, absolutePath } from '../paths.js';
+import { readWorkspacePointer, trackedPointerFiles, findWorkspacePointer } from '../pointer/locate.js';
+import { pointerFolder } from '../pointer/pointer.js';
+import { pinnedId } from '../registry/ref.js';
+import { resolvePointer, type VersionPointer } from '../registry/version-pointer.js';
+import { openRepo, type Repo } from '../repo.js';
+import { recordCheckout } from '../workspace/checkout-state.js';
+import { inspectEntry } from '../workspace/inspect.js';
+import { placeObject, prepareTarget, removePath } from '../workspace/materialize.js';
+import type { SnapshotContext } from '../workspace/snapshot.js';
+import { checkoutStateFile, statCacheFile } from '../workspace/state-files.js';
+
+export interface CheckoutOptions {
+  cwd?: string;
+  /** A ref; without one, every committed pointer's files are restored. */
+  ref?: string;
+  force?: boolean;
+  signal?: AbortSignal;
+  onProgress?: (update: { files: number; bytes: number }) => void;
+}
+
+export interface PlannedWrite {
+  path: string;
+  oid: Oid;
+  size: number;
+  mode: number;
+}
+
+export interface CheckoutPlan {
+  artifact: string;
+  version: string;
+  id: string;
+  writes: PlannedWrite[];
+  removals: string[];
+  unchanged: number;
+  /** Paths whose local content is not in the cache and would be lost. */
+  conflicts: string[];
+  /** Objects the cache lacks. */
+  missing: Oid[];
+}
+
+export interface CheckoutResult {
+  artifacts: Array<{ artifact: string; version: string; id: string; written: string[]; removed: string[]; unchanged: number }>;
+}
+
+export async function checkout(options: CheckoutOptions = {}): Promise<CheckoutResult> {
+  const repo = await openRepo(options.cwd ?? process.cwd());
+  const targets = options.ref ? [await resolvePointer(repo.git, repo.root, options.ref)] : await allWorkspacePointers(repo);
+  const stats = await StatCache.load(statCacheFile(repo));
+  const ctx: SnapshotContext = { root: repo.root, cache: repo.cache, stats, store: false, ...(options.signal ? { signal: options.signal } : {}) };
+  try {
+    const plans: CheckoutPlan[] = [];
+    for (const target of targets) plans.push(await planCheckout(repo, target, ctx, options.force ?? false));
+    const missing = plans.flatMap((p) => p.missing);
+    if (missing.length) {
+      throw new MvError('OBJECT_MISSING', `The cache lacks ${missing.length} object(s) of ${plans.filter((p) => p.missing.length).map((p) => p.id).join(', ')}.`, {
+        hint: `Fetch them from a remote first: mv fetch ${plans.filter((p) => p.missing.length).map((p) => p.id).join(' ')}`,
+        details: { missing },
+      });
+    }
+    const conflicts = plans.flatMap((p) => p.conflicts);
+    if (conflicts.length) {
+      const shown = conflicts.slice(0, 5).join(', ') + (conflicts.length > 5 ? `, and ${conflicts.length - 5} more` : '');
+      throw new MvError('LOCAL_CHANGES', `Checkout would overwrite local changes that are not saved anywhere: ${shown}.`, {
+        hint: 'Save them as a version (`mv add`) or elsewhere, or pass --force to discard them.',
+        details: { paths: conflicts },
+      });
+    }
+    options.signal?.throwIfAborted();
+    const result: CheckoutResult = { artifacts: [] };
+    for (const plan of plans) {
+      for (const path of plan.removals) await removePath(absolutePath(repo.root, path));
+      for (const write of plan.writes) {
+        const abs = await prepareTarget(repo.root, write.path);
+        const existing = await stat(abs).catch(() => undefined);
+        if (existing?.isDirectory()) await removePath(abs);
+        await placeObject(repo.cache, write.oid, abs, write.mode, repo.config.cache.type);
+        stats.record(write.path, await stat(abs, { bigint: true }), write.oid);
+        options.onProgress?.({ files: 1, bytes: write.size });
+      }
+      result.artifacts.push({ artifact: plan.artifact, version: plan.version, id: plan.id, written: plan.writes.map((w) => w.path), removed: plan.removals, unchanged: plan.unchanged });
+    }
+    for (const target of targets) await rememberCheckout(repo, target);
+    return result;
+  } finally {
+    await stats.save();
+  }
+}
+
+async function allWorkspacePointers(repo: Repo): Promise<VersionPointer[]> {
+  const result: VersionPointer[] = [];
+  for (const file of await trackedPointerFiles(repo.git)) {
+    const located = await readWorkspacePointer(repo.root, file);
+    if (located) result.push({ ...located, artifact: located.pointer.name, version: located.pointer.version });
+  }
+  return result;
+}
+
+export async function planCheckout(repo: Repo, target: VersionPointer, ctx: SnapshotContext, force: boolean): Promise<CheckoutPlan> {
+  const plan: CheckoutPlan = {
+    artifact: target.artifact,
+    version: target.version,
+    id: pinnedId(target.artifact, target.version),
+    writes: [],
+    removals: [],
+    unchanged: 0,
+    conflicts: [],
+    missing: [],
+  };
+  const folder = pointerFolder(target.file);
+  const guard = async (path: string, oid: Oid | undefined) => {
+    // Local content may be replaced only if it can be restored from the cache.
+    if (!force && !(oid && (await repo.cache.has(oid)))) plan.conflicts.push(path);
+  };
+  for (const file of target.pointer.files) {
+    const repoPath = joinRepoPath(folder, file.path);
+    const inspection = await inspectEntry(repoPath, file.oid, ctx);
+    if (inspection.condition === 'unchanged') {
+      plan.unchanged++;
+      continue;
+    }
+    if (!repoPath.endsWith('/')) {
+      if (!(await repo.cache.has(file.oid))) plan.missing.push(file.oid);
+      if (inspection.current?.kind === 'dir') {
+        for (const e of inspection.current.entries) await guard(`${repoPath}/${e.path}`, e.oid);
+      } else if (inspection.current) await guard(repoPath, inspection.current.oid);
+      plan.writes.push({ path: repoPath, oid: file.oid, size: file.size, mode: 0o644 });
+      continue;
+    }
+    let manifest: ManifestEntry[];
+    try {
+      manifest = parseManifest((await repo.cache.readVerified(file.oid)).toString('utf8'), `${file.oid} (${repoPath})`);
+    } catch (error) {
+      if (error instanceof MvError && error.code === 'OBJECT_MISSING') {
+        plan.missing.push(file.oid);
+        continue;
+      }
+      throw error;
+    }
+    const current = new Map<string, Oid>();
+    if (inspection.current?.kind === 'dir') for (const e of inspection.current.entries) current.set(e.path, e.oid);
+    else if (inspection.current) await guard(repoPath.slice(0, -1), inspection.current.oid);
+    const wanted = new Set<string>();
+    for (const entry of manifest) {
+      wanted.add(entry.path);
+      const path = `${repoPath}${entry.path}`;
+      const have = current.get(entry.path);
+      if (have === entry.oid) {
+        plan.unchanged++;
+        continue;
+      }
+      if (!(await repo.cache.has(entry.oid))) plan.missing.push(entry.oid);
+      if (have !== undefined) await guard(path, have);
+      plan.writes.push({ path, oid: entry.oid, size: entry.size, mode: entry.mode });
+    }
+    for (const [path, oid] of current) {
+      if (wanted.has(path)) continue;
+      await guard(`${repoPath}${path}`, oid);
+      plan.removals.push(`${repoPath}${path}`);
+    }
+  }
+  plan.missing = [...new Set(plan.missing)];
+  return plan;
+}
+
+/** Records (or clears) which version's files are in the work tree when it differs from the pointer. */
+async function rememberCheckout(repo: Repo, target: VersionPointer): Promise<void> {
+  const workspace = target.record ? await findWorkspacePointer(repo.git, repo.root, target.artifact) : undefined;
+  const differs = target.record !== undefined && workspace?.pointer.version !== target.version;
+  const folder = pointerFolder(target.file);
+  await recordCheckout(
+    checkoutStateFile(repo),
+    target.artifact,
+    differs ? { version: target.version, files: Object.fromEntries(target.pointer.files.map((f) => [joinRepoPath(folder, f.path), f.oid])) } : undefined,
+  );
+}

@@ -1,0 +1,80 @@
+/**
+ * `mv init`: set mv up in a git repository. Writes `.mv/config.yaml` and `.mv/.gitignore` and commits
+ * exactly those two files (so that later versions are not recorded as trained from dirty code).
+ */
+import { access, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { MvError } from '../errors.js';
+import { CONFIG_FILE, MV_DIR } from '../config.js';
+import { locateRepo, Git } from '../git.js';
+import { FileEdits } from '../workspace/file-edits.js';
+
+export interface InitOptions {
+  cwd?: string;
+  cacheDir?: string;
+  remote?: string;
+}
+
+export interface InitResult {
+  root: string;
+  /** False when mv was already set up (nothing was changed). */
+  initialized: boolean;
+  files: string[];
+  commit?: string;
+}
+
+export const MV_GITIGNORE = `# Local state of mv: never committed.
+/cache/
+/tmp/
+/state/
+/config.local.yaml
+`;
+
+export function defaultConfigText(options: { cacheDir?: string; remote?: string }): string {
+  const cache = options.cacheDir ? stringify(options.cacheDir).trim() : '.mv/cache';
+  const remotes = options.remote ? `remote: origin\nremotes:\n  origin:\n    url: ${stringify(options.remote).trim()}\n` : 'remotes: {}\n';
+  return `# mv settings, committed with the project. Personal settings and secrets go in .mv/config.local.yaml.
+# Every setting is described in docs/config.md.
+cache:
+  dir: ${cache}   # relative to the repository, or absolute to share one cache between clones
+  type: copy        # checkout writes: copy (reflink where possible) | hardlink | symlink
+stages: [candidate, staging, production]   # promotion order; "archived" always exists and is terminal
+add:
+  require_lineage: warn   # a version added without --data/--pipeline: warn | error | off
+promote:
+  require_order: true     # a version must hold the previous stage before the next one
+  gates: {}               # e.g. production: {metric: accuracy, direction: max, tolerance: 0}
+${remotes}`;
+}
+
+export async function init(options: InitOptions = {}): Promise<InitResult> {
+  const { root } = await locateRepo(options.cwd ?? process.cwd());
+  const configPath = `${MV_DIR}/${CONFIG_FILE}`;
+  try {
+    await access(join(root, configPath));
+    if (options.cacheDir || options.remote) {
+      throw new MvError('ALREADY_INITIALIZED', `mv is already set up in ${root}; --cache-dir and --remote only apply to a new setup.`, {
+        hint: 'Edit cache.dir in .mv/config.yaml, or add a remote with `mv remote add <name> <url> --default`.',
+      });
+    }
+    return { root, initialized: false, files: [] };
+  } catch (error) {
+    if (error instanceof MvError) throw error;
+  }
+  const git = new Git(root);
+  const head = await git.headCommit();
+  await mkdir(join(root, MV_DIR), { recursive: true });
+  const edits = new FileEdits(root);
+  try {
+    await edits.write(configPath, defaultConfigText(options));
+    await edits.write(`${MV_DIR}/.gitignore`, MV_GITIGNORE);
+    const commit = await git.commitPaths({ parent: head, paths: edits.paths, message: 'Set up mv\n' });
+    await git.updateRef('HEAD', commit, head ?? '', 'mv init');
+    await git.stage(edits.paths);
+    return { root, initialized: true, files: edits.paths, commit };
+  } catch (error) {
+    await edits.undo();
+    throw error;
+  }
+}

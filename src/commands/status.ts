@@ -1,0 +1,141 @@
+/**
+ * `mv status`: how the work tree compares with its committed pointers. For each artifact: files that are
+ * modified or missing, whether the cache holds what the pointer records, and which version was checked out
+ * if it is not the pointer's. Unchanged files are recognised by the stat cache and never re-read.
+ */
+import { MvError } from '../errors.js';
+import { parseManifest, type ManifestEntry } from '../cache/manifest.js';
+import type { Oid } from '../cache/oid.js';
+import { StatCache } from '../cache/stat-cache.js';
+import { joinRepoPath } from '../paths.js';
+import { readWorkspacePointer, trackedPointerFiles, type LocatedPointer } from '../pointer/locate.js';
+import { pointerFolder, type PathEntry } from '../pointer/pointer.js';
+import { openRepo, type Repo } from '../repo.js';
+import { inspectEntry, type EntryCondition } from '../workspace/inspect.js';
+import type { SnapshotContext } from '../workspace/snapshot.js';
+import { checkoutStateFile, statCacheFile } from '../workspace/state-files.js';
+import { readCheckoutState } from '../workspace/checkout-state.js';
+
+export interface StatusOptions {
+  cwd?: string;
+  names?: string[];
+  signal?: AbortSignal;
+}
+
+export interface DirChanges {
+  added: string[];
+  removed: string[];
+  modified: string[];
+}
+
+export interface EntryStatus {
+  /** Repository-relative path; folders end with "/". */
+  path: string;
+  role: 'file' | 'data' | 'pipeline';
+  condition: EntryCondition;
+  /** Whether the cache holds the recorded content (so `mv checkout` can restore it). */
+  cached: boolean;
+  /** For a modified folder whose recorded manifest is cached: what differs inside it. */
+  changes?: DirChanges;
+  /** The oid of what is on disk now (absent when missing). */
+  currentOid?: string;
+}
+
+export interface ArtifactStatus {
+  name: string;
+  version: string;
+  pointer: string;
+  /** The version whose files are in the work tree, when `mv checkout name@vX` put another version there. */
+  checkedOut?: string;
+  clean: boolean;
+  entries: EntryStatus[];
+}
+
+export interface StatusResult {
+  artifacts: ArtifactStatus[];
+  clean: boolean;
+}
+
+export async function status(options: StatusOptions = {}): Promise<StatusResult> {
+  const repo = await openRepo(options.cwd ?? process.cwd());
+  const pointers = await workspacePointers(repo, options.names);
+  const stats = await StatCache.load(statCacheFile(repo));
+  const checkouts = await readCheckoutState(checkoutStateFile(repo));
+  const ctx: SnapshotContext = { root: repo.root, cache: repo.cache, stats, store: false, ...(options.signal ? { signal: options.signal } : {}) };
+  const artifacts: ArtifactStatus[] = [];
+  try {
+    for (const located of pointers) {
+      const folder = pointerFolder(located.file);
+      const { pointer } = located;
+      const entries: EntryStatus[] = [];
+      const roles: Array<[PathEntry['path'], Oid, EntryStatus['role']]> = [
+        ...pointer.files.map((f) => [f.path, f.oid, 'file'] as [string, Oid, EntryStatus['role']]),
+        ...(pointer.lineage.data ?? []).filter((d): d is PathEntry => 'oid' in d && 'path' in d).map((d) => [d.path, d.oid, 'data'] as [string, Oid, EntryStatus['role']]),
+        ...(pointer.lineage.pipeline ?? []).map((p) => [p.path, p.oid, 'pipeline'] as [string, Oid, EntryStatus['role']]),
+      ];
+      for (const [path, oid, role] of roles) {
+        const repoPath = joinRepoPath(folder, path);
+        const inspection = await inspectEntry(repoPath, oid, ctx);
+        const cached = await repo.cache.has(oid);
+        const entry: EntryStatus = { path: repoPath, role, condition: inspection.condition, cached, ...(inspection.current ? { currentOid: inspection.current.oid } : {}) };
+        if (inspection.condition === 'modified' && inspection.current?.kind === 'dir' && cached) {
+          entry.changes = diffEntries(await manifestOf(repo, oid), (inspection.current).entries);
+        }
+        entries.push(entry);
+      }
+      const fileEntries = entries.filter((e) => e.role === 'file');
+      const clean = fileEntries.every((e) => e.condition === 'unchanged');
+      const checkedOut = checkouts[pointer.name];
+      const status: ArtifactStatus = { name: pointer.name, version: pointer.version, pointer: located.file, clean, entries };
+      if (!clean && checkedOut && checkedOut.version !== pointer.version && matchesCheckout(fileEntries, checkedOut.files)) {
+        status.checkedOut = checkedOut.version;
+      }
+      artifacts.push(status);
+    }
+  } finally {
+    await stats.save();
+  }
+  return { artifacts, clean: artifacts.every((a) => a.clean && a.entries.every((e) => e.cached)) };
+}
+
+async function workspacePointers(repo: Repo, names: string[] | undefined): Promise<LocatedPointer[]> {
+  const files = await trackedPointerFiles(repo.git);
+  const located: LocatedPointer[] = [];
+  for (const file of files) {
+    const pointer = await readWorkspacePointer(repo.root, file);
+    if (pointer) located.push(pointer);
+  }
+  if (!names || names.length === 0) return located.sort((a, b) => a.pointer.name.localeCompare(b.pointer.name));
+  return names.map((name) => {
+    const found = located.find((l) => l.pointer.name === name);
+    if (!found) {
+      const known = located.map((l) => l.pointer.name);
+      throw new MvError('UNKNOWN_ARTIFACT', `No pointer for ${name} in this work tree.`, {
+        hint: known.length ? `Artifacts here: ${known.join(', ')}.` : 'Nothing is versioned here yet; start with `mv add <name> <path>…`.',
+      });
+    }
+    return found;
+  });
+}
+
+async function manifestOf(repo: Repo, oid: Oid): Promise<ManifestEntry[]> {
+  return parseManifest((await repo.cache.readVerified(oid)).toString('utf8'), oid);
+}
+
+export function diffEntries(recorded: ManifestEntry[], current: ManifestEntry[]): DirChanges {
+  const before = new Map(recorded.map((e) => [e.path, e.oid]));
+  const after = new Map(current.map((e) => [e.path, e.oid]));
+  const changes: DirChanges = { added: [], removed: [], modified: [] };
+  for (const [path, oid] of after) {
+    const old = before.get(path);
+    if (old === undefined) changes.added.push(path);
+    else if (old !== oid) changes.modified.push(path);
+  }
+  for (const path of before.keys()) if (!after.has(path)) changes.removed.push(path);
+  return changes;
+}
+
+/** Whether the work tree's current content is exactly what a `mv checkout` of another version wrote. */
+function matchesCheckout(entries: EntryStatus[], recorded: Record<string, string>): boolean {
+  return entries.length > 0 && entries.every((e) => e.currentOid !== undefined && recorded[e.path] === e.currentOid);
+}

@@ -1,0 +1,153 @@
+/**
+ * Configuration: `.mv/config.yaml` (committed: stages, policy, remotes without secrets) overlaid by
+ * `.mv/config.local.yaml` (not committed: credentials, personal overrides). Unknown keys are errors, so a
+ * typo never silently disables a policy.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { MvError, errnoCode } from './errors.js';
+import { parseStructured } from './structured-file.js';
+
+export const MV_DIR = '.mv';
+export const CONFIG_FILE = 'config.yaml';
+export const LOCAL_CONFIG_FILE = 'config.local.yaml';
+export const DEFAULT_STAGES = ['candidate', 'staging', 'production'] as const;
+export const ARCHIVED_STAGE = 'archived';
+
+const stageName = z.string().regex(/^[a-z][a-z0-9_-]{0,62}$/, 'is not a valid stage name');
+
+const remoteSchema = z.strictObject({
+  url: z.string().min(1),
+  endpoint: z.string().optional(),
+  region: z.string().optional(),
+  profile: z.string().optional(),
+  path_style: z.boolean().optional(),
+  access_key_id: z.string().optional(),
+  secret_access_key: z.string().optional(),
+  session_token: z.string().optional(),
+  jobs: z.number().int().min(1).max(256).optional(),
+});
+
+const gateSchema = z.strictObject({
+  metric: z.string().min(1),
+  /** Whether a higher (max) or lower (min) value is better. */
+  direction: z.enum(['max', 'min']).default('max'),
+  /** Allowed regression before the gate fails, in the metric's own units. */
+  tolerance: z.number().nonnegative().default(0),
+});
+
+export const configSchema = z.strictObject({
+  cache: z
+    .strictObject({
+      dir: z.string().min(1).default(`${MV_DIR}/cache`),
+      type: z.enum(['copy', 'hardlink', 'symlink']).default('copy'),
+      fsync: z.boolean().default(false),
+    })
+    .prefault({}),
+  add: z
+    .strictObject({
+      /** What to do when a version is added without --data or --pipeline. */
+      require_lineage: z.enum(['warn', 'error', 'off']).default('warn'),
+    })
+    .prefault({}),
+  stages: z.array(stageName).min(1).default([...DEFAULT_STAGES]),
+  promote: z
+    .strictObject({
+      /** Each stage requires the version to have held the stage before it in `stages`. */
+      require_order: z.boolean().default(true),
+      /** Metric gates, per stage: promoting must not regress against the stage's current holder. */
+      gates: z.record(z.string(), gateSchema).default({}),
+    })
+    .prefault({}),
+  remote: z.string().optional(),
+  remotes: z.record(z.string(), remoteSchema).default({}),
+  hooks: z
+    .strictObject({
+      checkout: z.boolean().default(false),
+    })
+    .prefault({}),
+});
+
+export type Config = z.infer<typeof configSchema>;
+export type RemoteConfig = z.infer<typeof remoteSchema>;
+export type GateConfig = z.infer<typeof gateSchema>;
+
+/** Keys whose values are secrets: they may only live in config.local.yaml and are never printed. */
+export const SECRET_REMOTE_KEYS = ['access_key_id', 'secret_access_key', 'session_token', 'profile'] as const;
+
+export interface LoadedConfig {
+  config: Config;
+  /** The committed file's raw content (undefined when the repository has no .mv/config.yaml). */
+  committed: Record<string, unknown> | undefined;
+  local: Record<string, unknown> | undefined;
+}
+
+async function readYamlFile(path: string, display: string): Promise<Record<string, unknown> | undefined> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return undefined;
+    throw error;
+  }
+  const value = parseStructured(text, display);
+  if (value === null || value === undefined) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    throw new MvError('INVALID_CONFIG', `${display} must be a mapping of settings.`, { hint: 'See docs/config.md for the settings.' });
+  }
+  return value as Record<string, unknown>;
+}
+
+export function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(over)) {
+    const current = out[key];
+    out[key] =
+      isPlainObject(current) && isPlainObject(value) ? deepMerge(current, value) : value;
+  }
+  return out;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export function validateConfig(raw: Record<string, unknown>, display: string): Config {
+  const result = configSchema.safeParse(raw);
+  if (result.success) {
+    const stages = result.data.stages;
+    if (stages.includes(ARCHIVED_STAGE)) {
+      throw new MvError('INVALID_CONFIG', `${display}: stages must not list "${ARCHIVED_STAGE}"; it is always there, as the terminal stage.`, {
+        hint: `Remove "${ARCHIVED_STAGE}" from stages.`,
+      });
+    }
+    if (new Set(stages).size !== stages.length) throw new MvError('INVALID_CONFIG', `${display}: stages lists a stage twice.`, { hint: 'List each stage once, in promotion order.' });
+    return result.data;
+  }
+  const issue = result.error.issues[0]!;
+  const field = issue.path.map(String).join('.');
+  const message =
+    issue.code === 'unrecognized_keys'
+      ? `unknown setting ${issue.keys.map((k) => (field ? `${field}.${k}` : k)).join(', ')}`
+      : `${field || 'settings'}: ${issue.message.replace(/^Invalid input: /, '')}`;
+  throw new MvError('INVALID_CONFIG', `${display}: ${message}.`, { hint: 'See docs/config.md for the settings and their values.' });
+}
+
+export async function loadConfig(root: string): Promise<LoadedConfig> {
+  const committed = await readYamlFile(join(root, MV_DIR, CONFIG_FILE), `${MV_DIR}/${CONFIG_FILE}`);
+  const local = await readYamlFile(join(root, MV_DIR, LOCAL_CONFIG_FILE), `${MV_DIR}/${LOCAL_CONFIG_FILE}`);
+  if (committed) {
+    for (const [name, remote] of Object.entries((committed.remotes ?? {}) as Record<string, Record<string, unknown>>)) {
+      for (const key of SECRET_REMOTE_KEYS) {
+        if (isPlainObject(remote) && remote[key] !== undefined && key !== 'profile') {
+          throw new MvError('SECRET_IN_CONFIG', `${MV_DIR}/${CONFIG_FILE}: remotes.${name}.${key} is a secret and must not be in the committed config.`, {
+            hint: `Move it to ${MV_DIR}/${LOCAL_CONFIG_FILE} (not committed), or use the standard AWS credential chain; then rotate the key if it was ever committed.`,
+          });
+        }
+      }
+    }
+  }
+  const merged = deepMerge(committed ?? {}, local ?? {});
+  return { config: validateConfig(merged, local ? `${MV_DIR}/${CONFIG_FILE} + ${LOCAL_CONFIG_FILE}` : `${MV_DIR}/${CONFIG_FILE}`), committed, local };
+}

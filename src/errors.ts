@@ -1,0 +1,72 @@
+/**
+ * User-facing errors. A `MvError` is an expected failure caused by input or state: it carries a stable
+ * `code`, a message that says what happened (naming the file, field, ref or remote) and a `hint` that says
+ * what to do. The CLI prints it without a stack trace and exits 1. Any other thrown `Error` is a bug.
+ */
+export class MvError extends Error {
+  readonly code: string;
+  readonly hint: string | undefined;
+  /** Extra machine-readable context, included in `--json` error output. */
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: string, message: string, options: { hint?: string; cause?: unknown; details?: Record<string, unknown> } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'MvError';
+    this.code = code;
+    this.hint = options.hint;
+    this.details = options.details;
+  }
+}
+
+/** Wrong command-line usage (unknown flag, missing argument, conflicting flags): exit code 2. */
+export class UsageError extends MvError {
+  constructor(message: string, hint?: string) {
+    super('USAGE', message, hint === undefined ? {} : { hint });
+    this.name = 'UsageError';
+  }
+}
+
+export function isMvError(error: unknown): error is MvError {
+  return error instanceof MvError;
+}
+
+/** Node's errno code of a failed system call, if any (`ENOENT`, `ENOSPC`, …). */
+export function errnoCode(error: unknown): string | undefined {
+  if (typeof error === 'object' && error !== null && 'code' in error) {
+    const code = (error).code;
+    return typeof code === 'string' ? code : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * Turns a system error from a file operation into a user-facing one when the cause is the environment
+ * (disk full, permissions, read-only file system) rather than a bug.
+ */
+export function fsError(error: unknown, action: string, path: string): unknown {
+  switch (errnoCode(error)) {
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return new MvError('DISK_FULL', `No space left on the device while ${action} ${path}.`, {
+        hint: 'Free some space (or point the cache at a larger disk with `cache.dir` in .mv/config.yaml) and run the command again; nothing was left half-written.',
+        cause: error,
+      });
+    case 'EACCES':
+    case 'EPERM':
+      return new MvError('PERMISSION_DENIED', `Permission denied while ${action} ${path}.`, {
+        hint: 'Check the ownership and permissions of that path.',
+        cause: error,
+      });
+    case 'EROFS':
+      return new MvError('READ_ONLY_FS', `The file system is read-only while ${action} ${path}.`, {
+        hint: 'Run the command where the cache and workspace are writable.',
+        cause: error,
+      });
+    case 'ENOENT':
+      return new MvError('PATH_MISSING', `No such file or directory: ${path} (while ${action}).`, { cause: error });
+    case 'EISDIR':
+      return new MvError('PATH_IS_DIRECTORY', `${path} is a directory (while ${action}).`, { cause: error });
+    default:
+      return error;
+  }
+}

@@ -1,0 +1,274 @@
+/**
+ * All git access goes through this module: small named functions over one repository. Ref and tag names are
+ * always passed as full `refs/…` names after `--`, and writes that must not clobber (tags, HEAD) use
+ * `update-ref` with the expected old value, so a concurrent writer makes us fail instead of overwrite.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { simpleGit, type SimpleGit, type SimpleGitOptions } from 'simple-git';
+import { MvError } from './errors.js';
+
+export const ZERO_OID = '0000000000000000000000000000000000000000';
+
+export interface RepoLocation {
+  /** Absolute path of the work tree's top level. */
+  root: string;
+  /** Absolute path of the git directory. */
+  gitDir: string;
+}
+
+export class GitCommandError extends Error {
+  readonly args: string[];
+  constructor(args: string[], message: string) {
+    super(`git ${args.join(' ')}: ${message.replace(/^Error: /, '').trim()}`);
+    this.name = 'GitCommandError';
+    this.args = args;
+  }
+}
+
+/**
+ * simple-git's argument guard is for programs that pass untrusted input to git. mv builds every argument
+ * itself (names are validated first), while the environment is the user's own (GIT_SSH_COMMAND, pagers,
+ * askpass, config variables set by CI) and must be honoured exactly as git would.
+ */
+const HONOUR_USER_ENVIRONMENT: Required<SimpleGitOptions['unsafe']> = {
+  allowUnsafeAlias: true,
+  allowUnsafeAskPass: true,
+  allowUnsafeConfigEnvCount: true,
+  allowUnsafeConfigPaths: true,
+  allowUnsafeCredentialHelper: true,
+  allowUnsafeDiffExternal: true,
+  allowUnsafeDiffTextConv: true,
+  allowUnsafeEditor: true,
+  allowUnsafeFilter: true,
+  allowUnsafeFsMonitor: true,
+  allowUnsafeGitProxy: true,
+  allowUnsafeGpgProgram: true,
+  allowUnsafeHooksPath: true,
+  allowUnsafeMergeDriver: true,
+  allowUnsafePack: true,
+  allowUnsafePager: true,
+  allowUnsafeProtocolOverride: true,
+  allowUnsafeSshCommand: true,
+  allowUnsafeTemplateDir: true,
+  allowUnsafeCustomBinary: false,
+};
+
+function gitClient(cwd: string, env?: Record<string, string>): SimpleGit {
+  const client = simpleGit({
+    baseDir: cwd,
+    unsafe: HONOUR_USER_ENVIRONMENT,
+    trimmed: false,
+    maxConcurrentProcesses: 4,
+    // Any non-zero exit is a failure, even when git printed nothing on stderr.
+    errors: (error, result) => {
+      if (error) return error;
+      if (result.exitCode === 0) return undefined;
+      const stderr = Buffer.concat(result.stdErr).toString('utf8').trim();
+      return new Error(stderr || `exited with code ${result.exitCode}`);
+    },
+  });
+  // GIT_TERMINAL_PROMPT=0: a hook or CI job must fail, not hang, when a remote wants credentials.
+  return client.env({ ...process.env, GIT_TERMINAL_PROMPT: '0', ...env });
+}
+
+/** Finds the work tree containing `cwd`. Fails with a user error outside a git repository. */
+export async function locateRepo(cwd: string): Promise<RepoLocation> {
+  let out: string;
+  try {
+    out = await gitClient(cwd).raw(['rev-parse', '--show-toplevel', '--absolute-git-dir']);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    if (/not a git repository/i.test(message)) {
+      throw new MvError('NOT_A_GIT_REPO', `${cwd} is not inside a git repository.`, {
+        hint: 'Run `git init` (and make a first commit) or change to your project directory, then run `mv init`.',
+      });
+    }
+    if (/must be run in a work tree/i.test(message)) {
+      throw new MvError('NO_WORK_TREE', `${cwd} is inside a git directory without a work tree (a bare repository?).`, {
+        hint: 'Run mv in a clone with a work tree; to read a bare repository use `mv get <ref> --repo <path>`.',
+      });
+    }
+    throw error;
+  }
+  const [root, gitDir] = out.split('\n');
+  if (!root || !gitDir) throw new Error(`unexpected rev-parse output: ${JSON.stringify(out)}`);
+  return { root, gitDir };
+}
+
+/** Git operations on one repository. */
+export class Git {
+  readonly cwd: string;
+  private readonly client: SimpleGit;
+
+  constructor(cwd: string) {
+    this.cwd = cwd;
+    this.client = gitClient(cwd);
+  }
+
+  /** Runs git and returns stdout; failures become `GitCommandError` carrying git's own message. */
+  async run(args: string[], env?: Record<string, string>): Promise<string> {
+    const client = env ? gitClient(this.cwd, env) : this.client;
+    try {
+      return await client.raw(args);
+    } catch (error) {
+      throw new GitCommandError(args, error instanceof Error ? error.message : String(error));
+    }
+  }
+
+  /** Like `run`, with `input` fed on stdin (for plumbing such as `mktag`). */
+  async runWithInput(args: string[], input: string): Promise<string> {
+    const { execa } = await import('execa');
+    const result = await execa('git', args, {
+      cwd: this.cwd,
+      input,
+      reject: false,
+      env: { GIT_TERMINAL_PROMPT: '0' },
+      stripFinalNewline: false,
+    });
+    if (result.exitCode !== 0) throw new GitCommandError(args, result.stderr || result.stdout);
+    return result.stdout;
+  }
+
+  /** The commit HEAD points at, or undefined in a repository with no commits. */
+  async headCommit(): Promise<string | undefined> {
+    try {
+      return (await this.run(['rev-parse', '-q', '--verify', 'HEAD^{commit}'])).trim() || undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The short name of the checked-out branch, or undefined when HEAD is detached. */
+  async currentBranch(): Promise<string | undefined> {
+    try {
+      return (await this.run(['symbolic-ref', '-q', '--short', 'HEAD'])).trim() || undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Paths of tracked files with staged or unstaged changes (untracked files are not counted). */
+  async changedTrackedFiles(): Promise<string[]> {
+    const out = await this.run(['status', '--porcelain=v1', '-z', '--untracked-files=no', '--ignore-submodules=none']);
+    const paths: string[] = [];
+    const records = out.split('\0');
+    for (let i = 0; i < records.length; i++) {
+      const record = records[i];
+      if (!record) continue;
+      const status = record.slice(0, 2);
+      paths.push(record.slice(3));
+      // Renames and copies carry the source path as the next record.
+      if (status.includes('R') || status.includes('C')) i++;
+    }
+    return paths;
+  }
+
+  /** Tracked files at or under the given repository-relative paths. */
+  async trackedFiles(paths: string[]): Promise<string[]> {
+    if (paths.length === 0) return [];
+    const out = await this.run(['ls-files', '-z', '--', ...paths.map(literalPathspec)]);
+    return out.split('\0').filter(Boolean);
+  }
+
+  /** Tracked files matching a glob pathspec, relative to the repository root. */
+  async trackedFilesMatching(glob: string): Promise<string[]> {
+    const out = await this.run(['ls-files', '-z', '--full-name', '--', `:(top,glob)${glob}`]);
+    return out.split('\0').filter(Boolean);
+  }
+
+  /** The bytes of `path` at `commit`, or undefined when the path does not exist there. */
+  async showFile(commit: string, path: string): Promise<string | undefined> {
+    try {
+      return await this.run(['cat-file', 'blob', `${commit}:${path}`]);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The object id `ref` names, or undefined when it does not exist. */
+  async resolveRef(ref: string): Promise<string | undefined> {
+    try {
+      return (await this.run(['rev-parse', '-q', '--verify', '--end-of-options', ref])).trim() || undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** `git var GIT_COMMITTER_IDENT`: "Name <email> <epoch> <tz>", honouring GIT_COMMITTER_* variables. */
+  async committerIdent(): Promise<string> {
+    try {
+      return (await this.run(['var', 'GIT_COMMITTER_IDENT'])).trim();
+    } catch (error) {
+      throw new MvError('NO_GIT_IDENTITY', 'git does not know who you are, so the version cannot be recorded.', {
+        hint: 'Set it with `git config user.name "Your Name"` and `git config user.email you@example.com`.',
+        cause: error,
+      });
+    }
+  }
+
+  /**
+   * Creates a commit on top of `parent` (a root commit when undefined) that changes only `paths` (taken
+   * from the work tree), without touching the real index or HEAD. Returns the new commit id.
+   */
+  async commitPaths(options: { parent: string | undefined; paths: string[]; message: string }): Promise<string> {
+    const dir = await mkdtemp(join(tmpdir(), 'mv-index-'));
+    const env = { GIT_INDEX_FILE: join(dir, 'index') };
+    try {
+      await this.run(options.parent ? ['read-tree', options.parent] : ['read-tree', '--empty'], env);
+      await this.run(['update-index', '--add', '--remove', '--', ...options.paths], env);
+      const tree = (await this.run(['write-tree'], env)).trim();
+      const messageFile = join(dir, 'message');
+      await writeFile(messageFile, options.message);
+      const parents = options.parent ? ['-p', options.parent] : [];
+      return (await this.run(['commit-tree', tree, ...parents, '-F', messageFile], env)).trim();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  /** Moves `ref` from `expectedOld` to `newValue`, failing if someone else moved it first. */
+  async updateRef(ref: string, newValue: string, expectedOld: string, reason: string): Promise<void> {
+    await this.run(['update-ref', '-m', reason, '--', ref, newValue, expectedOld]);
+  }
+
+  /** Deletes `ref` only if it still has `expectedOld`. */
+  async deleteRef(ref: string, expectedOld: string): Promise<void> {
+    await this.run(['update-ref', '-d', '--', ref, expectedOld]);
+  }
+
+  /** Records the work-tree content of `paths` in the real index. */
+  async stage(paths: string[]): Promise<void> {
+    if (paths.length === 0) return;
+    await this.run(['update-index', '--add', '--remove', '--', ...paths]);
+  }
+
+  /**
+   * Creates the annotated tag `refs/tags/<name>` on `target`. Fails (and writes nothing visible) when the
+   * tag already exists. Returns the tag object id.
+   */
+  async createAnnotatedTag(options: { name: string; target: string; message: string }): Promise<string> {
+    const ident = await this.committerIdent();
+    const body = options.message.endsWith('\n') ? options.message : `${options.message}\n`;
+    const tagObject = `object ${options.target}\ntype commit\ntag ${options.name}\ntagger ${ident}\n\n${body}`;
+    const oid = (await this.runWithInput(['mktag'], tagObject)).trim();
+    try {
+      await this.run(['update-ref', '-m', `mv: tag ${options.name}`, '--', `refs/tags/${options.name}`, oid, '']);
+    } catch (error) {
+      if (await this.resolveRef(`refs/tags/${options.name}`)) {
+        throw new MvError('TAG_EXISTS', `The tag ${options.name} already exists.`, {
+          hint: 'Another process registered it first; look at it with `git show refs/tags/' + options.name + '`.',
+          cause: error,
+        });
+      }
+      throw error;
+    }
+    return oid;
+  }
+}
+
+/** A pathspec that matches the path literally (no glob or magic interpretation). */
+export function literalPathspec(path: string): string {
+  return `:(top,literal)${path}`;
+}

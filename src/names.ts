@@ -1,0 +1,54 @@
+/** Names users give to things: artifacts (GTO's rule), stages and remotes. */
+import { MvError } from './errors.js';
+
+export const ARTIFACT_TYPES = ['model', 'dataset', 'other'] as const;
+export type ArtifactType = (typeof ARTIFACT_TYPES)[number];
+
+/** GTO's artifact name rule. */
+const ARTIFACT_NAME = /^[a-zA-Z0-9]([a-zA-Z0-9_/-]*[a-zA-Z0-9])?$/;
+/** Stage names: a letter, then letters, digits, `_` or `-` (no characters that tags or shells treat specially). */
+const STAGE_NAME = /^[a-z][a-z0-9_-]{0,62}$/;
+/** Remote names, same shape as stage names but any case. */
+const REMOTE_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,62}$/;
+
+/** Why `name` is not a valid artifact name, or undefined when it is. */
+export function nameProblem(name: string): string | undefined {
+  if (name.length === 0) return 'is empty';
+  if (name.length > 200) return 'is longer than 200 characters';
+  if (!ARTIFACT_NAME.test(name)) {
+    return `${JSON.stringify(name)} is not a valid artifact name (letters, digits, "_", "-" and "/", starting and ending with a letter or digit)`;
+  }
+  if (name.includes('//')) return `${JSON.stringify(name)} contains "//"`;
+  return undefined;
+}
+
+export function checkArtifactName(name: string): string {
+  const problem = nameProblem(name);
+  if (problem) {
+    throw new MvError('INVALID_NAME', `Artifact name ${problem}.`, { hint: 'Use a name like `churn`, `nlp/bert-base` or `imagenet-subset`.' });
+  }
+  return name;
+}
+
+export function checkStageName(stage: string): string {
+  if (!STAGE_NAME.test(stage)) {
+    throw new MvError('INVALID_STAGE', `${JSON.stringify(stage)} is not a valid stage name.`, {
+      hint: 'Stage names are lowercase letters, digits, "_" and "-", starting with a letter (e.g. `staging`, `production`).',
+    });
+  }
+  return stage;
+}
+
+export function checkRemoteName(name: string): string {
+  if (!REMOTE_NAME.test(name)) {
+    throw new MvError('INVALID_REMOTE_NAME', `${JSON.stringify(name)} is not a valid remote name.`, {
+      hint: 'Remote names are letters, digits, "_" and "-", starting with a letter (e.g. `origin`, `team-s3`).',
+    });
+  }
+  return name;
+}
+
+export function checkArtifactType(type: string): ArtifactType {
+  if ((ARTIFACT_TYPES as readonly string[]).includes(type)) return type as ArtifactType;
+  throw new MvError('INVALID_TYPE', `${JSON.stringify(type)} is not an artifact type.`, { hint: `Use one of: ${ARTIFACT_TYPES.join(', ')}.` });
+}

@@ -1,0 +1,79 @@
+/**
+ * Rules for paths that mv reads from pointers and writes into the work tree: POSIX, relative, normalized,
+ * inside the repository, never inside `.git/` or `.mv/`, and free of control characters. Every path that
+ * comes from a file or the command line passes through here before anything is read or written.
+ */
+import { posix, relative, resolve, sep } from 'node:path';
+import { MvError } from './errors.js';
+
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
+
+/** Why `path` is not an acceptable POSIX relative path, or undefined when it is. */
+export function relativePathProblem(path: string): string | undefined {
+  if (path.length === 0) return 'is empty';
+  if (path.length > 4096) return 'is longer than 4096 characters';
+  if (CONTROL_CHARS.test(path)) return 'contains a control character';
+  if (path.includes('\\')) return 'contains a backslash (paths are POSIX, separated by "/")';
+  if (path.startsWith('/')) return 'is absolute (paths are relative to the pointer file\'s folder)';
+  const body = path.endsWith('/') ? path.slice(0, -1) : path;
+  const segments = body.split('/');
+  let seenName = false;
+  for (const segment of segments) {
+    if (segment === '' || segment === '.') return 'is not normalized (empty or "." segment)';
+    if (segment === '..') {
+      if (seenName) return 'is not normalized ("..")';
+      continue;
+    }
+    seenName = true;
+    if (segment === '.git') return 'points into a .git directory';
+  }
+  if (!seenName) return 'names no file';
+  return undefined;
+}
+
+/** Why a repository-relative path may not hold artifact data, or undefined when it may. */
+export function repoPathProblem(repoPath: string): string | undefined {
+  if (repoPath === '..' || repoPath.startsWith('../')) return 'is outside the repository';
+  if (repoPath === '.mv' || repoPath.startsWith('.mv/')) return 'is inside .mv/, which mv manages itself';
+  return relativePathProblem(repoPath);
+}
+
+/** Joins a pointer-relative path onto the pointer's folder (repository-relative), keeping a trailing slash. */
+export function joinRepoPath(folder: string, path: string): string {
+  const isDir = path.endsWith('/');
+  const joined = posix.normalize(posix.join(folder === '' ? '.' : folder, path));
+  const trimmed = joined.endsWith('/') ? joined.slice(0, -1) : joined;
+  return isDir ? `${trimmed}/` : trimmed;
+}
+
+/** The path from `folder` to `repoPath`, both repository-relative, as written in a pointer. */
+export function relativeFromFolder(folder: string, repoPath: string): string {
+  const isDir = repoPath.endsWith('/');
+  const rel = posix.relative(folder === '' ? '.' : folder, isDir ? repoPath.slice(0, -1) : repoPath) || '.';
+  return isDir ? `${rel}/` : rel;
+}
+
+/** Converts a path given on the command line (relative to `cwd`, or absolute) to a repository-relative one. */
+export function toRepoPath(root: string, cwd: string, input: string): string {
+  const absolute = resolve(cwd, input);
+  const rel = relative(root, absolute);
+  const repoPath = rel.split(sep).join('/');
+  if (repoPath === '' ) {
+    throw new MvError('INVALID_PATH', `${input} is the repository itself.`, { hint: 'Name the files or folders inside it.' });
+  }
+  const problem = repoPathProblem(repoPath);
+  if (problem) {
+    throw new MvError('INVALID_PATH', `${input} ${problem}.`, {
+      hint: 'Give paths to files or folders inside the repository (outside .git/ and .mv/).',
+      details: { path: input },
+    });
+  }
+  return repoPath;
+}
+
+/** Absolute file-system path of a repository-relative path. */
+export function absolutePath(root: string, repoPath: string): string {
+  const body = repoPath.endsWith('/') ? repoPath.slice(0, -1) : repoPath;
+  return resolve(root, ...body.split('/'));
+}

@@ -1,0 +1,275 @@
+/**
+ * The pointer file `<name>.mv.yaml` (schema 1): the committed record of one artifact version. Writing is
+ * canonical (fixed key order, fixed styles), so a version has exactly one encoding and its oid is stable.
+ * Reading is strict: a pointer with a bad oid, a path outside the repository, an unknown schema major or
+ * an inconsistent entry is rejected with the file and field named. Keys mv does not know are preserved.
+ */
+import { Document, isMap, isSeq, visit } from 'yaml';
+import { z } from 'zod';
+import { MvError } from '../errors.js';
+import type { Oid } from '../cache/oid.js';
+import { joinRepoPath, relativePathProblem, repoPathProblem } from '../paths.js';
+import { MAX_STRUCTURED_FILE, parseStructured } from '../structured-file.js';
+import { ARTIFACT_TYPES, nameProblem, type ArtifactType } from '../names.js';
+import { parse as parseSemver } from 'semver';
+
+export const POINTER_SUFFIX = '.mv.yaml';
+export const POINTER_SCHEMA = 1;
+
+export interface PathEntry {
+  path: string;
+  oid: Oid;
+  size: number;
+  /** Present for a directory (whose `path` ends with `/`): the number of files in its manifest. */
+  nfiles?: number;
+  [key: string]: unknown;
+}
+
+export interface UriEntry {
+  uri: string;
+  etag?: string;
+  version?: string;
+  [key: string]: unknown;
+}
+
+export interface ArtifactEntry {
+  artifact: string;
+  [key: string]: unknown;
+}
+
+export type DataEntry = PathEntry | UriEntry | ArtifactEntry;
+
+export interface CodeInfo {
+  commit: string;
+  branch?: string;
+  dirty: boolean;
+  [key: string]: unknown;
+}
+
+export interface Lineage {
+  code?: CodeInfo;
+  data?: DataEntry[];
+  pipeline?: PathEntry[];
+  params?: Record<string, unknown>;
+  params_file?: { path: string; oid: Oid; [key: string]: unknown };
+  parent?: string;
+  [key: string]: unknown;
+}
+
+export interface Environment {
+  os?: string;
+  arch?: string;
+  cpu?: string;
+  cpus?: number;
+  memory?: number;
+  gpus?: Array<Record<string, unknown>>;
+  python?: string;
+  node?: string;
+  lockfiles?: Array<{ path: string; oid: Oid; [key: string]: unknown }>;
+  [key: string]: unknown;
+}
+
+export interface Pointer {
+  mv: number;
+  name: string;
+  type: ArtifactType;
+  version: string;
+  description?: string;
+  files: PathEntry[];
+  lineage: Lineage;
+  signature?: unknown;
+  metrics?: Record<string, unknown>;
+  environment?: Environment;
+  created: string;
+  [key: string]: unknown;
+}
+
+const oid = z.string().regex(/^sha256:[0-9a-f]{64}$/, 'is not an object id ("sha256:" and 64 lowercase hex digits)');
+const size = z.number().int('must be a whole number').nonnegative('must not be negative').max(Number.MAX_SAFE_INTEGER, 'is absurdly large');
+const text = z.string().max(4096);
+const pathEntry = z.looseObject({ path: text, oid, size, nfiles: z.number().int().positive().max(1e9).optional() });
+const uriEntry = z.looseObject({ uri: text, etag: text.optional(), version: text.optional() });
+const artifactEntry = z.looseObject({ artifact: text });
+const record = z.record(z.string(), z.unknown());
+
+const pointerSchema = z.looseObject({
+  mv: z.number().int(),
+  name: z.string(),
+  type: z.enum(ARTIFACT_TYPES),
+  version: z.string(),
+  description: z.string().max(65536).optional(),
+  files: z.array(pathEntry).min(1, 'must list at least one file'),
+  lineage: z
+    .looseObject({
+      code: z.looseObject({ commit: z.string().regex(/^([0-9a-f]{40}|[0-9a-f]{64})$/, 'is not a git commit id'), branch: text.optional(), dirty: z.boolean() }).optional(),
+      data: z.array(z.union([pathEntry, uriEntry, artifactEntry])).optional(),
+      pipeline: z.array(pathEntry).optional(),
+      params: record.optional(),
+      params_file: z.looseObject({ path: text, oid }).optional(),
+      parent: text.optional(),
+    })
+    .default({}),
+  signature: z.unknown().optional(),
+  metrics: record.optional(),
+  environment: z
+    .looseObject({
+      lockfiles: z.array(z.looseObject({ path: text, oid })).optional(),
+      gpus: z.array(record).optional(),
+    })
+    .optional(),
+  created: z.string().regex(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/, 'is not a UTC timestamp like 2026-11-27T20:30:00Z'),
+});
+
+/**
+ * Parses and validates a pointer. `file` is the pointer's repository-relative path: it names the file in
+ * errors and anchors the relative paths inside it, which must stay within the repository.
+ */
+export function parsePointer(content: string, file: string): Pointer {
+  if (content.length > MAX_STRUCTURED_FILE) {
+    throw invalid(file, undefined, `is ${content.length} bytes; a pointer is at most ${MAX_STRUCTURED_FILE}`);
+  }
+  const raw = parseStructured(content, file);
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw invalid(file, undefined, 'is not a mapping of fields');
+  const schema = (raw as Record<string, unknown>).mv;
+  if (schema === undefined) throw invalid(file, 'mv', 'is missing: this is not an mv pointer file');
+  if (typeof schema === 'number' && Number.isInteger(schema) && schema > POINTER_SCHEMA) {
+    throw new MvError('UNSUPPORTED_SCHEMA', `${file}: field mv: schema ${schema} is newer than this mv understands (${POINTER_SCHEMA}).`, {
+      hint: 'Upgrade mv (`npm install -g mv-registry@latest`) to read this pointer.',
+    });
+  }
+  if (schema !== POINTER_SCHEMA) throw invalid(file, 'mv', `must be ${POINTER_SCHEMA}, found ${JSON.stringify(schema)}`);
+  const result = pointerSchema.safeParse(raw);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    throw invalid(file, fieldName(issue.path), issue.message.replace(/^Invalid input: /, ''));
+  }
+  const pointer = result.data as Pointer;
+  checkPointerSemantics(pointer, file);
+  return pointer;
+}
+
+function checkPointerSemantics(pointer: Pointer, file: string): void {
+  const nameIssue = nameProblem(pointer.name);
+  if (nameIssue) throw invalid(file, 'name', nameIssue);
+  if (!parseSemver(pointer.version)) throw invalid(file, 'version', `${JSON.stringify(pointer.version)} is not a semantic version X.Y.Z`);
+  const folder = pointerFolder(file);
+  const seen = new Map<string, string>();
+  pointer.files.forEach((entry, i) => {
+    checkPathEntry(entry, `files[${i}]`, folder, file);
+    const repoPath = joinRepoPath(folder, entry.path).replace(/\/$/, '');
+    const key = repoPath.toLowerCase();
+    const clash = seen.get(key);
+    if (clash !== undefined) {
+      throw invalid(file, `files[${i}].path`, clash === repoPath ? `lists ${entry.path} twice` : `${entry.path} collides with ${clash} on case-insensitive file systems`);
+    }
+    for (const [otherKey, other] of seen) {
+      if (key.startsWith(`${otherKey}/`) || otherKey.startsWith(`${key}/`)) throw invalid(file, `files[${i}].path`, `${entry.path} overlaps ${other}`);
+    }
+    seen.set(key, repoPath);
+  });
+  const lineage = pointer.lineage;
+  lineage.data?.forEach((entry, i) => {
+    if ('path' in entry) checkPathEntry(entry as PathEntry, `lineage.data[${i}]`, folder, file);
+    else if ('artifact' in entry) {
+      const ref = String(entry.artifact);
+      if (!/^[^@#\s]+@v?\d/.test(ref)) throw invalid(file, `lineage.data[${i}].artifact`, `${JSON.stringify(ref)} is not a pinned version (name@vX.Y.Z)`);
+    }
+  });
+  lineage.pipeline?.forEach((entry, i) => checkPathEntry(entry, `lineage.pipeline[${i}]`, folder, file));
+  if (lineage.params_file) checkRelPath(lineage.params_file.path, 'lineage.params_file.path', folder, file, false);
+  pointer.environment?.lockfiles?.forEach((entry, i) => checkRelPath(entry.path, `environment.lockfiles[${i}].path`, folder, file, false));
+}
+
+function checkPathEntry(entry: PathEntry, field: string, folder: string, file: string): void {
+  const isDir = entry.path.endsWith('/');
+  checkRelPath(entry.path, `${field}.path`, folder, file, true);
+  if (isDir && entry.nfiles === undefined) throw invalid(file, `${field}.nfiles`, `is missing for the directory ${entry.path}`);
+  if (!isDir && entry.nfiles !== undefined) throw invalid(file, `${field}.nfiles`, `is only allowed for directories (paths ending in "/"), not ${entry.path}`);
+}
+
+function checkRelPath(path: string, field: string, folder: string, file: string, allowDir: boolean): void {
+  const problem = relativePathProblem(path) ?? repoPathProblem(joinRepoPath(folder, path));
+  if (problem) throw invalid(file, field, `${JSON.stringify(path)} ${problem}`);
+  if (!allowDir && path.endsWith('/')) throw invalid(file, field, `${JSON.stringify(path)} must name a file`);
+}
+
+/** The repository-relative folder holding a pointer file ('' for the top level). */
+export function pointerFolder(file: string): string {
+  const slash = file.lastIndexOf('/');
+  return slash < 0 ? '' : file.slice(0, slash);
+}
+
+function fieldName(path: PropertyKey[]): string {
+  return path.reduce<string>((acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)), '');
+}
+
+function invalid(file: string, field: string | undefined, problem: string): MvError {
+  return new MvError('INVALID_POINTER', `${file}: ${field ? `field ${field} ` : ''}${problem}.`, {
+    hint: 'Restore the pointer from git (`git checkout -- ' + file + '`) or re-create it with `mv add`; pointers are written by mv.',
+    details: { file, ...(field ? { field } : {}) },
+  });
+}
+
+// --- canonical writing -------------------------------------------------------------------------------
+
+const KEY_ORDER: Record<string, string[]> = {
+  top: ['mv', 'name', 'type', 'version', 'description', 'files', 'lineage', 'signature', 'metrics', 'environment', 'created'],
+  entry: ['path', 'uri', 'artifact', 'oid', 'etag', 'version', 'size', 'nfiles'],
+  lineage: ['code', 'data', 'pipeline', 'params', 'params_file', 'parent'],
+  code: ['commit', 'branch', 'dirty'],
+  environment: ['os', 'arch', 'cpu', 'cpus', 'memory', 'gpus', 'python', 'node', 'lockfiles'],
+};
+
+/** Known keys in their fixed order, then unknown keys in their original order; undefined values dropped. */
+function ordered(value: Record<string, unknown>, order: string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of order) if (value[key] !== undefined) out[key] = value[key];
+  for (const [key, v] of Object.entries(value)) if (!(key in out) && v !== undefined && !order.includes(key)) out[key] = v;
+  return out;
+}
+
+function orderedPointer(pointer: Pointer): Record<string, unknown> {
+  const lineage = pointer.lineage;
+  const entries = (list: Array<Record<string, unknown>> | undefined) => list?.map((e) => ordered(e, KEY_ORDER.entry!));
+  return ordered(
+    {
+      ...pointer,
+      files: entries(pointer.files),
+      lineage: ordered(
+        {
+          ...lineage,
+          code: lineage.code && ordered(lineage.code, KEY_ORDER.code!),
+          data: entries(lineage.data),
+          pipeline: entries(lineage.pipeline),
+          params_file: lineage.params_file && ordered(lineage.params_file, KEY_ORDER.entry!),
+        },
+        KEY_ORDER.lineage!,
+      ),
+      environment: pointer.environment && ordered({ ...pointer.environment, lockfiles: entries(pointer.environment.lockfiles) }, KEY_ORDER.environment!),
+    },
+    KEY_ORDER.top!,
+  );
+}
+
+/** Collections written in flow style (`{…}` on one line): short records, not user data. */
+const FLOW_PATHS = new Set(['lineage.code', 'lineage.data.*', 'lineage.pipeline.*', 'lineage.params_file', 'environment.gpus.*', 'environment.lockfiles.*']);
+
+export function serializePointer(pointer: Pointer): string {
+  const doc = new Document(orderedPointer(pointer), { version: '1.2', schema: 'core' });
+  visit(doc, {
+    Collection(_key, node, path) {
+      const keys: string[] = [];
+      for (const ancestor of path) {
+        if (isMap(ancestor) || isSeq(ancestor)) continue;
+        if (ancestor && typeof ancestor === 'object' && 'key' in ancestor) {
+          const key = (ancestor.key as { value?: unknown } | null)?.value;
+          keys.push(typeof key === 'string' ? key : '');
+        }
+      }
+      const parent = path[path.length - 1];
+      const dotted = keys.join('.') + (isSeq(parent) ? '.*' : '');
+      if (FLOW_PATHS.has(dotted)) node.flow = true;
+    },
+  });
+  return doc.toString({ lineWidth: 0, minContentWidth: 0, indentSeq: true, flowCollectionPadding: false });
+}

@@ -1,0 +1,84 @@
+/**
+ * Writing cache objects into the work tree. Every file is written to a temp name in its folder and renamed
+ * over the target, so a reader (or a crash) sees the old or the new content, never a mix. Folders on the
+ * way are checked: one that is a symbolic link leading outside the repository is refused.
+ */
+import { constants } from 'node:fs';
+import { chmod, copyFile, link, lstat, mkdir, realpath, rename, rm, symlink } from 'node:fs/promises';
+import { relative, sep } from 'node:path';
+import { tempPathBeside } from '../atomic-file.js';
+import { MvError, errnoCode, fsError } from '../errors.js';
+import type { LocalCache } from '../cache/local-cache.js';
+import type { Oid } from '../cache/oid.js';
+import { absolutePath } from '../paths.js';
+
+export type LinkType = 'copy' | 'hardlink' | 'symlink';
+
+/**
+ * Makes sure the folders leading to `repoPath` exist inside the repository. Returns the absolute path.
+ * A folder that is a symbolic link is allowed only if it resolves inside the repository.
+ */
+export async function prepareTarget(root: string, repoPath: string): Promise<string> {
+  const realRoot = await realpath(root);
+  const target = absolutePath(root, repoPath);
+  const parts = repoPath.replace(/\/$/, '').split('/').slice(0, -1);
+  let current = root;
+  for (const part of parts) {
+    current = `${current}${sep}${part}`;
+    let info;
+    try {
+      info = await lstat(current);
+    } catch (error) {
+      if (errnoCode(error) !== 'ENOENT') throw fsError(error, 'checking', current);
+      await mkdir(current).catch((e: unknown) => {
+        if (errnoCode(e) !== 'EEXIST') throw fsError(e, 'creating', current);
+      });
+      continue;
+    }
+    if (info.isSymbolicLink()) {
+      const resolved = await realpath(current).catch(() => undefined);
+      const rel = resolved === undefined ? '..' : relative(realRoot, resolved);
+      if (rel.startsWith('..') || resolved === undefined) {
+        throw new MvError('PATH_ESCAPES_REPO', `${relative(root, current)} is a symbolic link leading outside the repository; mv will not write through it.`, {
+          hint: 'Replace the link with a real folder, then run the command again.',
+        });
+      }
+    } else if (!info.isDirectory()) {
+      throw new MvError('PATH_CONFLICT', `${relative(root, current)} is a file, but ${repoPath} needs it to be a folder.`, {
+        hint: 'Move the file away (or use --force to replace it), then run the command again.',
+      });
+    }
+  }
+  return target;
+}
+
+/** Puts the object `oid` at `target` atomically, as a copy (reflink where possible), hard link or symlink. */
+export async function placeObject(cache: LocalCache, oid: Oid, target: string, mode: number, linkType: LinkType): Promise<void> {
+  const source = cache.path(oid);
+  const temp = tempPathBeside(target);
+  try {
+    if (linkType === 'hardlink') await link(source, temp);
+    else if (linkType === 'symlink') await symlink(source, temp);
+    else {
+      await copyFile(source, temp, constants.COPYFILE_FICLONE);
+      await chmod(temp, mode);
+    }
+    await rename(temp, target);
+  } catch (error) {
+    await rm(temp, { force: true });
+    if (errnoCode(error) === 'ENOENT' && !(await cache.has(oid))) {
+      throw new MvError('OBJECT_MISSING', `Object ${oid} for ${target} is not in the cache.`, { hint: 'Fetch it with `mv fetch <ref>`.' });
+    }
+    if (errnoCode(error) === 'EXDEV' && linkType === 'hardlink') {
+      throw new MvError('CROSS_DEVICE', `Cannot hard-link ${target} to the cache: they are on different file systems.`, {
+        hint: 'Set cache.type to copy (or symlink) in .mv/config.yaml, or move the cache to the same file system.',
+      });
+    }
+    throw fsError(error, 'writing', target);
+  }
+}
+
+/** Removes a file or folder from the work tree. */
+export async function removePath(target: string): Promise<void> {
+  await rm(target, { recursive: true, force: true });
+}

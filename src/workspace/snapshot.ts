@@ -1,0 +1,174 @@
+/**
+ * Snapshots of workspace paths: the oid, size (and for a directory its manifest) of what is on disk now.
+ * Unchanged files are recognised by the stat cache and never re-read. With `store`, every file is also
+ * written into the cache, and a directory's manifest only after all of its entries, so a manifest present
+ * in the cache implies its files are too.
+ */
+import type { BigIntStats } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import fg from 'fast-glob';
+import pLimit from 'p-limit';
+import { MvError, errnoCode, fsError } from '../errors.js';
+import { hashBuffer, hashFile } from '../cache/hash.js';
+import type { LocalCache } from '../cache/local-cache.js';
+import { modeOf, serializeManifest, type ManifestEntry } from '../cache/manifest.js';
+import type { Oid } from '../cache/oid.js';
+import type { StatCache } from '../cache/stat-cache.js';
+import { absolutePath } from '../paths.js';
+import { TEMP_MARKER } from '../atomic-file.js';
+
+export interface FileSnapshot {
+  kind: 'file';
+  repoPath: string;
+  oid: Oid;
+  size: number;
+  mode: number;
+}
+
+export interface DirSnapshot {
+  kind: 'dir';
+  /** Ends with "/". */
+  repoPath: string;
+  oid: Oid;
+  size: number;
+  nfiles: number;
+  entries: ManifestEntry[];
+}
+
+export type Snapshot = FileSnapshot | DirSnapshot;
+
+export interface Progress {
+  /** Called with the bytes and files just handled; `read` is false when the stat cache answered. */
+  (update: { bytes: number; files: number; read: boolean }): void;
+}
+
+export interface SnapshotContext {
+  root: string;
+  cache: LocalCache;
+  stats: StatCache;
+  /** Store content in the cache (add) or only hash it (status). */
+  store: boolean;
+  onProgress?: Progress;
+  signal?: AbortSignal;
+}
+
+/** Files at most this large are handled many at a time; larger ones a few at a time, to bound memory. */
+const LARGE_FILE = 8 * 1024 * 1024;
+const limitSmall = pLimit(32);
+const limitLarge = pLimit(2);
+
+export async function snapshotPath(repoPath: string, ctx: SnapshotContext): Promise<Snapshot> {
+  const abs = absolutePath(ctx.root, repoPath);
+  let info: BigIntStats;
+  try {
+    info = await stat(abs, { bigint: true });
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') {
+      throw new MvError('PATH_MISSING', `${repoPath} does not exist.`, { hint: 'Check the path; it is relative to the current directory.', details: { path: repoPath } });
+    }
+    throw fsError(error, 'reading', repoPath);
+  }
+  if (info.isDirectory()) return snapshotDir(repoPath.endsWith('/') ? repoPath : `${repoPath}/`, ctx);
+  if (!info.isFile()) throw new MvError('UNSUPPORTED_FILE', `${repoPath} is not a regular file or directory.`, { hint: 'Only files and folders can be versioned.' });
+  const file = repoPath.replace(/\/$/, '');
+  const { oid, size } = await snapshotFile(file, abs, info, ctx);
+  return { kind: 'file', repoPath: file, oid, size, mode: modeOf(info.mode) };
+}
+
+async function snapshotFile(key: string, abs: string, info: BigIntStats, ctx: SnapshotContext): Promise<{ oid: Oid; size: number }> {
+  const size = Number(info.size);
+  const limit = size > LARGE_FILE ? limitLarge : limitSmall;
+  return limit(async () => {
+    ctx.signal?.throwIfAborted();
+    const known = ctx.stats.lookup(key, info);
+    if (known && (!ctx.store || (await ctx.cache.has(known, size)))) {
+      ctx.onProgress?.({ bytes: size, files: 1, read: false });
+      return { oid: known, size };
+    }
+    let hashed: { oid: Oid; size: number };
+    try {
+      hashed = ctx.store ? await ctx.cache.ingest(abs) : await hashFile(abs);
+    } catch (error) {
+      throw fsError(error, 'reading', key);
+    }
+    ctx.stats.record(key, info, hashed.oid);
+    ctx.onProgress?.({ bytes: hashed.size, files: 1, read: true });
+    return hashed;
+  });
+}
+
+async function snapshotDir(repoPath: string, ctx: SnapshotContext): Promise<DirSnapshot> {
+  const absDir = absolutePath(ctx.root, repoPath);
+  const files = await listFiles(absDir, repoPath);
+  const entries = new Array<ManifestEntry>(files.length);
+  const seen = new Set<string>();
+  // First pass: stat everything and ask the stat cache; nothing is read yet.
+  await Promise.all(
+    files.map((rel, i) =>
+      limitSmall(async () => {
+        ctx.signal?.throwIfAborted();
+        const key = repoPath + rel;
+        seen.add(key);
+        const info = await stat(`${absDir}/${rel}`, { bigint: true }).catch((error: unknown) => {
+          throw fsError(error, 'reading', key);
+        });
+        const known = ctx.stats.lookup(key, info);
+        entries[i] = { path: rel, oid: known ?? ('' as Oid), size: Number(info.size), mode: modeOf(info.mode) };
+        return info;
+      }),
+    ),
+  ).then(async (infos) => {
+    const manifestOid = entries.every((e) => e.oid) ? hashBuffer(serializeManifest(entries)) : undefined;
+    // Every entry known and the manifest already cached: the directory is unchanged and fully stored.
+    const complete = manifestOid !== undefined && (!ctx.store || (await ctx.cache.has(manifestOid)));
+    await Promise.all(
+      entries.map(async (entry, i) => {
+        if (complete) {
+          ctx.onProgress?.({ bytes: entry.size, files: 1, read: false });
+          return;
+        }
+        const hashed = await snapshotFile(repoPath + entry.path, `${absDir}/${entry.path}`, infos[i]!, ctx);
+        entry.oid = hashed.oid;
+        entry.size = hashed.size;
+      }),
+    );
+  });
+  ctx.stats.prune(repoPath, seen);
+  const manifest = serializeManifest(entries);
+  const oid = ctx.store ? (await ctx.cache.putBuffer(manifest)).oid : hashBuffer(manifest);
+  const size = entries.reduce((sum, e) => sum + e.size, 0);
+  return { kind: 'dir', repoPath, oid, size, nfiles: entries.length, entries };
+}
+
+/**
+ * Regular files below `absDir`, as POSIX paths relative to it. Symbolic links to files are followed (their
+ * content is versioned); links to folders are refused rather than silently skipped or looped through.
+ */
+async function listFiles(absDir: string, repoPath: string): Promise<string[]> {
+  const found = await fg('**', {
+    cwd: absDir,
+    dot: true,
+    onlyFiles: false,
+    followSymbolicLinks: false,
+    objectMode: true,
+    ignore: ['**/.git', '**/.git/**'],
+    suppressErrors: false,
+  }).catch((error: unknown) => {
+    throw fsError(error, 'listing', repoPath);
+  });
+  const files: string[] = [];
+  for (const entry of found) {
+    if (entry.name.includes(TEMP_MARKER)) continue;
+    if (entry.dirent.isFile()) files.push(entry.path);
+    else if (entry.dirent.isSymbolicLink()) {
+      const target = await stat(`${absDir}/${entry.path}`).catch(() => undefined);
+      if (target?.isFile()) files.push(entry.path);
+      else {
+        throw new MvError('UNSUPPORTED_FILE', `${repoPath}${entry.path} is a symbolic link to ${target ? 'a folder' : 'nothing (broken link)'}.`, {
+          hint: 'Replace it with the files it should contain, or remove it; links to folders are not versioned.',
+        });
+      }
+    }
+  }
+  return files;
+}

@@ -1,0 +1,38 @@
+/** A small ML project in a test repository: weights, tokenizer, data, preprocessing, params, metrics. */
+import { randomBytes } from 'node:crypto';
+import type { TestRepo } from './git-repo.js';
+import { mvOk } from './mv-cli.js';
+
+export const ADD_ARGS = [
+  'add',
+  'churn',
+  'models/churn/model.pt',
+  'models/churn/tokenizer/',
+  '--data',
+  'data/train',
+  '--pipeline',
+  'src/preprocess.py',
+  '--params',
+  'params.yaml',
+  '--metrics',
+  'metrics.json',
+];
+
+export async function writeProject(repo: TestRepo, options: { weightsBytes?: number } = {}): Promise<void> {
+  await repo.write('models/churn/model.pt', randomBytes(options.weightsBytes ?? 64 * 1024));
+  await repo.write('models/churn/tokenizer/vocab.json', '{"hello": 1, "world": 2}\n');
+  await repo.write('models/churn/tokenizer/config.json', '{"lowercase": true}\n');
+  await repo.write('data/train/part-0.csv', 'id,churned\n1,0\n2,1\n');
+  await repo.write('data/train/part-1.csv', 'id,churned\n3,1\n');
+  await repo.write('src/preprocess.py', 'def preprocess(rows):\n    return rows\n');
+  await repo.write('params.yaml', 'lr: 0.001\nepochs: 20\n');
+  await repo.write('metrics.json', '{"accuracy": 0.912, "f1": 0.88}\n');
+  await repo.git('add', 'src', 'params.yaml', 'metrics.json');
+  await repo.git('commit', '-q', '-m', 'training code');
+}
+
+/** A repository with mv set up and the project written (nothing added yet). */
+export async function initProject(repo: TestRepo): Promise<void> {
+  await writeProject(repo);
+  await mvOk(repo.dir, ['init']);
+}

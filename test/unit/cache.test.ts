@@ -1,0 +1,137 @@
+import { createHash } from 'node:crypto';
+import { chmod, readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { MvError } from '../../src/errors.js';
+import { LocalCache } from '../../src/cache/local-cache.js';
+import { parseManifest, serializeManifest, type ManifestEntry } from '../../src/cache/manifest.js';
+import { StatCache } from '../../src/cache/stat-cache.js';
+import { hashBuffer } from '../../src/cache/hash.js';
+import type { Oid } from '../../src/cache/oid.js';
+import { expectCached } from '../helpers/assertions.js';
+import { tempDir } from '../helpers/git-repo.js';
+
+const sha = (data: string | Buffer) => `sha256:${createHash('sha256').update(data).digest('hex')}` as Oid;
+
+describe('local cache', () => {
+  it('stores small and large files once, read-only, under their hash', async () => {
+    const dir = await tempDir();
+    const cache = new LocalCache(join(dir, 'cache'));
+    const small = join(dir, 'small.txt');
+    const large = join(dir, 'large.bin');
+    await writeFile(small, 'hello');
+    const big = Buffer.alloc(5 * 1024 * 1024, 7);
+    await writeFile(large, big);
+
+    expect(await cache.ingest(small)).toEqual({ oid: sha('hello'), size: 5 });
+    expect(await cache.ingest(large)).toEqual({ oid: sha(big), size: big.length });
+    await expectCached(cache.location, sha('hello'));
+    await expectCached(cache.location, sha(big));
+
+    // The same content again: still one object, and no temp files left.
+    await writeFile(join(dir, 'copy.txt'), 'hello');
+    await cache.ingest(join(dir, 'copy.txt'));
+    const objects: Oid[] = [];
+    for await (const oid of cache.list()) objects.push(oid);
+    expect(objects.sort()).toEqual([sha('hello'), sha(big)].sort());
+    expect(await readdir(cache.tempDir)).toEqual([]);
+  });
+
+  it('refuses a download whose bytes do not match the oid, storing nothing', async () => {
+    const dir = await tempDir();
+    const cache = new LocalCache(join(dir, 'cache'));
+    const claimed = sha('expected content');
+    const error = await cache.receive(claimed, Readable.from([Buffer.from('tampered content')]), 'remote origin').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MvError);
+    expect((error as MvError).code).toBe('CORRUPT_DOWNLOAD');
+    expect((error as MvError).message).toContain('remote origin');
+    expect(await cache.has(claimed)).toBe(false);
+    expect(await readdir(cache.tempDir)).toEqual([]);
+
+    await cache.receive(claimed, Readable.from([Buffer.from('expected '), Buffer.from('content')]), 'remote origin');
+    await expectCached(cache.location, claimed);
+  });
+
+  it('detects an object whose bytes were damaged after it was stored', async () => {
+    const dir = await tempDir();
+    const cache = new LocalCache(join(dir, 'cache'));
+    const { oid } = await cache.putBuffer('{"manifest":1,"entries":[]}\n');
+    await chmod(cache.path(oid), 0o644);
+    await writeFile(cache.path(oid), 'garbage');
+    await expect(cache.readVerified(oid)).rejects.toMatchObject({ code: 'CORRUPT_OBJECT' });
+    // A truncated object is not trusted as present when its size is known.
+    expect(await cache.has(oid, 28)).toBe(false);
+  });
+});
+
+describe('directory manifests', () => {
+  const entry = (path: string, content = path): ManifestEntry => ({ path, oid: sha(content), size: content.length, mode: 0o644 });
+
+  it('are canonical: sorted by UTF-8 bytes, fixed keys, so equal folders hash equally', () => {
+    const a = serializeManifest([entry('b.txt'), entry('a/z.txt'), entry('a.txt'), entry('é.txt')]);
+    const b = serializeManifest([entry('é.txt'), entry('a.txt'), entry('b.txt'), entry('a/z.txt')]);
+    expect(a).toBe(b);
+    expect(parseManifest(a, 'm').map((e) => e.path)).toEqual(['a.txt', 'a/z.txt', 'b.txt', 'é.txt']);
+    expect(hashBuffer(a)).toBe(hashBuffer(b));
+  });
+
+  it.each([
+    ['the same path twice', `{"manifest":1,"entries":[${JSON.stringify(entry('a'))},${JSON.stringify(entry('a'))}]}`, 'twice'],
+    ['unsorted entries', `{"manifest":1,"entries":[${JSON.stringify(entry('b'))},${JSON.stringify(entry('a'))}]}`, 'not sorted'],
+    ['a path escaping the folder', `{"manifest":1,"entries":[${JSON.stringify(entry('../x'))}]}`, 'leaves the directory'],
+    ['an absolute path', `{"manifest":1,"entries":[${JSON.stringify(entry('/etc/passwd'))}]}`, 'absolute'],
+    ['a file that is also a folder', `{"manifest":1,"entries":[${JSON.stringify(entry('a'))},${JSON.stringify(entry('a/b'))}]}`, 'both as a file and as a folder'],
+    ['a bad mode', `{"manifest":1,"entries":[${JSON.stringify({ ...entry('a'), mode: 0o4777 })}]}`, 'invalid mode'],
+    ['not JSON', 'nope', 'not valid JSON'],
+    ['another schema', '{"manifest":2,"entries":[]}', 'schema-1'],
+  ])('reject %s', (_what, content, message) => {
+    expect(() => parseManifest(content, 'sha256:test')).toThrow(message);
+  });
+});
+
+describe('stat cache', () => {
+  it('answers for unchanged files and forgets changed ones', async () => {
+    const dir = await tempDir();
+    const file = join(dir, 'f.bin');
+    const state = join(dir, 'state.json');
+    await writeFile(file, 'one');
+    // Make the file clearly older than the state file so it is not racy.
+    const past = new Date(Date.now() - 10_000);
+    await utimes(file, past, past);
+    const first = await StatCache.load(state);
+    first.record('f.bin', await stat(file, { bigint: true }), sha('one'));
+    await first.save();
+
+    const second = await StatCache.load(state);
+    expect(second.lookup('f.bin', await stat(file, { bigint: true }))).toBe(sha('one'));
+
+    await writeFile(file, 'two!');
+    expect(second.lookup('f.bin', await stat(file, { bigint: true }))).toBeUndefined();
+  });
+
+  it('does not trust an entry whose mtime is not older than the state file (git racy rule)', async () => {
+    const dir = await tempDir();
+    const file = join(dir, 'f.bin');
+    const state = join(dir, 'state.json');
+    await writeFile(file, 'aaaa');
+    const info = await stat(file, { bigint: true });
+    const cache = await StatCache.load(state);
+    cache.record('f.bin', info, sha('aaaa'));
+    await cache.save();
+    // Put the state file's mtime in the same tick as the file's: a same-size rewrite then would be invisible.
+    const t = new Date(Number(info.mtimeNs / 1_000_000n));
+    await utimes(state, t, t);
+    const reloaded = await StatCache.load(state);
+    expect(reloaded.lookup('f.bin', info)).toBeUndefined();
+  });
+
+  it('survives a damaged state file by starting over', async () => {
+    const dir = await tempDir();
+    const state = join(dir, 'state.json');
+    await writeFile(state, '{not json');
+    const cache = await StatCache.load(state);
+    expect(cache.lookup('x', await stat(state, { bigint: true }))).toBeUndefined();
+    await readFile(state);
+  });
+});

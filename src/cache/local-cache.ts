@@ -4,20 +4,24 @@
  * the expected one; then they are read-only. An object whose name does not match its bytes can therefore
  * only come from outside interference, which `verify` detects.
  */
-import { randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { chmod, mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdir, open, readFile, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { MvError, errnoCode, fsError } from '../errors.js';
 import { HashingStream, STREAM_CHUNK, hashBuffer, type Hashed } from './hash.js';
 import type { ObjectStore } from './object-store.js';
-import { objectKey, oidFromKey, shortOid, type Oid } from './oid.js';
+import { objectKey, oidFromHex, oidFromKey, shortOid, type Oid } from './oid.js';
 
 /** Files up to this size are read whole, hashed, and written only if the cache lacks them. */
-const SMALL_FILE = 1024 * 1024;
+export const SMALL_FILE = 1024 * 1024;
+/** Chunk of the large-file copy loop: big enough to amortise per-call overhead, three of them in flight. */
+const COPY_CHUNK = 8 * 1024 * 1024;
 const OBJECT_MODE = 0o444;
+const TEMP_PREFIX = `${process.pid}-${randomBytes(4).toString('hex')}`;
+let tempCounter = 0;
 
 export class LocalCache implements ObjectStore {
   readonly location: string;
@@ -45,6 +49,39 @@ export class LocalCache implements ObjectStore {
       if (errnoCode(error) === 'ENOENT' || errnoCode(error) === 'ENOTDIR') return false;
       throw error;
     }
+  }
+
+  /** `has` without a round trip through the I/O threads, for tight loops over many small files. */
+  hasSync(oid: Oid, expectedSize?: number): boolean {
+    try {
+      const info = statSync(this.path(oid));
+      return info.isFile() && (expectedSize === undefined || info.size === expectedSize);
+    } catch (error) {
+      if (errnoCode(error) === 'ENOENT' || errnoCode(error) === 'ENOTDIR') return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Hashes and stores a small file synchronously: for folders of many small files, a handful of direct
+   * system calls per file costs far less than queuing each one on the I/O threads.
+   */
+  ingestSmallSync(sourcePath: string): Hashed {
+    const data = readFileSync(sourcePath);
+    const result = { oid: hashBuffer(data), size: data.byteLength };
+    if (this.hasSync(result.oid, result.size)) return result;
+    this.ensureDirSync(this.tempDir);
+    const temp = this.tempName();
+    const target = this.path(result.oid);
+    try {
+      writeFileSync(temp, data, { flag: 'wx', mode: OBJECT_MODE, flush: this.fsync });
+      this.ensureDirSync(dirname(target));
+      renameSync(temp, target);
+    } catch (error) {
+      rmSync(temp, { force: true });
+      throw fsError(error, 'writing', target);
+    }
+    return result;
   }
 
   async read(oid: Oid): Promise<Readable> {
@@ -103,14 +140,8 @@ export class LocalCache implements ObjectStore {
     } else {
       const temp = this.tempName();
       await this.ensureDir(this.tempDir);
-      const hasher = new HashingStream();
       try {
-        await pipeline(
-          createReadStream(sourcePath, { highWaterMark: STREAM_CHUNK }),
-          hasher,
-          createWriteStream(temp, { flags: 'wx', mode: OBJECT_MODE, highWaterMark: STREAM_CHUNK, flush: this.fsync }),
-        );
-        result = hasher.digest();
+        result = await copyHashing(sourcePath, temp, before.size, this.fsync);
         checkExpected(result, expected, sourcePath);
         if (await this.has(result.oid, result.size)) await rm(temp, { force: true });
         else await this.commit(result.oid, temp);
@@ -171,8 +202,9 @@ export class LocalCache implements ObjectStore {
     await rm(this.path(oid), { force: true });
   }
 
+  /** Unique per process and call; the pid lets a later run tell a live writer's temp file from a dead one's. */
   private tempName(): string {
-    return join(this.tempDir, `${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
+    return join(this.tempDir, `${TEMP_PREFIX}-${++tempCounter}.tmp`);
   }
 
   private async writeTemp(data: Uint8Array | string): Promise<string> {
@@ -197,13 +229,22 @@ export class LocalCache implements ObjectStore {
   private async commit(oid: Oid, temp: string): Promise<void> {
     const target = this.path(oid);
     try {
-      await this.ensureDir(join(target, '..'));
-      await chmod(temp, OBJECT_MODE);
+      await this.ensureDir(dirname(target));
       await rename(temp, target);
     } catch (error) {
       await rm(temp, { force: true });
       throw fsError(error, 'writing', target);
     }
+  }
+
+  private ensureDirSync(dir: string): void {
+    if (this.madeDirs.has(dir)) return;
+    try {
+      mkdirSync(dir, { recursive: true });
+    } catch (error) {
+      throw fsError(error, 'creating', dir);
+    }
+    this.madeDirs.add(dir);
   }
 
   private async ensureDir(dir: string): Promise<void> {
@@ -214,6 +255,56 @@ export class LocalCache implements ObjectStore {
       throw fsError(error, 'creating', dir);
     }
     this.madeDirs.add(dir);
+  }
+}
+
+/**
+ * Copies `source` to a new file `target` while hashing it, in one pass: the next chunk is read and the
+ * previous one written on the I/O threads while the current one is hashed. The target is preallocated
+ * first, which makes large writes several times faster on ext4 and fails on a full disk before any byte
+ * is written.
+ */
+async function copyHashing(source: string, target: string, expectedSize: number, fsync: boolean): Promise<Hashed> {
+  const output = await open(target, 'wx', OBJECT_MODE);
+  let input: FileHandle | undefined;
+  try {
+    await preallocate(target, expectedSize);
+    input = await open(source, 'r');
+    const hash = createHash('sha256');
+    const buffers = [Buffer.allocUnsafe(COPY_CHUNK), Buffer.allocUnsafe(COPY_CHUNK), Buffer.allocUnsafe(COPY_CHUNK)];
+    let position = 0;
+    let index = 0;
+    let writing: Promise<unknown> = Promise.resolve();
+    let reading = input.read(buffers[0]!, 0, COPY_CHUNK, 0);
+    for (;;) {
+      const { bytesRead } = await reading;
+      if (bytesRead === 0) break;
+      const current = buffers[index % 3]!;
+      reading = input.read(buffers[(index + 1) % 3]!, 0, COPY_CHUNK, position + bytesRead);
+      hash.update(current.subarray(0, bytesRead));
+      await writing;
+      writing = output.write(current, 0, bytesRead, position);
+      position += bytesRead;
+      index++;
+    }
+    await writing;
+    // Preallocation may have reserved more than was read if the file shrank meanwhile.
+    if (position !== expectedSize) await output.truncate(position);
+    if (fsync) await output.sync();
+    return { oid: oidFromHex(hash.digest('hex')), size: position };
+  } finally {
+    await input?.close();
+    await output.close();
+  }
+}
+
+/** Reserves the file's blocks up front (Linux `fallocate`); silently skipped where unavailable. */
+async function preallocate(path: string, size: number): Promise<void> {
+  if (process.platform !== 'linux' || size === 0) return;
+  const { execa } = await import('execa');
+  const result = await execa('fallocate', ['-l', String(size), path], { reject: false, stdin: 'ignore' });
+  if (result.exitCode !== 0 && /No space left/i.test(result.stderr)) {
+    throw Object.assign(new Error(result.stderr), { code: 'ENOSPC' });
   }
 }
 

@@ -5,12 +5,12 @@
  * in the cache implies its files are too.
  */
 import type { BigIntStats } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import fg from 'fast-glob';
-import pLimit from 'p-limit';
 import { MvError, errnoCode, fsError } from '../errors.js';
 import { hashBuffer, hashFile } from '../cache/hash.js';
-import type { LocalCache } from '../cache/local-cache.js';
+import { SMALL_FILE, type LocalCache } from '../cache/local-cache.js';
 import { modeOf, serializeManifest, type ManifestEntry } from '../cache/manifest.js';
 import type { Oid } from '../cache/oid.js';
 import type { StatCache } from '../cache/stat-cache.js';
@@ -52,16 +52,15 @@ export interface SnapshotContext {
   signal?: AbortSignal;
 }
 
-/** Files at most this large are handled many at a time; larger ones a few at a time, to bound memory. */
-const LARGE_FILE = 8 * 1024 * 1024;
-const limitSmall = pLimit(32);
-const limitLarge = pLimit(2);
+/** Yield to the event loop this often in long synchronous loops, so progress and Ctrl-C stay responsive. */
+const YIELD_EVERY = 256;
+const yieldNow = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export async function snapshotPath(repoPath: string, ctx: SnapshotContext): Promise<Snapshot> {
   const abs = absolutePath(ctx.root, repoPath);
   let info: BigIntStats;
   try {
-    info = await stat(abs, { bigint: true });
+    info = statSync(abs, { bigint: true });
   } catch (error) {
     if (errnoCode(error) === 'ENOENT') {
       throw new MvError('PATH_MISSING', `${repoPath} does not exist.`, { hint: 'Check the path; it is relative to the current directory.', details: { path: repoPath } });
@@ -75,64 +74,70 @@ export async function snapshotPath(repoPath: string, ctx: SnapshotContext): Prom
   return { kind: 'file', repoPath: file, oid, size, mode: modeOf(info.mode) };
 }
 
+/**
+ * The oid of one file: from the stat cache when its stat data is unchanged (and, when storing, the object
+ * is present), else by reading it. Small files are handled with synchronous calls, large ones streamed.
+ */
 async function snapshotFile(key: string, abs: string, info: BigIntStats, ctx: SnapshotContext): Promise<{ oid: Oid; size: number }> {
+  ctx.signal?.throwIfAborted();
   const size = Number(info.size);
-  const limit = size > LARGE_FILE ? limitLarge : limitSmall;
-  return limit(async () => {
-    ctx.signal?.throwIfAborted();
-    const known = ctx.stats.lookup(key, info);
-    if (known && (!ctx.store || (await ctx.cache.has(known, size)))) {
-      ctx.onProgress?.({ bytes: size, files: 1, read: false });
-      return { oid: known, size };
-    }
-    let hashed: { oid: Oid; size: number };
-    try {
-      hashed = ctx.store ? await ctx.cache.ingest(abs) : await hashFile(abs);
-    } catch (error) {
-      throw fsError(error, 'reading', key);
-    }
-    ctx.stats.record(key, info, hashed.oid);
-    ctx.onProgress?.({ bytes: hashed.size, files: 1, read: true });
-    return hashed;
-  });
+  const known = ctx.stats.lookup(key, info);
+  if (known && (!ctx.store || ctx.cache.hasSync(known, size))) {
+    ctx.onProgress?.({ bytes: size, files: 1, read: false });
+    return { oid: known, size };
+  }
+  let hashed: { oid: Oid; size: number };
+  try {
+    if (size <= SMALL_FILE) hashed = ctx.store ? ctx.cache.ingestSmallSync(abs) : { oid: hashBuffer(readFileSync(abs)), size };
+    else hashed = ctx.store ? await ctx.cache.ingest(abs) : await hashFile(abs);
+  } catch (error) {
+    throw fsError(error, 'reading', key);
+  }
+  ctx.stats.record(key, info, hashed.oid);
+  ctx.onProgress?.({ bytes: hashed.size, files: 1, read: true });
+  return hashed;
 }
 
 async function snapshotDir(repoPath: string, ctx: SnapshotContext): Promise<DirSnapshot> {
   const absDir = absolutePath(ctx.root, repoPath);
   const files = await listFiles(absDir, repoPath);
   const entries = new Array<ManifestEntry>(files.length);
+  const infos = new Array<BigIntStats>(files.length);
   const seen = new Set<string>();
+  let allKnown = true;
   // First pass: stat everything and ask the stat cache; nothing is read yet.
-  await Promise.all(
-    files.map((rel, i) =>
-      limitSmall(async () => {
-        ctx.signal?.throwIfAborted();
-        const key = repoPath + rel;
-        seen.add(key);
-        const info = await stat(`${absDir}/${rel}`, { bigint: true }).catch((error: unknown) => {
-          throw fsError(error, 'reading', key);
-        });
-        const known = ctx.stats.lookup(key, info);
-        entries[i] = { path: rel, oid: known ?? ('' as Oid), size: Number(info.size), mode: modeOf(info.mode) };
-        return info;
-      }),
-    ),
-  ).then(async (infos) => {
-    const manifestOid = entries.every((e) => e.oid) ? hashBuffer(serializeManifest(entries)) : undefined;
-    // Every entry known and the manifest already cached: the directory is unchanged and fully stored.
-    const complete = manifestOid !== undefined && (!ctx.store || (await ctx.cache.has(manifestOid)));
-    await Promise.all(
-      entries.map(async (entry, i) => {
-        if (complete) {
-          ctx.onProgress?.({ bytes: entry.size, files: 1, read: false });
-          return;
-        }
-        const hashed = await snapshotFile(repoPath + entry.path, `${absDir}/${entry.path}`, infos[i]!, ctx);
-        entry.oid = hashed.oid;
-        entry.size = hashed.size;
-      }),
-    );
-  });
+  for (const [i, rel] of files.entries()) {
+    if (i % YIELD_EVERY === 0) {
+      await yieldNow();
+      ctx.signal?.throwIfAborted();
+    }
+    const key = repoPath + rel;
+    seen.add(key);
+    let info: BigIntStats;
+    try {
+      info = statSync(`${absDir}/${rel}`, { bigint: true });
+    } catch (error) {
+      throw fsError(error, 'reading', key);
+    }
+    const known = ctx.stats.lookup(key, info);
+    if (!known) allKnown = false;
+    infos[i] = info;
+    entries[i] = { path: rel, oid: known ?? ('' as Oid), size: Number(info.size), mode: modeOf(info.mode) };
+  }
+  // Every entry known and the manifest already cached: the folder is unchanged and fully stored.
+  const manifestOid = allKnown ? hashBuffer(serializeManifest(entries)) : undefined;
+  const complete = manifestOid !== undefined && (!ctx.store || ctx.cache.hasSync(manifestOid));
+  if (complete) {
+    const bytes = entries.reduce((sum, e) => sum + e.size, 0);
+    ctx.onProgress?.({ bytes, files: entries.length, read: false });
+  } else {
+    for (const [i, entry] of entries.entries()) {
+      if (i % YIELD_EVERY === 0) await yieldNow();
+      const hashed = await snapshotFile(repoPath + entry.path, `${absDir}/${entry.path}`, infos[i]!, ctx);
+      entry.oid = hashed.oid;
+      entry.size = hashed.size;
+    }
+  }
   ctx.stats.prune(repoPath, seen);
   const manifest = serializeManifest(entries);
   const oid = ctx.store ? (await ctx.cache.putBuffer(manifest)).oid : hashBuffer(manifest);

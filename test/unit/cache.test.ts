@@ -12,7 +12,7 @@ import type { Oid } from '../../src/cache/oid.js';
 import { expectCached } from '../helpers/assertions.js';
 import { tempDir } from '../helpers/git-repo.js';
 
-const sha = (data: string | Buffer) => `sha256:${createHash('sha256').update(data).digest('hex')}` as Oid;
+const sha = (data: string | Buffer): Oid => `sha256:${createHash("sha256").update(data).digest("hex")}`;
 
 describe('local cache', () => {
   it('stores small and large files once, read-only, under their hash', async () => {

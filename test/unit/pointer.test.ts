@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { MvError } from '../../src/errors.js';
-import { parsePointer, serializePointer, type Pointer } from '../../src/pointer/pointer.js';
+import { parsePointer, serializePointer } from '../../src/pointer/pointer.js';
 
 const FIXTURE = readFileSync(new URL('../../fixtures/pointers/valid.mv.yaml', import.meta.url), 'utf8');
 const OID = `sha256:${'a'.repeat(64)}`;
@@ -46,7 +46,7 @@ describe('pointer format', () => {
 
   it('keeps unknown keys, in their place after the known ones, when rewriting', () => {
     const pointer = parsePointer(FIXTURE, 'models/churn.mv.yaml');
-    const rewritten = serializePointer({ ...pointer, version: '2.4.2' } as Pointer);
+    const rewritten = serializePointer({ ...pointer, version: '2.4.2' });
     expect(rewritten.trimEnd().split('\n').at(-1)).toBe('reviewed_by: data-science-lead');
     expect(rewritten).toContain('version: 2.4.2');
   });

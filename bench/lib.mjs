@@ -1,0 +1,99 @@
+// Shared helpers for the benchmarks: temp workspaces, git repositories, hyperfine runs, tables.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const MV = fileURLToPath(new URL('../bin/mv', import.meta.url));
+export const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
+
+export function sh(command, options = {}) {
+  return execFileSync('bash', ['-c', command], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], ...options });
+}
+
+export function have(tool) {
+  return spawnSync('bash', ['-c', `command -v ${tool}`], { stdio: 'ignore' }).status === 0;
+}
+
+export function requireTools(tools) {
+  const missing = tools.filter((t) => !have(t));
+  if (missing.length) {
+    console.error(`missing tools: ${missing.join(', ')} (Debian: apt-get install ${missing.join(' ')})`);
+    process.exit(2);
+  }
+}
+
+export function workspace(name) {
+  const base = process.env.BENCH_DIR ?? tmpdir();
+  const dir = mkdtempSync(join(base, `mv-bench-${name}-`));
+  process.on('exit', () => {
+    if (!process.env.BENCH_KEEP) spawnSync('bash', ['-c', `chmod -R u+w ${JSON.stringify(dir)} 2>/dev/null; rm -rf ${JSON.stringify(dir)}`]);
+  });
+  return dir;
+}
+
+/** Shell lines that make `dir` a fresh git repository with a fixed identity and one commit. */
+export function gitInit(dir) {
+  return [
+    `rm -rf ${q(dir)}`,
+    `mkdir -p ${q(dir)}`,
+    `cd ${q(dir)}`,
+    'git init -q -b main',
+    'git config user.name bench && git config user.email bench@example.com',
+    'git config commit.gpgsign false && git config tag.gpgsign false',
+    'git commit -q --allow-empty -m init',
+  ].join(' && ');
+}
+
+export function q(text) {
+  return `'${String(text).replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * Runs hyperfine on named commands (each with its own prepare step) and returns median seconds by name.
+ * `runs` defaults to 5; `BENCH_RUNS` overrides.
+ */
+export function hyperfine(label, cases, { runs = Number(process.env.BENCH_RUNS ?? 5), warmup = 0 } = {}) {
+  mkdirSync(RESULTS, { recursive: true });
+  const out = join(RESULTS, `${label}.json`);
+  const args = ['--runs', String(runs), '--warmup', String(warmup), '--export-json', out, '--style', 'basic', '-N'];
+  const shellArgs = ['--runs', String(runs), '--warmup', String(warmup), '--export-json', out, '--style', 'basic'];
+  const needsShell = cases.some((c) => c.prepare || /[|&;<>$]/.test(c.command));
+  const final = needsShell ? [...shellArgs] : [...args];
+  for (const c of cases) {
+    if (c.prepare) final.push('--prepare', c.prepare);
+    else if (needsShell) final.push('--prepare', 'true');
+    final.push('-n', c.name, c.command);
+  }
+  const result = spawnSync('hyperfine', final, { stdio: ['ignore', 'inherit', 'inherit'] });
+  if (result.status !== 0) throw new Error(`hyperfine ${label} failed`);
+  const data = JSON.parse(readFileSync(out, 'utf8'));
+  return Object.fromEntries(data.results.map((r) => [r.command, r.median]));
+}
+
+export function ratio(a, b) {
+  return `${(a / b).toFixed(2)}×`;
+}
+
+export function table(title, rows) {
+  console.log(`\n## ${title}`);
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
+  for (const [i, row] of rows.entries()) {
+    console.log(`| ${row.map((cell, j) => String(cell).padEnd(widths[j])).join(' | ')} |`);
+    if (i === 0) console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  }
+}
+
+export function saveSummary(name, summary) {
+  mkdirSync(RESULTS, { recursive: true });
+  writeFileSync(join(RESULTS, `${name}-summary.json`), `${JSON.stringify({ date: new Date().toISOString(), ...summary }, null, 2)}\n`);
+}
+
+export function seconds(value) {
+  return `${value.toFixed(3)} s`;
+}
+
+export function cleanup(dir) {
+  if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
+}

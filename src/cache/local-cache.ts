@@ -27,7 +27,7 @@ export class LocalCache implements ObjectStore {
   readonly location: string;
   readonly objectsDir: string;
   readonly tempDir: string;
-  private readonly fsync: boolean;
+  readonly fsync: boolean;
   private readonly madeDirs = new Set<string>();
 
   constructor(dir: string, options: { fsync?: boolean } = {}) {

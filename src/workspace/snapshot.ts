@@ -10,6 +10,7 @@ import { stat } from 'node:fs/promises';
 import fg from 'fast-glob';
 import { MvError, errnoCode, fsError } from '../errors.js';
 import { hashBuffer, hashFile } from '../cache/hash.js';
+import { ingestMany, POOL_THRESHOLD } from '../cache/ingest-pool.js';
 import { SMALL_FILE, type LocalCache } from '../cache/local-cache.js';
 import { modeOf, serializeManifest, type ManifestEntry } from '../cache/manifest.js';
 import type { Oid } from '../cache/oid.js';
@@ -131,7 +132,9 @@ async function snapshotDir(repoPath: string, ctx: SnapshotContext): Promise<DirS
     const bytes = entries.reduce((sum, e) => sum + e.size, 0);
     ctx.onProgress?.({ bytes, files: entries.length, read: false });
   } else {
+    const pending = await storeManyInWorkers(repoPath, absDir, entries, infos, ctx);
     for (const [i, entry] of entries.entries()) {
+      if (pending.has(i)) continue;
       if (i % YIELD_EVERY === 0) await yieldNow();
       const hashed = await snapshotFile(repoPath + entry.path, `${absDir}/${entry.path}`, infos[i]!, ctx);
       entry.oid = hashed.oid;
@@ -143,6 +146,44 @@ async function snapshotDir(repoPath: string, ctx: SnapshotContext): Promise<DirS
   const oid = ctx.store ? (await ctx.cache.putBuffer(manifest)).oid : hashBuffer(manifest);
   const size = entries.reduce((sum, e) => sum + e.size, 0);
   return { kind: 'dir', repoPath, oid, size, nfiles: entries.length, entries };
+}
+
+/**
+ * When storing thousands of new small files, hands them to worker threads; returns the indexes it handled
+ * (their entries are filled in and recorded in the stat cache).
+ */
+async function storeManyInWorkers(repoPath: string, absDir: string, entries: ManifestEntry[], infos: BigIntStats[], ctx: SnapshotContext): Promise<Set<number>> {
+  if (!ctx.store) return new Set();
+  const todo: number[] = [];
+  for (const [i, entry] of entries.entries()) {
+    if (entry.size > SMALL_FILE) continue;
+    if (entry.oid && ctx.cache.hasSync(entry.oid, entry.size)) continue;
+    todo.push(i);
+  }
+  if (todo.length < POOL_THRESHOLD) return new Set();
+  let hashed;
+  try {
+    hashed = await ingestMany(
+      { cacheDir: ctx.cache.location, fsync: ctx.cache.fsync, paths: todo.map((i) => `${absDir}/${entries[i]!.path}`) },
+      { onBatch: (files, bytes) => ctx.onProgress?.({ files, bytes, read: true }), ...(ctx.signal ? { signal: ctx.signal } : {}) },
+    );
+  } catch (error) {
+    throw fsError(error, 'storing files of', repoPath);
+  }
+  todo.forEach((index, k) => {
+    const result = hashed[k]!;
+    entries[index]!.oid = result.oid;
+    entries[index]!.size = result.size;
+    ctx.stats.record(repoPath + entries[index]!.path, infos[index]!, result.oid);
+  });
+  const handled = new Set(todo);
+  // Small files whose oid was known and whose object is cached are done too.
+  for (const [i, entry] of entries.entries()) {
+    if (handled.has(i) || entry.size > SMALL_FILE || !entry.oid) continue;
+    handled.add(i);
+    ctx.onProgress?.({ bytes: entry.size, files: 1, read: false });
+  }
+  return handled;
 }
 
 /**

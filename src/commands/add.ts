@@ -21,6 +21,8 @@ import { registerTag } from '../registry/tag-name.js';
 import { pinnedId } from '../registry/ref.js';
 import { listVersions, takenVersions } from '../registry/versions.js';
 import { openRepo, requireHeadCommit, requireInitialized, type Repo } from '../repo.js';
+import { withRepoLock } from '../lock.js';
+import { missingObjects } from '../pointer/stored.js';
 import { classifyChange, type ChangeSummary } from '../version/change.js';
 import { bumpedVersion, checkRequestedVersion, parseVersionArgument, type BumpRequest, type VersionPlan } from '../version/version-policy.js';
 import { captureEnvironment } from '../workspace/environment.js';
@@ -183,6 +185,28 @@ export async function add(options: AddOptions): Promise<AddResult> {
     for (const [key, value] of Object.entries(existingPointer.pointer)) if (!(key in draft) && !KNOWN_TOP_KEYS.has(key)) draft[key] = value;
   }
 
+  // Deciding the number and writing, committing and tagging happen under the repository lock, so two
+  // concurrent adds are serialized here (hashing above runs in parallel).
+  return withRepoLock(repo, `adding ${name}`, () => registerVersion({ repo, name, draft, folder, pointerFile, files, data, dataPaths, requestedVersion, options, warnings }));
+}
+
+interface RegisterInput {
+  repo: Repo;
+  name: string;
+  draft: Pointer;
+  folder: string;
+  pointerFile: string;
+  files: PathEntry[];
+  data: DataEntry[];
+  dataPaths: PathArg[];
+  requestedVersion: string | undefined;
+  options: AddOptions;
+  warnings: string[];
+}
+
+async function registerVersion(input: RegisterInput): Promise<AddResult> {
+  const { repo, name, draft, folder, pointerFile, files, data, dataPaths, requestedVersion, options, warnings } = input;
+  const head = await requireHeadCommit(repo);
   const taken = await takenVersions(repo.git, name);
   const registered = await listVersions(repo.git, name);
   const previousRecord = registered[0];
@@ -215,6 +239,7 @@ export async function add(options: AddOptions): Promise<AddResult> {
     plan = bumpedVersion(change.level, taken, change.reasons.join(', '));
   }
   const pointer: Pointer = { ...draft, version: plan.version, environment: await captureEnvironment(repo.root, folder) };
+  await requireStored(repo, pointer);
   const content = serializePointer(pointer);
   const pointerOid = hashBuffer(content);
   const id = pinnedId(name, plan.version);
@@ -273,6 +298,21 @@ export async function add(options: AddOptions): Promise<AddResult> {
     if (tagObject) await repo.git.deleteRef(`refs/tags/${tagName}`, tagObject).catch(() => undefined);
     await edits.undo();
     throw error;
+  }
+}
+
+/**
+ * Every object the new version records must still be in the cache when it is committed: a `mv gc` that
+ * ran while the files were being hashed (it cannot run while this lock is held) may have removed an
+ * object that was found already present.
+ */
+async function requireStored(repo: Repo, pointer: Pointer): Promise<void> {
+  const missing = await missingObjects(repo.cache, pointer);
+  if (missing.length) {
+    throw new MvError('OBJECTS_REMOVED', `${missing.length} object(s) of ${pointer.name} left the cache while it was being added (a concurrent \`mv gc\`?).`, {
+      hint: 'Nothing was committed; run the same `mv add` again.',
+      details: { missing },
+    });
   }
 }
 

@@ -15,6 +15,7 @@ import { pointerFolder } from '../pointer/pointer.js';
 import { pinnedId } from '../registry/ref.js';
 import { resolvePointer, type VersionPointer } from '../registry/version-pointer.js';
 import { openRepo, type Repo } from '../repo.js';
+import { withRepoLock } from '../lock.js';
 import { recordCheckout } from '../workspace/checkout-state.js';
 import { inspectEntry } from '../workspace/inspect.js';
 import { placeObject, prepareTarget, removePath } from '../workspace/materialize.js';
@@ -56,6 +57,10 @@ export interface CheckoutResult {
 
 export async function checkout(options: CheckoutOptions = {}): Promise<CheckoutResult> {
   const repo = await openRepo(options.cwd ?? process.cwd());
+  return withRepoLock(repo, 'checkout', () => checkoutLocked(repo, options));
+}
+
+async function checkoutLocked(repo: Repo, options: CheckoutOptions): Promise<CheckoutResult> {
   const targets = options.ref ? [await resolvePointer(repo.git, repo.root, options.ref)] : await allWorkspacePointers(repo);
   const stats = await StatCache.load(statCacheFile(repo));
   const ctx: SnapshotContext = { root: repo.root, cache: repo.cache, stats, store: false, ...(options.signal ? { signal: options.signal } : {}) };

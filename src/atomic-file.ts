@@ -4,7 +4,7 @@
  * a left-over temp file has the `.mv-tmp-` marker so later runs can remove it.
  */
 import { randomBytes } from 'node:crypto';
-import { open, rename, rm } from 'node:fs/promises';
+import { open, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { fsError } from './errors.js';
 
@@ -29,4 +29,35 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array,
     await rm(temp, { force: true });
     throw fsError(error, 'writing', target);
   }
+}
+
+/** Whether the process that made a temp file (its pid is in the name) is gone, so the file is garbage. */
+export function isAbandonedTemp(name: string): boolean {
+  const match = /(?:\.mv-tmp-|^)(\d+)-[0-9a-f]+/.exec(name);
+  if (!match) return false;
+  const pid = Number(match[1]);
+  if (pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+/** Removes temp files left in `dir` by killed processes (only names mv generates). */
+export async function removeAbandonedTemps(dir: string, isTemp: (name: string) => boolean): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    if (!isTemp(name) || !isAbandonedTemp(name)) continue;
+    await rm(join(dir, name), { force: true });
+    removed.push(name);
+  }
+  return removed;
 }

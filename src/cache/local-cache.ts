@@ -5,12 +5,13 @@
  * only come from outside interference, which `verify` detects.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { mkdir, open, readFile, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { MvError, errnoCode, fsError } from '../errors.js';
+import { isAbandonedTemp, removeAbandonedTemps } from '../atomic-file.js';
 import { HashingStream, STREAM_CHUNK, hashBuffer, type Hashed } from './hash.js';
 import type { ObjectStore } from './object-store.js';
 import { objectKey, oidFromHex, oidFromKey, shortOid, type Oid } from './oid.js';
@@ -239,6 +240,7 @@ export class LocalCache implements ObjectStore {
 
   private ensureDirSync(dir: string): void {
     if (this.madeDirs.has(dir)) return;
+    if (dir === this.tempDir) removeAbandonedTempsSync(dir);
     try {
       mkdirSync(dir, { recursive: true });
     } catch (error) {
@@ -249,6 +251,8 @@ export class LocalCache implements ObjectStore {
 
   private async ensureDir(dir: string): Promise<void> {
     if (this.madeDirs.has(dir)) return;
+    // The first write of this process also sweeps temp files that killed writers left behind.
+    if (dir === this.tempDir) await removeAbandonedTemps(dir, (name) => name.endsWith('.tmp'));
     try {
       await mkdir(dir, { recursive: true });
     } catch (error) {
@@ -306,6 +310,16 @@ async function preallocate(path: string, size: number): Promise<void> {
   if (result.exitCode !== 0 && /No space left/i.test(result.stderr)) {
     throw Object.assign(new Error(result.stderr), { code: 'ENOSPC' });
   }
+}
+
+function removeAbandonedTempsSync(dir: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) if (name.endsWith('.tmp') && isAbandonedTemp(name)) rmSync(join(dir, name), { force: true });
 }
 
 function checkExpected(result: Hashed, expected: Oid | undefined, sourcePath: string): void {

@@ -5,6 +5,8 @@
  * Then it applies the plan, one atomic rename per file.
  */
 import { stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { removeAbandonedTemps, TEMP_MARKER } from '../atomic-file.js';
 import { MvError } from '../errors.js';
 import { parseManifest, type ManifestEntry } from '../cache/manifest.js';
 import type { Oid } from '../cache/oid.js';
@@ -85,6 +87,10 @@ async function checkoutLocked(repo: Repo, options: CheckoutOptions): Promise<Che
     options.signal?.throwIfAborted();
     const result: CheckoutResult = { artifacts: [] };
     for (const plan of plans) {
+      // Temp files of a checkout that was killed midway, in the folders about to be written.
+      for (const dir of new Set(plan.writes.map((w) => dirname(absolutePath(repo.root, w.path))))) {
+        await removeAbandonedTemps(dir, (name) => name.includes(TEMP_MARKER));
+      }
       for (const path of plan.removals) await removePath(absolutePath(repo.root, path));
       for (const write of plan.writes) {
         const abs = await prepareTarget(repo.root, write.path);

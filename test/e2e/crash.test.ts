@@ -1,0 +1,72 @@
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { describe, expect, it } from 'vitest';
+import { gitRepo } from '../helpers/git-repo.js';
+import { MV_BIN, mvJson, mvOk } from '../helpers/mv-cli.js';
+import { initProject } from '../helpers/project.js';
+
+/** Every object in the cache hashes to its name; returns how many there are. */
+async function checkCacheIntegrity(cacheDir: string): Promise<number> {
+  let count = 0;
+  for (const fanout of await readdir(join(cacheDir, 'objects')).catch(() => [])) {
+    for (const rest of await readdir(join(cacheDir, 'objects', fanout))) {
+      const bytes = await readFile(join(cacheDir, 'objects', fanout, rest));
+      expect(createHash('sha256').update(bytes).digest('hex')).toBe(fanout + rest);
+      count++;
+    }
+  }
+  return count;
+}
+
+describe('killed at any moment', () => {
+  it('SIGKILL during add and checkout never leaves a corrupt object, pointer or file; the next run cleans up', async () => {
+    const repo = await gitRepo();
+    await initProject(repo);
+    for (let i = 0; i < 6; i++) await writeFile(join(repo.dir, `models/churn/shard-${i}.bin`), Buffer.alloc(3 * 1024 * 1024, i + 1));
+    const cache = join(repo.dir, '.mv/cache');
+    // Kill add at increasing delays: before, during and after hashing and committing.
+    for (const delay of [60, 200, 400, 700]) {
+      const child = execa(MV_BIN, ['add', 'churn', 'models/churn/', '--data', 'data/train'], { cwd: repo.dir, reject: false });
+      await new Promise((r) => setTimeout(r, delay));
+      child.kill('SIGKILL');
+      await child;
+      await checkCacheIntegrity(cache);
+      const tags = (await repo.git('tag', '-l')).split('\n').filter(Boolean);
+      const pointerExists = await stat(join(repo.dir, 'models/churn.mv.yaml')).then(() => true, () => false);
+      if (tags.length) {
+        // A tag exists only for a complete version whose pointer is committed.
+        expect(await repo.git('cat-file', '-t', `${tags[0]}^{commit}`)).toBe('commit');
+        expect(await repo.git('show', `${tags[0]}:models/churn.mv.yaml`)).toContain('name: churn');
+      }
+      if (pointerExists) expect(await repo.read('models/churn.mv.yaml')).toMatch(/^mv: 1\n[\s\S]*created: .*Z\n$/);
+    }
+    // Whatever state the kills left, the next add completes and cleans the temp folder.
+    await mvOk(repo.dir, ['add', 'churn', 'models/churn/', '--data', 'data/train']);
+    expect(await readdir(join(cache, 'tmp'))).toEqual([]);
+    expect((await mvJson<{ clean: boolean }>(repo.dir, ['status'])).clean).toBe(true);
+
+    // Kill checkout while it rewrites the folder: each file is old or new, never a mix.
+    const before = await readFile(join(repo.dir, 'models/churn/shard-0.bin'));
+    for (let i = 0; i < 6; i++) await writeFile(join(repo.dir, `models/churn/shard-${i}.bin`), Buffer.alloc(3 * 1024 * 1024, 100 + i));
+    await mvOk(repo.dir, ['add', 'churn', 'models/churn/', '--data', 'data/train']);
+    for (const delay of [100, 250, 400]) {
+      const child = execa(MV_BIN, ['checkout', 'churn@v0.1.0', '--force'], { cwd: repo.dir, reject: false });
+      await new Promise((r) => setTimeout(r, delay));
+      child.kill('SIGKILL');
+      await child;
+      for (let i = 0; i < 6; i++) {
+        const bytes = await readFile(join(repo.dir, `models/churn/shard-${i}.bin`));
+        expect(bytes.length).toBe(3 * 1024 * 1024);
+        expect(new Set([bytes[0], bytes[bytes.length - 1]]).size).toBe(1);
+        expect([i + 1, 100 + i]).toContain(bytes[0]);
+      }
+    }
+    await mvOk(repo.dir, ['checkout', 'churn@v0.1.0', '--force']);
+    expect(await readFile(join(repo.dir, 'models/churn/shard-0.bin'))).toEqual(before);
+    const leftovers = (await readdir(join(repo.dir, 'models/churn'))).filter((n) => n.includes('.mv-tmp-'));
+    expect(leftovers).toEqual([]);
+    expect(await checkCacheIntegrity(cache)).toBeGreaterThan(6);
+  });
+});

@@ -3,6 +3,7 @@
  * inside the repository, never inside `.git/` or `.mv/`, and free of control characters. Every path that
  * comes from a file or the command line passes through here before anything is read or written.
  */
+import { lstat, realpath } from 'node:fs/promises';
 import { posix, relative, resolve, sep } from 'node:path';
 import { MvError } from './errors.js';
 
@@ -76,4 +77,25 @@ export function toRepoPath(root: string, cwd: string, input: string): string {
 export function absolutePath(root: string, repoPath: string): string {
   const body = repoPath.endsWith('/') ? repoPath.slice(0, -1) : repoPath;
   return resolve(root, ...body.split('/'));
+}
+
+/**
+ * Refuses a path whose folders include a symbolic link: git cannot track files beyond one, and writing a
+ * pointer or .gitignore through it could land outside the repository. (The path itself may be a link to a
+ * file; its content is what gets versioned.)
+ */
+export async function checkNoLinkedFolders(root: string, repoPath: string, input: string): Promise<void> {
+  const parts = repoPath.replace(/\/$/, '').split('/').slice(0, -1);
+  let current = root;
+  for (const part of parts) {
+    current = resolve(current, part);
+    const info = await lstat(current).catch(() => undefined);
+    if (info?.isSymbolicLink()) {
+      const target = await realpath(current).catch(() => 'a missing target');
+      const outside = relative(await realpath(root), target).startsWith('..');
+      throw new MvError('INVALID_PATH', `${input} is reached through the symbolic link ${relative(root, current)} (to ${target}${outside ? ', outside the repository' : ''}).`, {
+        hint: 'Give the path through real folders inside the repository.',
+      });
+    }
+  }
 }

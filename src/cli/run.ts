@@ -1,6 +1,7 @@
 /** Shared plumbing for command actions: the --json flag, Ctrl-C, and turning errors into exit codes. */
 import { CommanderError } from 'commander';
 import { MvError, UsageError } from '../errors.js';
+import { GitCommandError } from '../git.js';
 import { c, printJson } from './output.js';
 
 export const EXIT_OK = 0;
@@ -38,6 +39,12 @@ export function reportError(error: unknown, json: boolean): number {
     return error instanceof UsageError ? EXIT_USAGE : EXIT_FAILED;
   }
   if (interruptSignal.aborted && interruptSignal.reason instanceof MvError) return reportError(interruptSignal.reason, json);
+  if (error instanceof GitCommandError) {
+    // git refused something mv did not foresee: show git's own words, not a stack trace.
+    if (json) printJson({ error: { code: 'GIT_FAILED', message: error.message } });
+    process.stderr.write(`${c.red('error:')} ${error.message}\n${c.dim('hint:')} git refused the operation; nothing was left half-done. If the cause is not clear from git's message, please report it.\n`);
+    return EXIT_FAILED;
+  }
   const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
   if (json) printJson({ error: { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) } });
   process.stderr.write(`${c.red('internal error:')} ${detail}\nThis is a bug in mv; please report it with the command you ran.\n`);

@@ -13,7 +13,7 @@ import { MvError, UsageError } from '../errors.js';
 import { hashBuffer } from '../cache/hash.js';
 import { StatCache } from '../cache/stat-cache.js';
 import { checkArtifactName, checkArtifactType, type ArtifactType } from '../names.js';
-import { joinRepoPath, relativeFromFolder, toRepoPath, absolutePath } from '../paths.js';
+import { absolutePath, checkNoLinkedFolders, joinRepoPath, relativeFromFolder, toRepoPath } from '../paths.js';
 import { POINTER_SUFFIX, pointerFolder, serializePointer, type DataEntry, type PathEntry, type Pointer } from '../pointer/pointer.js';
 import { findWorkspacePointer, readCommittedPointer } from '../pointer/locate.js';
 import { formatTagMessage, PAYLOAD_SCHEMA } from '../registry/tag-message.js';
@@ -100,6 +100,7 @@ export async function add(options: AddOptions): Promise<AddResult> {
   }
   const pipelinePaths = (options.pipeline ?? []).map((input) => ({ input, repoPath: toRepoPath(repo.root, cwd, input) }));
   checkNoOverlap([...artifactPaths, ...dataPaths]);
+  for (const p of [...artifactPaths, ...dataPaths, ...pipelinePaths]) await checkNoLinkedFolders(repo.root, p.repoPath, p.input);
 
   await checkNotTracked(repo, artifactPaths);
   const dirtyFiles = await repo.git.changedTrackedFiles();

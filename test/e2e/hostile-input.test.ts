@@ -1,0 +1,62 @@
+import { mkdir, symlink, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { tagsOf } from '../helpers/assertions.js';
+import { gitRepo, tempDir } from '../helpers/git-repo.js';
+import { mv, mvOk } from '../helpers/mv-cli.js';
+import { ADD_ARGS, initProject } from '../helpers/project.js';
+
+describe('hostile names are refused before anything is written', () => {
+  it.each([
+    ['-rf', 2],
+    ['--help=x', 2],
+    ['a..b', 1],
+    ['churn@{1}', 1],
+    ['my model', 1],
+    ['evil\nname', 1],
+    ['tab\tname', 1],
+    ['nul\u0001name', 1],
+    ['trailing/', 1],
+    ['a//b', 1],
+    ['x'.repeat(201), 1],
+  ])('artifact name %j', async (name, exitCode) => {
+    const repo = await gitRepo();
+    await initProject(repo);
+    const head = await repo.git('rev-parse', 'HEAD');
+    const run = await mv(repo.dir, ['add', name, 'models/churn/model.pt', '--data', 'data/train']);
+    expect(run.exitCode).toBe(exitCode);
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+    expect(await repo.git('rev-parse', 'HEAD')).toBe(head);
+    expect(await tagsOf(repo)).toEqual([]);
+    await expect(stat(join(repo.dir, '.mv/cache/objects'))).rejects.toThrow();
+  });
+});
+
+describe('paths that lead outside the repository', () => {
+  it('refuses to add through a symbolic link that leaves the repository', async () => {
+    const repo = await gitRepo();
+    await initProject(repo);
+    const outside = await tempDir();
+    await mkdir(join(outside, 'secrets'));
+    await symlink(join(outside, 'secrets'), join(repo.dir, 'linked'));
+    await repo.write('../' + outside.split('/').pop()! + '/secrets/key', 'secret');
+    const run = await mv(repo.dir, ['add', 'leak', 'linked/key', '--data', 'data/train']);
+    expect(run.exitCode).toBe(1);
+    expect(run.stderr).toContain('outside the repository');
+  });
+
+  it('refuses to check out through a folder that was replaced by a link leading outside', async () => {
+    const repo = await gitRepo();
+    await initProject(repo);
+    await mvOk(repo.dir, ADD_ARGS);
+    const outside = await tempDir();
+    const { rm } = await import('node:fs/promises');
+    await rm(join(repo.dir, 'models/churn/tokenizer'), { recursive: true });
+    await symlink(outside, join(repo.dir, 'models/churn/tokenizer'));
+    const run = await mv(repo.dir, ['checkout', 'churn', '--force']);
+    expect(run.exitCode).toBe(1);
+    expect(run.stderr).toContain('symbolic link leading outside the repository');
+    const { readdir } = await import('node:fs/promises');
+    expect(await readdir(outside)).toEqual([]);
+  });
+});

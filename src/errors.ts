@@ -70,3 +70,13 @@ export function fsError(error: unknown, action: string, path: string): unknown {
       return error;
   }
 }
+
+/** A git command failed in a way mv did not anticipate; carries git's own message. */
+export class GitCommandError extends Error {
+  readonly args: string[];
+  constructor(args: string[], message: string) {
+    super(`git ${args.join(' ')}: ${message.replace(/^Error: /, '').trim()}`);
+    this.name = 'GitCommandError';
+    this.args = args;
+  }
+}

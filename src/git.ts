@@ -7,7 +7,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simpleGit, type SimpleGit, type SimpleGitOptions } from 'simple-git';
-import { MvError } from './errors.js';
+import { GitCommandError, MvError } from './errors.js';
 
 export const ZERO_OID = '0000000000000000000000000000000000000000';
 
@@ -18,14 +18,7 @@ export interface RepoLocation {
   gitDir: string;
 }
 
-export class GitCommandError extends Error {
-  readonly args: string[];
-  constructor(args: string[], message: string) {
-    super(`git ${args.join(' ')}: ${message.replace(/^Error: /, '').trim()}`);
-    this.name = 'GitCommandError';
-    this.args = args;
-  }
-}
+export { GitCommandError };
 
 /**
  * simple-git's argument guard is for programs that pass untrusted input to git. mv builds every argument

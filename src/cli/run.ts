@@ -1,7 +1,6 @@
 /** Shared plumbing for command actions: the --json flag, Ctrl-C, and turning errors into exit codes. */
 import { CommanderError } from 'commander';
-import { MvError, UsageError } from '../errors.js';
-import { GitCommandError } from '../git.js';
+import { GitCommandError, MvError, UsageError } from '../errors.js';
 import { c, printJson } from './output.js';
 
 export const EXIT_OK = 0;

@@ -322,16 +322,16 @@ export class Git {
   }
 
   /**
-   * Pushes tags to `remote` atomically (all or none). Returns false when the remote rejected them
-   * because a tag of that name exists there; other failures throw.
+   * Pushes tags to `remote` atomically (all or none); never forces, so a name taken there is rejected.
+   * Returns undefined on success, else git's reason.
    */
-  async pushTags(remote: string, names: string[]): Promise<boolean> {
+  async pushTags(remote: string, names: string[]): Promise<string | undefined> {
     const refspecs = names.map((name) => `refs/tags/${name}:refs/tags/${name}`);
     try {
-      await this.run(['push', '--atomic', '--porcelain', '--', remote, ...refspecs]);
-      return true;
+      await this.run(['push', '--atomic', '--quiet', '--', remote, ...refspecs]);
+      return undefined;
     } catch (error) {
-      if (error instanceof GitCommandError && /\[rejected\]|already exists|non-fast-forward|stale info/i.test(error.message)) return false;
+      if (error instanceof GitCommandError) return error.message;
       throw error;
     }
   }

@@ -122,7 +122,11 @@ export function renderAudit(result: AuditResult): void {
     print(`  ${s.stage}: ${holders(s.holders)}`);
     print(`    set by ${s.event.tag}${s.event.rollbackOf ? ' (a rollback)' : ''} on ${s.event.at} by ${who(s.event)}${s.event.reason ? `: ${s.event.reason}` : ''}`);
   }
-  if (result.key) print(`key ${result.key.key} → ${c.bold(result.key.id)} (bucket ${result.key.bucket}; ${result.key.weight}% of ${result.key.stage})`);
+  if (result.key) {
+    const k = result.key;
+    print(`key ${k.key} → ${c.bold(k.id)} (bucket ${k.bucket}; ${k.weight}% of ${k.stage})`);
+    print(`  ${k.id} was put in ${k.stage} by ${who(k.assignedBy)} on ${k.assignedBy.at} (${k.assignedBy.tag})${k.assignedBy.reason ? `: ${k.assignedBy.reason}` : ''}`);
+  }
 }
 
 export function renderCheckRef(result: CheckRefResult): void {

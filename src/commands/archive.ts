@@ -2,10 +2,8 @@
 import { planArchive } from '../registry/plans.js';
 import { parseRef, pinnedId } from '../registry/ref.js';
 import { versionOfAnyRef } from '../registry/ref-target.js';
-import { artifactNotFound } from '../registry/registry-state.js';
-import { writeRegistryTags } from '../registry/tag-writer.js';
 import { openRepo } from '../repo.js';
-import { writeResult, type RegistryWriteOptions, type RegistryWriteResult } from './registry-write.js';
+import { writeResult, writeArtifactTags, type RegistryWriteOptions, type RegistryWriteResult } from './registry-write.js';
 
 export interface ArchiveOptions extends RegistryWriteOptions {
   ref: string;
@@ -20,17 +18,10 @@ export async function archive(options: ArchiveOptions): Promise<ArchiveResult> {
   const repo = await openRepo(options.cwd ?? process.cwd());
   const ref = parseRef(options.ref);
   let chosen = '';
-  const written = await writeRegistryTags({
-    git: repo.git,
-    artifact: ref.artifact,
-    push: options.push,
-    sign: options.sign,
-    plan: async (state) => {
-      if (state.events.length === 0) throw await artifactNotFound(repo.git, ref.artifact);
-      const version = versionOfAnyRef(state, ref, repo.config.stages, 'mv archive REF');
-      chosen = version.version;
-      return planArchive(state, version, options.message);
-    },
+  const written = await writeArtifactTags(repo.git, ref.artifact, options, (state) => {
+    const version = versionOfAnyRef(state, ref, repo.config.stages, 'mv archive REF');
+    chosen = version.version;
+    return planArchive(state, version, options.message);
   });
   return { ...writeResult(written, Boolean(options.sign)), version: chosen, id: pinnedId(ref.artifact, chosen) };
 }

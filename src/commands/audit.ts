@@ -10,7 +10,7 @@ import { eventInfo, type EventInfo } from '../registry/event-info.js';
 import { isoTime } from '../registry/events.js';
 import { holderInfo, type HolderInfo } from '../registry/holders.js';
 import { readArtifact } from '../registry/registry-state.js';
-import { lastChange, type ArtifactState } from '../registry/state.js';
+import { enteredStage, lastChange, type ArtifactState } from '../registry/state.js';
 import { parseTime } from '../registry/time.js';
 import { routeIn, type RouteResult } from './route.js';
 
@@ -35,7 +35,11 @@ export interface AuditResult {
   artifact: string;
   at: string;
   stages: StageAtTime[];
-  key?: Omit<RouteResult, 'notes' | 'event'> & { event: EventInfo };
+  /**
+   * With --key: the version that served the key, the event whose weights were in force (`event`) and the
+   * event that brought that version into the stage (`assignedBy`: who promoted it, when, why).
+   */
+  key?: Omit<RouteResult, 'notes' | 'event'> & { event: EventInfo; assignedBy: EventInfo };
   notes: string[];
 }
 
@@ -54,7 +58,8 @@ export async function audit(options: AuditOptions): Promise<AuditResult> {
   if (options.key !== undefined) {
     if (stages[0]!.holders.length === 0) throw nothingAt(state, stageForKey!, until);
     const { event: _tag, ...routed } = routeIn(state, stageForKey!, options.key);
-    result.key = { ...routed, event: stages[0]!.event };
+    const entered = enteredStage(state, stageForKey!, routed.version);
+    result.key = { ...routed, event: stages[0]!.event, assignedBy: entered ? eventInfo(state, entered.event) : stages[0]!.event };
   }
   return result;
 }

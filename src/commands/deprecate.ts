@@ -6,11 +6,9 @@
 import { findVersion, versionOfRef } from '../registry/lookup.js';
 import { planDeprecate, planDeregister } from '../registry/plans.js';
 import { parseRef, pinnedId } from '../registry/ref.js';
-import { artifactNotFound } from '../registry/registry-state.js';
-import { writeRegistryTags } from '../registry/tag-writer.js';
 import { MvError } from '../errors.js';
 import { openRepo } from '../repo.js';
-import { writeResult, type RegistryWriteOptions, type RegistryWriteResult } from './registry-write.js';
+import { writeResult, writeArtifactTags, type RegistryWriteOptions, type RegistryWriteResult } from './registry-write.js';
 
 export interface DeprecateOptions extends RegistryWriteOptions {
   ref: string;
@@ -32,22 +30,15 @@ export async function deprecate(options: DeprecateOptions): Promise<DeprecateRes
   }
   let id: string = ref.artifact;
   const head = ref.kind === 'artifact' ? await repo.git.headCommit() : undefined;
-  const written = await writeRegistryTags({
-    git: repo.git,
-    artifact: ref.artifact,
-    push: options.push,
-    sign: options.sign,
-    plan: async (state) => {
-      if (state.events.length === 0) throw await artifactNotFound(repo.git, ref.artifact);
-      if (ref.kind === 'artifact') {
-        // GTO tags a deprecation at HEAD; any commit will do.
-        const latestCommit = [...state.versions.values()].find((v) => v.registered)?.commit;
-        return planDeprecate(state, head ?? latestCommit ?? state.events.at(-1)!.commit, options.message);
-      }
-      const version = ref.kind === 'version' ? findVersion(state, ref.version) : versionOfRef(state, ref);
-      id = pinnedId(ref.artifact, version.version);
-      return planDeregister(state, version, options.message);
-    },
+  const written = await writeArtifactTags(repo.git, ref.artifact, options, (state) => {
+    if (ref.kind === 'artifact') {
+      // GTO tags a deprecation at HEAD; any commit will do.
+      const latestCommit = [...state.versions.values()].find((v) => v.registered)?.commit;
+      return planDeprecate(state, head ?? latestCommit ?? state.events.at(-1)!.commit, options.message);
+    }
+    const version = ref.kind === 'version' ? findVersion(state, ref.version) : versionOfRef(state, ref);
+    id = pinnedId(ref.artifact, version.version);
+    return planDeregister(state, version, options.message);
   });
   return { ...writeResult(written, Boolean(options.sign)), event: ref.kind === 'artifact' ? 'deprecate' : 'deregister', id };
 }

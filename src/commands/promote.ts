@@ -6,16 +6,14 @@
 import { MvError } from '../errors.js';
 import { gateViolations, type MetricsLookup } from '../registry/gates.js';
 import { requireActive } from '../registry/lookup.js';
-import { artifactNotFound } from '../registry/registry-state.js';
 import { planArchive, planPromote } from '../registry/plans.js';
 import { parseRef, pinnedId } from '../registry/ref.js';
 import { versionOfAnyRef } from '../registry/ref-target.js';
 import { ARCHIVED_STAGE } from '../registry/stage-names.js';
 import type { ArtifactState } from '../registry/state.js';
-import { writeRegistryTags } from '../registry/tag-writer.js';
 import { metricsOf } from '../registry/version-metrics.js';
 import { openRepo } from '../repo.js';
-import { checkStage, parseTraffic, writeResult, type RegistryWriteOptions, type RegistryWriteResult } from './registry-write.js';
+import { checkStage, parseTraffic, writeResult, writeArtifactTags, type RegistryWriteOptions, type RegistryWriteResult } from './registry-write.js';
 
 export interface PromoteOptions extends RegistryWriteOptions {
   ref: string;
@@ -41,32 +39,25 @@ export async function promote(options: PromoteOptions): Promise<PromoteResult> {
   const trafficBp = options.traffic === undefined ? undefined : parseTraffic(options.traffic);
   if (stage === ARCHIVED_STAGE && trafficBp !== undefined) throw new MvError('INVALID_TRAFFIC', '--traffic does not apply to archived.', { hint: `Archive with \`mv archive ${options.ref}\`.` });
   let chosen = '';
-  const written = await writeRegistryTags({
-    git: repo.git,
-    artifact: ref.artifact,
-    push: options.push,
-    sign: options.sign,
-    plan: async (state) => {
-      if (state.events.length === 0) throw await artifactNotFound(repo.git, ref.artifact);
-      const version = versionOfAnyRef(state, ref, stages, `mv promote REF ${stage}`);
-      chosen = version.version;
-      requireActive(state, version, `promoted to ${stage}`);
-      if (stage === ARCHIVED_STAGE) return planArchive(state, version, options.message);
-      const holders = state.stages.get(stage) ?? [];
-      const gate = repo.config.promote.gates[stage];
-      const metrics = new Map<string, MetricsLookup>();
-      if (gate && holders.some((h) => h.version !== version.version)) {
-        for (const v of [version.version, ...holders.map((h) => h.version)]) {
-          const entry = state.versions.get(v);
-          if (entry && !metrics.has(v)) metrics.set(v, await metricsOf(repo.git, state, entry));
-        }
+  const written = await writeArtifactTags(repo.git, ref.artifact, options, async (state) => {
+    const version = versionOfAnyRef(state, ref, stages, `mv promote REF ${stage}`);
+    chosen = version.version;
+    requireActive(state, version, `promoted to ${stage}`);
+    if (stage === ARCHIVED_STAGE) return planArchive(state, version, options.message);
+    const holders = state.stages.get(stage) ?? [];
+    const gate = repo.config.promote.gates[stage];
+    const metrics = new Map<string, MetricsLookup>();
+    if (gate && holders.some((h) => h.version !== version.version)) {
+      for (const v of [version.version, ...holders.map((h) => h.version)]) {
+        const entry = state.versions.get(v);
+        if (entry && !metrics.has(v)) metrics.set(v, await metricsOf(repo.git, state, entry));
       }
-      const violations = [
-        ...deprecation(state),
-        ...gateViolations({ state, version, stage, stages, requireOrder: repo.config.promote.require_order, ...(gate ? { gate } : {}), holders, metrics }),
-      ];
-      return planPromote(state, { version, stage, ...(trafficBp !== undefined ? { trafficBp } : {}), ...(options.message ? { reason: options.message } : {}), violations, force: Boolean(options.force) });
-    },
+    }
+    const violations = [
+      ...deprecation(state),
+      ...gateViolations({ state, version, stage, stages, requireOrder: repo.config.promote.require_order, ...(gate ? { gate } : {}), holders, metrics }),
+    ];
+    return planPromote(state, { version, stage, ...(trafficBp !== undefined ? { trafficBp } : {}), ...(options.message ? { reason: options.message } : {}), violations, force: Boolean(options.force) });
   });
   return {
     ...writeResult(written, Boolean(options.sign)),

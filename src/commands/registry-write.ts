@@ -1,7 +1,11 @@
 /** What the registry write commands (promote, rollback, archive, deprecate) share: options and results. */
 import { MvError } from '../errors.js';
+import type { Git } from '../git.js';
 import { holderInfo, type HolderInfo } from '../registry/holders.js';
-import type { WrittenTags } from '../registry/tag-writer.js';
+import type { WritePlan } from '../registry/plans.js';
+import { artifactNotFound } from '../registry/registry-state.js';
+import type { ArtifactState } from '../registry/state.js';
+import { writeRegistryTags, type WrittenTags } from '../registry/tag-writer.js';
 
 export interface RegistryWriteOptions {
   cwd?: string;
@@ -65,4 +69,18 @@ export function parseTraffic(value: number | string): number {
     });
   }
   return Math.round(number * 100);
+}
+
+/** Plans and writes tags for an existing artifact (an artifact without registry tags is an error). */
+export function writeArtifactTags(git: Git, artifact: string, options: RegistryWriteOptions, plan: (state: ArtifactState) => Promise<WritePlan> | WritePlan): Promise<WrittenTags> {
+  return writeRegistryTags({
+    git,
+    artifact,
+    push: Boolean(options.push),
+    sign: Boolean(options.sign),
+    plan: async (state) => {
+      if (state.events.length === 0) throw await artifactNotFound(git, artifact);
+      return plan(state);
+    },
+  });
 }

@@ -3,13 +3,11 @@
  * a new event marked as a rollback. Nothing is deleted. Rolling back again walks further back.
  */
 import { planRollback } from '../registry/plans.js';
-import { artifactNotFound } from '../registry/registry-state.js';
 import { checkArtifactName } from '../names.js';
 import { ARCHIVED_STAGE } from '../registry/stage-names.js';
-import { writeRegistryTags } from '../registry/tag-writer.js';
 import { openRepo } from '../repo.js';
 import { MvError } from '../errors.js';
-import { checkStage, writeResult, type RegistryWriteOptions, type RegistryWriteResult } from './registry-write.js';
+import { checkStage, writeResult, writeArtifactTags, type RegistryWriteOptions, type RegistryWriteResult } from './registry-write.js';
 
 export interface RollbackOptions extends RegistryWriteOptions {
   name: string;
@@ -32,17 +30,10 @@ export async function rollback(options: RollbackOptions): Promise<RollbackResult
     throw new MvError('INVALID_STAGE', 'archived is terminal and cannot be rolled back.', { hint: `Register the files again as a new version with \`mv add ${name} <path>…\`.` });
   }
   let undid = '';
-  const written = await writeRegistryTags({
-    git: repo.git,
-    artifact: name,
-    push: options.push,
-    sign: options.sign,
-    plan: async (state) => {
-      if (state.events.length === 0) throw await artifactNotFound(repo.git, name);
-      const plan = planRollback(state, stage, options.message);
-      undid = plan.drafts[0]!.payload.rollback_of as string;
-      return plan;
-    },
+  const written = await writeArtifactTags(repo.git, name, options, (state) => {
+    const plan = planRollback(state, stage, options.message);
+    undid = plan.drafts[0]!.payload.rollback_of as string;
+    return plan;
   });
   return { ...writeResult(written, Boolean(options.sign)), stage, undid };
 }

@@ -13,6 +13,8 @@ export interface Registry {
   artifacts: Map<string, ArtifactState>;
   /** Tags that were skipped and why (lightweight tags). */
   notes: string[];
+  /** Every registry tag name read, lightweight ones included. */
+  tagNames: Set<string>;
 }
 
 export interface ReadRegistryOptions {
@@ -44,7 +46,12 @@ export async function readRegistry(git: Git, options: ReadRegistryOptions = {}):
   }
   const artifacts = new Map<string, ArtifactState>();
   for (const name of [...byArtifact.keys()].sort()) artifacts.set(name, replayArtifact(name, byArtifact.get(name)!));
-  return { artifacts, notes };
+  // A counter is taken by any tag that carries it, lightweight or not (GTO counts them all too).
+  for (const record of records) {
+    const state = artifacts.get(record.artifact);
+    if (state && record.counter !== undefined) state.maxCounter = Math.max(state.maxCounter, record.counter);
+  }
+  return { artifacts, notes, tagNames: new Set(records.map((r) => r.tag)) };
 }
 
 /** The artifact's state, or an error that lists the artifacts there are. */
@@ -64,13 +71,13 @@ export function unknownArtifact(name: string, existing: string[]): MvError {
 }
 
 /** Reads one artifact's state (one git call), failing when it has no registry tags. */
-export async function readArtifact(git: Git, name: string, options: Omit<ReadRegistryOptions, 'artifact'> = {}): Promise<{ state: ArtifactState; notes: string[] }> {
+export async function readArtifact(git: Git, name: string, options: Omit<ReadRegistryOptions, 'artifact'> = {}): Promise<{ state: ArtifactState; notes: string[]; tagNames: Set<string> }> {
   const registry = await readRegistry(git, { ...options, artifact: name });
   const state = registry.artifacts.get(name);
-  if (state) return { state, notes: registry.notes };
+  if (state) return { state, notes: registry.notes, tagNames: registry.tagNames };
   if (options.until !== undefined) {
     const all = await readRegistry(git, { artifact: name });
-    if (all.artifacts.has(name)) return { state: replayArtifact(name, []), notes: registry.notes };
+    if (all.artifacts.has(name)) return { state: replayArtifact(name, []), notes: registry.notes, tagNames: registry.tagNames };
   }
   throw await artifactNotFound(git, name);
 }

@@ -195,3 +195,12 @@ export function lastChange(state: ArtifactState, stage: string): StageChange | u
   for (let i = state.changes.length - 1; i >= 0; i--) if (state.changes[i]!.stage === stage) return state.changes[i];
   return undefined;
 }
+
+/** The change that last brought `version` into `stage` (the start of its current stint there). */
+export function enteredStage(state: ArtifactState, stage: string, version: string): StageChange | undefined {
+  for (let i = state.changes.length - 1; i >= 0; i--) {
+    const change = state.changes[i]!;
+    if (change.stage === stage && change.after.some((h) => h.version === version) && !change.before.some((h) => h.version === version)) return change;
+  }
+  return undefined;
+}

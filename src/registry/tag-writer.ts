@@ -59,7 +59,7 @@ export async function writeRegistryTags(options: WriteOptions): Promise<WrittenT
   const remote = options.push ? await requirePushRemote(git) : undefined;
   for (let attempt = 1; ; attempt++) {
     if (remote) await fetchArtifactTags(git, remote, artifact);
-    const { artifacts } = await readRegistry(git, { artifact });
+    const { artifacts, tagNames: known } = await readRegistry(git, { artifact });
     const state = artifacts.get(artifact) ?? replayArtifact(artifact, []);
     const plan = await options.plan(state);
     if (plan.drafts.length === 0) return { plan, tags: [], attempts: attempt };
@@ -71,7 +71,6 @@ export async function writeRegistryTags(options: WriteOptions): Promise<WrittenT
       target: draft.target,
       message: formatTagMessage(draft.summary, draft.payload),
     }));
-    const known = new Set(state.events.map((e) => e.tag));
 
     let created: Array<{ name: string; oid: string }>;
     try {
@@ -91,18 +90,17 @@ export async function writeRegistryTags(options: WriteOptions): Promise<WrittenT
       continue;
     }
     if (remote) {
-      let pushed: boolean;
-      try {
-        pushed = await git.pushTags(remote, created.map((t) => t.name));
-      } catch (error) {
+      const failure = await git.pushTags(remote, created.map((t) => t.name));
+      if (failure !== undefined) {
+        // Never published: remove ours, then see whether the remote gained a tag of the same name meanwhile.
         await deleteTags(git, created);
-        throw new MvError('PUSH_FAILED', `Could not push ${created.map((t) => t.name).join(', ')} to ${remote}: ${error instanceof Error ? error.message : String(error)}`, {
-          hint: 'Nothing was created (the local tags were removed again). Check the remote and your access, then run the command again.',
-          cause: error,
-        });
-      }
-      if (!pushed) {
-        await deleteTags(git, created);
+        await fetchArtifactTags(git, remote, artifact);
+        const clashed = await Promise.all(created.map((t) => git.resolveRef(`refs/tags/${t.name}`)));
+        if (!clashed.some(Boolean)) {
+          throw new MvError('PUSH_FAILED', `Could not push ${created.map((t) => t.name).join(', ')} to ${remote}: ${failure}`, {
+            hint: 'Nothing was created (the local tags were removed again). Check the remote and your access, then run the command again.',
+          });
+        }
         if (attempt >= attempts) throw contended(artifact, attempts);
         await pause(attempt);
         continue;

@@ -131,10 +131,7 @@ export function registerRegistryCommands(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(async (ref: string, opts: { json?: boolean }) => {
       const { resolve } = await import('../commands/resolve.js');
-      const result = await resolve({ cwd: cwd(), ref });
-      render.renderNotes(result.notes, result.warnings);
-      if (opts.json) return printJson(result);
-      render.renderResolve(result);
+      render.renderResolve(await resolve({ cwd: cwd(), ref }), Boolean(opts.json));
     });
 
   program

@@ -11,7 +11,7 @@ import type { ShowResult } from '../commands/show.js';
 import type { EventInfo } from '../registry/event-info.js';
 import type { HolderInfo } from '../registry/holders.js';
 import type { EntryChange, ValueChange } from '../registry/pointer-diff.js';
-import { c, note, print, warn } from './output.js';
+import { c, note, print, printJson, warn } from './output.js';
 
 export function renderNotes(notes: string[], warnings: string[] = []): void {
   for (const w of warnings) warn(w);
@@ -102,7 +102,10 @@ export function renderShow(result: ShowResult): void {
   for (const e of result.events.filter((x) => x.event !== 'register')) print(`  ${e.at}  ${describeEvent(e)}  ${c.dim(`${e.tag} by ${e.by.name}`)}`);
 }
 
-export function renderResolve(result: ResolveResult): void {
+/** Warnings and notes on stderr; the result as JSON, or one line per version: pinned id, commit, pointer oid, weight. */
+export function renderResolve(result: ResolveResult, json: boolean): void {
+  renderNotes(result.notes, result.warnings);
+  if (json) return printJson(result);
   for (const v of result.versions) {
     print(`${v.id} ${v.commit} ${v.pointer ? v.pointer.oid : '-'}${result.kind === 'stage' ? ` ${v.weight}%` : ''}`);
   }

@@ -7,7 +7,7 @@
  * have one-second resolution). Tags without a counter (registrations, GTO's simple mode) are merged in by
  * tagger date, before counted events of the same second.
  */
-import { parseTagPayload, type TagPayload } from './tag-message.js';
+import { isPayloadLine, type TagPayload } from './tag-message.js';
 import type { TagEventKind } from './tag-name.js';
 import type { TagRecord } from './tag-records.js';
 import { compareVersions } from './weights.js';
@@ -98,7 +98,7 @@ function toEvent(record: TagRecord, versionAt: Map<string, string>): RegistryEve
 
 /** The human part of a tag message: subject and body without mv's payload line. */
 function stripPayload(subject: string, body: string): string {
-  const lines = body.split('\n').filter((line) => !parseTagPayload(line));
+  const lines = body.split('\n').filter((line) => !isPayloadLine(line.trim()));
   return [subject, ...lines].join('\n').trim();
 }
 

@@ -4,7 +4,7 @@
  * key onto exactly one of 10,000 buckets; they are shown and recorded as percentages with at most two
  * decimals.
  */
-import semver from 'semver';
+import { compareSemver } from './semver.js';
 
 export const FULL = 10_000;
 
@@ -19,14 +19,8 @@ export function canonicalOrder(holdings: Holding[]): Holding[] {
   return [...holdings].sort((a, b) => compareVersions(b.version, a.version));
 }
 
-export function compareVersions(a: string, b: string): number {
-  const va = semver.valid(a);
-  const vb = semver.valid(b);
-  if (va && vb) return semver.compare(va, vb);
-  if (va) return 1;
-  if (vb) return -1;
-  return a < b ? -1 : a > b ? 1 : 0;
-}
+/** SemVer order; strings that are not versions (commit ids of unregistered GTO versions) sort below, by text. */
+export const compareVersions = compareSemver;
 
 /** Percent (as recorded in tag payloads) → basis points; undefined when not a valid weight map. */
 export function fromPercentMap(state: unknown): Holding[] | undefined {

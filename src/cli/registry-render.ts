@@ -148,7 +148,7 @@ function valueLines(title: string, changes: ValueChange[]): void {
   print(c.bold(title));
   for (const ch of changes) {
     const delta = ch.delta !== undefined && ch.delta !== 0 ? `  (${ch.delta > 0 ? '+' : ''}${ch.delta})` : '';
-    print(`  ${ch.name}: ${value(ch.from)} → ${value(ch.to)}${delta}`);
+    print(ch.change === 'same' ? `  ${ch.name}: ${value(ch.from)} ${c.dim('(same)')}` : `  ${ch.name}: ${value(ch.from)} → ${value(ch.to)}${delta}`);
   }
 }
 

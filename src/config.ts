@@ -8,12 +8,12 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { MvError, errnoCode } from './errors.js';
 import { parseStructured } from './structured-file.js';
+import { ARCHIVED_STAGE, DEFAULT_STAGES } from './registry/stage-names.js';
 
 export const MV_DIR = '.mv';
 export const CONFIG_FILE = 'config.yaml';
 export const LOCAL_CONFIG_FILE = 'config.local.yaml';
-export const DEFAULT_STAGES = ['candidate', 'staging', 'production'] as const;
-export const ARCHIVED_STAGE = 'archived';
+export { ARCHIVED_STAGE, DEFAULT_STAGES } from './registry/stage-names.js';
 
 const stageName = z.string().regex(/^[a-z][a-z0-9_-]{0,62}$/, 'is not a valid stage name');
 

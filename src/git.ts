@@ -111,13 +111,13 @@ export class Git {
   }
 
   /** Like `run`, with `input` fed on stdin (for plumbing such as `mktag`). */
-  async runWithInput(args: string[], input: string): Promise<string> {
+  async runWithInput(args: string[], input: string, env?: Record<string, string>): Promise<string> {
     const { execa } = await import('execa');
     const result = await execa('git', args, {
       cwd: this.cwd,
       input,
       reject: false,
-      env: { GIT_TERMINAL_PROMPT: '0' },
+      env: { GIT_TERMINAL_PROMPT: '0', ...env },
       stripFinalNewline: false,
     });
     if (result.exitCode !== 0) throw new GitCommandError(args, result.stderr || result.stdout);
@@ -242,22 +242,94 @@ export class Git {
    * tag already exists. Returns the tag object id.
    */
   async createAnnotatedTag(options: { name: string; target: string; message: string }): Promise<string> {
+    const [oid] = await this.createAnnotatedTags([options]);
+    return oid!;
+  }
+
+  /**
+   * Creates several annotated tags in one ref transaction: all of them or none (none when any name is
+   * taken). Returns the tag object ids in order.
+   */
+  async createAnnotatedTags(tags: Array<{ name: string; target: string; message: string }>): Promise<string[]> {
     const ident = await this.committerIdent();
-    const body = options.message.endsWith('\n') ? options.message : `${options.message}\n`;
-    const tagObject = `object ${options.target}\ntype commit\ntag ${options.name}\ntagger ${ident}\n\n${body}`;
-    const oid = (await this.runWithInput(['mktag'], tagObject)).trim();
+    const oids: string[] = [];
+    for (const tag of tags) {
+      const body = tag.message.endsWith('\n') ? tag.message : `${tag.message}\n`;
+      oids.push((await this.runWithInput(['mktag'], `object ${tag.target}\ntype commit\ntag ${tag.name}\ntagger ${ident}\n\n${body}`)).trim());
+    }
+    const commands = tags.map((tag, i) => `create refs/tags/${tag.name} ${oids[i]!}\n`).join('');
     try {
-      await this.run(['update-ref', '-m', `mv: tag ${options.name}`, '--', `refs/tags/${options.name}`, oid, '']);
+      await this.runWithInput(['update-ref', '-m', `mv: tag ${tags.map((t) => t.name).join(' ')}`, '--stdin'], commands);
     } catch (error) {
-      if (await this.resolveRef(`refs/tags/${options.name}`)) {
-        throw new MvError('TAG_EXISTS', `The tag ${options.name} already exists.`, {
-          hint: 'Another process registered it first; look at it with `git show refs/tags/' + options.name + '`.',
+      const taken = [];
+      for (const tag of tags) if (await this.resolveRef(`refs/tags/${tag.name}`)) taken.push(tag.name);
+      if (taken.length) {
+        throw new MvError('TAG_EXISTS', `The tag ${taken.join(', ')} already exists.`, {
+          hint: `Another process created it first; look at it with \`git show refs/tags/${taken[0]!}\`.`,
           cause: error,
         });
       }
       throw error;
     }
-    return oid;
+    return oids;
+  }
+
+  /**
+   * Creates a signed annotated tag with the user's git signing setup (user.signingkey, gpg.format).
+   * `git tag` refuses an existing name. Returns the tag object id.
+   */
+  async createSignedTag(tag: { name: string; target: string; message: string }): Promise<string> {
+    const dir = await mkdtemp(join(tmpdir(), 'mv-tag-'));
+    try {
+      const file = join(dir, 'message');
+      await writeFile(file, tag.message);
+      try {
+        await this.run(['tag', '-s', '-F', file, '--', tag.name, tag.target]);
+      } catch (error) {
+        if (error instanceof GitCommandError && /already exists/.test(error.message)) {
+          throw new MvError('TAG_EXISTS', `The tag ${tag.name} already exists.`, { hint: `Look at it with \`git show refs/tags/${tag.name}\`.`, cause: error });
+        }
+        throw new MvError('SIGNING_FAILED', `git could not sign the tag ${tag.name}: ${error instanceof Error ? error.message.split('\n').slice(-3).join(' ') : String(error)}`, {
+          hint: 'Check your signing setup: `git config user.signingkey` (and `gpg.format ssh` for SSH keys); `git tag -s test` should work.',
+          cause: error,
+        });
+      }
+      return (await this.run(['rev-parse', '--verify', `refs/tags/${tag.name}`])).trim();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  /** The remote tags are pushed to: the current branch's remote, else `origin`, else the only remote. */
+  async pushRemote(): Promise<string | undefined> {
+    const branch = await this.currentBranch();
+    if (branch) {
+      const configured = (await this.run(['config', '--get', `branch.${branch}.remote`]).catch(() => '')).trim();
+      if (configured && configured !== '.') return configured;
+    }
+    const remotes = (await this.run(['remote'])).split('\n').filter(Boolean);
+    if (remotes.includes('origin')) return 'origin';
+    return remotes.length === 1 ? remotes[0] : undefined;
+  }
+
+  /**
+   * Pushes tags to `remote` atomically (all or none); never forces, so a name taken there is rejected.
+   * Returns undefined on success, else git's reason.
+   */
+  async pushTags(remote: string, names: string[]): Promise<string | undefined> {
+    const refspecs = names.map((name) => `refs/tags/${name}:refs/tags/${name}`);
+    try {
+      await this.run(['push', '--atomic', '--quiet', '--', remote, ...refspecs]);
+      return undefined;
+    } catch (error) {
+      if (error instanceof GitCommandError) return error.message;
+      throw error;
+    }
+  }
+
+  /** Fetches the tags matching `patterns` (e.g. `refs/tags/churn#*`) from `remote`, never replacing a local tag. */
+  async fetchTags(remote: string, patterns: string[]): Promise<void> {
+    await this.run(['fetch', '--quiet', '--no-tags', '--', remote, ...patterns.map((p) => `${p}:${p}`)]);
   }
 }
 

@@ -1,5 +1,4 @@
 /** Shared plumbing for command actions: the --json flag, Ctrl-C, and turning errors into exit codes. */
-import { CommanderError } from 'commander';
 import { GitCommandError, MvError, UsageError } from '../errors.js';
 import { c, printJson } from './output.js';
 
@@ -26,7 +25,7 @@ export function installInterruptHandler(): void {
 
 /** The process exit code for an error, after reporting it. */
 export function reportError(error: unknown, json: boolean): number {
-  if (error instanceof CommanderError) {
+  if (isCommanderError(error)) {
     // commander has already printed its message.
     return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
   }
@@ -48,4 +47,9 @@ export function reportError(error: unknown, json: boolean): number {
   if (json) printJson({ error: { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) } });
   process.stderr.write(`${c.red('internal error:')} ${detail}\nThis is a bug in mv; please report it with the command you ran.\n`);
   return EXIT_FAILED;
+}
+
+/** commander's own errors (it has printed them already); recognised by shape so this module does not load commander. */
+function isCommanderError(error: unknown): error is { exitCode: number } {
+  return error instanceof Error && error.name === 'CommanderError' && typeof (error as { exitCode?: unknown }).exitCode === 'number';
 }

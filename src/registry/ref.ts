@@ -2,7 +2,7 @@
  * What commands accept as a ref: `name`, `name@v1.2.3` (or `name@1.2.3`), `name@latest` (highest SemVer,
  * never for deploys) and `name#stage` (the version(s) holding the stage now).
  */
-import semver from 'semver';
+import { isSemver } from './semver.js';
 import { MvError } from '../errors.js';
 import { nameProblem } from '../names.js';
 
@@ -32,9 +32,8 @@ export function parseRef(text: string): Ref {
     if (nameProblem(artifact)) throw bad('does not start with a valid artifact name');
     if (rest === 'latest') return { kind: 'latest', artifact, text };
     const bare = rest.startsWith('v') ? rest.slice(1) : rest;
-    const parsed = semver.parse(bare);
-    if (!parsed || parsed.version !== bare) throw bad('has no valid version after "@" (expected vX.Y.Z or latest)');
-    return { kind: 'version', artifact, version: parsed.version, text };
+    if (!isSemver(bare)) throw bad('has no valid version after "@" (expected vX.Y.Z or latest)');
+    return { kind: 'version', artifact, version: bare, text };
   }
   const problem = nameProblem(text);
   if (problem) throw bad(problem.replace(`${JSON.stringify(text)} `, ''));

@@ -1,9 +1,26 @@
-/** Resolving `name#stage` to the one version that holds the stage (replaced by the registry state model). */
+/**
+ * Resolving `name#stage` to the pointer of the one version that holds the stage. Reads only tags and git
+ * objects, so it works in a bare repository (`mv get --repo URL`).
+ */
 import { MvError } from '../errors.js';
 import type { Git } from '../git.js';
-import type { Ref } from './ref.js';
-import type { VersionPointer } from './version-pointer.js';
+import { stageHolders } from './lookup.js';
+import { pinnedId, type Ref } from './ref.js';
+import { readArtifact } from './registry-state.js';
+import { DEFAULT_STAGES } from './stage-names.js';
+import { canonicalOrder, percent } from './weights.js';
+import { findVersionRecord, pointerOfRecord, type VersionPointer } from './version-pointer.js';
 
-export function resolveStagePointer(_git: Git, ref: Extract<Ref, { kind: 'stage' }>): Promise<VersionPointer> {
-  throw new MvError('UNSUPPORTED_REF', `${ref.text}: stage refs are resolved by the registry.`, { hint: `Name the version: ${ref.artifact}@vX.Y.Z.` });
+export async function resolveStagePointer(git: Git, ref: Extract<Ref, { kind: 'stage' }>): Promise<VersionPointer> {
+  const { state } = await readArtifact(git, ref.artifact);
+  const holders = stageHolders(state, ref.stage, DEFAULT_STAGES);
+  if (holders.length > 1) {
+    const list = canonicalOrder(holders).map((h) => `${pinnedId(ref.artifact, h.version)} (${percent(h.bp)}%)`);
+    throw new MvError('SEVERAL_HOLDERS', `${ref.text} is served by ${holders.length} versions: ${list.join(', ')}.`, {
+      hint: `Name one of them, e.g. \`${pinnedId(ref.artifact, canonicalOrder(holders)[0]!.version)}\`; serving code picks per request with \`mv route ${ref.text} --key KEY\`.`,
+      details: { holders: canonicalOrder(holders).map((h) => ({ id: pinnedId(ref.artifact, h.version), version: h.version, weight: percent(h.bp) })) },
+    });
+  }
+  const version = holders[0]!.version;
+  return pointerOfRecord(git, await findVersionRecord(git, { kind: 'version', artifact: ref.artifact, version, text: pinnedId(ref.artifact, version) }));
 }

@@ -27,18 +27,24 @@ export function formatTagMessage(summary: string, payload: TagPayload): string {
   return `${firstLine}\n\n${JSON.stringify(payload)}\n`;
 }
 
-/** Extracts mv's payload from a tag message body, if there is one. */
+/** Extracts mv's payload from a tag message body, if there is one (the last line starting `{"mv":`). */
 export function parseTagPayload(body: string): TagPayload | undefined {
-  const lines = body.split('\n');
-  for (let i = lines.length - 1; i >= 0; i--) {
-    const line = lines[i]!.trim();
-    if (!line.startsWith('{"mv":')) continue;
-    try {
-      const value = JSON.parse(line) as TagPayload;
-      if (typeof value === 'object' && value !== null && typeof value.mv === 'number' && typeof value.event === 'string') return value;
-    } catch {
-      return undefined;
-    }
+  let at = body.lastIndexOf(PAYLOAD_START);
+  while (at > 0 && body.charCodeAt(at - 1) !== 10) at = body.lastIndexOf(PAYLOAD_START, at - 1);
+  if (at < 0) return undefined;
+  const end = body.indexOf('\n', at);
+  try {
+    const value = JSON.parse(body.slice(at, end < 0 ? undefined : end)) as TagPayload;
+    if (typeof value === 'object' && value !== null && typeof value.mv === 'number' && typeof value.event === 'string') return value;
+  } catch {
+    return undefined;
   }
   return undefined;
 }
+
+/** Whether a message line is mv's machine-readable payload line. */
+export function isPayloadLine(line: string): boolean {
+  return line.startsWith(PAYLOAD_START);
+}
+
+const PAYLOAD_START = '{"mv":';

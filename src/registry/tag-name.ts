@@ -5,7 +5,7 @@
  *   name@deprecated   deprecate the artifact
  * `#N` counts events per artifact; GTO also accepts it (optionally) on the other forms.
  */
-import { parse as parseSemver } from 'semver';
+import { isSemver } from './semver.js';
 import { nameProblem } from '../names.js';
 
 export type TagEventKind = 'register' | 'deregister' | 'assign' | 'unassign' | 'deprecate';
@@ -31,8 +31,7 @@ export function parseTagName(tag: string): ParsedTagName | undefined {
   const base = { artifact: g.artifact, ...(counter === undefined ? {} : { counter }) };
   if (g.deprecated) return { kind: 'deprecate', ...base };
   if (g.version !== undefined) {
-    const version = parseSemver(g.version);
-    if (!version || version.version !== g.version) return undefined;
+    if (!isSemver(g.version)) return undefined;
     return { kind: g.dereg ? 'deregister' : 'register', version: g.version, ...base };
   }
   if (g.stage !== undefined) {

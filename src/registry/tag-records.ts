@@ -46,38 +46,36 @@ export async function readTagRecords(git: Git, patterns: string[] = ['refs/tags/
   const out = await git.run(['for-each-ref', `--format=${FIELDS.join('%00')}%00`, '--', ...patterns]);
   const parts = out.split('\0');
   const records: TagRecord[] = [];
-  for (let i = 0; i + FIELDS.length <= parts.length; i += FIELDS.length) {
-    const [refname = '', type, objectName = '', peeled, taggerName = '', taggerEmail = '', date = '', subject = '', body = '', signature = ''] = parts.slice(i, i + FIELDS.length);
-    const tag = refname.replace(/^\n/, '').replace(/^refs\/tags\//, '');
+  const n = FIELDS.length;
+  for (let i = 0; i + n <= parts.length; i += n) {
+    // Each record after the first starts with the newline for-each-ref puts between records.
+    const refname = parts[i]!;
+    const tag = refname.slice(refname.charCodeAt(0) === 10 ? 11 : 10);
     const parsed = parseTagName(tag);
     if (!parsed) continue;
-    const annotated = type === 'tag';
-    const [seconds, tz] = date.split(' ');
-    records.push({
-      ...parsed,
-      tag,
-      annotated,
-      commit: annotated ? (peeled ?? '') : objectName,
-      ...(annotated
-        ? {
-            object: objectName,
-            tagger: { name: taggerName, email: taggerEmail.replace(/^<|>$/g, '') },
-            time: Number(seconds),
-            tz: tz ?? '+0000',
-          }
-        : {}),
-      subject,
-      body,
-      signed: signature.length > 0,
-      ...(annotated ? withPayload(body) : {}),
-    });
+    const annotated = parts[i + 1] === 'tag';
+    const objectName = parts[i + 2]!;
+    const body = parts[i + 8]!;
+    const record: TagRecord = parsed as TagRecord;
+    record.tag = tag;
+    record.annotated = annotated;
+    record.commit = annotated ? parts[i + 3]! : objectName;
+    record.subject = parts[i + 7]!;
+    record.body = body;
+    record.signed = parts[i + 9]!.length > 0;
+    if (annotated) {
+      const date = parts[i + 6]!;
+      const space = date.indexOf(' ');
+      record.object = objectName;
+      record.tagger = { name: parts[i + 4]!, email: parts[i + 5]!.replace(/^<|>$/g, '') };
+      record.time = Number(space < 0 ? date : date.slice(0, space));
+      record.tz = space < 0 ? '+0000' : date.slice(space + 1);
+      const payload = parseTagPayload(body);
+      if (payload) record.payload = payload;
+    }
+    records.push(record);
   }
   return records;
-}
-
-function withPayload(body: string): { payload?: TagPayload } {
-  const payload = parseTagPayload(body);
-  return payload ? { payload } : {};
 }
 
 /** Glob patterns for one artifact's tags. */

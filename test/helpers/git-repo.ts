@@ -47,6 +47,16 @@ export async function gitRepo(options: { empty?: boolean; dir?: string } = {}): 
   const dir = options.dir ?? (await tempDir());
   await execa('git', ['init', '-q', '-b', 'main', dir]);
   await configureRepo(dir);
+  const repo = testRepoAt(dir);
+  if (!options.empty) {
+    await repo.write('README.md', '# project\n');
+    await repo.commitAll('initial');
+  }
+  return repo;
+}
+
+/** Test helpers over an existing repository (e.g. a copy of a prepared one). */
+export function testRepoAt(dir: string): TestRepo {
   const repo: TestRepo = {
     dir,
     git: async (...args) => (await execa('git', args, { cwd: dir })).stdout,
@@ -63,10 +73,6 @@ export async function gitRepo(options: { empty?: boolean; dir?: string } = {}): 
       return repo.git('rev-parse', 'HEAD');
     },
   };
-  if (!options.empty) {
-    await repo.write('README.md', '# project\n');
-    await repo.commitAll('initial');
-  }
   return repo;
 }
 

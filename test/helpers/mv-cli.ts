@@ -27,7 +27,7 @@ export async function mvOk(cwd: string, args: string[], options: { env?: Record<
   return run;
 }
 
-export async function mvJson<T = Record<string, unknown>>(cwd: string, args: string[]): Promise<T> {
-  const run = await mvOk(cwd, [...args, '--json']);
+export async function mvJson<T = Record<string, unknown>>(cwd: string, args: string[], options: { env?: Record<string, string> } = {}): Promise<T> {
+  const run = await mvOk(cwd, [...args, '--json'], options);
   return JSON.parse(run.stdout) as T;
 }

@@ -1,0 +1,178 @@
+/** Text rendering of the registry commands' results (JSON is printed as returned). */
+import type { AuditResult } from '../commands/audit.js';
+import type { CheckRefResult } from '../commands/check-ref.js';
+import type { DiffResult } from '../commands/diff.js';
+import type { HistoryResult } from '../commands/history.js';
+import type { LsResult } from '../commands/ls.js';
+import type { RegistryWriteResult } from '../commands/registry-write.js';
+import type { ResolveResult } from '../commands/resolve.js';
+import type { RouteResult } from '../commands/route.js';
+import type { ShowResult } from '../commands/show.js';
+import type { EventInfo } from '../registry/event-info.js';
+import type { HolderInfo } from '../registry/holders.js';
+import type { EntryChange, ValueChange } from '../registry/pointer-diff.js';
+import { c, note, print, printJson, warn } from './output.js';
+
+export function renderNotes(notes: string[], warnings: string[] = []): void {
+  for (const w of warnings) warn(w);
+  for (const n of notes) note(`note: ${n}`);
+}
+
+export function holders(list: HolderInfo[]): string {
+  if (list.length === 0) return c.dim('(none)');
+  return list.map((h) => (list.length > 1 || h.weight !== 100 ? `v${h.version} ${h.weight}%` : `v${h.version}`)).join(', ');
+}
+
+/** Tags created go to stdout (one a line, for scripts); what changed goes to stderr. */
+export function renderWrite(result: RegistryWriteResult, unchanged: string): void {
+  renderNotes([], result.warnings);
+  if (!result.changed) {
+    if (unchanged) note(unchanged);
+    return;
+  }
+  for (const stage of result.stages) note(`${c.bold(`${result.artifact} ${stage.stage}`)}: ${holders(stage.before)} → ${holders(stage.after)}`);
+  if (result.forced.length) note(c.yellow(`forced past: ${result.forced.join('; ')}`));
+  if (result.pushedTo) note(`pushed to ${result.pushedTo}`);
+  for (const tag of result.tags) print(tag);
+}
+
+export function renderLs(result: LsResult): void {
+  renderNotes(result.notes);
+  if (result.artifacts.length === 0) return print('No artifacts in the registry yet. Register one with: mv add <name> <path>…');
+  for (const a of result.artifacts) {
+    const counts = [`${a.versions} version${a.versions === 1 ? '' : 's'}`, ...(a.archived ? [`${a.archived} archived`] : []), ...(a.deregistered ? [`${a.deregistered} deregistered`] : [])];
+    print(`${c.bold(a.name)}${a.deprecated ? c.red(' (deprecated)') : ''}  latest ${a.latest ?? '-'}  ${counts.join(', ')}`);
+    for (const [stage, list] of Object.entries(a.stages)) print(`  ${stage}: ${holders(list)}`);
+    if (a.candidates.length) print(`  candidates: ${a.candidates.length > 5 ? `${a.candidates.length} (newest ${a.candidates.at(-1)!})` : a.candidates.map((id) => id.slice(a.name.length + 1)).join(', ')}`);
+  }
+}
+
+function who(e: { by: { name: string; email: string } }): string {
+  return `${e.by.name} <${e.by.email}>`;
+}
+
+export function describeEvent(e: EventInfo): string {
+  const what =
+    e.event === 'register'
+      ? `registered ${e.id}`
+      : e.event === 'deregister'
+        ? `deregistered ${e.id}`
+        : e.event === 'deprecate'
+          ? 'deprecated the artifact'
+          : e.stage === 'archived' && e.event === 'assign'
+            ? `archived ${e.id}`
+            : e.changes.map((ch) => `${ch.stage}: ${holders(ch.before)} → ${holders(ch.after)}`).join('; ') || `${e.event} ${e.stage ?? ''} ${e.id ?? ''}`;
+  const flags = [...(e.rollbackOf ? [c.yellow(`rollback of ${e.rollbackOf}`)] : []), ...(e.forced ? [c.red(`forced past ${e.forced.length} gate(s)`)] : [])];
+  return `${what}${flags.length ? ` [${flags.join(', ')}]` : ''}`;
+}
+
+export function renderHistory(result: HistoryResult): void {
+  renderNotes(result.notes);
+  for (const e of result.events) {
+    const counter = e.counter === null ? '  ' : `#${e.counter}`;
+    print(`${c.dim(counter.padStart(4))}  ${e.at}  ${describeEvent(e)}`);
+    print(`        ${c.dim(`${e.tag} by ${who(e)}`)}${e.reason ? `: ${e.reason}` : ''}`);
+  }
+}
+
+export function renderShow(result: ShowResult): void {
+  renderNotes(result.notes);
+  if (result.kind === 'stage') {
+    print(`${c.bold(`${result.artifact}#${result.stage}`)}: ${holders(result.holders)}`);
+    print(`  since ${result.since.tag}, ${result.since.at} by ${who(result.since)}${result.since.reason ? `: ${result.since.reason}` : ''}`);
+    return;
+  }
+  if (result.kind === 'artifact') {
+    print(`${c.bold(result.artifact)}${result.deprecated ? c.red(` (deprecated ${result.deprecated.at})`) : ''}`);
+    for (const s of result.stages) print(`  ${s.stage}: ${holders(s.holders)}  ${c.dim(`since ${s.since.tag} by ${s.since.by.name}, ${s.since.at}`)}`);
+    for (const v of result.versions) {
+      const stages = v.stages.map((s) => (s.weight === 100 ? s.stage : `${s.stage} ${s.weight}%`)).join(', ');
+      print(`  v${v.version}  ${v.status}${stages ? ` (${stages})` : ''}  ${c.dim(`${v.commit.slice(0, 12)} ${v.registered ? `${v.registered.at} by ${v.registered.by.name}` : ''}`)}`);
+    }
+    return;
+  }
+  const v = result.version;
+  print(`${c.bold(v.id)}  ${v.status}${v.stages.length ? ` (${v.stages.map((s) => (s.weight === 100 ? s.stage : `${s.stage} ${s.weight}%`)).join(', ')})` : ''}`);
+  print(`  commit   ${v.commit}`);
+  print(`  pointer  ${v.pointer ? `${v.pointer.path} ${v.pointer.oid}` : '(none: registered without mv)'}`);
+  if (v.registered) print(`  registered ${v.registered.at} by ${who(v.registered)}${v.registered.reason ? `: ${v.registered.reason}` : ''}`);
+  if (v.description) print(`  description ${v.description}`);
+  if (v.metrics) print(`  metrics  ${JSON.stringify(v.metrics)}`);
+  if (v.params) print(`  params   ${JSON.stringify(v.params)}`);
+  for (const e of result.events.filter((x) => x.event !== 'register')) print(`  ${e.at}  ${describeEvent(e)}  ${c.dim(`${e.tag} by ${e.by.name}`)}`);
+}
+
+/** Warnings and notes on stderr; the result as JSON, or one line per version: pinned id, commit, pointer oid, weight. */
+export function renderResolve(result: ResolveResult, json: boolean): void {
+  renderNotes(result.notes, result.warnings);
+  if (json) return printJson(result);
+  for (const v of result.versions) {
+    print(`${v.id} ${v.commit} ${v.pointer ? v.pointer.oid : '-'}${result.kind === 'stage' ? ` ${v.weight}%` : ''}`);
+  }
+}
+
+export function renderRoute(result: RouteResult): void {
+  renderNotes(result.notes);
+  note(`${result.key}: bucket ${result.bucket} of 10000 → ${result.id} (${result.weight}% of ${result.artifact}#${result.stage}, set by ${result.event})`);
+  print(result.id);
+}
+
+export function renderAudit(result: AuditResult): void {
+  renderNotes(result.notes);
+  print(`${c.bold(result.artifact)} at ${result.at}`);
+  if (result.stages.length === 0) print('  no stage held a version then');
+  for (const s of result.stages) {
+    print(`  ${s.stage}: ${holders(s.holders)}`);
+    print(`    set by ${s.event.tag}${s.event.rollbackOf ? ' (a rollback)' : ''} on ${s.event.at} by ${who(s.event)}${s.event.reason ? `: ${s.event.reason}` : ''}`);
+  }
+  if (result.key) {
+    const k = result.key;
+    print(`key ${k.key} → ${c.bold(k.id)} (bucket ${k.bucket}; ${k.weight}% of ${k.stage})`);
+    print(`  ${k.id} was put in ${k.stage} by ${who(k.assignedBy)} on ${k.assignedBy.at} (${k.assignedBy.tag})${k.assignedBy.reason ? `: ${k.assignedBy.reason}` : ''}`);
+  }
+}
+
+export function renderCheckRef(result: CheckRefResult): void {
+  renderNotes(result.notes);
+  const parts = [`artifact=${result.artifact}`, `event=${result.event}`, ...(result.version ? [`version=${result.version}`] : []), ...(result.stage ? [`stage=${result.stage}`] : []), ...(result.counter !== undefined ? [`counter=${result.counter}`] : [])];
+  print(parts.join(' '));
+  if (!result.exists) note(`${result.tag} is not an annotated tag in this repository (fetch it with \`git fetch origin refs/tags/${result.tag}\`); the fields above come from its name.`);
+}
+
+function value(v: unknown): string {
+  return v === undefined ? '-' : typeof v === 'string' ? v : JSON.stringify(v);
+}
+
+function valueLines(title: string, changes: ValueChange[]): void {
+  if (changes.length === 0) return;
+  print(c.bold(title));
+  for (const ch of changes) {
+    const delta = ch.delta !== undefined && ch.delta !== 0 ? `  (${ch.delta > 0 ? '+' : ''}${ch.delta})` : '';
+    print(ch.change === 'same' ? `  ${ch.name}: ${value(ch.from)} ${c.dim('(same)')}` : `  ${ch.name}: ${value(ch.from)} → ${value(ch.to)}${delta}`);
+  }
+}
+
+function entryLines(title: string, changes: EntryChange[]): void {
+  if (changes.length === 0) return;
+  print(c.bold(title));
+  const mark = { added: c.green('+'), removed: c.red('-'), changed: c.yellow('~') };
+  for (const ch of changes) {
+    const oid = (e?: Record<string, unknown>) => (typeof e?.oid === 'string' ? `${e.oid.slice(0, 19)}…` : value(e?.etag ?? e?.version ?? e?.artifact));
+    print(`  ${mark[ch.change]} ${ch.key}${ch.change === 'changed' ? `  ${oid(ch.from)} → ${oid(ch.to)}` : ''}`);
+  }
+}
+
+export function renderDiff(result: DiffResult): void {
+  renderNotes(result.notes);
+  print(`${c.bold(result.from.id)} (${result.from.created}) → ${c.bold(result.to.id)} (${result.to.created})`);
+  if (result.changed.length === 0) return print('  no differences in what was recorded');
+  valueLines('metrics', result.metrics);
+  valueLines('params', result.params);
+  entryLines('data', result.data);
+  entryLines('pipeline', result.pipeline);
+  entryLines('files', result.files);
+  if (result.code.changed) print(`${c.bold('code')}\n  ${result.code.from?.commit ?? '-'}${result.code.from?.dirty ? ' (dirty)' : ''} → ${result.code.to?.commit ?? '-'}${result.code.to?.dirty ? ' (dirty)' : ''}`);
+  valueLines('environment', result.environment);
+  if (result.signature.changed) print(`${c.bold('signature')}\n  ${value(result.signature.from)} → ${value(result.signature.to)}`);
+  if (result.parent.changed) print(`${c.bold('parent')}\n  ${result.parent.from ?? '-'} → ${result.parent.to ?? '-'}`);
+}

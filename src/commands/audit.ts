@@ -1,0 +1,72 @@
+/**
+ * `mv audit <name> --at TIME [--stage S] [--key KEY]`: the state of each stage at a moment, replayed from
+ * the tag history, with who made the change in force, when and why. With `--key`, the exact version that
+ * served that request key then: routing is a pure function of the key and the recorded weights.
+ */
+import { Git } from '../git.js';
+import { MvError } from '../errors.js';
+import { checkArtifactName } from '../names.js';
+import { eventInfo, type EventInfo } from '../registry/event-info.js';
+import { isoTime } from '../registry/events.js';
+import { holderInfo, type HolderInfo } from '../registry/holders.js';
+import { readArtifact } from '../registry/registry-state.js';
+import { enteredStage, lastChange, type ArtifactState } from '../registry/state.js';
+import { parseTime } from '../registry/time.js';
+import { routeIn, type RouteResult } from './route.js';
+
+export interface AuditOptions {
+  cwd?: string;
+  name: string;
+  /** ISO 8601 time, or `@<unix seconds>`. */
+  at: string;
+  stage?: string;
+  /** A request key: report the version that served it (needs a stage; default production). */
+  key?: string;
+}
+
+export interface StageAtTime {
+  stage: string;
+  holders: HolderInfo[];
+  /** The event whose result was in force at that time (who, when, why). */
+  event: EventInfo;
+}
+
+export interface AuditResult {
+  artifact: string;
+  at: string;
+  stages: StageAtTime[];
+  /**
+   * With --key: the version that served the key, the event whose weights were in force (`event`) and the
+   * event that brought that version into the stage (`assignedBy`: who promoted it, when, why).
+   */
+  key?: Omit<RouteResult, 'notes' | 'event'> & { event: EventInfo; assignedBy: EventInfo };
+  notes: string[];
+}
+
+export async function audit(options: AuditOptions): Promise<AuditResult> {
+  const name = checkArtifactName(options.name);
+  const until = parseTime(options.at);
+  const stageForKey = options.key !== undefined ? (options.stage ?? 'production') : options.stage;
+  const { state, notes } = await readArtifact(new Git(options.cwd ?? process.cwd()), name, { until });
+  const stages: StageAtTime[] = [];
+  for (const [stage, holders] of state.stages) {
+    if (stageForKey && stage !== stageForKey) continue;
+    stages.push({ stage, holders: holderInfo(name, holders), event: eventInfo(state, lastChange(state, stage)!.event) });
+  }
+  if (stageForKey && stages.length === 0) throw nothingAt(state, stageForKey, until);
+  const result: AuditResult = { artifact: name, at: isoTime(until), stages, notes };
+  if (options.key !== undefined) {
+    if (stages[0]!.holders.length === 0) throw nothingAt(state, stageForKey!, until);
+    const { event: _tag, ...routed } = routeIn(state, stageForKey!, options.key);
+    const entered = enteredStage(state, stageForKey!, routed.version);
+    result.key = { ...routed, event: stages[0]!.event, assignedBy: entered ? eventInfo(state, entered.event) : stages[0]!.event };
+  }
+  return result;
+}
+
+function nothingAt(state: ArtifactState, stage: string, until: number): MvError {
+  const first = state.events.find((e) => e.stage === stage);
+  return new MvError('STAGE_EMPTY', `No version of ${state.name} was in ${stage} at ${isoTime(until)}.`, {
+    hint: first ? 'See when it changed with `mv history ' + state.name + ' --stage ' + stage + '`.' : `Nothing was assigned to ${stage} by then; see \`mv history ${state.name}\`.`,
+  });
+}

@@ -1,0 +1,73 @@
+/**
+ * `mv promote <ref> <stage>`: assign a version to a stage, replacing its holders, or with `--traffic P`
+ * giving it P% while the other holders share the rest. Gates from `.mv/config.yaml` are checked first;
+ * `--force` overrides them and the override is recorded in the tag.
+ */
+import { MvError } from '../errors.js';
+import { gateViolations, type MetricsLookup } from '../registry/gates.js';
+import { requireActive } from '../registry/lookup.js';
+import { planArchive, planPromote } from '../registry/plans.js';
+import { parseRef, pinnedId } from '../registry/ref.js';
+import { versionOfAnyRef } from '../registry/ref-target.js';
+import { ARCHIVED_STAGE } from '../registry/stage-names.js';
+import type { ArtifactState } from '../registry/state.js';
+import { metricsOf } from '../registry/version-metrics.js';
+import { openRepo } from '../repo.js';
+import { checkStage, parseTraffic, writeResult, writeArtifactTags, type RegistryWriteOptions, type RegistryWriteResult } from './registry-write.js';
+
+export interface PromoteOptions extends RegistryWriteOptions {
+  ref: string;
+  stage: string;
+  /** The version's share of the stage's traffic in percent (1–99); without it, it replaces the holders. */
+  traffic?: number | string;
+  /** Override failed gates (recorded in the tag). */
+  force?: boolean;
+}
+
+export interface PromoteResult extends RegistryWriteResult {
+  version: string;
+  id: string;
+  stage: string;
+  traffic?: number;
+}
+
+export async function promote(options: PromoteOptions): Promise<PromoteResult> {
+  const repo = await openRepo(options.cwd ?? process.cwd());
+  const ref = parseRef(options.ref);
+  const stages = repo.config.stages;
+  const stage = checkStage(options.stage, stages, ARCHIVED_STAGE);
+  const trafficBp = options.traffic === undefined ? undefined : parseTraffic(options.traffic);
+  if (stage === ARCHIVED_STAGE && trafficBp !== undefined) throw new MvError('INVALID_TRAFFIC', '--traffic does not apply to archived.', { hint: `Archive with \`mv archive ${options.ref}\`.` });
+  let chosen = '';
+  const written = await writeArtifactTags(repo.git, ref.artifact, options, async (state) => {
+    const version = versionOfAnyRef(state, ref, stages, `mv promote REF ${stage}`);
+    chosen = version.version;
+    requireActive(state, version, `promoted to ${stage}`);
+    if (stage === ARCHIVED_STAGE) return planArchive(state, version, options.message);
+    const holders = state.stages.get(stage) ?? [];
+    const gate = repo.config.promote.gates[stage];
+    const metrics = new Map<string, MetricsLookup>();
+    if (gate && holders.some((h) => h.version !== version.version)) {
+      for (const v of [version.version, ...holders.map((h) => h.version)]) {
+        const entry = state.versions.get(v);
+        if (entry && !metrics.has(v)) metrics.set(v, await metricsOf(repo.git, state, entry));
+      }
+    }
+    const violations = [
+      ...deprecation(state),
+      ...gateViolations({ state, version, stage, stages, requireOrder: repo.config.promote.require_order, ...(gate ? { gate } : {}), holders, metrics }),
+    ];
+    return planPromote(state, { version, stage, ...(trafficBp !== undefined ? { trafficBp } : {}), ...(options.message ? { reason: options.message } : {}), violations, force: Boolean(options.force) });
+  });
+  return {
+    ...writeResult(written, Boolean(options.sign)),
+    version: chosen,
+    id: pinnedId(ref.artifact, chosen),
+    stage,
+    ...(trafficBp !== undefined ? { traffic: trafficBp / 100 } : {}),
+  };
+}
+
+function deprecation(state: ArtifactState): string[] {
+  return state.deprecated ? [`${state.name} is deprecated (${state.deprecated.tag})`] : [];
+}

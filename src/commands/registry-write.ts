@@ -1,0 +1,86 @@
+/** What the registry write commands (promote, rollback, archive, deprecate) share: options and results. */
+import { MvError } from '../errors.js';
+import type { Git } from '../git.js';
+import { holderInfo, type HolderInfo } from '../registry/holders.js';
+import type { WritePlan } from '../registry/plans.js';
+import { artifactNotFound } from '../registry/registry-state.js';
+import type { ArtifactState } from '../registry/state.js';
+import { writeRegistryTags, type WrittenTags } from '../registry/tag-writer.js';
+
+export interface RegistryWriteOptions {
+  cwd?: string;
+  /** The reason, recorded in the tag message. */
+  message?: string;
+  /** Push the new tags to the git remote. */
+  push?: boolean;
+  /** Sign the tags with the user's git signing setup. */
+  sign?: boolean;
+}
+
+export interface StageTransitionInfo {
+  stage: string;
+  before: HolderInfo[];
+  after: HolderInfo[];
+}
+
+export interface RegistryWriteResult {
+  artifact: string;
+  /** False when the registry already was in the asked state (no tag was created). */
+  changed: boolean;
+  /** The tags created, in order. */
+  tags: string[];
+  stages: StageTransitionInfo[];
+  /** Gates overridden with --force (also recorded in the tag). */
+  forced: string[];
+  warnings: string[];
+  pushedTo?: string;
+  signed: boolean;
+}
+
+export function writeResult(written: WrittenTags, sign: boolean): RegistryWriteResult {
+  const { plan } = written;
+  return {
+    artifact: plan.artifact,
+    changed: written.tags.length > 0,
+    tags: written.tags,
+    stages: plan.transitions.map((t) => ({ stage: t.stage, before: holderInfo(plan.artifact, t.before), after: holderInfo(plan.artifact, t.after) })),
+    forced: plan.forced,
+    warnings: plan.warnings,
+    ...(written.pushedTo ? { pushedTo: written.pushedTo } : {}),
+    signed: sign && written.tags.length > 0,
+  };
+}
+
+/** Validates the stage against the configured ones (plus the terminal `archived`). */
+export function checkStage(stage: string, stages: readonly string[], archived: string): string {
+  if (stages.includes(stage) || stage === archived) return stage;
+  throw new MvError('UNKNOWN_STAGE', `${JSON.stringify(stage)} is not a stage in .mv/config.yaml (stages: ${[...stages, archived].join(', ')}).`, {
+    hint: `Use one of those, or add it to \`stages\` in .mv/config.yaml (in promotion order) and commit the change.`,
+  });
+}
+
+/** `--traffic P`: a share of 1–99 percent with at most two decimals, as basis points. */
+export function parseTraffic(value: number | string): number {
+  const text = String(value).trim().replace(/%$/, '');
+  const number = /^\d+(\.\d{1,2})?$/.test(text) ? Number(text) : Number.NaN;
+  if (!(number >= 1 && number <= 99)) {
+    throw new MvError('INVALID_TRAFFIC', `--traffic ${String(value)} is not a share between 1 and 99 percent.`, {
+      hint: 'Give the new version\'s share of the traffic in percent, e.g. `--traffic 10` for a 10% canary; to give it all the traffic, promote without --traffic.',
+    });
+  }
+  return Math.round(number * 100);
+}
+
+/** Plans and writes tags for an existing artifact (an artifact without registry tags is an error). */
+export function writeArtifactTags(git: Git, artifact: string, options: RegistryWriteOptions, plan: (state: ArtifactState) => Promise<WritePlan> | WritePlan): Promise<WrittenTags> {
+  return writeRegistryTags({
+    git,
+    artifact,
+    push: Boolean(options.push),
+    sign: Boolean(options.sign),
+    plan: async (state) => {
+      if (state.events.length === 0) throw await artifactNotFound(git, artifact);
+      return plan(state);
+    },
+  });
+}

@@ -1,0 +1,69 @@
+/**
+ * `mv resolve <ref>`: the pinned id(s) a ref stands for right now — `name@vX.Y.Z`, the commit, the pointer
+ * file and its oid — and for a stage, the traffic weights and the event that set them. One `git
+ * for-each-ref` over the artifact's tags; no config, cache or pointer parsing, so serving code can call it
+ * on every start.
+ */
+import { Git } from '../git.js';
+import { stageHolders, versionOfRef } from '../registry/lookup.js';
+import { parseRef, pinnedId, type Ref } from '../registry/ref.js';
+import { readArtifact } from '../registry/registry-state.js';
+import { DEFAULT_STAGES } from '../registry/stage-names.js';
+import { lastChange, type ArtifactState, type VersionState } from '../registry/state.js';
+import { canonicalOrder, percent, FULL, type Holding } from '../registry/weights.js';
+
+export interface ResolveOptions {
+  cwd?: string;
+  ref: string;
+}
+
+export interface ResolvedVersion {
+  id: string;
+  version: string;
+  commit: string;
+  /** The pointer file and the oid of its bytes, as recorded at registration (null for versions registered without mv). */
+  pointer: { path: string; oid: string } | null;
+  /** Percent of the traffic (100 unless a stage is shared). */
+  weight: number;
+}
+
+export interface ResolveResult {
+  ref: string;
+  artifact: string;
+  kind: Ref['kind'];
+  stage?: string;
+  /** For a stage: the tag of the event that set its current holders. */
+  event?: string;
+  versions: ResolvedVersion[];
+  warnings: string[];
+  notes: string[];
+}
+
+export async function resolve(options: ResolveOptions): Promise<ResolveResult> {
+  const ref = parseRef(options.ref);
+  const git = new Git(options.cwd ?? process.cwd());
+  const { state, notes } = await readArtifact(git, ref.artifact);
+  return { ...resolveIn(state, ref), notes };
+}
+
+/** Resolves a ref against an artifact's state (pure; also used by `mv get`). */
+export function resolveIn(state: ArtifactState, ref: Ref): Omit<ResolveResult, 'notes'> {
+  const warnings: string[] = [];
+  const base = { ref: ref.text, artifact: state.name, kind: ref.kind };
+  if (ref.kind === 'stage') {
+    const holders = stageHolders(state, ref.stage, DEFAULT_STAGES);
+    return { ...base, stage: ref.stage, event: lastChange(state, ref.stage)!.event.tag, versions: canonicalOrder(holders).map((h) => resolvedVersion(state, h)), warnings };
+  }
+  const version = versionOfRef(state, ref.kind === 'version' ? ref : { kind: 'latest', artifact: ref.artifact, text: ref.text });
+  if (ref.kind !== 'version') {
+    warnings.push(`${ref.text} resolved to ${pinnedId(state.name, version.version)}, the highest version today; it changes as versions are added, so never deploy it: pin ${pinnedId(state.name, version.version)} or use a stage (${state.name}#production).`);
+  }
+  return { ...base, versions: [resolvedVersion(state, { version: version.version, bp: FULL })], warnings };
+}
+
+function resolvedVersion(state: ArtifactState, holding: Holding): ResolvedVersion {
+  const entry: VersionState | undefined = state.versions.get(holding.version);
+  const recorded = entry?.registered?.payload?.pointer;
+  const pointer = recorded && typeof recorded.path === 'string' && typeof recorded.oid === 'string' ? { path: recorded.path, oid: recorded.oid } : null;
+  return { id: pinnedId(state.name, holding.version), version: holding.version, commit: entry?.commit ?? holding.version, pointer, weight: percent(holding.bp) };
+}

@@ -1,0 +1,111 @@
+/**
+ * `mv show <ref>`: an artifact (its stages and versions), a version (who registered it, its stages, its
+ * events, what its pointer records) or a stage (its holders and the event that set them).
+ */
+import { hashBuffer } from '../cache/hash.js';
+import { Git } from '../git.js';
+import { eventInfo, registrationInfo, type EventInfo, type RegistrationInfo } from '../registry/event-info.js';
+import { holderInfo, type HolderInfo } from '../registry/holders.js';
+import { stageHolders, versionOfRef } from '../registry/lookup.js';
+import { parseRef, pinnedId } from '../registry/ref.js';
+import { readArtifact } from '../registry/registry-state.js';
+import { DEFAULT_STAGES } from '../registry/stage-names.js';
+import { lastChange, stagesHeldBy, versionsHighestFirst, type ArtifactState, type VersionState } from '../registry/state.js';
+import { versionPointer } from '../registry/version-metrics.js';
+import { percent } from '../registry/weights.js';
+
+export interface ShowOptions {
+  cwd?: string;
+  ref: string;
+}
+
+export type VersionStatus = 'candidate' | 'active' | 'archived' | 'deregistered';
+
+export interface VersionSummary {
+  id: string;
+  version: string;
+  commit: string;
+  status: VersionStatus;
+  stages: Array<{ stage: string; weight: number }>;
+  registered: RegistrationInfo | null;
+}
+
+export type ShowResult =
+  | {
+      kind: 'artifact';
+      artifact: string;
+      deprecated: EventInfo | null;
+      stages: Array<{ stage: string; holders: HolderInfo[]; since: EventInfo }>;
+      versions: VersionSummary[];
+      notes: string[];
+    }
+  | {
+      kind: 'version';
+      artifact: string;
+      version: VersionSummary & {
+        pointer: { path: string; oid: string } | null;
+        description?: string;
+        metrics?: Record<string, unknown>;
+        params?: Record<string, unknown>;
+      };
+      events: EventInfo[];
+      notes: string[];
+    }
+  | { kind: 'stage'; artifact: string; stage: string; holders: HolderInfo[]; since: EventInfo; notes: string[] };
+
+export async function show(options: ShowOptions): Promise<ShowResult> {
+  const ref = parseRef(options.ref);
+  const git = new Git(options.cwd ?? process.cwd());
+  const { state, notes } = await readArtifact(git, ref.artifact);
+  if (ref.kind === 'artifact') {
+    return {
+      kind: 'artifact',
+      artifact: state.name,
+      deprecated: state.deprecated ? eventInfo(state, state.deprecated) : null,
+      stages: [...state.stages].filter(([, h]) => h.length > 0).map(([stage, h]) => ({ stage, holders: holderInfo(state.name, h), since: eventInfo(state, lastChange(state, stage)!.event) })),
+      versions: versionsHighestFirst(state).filter((v) => v.registered).map((v) => versionSummary(state, v)),
+      notes,
+    };
+  }
+  if (ref.kind === 'stage') {
+    const holders = stageHolders(state, ref.stage, DEFAULT_STAGES);
+    return { kind: 'stage', artifact: state.name, stage: ref.stage, holders: holderInfo(state.name, holders), since: eventInfo(state, lastChange(state, ref.stage)!.event), notes };
+  }
+  const version = versionOfRef(state, ref);
+  const located = await versionPointer(git, state, version);
+  const recorded = version.registered?.payload?.pointer;
+  const pointer = located ? { path: located.file, oid: hashBuffer(located.content) } : null;
+  if (pointer && typeof recorded?.oid === 'string' && recorded.oid !== pointer.oid) {
+    notes.push(`${pointer.path} in commit ${version.commit.slice(0, 12)} hashes to ${pointer.oid}, but ${version.registered!.tag} recorded ${recorded.oid}: the pointer is not the one that was registered.`);
+  }
+  return {
+    kind: 'version',
+    artifact: state.name,
+    version: {
+      ...versionSummary(state, version),
+      pointer,
+      ...(located?.pointer.description ? { description: located.pointer.description } : {}),
+      ...(located?.pointer.metrics ? { metrics: located.pointer.metrics } : {}),
+      ...(located?.pointer.lineage.params ? { params: located.pointer.lineage.params } : {}),
+    },
+    events: state.events.filter((e) => e.version === version.version || state.changes.some((c) => c.event === e && (c.before.some((h) => h.version === version.version) || c.after.some((h) => h.version === version.version)))).map((e) => eventInfo(state, e)),
+    notes,
+  };
+}
+
+export function versionStatus(version: VersionState): VersionStatus {
+  if (version.deregistered) return 'deregistered';
+  if (version.archived) return 'archived';
+  return version.stagesEver.size === 0 ? 'candidate' : 'active';
+}
+
+function versionSummary(state: ArtifactState, version: VersionState): VersionSummary {
+  return {
+    id: pinnedId(state.name, version.version),
+    version: version.version,
+    commit: version.commit,
+    status: versionStatus(version),
+    stages: stagesHeldBy(state, version.version).map((s) => ({ stage: s.stage, weight: percent(s.bp) })),
+    registered: version.registered ? registrationInfo(version.registered) : null,
+  };
+}

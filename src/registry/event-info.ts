@@ -1,0 +1,74 @@
+/** How registry events appear in results and `--json`: who, when, why, and what changed. */
+import { isoTime, type Actor, type RegistryEvent } from './events.js';
+import { holderInfo, type HolderInfo } from './holders.js';
+import { pinnedId } from './ref.js';
+import type { ArtifactState, StageChange } from './state.js';
+import type { TagEventKind } from './tag-name.js';
+
+export interface StageChangeInfo {
+  stage: string;
+  before: HolderInfo[];
+  after: HolderInfo[];
+}
+
+export interface EventInfo {
+  tag: string;
+  /** The `#N` counter (null for tags without one: registrations, deprecations). */
+  counter: number | null;
+  event: TagEventKind;
+  version?: string;
+  id?: string;
+  stage?: string;
+  /** Stage holders before and after, for every stage the event changed. */
+  changes: StageChangeInfo[];
+  /** For a rollback: the tag of the event it undid. */
+  rollbackOf?: string;
+  /** Gates that were overridden with --force. */
+  forced?: string[];
+  by: Actor;
+  /** Tagger date, ISO 8601 UTC. */
+  at: string;
+  /** Tagger date, Unix seconds. */
+  time: number;
+  reason?: string;
+  /** The tag message for people (without mv's JSON line). */
+  message: string;
+  commit: string;
+  signed: boolean;
+}
+
+export function eventInfo(state: ArtifactState, event: RegistryEvent, changes: StageChange[] = changesOf(state, event)): EventInfo {
+  return {
+    tag: event.tag,
+    counter: event.counter ?? null,
+    event: event.kind,
+    ...(event.version !== undefined ? { version: event.version, id: pinnedId(state.name, event.version) } : {}),
+    ...(event.stage !== undefined ? { stage: event.stage } : {}),
+    changes: changes.map((c) => ({ stage: c.stage, before: holderInfo(state.name, c.before), after: holderInfo(state.name, c.after) })),
+    ...(event.rollbackOf ? { rollbackOf: event.rollbackOf } : {}),
+    ...(event.forced ? { forced: event.forced } : {}),
+    by: event.by,
+    at: isoTime(event.time),
+    time: event.time,
+    ...(event.reason !== undefined ? { reason: event.reason } : {}),
+    message: event.message,
+    commit: event.commit,
+    signed: event.signed,
+  };
+}
+
+export function changesOf(state: ArtifactState, event: RegistryEvent): StageChange[] {
+  return state.changes.filter((c) => c.event === event);
+}
+
+/** Who registered a version, when and why. */
+export interface RegistrationInfo {
+  tag: string;
+  by: Actor;
+  at: string;
+  reason?: string;
+}
+
+export function registrationInfo(event: RegistryEvent): RegistrationInfo {
+  return { tag: event.tag, by: event.by, at: isoTime(event.time), ...(event.reason !== undefined ? { reason: event.reason } : {}) };
+}

@@ -1,0 +1,57 @@
+/** Finding versions and stage holders in an artifact's state, with errors that say what exists. */
+import { MvError } from '../errors.js';
+import { pinnedId, type Ref } from './ref.js';
+import { ARCHIVED_STAGE } from './stage-names.js';
+import { isActive, latestVersion, versionsHighestFirst, type ArtifactState, type VersionState } from './state.js';
+import { describeHoldings, type Holding } from './weights.js';
+
+export function findVersion(state: ArtifactState, version: string): VersionState {
+  const entry = state.versions.get(version);
+  if (entry?.registered) return entry;
+  const known = versionsHighestFirst(state).filter((v) => v.registered);
+  const list = known.slice(0, 8).map((v) => `v${v.version}`).join(', ');
+  throw new MvError('UNKNOWN_VERSION', `${pinnedId(state.name, version)} does not exist.`, {
+    hint: known.length ? `Versions of ${state.name}: ${list}${known.length > 8 ? ', …' : ''} (see \`mv show ${state.name}\`).` : `${state.name} has no registered versions; register one with \`mv add ${state.name} <path>…\`.`,
+  });
+}
+
+/** The version a version or latest ref names. */
+export function versionOfRef(state: ArtifactState, ref: Extract<Ref, { kind: 'version' | 'latest' }>): VersionState {
+  if (ref.kind === 'version') return findVersion(state, ref.version);
+  const latest = latestVersion(state);
+  if (!latest) {
+    throw new MvError('UNKNOWN_VERSION', `${state.name} has no active version (all are deregistered or archived), so ${ref.text} names nothing.`, {
+      hint: `Register a new version with \`mv add ${state.name} <path>…\`.`,
+    });
+  }
+  return latest;
+}
+
+/** The stage's current holders; an error when it has none. */
+export function stageHolders(state: ArtifactState, stage: string, knownStages: readonly string[]): Holding[] {
+  const holders = state.stages.get(stage) ?? [];
+  if (holders.length > 0) return holders;
+  const occupied = [...state.stages].filter(([, h]) => h.length > 0).map(([s, h]) => `${s} (${describeHoldings(h)})`);
+  const isKnown = knownStages.includes(stage) || stage === ARCHIVED_STAGE || state.stages.has(stage);
+  throw new MvError(isKnown ? 'STAGE_EMPTY' : 'UNKNOWN_STAGE', isKnown ? `No version of ${state.name} is in ${stage}.` : `${stage} is not a stage of ${state.name}.`, {
+    hint: occupied.length
+      ? `Stages that hold versions: ${occupied.join('; ')}. Promote one with \`mv promote ${state.name}@vX.Y.Z ${stage}\`.`
+      : `No stage holds a version yet; promote one with \`mv promote ${state.name}@vX.Y.Z ${knownStages[0] ?? 'staging'}\`.`,
+  });
+}
+
+/** Refuses versions that cannot be promoted or served. */
+export function requireActive(state: ArtifactState, version: VersionState, action: string): void {
+  if (isActive(version)) return;
+  const id = pinnedId(state.name, version.version);
+  const latest = latestVersion(state);
+  const instead = latest && latest.version !== version.version ? ` The newest active version is ${pinnedId(state.name, latest.version)}.` : '';
+  if (version.deregistered) {
+    throw new MvError('VERSION_DEREGISTERED', `${id} was deregistered (${version.deregistered.tag}), so it cannot be ${action}.${instead}`, {
+      hint: `Pick another version (\`mv show ${state.name}\`) or register a new one with \`mv add\`.`,
+    });
+  }
+  throw new MvError('VERSION_ARCHIVED', `${id} is archived (${version.archived!.tag}); archived is terminal, so it cannot be ${action}.${instead}`, {
+    hint: `Pick another version (\`mv show ${state.name}\`) or register the same files again as a new version with \`mv add\`.`,
+  });
+}

@@ -1,0 +1,89 @@
+/**
+ * Reading the registry: one `git for-each-ref` call (over one artifact's tags when only that artifact is
+ * asked about), replayed into per-artifact state. Works in bare repositories too: it reads only tags and
+ * git objects.
+ */
+import { MvError } from '../errors.js';
+import { GitCommandError, type Git } from '../git.js';
+import { eventsFromRecords, type RegistryEvent } from './events.js';
+import { replayArtifact, type ArtifactState } from './state.js';
+import { artifactTagPatterns, readTagRecords } from './tag-records.js';
+
+export interface Registry {
+  artifacts: Map<string, ArtifactState>;
+  /** Tags that were skipped and why (lightweight tags). */
+  notes: string[];
+  /** Every registry tag name read, lightweight ones included. */
+  tagNames: Set<string>;
+}
+
+export interface ReadRegistryOptions {
+  /** Only this artifact's tags are read. */
+  artifact?: string;
+  /** Only events tagged at or before this time (Unix seconds) are replayed. */
+  until?: number;
+}
+
+export async function readRegistry(git: Git, options: ReadRegistryOptions = {}): Promise<Registry> {
+  let records;
+  try {
+    records = await readTagRecords(git, options.artifact ? artifactTagPatterns(options.artifact) : undefined);
+  } catch (error) {
+    if (error instanceof GitCommandError && /not a git repository/i.test(error.message)) {
+      throw new MvError('NOT_A_GIT_REPO', `${git.cwd} is not inside a git repository.`, {
+        hint: 'Change to your project directory (a clone of the repository that holds the registry tags).',
+      });
+    }
+    throw error;
+  }
+  const { events, notes } = eventsFromRecords(records.filter((r) => !options.artifact || r.artifact === options.artifact));
+  const byArtifact = new Map<string, RegistryEvent[]>();
+  for (const event of events) {
+    if (options.until !== undefined && event.time > options.until) continue;
+    const list = byArtifact.get(event.artifact) ?? [];
+    list.push(event);
+    byArtifact.set(event.artifact, list);
+  }
+  const artifacts = new Map<string, ArtifactState>();
+  for (const name of [...byArtifact.keys()].sort()) artifacts.set(name, replayArtifact(name, byArtifact.get(name)!));
+  // A counter is taken by any tag that carries it, lightweight or not (GTO counts them all too).
+  for (const record of records) {
+    const state = artifacts.get(record.artifact);
+    if (state && record.counter !== undefined) state.maxCounter = Math.max(state.maxCounter, record.counter);
+  }
+  return { artifacts, notes, tagNames: new Set(records.map((r) => r.tag)) };
+}
+
+/** The artifact's state, or an error that lists the artifacts there are. */
+export function requireArtifact(registry: Registry, name: string): ArtifactState {
+  const state = registry.artifacts.get(name);
+  if (state) return state;
+  throw unknownArtifact(name, [...registry.artifacts.keys()]);
+}
+
+export function unknownArtifact(name: string, existing: string[]): MvError {
+  const list = existing.slice(0, 10).join(', ');
+  return new MvError('UNKNOWN_ARTIFACT', `There is no artifact ${name} in this registry.`, {
+    hint: existing.length
+      ? `Artifacts: ${list}${existing.length > 10 ? ', …' : ''} (see \`mv ls\`).`
+      : `The registry is empty; register a version with \`mv add ${name} <path>…\`.`,
+  });
+}
+
+/** Reads one artifact's state (one git call), failing when it has no registry tags. */
+export async function readArtifact(git: Git, name: string, options: Omit<ReadRegistryOptions, 'artifact'> = {}): Promise<{ state: ArtifactState; notes: string[]; tagNames: Set<string> }> {
+  const registry = await readRegistry(git, { ...options, artifact: name });
+  const state = registry.artifacts.get(name);
+  if (state) return { state, notes: registry.notes, tagNames: registry.tagNames };
+  if (options.until !== undefined) {
+    const all = await readRegistry(git, { artifact: name });
+    if (all.artifacts.has(name)) return { state: replayArtifact(name, []), notes: registry.notes, tagNames: registry.tagNames };
+  }
+  throw await artifactNotFound(git, name);
+}
+
+/** The error for an artifact without registry tags, listing the artifacts there are (a second read, on this error path only). */
+export async function artifactNotFound(git: Git, name: string): Promise<MvError> {
+  const everything = await readRegistry(git);
+  return unknownArtifact(name, [...everything.artifacts.keys()]);
+}

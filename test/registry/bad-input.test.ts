@@ -1,0 +1,91 @@
+import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { gitRepo, tempDir, testRepoAt, type TestRepo } from '../helpers/git-repo.js';
+import { mv, mvOk } from '../helpers/mv-cli.js';
+import { addChatbotVersion, chatbotProject, registryTags } from '../helpers/registry.js';
+
+let template: Promise<string> | undefined;
+
+/** Two versions, v2.3.8 in staging; built once, copied for each test. */
+async function registry(): Promise<TestRepo> {
+  template ??= (async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mv-registry-template-'));
+    const repo = await gitRepo({ dir });
+    await chatbotProject(repo);
+    await addChatbotVersion(repo, '2.3.8', '2026-04-01T10:00:00Z');
+    await addChatbotVersion(repo, '2.4.1', '2026-04-02T10:00:00Z', { accuracy: 0.89 });
+    await mvOk(repo.dir, ['promote', 'chatbot@v2.3.8', 'staging']);
+    return dir;
+  })();
+  const source = await template;
+  const dir = await tempDir();
+  await cp(source, dir, { recursive: true });
+  return testRepoAt(dir);
+}
+
+afterAll(async () => {
+  if (template) await rm(await template, { recursive: true, force: true });
+});
+
+/** Runs mv, expects exit 1 with `message` (and `hint`), no stack trace, and no tag created. */
+async function expectRefused(repo: TestRepo, args: string[], message: string, hint?: string): Promise<void> {
+  const before = await registryTags(repo);
+  const run = await mv(repo.dir, args);
+  expect(run.exitCode, run.stderr).toBe(1);
+  expect(run.stderr).toContain(message);
+  if (hint) expect(run.stderr).toContain(hint);
+  expect(run.stderr).not.toContain('    at ');
+  expect(await registryTags(repo)).toEqual(before);
+}
+
+describe('bad input: a clear error, and no tag', () => {
+  it.each([
+    [['promote', 'nope@v1.0.0', 'staging'], 'There is no artifact nope', 'Artifacts: chatbot'],
+    [['promote', 'chatbot@v9.9.9', 'staging'], 'chatbot@v9.9.9 does not exist', 'Versions of chatbot: v2.4.1, v2.3.8'],
+    [['promote', 'chatbot@v2.3.8', 'prod'], '"prod" is not a stage in .mv/config.yaml (stages: candidate, staging, production, archived)', 'add it to `stages`'],
+    [['promote', 'chatbot@v2.3.8', 'Pro Duction'], 'is not a stage', undefined],
+    [['promote', 'chatbot', 'staging'], 'chatbot names an artifact, not a version', 'mv promote chatbot@v2.4.1 staging'],
+    [['promote', 'chatbot@v2.4.1', 'production'], 'production requires the version to have been in staging first', '--force'],
+    [['promote', 'chatbot@v2.4.1', 'staging', '--traffic', '0'], '--traffic 0 is not a share between 1 and 99 percent', '--traffic 10'],
+    [['promote', 'chatbot@v2.4.1', 'staging', '--traffic', '100'], 'not a share between 1 and 99', undefined],
+    [['promote', 'chatbot@v2.4.1', 'staging', '--traffic', 'ten'], 'not a share between 1 and 99', undefined],
+    [['promote', 'chatbot@v2.4.1', 'production', '--traffic', '10', '--force'], 'production has no other version to share traffic with', 'Promote without --traffic'],
+    [['promote', 'chat bot@v2.4.1', 'staging'], 'does not start with a valid artifact name', 'Refs look like'],
+    [['rollback', 'chatbot'], 'chatbot has never had a version in production', 'mv promote chatbot@vX.Y.Z production'],
+    [['rollback', 'chatbot', 'staging'], 'had no holder before chatbot#staging#1', undefined],
+    [['audit', 'chatbot', '--at', 'last tuesday'], '"last tuesday" is not a time mv understands', '2026-11-25T10:00Z'],
+    [['audit', 'chatbot', '--at', '2026-02-30T10:00Z'], 'is not a time mv understands', undefined],
+    [['audit', 'chatbot', '--at', '2026-04-01T09:00Z', '--key', 'k'], 'No version of chatbot was in production at 2026-04-01T09:00:00Z', undefined],
+    [['route', 'chatbot@v2.3.8', '--key', 'k'], 'route takes a stage ref like chatbot#production', undefined],
+    [['route', 'chatbot#production', '--key', 'k'], 'No version of chatbot is in production', 'Stages that hold versions: staging (v2.3.8)'],
+    [['resolve', 'chatbot#qa'], 'qa is not a stage of chatbot', undefined],
+    [['check-ref', 'chatbot#production#1#2'], 'is not a registry tag', 'Registry tags look like'],
+    [['history', 'bad..name'], 'not a valid artifact name', undefined],
+    [['deprecate', 'chatbot@v2.3.8'], 'chatbot@v2.3.8 still serves staging (100%)', 'mv archive chatbot@v2.3.8'],
+  ])('mv %j', async (args, message, hint) => {
+    const repo = await registry();
+    await expectRefused(repo, args, message, hint);
+  });
+
+  it('refuses to promote a deregistered or archived version, saying what to use instead', async () => {
+    const repo = await registry();
+    await mvOk(repo.dir, ['deprecate', 'chatbot@v2.4.1', '-m', 'bad data']);
+    await expectRefused(repo, ['promote', 'chatbot@v2.4.1', 'staging'], 'chatbot@v2.4.1 was deregistered (chatbot@v2.4.1!)', 'Pick another version');
+    await mvOk(repo.dir, ['archive', 'chatbot@v2.3.8']);
+    await expectRefused(repo, ['promote', 'chatbot@v2.3.8', 'staging'], 'chatbot@v2.3.8 is archived (chatbot#archived#3); archived is terminal', undefined);
+    await expectRefused(repo, ['archive', 'chatbot@v2.3.8'], 'chatbot@v2.3.8 is already archived', undefined);
+  });
+
+  it('a failed promote leaves no tag even when creating the tag itself fails', async () => {
+    const repo = await registry();
+    // A ref below the next tag's name makes git refuse to create it.
+    const commit = await repo.git('rev-parse', 'HEAD');
+    await repo.git('update-ref', 'refs/tags/chatbot#production#2/blocker', commit);
+    const before = await registryTags(repo);
+    const run = await mv(repo.dir, ['promote', 'chatbot@v2.3.8', 'production']);
+    expect(run.exitCode).toBe(1);
+    expect(await registryTags(repo)).toEqual(before);
+  });
+});

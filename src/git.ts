@@ -3,10 +3,10 @@
  * always passed as full `refs/…` names after `--`, and writes that must not clobber (tags, HEAD) use
  * `update-ref` with the expected old value, so a concurrent writer makes us fail instead of overwrite.
  */
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { simpleGit, type SimpleGit, type SimpleGitOptions } from 'simple-git';
 import { GitCommandError, MvError } from './errors.js';
 
 export const ZERO_OID = '0000000000000000000000000000000000000000';
@@ -20,57 +20,62 @@ export interface RepoLocation {
 
 export { GitCommandError };
 
-/**
- * simple-git's argument guard is for programs that pass untrusted input to git. mv builds every argument
- * itself (names are validated first), while the environment is the user's own (GIT_SSH_COMMAND, pagers,
- * askpass, config variables set by CI) and must be honoured exactly as git would.
- */
-const HONOUR_USER_ENVIRONMENT: Required<SimpleGitOptions['unsafe']> = {
-  allowUnsafeAlias: true,
-  allowUnsafeAskPass: true,
-  allowUnsafeConfigEnvCount: true,
-  allowUnsafeConfigPaths: true,
-  allowUnsafeCredentialHelper: true,
-  allowUnsafeDiffExternal: true,
-  allowUnsafeDiffTextConv: true,
-  allowUnsafeEditor: true,
-  allowUnsafeFilter: true,
-  allowUnsafeFsMonitor: true,
-  allowUnsafeGitProxy: true,
-  allowUnsafeGpgProgram: true,
-  allowUnsafeHooksPath: true,
-  allowUnsafeMergeDriver: true,
-  allowUnsafePack: true,
-  allowUnsafePager: true,
-  allowUnsafeProtocolOverride: true,
-  allowUnsafeSshCommand: true,
-  allowUnsafeTemplateDir: true,
-  allowUnsafeCustomBinary: false,
-};
+/** At most this many git processes at once per process (status and add fan out). */
+const MAX_CONCURRENT_GIT = 4;
+let running = 0;
+const waiting: Array<() => void> = [];
 
-function gitClient(cwd: string, env?: Record<string, string>): SimpleGit {
-  const client = simpleGit({
-    baseDir: cwd,
-    unsafe: HONOUR_USER_ENVIRONMENT,
-    trimmed: false,
-    maxConcurrentProcesses: 4,
-    // Any non-zero exit is a failure, even when git printed nothing on stderr.
-    errors: (error, result) => {
-      if (error) return error;
-      if (result.exitCode === 0) return undefined;
-      const stderr = Buffer.concat(result.stdErr).toString('utf8').trim();
-      return new Error(stderr || `exited with code ${result.exitCode}`);
-    },
-  });
-  // GIT_TERMINAL_PROMPT=0: a hook or CI job must fail, not hang, when a remote wants credentials.
-  return client.env({ ...process.env, GIT_TERMINAL_PROMPT: '0', ...env });
+async function acquireSlot(): Promise<void> {
+  if (running < MAX_CONCURRENT_GIT) {
+    running++;
+    return;
+  }
+  await new Promise<void>((resolve) => waiting.push(resolve));
+}
+
+function releaseSlot(): void {
+  const next = waiting.shift();
+  if (next) next();
+  else running--;
+}
+
+/**
+ * Runs git with the user's environment exactly as git itself would see it (GIT_SSH_COMMAND, askpass,
+ * config variables set by CI), plus GIT_TERMINAL_PROMPT=0 so a hook or CI job fails instead of hanging
+ * when a remote wants credentials. Any non-zero exit is a failure, even when git printed nothing.
+ * Spawned directly (no wrapper library) because `mv resolve` must start in a few milliseconds.
+ */
+async function runGit(cwd: string, args: string[], options: { env?: Record<string, string>; input?: string } = {}): Promise<string> {
+  await acquireSlot();
+  try {
+    return await new Promise<string>((resolve, reject) => {
+      const child = spawn('git', args, {
+        cwd,
+        env: { ...process.env, GIT_TERMINAL_PROMPT: '0', ...options.env },
+        stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+      });
+      const out: Buffer[] = [];
+      const err: Buffer[] = [];
+      child.stdout?.on('data', (chunk: Buffer) => out.push(chunk));
+      child.stderr?.on('data', (chunk: Buffer) => err.push(chunk));
+      child.on('error', (error) => reject(new GitCommandError(args, error.message)));
+      child.on('close', (code, signal) => {
+        if (code === 0) return resolve(Buffer.concat(out).toString('utf8'));
+        const stderr = Buffer.concat(err).toString('utf8').trim();
+        reject(new GitCommandError(args, stderr || (signal ? `killed by ${signal}` : `exited with code ${code}`)));
+      });
+      if (options.input !== undefined) child.stdin?.end(options.input);
+    });
+  } finally {
+    releaseSlot();
+  }
 }
 
 /** Finds the work tree containing `cwd`. Fails with a user error outside a git repository. */
 export async function locateRepo(cwd: string): Promise<RepoLocation> {
   let out: string;
   try {
-    out = await gitClient(cwd).raw(['rev-parse', '--show-toplevel', '--absolute-git-dir']);
+    out = await runGit(cwd, ['rev-parse', '--show-toplevel', '--absolute-git-dir']);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     if (/not a git repository/i.test(message)) {
@@ -93,35 +98,19 @@ export async function locateRepo(cwd: string): Promise<RepoLocation> {
 /** Git operations on one repository. */
 export class Git {
   readonly cwd: string;
-  private readonly client: SimpleGit;
 
   constructor(cwd: string) {
     this.cwd = cwd;
-    this.client = gitClient(cwd);
   }
 
   /** Runs git and returns stdout; failures become `GitCommandError` carrying git's own message. */
-  async run(args: string[], env?: Record<string, string>): Promise<string> {
-    const client = env ? gitClient(this.cwd, env) : this.client;
-    try {
-      return await client.raw(args);
-    } catch (error) {
-      throw new GitCommandError(args, error instanceof Error ? error.message : String(error));
-    }
+  run(args: string[], env?: Record<string, string>): Promise<string> {
+    return runGit(this.cwd, args, env ? { env } : {});
   }
 
   /** Like `run`, with `input` fed on stdin (for plumbing such as `mktag`). */
-  async runWithInput(args: string[], input: string, env?: Record<string, string>): Promise<string> {
-    const { execa } = await import('execa');
-    const result = await execa('git', args, {
-      cwd: this.cwd,
-      input,
-      reject: false,
-      env: { GIT_TERMINAL_PROMPT: '0', ...env },
-      stripFinalNewline: false,
-    });
-    if (result.exitCode !== 0) throw new GitCommandError(args, result.stderr || result.stdout);
-    return result.stdout;
+  runWithInput(args: string[], input: string, env?: Record<string, string>): Promise<string> {
+    return runGit(this.cwd, args, { input, ...(env ? { env } : {}) });
   }
 
   /** The commit HEAD points at, or undefined in a repository with no commits. */
@@ -242,10 +231,23 @@ export class Git {
    * tag already exists. Returns the tag object id.
    */
   async createAnnotatedTag(options: { name: string; target: string; message: string }): Promise<string> {
-    const [oid] = await this.createAnnotatedTags([options]);
-    return oid!;
+    const ident = await this.committerIdent();
+    const body = options.message.endsWith('\n') ? options.message : `${options.message}\n`;
+    const tagObject = `object ${options.target}\ntype commit\ntag ${options.name}\ntagger ${ident}\n\n${body}`;
+    const oid = (await this.runWithInput(['mktag'], tagObject)).trim();
+    try {
+      await this.run(['update-ref', '-m', `mv: tag ${options.name}`, '--', `refs/tags/${options.name}`, oid, '']);
+    } catch (error) {
+      if (await this.resolveRef(`refs/tags/${options.name}`)) {
+        throw new MvError('TAG_EXISTS', `The tag ${options.name} already exists.`, {
+          hint: 'Another process registered it first; look at it with `git show refs/tags/' + options.name + '`.',
+          cause: error,
+        });
+      }
+      throw error;
+    }
+    return oid;
   }
-
   /**
    * Creates several annotated tags in one ref transaction: all of them or none (none when any name is
    * taken). Returns the tag object ids in order.

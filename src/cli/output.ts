@@ -2,12 +2,21 @@
  * Terminal output: colour and spinners only when stdout is a terminal (and NO_COLOR is unset); plain,
  * quiet text otherwise, so hooks and CI logs stay clean. JSON goes to stdout, messages to stderr.
  */
-import { Chalk, type ChalkInstance } from 'chalk';
+import type { ChalkInstance } from 'chalk';
 
 export const interactive = Boolean(process.stdout.isTTY) && Boolean(process.stderr.isTTY);
 const colour = Boolean(process.stdout.isTTY) && !('NO_COLOR' in process.env) && process.env.TERM !== 'dumb';
 
-export const c: ChalkInstance = new Chalk({ level: colour ? 1 : 0 });
+type Styles = Pick<ChalkInstance, 'bold' | 'dim' | 'red' | 'green' | 'yellow' | 'cyan'>;
+const plain = (text: unknown) => String(text);
+
+/**
+ * Text styles: chalk on a terminal; identity functions otherwise, so piped runs (serving code calling
+ * `mv resolve`, hooks, CI) do not even load it.
+ */
+export const c: Styles = colour
+  ? new (await import('chalk')).Chalk({ level: 1 })
+  : ({ bold: plain, dim: plain, red: plain, green: plain, yellow: plain, cyan: plain } as unknown as Styles);
 
 export function print(line = ''): void {
   process.stdout.write(`${line}\n`);

@@ -11,3 +11,10 @@ export { checkout, type CheckoutOptions, type CheckoutResult } from './commands/
 export { parsePointer, serializePointer, type Pointer, type PathEntry, type DataEntry } from './pointer/pointer.js';
 export { parseRef, pinnedId, type Ref } from './registry/ref.js';
 export type { Oid } from './cache/oid.js';
+export { remoteAdd, remoteList, remoteRemove, type RemoteAddOptions, type RemoteAddResult, type RemoteInfo, type RemoteListResult } from './commands/remote.js';
+export { push, type PushOptions, type PushResult } from './commands/push.js';
+export { fetch, pull, type FetchOptions, type FetchResult, type PullOptions, type PullResult } from './commands/fetch.js';
+export { get, type GetOptions, type GetResult, type GetLock } from './commands/get.js';
+export { pointerObjects, expandObjects, directoryEntries, type VersionObject, type DirectoryEntryObject, type ObjectRole } from './pointer/objects.js';
+export type { ObjectStore } from './cache/object-store.js';
+export type { TransferProgress, TransferFailure } from './remote/transfer-run.js';

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerCoreCommands } from './core-commands.js';
+import { registerRemoteCommands } from './remote-commands.js';
 import { EXIT_USAGE, installInterruptHandler, reportError } from './run.js';
 
 export function packageVersion(): string {
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text) });
   registerCoreCommands(program);
+  registerRemoteCommands(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

@@ -40,4 +40,6 @@ export interface ObjectStore {
   put(oid: Oid, sourcePath: string, size: number, options?: PutOptions): Promise<void>;
   list(options?: ListOptions): AsyncIterable<Oid>;
   delete(oid: Oid): Promise<void>;
+  /** Releases connections (network stores); the store is not used afterwards. */
+  close?(): void;
 }

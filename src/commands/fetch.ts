@@ -44,7 +44,7 @@ export async function fetch(options: FetchOptions = {}): Promise<FetchResult> {
       signal: options.signal,
       onProgress: options.onProgress,
     },
-  );
+  ).finally(() => session.store.close?.());
   const result: FetchResult = { ...summary, remote: session.remote.display, remoteName: session.remote.name, versions: [...new Set(versions.map((v) => v.id))] };
   run.throwIfFailed('fetched from', { result });
   return result;

@@ -88,7 +88,7 @@ export async function get(options: GetOptions): Promise<GetResult> {
       stallTimeoutMs: opened.stallTimeoutMs,
       signal: options.signal,
       onProgress: options.onProgress,
-    });
+    }).finally(() => opened.store.close?.());
     run.throwIfFailed('fetched from', { ref: options.ref, id: pinnedId(version.artifact, version.version) });
     const files = await lockedFiles(staging, version.pointer, version.file);
     await placeFiles(output, staging, files, previous);

@@ -51,7 +51,7 @@ export async function push(options: PushOptions = {}): Promise<PushResult> {
     policy: session.policy,
     signal: options.signal,
     onProgress: options.onProgress,
-  });
+  }).finally(() => session.store.close?.());
   const result: PushResult = { ...summary, remote: session.remote.display, remoteName: session.remote.name, versions: [...new Set(versions.map((v) => v.id))] };
   run.throwIfFailed('pushed to', { result });
   return result;

@@ -27,6 +27,8 @@ export interface S3ConnectionOptions {
   env?: NodeJS.ProcessEnv;
 }
 
+const QUIET_LOGGER = { trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+
 export function s3Endpoint(settings: RemoteConfig, env: NodeJS.ProcessEnv): string | undefined {
   const endpoint = settings.endpoint ?? (env.AWS_ENDPOINT_URL_S3 || undefined) ?? (env.AWS_ENDPOINT_URL || undefined);
   if (endpoint === undefined) return undefined;
@@ -67,6 +69,8 @@ export async function connectS3(settings: RemoteConfig, options: S3ConnectionOpt
     forcePathStyle: pathStyle,
     followRegionRedirects: true,
     maxAttempts: 1,
+    // Failures reach the user through mv's own errors; the SDK must not write to the console.
+    logger: QUIET_LOGGER,
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
     ...(settings.profile ? { profile: settings.profile } : {}),

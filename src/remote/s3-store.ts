@@ -117,6 +117,10 @@ export class S3Store implements ObjectStore {
     } while (token);
   }
 
+  close(): void {
+    this.client.destroy();
+  }
+
   async delete(oid: Oid): Promise<void> {
     try {
       await this.client.send(new DeleteObjectCommand({ Bucket: this.options.bucket, Key: this.key(oid) }));

@@ -3,6 +3,7 @@
  * every failure collected (named by object, path and remote) instead of stopping at the first. A failure
  * that will repeat for every object (no credentials, no bucket, disk full, Ctrl-C) stops the batch.
  */
+import { setMaxListeners } from 'node:events';
 import pLimit from 'p-limit';
 import { MvError } from '../errors.js';
 import type { Oid } from '../cache/oid.js';
@@ -54,6 +55,8 @@ export class TransferRun {
 
   constructor(private readonly options: TransferRunOptions) {
     this.signal = options.signal ? AbortSignal.any([options.signal, this.stop.signal]) : this.stop.signal;
+    // Every request in flight listens for the stop.
+    setMaxListeners(0, this.signal);
   }
 
   /** Transfers `items` with `work`; returns the oids that succeeded. */

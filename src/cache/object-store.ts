@@ -33,6 +33,10 @@ export interface ObjectStore {
   has(oid: Oid): Promise<boolean>;
   /** The object's bytes (from `start`); fails with `OBJECT_MISSING` when absent. */
   read(oid: Oid, options?: ReadOptions): Promise<Readable>;
+  /** The object's file, for stores on a local or mounted file system (fast copies of small objects). */
+  localPath?(oid: Oid): string;
+  /** A small object's bytes, whole (unverified; callers check them against the oid). */
+  readBuffer?(oid: Oid, options?: ReadOptions): Promise<Buffer>;
   /**
    * Stores the object from a local file whose content should hash to `oid`. Never leaves a partial or
    * mismatching object under the final name: a source whose bytes do not hash to `oid` is refused.

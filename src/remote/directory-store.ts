@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { chmod, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { chmod, mkdir, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { MvError, errnoCode, fsError } from '../errors.js';
@@ -14,10 +14,13 @@ import { STREAM_CHUNK } from '../cache/hash.js';
 import { missingObject } from '../cache/local-cache.js';
 import type { ListOptions, ObjectStore, PutOptions, ReadOptions } from '../cache/object-store.js';
 import { objectKey, oidFromKey, oidHex, type Oid } from '../cache/oid.js';
+import { localCopier } from './local-copy.js';
 import { writeVerified } from './resumable-file.js';
 
 /** Objects at least this large are uploaded through a partial file that survives interruption. */
 export const RESUMABLE_SIZE = 8 * 1024 * 1024;
+/** Objects below this size are read and written whole: no streams, no per-object buffers of stream size. */
+export const SMALL_OBJECT = 1024 * 1024;
 
 export class DirectoryStore implements ObjectStore {
   readonly location: string;
@@ -38,6 +41,10 @@ export class DirectoryStore implements ObjectStore {
 
   path(oid: Oid): string {
     return join(this.objectsDir, objectKey(oid));
+  }
+
+  localPath(oid: Oid): string {
+    return this.path(oid);
   }
 
   async has(oid: Oid): Promise<boolean> {
@@ -69,9 +76,26 @@ export class DirectoryStore implements ObjectStore {
     return stream;
   }
 
+  async readBuffer(oid: Oid): Promise<Buffer> {
+    try {
+      return await readFile(this.path(oid));
+    } catch (error) {
+      if (errnoCode(error) === 'ENOENT') {
+        await this.requireRoot();
+        throw missingObject(oid, this.location);
+      }
+      throw fsError(error, 'reading', this.path(oid));
+    }
+  }
+
+  /** Renaming over an object that appeared meanwhile is harmless: both have the same bytes. */
   async put(oid: Oid, sourcePath: string, size: number, options: PutOptions = {}): Promise<void> {
     const target = this.path(oid);
-    if (await this.has(oid)) return;
+    if (size < SMALL_OBJECT) {
+      await this.putSmall(oid, sourcePath, size, target);
+      options.onBytes?.(size);
+      return;
+    }
     const resumable = size >= RESUMABLE_SIZE;
     await this.ensureDir(this.tempDir);
     const temp = join(this.tempDir, resumable ? `${oidHex(oid)}.partial` : `${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
@@ -93,13 +117,18 @@ export class DirectoryStore implements ObjectStore {
         signal: options.signal,
       });
     } catch (error) {
-      if (error instanceof MvError && error.code === 'CORRUPT_DOWNLOAD') {
-        throw new MvError('CORRUPT_OBJECT', `The cache object ${oid} does not match its content; it was not uploaded to ${this.location}.`, {
-          hint: 'Run `mv verify` to find damaged cache objects, then re-add or fetch them.',
-          details: { oid },
-        });
-      }
+      if (error instanceof MvError && error.code === 'CORRUPT_DOWNLOAD') throw corruptSource(oid, this.location);
       throw fsError(error, 'writing to the remote at', this.location);
+    }
+  }
+
+  private async putSmall(oid: Oid, sourcePath: string, size: number, target: string): Promise<void> {
+    await this.requireRoot();
+    try {
+      await localCopier().copy({ source: sourcePath, target, oid, size });
+    } catch (error) {
+      if (error instanceof MvError && error.code === 'CORRUPT_COPY') throw corruptSource(oid, this.location);
+      throw fsError(error, errnoCode(error) === 'ENOENT' ? 'reading' : 'writing to the remote at', errnoCode(error) === 'ENOENT' ? sourcePath : this.location);
     }
   }
 
@@ -162,4 +191,11 @@ export class DirectoryStore implements ObjectStore {
     }
     this.madeDirs.add(dir);
   }
+}
+
+export function corruptSource(oid: Oid, where: string): MvError {
+  return new MvError('CORRUPT_OBJECT', `The cache object ${oid} does not match its content; it was not uploaded to ${where}.`, {
+    hint: 'Run `mv verify` to find damaged cache objects, then re-add or fetch them.',
+    details: { oid },
+  });
 }

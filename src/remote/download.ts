@@ -12,9 +12,14 @@ import type { ObjectStore } from '../cache/object-store.js';
 import { oidHex } from '../cache/oid.js';
 import { directoryEntries, uniqueObjects, type VersionObject } from '../pointer/objects.js';
 import type { PresenceIndex } from './presence-index.js';
-import { RESUMABLE_SIZE } from './directory-store.js';
+import { RESUMABLE_SIZE, SMALL_OBJECT } from './directory-store.js';
+import { hashBuffer } from '../cache/hash.js';
+import { MvError, errnoCode, fsError } from '../errors.js';
+import { missingObject } from '../cache/local-cache.js';
+import { localCopier } from './local-copy.js';
 import { writeVerified } from './resumable-file.js';
-import { StallGuard } from './transfer-streams.js';
+import { StallGuard, corrupt } from './transfer-streams.js';
+import { remoteStatus } from './remote-status.js';
 import { TransferRun, type TransferItem, type TransferRunOptions } from './transfer-run.js';
 
 export interface DownloadOptions extends Omit<TransferRunOptions, 'remote'> {
@@ -37,21 +42,18 @@ export async function downloadObjects(tops: VersionObject[], options: DownloadOp
   const { cache, store } = options;
   const run = new TransferRun({ ...options, remote: store.location });
   const fetchOne = async (item: TransferItem, context: { signal: AbortSignal; onBytes: (n: number) => void }) => {
-    if (await cache.has(item.oid)) return;
     await downloadObject(item, { ...options, ...context });
     options.index?.add(item.oid);
   };
   let cached = 0;
   let downloaded = 0;
   let objects = 0;
+  // The cache is asked like a remote: many objects are found by listing its fan-out folders.
   const missingOf = async (items: TransferItem[]) => {
-    const missing: TransferItem[] = [];
-    for (const item of items) {
-      objects++;
-      if (await cache.has(item.oid)) cached++;
-      else missing.push(item);
-    }
-    return missing;
+    const status = await remoteStatus(cache, items.map((i) => i.oid), { jobs: 16, policy: options.policy });
+    objects += items.length;
+    cached += status.present.size;
+    return items.filter((item) => !status.present.has(item.oid));
   };
   try {
     const unique = uniqueObjects(tops);
@@ -75,7 +77,26 @@ export async function downloadObject(
   options: { cache: LocalCache; store: ObjectStore; stallTimeoutMs: number; signal?: AbortSignal | undefined; onBytes?: (n: number) => void },
 ): Promise<void> {
   const { cache, store } = options;
-  const open = (start: number): Promise<Readable> => store.read(item.oid, { start, ...(options.signal ? { signal: options.signal } : {}) });
+  const signal = options.signal ? { signal: options.signal } : {};
+  const open = (start: number): Promise<Readable> => store.read(item.oid, { start, ...signal });
+  if (item.size !== undefined && item.size < SMALL_OBJECT && store.localPath) {
+    try {
+      await localCopier().copy({ source: store.localPath(item.oid), target: cache.path(item.oid), oid: item.oid, size: item.size });
+    } catch (error) {
+      if (error instanceof MvError && error.code === 'CORRUPT_COPY') throw corrupt(item.oid, store.location, 'bytes that do not match');
+      if (errnoCode(error) === 'ENOENT' && !(await store.has(item.oid))) throw missingObject(item.oid, store.location);
+      throw fsError(error, 'copying into the cache at', cache.location);
+    }
+    options.onBytes?.(item.size);
+    return;
+  }
+  if (item.size !== undefined && item.size < SMALL_OBJECT && store.readBuffer) {
+    const data = await store.readBuffer(item.oid, signal);
+    if (hashBuffer(data) !== item.oid) throw corrupt(item.oid, store.location, data.byteLength === item.size ? 'bytes that do not match' : `${data.byteLength} bytes instead of ${item.size}`);
+    await cache.putBuffer(data);
+    options.onBytes?.(data.byteLength);
+    return;
+  }
   if (item.size === undefined) {
     // Manifests: their size is not recorded, and they are small.
     const source = pipeline(await open(0), new StallGuard(options.stallTimeoutMs, `The transfer of ${item.oid} from ${store.location}`), () => undefined);

@@ -17,6 +17,7 @@ import { httpStatus } from './retry.js';
 import { s3Failure } from './s3-errors.js';
 import { MultipartUploader, type MultipartOptions } from './s3-multipart.js';
 import { VerifyingStream } from './transfer-streams.js';
+import { corruptSource } from './directory-store.js';
 
 const SMALL_OBJECT = 1024 * 1024;
 
@@ -70,6 +71,15 @@ export class S3Store implements ObjectStore {
       return response.Body as Readable;
     } catch (error) {
       if (isNotFound(error)) throw missingObject(oid, this.location);
+      throw s3Failure(error, this.location);
+    }
+  }
+
+  async readBuffer(oid: Oid, options: ReadOptions = {}): Promise<Buffer> {
+    const body = (await this.read(oid, options)) as Readable & { transformToByteArray?: () => Promise<Uint8Array> };
+    try {
+      return Buffer.from(await body.transformToByteArray!());
+    } catch (error) {
       throw s3Failure(error, this.location);
     }
   }
@@ -135,9 +145,3 @@ function isNotFound(error: unknown): boolean {
   return httpStatus(error) === 404 || name === 'NotFound' || name === 'NoSuchKey';
 }
 
-function corruptSource(oid: Oid, where: string): MvError {
-  return new MvError('CORRUPT_OBJECT', `The cache object ${oid} does not match its content; it was not uploaded to ${where}.`, {
-    hint: 'Run `mv verify` to find damaged cache objects, then re-add or fetch them.',
-    details: { oid },
-  });
-}

@@ -9,7 +9,7 @@ import { stat } from 'node:fs/promises';
 import type { LocalCache } from '../cache/local-cache.js';
 import type { ObjectStore } from '../cache/object-store.js';
 import type { Oid } from '../cache/oid.js';
-import { MvError } from '../errors.js';
+import { MvError, errnoCode } from '../errors.js';
 import { directoryEntries, uniqueObjects, type DirectoryEntryObject, type VersionObject } from '../pointer/objects.js';
 import type { PresenceIndex } from './presence-index.js';
 import { remoteStatus, type RemoteStatus } from './remote-status.js';
@@ -108,9 +108,14 @@ export async function uploadObjects(tops: VersionObject[], options: UploadOption
     const plan = planUpload(unique.filter((t) => !t.directory || entries.has(t.oid) || remoteHas(t.oid)), entries, remoteHas);
 
     const put = async (item: TransferItem, context: { signal: AbortSignal; onBytes: (n: number) => void }) => {
-      if (!(await cache.has(item.oid))) throw notCached(item.oid, item.path);
-      const size = item.size ?? (await stat(cache.path(item.oid))).size;
-      await store.put(item.oid, cache.path(item.oid), size, context);
+      try {
+        const size = item.size ?? (await stat(cache.path(item.oid))).size;
+        await store.put(item.oid, cache.path(item.oid), size, context);
+      } catch (error) {
+        const absent = errnoCode(error) === 'ENOENT' || (error instanceof MvError && error.code === 'PATH_MISSING');
+        if (absent && !(await cache.has(item.oid))) throw notCached(item.oid, item.path);
+        throw error;
+      }
       index.add(item.oid);
     };
     const sent = await run.run('uploading', plan.send, put);

@@ -59,6 +59,8 @@ const rcloneEnv = {
   RCLONE_CONFIG_S3R_FORCE_PATH_STYLE: 'true', RCLONE_CONFIG: '/dev/null',
 };
 const env = { ...process.env, ...gitEnv, ...s3Env, ...rcloneEnv };
+// rclone refuses a custom CA bundle with its own HTTP transport; the loopback server needs none.
+delete env.AWS_CA_BUNDLE;
 const counter = join(work, 'counter');
 writeFileSync(counter, '0');
 const dirRemote = join(work, 'dir-mv');

@@ -27,6 +27,8 @@ const remoteSchema = z.strictObject({
   secret_access_key: z.string().optional(),
   session_token: z.string().optional(),
   jobs: z.number().int().min(1).max(256).optional(),
+  /** Seconds a transfer may send or receive nothing before it is dropped and retried. */
+  timeout: z.number().positive().max(3600).optional(),
 });
 
 const gateSchema = z.strictObject({

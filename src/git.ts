@@ -333,6 +333,27 @@ export class Git {
   async fetchTags(remote: string, patterns: string[]): Promise<void> {
     await this.run(['fetch', '--quiet', '--no-tags', '--', remote, ...patterns.map((p) => `${p}:${p}`)]);
   }
+
+  /** Every file path in `commit`'s tree. */
+  async filesInCommit(commit: string): Promise<string[]> {
+    return (await this.run(['ls-tree', '-r', '-z', '--name-only', '--end-of-options', commit])).split('\0').filter(Boolean);
+  }
+
+  /** Makes this (empty, existing) folder a bare repository. */
+  async initBare(): Promise<void> {
+    await this.run(['init', '-q', '--bare', '.']);
+  }
+
+  /**
+   * Fetches `refspecs` from `url` without file contents (`--filter=blob:none`): commits, trees and tags
+   * only. The URL is recorded as a promisor remote, so a blob read later (`cat-file`) is fetched on demand.
+   */
+  async fetchWithoutBlobs(url: string, refspecs: string[]): Promise<void> {
+    await this.run(['config', 'remote.origin.url', url]);
+    await this.run(['config', 'remote.origin.promisor', 'true']);
+    await this.run(['config', 'remote.origin.partialclonefilter', 'blob:none']);
+    await this.run(['-c', 'fetch.writeCommitGraph=false', 'fetch', '-q', '--no-tags', '--filter=blob:none', 'origin', ...refspecs]);
+  }
 }
 
 /** A pathspec that matches the path literally (no glob or magic interpretation). */

@@ -6,14 +6,14 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { mkdir, open, readFile, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { chmod, mkdir, open, readFile, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { MvError, errnoCode, fsError } from '../errors.js';
 import { isAbandonedTemp, removeAbandonedTemps } from '../atomic-file.js';
 import { HashingStream, STREAM_CHUNK, hashBuffer, type Hashed } from './hash.js';
-import type { ObjectStore } from './object-store.js';
+import type { ListOptions, ObjectStore, ReadOptions } from './object-store.js';
 import { objectKey, oidFromHex, oidFromKey, shortOid, type Oid } from './oid.js';
 
 /** Files up to this size are read whole, hashed, and written only if the cache lacks them. */
@@ -26,6 +26,7 @@ let tempCounter = 0;
 
 export class LocalCache implements ObjectStore {
   readonly location: string;
+  readonly listPageSize = Number.POSITIVE_INFINITY;
   readonly objectsDir: string;
   readonly tempDir: string;
   readonly fsync: boolean;
@@ -85,10 +86,10 @@ export class LocalCache implements ObjectStore {
     return result;
   }
 
-  async read(oid: Oid): Promise<Readable> {
+  async read(oid: Oid, options: ReadOptions = {}): Promise<Readable> {
     const path = this.path(oid);
     if (!(await this.has(oid))) throw missingObject(oid, this.location);
-    return createReadStream(path, { highWaterMark: STREAM_CHUNK });
+    return createReadStream(path, { highWaterMark: STREAM_CHUNK, start: options.start ?? 0 });
   }
 
   /** Reads a small object whole (manifests) and checks that it hashes to its name. */
@@ -182,17 +183,21 @@ export class LocalCache implements ObjectStore {
     }
   }
 
-  async *list(): AsyncIterable<Oid> {
+  async *list(options: ListOptions = {}): AsyncIterable<Oid> {
     let fanouts: string[];
     try {
-      fanouts = await readdir(this.objectsDir);
+      fanouts = options.fanout === undefined ? await readdir(this.objectsDir) : [options.fanout];
     } catch (error) {
       if (errnoCode(error) === 'ENOENT') return;
       throw error;
     }
     for (const fanout of fanouts.sort()) {
       if (!/^[0-9a-f]{2}$/.test(fanout)) continue;
-      for (const rest of (await readdir(join(this.objectsDir, fanout))).sort()) {
+      const names = await readdir(join(this.objectsDir, fanout)).catch((error: unknown) => {
+        if (errnoCode(error) === 'ENOENT') return [];
+        throw error;
+      });
+      for (const rest of names.sort()) {
         const oid = oidFromKey(`${fanout}/${rest}`);
         if (oid) yield oid;
       }
@@ -224,6 +229,19 @@ export class LocalCache implements ObjectStore {
       throw fsError(error, 'writing to the cache at', this.location);
     }
     return temp;
+  }
+
+  /** A temp file name inside the cache's file system (for downloads written outside `receive`). */
+  async newTempPath(): Promise<string> {
+    await this.ensureDir(this.tempDir);
+    return this.tempName();
+  }
+
+  /** Moves a complete temp file whose bytes were verified to hash to `oid` into its object path. */
+  async adoptVerified(oid: Oid, temp: string): Promise<void> {
+    // Files written elsewhere (resumed downloads) may still be writable.
+    await chmod(temp, OBJECT_MODE);
+    await this.commit(oid, temp);
   }
 
   /** Moves a complete, verified temp file to its object path. */

@@ -5,14 +5,45 @@
 import type { Readable } from 'node:stream';
 import type { Oid } from './oid.js';
 
+export interface ReadOptions {
+  /** Byte offset to start at (resuming a download); 0 by default. */
+  start?: number;
+  signal?: AbortSignal;
+}
+
+export interface PutOptions {
+  signal?: AbortSignal;
+  /** Called with the number of bytes just sent, for progress. */
+  onBytes?: (bytes: number) => void;
+}
+
+export interface ListOptions {
+  /** Only objects in this 2-hex fan-out folder (`ab`). */
+  fanout?: string;
+}
+
 export interface ObjectStore {
   /** Where the store is, for messages (never with credentials). */
   readonly location: string;
+  /**
+   * How many keys one listing request returns (`Infinity` when a fan-out folder is listed in one
+   * go): transfers weigh listing against one existence check per object with it.
+   */
+  readonly listPageSize: number;
   has(oid: Oid): Promise<boolean>;
-  /** The object's bytes; fails with `OBJECT_MISSING` when absent. */
-  read(oid: Oid): Promise<Readable>;
-  /** Stores the object from a local file whose content is known to hash to `oid`. */
-  put(oid: Oid, sourcePath: string, size: number): Promise<void>;
-  list(): AsyncIterable<Oid>;
+  /** The object's bytes (from `start`); fails with `OBJECT_MISSING` when absent. */
+  read(oid: Oid, options?: ReadOptions): Promise<Readable>;
+  /** The object's file, for stores on a local or mounted file system (fast copies of small objects). */
+  localPath?(oid: Oid): string;
+  /** A small object's bytes, whole (unverified; callers check them against the oid). */
+  readBuffer?(oid: Oid, options?: ReadOptions): Promise<Buffer>;
+  /**
+   * Stores the object from a local file whose content should hash to `oid`. Never leaves a partial or
+   * mismatching object under the final name: a source whose bytes do not hash to `oid` is refused.
+   */
+  put(oid: Oid, sourcePath: string, size: number, options?: PutOptions): Promise<void>;
+  list(options?: ListOptions): AsyncIterable<Oid>;
   delete(oid: Oid): Promise<void>;
+  /** Releases connections (network stores); the store is not used afterwards. */
+  close?(): void;
 }

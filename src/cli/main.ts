@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerCoreCommands } from './core-commands.js';
 import { registerRegistryCommands } from './registry-commands.js';
+import { registerRemoteCommands } from './remote-commands.js';
 import { EXIT_USAGE, installInterruptHandler, reportError } from './run.js';
 
 export function packageVersion(): string {
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
     .configureOutput({ writeErr: (text) => process.stderr.write(text) });
   registerCoreCommands(program);
   registerRegistryCommands(program);
+  registerRemoteCommands(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

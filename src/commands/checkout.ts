@@ -7,6 +7,7 @@
 import { stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { removeAbandonedTemps, TEMP_MARKER } from '../atomic-file.js';
+import pLimit from 'p-limit';
 import { MvError } from '../errors.js';
 import { parseManifest, type ManifestEntry } from '../cache/manifest.js';
 import type { Oid } from '../cache/oid.js';
@@ -23,6 +24,8 @@ import { inspectEntry } from '../workspace/inspect.js';
 import { placeObject, prepareTarget, removePath } from '../workspace/materialize.js';
 import type { SnapshotContext } from '../workspace/snapshot.js';
 import { checkoutStateFile, statCacheFile } from '../workspace/state-files.js';
+
+const limitWrites = pLimit(16);
 
 export interface CheckoutOptions {
   cwd?: string;
@@ -92,14 +95,20 @@ async function checkoutLocked(repo: Repo, options: CheckoutOptions): Promise<Che
         await removeAbandonedTemps(dir, (name) => name.includes(TEMP_MARKER));
       }
       for (const path of plan.removals) await removePath(absolutePath(repo.root, path));
-      for (const write of plan.writes) {
-        const abs = await prepareTarget(repo.root, write.path);
-        const existing = await stat(abs).catch(() => undefined);
-        if (existing?.isDirectory()) await removePath(abs);
-        await placeObject(repo.cache, write.oid, abs, write.mode, repo.config.cache.type);
-        stats.record(write.path, await stat(abs, { bigint: true }), write.oid);
-        options.onProgress?.({ files: 1, bytes: write.size });
-      }
+      // Files are independent (each is one atomic rename), so many are placed at once.
+      await Promise.all(
+        plan.writes.map((write) =>
+          limitWrites(async () => {
+            options.signal?.throwIfAborted();
+            const abs = await prepareTarget(repo.root, write.path);
+            const existing = await stat(abs).catch(() => undefined);
+            if (existing?.isDirectory()) await removePath(abs);
+            await placeObject(repo.cache, write.oid, abs, write.mode, repo.config.cache.type);
+            stats.record(write.path, await stat(abs, { bigint: true }), write.oid);
+            options.onProgress?.({ files: 1, bytes: write.size });
+          }),
+        ),
+      );
       result.artifacts.push({ artifact: plan.artifact, version: plan.version, id: plan.id, written: plan.writes.map((w) => w.path), removed: plan.removals, unchanged: plan.unchanged });
     }
     for (const target of targets) await rememberCheckout(repo, target);
@@ -130,6 +139,7 @@ export async function planCheckout(repo: Repo, target: VersionPointer, ctx: Snap
     missing: [],
   };
   const folder = pointerFolder(target.file);
+  const uncheckedEntries: Oid[] = [];
   const guard = async (path: string, oid: Oid | undefined) => {
     // Local content may be replaced only if it can be restored from the cache.
     if (!force && !(oid && (await repo.cache.has(oid)))) plan.conflicts.push(path);
@@ -171,7 +181,7 @@ export async function planCheckout(repo: Repo, target: VersionPointer, ctx: Snap
         plan.unchanged++;
         continue;
       }
-      if (!(await repo.cache.has(entry.oid))) plan.missing.push(entry.oid);
+      uncheckedEntries.push(entry.oid);
       if (have !== undefined) await guard(path, have);
       plan.writes.push({ path, oid: entry.oid, size: entry.size, mode: entry.mode });
     }
@@ -181,6 +191,8 @@ export async function planCheckout(repo: Repo, target: VersionPointer, ctx: Snap
       plan.removals.push(`${repoPath}${path}`);
     }
   }
+  const inCache = await Promise.all(uncheckedEntries.map((oid) => limitWrites(() => repo.cache.has(oid))));
+  plan.missing.push(...uncheckedEntries.filter((_, i) => !inCache[i]));
   plan.missing = [...new Set(plan.missing)];
   return plan;
 }

@@ -9,6 +9,7 @@ import { MvError } from '../errors.js';
 import { CONFIG_FILE, MV_DIR } from '../config.js';
 import { locateRepo, Git } from '../git.js';
 import { FileEdits } from '../workspace/file-edits.js';
+import { normalizeRemoteUrl } from '../remote/url.js';
 
 export interface InitOptions {
   cwd?: string;
@@ -62,12 +63,13 @@ export async function init(options: InitOptions = {}): Promise<InitResult> {
   } catch (error) {
     if (error instanceof MvError) throw error;
   }
+  const remote = options.remote === undefined ? undefined : normalizeRemoteUrl(options.remote, options.cwd ?? process.cwd());
   const git = new Git(root);
   const head = await git.headCommit();
   await mkdir(join(root, MV_DIR), { recursive: true });
   const edits = new FileEdits(root);
   try {
-    await edits.write(configPath, defaultConfigText(options));
+    await edits.write(configPath, defaultConfigText({ ...options, ...(remote === undefined ? {} : { remote }) }));
     await edits.write(`${MV_DIR}/.gitignore`, MV_GITIGNORE);
     const commit = await git.commitPaths({ parent: head, paths: edits.paths, message: 'Set up mv\n' });
     await git.updateRef('HEAD', commit, head ?? '', 'mv init');

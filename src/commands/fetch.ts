@@ -1,0 +1,69 @@
+/**
+ * `mv fetch <ref>…`: bring versions' objects from a remote into the cache (verified), and `mv pull`:
+ * fetch, then check the versions out. Without refs, the pointers committed at HEAD. Only the artifact's
+ * files are fetched unless `lineage` asks for its data, pipeline and params file too.
+ */
+import { checkout, type CheckoutResult } from './checkout.js';
+import { ALL_ROLES, pointerObjects, type ObjectRole } from '../pointer/objects.js';
+import { openRepo, requireInitialized } from '../repo.js';
+import { downloadObjects, type DownloadSummary } from '../remote/download.js';
+import { openRemoteSession, type RemoteSessionOptions } from '../remote/remote-session.js';
+import type { TransferProgress } from '../remote/transfer-run.js';
+import { headVersions, versionsOfRefs } from '../remote/version-sources.js';
+
+export interface FetchOptions extends RemoteSessionOptions {
+  cwd?: string;
+  refs?: string[];
+  /** Also the data, pipeline and params objects of each version. */
+  lineage?: boolean;
+  signal?: AbortSignal;
+  onProgress?: (progress: TransferProgress) => void;
+}
+
+export interface FetchResult extends DownloadSummary {
+  remoteName: string | undefined;
+  versions: string[];
+}
+
+export async function fetch(options: FetchOptions = {}): Promise<FetchResult> {
+  const cwd = options.cwd ?? process.cwd();
+  const repo = await openRepo(cwd);
+  await requireInitialized(repo);
+  const versions = options.refs?.length ? await versionsOfRefs(repo.git, repo.root, options.refs) : await headVersions(repo.git);
+  const roles: readonly ObjectRole[] = options.lineage ? ALL_ROLES : ['file'];
+  const session = await openRemoteSession(repo, { ...options, cwd });
+  const { run, ...summary } = await downloadObjects(
+    versions.flatMap((v) => pointerObjects(v.pointer, v.file, roles)),
+    {
+      cache: repo.cache,
+      store: session.store,
+      index: session.index,
+      jobs: session.jobs,
+      policy: session.policy,
+      stallTimeoutMs: session.stallTimeoutMs,
+      signal: options.signal,
+      onProgress: options.onProgress,
+    },
+  ).finally(() => session.store.close?.());
+  const result: FetchResult = { ...summary, remote: session.remote.display, remoteName: session.remote.name, versions: [...new Set(versions.map((v) => v.id))] };
+  run.throwIfFailed('fetched from', { result });
+  return result;
+}
+
+export interface PullOptions extends FetchOptions {
+  force?: boolean;
+}
+
+export interface PullResult {
+  fetch: FetchResult;
+  checkout: CheckoutResult;
+}
+
+export async function pull(options: PullOptions = {}): Promise<PullResult> {
+  const fetched = await fetch(options);
+  const base = { cwd: options.cwd ?? process.cwd(), force: options.force ?? false, ...(options.signal ? { signal: options.signal } : {}) };
+  if (!options.refs?.length) return { fetch: fetched, checkout: await checkout(base) };
+  const checkedOut: CheckoutResult = { artifacts: [] };
+  for (const ref of options.refs) checkedOut.artifacts.push(...(await checkout({ ...base, ref })).artifacts);
+  return { fetch: fetched, checkout: checkedOut };
+}

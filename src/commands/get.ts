@@ -1,0 +1,162 @@
+/**
+ * `mv get <ref> -o DIR [--repo URL] [-r REMOTE]`: for deploy jobs and serving hosts. Resolves the ref in a
+ * repository (the current one, or any git URL, reading only tags and the one pointer needed), downloads
+ * and verifies that version's files into DIR, and writes `DIR/mv.lock.json` with the pinned version,
+ * commit and oids. Needs no work tree and no mv set-up on the host.
+ */
+import { rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { MvError } from '../errors.js';
+import { configSchema, loadConfig, validateConfig, type Config } from '../config.js';
+import { hashBuffer } from '../cache/hash.js';
+import { LocalCache } from '../cache/local-cache.js';
+import { parseManifest } from '../cache/manifest.js';
+import { readCommittedPointer } from '../pointer/locate.js';
+import { pointerObjects } from '../pointer/objects.js';
+import { pointerFolder, type Pointer } from '../pointer/pointer.js';
+import { joinRepoPath, relativeFromFolder } from '../paths.js';
+import { parseRef, pinnedId } from '../registry/ref.js';
+import { resolvePointer, type VersionPointer } from '../registry/version-pointer.js';
+import { parseStructured } from '../structured-file.js';
+import { downloadObjects } from '../remote/download.js';
+import { LOCK_FILE, STAGING_DIR, placeFiles, prepareOutput, writeLock, type LockedFile } from '../remote/get-output.js';
+import { openStore } from '../remote/open-store.js';
+import { resolveRemote } from '../remote/resolve-remote.js';
+import { DEFAULT_RETRY, type RetryPolicy } from '../remote/retry.js';
+import { openSourceRepository, type SourceRepository } from '../remote/source-repository.js';
+import type { TransferProgress } from '../remote/transfer-run.js';
+
+export interface GetOptions {
+  cwd?: string;
+  ref: string;
+  /** The folder to write the files and mv.lock.json into. */
+  output: string;
+  /** A git URL or path; the repository around `cwd` when absent. */
+  repo?: string | undefined;
+  /** A remote name or URL; else MV_REMOTE, else the resolved commit's config. */
+  remote?: string | undefined;
+  jobs?: number | undefined;
+  env?: NodeJS.ProcessEnv;
+  retry?: Partial<RetryPolicy>;
+  signal?: AbortSignal;
+  onProgress?: (progress: TransferProgress) => void;
+}
+
+export interface GetLock {
+  mv_lock: 1;
+  /** The ref as given. */
+  ref: string;
+  /** The pinned version it resolved to. */
+  id: string;
+  artifact: string;
+  version: string;
+  stage?: string;
+  commit: string;
+  pointer: { path: string; oid: string };
+  repository: string;
+  remote: string;
+  files: LockedFile[];
+  resolved_at: string;
+}
+
+export interface GetResult extends GetLock {
+  output: string;
+  downloaded: number;
+  bytes: number;
+}
+
+export async function get(options: GetOptions): Promise<GetResult> {
+  const cwd = options.cwd ?? process.cwd();
+  const env = options.env ?? process.env;
+  const ref = parseRef(options.ref);
+  const output = resolve(cwd, options.output);
+  const source = await openSourceRepository({ url: options.repo, cwd, needHead: ref.kind === 'artifact' });
+  try {
+    const version = await resolveVersion(source, options.ref);
+    const commit = version.record?.register.commit ?? source.head;
+    const config = await configAt(source, commit);
+    const remote = resolveRemote(config, { remote: options.remote, env, baseDir: source.root ?? cwd, cwd });
+    const opened = await openStore(remote, { jobs: options.jobs, env });
+    const previous = await prepareOutput(output);
+    const staging = new LocalCache(join(output, STAGING_DIR));
+    const objects = pointerObjects(version.pointer, version.file, ['file']);
+    const { run, downloaded, bytes } = await downloadObjects(objects, {
+      cache: staging,
+      store: opened.store,
+      jobs: opened.jobs,
+      policy: { ...DEFAULT_RETRY, ...options.retry },
+      stallTimeoutMs: opened.stallTimeoutMs,
+      signal: options.signal,
+      onProgress: options.onProgress,
+    }).finally(() => opened.store.close?.());
+    run.throwIfFailed('fetched from', { ref: options.ref, id: pinnedId(version.artifact, version.version) });
+    const files = await lockedFiles(staging, version.pointer, version.file);
+    await placeFiles(output, staging, files, previous);
+    const lock: GetLock = {
+      mv_lock: 1,
+      ref: options.ref,
+      id: pinnedId(version.artifact, version.version),
+      artifact: version.artifact,
+      version: version.version,
+      ...(ref.kind === 'stage' ? { stage: ref.stage } : {}),
+      commit,
+      pointer: { path: version.file, oid: hashBuffer(version.content) },
+      repository: source.display,
+      remote: remote.display,
+      files,
+      resolved_at: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    };
+    await writeLock(output, lock);
+    await rm(join(output, STAGING_DIR), { recursive: true, force: true });
+    return { ...lock, output, downloaded, bytes };
+  } finally {
+    await source.dispose();
+  }
+}
+
+/** The version a ref names; a bare artifact name means the pointer committed at HEAD. */
+async function resolveVersion(source: SourceRepository, text: string): Promise<VersionPointer> {
+  const ref = parseRef(text);
+  if (ref.kind !== 'artifact') return resolvePointer(source.git, source.root ?? '', text);
+  const located = source.head ? await readCommittedPointer(source.git, source.head, ref.artifact) : undefined;
+  if (!located) {
+    throw new MvError('UNKNOWN_ARTIFACT', `No pointer for ${ref.artifact} is committed on the default branch of ${source.display}.`, {
+      hint: `Name a version or stage: mv get ${ref.artifact}@vX.Y.Z or ${ref.artifact}#production.`,
+    });
+  }
+  return { ...located, artifact: ref.artifact, version: located.pointer.version };
+}
+
+/** The remotes configured in the resolved commit (plus this clone's local settings when it is the current repository). */
+async function configAt(source: SourceRepository, commit: string): Promise<Config> {
+  if (source.root) return (await loadConfig(source.root)).config;
+  const text = commit ? await source.git.showFile(commit, '.mv/config.yaml') : undefined;
+  if (text === undefined) return configSchema.parse({});
+  const raw = parseStructured(text, `.mv/config.yaml at ${commit.slice(0, 12)}`);
+  return validateConfig((raw ?? {}) as Record<string, unknown>, `.mv/config.yaml at ${commit.slice(0, 12)}`);
+}
+
+/**
+ * The files to write, with paths inside the output folder: relative to the pointer's folder, or to the
+ * repository when some file lies outside that folder.
+ */
+async function lockedFiles(staging: LocalCache, pointer: Pointer, file: string): Promise<LockedFile[]> {
+  const folder = pointerFolder(file);
+  const repoPaths = pointer.files.map((f) => joinRepoPath(folder, f.path));
+  const outside = repoPaths.some((p) => relativeFromFolder(folder, p).startsWith('..'));
+  const outPath = (repoPath: string) => (outside || folder === '' ? repoPath : relativeFromFolder(folder, repoPath));
+  const files: LockedFile[] = [];
+  for (const [i, entry] of pointer.files.entries()) {
+    const base = outPath(repoPaths[i]!);
+    if (!base.endsWith('/')) {
+      files.push({ path: base, oid: entry.oid, size: entry.size, mode: 0o644 });
+      continue;
+    }
+    const manifest = parseManifest((await staging.readVerified(entry.oid)).toString('utf8'), `${entry.oid} (${entry.path})`);
+    for (const e of manifest) files.push({ path: `${base}${e.path}`, oid: e.oid, size: e.size, mode: e.mode });
+  }
+  if (files.some((f) => f.path === LOCK_FILE)) {
+    throw new MvError('PATH_CONFLICT', `The version has a file named ${LOCK_FILE} at its top level, where mv get writes its lock file.`, { hint: 'Rename that file in a new version.' });
+  }
+  return files;
+}

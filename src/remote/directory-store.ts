@@ -1,0 +1,201 @@
+/**
+ * A remote in a folder (shared disk, NFS): the cache's layout, `<root>/objects/ab/cdef…`. Objects are
+ * write-once: bytes are copied to a temp file inside the remote (same file system), hashed on the way,
+ * and renamed into place only when they hash to the oid; then they are read-only. Large objects go to a
+ * partial file named after the object, so an interrupted upload resumes where it stopped.
+ */
+import { randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { chmod, mkdir, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { MvError, errnoCode, fsError } from '../errors.js';
+import { STREAM_CHUNK } from '../cache/hash.js';
+import { missingObject } from '../cache/local-cache.js';
+import type { ListOptions, ObjectStore, PutOptions, ReadOptions } from '../cache/object-store.js';
+import { objectKey, oidFromKey, oidHex, type Oid } from '../cache/oid.js';
+import { localCopier } from './local-copy.js';
+import { writeVerified } from './resumable-file.js';
+
+/** Objects at least this large are uploaded through a partial file that survives interruption. */
+export const RESUMABLE_SIZE = 8 * 1024 * 1024;
+/** Objects below this size are read and written whole: no streams, no per-object buffers of stream size. */
+export const SMALL_OBJECT = 1024 * 1024;
+
+export class DirectoryStore implements ObjectStore {
+  readonly location: string;
+  readonly listPageSize = Number.POSITIVE_INFINITY;
+  private readonly objectsDir: string;
+  private readonly tempDir: string;
+  private readonly madeDirs = new Set<string>();
+  private checkedRoot = false;
+
+  constructor(
+    readonly root: string,
+    private readonly options: { stallTimeoutMs: number },
+  ) {
+    this.location = root;
+    this.objectsDir = join(root, 'objects');
+    this.tempDir = join(root, 'tmp');
+  }
+
+  path(oid: Oid): string {
+    return join(this.objectsDir, objectKey(oid));
+  }
+
+  localPath(oid: Oid): string {
+    return this.path(oid);
+  }
+
+  async has(oid: Oid): Promise<boolean> {
+    try {
+      return (await stat(this.path(oid))).isFile();
+    } catch (error) {
+      if (errnoCode(error) === 'ENOENT' || errnoCode(error) === 'ENOTDIR') {
+        await this.requireRoot();
+        return false;
+      }
+      throw fsError(error, 'checking', this.path(oid));
+    }
+  }
+
+  async read(oid: Oid, options: ReadOptions = {}): Promise<Readable> {
+    const path = this.path(oid);
+    const stream = createReadStream(path, { start: options.start ?? 0, highWaterMark: STREAM_CHUNK });
+    // Opening is asynchronous: surface a missing object here rather than mid-pipeline.
+    await new Promise<void>((resolve, reject) => {
+      stream.once('ready', () => resolve());
+      stream.once('error', reject);
+    }).catch(async (error: unknown) => {
+      if (errnoCode(error) === 'ENOENT') {
+        await this.requireRoot();
+        throw missingObject(oid, this.location);
+      }
+      throw fsError(error, 'reading', path);
+    });
+    return stream;
+  }
+
+  async readBuffer(oid: Oid): Promise<Buffer> {
+    try {
+      return await readFile(this.path(oid));
+    } catch (error) {
+      if (errnoCode(error) === 'ENOENT') {
+        await this.requireRoot();
+        throw missingObject(oid, this.location);
+      }
+      throw fsError(error, 'reading', this.path(oid));
+    }
+  }
+
+  /** Renaming over an object that appeared meanwhile is harmless: both have the same bytes. */
+  async put(oid: Oid, sourcePath: string, size: number, options: PutOptions = {}): Promise<void> {
+    const target = this.path(oid);
+    if (size < SMALL_OBJECT) {
+      await this.putSmall(oid, sourcePath, size, target);
+      options.onBytes?.(size);
+      return;
+    }
+    const resumable = size >= RESUMABLE_SIZE;
+    await this.ensureDir(this.tempDir);
+    const temp = join(this.tempDir, resumable ? `${oidHex(oid)}.partial` : `${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
+    try {
+      await writeVerified({
+        oid,
+        size,
+        temp,
+        resumable,
+        where: sourcePath,
+        open: (start) => Promise.resolve(createReadStream(sourcePath, { start, highWaterMark: STREAM_CHUNK })),
+        finish: async (file) => {
+          await this.ensureDir(join(target, '..'));
+          await chmod(file, 0o444);
+          await rename(file, target);
+        },
+        stallTimeoutMs: this.options.stallTimeoutMs,
+        onBytes: options.onBytes,
+        signal: options.signal,
+      });
+    } catch (error) {
+      if (error instanceof MvError && error.code === 'CORRUPT_DOWNLOAD') throw corruptSource(oid, this.location);
+      throw fsError(error, 'writing to the remote at', this.location);
+    }
+  }
+
+  private async putSmall(oid: Oid, sourcePath: string, size: number, target: string): Promise<void> {
+    await this.requireRoot();
+    try {
+      await localCopier().copy({ source: sourcePath, target, oid, size });
+    } catch (error) {
+      if (error instanceof MvError && error.code === 'CORRUPT_COPY') throw corruptSource(oid, this.location);
+      throw fsError(error, errnoCode(error) === 'ENOENT' ? 'reading' : 'writing to the remote at', errnoCode(error) === 'ENOENT' ? sourcePath : this.location);
+    }
+  }
+
+  async *list(options: ListOptions = {}): AsyncIterable<Oid> {
+    await this.requireRoot();
+    let fanouts: string[];
+    try {
+      fanouts = options.fanout === undefined ? await readdir(this.objectsDir) : [options.fanout];
+    } catch (error) {
+      if (errnoCode(error) === 'ENOENT') return;
+      throw fsError(error, 'listing', this.objectsDir);
+    }
+    for (const fanout of fanouts) {
+      if (!/^[0-9a-f]{2}$/.test(fanout)) continue;
+      let names: string[];
+      try {
+        names = await readdir(join(this.objectsDir, fanout));
+      } catch (error) {
+        if (errnoCode(error) === 'ENOENT') continue;
+        throw fsError(error, 'listing', join(this.objectsDir, fanout));
+      }
+      for (const rest of names) {
+        const oid = oidFromKey(`${fanout}/${rest}`);
+        if (oid) yield oid;
+      }
+    }
+  }
+
+  async delete(oid: Oid): Promise<void> {
+    await rm(this.path(oid), { force: true });
+  }
+
+  /**
+   * The remote's folder must exist: creating it would hide an unmounted share behind a local folder
+   * that nobody else sees.
+   */
+  private async requireRoot(): Promise<void> {
+    if (this.checkedRoot) return;
+    let ok = false;
+    try {
+      ok = (await stat(this.root)).isDirectory();
+    } catch (error) {
+      if (errnoCode(error) !== 'ENOENT' && errnoCode(error) !== 'ENOTDIR') throw fsError(error, 'checking', this.root);
+    }
+    if (!ok) {
+      throw new MvError('REMOTE_NOT_FOUND', `The remote folder ${this.root} does not exist.`, {
+        hint: `Create it (mkdir -p ${this.root}) or mount the share it should be on, then run the command again.`,
+      });
+    }
+    this.checkedRoot = true;
+  }
+
+  private async ensureDir(dir: string): Promise<void> {
+    if (this.madeDirs.has(dir)) return;
+    await this.requireRoot();
+    try {
+      await mkdir(dir, { recursive: true });
+    } catch (error) {
+      throw fsError(error, 'creating', dir);
+    }
+    this.madeDirs.add(dir);
+  }
+}
+
+export function corruptSource(oid: Oid, where: string): MvError {
+  return new MvError('CORRUPT_OBJECT', `The cache object ${oid} does not match its content; it was not uploaded to ${where}.`, {
+    hint: 'Run `mv verify` to find damaged cache objects, then re-add or fetch them.',
+    details: { oid },
+  });
+}

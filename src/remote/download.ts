@@ -1,0 +1,120 @@
+/**
+ * Fetching objects from a remote into a local cache: files and manifests first, then the entries of each
+ * directory the cache lacks. Every byte is verified against the oid before the object is renamed into
+ * the cache; large objects are downloaded into a partial file that a later try resumes with a ranged
+ * request. Nothing unverified ever reaches the cache.
+ */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pipeline, type Readable } from 'node:stream';
+import type { LocalCache } from '../cache/local-cache.js';
+import type { ObjectStore } from '../cache/object-store.js';
+import { oidHex } from '../cache/oid.js';
+import { directoryEntries, uniqueObjects, type VersionObject } from '../pointer/objects.js';
+import type { PresenceIndex } from './presence-index.js';
+import { RESUMABLE_SIZE, SMALL_OBJECT } from './directory-store.js';
+import { hashBuffer } from '../cache/hash.js';
+import { MvError, errnoCode, fsError } from '../errors.js';
+import { missingObject } from '../cache/local-cache.js';
+import { localCopier } from './local-copy.js';
+import { writeVerified } from './resumable-file.js';
+import { StallGuard, corrupt } from './transfer-streams.js';
+import { remoteStatus } from './remote-status.js';
+import { TransferRun, type TransferItem, type TransferRunOptions } from './transfer-run.js';
+
+export interface DownloadOptions extends Omit<TransferRunOptions, 'remote'> {
+  cache: LocalCache;
+  store: ObjectStore;
+  index?: PresenceIndex | undefined;
+  stallTimeoutMs: number;
+}
+
+export interface DownloadSummary {
+  remote: string;
+  objects: number;
+  /** Objects the cache already had. */
+  cached: number;
+  downloaded: number;
+  bytes: number;
+}
+
+export async function downloadObjects(tops: VersionObject[], options: DownloadOptions): Promise<DownloadSummary & { run: TransferRun }> {
+  const { cache, store } = options;
+  const run = new TransferRun({ ...options, remote: store.location });
+  const fetchOne = async (item: TransferItem, context: { signal: AbortSignal; onBytes: (n: number) => void }) => {
+    await downloadObject(item, { ...options, ...context });
+    options.index?.add(item.oid);
+  };
+  let cached = 0;
+  let downloaded = 0;
+  let objects = 0;
+  // The cache is asked like a remote: many objects are found by listing its fan-out folders.
+  const missingOf = async (items: TransferItem[]) => {
+    const status = await remoteStatus(cache, items.map((i) => i.oid), { jobs: 16, policy: options.policy });
+    objects += items.length;
+    cached += status.present.size;
+    return items.filter((item) => !status.present.has(item.oid));
+  };
+  try {
+    const unique = uniqueObjects(tops);
+    const first = await run.run('downloading', await missingOf(unique.map((t) => ({ oid: t.oid, path: t.path, size: t.size }))), fetchOne);
+    downloaded += first.size;
+    const entries: TransferItem[] = [];
+    for (const top of unique) {
+      if (!top.directory || !(await cache.has(top.oid))) continue;
+      for (const entry of await directoryEntries(cache, top)) entries.push({ oid: entry.oid, path: entry.path, size: entry.size });
+    }
+    downloaded += (await run.run('downloading', await missingOf(uniqueObjects(entries)), fetchOne)).size;
+    return { remote: store.location, objects, cached, downloaded, bytes: run.bytes, run };
+  } finally {
+    await options.index?.save(store.location);
+  }
+}
+
+/** Downloads one object into the cache, verified; resumable when its size is known and large. */
+export async function downloadObject(
+  item: TransferItem,
+  options: { cache: LocalCache; store: ObjectStore; stallTimeoutMs: number; signal?: AbortSignal | undefined; onBytes?: (n: number) => void },
+): Promise<void> {
+  const { cache, store } = options;
+  const signal = options.signal ? { signal: options.signal } : {};
+  const open = (start: number): Promise<Readable> => store.read(item.oid, { start, ...signal });
+  if (item.size !== undefined && item.size < SMALL_OBJECT && store.localPath) {
+    try {
+      await localCopier().copy({ source: store.localPath(item.oid), target: cache.path(item.oid), oid: item.oid, size: item.size });
+    } catch (error) {
+      if (error instanceof MvError && error.code === 'CORRUPT_COPY') throw corrupt(item.oid, store.location, 'bytes that do not match');
+      if (errnoCode(error) === 'ENOENT' && !(await store.has(item.oid))) throw missingObject(item.oid, store.location);
+      throw fsError(error, 'copying into the cache at', cache.location);
+    }
+    options.onBytes?.(item.size);
+    return;
+  }
+  if (item.size !== undefined && item.size < SMALL_OBJECT && store.readBuffer) {
+    const data = await store.readBuffer(item.oid, signal);
+    if (hashBuffer(data) !== item.oid) throw corrupt(item.oid, store.location, data.byteLength === item.size ? 'bytes that do not match' : `${data.byteLength} bytes instead of ${item.size}`);
+    await cache.putBuffer(data);
+    options.onBytes?.(data.byteLength);
+    return;
+  }
+  if (item.size === undefined) {
+    // Manifests: their size is not recorded, and they are small.
+    const source = pipeline(await open(0), new StallGuard(options.stallTimeoutMs, `The transfer of ${item.oid} from ${store.location}`), () => undefined);
+    await cache.receive(item.oid, source, store.location);
+    return;
+  }
+  const resumable = item.size >= RESUMABLE_SIZE;
+  if (resumable) await mkdir(cache.tempDir, { recursive: true });
+  await writeVerified({
+    oid: item.oid,
+    size: item.size,
+    temp: resumable ? join(cache.tempDir, `${oidHex(item.oid)}.partial`) : await cache.newTempPath(),
+    resumable,
+    where: store.location,
+    open,
+    finish: (temp) => cache.adoptVerified(item.oid, temp),
+    stallTimeoutMs: options.stallTimeoutMs,
+    onBytes: options.onBytes,
+    signal: options.signal,
+  });
+}

@@ -1,0 +1,51 @@
+/** A repository's remote, opened for one command: the resolved remote, its store and its presence index. */
+import type { ObjectStore } from '../cache/object-store.js';
+import type { Repo } from '../repo.js';
+import { openStore } from './open-store.js';
+import { PresenceIndex } from './presence-index.js';
+import { resolveRemote, type ResolvedRemote } from './resolve-remote.js';
+import { DEFAULT_RETRY, type RetryPolicy } from './retry.js';
+
+export interface RemoteSessionOptions {
+  /** -r: a remote name or URL. */
+  remote?: string | undefined;
+  jobs?: number | undefined;
+  /** Ignore the presence index and ask the remote. */
+  recheck?: boolean | undefined;
+  retry?: Partial<RetryPolicy> | undefined;
+  env?: NodeJS.ProcessEnv | undefined;
+  cwd?: string | undefined;
+  /** Tuning for S3 multipart uploads (tests). */
+  multipartThreshold?: number | undefined;
+  partSize?: number | undefined;
+}
+
+export interface RemoteSession {
+  remote: ResolvedRemote;
+  store: ObjectStore;
+  index: PresenceIndex;
+  jobs: number;
+  policy: RetryPolicy;
+  stallTimeoutMs: number;
+}
+
+export async function openRemoteSession(repo: Repo, options: RemoteSessionOptions): Promise<RemoteSession> {
+  const env = options.env ?? process.env;
+  const remote = resolveRemote(repo.config, { remote: options.remote, env, baseDir: repo.root, cwd: options.cwd ?? process.cwd() });
+  const opened = await openStore(remote, {
+    jobs: options.jobs,
+    stateDir: repo.stateDir,
+    env,
+    ...(options.multipartThreshold ? { multipartThreshold: options.multipartThreshold } : {}),
+    ...(options.partSize ? { partSize: options.partSize } : {}),
+  });
+  const index = await PresenceIndex.load(opened.remoteStateDir, { ignore: options.recheck ?? false });
+  return {
+    remote,
+    store: opened.store,
+    index,
+    jobs: opened.jobs,
+    policy: { ...DEFAULT_RETRY, ...options.retry },
+    stallTimeoutMs: opened.stallTimeoutMs,
+  };
+}

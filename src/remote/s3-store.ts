@@ -1,0 +1,147 @@
+/**
+ * A remote in an S3 bucket (AWS S3 or any S3-compatible store): objects at `<prefix>objects/ab/cdef…`.
+ * Uploads stream from the cache through a verifier that withholds the last bytes unless the content
+ * hashes to the oid, so the store never completes an object whose bytes are wrong. Large objects go up
+ * in multipart uploads that resume (see s3-multipart.ts).
+ */
+import { readFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { pipeline, type Readable } from 'node:stream';
+import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { MvError } from '../errors.js';
+import { STREAM_CHUNK, hashBuffer } from '../cache/hash.js';
+import { missingObject } from '../cache/local-cache.js';
+import type { ListOptions, ObjectStore, PutOptions, ReadOptions } from '../cache/object-store.js';
+import { objectKey, oidFromKey, shortOid, type Oid } from '../cache/oid.js';
+import { httpStatus } from './retry.js';
+import { s3Failure } from './s3-errors.js';
+import { MultipartUploader, type MultipartOptions } from './s3-multipart.js';
+import { VerifyingStream } from './transfer-streams.js';
+import { corruptSource } from './directory-store.js';
+
+const SMALL_OBJECT = 1024 * 1024;
+
+export interface S3StoreOptions extends MultipartOptions {
+  bucket: string;
+  /** '' or ending with '/'. */
+  prefix: string;
+  /** Objects at least this large go up in parts. */
+  multipartThreshold: number;
+}
+
+export class S3Store implements ObjectStore {
+  readonly location: string;
+  readonly listPageSize = 1000;
+  private readonly multipart: MultipartUploader;
+
+  constructor(
+    private readonly client: S3Client,
+    private readonly options: S3StoreOptions,
+  ) {
+    this.location = `s3://${options.bucket}/${options.prefix}`;
+    this.multipart = new MultipartUploader(client, options);
+  }
+
+  key(oid: Oid): string {
+    return `${this.options.prefix}objects/${objectKey(oid)}`;
+  }
+
+  async has(oid: Oid): Promise<boolean> {
+    try {
+      await this.client.send(new HeadObjectCommand({ Bucket: this.options.bucket, Key: this.key(oid) }));
+      return true;
+    } catch (error) {
+      if (isNotFound(error)) return false;
+      throw s3Failure(error, this.location);
+    }
+  }
+
+  async read(oid: Oid, options: ReadOptions = {}): Promise<Readable> {
+    try {
+      const start = options.start ?? 0;
+      const response = await this.client.send(
+        new GetObjectCommand({ Bucket: this.options.bucket, Key: this.key(oid), ...(start > 0 ? { Range: `bytes=${start}-` } : {}) }),
+        options.signal ? { abortSignal: options.signal } : {},
+      );
+      if (start > 0 && !response.ContentRange) {
+        // A store that ignores Range sends the whole object; appending it would corrupt the partial file.
+        (response.Body as Readable | undefined)?.destroy();
+        throw new MvError('INCOMPLETE_TRANSFER', `${this.location} ignored a ranged request for ${shortOid(oid)}.`, { hint: 'Run the command again.' });
+      }
+      return response.Body as Readable;
+    } catch (error) {
+      if (isNotFound(error)) throw missingObject(oid, this.location);
+      throw s3Failure(error, this.location);
+    }
+  }
+
+  async readBuffer(oid: Oid, options: ReadOptions = {}): Promise<Buffer> {
+    const body = (await this.read(oid, options)) as Readable & { transformToByteArray?: () => Promise<Uint8Array> };
+    try {
+      return Buffer.from(await body.transformToByteArray!());
+    } catch (error) {
+      throw s3Failure(error, this.location);
+    }
+  }
+
+  async put(oid: Oid, sourcePath: string, size: number, options: PutOptions = {}): Promise<void> {
+    try {
+      if (size >= this.options.multipartThreshold) {
+        await this.multipart.upload({ oid, key: this.key(oid), sourcePath, size, where: this.location, ...options });
+        return;
+      }
+      let body: Buffer | Readable;
+      if (size <= SMALL_OBJECT) {
+        body = await readFile(sourcePath);
+        if (hashBuffer(body) !== oid || body.byteLength !== size) throw corruptSource(oid, this.location);
+      } else {
+        body = pipeline(createReadStream(sourcePath, { highWaterMark: STREAM_CHUNK }), new VerifyingStream(oid, size, sourcePath), () => undefined);
+      }
+      await this.client.send(
+        new PutObjectCommand({ Bucket: this.options.bucket, Key: this.key(oid), Body: body, ContentLength: size, ContentType: 'application/octet-stream' }),
+        options.signal ? { abortSignal: options.signal } : {},
+      );
+      options.onBytes?.(size);
+    } catch (error) {
+      if (error instanceof MvError && error.code === 'CORRUPT_DOWNLOAD') throw corruptSource(oid, this.location);
+      throw s3Failure(error, this.location);
+    }
+  }
+
+  async *list(options: ListOptions = {}): AsyncIterable<Oid> {
+    const base = `${this.options.prefix}objects/`;
+    const prefix = options.fanout === undefined ? base : `${base}${options.fanout}/`;
+    let token: string | undefined;
+    do {
+      let page;
+      try {
+        page = await this.client.send(new ListObjectsV2Command({ Bucket: this.options.bucket, Prefix: prefix, ...(token ? { ContinuationToken: token } : {}) }));
+      } catch (error) {
+        throw s3Failure(error, this.location);
+      }
+      for (const item of page.Contents ?? []) {
+        const oid = item.Key ? oidFromKey(item.Key.slice(base.length)) : undefined;
+        if (oid) yield oid;
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+  }
+
+  close(): void {
+    this.client.destroy();
+  }
+
+  async delete(oid: Oid): Promise<void> {
+    try {
+      await this.client.send(new DeleteObjectCommand({ Bucket: this.options.bucket, Key: this.key(oid) }));
+    } catch (error) {
+      throw s3Failure(error, this.location);
+    }
+  }
+}
+
+function isNotFound(error: unknown): boolean {
+  const name = (error as { name?: string }).name;
+  return httpStatus(error) === 404 || name === 'NotFound' || name === 'NoSuchKey';
+}
+

@@ -1,0 +1,143 @@
+/**
+ * Carrying out one batch of object transfers: bounded parallelism, retries per object, progress, and
+ * every failure collected (named by object, path and remote) instead of stopping at the first. A failure
+ * that will repeat for every object (no credentials, no bucket, disk full, Ctrl-C) stops the batch.
+ */
+import { setMaxListeners } from 'node:events';
+import pLimit from 'p-limit';
+import { MvError } from '../errors.js';
+import type { Oid } from '../cache/oid.js';
+import { withRetry, type RetryPolicy } from './retry.js';
+import { FATAL_CODES, describeFailure } from './s3-errors.js';
+
+export interface TransferItem {
+  oid: Oid;
+  /** Repository-relative path, for messages. */
+  path: string;
+  size: number | undefined;
+}
+
+export interface TransferFailure {
+  oid: Oid;
+  path: string;
+  remote: string;
+  code: string;
+  message: string;
+}
+
+export interface TransferProgress {
+  phase: 'checking' | 'uploading' | 'downloading';
+  objects: number;
+  totalObjects: number;
+  bytes: number;
+  totalBytes: number;
+}
+
+export interface TransferRunOptions {
+  remote: string;
+  jobs: number;
+  policy: RetryPolicy;
+  signal?: AbortSignal | undefined;
+  onProgress?: ((progress: TransferProgress) => void) | undefined;
+  onRetry?: ((item: TransferItem, error: unknown, delayMs: number) => void) | undefined;
+}
+
+export type TransferWork<T extends TransferItem> = (item: T, context: { signal: AbortSignal; onBytes: (bytes: number) => void }) => Promise<void>;
+
+export class TransferRun {
+  readonly failures: TransferFailure[] = [];
+  /** The failure that stopped the batch, if one did. */
+  fatal: MvError | undefined;
+  bytes = 0;
+  objects = 0;
+  private readonly stop = new AbortController();
+  private readonly signal: AbortSignal;
+
+  constructor(private readonly options: TransferRunOptions) {
+    this.signal = options.signal ? AbortSignal.any([options.signal, this.stop.signal]) : this.stop.signal;
+    // Every request in flight listens for the stop.
+    setMaxListeners(0, this.signal);
+  }
+
+  /** Transfers `items` with `work`; returns the oids that succeeded. */
+  async run<T extends TransferItem>(phase: TransferProgress['phase'], items: T[], work: TransferWork<T>): Promise<Set<Oid>> {
+    const done = new Set<Oid>();
+    const totalBytes = items.reduce((sum, item) => sum + (item.size ?? 0), 0);
+    let objects = 0;
+    let bytes = 0;
+    const report = () => this.options.onProgress?.({ phase, objects, totalObjects: items.length, bytes, totalBytes });
+    const limit = pLimit(this.options.jobs);
+    report();
+    await Promise.all(
+      items.map((item) =>
+        limit(async () => {
+          if (this.signal.aborted) return;
+          let attemptBytes = 0;
+          const onBytes = (n: number) => {
+            attemptBytes += n;
+            bytes += n;
+            report();
+          };
+          try {
+            await withRetry(
+              async () => {
+                bytes -= attemptBytes;
+                attemptBytes = 0;
+                await work(item, { signal: this.signal, onBytes });
+              },
+              { policy: this.options.policy, signal: this.signal, onRetry: (error, delay) => this.options.onRetry?.(item, error, delay) },
+            );
+            done.add(item.oid);
+            objects++;
+            this.objects++;
+            this.bytes += item.size ?? attemptBytes;
+            report();
+          } catch (error) {
+            this.fail(item, error);
+          }
+        }),
+      ),
+    );
+    return done;
+  }
+
+  /** Records a failure for `item` (also used for objects that could not even be attempted). */
+  fail(item: TransferItem, error: unknown): void {
+    if (this.options.signal?.aborted) {
+      this.fatal ??= asMvError(this.options.signal.reason);
+      return;
+    }
+    // Once stopped, later errors are consequences of the stop.
+    if (this.fatal) return;
+    if (error instanceof MvError && FATAL_CODES.has(error.code)) {
+      this.fatal = error;
+      this.stop.abort(error);
+      return;
+    }
+    this.failures.push({
+      oid: item.oid,
+      path: item.path,
+      remote: this.options.remote,
+      code: error instanceof MvError ? error.code : 'TRANSFER_ERROR',
+      message: describeFailure(error),
+    });
+  }
+
+  /** Throws the stopping failure, or one error listing every failed object, if anything failed. */
+  throwIfFailed(verb: 'pushed to' | 'fetched from', summary: Record<string, unknown>): void {
+    if (this.fatal) {
+      throw new MvError(this.fatal.code, this.fatal.message, { ...(this.fatal.hint ? { hint: this.fatal.hint } : {}), details: { ...this.fatal.details, ...summary } });
+    }
+    if (this.failures.length === 0) return;
+    const shown = this.failures.slice(0, 10).map((f) => `\n  ${f.path} (${f.oid}): ${f.message}`).join('');
+    const more = this.failures.length > 10 ? `\n  … and ${this.failures.length - 10} more` : '';
+    throw new MvError('TRANSFER_FAILED', `${this.failures.length} object(s) could not be ${verb} ${this.options.remote}:${shown}${more}`, {
+      hint: 'Run the command again: objects that arrived are not sent again, and large ones resume. Use --json for the full list.',
+      details: { remote: this.options.remote, failures: this.failures, ...summary },
+    });
+  }
+}
+
+function asMvError(reason: unknown): MvError {
+  return reason instanceof MvError ? reason : new MvError('INTERRUPTED', 'Interrupted; nothing was left half-written.', { hint: 'Run the command again to finish.' });
+}

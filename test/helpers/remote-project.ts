@@ -1,0 +1,40 @@
+/** Repositories with a registered version, remotes and clones, for the remote tests. */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { execa } from 'execa';
+import { bareRemote, gitRepo, tempDir, type TestRepo } from './git-repo.js';
+import { mvOk } from './mv-cli.js';
+import { ADD_ARGS, writeProject } from './project.js';
+
+export const POINTER_FILE = 'models/churn/churn.mv.yaml';
+
+/** A repository with mv set up, optionally a remote, and churn@v0.1.0 registered. */
+export async function projectWithVersion(options: { weightsBytes?: number; remoteArgs?: string[] } = {}): Promise<TestRepo> {
+  const repo = await gitRepo();
+  await writeProject(repo, options.weightsBytes === undefined ? {} : { weightsBytes: options.weightsBytes });
+  await mvOk(repo.dir, ['init']);
+  if (options.remoteArgs) await mvOk(repo.dir, ['remote', 'add', ...options.remoteArgs]);
+  await mvOk(repo.dir, ADD_ARGS);
+  return repo;
+}
+
+/** Every oid the version's pointer names (files, data, pipeline, params; directory manifests, not their entries). */
+export async function pointerOids(repo: TestRepo): Promise<string[]> {
+  const p = parse(await repo.read(POINTER_FILE)) as Record<string, any>;
+  return [...p.files, ...p.lineage.data, ...p.lineage.pipeline, p.lineage.params_file].map((e: { oid: string }) => e.oid);
+}
+
+/** Pushes the repository (branch and tags) to a new bare origin and clones it elsewhere. */
+export async function cloneThroughOrigin(repo: TestRepo): Promise<TestRepo> {
+  const origin = await bareRemote();
+  await repo.git('push', '-q', origin, 'main', '--tags');
+  const dir = join(await tempDir('mv-clone-'), 'clone');
+  await execa('git', ['clone', '-q', origin, dir]);
+  // An existing clone: gitRepo only re-applies the test identity and adds no commit.
+  return gitRepo({ dir, empty: true });
+}
+
+export async function sameBytes(a: string, b: string): Promise<boolean> {
+  return Buffer.compare(await readFile(a), await readFile(b)) === 0;
+}

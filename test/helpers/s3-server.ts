@@ -1,0 +1,41 @@
+/** A real S3-compatible server (s3rver) on a free loopback port, with one bucket, stopped after the test. */
+import { afterEach } from 'vitest';
+import S3rver from 's3rver';
+import { tempDir } from './git-repo.js';
+
+export interface S3Server {
+  endpoint: string;
+  port: number;
+  bucket: string;
+  /** Environment for the AWS chain: dummy keys, region and the endpoint. */
+  env: Record<string, string>;
+  close(): Promise<void>;
+}
+
+const running: S3rver[] = [];
+
+afterEach(async () => {
+  while (running.length) await running.pop()!.close().catch(() => undefined);
+});
+
+export const S3_CREDENTIALS = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_REGION: 'us-east-1' };
+
+export async function s3Server(options: { bucket?: string } = {}): Promise<S3Server> {
+  const bucket = options.bucket ?? 'models';
+  const server = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory: await tempDir('mv-s3rver-'), configureBuckets: [{ name: bucket, configs: [] }] });
+  const { port } = await server.run();
+  running.push(server);
+  const endpoint = `http://127.0.0.1:${port}`;
+  return {
+    endpoint,
+    port,
+    bucket,
+    env: { ...S3_CREDENTIALS, AWS_ENDPOINT_URL_S3: endpoint },
+    close: () => server.close(),
+  };
+}
+
+/** Sets the AWS variables in this test process (each test file runs in its own process). */
+export function useS3Environment(env: Record<string, string>): void {
+  Object.assign(process.env, env);
+}

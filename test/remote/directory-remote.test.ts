@@ -1,0 +1,126 @@
+import { chmod, readdir, rm, stat, writeFile, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { fetch, pull, push } from '../../src/index.js';
+import { objectPath, expectCached, expectNotCached } from '../helpers/assertions.js';
+import { tempDir } from '../helpers/git-repo.js';
+import { mvOk } from '../helpers/mv-cli.js';
+import { POINTER_FILE, cloneThroughOrigin, pointerOids, projectWithVersion, sameBytes } from '../helpers/remote-project.js';
+
+const FAST_RETRY = { baseDelayMs: 1, maxDelayMs: 5, attempts: 2 };
+
+async function remoteFolder(): Promise<string> {
+  return tempDir('mv-remote-');
+}
+
+describe('a directory remote', () => {
+  it('receives every object of a version, verified and read-only; a second push sends nothing and asks nothing', async () => {
+    const remote = await remoteFolder();
+    const repo = await projectWithVersion({ remoteArgs: ['origin', remote, '--default'] });
+    const first = await push({ cwd: repo.dir });
+    // model.pt, tokenizer/ (manifest + 2 files), data/train/ (manifest + 2 files), preprocess.py, params.yaml
+    expect(first.uploaded).toBe(9);
+    expect(first.versions).toEqual(['churn@v0.1.0']);
+    for (const oid of await pointerOids(repo)) await expectCached(remote, oid);
+
+    const second = await push({ cwd: repo.dir });
+    expect(second).toMatchObject({ uploaded: 0, bytes: 0, check: { method: 'index', requests: 0 } });
+
+    const rechecked = await push({ cwd: repo.dir, recheck: true });
+    expect(rechecked.uploaded).toBe(0);
+    expect(rechecked.check.requests).toBeGreaterThan(0);
+  });
+
+  it('round-trips through git: a fresh clone pulls identical bytes', async () => {
+    const remote = await remoteFolder();
+    const repo = await projectWithVersion({ remoteArgs: ['origin', remote, '--default'] });
+    await push({ cwd: repo.dir });
+    const clone = await cloneThroughOrigin(repo);
+    const result = await pull({ cwd: clone.dir, refs: ['churn@v0.1.0'] });
+    expect(result.fetch.downloaded).toBe(4); // model.pt, the tokenizer manifest and its 2 files
+    for (const file of ['models/churn/model.pt', 'models/churn/tokenizer/vocab.json', 'models/churn/tokenizer/config.json']) {
+      expect(await sameBytes(join(repo.dir, file), join(clone.dir, file))).toBe(true);
+    }
+    // Lineage objects come only when asked for.
+    const lineage = await fetch({ cwd: clone.dir, lineage: true });
+    expect(lineage.downloaded).toBe(5);
+  });
+
+  it('never lets a damaged remote object into the cache or the workspace', async () => {
+    const remote = await remoteFolder();
+    const repo = await projectWithVersion({ remoteArgs: ['origin', remote, '--default'] });
+    await push({ cwd: repo.dir });
+    const [modelOid] = await pointerOids(repo);
+    const onRemote = objectPath(remote, modelOid!);
+    await chmod(onRemote, 0o644);
+    const bytes = await readFile(onRemote);
+    bytes[100] = bytes[100]! ^ 1;
+    await writeFile(onRemote, bytes);
+
+    const clone = await cloneThroughOrigin(repo);
+    const error = await pull({ cwd: clone.dir, refs: ['churn'], retry: FAST_RETRY }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'TRANSFER_FAILED' });
+    const failures = (error as { details: { failures: Array<{ oid: string; code: string; remote: string; path: string }> } }).details.failures;
+    expect(failures).toEqual([expect.objectContaining({ oid: modelOid, code: 'CORRUPT_DOWNLOAD', remote, path: 'models/churn/model.pt' })]);
+    expect((error as Error).message).toContain(remote);
+    await expectNotCached(join(clone.dir, '.mv/cache'), modelOid!);
+    await expect(stat(join(clone.dir, 'models/churn/model.pt'))).rejects.toThrow();
+    expect(await readdir(join(clone.dir, '.mv/cache/tmp'))).toEqual([]);
+  });
+
+  it('uploads a directory manifest only after all of its entries, and reports every failure together', async () => {
+    const remote = await remoteFolder();
+    const repo = await projectWithVersion({ remoteArgs: ['origin', remote, '--default'] });
+    const cache = join(repo.dir, '.mv/cache');
+    const pointer = await repo.read(POINTER_FILE);
+    const tokenizerOid = /path: tokenizer\/\n\s+oid: (sha256:[0-9a-f]+)/.exec(pointer)![1]!;
+    const manifest = JSON.parse(await readFile(objectPath(cache, tokenizerOid), 'utf8')) as { entries: Array<{ oid: string }> };
+    const [modelOid] = await pointerOids(repo);
+    await rm(objectPath(cache, manifest.entries[0]!.oid));
+    await rm(objectPath(cache, modelOid!));
+
+    const error = await push({ cwd: repo.dir }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'TRANSFER_FAILED' });
+    const failures = (error as { details: { failures: Array<{ oid: string; code: string }> } }).details.failures;
+    expect(failures.map((f) => f.oid).sort()).toEqual([manifest.entries[0]!.oid, modelOid, tokenizerOid].sort());
+    expect(failures.find((f) => f.oid === tokenizerOid)!.code).toBe('ENTRIES_FAILED');
+    await expect(stat(objectPath(remote, tokenizerOid))).rejects.toThrow();
+    await expectCached(remote, manifest.entries[1]!.oid);
+  });
+
+  it('resumes an interrupted large upload from the partial file on the remote', async () => {
+    const remote = await remoteFolder();
+    const repo = await projectWithVersion({ weightsBytes: 12 * 1024 * 1024, remoteArgs: ['origin', remote, '--default'] });
+    const [modelOid] = await pointerOids(repo);
+    const hex = modelOid!.slice('sha256:'.length);
+    const source = await readFile(objectPath(join(repo.dir, '.mv/cache'), modelOid!));
+    const half = 5 * 1024 * 1024;
+    await mvOk(repo.dir, ['push', 'churn', '-r', remote]).catch(() => undefined);
+    await rm(objectPath(remote, modelOid!), { force: true });
+    const partial = join(remote, 'tmp', `${hex}.partial`);
+    await writeFile(partial, source.subarray(0, half));
+    const partialInode = (await stat(partial)).ino;
+
+    const steps: number[] = [];
+    let last = 0;
+    const result = await push({ cwd: repo.dir, recheck: true, onProgress: (p) => {
+      if (p.phase === 'uploading' && p.bytes > last) {
+        steps.push(p.bytes - last);
+        last = p.bytes;
+      }
+    } });
+    expect(result.uploaded).toBe(1);
+    // The bytes already there count at once; the same file grew into the object.
+    expect(steps[0]).toBe(half);
+    expect((await stat(objectPath(remote, modelOid!))).ino).toBe(partialInode);
+    await expectCached(remote, modelOid!);
+    await expect(stat(partial)).rejects.toThrow();
+  });
+
+  it('refuses a remote folder that does not exist instead of creating it', async () => {
+    const missing = join(await remoteFolder(), 'not-mounted');
+    const repo = await projectWithVersion({ remoteArgs: ['origin', missing, '--default'] });
+    await expect(push({ cwd: repo.dir })).rejects.toMatchObject({ code: 'REMOTE_NOT_FOUND', message: expect.stringContaining(missing) });
+    await expect(stat(missing)).rejects.toThrow();
+  });
+});

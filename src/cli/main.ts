@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerCoreCommands } from './core-commands.js';
+import { registerHooksCommands } from './hooks-commands.js';
 import { EXIT_USAGE, installInterruptHandler, reportError } from './run.js';
 
 export function packageVersion(): string {
@@ -19,7 +20,14 @@ export function buildProgram(): Command {
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text) });
   registerCoreCommands(program);
-  for (const command of program.commands) command.exitOverride();
+  registerHooksCommands(program);
+  const overrideExits = (command: Command): void => {
+    for (const sub of command.commands) {
+      sub.exitOverride();
+      overrideExits(sub);
+    }
+  };
+  overrideExits(program);
   return program;
 }
 
@@ -33,7 +41,7 @@ export async function main(argv: string[]): Promise<number> {
       return EXIT_USAGE;
     }
     await program.parseAsync(argv, { from: 'user' });
-    return 0;
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
     if (error instanceof CommanderError && (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help')) return 0;
     return reportError(error, json);

@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { registerCoreCommands } from './core-commands.js';
 import { registerRegistryCommands } from './registry-commands.js';
 import { registerRemoteCommands } from './remote-commands.js';
+import { registerHooksCommands } from './hooks-commands.js';
 import { EXIT_USAGE, installInterruptHandler, reportError } from './run.js';
 
 export function packageVersion(): string {
@@ -23,7 +24,14 @@ export function buildProgram(): Command {
   registerCoreCommands(program);
   registerRegistryCommands(program);
   registerRemoteCommands(program);
-  for (const command of program.commands) command.exitOverride();
+  registerHooksCommands(program);
+  const overrideExits = (command: Command): void => {
+    for (const sub of command.commands) {
+      sub.exitOverride();
+      overrideExits(sub);
+    }
+  };
+  overrideExits(program);
   return program;
 }
 
@@ -37,7 +45,7 @@ export async function main(argv: string[]): Promise<number> {
       return EXIT_USAGE;
     }
     await program.parseAsync(argv, { from: 'user' });
-    return 0;
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
     if (error instanceof CommanderError && (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help')) return 0;
     return reportError(error, json);

@@ -1,0 +1,83 @@
+/**
+ * What mv does inside each git hook.
+ * - pre-commit: every staged pointer must be valid and its objects in the cache, or the commit is refused.
+ * - post-checkout / post-merge: with `hooks.checkout: true`, bring the work tree's artifacts in line with
+ *   the checked-out pointers; never fails the git operation, only reports.
+ */
+import { MvError } from '../errors.js';
+import { checkout } from '../commands/checkout.js';
+import { parsePointer, type Pointer } from '../pointer/pointer.js';
+import { POINTER_SUFFIX } from '../pointer/pointer.js';
+import type { Oid } from '../cache/oid.js';
+import { openRepo, type Repo } from '../repo.js';
+import type { HookName } from './hook-script.js';
+
+export interface HookOutcome {
+  hook: HookName;
+  /** Exit code for the hook script: non-zero stops a pre-commit/pre-push. */
+  exitCode: number;
+  messages: string[];
+}
+
+/** The objects a pointer records directly (a folder's manifest stands for its files). */
+export function recordedObjects(pointer: Pointer): Array<{ oid: Oid; path: string }> {
+  const list: Array<{ oid: Oid; path: string }> = pointer.files.map((f) => ({ oid: f.oid, path: f.path }));
+  for (const d of pointer.lineage.data ?? []) if ('oid' in d && 'path' in d) list.push({ oid: d.oid as Oid, path: String(d.path) });
+  for (const p of pointer.lineage.pipeline ?? []) list.push({ oid: p.oid, path: p.path });
+  if (pointer.lineage.params_file) list.push({ oid: pointer.lineage.params_file.oid, path: pointer.lineage.params_file.path });
+  return list;
+}
+
+export async function preCommit(repo: Repo): Promise<HookOutcome> {
+  const staged = (await repo.git.run(['diff', '--cached', '--name-only', '--diff-filter=ACMR', '-z', '--', `:(glob)**/*${POINTER_SUFFIX}`])).split('\0').filter(Boolean);
+  const problems: string[] = [];
+  for (const file of staged) {
+    const content = await repo.git.run(['cat-file', 'blob', `:${file}`]);
+    let pointer: Pointer;
+    try {
+      pointer = parsePointer(content, file);
+    } catch (error) {
+      if (error instanceof MvError) {
+        problems.push(`${error.message}${error.hint ? `\n  ${error.hint}` : ''}`);
+        continue;
+      }
+      throw error;
+    }
+    const missing = [];
+    for (const { oid, path } of recordedObjects(pointer)) if (!(await repo.cache.has(oid))) missing.push(`${path} (${oid.slice(0, 19)}…)`);
+    if (missing.length) {
+      problems.push(`${file}: the cache lacks ${missing.join(', ')}.\n  Re-create the version with \`mv add ${pointer.name} …\`, or fetch it with \`mv fetch ${pointer.name}@v${pointer.version}\`.`);
+    }
+  }
+  if (problems.length === 0) return { hook: 'pre-commit', exitCode: 0, messages: [] };
+  return { hook: 'pre-commit', exitCode: 1, messages: ['mv: commit refused: a staged pointer cannot be trusted.', ...problems] };
+}
+
+export async function syncWorkspace(repo: Repo, hook: HookName): Promise<HookOutcome> {
+  if (!repo.config.hooks.checkout) return { hook, exitCode: 0, messages: [] };
+  try {
+    const result = await checkout({ cwd: repo.root });
+    const messages = result.artifacts
+      .filter((a) => a.written.length || a.removed.length)
+      .map((a) => `mv: ${a.id}: ${a.written.length} file(s) written, ${a.removed.length} removed`);
+    return { hook, exitCode: 0, messages };
+  } catch (error) {
+    if (error instanceof MvError) return { hook, exitCode: 0, messages: [`mv: artifacts not updated: ${error.message}`, ...(error.hint ? [`mv: ${error.hint}`] : [])] };
+    throw error;
+  }
+}
+
+export async function runHook(options: { cwd: string; hook: HookName; args: string[]; input: string }): Promise<HookOutcome> {
+  const repo = await openRepo(options.cwd);
+  switch (options.hook) {
+    case 'pre-commit':
+      return preCommit(repo);
+    case 'post-checkout':
+    case 'post-merge':
+      return syncWorkspace(repo, options.hook);
+    case 'pre-push': {
+      const { prePush } = await import('./pre-push.js');
+      return prePush(repo, options.args, options.input);
+    }
+  }
+}

@@ -10,8 +10,12 @@ import { fsError } from './errors.js';
 
 export const TEMP_MARKER = '.mv-tmp-';
 
+/** Unique per process (pid, then a random tag) and per call (a counter). */
+const TEMP_TAG = `${process.pid}-${randomBytes(4).toString('hex')}`;
+let tempCounter = 0;
+
 export function tempPathBeside(target: string): string {
-  return join(dirname(target), `.${basename(target)}${TEMP_MARKER}${process.pid}-${randomBytes(4).toString('hex')}`);
+  return join(dirname(target), `.${basename(target)}${TEMP_MARKER}${TEMP_TAG}-${++tempCounter}`);
 }
 
 export async function writeFileAtomic(target: string, data: string | Uint8Array, options: { mode?: number; fsync?: boolean } = {}): Promise<void> {

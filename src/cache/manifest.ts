@@ -22,12 +22,23 @@ export function modeOf(statMode: number | bigint): number {
   return (Number(statMode) & 0o111) !== 0 ? MODE_EXECUTABLE : MODE_FILE;
 }
 
-function byPathBytes(a: ManifestEntry, b: ManifestEntry): number {
-  return Buffer.compare(Buffer.from(a.path), Buffer.from(b.path));
+function isAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;
+  return true;
+}
+
+/** Entries sorted by the UTF-8 bytes of their paths (each path encoded once, not once per comparison). */
+function sortedByPathBytes(entries: ManifestEntry[]): ManifestEntry[] {
+  // For ASCII paths, string order is byte order; only other paths need their bytes.
+  if (entries.every((e) => isAscii(e.path))) return [...entries].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return entries
+    .map((entry) => ({ entry, key: Buffer.from(entry.path) }))
+    .sort((a, b) => Buffer.compare(a.key, b.key))
+    .map(({ entry }) => entry);
 }
 
 export function serializeManifest(entries: ManifestEntry[]): string {
-  const sorted = [...entries].sort(byPathBytes);
+  const sorted = sortedByPathBytes(entries);
   const lines = sorted.map((e) => JSON.stringify({ path: e.path, oid: e.oid, size: e.size, mode: e.mode }));
   return `{"manifest":${MANIFEST_SCHEMA},"entries":[${lines.join(',')}]}\n`;
 }

@@ -58,7 +58,12 @@ export class StatCache {
   }
 
   record(key: string, info: BigIntStats, oid: Oid): void {
-    this.entries.set(key, [String(info.ino), String(info.size), String(info.mtimeNs), String(info.ctimeNs), oid]);
+    this.recordTuple(key, [String(info.ino), String(info.size), String(info.mtimeNs), String(info.ctimeNs)], oid);
+  }
+
+  /** `record` with stat data already as strings (from a worker thread). */
+  recordTuple(key: string, stat: [string, string, string, string], oid: Oid): void {
+    this.entries.set(key, [...stat, oid]);
     this.dirty = true;
   }
 

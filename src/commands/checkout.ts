@@ -8,7 +8,7 @@ import { stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { removeAbandonedTemps, TEMP_MARKER } from '../atomic-file.js';
 import pLimit from 'p-limit';
-import { MvError } from '../errors.js';
+import { MvError, fsError } from '../errors.js';
 import { parseManifest, type ManifestEntry } from '../cache/manifest.js';
 import type { Oid } from '../cache/oid.js';
 import { StatCache } from '../cache/stat-cache.js';
@@ -21,7 +21,9 @@ import { openRepo, type Repo } from '../repo.js';
 import { withRepoLock } from '../lock.js';
 import { recordCheckout } from '../workspace/checkout-state.js';
 import { inspectEntry } from '../workspace/inspect.js';
-import { placeObject, prepareTarget, removePath } from '../workspace/materialize.js';
+import { placeObject, placeSmallSync, removePath, TargetFolders } from '../workspace/materialize.js';
+import { placeMany, POOL_THRESHOLD } from '../cache/file-pool.js';
+import { SMALL_FILE } from '../cache/local-cache.js';
 import type { SnapshotContext } from '../workspace/snapshot.js';
 import { checkoutStateFile, statCacheFile } from '../workspace/state-files.js';
 
@@ -47,6 +49,8 @@ export interface CheckoutPlan {
   artifact: string;
   version: string;
   id: string;
+  /** Folders standing where a single file goes (removed just before it is written). */
+  replacedFolders: string[];
   writes: PlannedWrite[];
   removals: string[];
   unchanged: number;
@@ -95,20 +99,7 @@ async function checkoutLocked(repo: Repo, options: CheckoutOptions): Promise<Che
         await removeAbandonedTemps(dir, (name) => name.includes(TEMP_MARKER));
       }
       for (const path of plan.removals) await removePath(absolutePath(repo.root, path));
-      // Files are independent (each is one atomic rename), so many are placed at once.
-      await Promise.all(
-        plan.writes.map((write) =>
-          limitWrites(async () => {
-            options.signal?.throwIfAborted();
-            const abs = await prepareTarget(repo.root, write.path);
-            const existing = await stat(abs).catch(() => undefined);
-            if (existing?.isDirectory()) await removePath(abs);
-            await placeObject(repo.cache, write.oid, abs, write.mode, repo.config.cache.type);
-            stats.record(write.path, await stat(abs, { bigint: true }), write.oid);
-            options.onProgress?.({ files: 1, bytes: write.size });
-          }),
-        ),
-      );
+      await applyWrites(repo, plan, stats, options);
       result.artifacts.push({ artifact: plan.artifact, version: plan.version, id: plan.id, written: plan.writes.map((w) => w.path), removed: plan.removals, unchanged: plan.unchanged });
     }
     for (const target of targets) await rememberCheckout(repo, target);
@@ -116,6 +107,50 @@ async function checkoutLocked(repo: Repo, options: CheckoutOptions): Promise<Che
   } finally {
     await stats.save();
   }
+}
+
+/**
+ * Writes the planned files. Folders are prepared (and checked for links leading outside) first; then
+ * thousands of small copies go to worker threads, and everything else is placed here, a few at a time.
+ */
+async function applyWrites(repo: Repo, plan: CheckoutPlan, stats: StatCache, options: CheckoutOptions): Promise<void> {
+  const folders = new TargetFolders(repo.root);
+  const targets = new Map<string, string>();
+  for (const write of plan.writes) targets.set(write.path, await folders.prepare(write.path));
+  for (const path of plan.replacedFolders) await removePath(absolutePath(repo.root, path));
+  const copy = repo.config.cache.type === 'copy';
+  const pooled = copy ? plan.writes.filter((w) => w.size <= SMALL_FILE) : [];
+  if (pooled.length >= POOL_THRESHOLD) {
+    const tuples = await placeMany(
+      pooled.map((w) => ({ source: repo.cache.path(w.oid), target: targets.get(w.path)!, mode: w.mode })),
+      {
+        onBatch: (start, count) => options.onProgress?.({ files: count, bytes: pooled.slice(start, start + count).reduce((sum, w) => sum + w.size, 0) }),
+        ...(options.signal ? { signal: options.signal } : {}),
+      },
+    ).catch((error: unknown) => {
+      throw fsError(error, 'writing files of', plan.id);
+    });
+    pooled.forEach((w, i) => stats.recordTuple(w.path, tuples[i]!, w.oid));
+  }
+  const done = new Set(pooled.length >= POOL_THRESHOLD ? pooled : []);
+  // Files are independent (each is one atomic rename), so several are placed at once.
+  await Promise.all(
+    plan.writes
+      .filter((w) => !done.has(w))
+      .map((write) =>
+        limitWrites(async () => {
+          options.signal?.throwIfAborted();
+          const abs = targets.get(write.path)!;
+          if (copy && write.size <= SMALL_FILE) {
+            stats.recordTuple(write.path, placeSmallSync(repo.cache.path(write.oid), abs, write.mode), write.oid);
+          } else {
+            await placeObject(repo.cache, write.oid, abs, write.mode, repo.config.cache.type);
+            stats.record(write.path, await stat(abs, { bigint: true }), write.oid);
+          }
+          options.onProgress?.({ files: 1, bytes: write.size });
+        }),
+      ),
+  );
 }
 
 async function allWorkspacePointers(repo: Repo): Promise<VersionPointer[]> {
@@ -134,6 +169,7 @@ export async function planCheckout(repo: Repo, target: VersionPointer, ctx: Snap
     id: pinnedId(target.artifact, target.version),
     writes: [],
     removals: [],
+    replacedFolders: [],
     unchanged: 0,
     conflicts: [],
     missing: [],
@@ -155,6 +191,7 @@ export async function planCheckout(repo: Repo, target: VersionPointer, ctx: Snap
       if (!(await repo.cache.has(file.oid))) plan.missing.push(file.oid);
       if (inspection.current?.kind === 'dir') {
         for (const e of inspection.current.entries) await guard(`${repoPath}/${e.path}`, e.oid);
+        plan.replacedFolders.push(repoPath);
       } else if (inspection.current) await guard(repoPath, inspection.current.oid);
       plan.writes.push({ path: repoPath, oid: file.oid, size: file.size, mode: 0o644 });
       continue;
@@ -171,7 +208,11 @@ export async function planCheckout(repo: Repo, target: VersionPointer, ctx: Snap
     }
     const current = new Map<string, Oid>();
     if (inspection.current?.kind === 'dir') for (const e of inspection.current.entries) current.set(e.path, e.oid);
-    else if (inspection.current) await guard(repoPath.slice(0, -1), inspection.current.oid);
+    else if (inspection.current) {
+      // A file where the folder should be: it goes (once it is known to be restorable).
+      await guard(repoPath.slice(0, -1), inspection.current.oid);
+      plan.removals.push(repoPath.slice(0, -1));
+    }
     const wanted = new Set<string>();
     for (const entry of manifest) {
       wanted.add(entry.path);
@@ -191,8 +232,7 @@ export async function planCheckout(repo: Repo, target: VersionPointer, ctx: Snap
       plan.removals.push(`${repoPath}${path}`);
     }
   }
-  const inCache = await Promise.all(uncheckedEntries.map((oid) => limitWrites(() => repo.cache.has(oid))));
-  plan.missing.push(...uncheckedEntries.filter((_, i) => !inCache[i]));
+  plan.missing.push(...uncheckedEntries.filter((oid) => !repo.cache.hasSync(oid)));
   plan.missing = [...new Set(plan.missing)];
   return plan;
 }

@@ -11,7 +11,7 @@ import type { Oid } from '../cache/oid.js';
 import { joinRepoPath, relativePathProblem, repoPathProblem } from '../paths.js';
 import { MAX_STRUCTURED_FILE, parseStructured } from '../structured-file.js';
 import { ARTIFACT_TYPES, nameProblem, type ArtifactType } from '../names.js';
-import { parse as parseSemver } from 'semver';
+import { isSemver } from '../registry/semver.js';
 
 export const POINTER_SUFFIX = '.mv.yaml';
 export const POINTER_SCHEMA = 1;
@@ -151,7 +151,7 @@ export function parsePointer(content: string, file: string): Pointer {
 function checkPointerSemantics(pointer: Pointer, file: string): void {
   const nameIssue = nameProblem(pointer.name);
   if (nameIssue) throw invalid(file, 'name', nameIssue);
-  if (!parseSemver(pointer.version)) throw invalid(file, 'version', `${JSON.stringify(pointer.version)} is not a semantic version X.Y.Z`);
+  if (!isSemver(pointer.version)) throw invalid(file, 'version', `${JSON.stringify(pointer.version)} is not a semantic version X.Y.Z`);
   const folder = pointerFolder(file);
   const seen = new Map<string, string>();
   pointer.files.forEach((entry, i) => {

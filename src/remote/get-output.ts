@@ -11,7 +11,7 @@ import { MvError, errnoCode, fsError } from '../errors.js';
 import type { LocalCache } from '../cache/local-cache.js';
 import type { Oid } from '../cache/oid.js';
 import { absolutePath } from '../paths.js';
-import { prepareTarget } from '../workspace/materialize.js';
+import { TargetFolders } from '../workspace/materialize.js';
 
 export const LOCK_FILE = 'mv.lock.json';
 export const STAGING_DIR = '.mv-get';
@@ -57,8 +57,9 @@ export async function placeFiles(dir: string, staging: LocalCache, files: Locked
   const wanted = new Set(files.map((f) => f.path));
   for (const old of previous) if (!wanted.has(old.path) && !old.path.startsWith('..')) await rm(absolutePath(dir, old.path), { force: true });
   const placed = new Map<Oid, string>();
+  const folders = new TargetFolders(dir);
   for (const file of files) {
-    const target = await prepareTarget(dir, file.path);
+    const target = await folders.prepare(file.path);
     const temp = tempPathBeside(target);
     const source = placed.get(file.oid);
     try {

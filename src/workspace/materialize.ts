@@ -3,53 +3,87 @@
  * over the target, so a reader (or a crash) sees the old or the new content, never a mix. Folders on the
  * way are checked: one that is a symbolic link leading outside the repository is refused.
  */
-import { constants } from 'node:fs';
+import { constants, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { chmod, copyFile, link, lstat, mkdir, realpath, rename, rm, symlink } from 'node:fs/promises';
 import { relative, sep } from 'node:path';
 import { tempPathBeside } from '../atomic-file.js';
 import { MvError, errnoCode, fsError } from '../errors.js';
 import type { LocalCache } from '../cache/local-cache.js';
 import type { Oid } from '../cache/oid.js';
+import type { StatTuple } from '../cache/file-pool.js';
 import { absolutePath } from '../paths.js';
 
 export type LinkType = 'copy' | 'hardlink' | 'symlink';
 
 /**
- * Makes sure the folders leading to `repoPath` exist inside the repository. Returns the absolute path.
- * A folder that is a symbolic link is allowed only if it resolves inside the repository.
+ * Makes sure the folders leading to work-tree paths exist inside the repository. A folder that is a
+ * symbolic link is allowed only if it resolves inside the repository. Each folder is checked once.
  */
-export async function prepareTarget(root: string, repoPath: string): Promise<string> {
-  const realRoot = await realpath(root);
-  const target = absolutePath(root, repoPath);
-  const parts = repoPath.replace(/\/$/, '').split('/').slice(0, -1);
-  let current = root;
-  for (const part of parts) {
-    current = `${current}${sep}${part}`;
+export class TargetFolders {
+  private readonly root: string;
+  private realRoot: string | undefined;
+  private readonly checked = new Set<string>();
+
+  constructor(root: string) {
+    this.root = root;
+  }
+
+  /** Prepares the folders of `repoPath` and returns its absolute path. */
+  async prepare(repoPath: string): Promise<string> {
+    this.realRoot ??= await realpath(this.root);
+    const parts = repoPath.replace(/\/$/, '').split('/').slice(0, -1);
+    let current = this.root;
+    for (const part of parts) {
+      current = `${current}${sep}${part}`;
+      if (this.checked.has(current)) continue;
+      await this.checkFolder(current, repoPath);
+      this.checked.add(current);
+    }
+    return absolutePath(this.root, repoPath);
+  }
+
+  private async checkFolder(folder: string, repoPath: string): Promise<void> {
     let info;
     try {
-      info = await lstat(current);
+      info = await lstat(folder);
     } catch (error) {
-      if (errnoCode(error) !== 'ENOENT') throw fsError(error, 'checking', current);
-      await mkdir(current).catch((e: unknown) => {
-        if (errnoCode(e) !== 'EEXIST') throw fsError(e, 'creating', current);
+      if (errnoCode(error) !== 'ENOENT') throw fsError(error, 'checking', folder);
+      await mkdir(folder).catch((e: unknown) => {
+        if (errnoCode(e) !== 'EEXIST') throw fsError(e, 'creating', folder);
       });
-      continue;
+      return;
     }
     if (info.isSymbolicLink()) {
-      const resolved = await realpath(current).catch(() => undefined);
-      const rel = resolved === undefined ? '..' : relative(realRoot, resolved);
-      if (rel.startsWith('..') || resolved === undefined) {
-        throw new MvError('PATH_ESCAPES_REPO', `${relative(root, current)} is a symbolic link leading outside the repository; mv will not write through it.`, {
+      const resolved = await realpath(folder).catch(() => undefined);
+      const rel = resolved === undefined ? '..' : relative(this.realRoot!, resolved);
+      if (rel.startsWith('..')) {
+        throw new MvError('PATH_ESCAPES_REPO', `${relative(this.root, folder)} is a symbolic link leading outside the repository; mv will not write through it.`, {
           hint: 'Replace the link with a real folder, then run the command again.',
         });
       }
     } else if (!info.isDirectory()) {
-      throw new MvError('PATH_CONFLICT', `${relative(root, current)} is a file, but ${repoPath} needs it to be a folder.`, {
+      throw new MvError('PATH_CONFLICT', `${relative(this.root, folder)} is a file, but ${repoPath} needs it to be a folder.`, {
         hint: 'Move the file away (or use --force to replace it), then run the command again.',
       });
     }
   }
-  return target;
+}
+
+/**
+ * Copies a small cache object to `target` with synchronous calls (read, write a temp file with the final
+ * mode, rename over the target) and returns the target's stat data for the stat cache.
+ */
+export function placeSmallSync(source: string, target: string, mode: number): StatTuple {
+  const temp = tempPathBeside(target);
+  try {
+    writeFileSync(temp, readFileSync(source), { flag: 'wx', mode });
+    renameSync(temp, target);
+  } catch (error) {
+    rmSync(temp, { force: true });
+    throw error;
+  }
+  const info = statSync(target, { bigint: true });
+  return [String(info.ino), String(info.size), String(info.mtimeNs), String(info.ctimeNs)];
 }
 
 /** Puts the object `oid` at `target` atomically, as a copy (reflink where possible), hard link or symlink. */

@@ -10,7 +10,7 @@ import { stat } from 'node:fs/promises';
 import fg from 'fast-glob';
 import { MvError, errnoCode, fsError } from '../errors.js';
 import { hashBuffer, hashFile } from '../cache/hash.js';
-import { ingestMany, POOL_THRESHOLD } from '../cache/ingest-pool.js';
+import { ingestMany, POOL_THRESHOLD } from '../cache/file-pool.js';
 import { SMALL_FILE, type LocalCache } from '../cache/local-cache.js';
 import { modeOf, serializeManifest, type ManifestEntry } from '../cache/manifest.js';
 import type { Oid } from '../cache/oid.js';
@@ -54,7 +54,7 @@ export interface SnapshotContext {
 }
 
 /** Yield to the event loop this often in long synchronous loops, so progress and Ctrl-C stay responsive. */
-const YIELD_EVERY = 256;
+const YIELD_EVERY = 2048;
 const yieldNow = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export async function snapshotPath(repoPath: string, ctx: SnapshotContext): Promise<Snapshot> {
@@ -165,7 +165,13 @@ async function storeManyInWorkers(repoPath: string, absDir: string, entries: Man
   try {
     hashed = await ingestMany(
       { cacheDir: ctx.cache.location, fsync: ctx.cache.fsync, paths: todo.map((i) => `${absDir}/${entries[i]!.path}`) },
-      { onBatch: (files, bytes) => ctx.onProgress?.({ files, bytes, read: true }), ...(ctx.signal ? { signal: ctx.signal } : {}) },
+      {
+        onBatch: (start, count) => {
+          const bytes = todo.slice(start, start + count).reduce((sum, i) => sum + entries[i]!.size, 0);
+          ctx.onProgress?.({ files: count, bytes, read: true });
+        },
+        ...(ctx.signal ? { signal: ctx.signal } : {}),
+      },
     );
   } catch (error) {
     throw fsError(error, 'storing files of', repoPath);

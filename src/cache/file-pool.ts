@@ -1,0 +1,88 @@
+/**
+ * Many small files on several cores: batches go to worker threads that run the same synchronous code as
+ * the main thread would — storing files into the cache (`LocalCache.ingestSmallSync`) or placing cache
+ * objects into the work tree (`placeSmallSync`). For folders of thousands of small files the cost is
+ * per-file system-call latency, not hashing, and it divides across cores.
+ */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { MvError } from '../errors.js';
+import type { Hashed } from './hash.js';
+
+/** Stat data as decimal strings: [inode, size, mtime ns, ctime ns]. */
+export type StatTuple = [string, string, string, string];
+
+export interface PlaceItem {
+  source: string;
+  target: string;
+  mode: number;
+}
+
+export type PoolJob =
+  | { kind: 'ingest'; cacheDir: string; fsync: boolean; paths: string[] }
+  | { kind: 'place'; items: PlaceItem[] };
+
+export type PoolReply =
+  | { ok: true; results: Array<Hashed | StatTuple> }
+  | { ok: false; index: number; message: string; code?: string; mv?: boolean; hint?: string };
+
+/** Below this many files a pool costs more to start than it saves. */
+export const POOL_THRESHOLD = 2000;
+const BATCH = 256;
+
+interface PoolOptions {
+  /** Called after each batch with the index of its first item and its length. */
+  onBatch?: (start: number, count: number) => void;
+  signal?: AbortSignal;
+}
+
+/** Runs `items` through workers in batches; results come back in the order of `items`. */
+async function runPool<I, R>(items: I[], makeJob: (batch: I[]) => PoolJob, options: PoolOptions): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  const workerCount = Math.max(1, Math.min(availableParallelism(), 4, Math.ceil(items.length / BATCH)));
+  let next = 0;
+  const runWorker = () =>
+    new Promise<void>((resolve, reject) => {
+      const worker = new Worker(new URL('./file-worker.js', import.meta.url));
+      let current = -1;
+      const dispatch = () => {
+        if (next >= items.length || options.signal?.aborted) {
+          void worker.terminate().then(() => resolve());
+          return;
+        }
+        current = next;
+        next += BATCH;
+        worker.postMessage(makeJob(items.slice(current, current + BATCH)));
+      };
+      worker.on('message', (reply: PoolReply) => {
+        if (!reply.ok) {
+          void worker.terminate();
+          // A user-facing error keeps its code and hint; a system error keeps its errno code for the caller to map.
+          reject(
+            reply.mv
+              ? new MvError(reply.code ?? 'FILE_OPERATION_FAILED', reply.message, reply.hint ? { hint: reply.hint } : {})
+              : Object.assign(new Error(reply.message), { code: reply.code, index: current + reply.index }),
+          );
+          return;
+        }
+        reply.results.forEach((r, i) => (results[current + i] = r as R));
+        options.onBatch?.(current, reply.results.length);
+        dispatch();
+      });
+      worker.on('error', reject);
+      dispatch();
+    });
+  await Promise.all(Array.from({ length: workerCount }, runWorker));
+  options.signal?.throwIfAborted();
+  return results;
+}
+
+/** Stores `paths` (absolute, each at most SMALL_FILE bytes) into the cache at `cacheDir`. */
+export function ingestMany(job: { cacheDir: string; fsync: boolean; paths: string[] }, options: PoolOptions = {}): Promise<Hashed[]> {
+  return runPool<string, Hashed>(job.paths, (paths) => ({ kind: 'ingest', cacheDir: job.cacheDir, fsync: job.fsync, paths }), options);
+}
+
+/** Copies cache objects to their work-tree targets (folders already prepared); returns each target's stat data. */
+export function placeMany(items: PlaceItem[], options: PoolOptions = {}): Promise<StatTuple[]> {
+  return runPool<PlaceItem, StatTuple>(items, (batch) => ({ kind: 'place', items: batch }), options);
+}

@@ -103,7 +103,11 @@ export async function add(options: AddOptions): Promise<AddResult> {
   for (const p of [...artifactPaths, ...dataPaths, ...pipelinePaths]) await checkNoLinkedFolders(repo.root, p.repoPath, p.input);
 
   await checkNotTracked(repo, artifactPaths);
-  const dirtyFiles = await repo.git.changedTrackedFiles();
+  // Files whose content the version itself records (hashed and cached, or copied into the pointer) stay
+  // reproducible when uncommitted; any other uncommitted change to tracked code does not.
+  const recorded = [...dataPaths, ...pipelinePaths].map((p) => p.repoPath.replace(/\/$/, ''));
+  for (const file of [options.paramsFile, options.metricsFile, options.signatureFile]) if (file) recorded.push(toRepoPath(repo.root, cwd, file));
+  const dirtyFiles = (await repo.git.changedTrackedFiles()).filter((f) => !recorded.some((r) => f === r || f.startsWith(`${r}/`)));
   if (dirtyFiles.length > 0 && !options.allowDirty) {
     const shown = dirtyFiles.slice(0, 5).join(', ') + (dirtyFiles.length > 5 ? `, and ${dirtyFiles.length - 5} more` : '');
     throw new MvError('DIRTY_WORKTREE', `Tracked files have uncommitted changes (${shown}), so this version's code could not be reproduced.`, {

@@ -167,17 +167,32 @@ describe('init → add → status → checkout, as a user runs it', () => {
   it('refuses dirty code unless --allow-dirty, which is recorded', async () => {
     const repo = await gitRepo();
     await initProject(repo);
-    await repo.write('src/preprocess.py', 'def preprocess(rows):\n    return rows[1:]\n');
+    await repo.write('README.md', '# project, edited\n');
     const refused = await mv(repo.dir, ADD_ARGS);
     expect(refused.exitCode).toBe(1);
-    expect(refused.stderr).toContain('src/preprocess.py');
+    expect(refused.stderr).toContain('README.md');
     expect(refused.stderr).toContain('--allow-dirty');
     expect(await tagsOf(repo)).toEqual([]);
 
     await mvOk(repo.dir, [...ADD_ARGS, '--allow-dirty']);
     expect((await readPointer(repo, 'models/churn/churn.mv.yaml')).lineage.code.dirty).toBe(true);
     // The user's uncommitted change is neither committed nor lost.
-    expect(await repo.git('status', '--porcelain')).toBe(' M src/preprocess.py');
+    expect(await repo.git('status', '--porcelain')).toBe(' M README.md');
+  });
+
+  it('does not count changes to files the version records itself (params, metrics, pipeline) as dirty', async () => {
+    const repo = await gitRepo();
+    await initProject(repo);
+    await repo.write('metrics.json', '{"accuracy": 0.95}\n');
+    await repo.write('params.yaml', 'lr: 0.02\nepochs: 20\n');
+    await repo.write('src/preprocess.py', 'def preprocess(rows):\n    return rows[1:]\n');
+    await mvOk(repo.dir, ADD_ARGS);
+    const pointer = await readPointer(repo, 'models/churn/churn.mv.yaml');
+    expect(pointer.lineage.code.dirty).toBe(false);
+    expect(pointer.metrics.accuracy).toBe(0.95);
+    expect(pointer.lineage.params.lr).toBe(0.02);
+    const { createHash } = await import('node:crypto');
+    expect(pointer.lineage.pipeline[0].oid).toBe(`sha256:${createHash('sha256').update(await repo.read('src/preprocess.py')).digest('hex')}`);
   });
 
   it('warns when a version has no data or pipeline, and config can make it an error', async () => {

@@ -17,9 +17,11 @@ function write(path, content) {
   writeFileSync(join(dir, path), content);
 }
 
-function run(display, command, args, { mayFail = false } = {}) {
+const cleanups = [];
+
+function run(display, command, args, { mayFail = false, cwd = dir } = {}) {
   process.stdout.write(`\n$ ${display}\n`);
-  const result = spawnSync(command, args, { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  const result = spawnSync(command, args, { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
   process.stdout.write(result.stdout);
   process.stdout.write(result.stderr);
   if (result.status !== 0 && !mayFail) {
@@ -72,8 +74,34 @@ try {
   mv(['status']);
   mv(['checkout', 'churn']);
   mv(['status']);
+
+  // The registry: stages on git tags, a canary, history, diff, a rollback and an audit.
+  mv(['promote', 'churn@v0.1.0', 'staging', '-m', 'offline eval passed']);
+  mv(['promote', 'churn@v0.1.0', 'production', '-m', 'first release']);
+  mv(['promote', 'churn@v0.2.0', 'staging']);
+  mv(['promote', 'churn@v0.2.0', 'production', '--traffic', '10', '-m', 'canary']);
+  mv(['ls']);
+  mv(['resolve', 'churn#production']);
+  mv(['route', 'churn#production', '--key', 'customer-4711']);
+  mv(['diff', 'churn@v0.1.0', 'churn@v0.2.0']);
+  mv(['rollback', 'churn', '-m', 'canary error rate']);
+  mv(['history', 'churn']);
+  mv(['audit', 'churn', '--at', new Date(Date.now() + 1000).toISOString().replace(/\.\d+Z$/, 'Z'), '--stage', 'production', '--key', 'customer-4711']);
+
+  // Sharing: a folder remote, a second clone, and a deploy without a clone.
+  const remote = join(dir, '..', `${dir.split('/').pop()}-remote`);
+  const clone = join(dir, '..', `${dir.split('/').pop()}-clone`);
+  const release = join(dir, '..', `${dir.split('/').pop()}-release`);
+  mkdirSync(remote);
+  cleanups.push(remote, clone, release);
+  mv(['remote', 'add', 'shared', remote, '--default']);
+  mv(['push', '--all']);
+  git(['clone', '-q', dir, clone]);
+  run(`(cd ${clone} && mv pull churn@v0.2.0)`, mvBin, ['pull', 'churn@v0.2.0'], { cwd: clone });
+  mv(['get', 'churn#production', '-o', release, '--repo', dir]);
+  run(`cat ${release}/mv.lock.json`, 'cat', [join(release, 'mv.lock.json')]);
   process.stdout.write('\nWalkthrough complete.\n');
 } finally {
-  if (!keep) rmSync(dir, { recursive: true, force: true });
+  if (!keep) for (const path of [dir, ...cleanups]) rmSync(path, { recursive: true, force: true });
   else process.stdout.write(`(kept ${dir})\n`);
 }

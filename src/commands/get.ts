@@ -70,7 +70,8 @@ export async function get(options: GetOptions): Promise<GetResult> {
   const env = options.env ?? process.env;
   const ref = parseRef(options.ref);
   const output = resolve(cwd, options.output);
-  const source = await openSourceRepository({ url: options.repo, cwd, needHead: ref.kind === 'artifact' });
+  // The default branch is read too: its config names the remotes, which are often added after a version.
+  const source = await openSourceRepository({ url: options.repo, cwd, needHead: true });
   try {
     const version = await resolveVersion(source, options.ref);
     const commit = version.record?.register.commit ?? source.head;
@@ -127,13 +128,22 @@ async function resolveVersion(source: SourceRepository, text: string): Promise<V
   return { ...located, artifact: ref.artifact, version: located.pointer.version };
 }
 
-/** The remotes configured in the resolved commit (plus this clone's local settings when it is the current repository). */
+/**
+ * The remotes to download from: this clone's settings when it is the current repository; else those
+ * committed on the default branch (remotes are often added after a version), else in the version's commit.
+ */
 async function configAt(source: SourceRepository, commit: string): Promise<Config> {
   if (source.root) return (await loadConfig(source.root)).config;
-  const text = commit ? await source.git.showFile(commit, '.mv/config.yaml') : undefined;
-  if (text === undefined) return configSchema.parse({});
-  const raw = parseStructured(text, `.mv/config.yaml at ${commit.slice(0, 12)}`);
-  return validateConfig((raw ?? {}) as Record<string, unknown>, `.mv/config.yaml at ${commit.slice(0, 12)}`);
+  let fallback: Config | undefined;
+  for (const at of [source.head, commit]) {
+    const text = at ? await source.git.showFile(at, '.mv/config.yaml') : undefined;
+    if (text === undefined) continue;
+    const raw = parseStructured(text, `.mv/config.yaml at ${at!.slice(0, 12)}`);
+    const config = validateConfig((raw ?? {}) as Record<string, unknown>, `.mv/config.yaml at ${at!.slice(0, 12)}`);
+    if (Object.keys(config.remotes).length) return config;
+    fallback ??= config;
+  }
+  return fallback ?? configSchema.parse({});
 }
 
 /**

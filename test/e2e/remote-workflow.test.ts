@@ -69,4 +69,24 @@ describe('remote workflow through the built bin/mv', () => {
     expect(unknown.exitCode).toBe(1);
     expect(unknown.stderr).toContain('churn@v9.9.9 does not exist');
   });
+
+  it('mv get of a stage records the pinned version it resolved to, using the remote the default branch names', async () => {
+    const store = await tempDir('mv-remote-');
+    // The version is registered before the remote is configured, as usually happens.
+    const repo = await projectWithVersion({});
+    await mvOk(repo.dir, ['remote', 'add', 'shared', store, '--default']);
+    await mvOk(repo.dir, ['push', 'churn@v0.1.0']);
+    await mvOk(repo.dir, ['promote', 'churn@v0.1.0', 'staging']);
+    await mvOk(repo.dir, ['promote', 'churn@v0.1.0', 'production', '-m', 'release']);
+    const origin = await bareRemote();
+    await repo.git('push', '-q', origin, 'main', '--tags');
+
+    const host = await tempDir('mv-host-');
+    const run = await mvOk(host, ['get', 'churn#production', '-o', 'model', '--repo', origin, '--json']);
+    const result = JSON.parse(run.stdout);
+    expect(result).toMatchObject({ ref: 'churn#production', id: 'churn@v0.1.0', stage: 'production', remote: `shared (${store})` });
+    const lock = JSON.parse(await readFile(join(host, 'model/mv.lock.json'), 'utf8'));
+    expect(lock).toMatchObject({ id: 'churn@v0.1.0', stage: 'production', commit: await repo.git('rev-parse', 'refs/tags/churn@v0.1.0^{commit}') });
+    expect(await sameBytes(join(repo.dir, 'models/churn/model.pt'), join(host, 'model/model.pt'))).toBe(true);
+  });
 });

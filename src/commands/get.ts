@@ -138,8 +138,8 @@ async function configAt(source: SourceRepository, commit: string): Promise<Confi
   for (const at of [source.head, commit]) {
     const text = at ? await source.git.showFile(at, '.mv/config.yaml') : undefined;
     if (text === undefined) continue;
-    const raw = parseStructured(text, `.mv/config.yaml at ${at!.slice(0, 12)}`);
-    const config = validateConfig((raw ?? {}) as Record<string, unknown>, `.mv/config.yaml at ${at!.slice(0, 12)}`);
+    const raw = parseStructured(text, `.mv/config.yaml at ${at.slice(0, 12)}`);
+    const config = validateConfig((raw ?? {}) as Record<string, unknown>, `.mv/config.yaml at ${at.slice(0, 12)}`);
     if (Object.keys(config.remotes).length) return config;
     fallback ??= config;
   }

@@ -126,7 +126,8 @@ async function snapshotDir(repoPath: string, ctx: SnapshotContext): Promise<DirS
     entries[i] = { path: rel, oid: known ?? ('' as Oid), size: Number(info.size), mode: modeOf(info.mode) };
   }
   // Every entry known and the manifest already cached: the folder is unchanged and fully stored.
-  const manifestOid = allKnown ? hashBuffer(serializeManifest(entries)) : undefined;
+  const knownManifest = allKnown ? serializeManifest(entries) : undefined;
+  const manifestOid = knownManifest === undefined ? undefined : hashBuffer(knownManifest);
   const complete = manifestOid !== undefined && (!ctx.store || ctx.cache.hasSync(manifestOid));
   if (complete) {
     const bytes = entries.reduce((sum, e) => sum + e.size, 0);
@@ -142,8 +143,8 @@ async function snapshotDir(repoPath: string, ctx: SnapshotContext): Promise<DirS
     }
   }
   ctx.stats.prune(repoPath, seen);
-  const manifest = serializeManifest(entries);
-  const oid = ctx.store ? (await ctx.cache.putBuffer(manifest)).oid : hashBuffer(manifest);
+  const manifest = complete ? knownManifest! : serializeManifest(entries);
+  const oid = complete ? manifestOid : ctx.store ? (await ctx.cache.putBuffer(manifest)).oid : hashBuffer(manifest);
   const size = entries.reduce((sum, e) => sum + e.size, 0);
   return { kind: 'dir', repoPath, oid, size, nfiles: entries.length, entries };
 }

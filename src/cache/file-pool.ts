@@ -8,6 +8,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { MvError } from '../errors.js';
 import type { Hashed } from './hash.js';
+import type { Oid } from './oid.js';
 
 /** Stat data as decimal strings: [inode, size, mtime ns, ctime ns]. */
 export type StatTuple = [string, string, string, string];
@@ -16,6 +17,8 @@ export interface PlaceItem {
   source: string;
   target: string;
   mode: number;
+  /** What the source must hash to; a damaged object is refused. */
+  oid: Oid;
 }
 
 export type PoolJob =

@@ -23,7 +23,7 @@ parentPort?.on('message', (job: PoolJob) => {
         results.push(cache.ingestSmallSync(job.paths[index]!));
       } else {
         const item = job.items[index]!;
-        results.push(placeSmallSync(item.source, item.target, item.mode));
+        results.push(placeSmallSync(item.source, item.target, item.mode, item.oid));
       }
     } catch (error) {
       parentPort?.postMessage(failure(error, index));

@@ -286,8 +286,8 @@ export class LocalCache implements ObjectStore {
  * first, which makes large writes several times faster on ext4 and fails on a full disk before any byte
  * is written.
  */
-async function copyHashing(source: string, target: string, expectedSize: number, fsync: boolean): Promise<Hashed> {
-  const output = await open(target, 'wx', OBJECT_MODE);
+export async function copyHashing(source: string, target: string, expectedSize: number, fsync: boolean, mode = OBJECT_MODE): Promise<Hashed> {
+  const output = await open(target, 'wx', mode);
   let input: FileHandle | undefined;
   try {
     await preallocate(target, expectedSize);

@@ -136,12 +136,19 @@ function renderAdd(result: AddResult, json: boolean): void {
 }
 
 function renderStatus(result: StatusResult, json: boolean): void {
+  // A pointer that cannot be read is an error, reported after the others' status.
+  if (result.invalid.length) process.exitCode = 1;
   if (json) return printJson(result);
-  if (result.artifacts.length === 0) return print('No versioned artifacts in this work tree. Start with: mv add <name> <path>…');
+  for (const bad of result.invalid) {
+    process.stderr.write(`${c.red('error:')} ${bad.message}\n${bad.hint ? `${c.dim('hint:')} ${bad.hint}\n` : ''}`);
+  }
+  if (result.artifacts.length === 0 && result.invalid.length === 0) return print('No versioned artifacts in this work tree. Start with: mv add <name> <path>…');
   for (const artifact of result.artifacts) {
     const state = artifact.checkedOut ? c.cyan(`checked out v${artifact.checkedOut}`) : artifact.clean ? c.green('up to date') : c.yellow('changed');
     print(`${c.bold(artifact.name)} v${artifact.version}  ${state}  (${artifact.pointer})`);
+    if (artifact.checkedOut) print(`  the files are those of v${artifact.checkedOut}; \`mv checkout ${artifact.name}\` returns to v${artifact.version}`);
     for (const entry of artifact.entries) {
+      if (artifact.checkedOut && entry.role === 'file' && entry.cached) continue;
       const notCached = entry.cached ? '' : c.red('  not in cache');
       if (entry.condition === 'unchanged' && entry.cached) continue;
       const label = entry.role === 'file' ? entry.condition : `${entry.role} ${entry.condition === 'modified' ? 'changed since this version' : entry.condition}`;

@@ -14,6 +14,13 @@ let interrupts = 0;
 export const interruptSignal: AbortSignal = controller.signal;
 
 export function installInterruptHandler(): void {
+  // A reader that stops early (`mv history | head`) is not an error.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw error;
+    });
+  }
   const onSignal = () => {
     interrupts++;
     if (interrupts > 1) process.exit(EXIT_INTERRUPTED);
@@ -26,7 +33,8 @@ export function installInterruptHandler(): void {
 /** The process exit code for an error, after reporting it. */
 export function reportError(error: unknown, json: boolean): number {
   if (isCommanderError(error)) {
-    // commander has already printed its message.
+    // commander has already printed its message on stderr; --json callers also get it on stdout.
+    if (error.exitCode !== 0 && json) printJson({ error: { code: 'USAGE', message: error.message.replace(/^error: /, '') } });
     return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
   }
   if (error instanceof MvError) {
@@ -50,6 +58,6 @@ export function reportError(error: unknown, json: boolean): number {
 }
 
 /** commander's own errors (it has printed them already); recognised by shape so this module does not load commander. */
-function isCommanderError(error: unknown): error is { exitCode: number } {
+function isCommanderError(error: unknown): error is { exitCode: number; message: string } {
   return error instanceof Error && error.name === 'CommanderError' && typeof (error as { exitCode?: unknown }).exitCode === 'number';
 }

@@ -14,8 +14,8 @@ import { hashBuffer } from '../cache/hash.js';
 import { StatCache } from '../cache/stat-cache.js';
 import { checkArtifactName, checkArtifactType, type ArtifactType } from '../names.js';
 import { absolutePath, checkNoLinkedFolders, joinRepoPath, relativeFromFolder, toRepoPath } from '../paths.js';
-import { POINTER_SUFFIX, pointerFolder, serializePointer, type DataEntry, type PathEntry, type Pointer } from '../pointer/pointer.js';
-import { findWorkspacePointer, readCommittedPointer } from '../pointer/locate.js';
+import { POINTER_SUFFIX, parsePointer, pointerFolder, serializePointer, type DataEntry, type PathEntry, type Pointer } from '../pointer/pointer.js';
+import { findWorkspacePointer, readCommittedPointer, readWorkspacePointer, trackedPointerFiles } from '../pointer/locate.js';
 import { formatTagMessage, PAYLOAD_SCHEMA } from '../registry/tag-message.js';
 import { registerTag } from '../registry/tag-name.js';
 import { pinnedId } from '../registry/ref.js';
@@ -103,6 +103,7 @@ export async function add(options: AddOptions): Promise<AddResult> {
   for (const p of [...artifactPaths, ...dataPaths, ...pipelinePaths]) await checkNoLinkedFolders(repo.root, p.repoPath, p.input);
 
   await checkNotTracked(repo, artifactPaths);
+  await checkNotVersionedElsewhere(repo, name, artifactPaths);
   // Files whose content the version itself records (hashed and cached, or copied into the pointer) stay
   // reproducible when uncommitted; any other uncommitted change to tracked code does not.
   const recorded = [...dataPaths, ...pipelinePaths].map((p) => p.repoPath.replace(/\/$/, ''));
@@ -166,6 +167,8 @@ export async function add(options: AddOptions): Promise<AddResult> {
   options.signal?.throwIfAborted();
 
   const branch = await repo.git.currentBranch();
+  if (!branch) warnings.push('HEAD is detached: the commit recording this version will be reachable only through its tag (create a branch with `git switch -c <name>` to keep it on one).');
+  if (await repo.git.resolveRef(`refs/tags/${name}@deprecated`)) warnings.push(`${name} is deprecated (tag ${name}@deprecated); the new version is registered all the same.`);
   const draft: Pointer = {
     mv: 1,
     name,
@@ -185,6 +188,7 @@ export async function add(options: AddOptions): Promise<AddResult> {
     ...(metrics ? { metrics } : {}),
     created: (options.now?.() ?? new Date()).toISOString().replace(/\.\d{3}Z$/, 'Z'),
   };
+  checkPointerWritable(draft, pointerFile);
   // Keys a user or newer tool added to the pointer survive the rewrite.
   if (existingPointer) {
     for (const [key, value] of Object.entries(existingPointer.pointer)) if (!(key in draft) && !KNOWN_TOP_KEYS.has(key)) draft[key] = value;
@@ -224,7 +228,10 @@ async function registerVersion(input: RegisterInput): Promise<AddResult> {
   else if (options.bump && options.bump !== 'auto') plan = bumpedVersion(options.bump, taken, 'as requested');
   else if (!previous) plan = bumpedVersion('minor', taken, previousRecord ? 'previous version has no pointer' : 'first version');
   else {
-    change = classifyChange(previous.pointer, draft);
+    // An omitted --signature means "not given this time", not "the signature went away".
+    const inheritsSignature = draft.signature === undefined && previous.pointer.signature !== undefined;
+    if (inheritsSignature) warnings.push(`no --signature given; ${pinnedId(name, previousRecord!.version)} recorded one, this version records none.`);
+    change = classifyChange(previous.pointer, inheritsSignature ? { ...draft, signature: previous.pointer.signature } : draft);
     if (change.level === 'none') {
       return {
         artifact: name,
@@ -307,6 +314,47 @@ async function registerVersion(input: RegisterInput): Promise<AddResult> {
 }
 
 /**
+ * The pointer about to be written must read back: mv never commits a pointer it would refuse (paths that
+ * collide by case, overlapping entries, anything the reader checks).
+ */
+function checkPointerWritable(draft: Pointer, pointerFile: string): void {
+  try {
+    parsePointer(serializePointer({ ...draft, version: '0.0.0' }), pointerFile);
+  } catch (error) {
+    if (!(error instanceof MvError)) throw error;
+    throw new MvError('INVALID_ARTIFACT', `These paths cannot be versioned together: ${error.message.replace(/^[^:]+: /, '')}`, {
+      hint: 'Rename or leave out the conflicting files (versions must check out on case-insensitive file systems too).',
+    });
+  }
+}
+
+/** Refuses paths that another artifact's committed pointer already versions: one file, one owner. */
+async function checkNotVersionedElsewhere(repo: Repo, name: string, paths: PathArg[]): Promise<void> {
+  for (const file of await trackedPointerFiles(repo.git)) {
+    let located;
+    try {
+      located = await readWorkspacePointer(repo.root, file);
+    } catch {
+      continue; // a broken pointer of another artifact is reported by the commands that read it
+    }
+    if (!located || located.pointer.name === name) continue;
+    const folder = pointerFolder(file);
+    for (const entry of located.pointer.files) {
+      const owned = joinRepoPath(folder, entry.path).replace(/\/$/, '');
+      const clash = paths.find((p) => {
+        const mine = p.repoPath.replace(/\/$/, '');
+        return mine === owned || mine.startsWith(`${owned}/`) || owned.startsWith(`${mine}/`);
+      });
+      if (clash) {
+        throw new MvError('ALREADY_VERSIONED', `${clash.input} is already versioned as part of ${located.pointer.name} (${file}).`, {
+          hint: `A file belongs to one artifact; to move it, remove it from ${located.pointer.name} first, or version it as --data of ${name}.`,
+        });
+      }
+    }
+  }
+}
+
+/**
  * Every object the new version records must still be in the cache when it is committed: a `mv gc` that
  * ran while the files were being hashed (it cannot run while this lock is held) may have removed an
  * object that was found already present.
@@ -377,6 +425,9 @@ async function snapshotAll(paths: PathArg[], ctx: Parameters<typeof snapshotPath
 }
 
 function entryFor(snapshot: Snapshot, folder: string): PathEntry {
+  if (snapshot.kind === 'dir' && snapshot.nfiles === 0) {
+    throw new MvError('EMPTY_FOLDER', `${snapshot.repoPath} has no files; empty folders are not versioned.`, { hint: 'Add the folder once it holds the files, or leave it out.' });
+  }
   const path = relativeFromFolder(folder, snapshot.repoPath);
   if (joinRepoPath(folder, path) !== snapshot.repoPath) throw new Error(`path round trip failed for ${snapshot.repoPath}`);
   return snapshot.kind === 'dir'

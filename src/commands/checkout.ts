@@ -122,7 +122,7 @@ async function applyWrites(repo: Repo, plan: CheckoutPlan, stats: StatCache, opt
   const pooled = copy ? plan.writes.filter((w) => w.size <= SMALL_FILE) : [];
   if (pooled.length >= POOL_THRESHOLD) {
     const tuples = await placeMany(
-      pooled.map((w) => ({ source: repo.cache.path(w.oid), target: targets.get(w.path)!, mode: w.mode })),
+      pooled.map((w) => ({ source: repo.cache.path(w.oid), target: targets.get(w.path)!, mode: w.mode, oid: w.oid })),
       {
         onBatch: (start, count) => options.onProgress?.({ files: count, bytes: pooled.slice(start, start + count).reduce((sum, w) => sum + w.size, 0) }),
         ...(options.signal ? { signal: options.signal } : {}),
@@ -142,7 +142,13 @@ async function applyWrites(repo: Repo, plan: CheckoutPlan, stats: StatCache, opt
           options.signal?.throwIfAborted();
           const abs = targets.get(write.path)!;
           if (copy && write.size <= SMALL_FILE) {
-            stats.recordTuple(write.path, placeSmallSync(repo.cache.path(write.oid), abs, write.mode), write.oid);
+            let tuple;
+            try {
+              tuple = placeSmallSync(repo.cache.path(write.oid), abs, write.mode, write.oid);
+            } catch (error) {
+              throw fsError(error, 'writing', write.path);
+            }
+            stats.recordTuple(write.path, tuple, write.oid);
           } else {
             await placeObject(repo.cache, write.oid, abs, write.mode, repo.config.cache.type);
             stats.record(write.path, await stat(abs, { bigint: true }), write.oid);

@@ -10,6 +10,7 @@ import { CONFIG_FILE, MV_DIR } from '../config.js';
 import { locateRepo, Git } from '../git.js';
 import { FileEdits } from '../workspace/file-edits.js';
 import { normalizeRemoteUrl } from '../remote/url.js';
+import { requireFolderExists } from './remote.js';
 
 export interface InitOptions {
   cwd?: string;
@@ -64,6 +65,7 @@ export async function init(options: InitOptions = {}): Promise<InitResult> {
     if (error instanceof MvError) throw error;
   }
   const remote = options.remote === undefined ? undefined : normalizeRemoteUrl(options.remote, options.cwd ?? process.cwd());
+  if (remote) await requireFolderExists(remote, options.cwd ?? process.cwd());
   const git = new Git(root);
   const head = await git.headCommit();
   await mkdir(join(root, MV_DIR), { recursive: true });

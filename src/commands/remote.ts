@@ -3,6 +3,7 @@
  * addressing, jobs) go to `.mv/config.yaml`, which is committed (alone) so every clone sees the remote;
  * secrets (profile, keys) go to `.mv/config.local.yaml`, which is never committed and never printed.
  */
+import { stat } from 'node:fs/promises';
 import { MvError, UsageError } from '../errors.js';
 import { CONFIG_FILE, LOCAL_CONFIG_FILE, MV_DIR, loadConfig, type Config, type RemoteConfig } from '../config.js';
 import { openRepo, requireInitialized, type Repo } from '../repo.js';
@@ -73,6 +74,7 @@ export async function remoteAdd(options: RemoteAddOptions): Promise<RemoteAddRes
     });
   }
   const url = normalizeRemoteUrl(options.url, cwd);
+  await requireFolderExists(url, cwd);
   const shared: RemoteEntry = { url };
   if (options.endpoint !== undefined) shared.endpoint = s3Endpoint({ url, endpoint: options.endpoint }, {})!;
   if (options.region !== undefined) shared.region = options.region;
@@ -183,3 +185,16 @@ async function writeRemoteEdit(
     throw error;
   }
 }
+
+/** A folder remote must exist: an unmounted share must not silently become a local folder nobody else sees. */
+export async function requireFolderExists(url: string, cwd: string): Promise<void> {
+  const spec = parseRemoteUrl(url, cwd);
+  if (spec.kind !== 'directory') return;
+  const info = await stat(spec.path).catch(() => undefined);
+  if (!info?.isDirectory()) {
+    throw new MvError('REMOTE_FOLDER_MISSING', `The remote folder ${spec.path} does not exist${info ? ' (it is a file)' : ''}.`, {
+      hint: 'Create it (or mount the share) first, then add the remote again.',
+    });
+  }
+}
+

@@ -53,12 +53,15 @@ export interface ArtifactStatus {
 
 export interface StatusResult {
   artifacts: ArtifactStatus[];
+  /** Committed pointers that cannot be read (reported, not fatal for the others). */
+  invalid: Array<{ file: string; code: string; message: string; hint?: string }>;
   clean: boolean;
 }
 
 export async function status(options: StatusOptions = {}): Promise<StatusResult> {
   const repo = await openRepo(options.cwd ?? process.cwd());
-  const pointers = await workspacePointers(repo, options.names);
+  const invalid: StatusResult['invalid'] = [];
+  const pointers = await workspacePointers(repo, options.names, invalid);
   const stats = await StatCache.load(statCacheFile(repo));
   const checkouts = await readCheckoutState(checkoutStateFile(repo));
   const ctx: SnapshotContext = { root: repo.root, cache: repo.cache, stats, store: false, ...(options.signal ? { signal: options.signal } : {}) };
@@ -95,15 +98,20 @@ export async function status(options: StatusOptions = {}): Promise<StatusResult>
   } finally {
     await stats.save();
   }
-  return { artifacts, clean: artifacts.every((a) => a.clean && a.entries.every((e) => e.cached)) };
+  return { artifacts, invalid, clean: invalid.length === 0 && artifacts.every((a) => a.clean && a.entries.every((e) => e.cached)) };
 }
 
-async function workspacePointers(repo: Repo, names: string[] | undefined): Promise<LocatedPointer[]> {
+async function workspacePointers(repo: Repo, names: string[] | undefined, invalid: StatusResult['invalid']): Promise<LocatedPointer[]> {
   const files = await trackedPointerFiles(repo.git);
   const located: LocatedPointer[] = [];
   for (const file of files) {
-    const pointer = await readWorkspacePointer(repo.root, file);
-    if (pointer) located.push(pointer);
+    try {
+      const pointer = await readWorkspacePointer(repo.root, file);
+      if (pointer) located.push(pointer);
+    } catch (error) {
+      if (!(error instanceof MvError)) throw error;
+      invalid.push({ file, code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) });
+    }
   }
   if (!names || names.length === 0) return located.sort((a, b) => a.pointer.name.localeCompare(b.pointer.name));
   return names.map((name) => {

@@ -66,7 +66,7 @@ export function unknownArtifact(name: string, existing: string[]): MvError {
   return new MvError('UNKNOWN_ARTIFACT', `There is no artifact ${name} in this registry.`, {
     hint: existing.length
       ? `Artifacts: ${list}${existing.length > 10 ? ', …' : ''} (see \`mv ls\`).`
-      : `The registry is empty; register a version with \`mv add ${name} <path>…\`.`,
+      : `The registry is empty here; register a version with \`mv add ${name} <path>…\`, or, in a shallow or tag-less clone (CI), fetch the tags first: \`git fetch --tags\`.`,
   });
 }
 

@@ -16,8 +16,8 @@ export interface VersionPointer extends LocatedPointer {
 export async function findVersionRecord(git: Git, ref: Extract<Ref, { kind: 'version' | 'latest' }>): Promise<VersionRecord> {
   const versions = await listVersions(git, ref.artifact);
   if (versions.length === 0) {
-    throw new MvError('UNKNOWN_ARTIFACT', `There is no artifact ${ref.artifact} in this repository.`, {
-      hint: 'List artifacts with `mv ls`; create one with `mv add <name> <path>…`.',
+    throw new MvError('UNKNOWN_ARTIFACT', `There is no artifact ${ref.artifact} in this repository (no ${ref.artifact}@v… tag).`, {
+      hint: 'List artifacts with `mv ls`; in a shallow or tag-less clone (CI), fetch the registry tags first: `git fetch --tags`.',
     });
   }
   const record = ref.kind === 'latest' ? versions.find((v) => !v.deregister) : versions.find((v) => v.version === ref.version);

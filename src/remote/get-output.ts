@@ -30,6 +30,9 @@ export async function prepareOutput(dir: string): Promise<LockedFile[]> {
   try {
     names = await readdir(dir);
   } catch (error) {
+    if (errnoCode(error) === 'ENOTDIR') {
+      throw new MvError('OUTPUT_NOT_A_FOLDER', `${dir} is a file, not a folder.`, { hint: 'Give a new or empty folder with -o.' });
+    }
     if (errnoCode(error) !== 'ENOENT') throw fsError(error, 'reading', dir);
     await mkdir(dir, { recursive: true }).catch((e: unknown) => {
       throw fsError(e, 'creating', dir);

@@ -131,8 +131,15 @@ export class TransferRun {
     if (this.failures.length === 0) return;
     const shown = this.failures.slice(0, 10).map((f) => `\n  ${f.path} (${f.oid}): ${f.message}`).join('');
     const more = this.failures.length > 10 ? `\n  … and ${this.failures.length - 10} more` : '';
+    // Retrying cannot bring back an object the remote never had, or one this clone lacks: say who must act.
+    const absent = this.failures.every((f) => f.code === 'OBJECT_MISSING');
+    const hint = !absent
+      ? 'Run the command again: objects that arrived are not sent again, and large ones resume. Use --json for the full list.'
+      : verb === 'fetched from'
+        ? 'The remote never received these objects: push the version from a clone that has them (`mv push <ref>`, or `mv push --all`), then fetch again.'
+        : 'This clone\'s cache lacks these objects: fetch them first (`mv fetch <ref>`), or push from a clone that has them.';
     throw new MvError('TRANSFER_FAILED', `${this.failures.length} object(s) could not be ${verb} ${this.options.remote}:${shown}${more}`, {
-      hint: 'Run the command again: objects that arrived are not sent again, and large ones resume. Use --json for the full list.',
+      hint,
       details: { remote: this.options.remote, failures: this.failures, ...summary },
     });
   }

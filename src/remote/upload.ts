@@ -84,7 +84,9 @@ export async function uploadObjects(tops: VersionObject[], options: UploadOption
     const unknown = oids.filter((oid) => !remoteHas(oid));
     if (unknown.length === 0) return;
     options.onProgress?.({ phase: 'checking', objects: 0, totalObjects: unknown.length, bytes: 0, totalBytes: 0 });
-    const status = await remoteStatus(store, unknown, statusOptions);
+    const status = await remoteStatus(store, unknown, statusOptions).catch((error: unknown) => {
+      throw unreachable(error, store.location);
+    });
     requests += status.requests;
     if (status.method !== 'none' && (method === 'index' || status.method === 'list')) method = status.method;
     for (const oid of status.present) {
@@ -145,3 +147,14 @@ function notCached(oid: Oid, path: string): MvError {
     hint: 'Push from the clone where the version was added, or fetch it there first from a remote that has it.',
   });
 }
+
+/** A failure to even ask the remote what it has: the remote is down, unreachable or refusing us. */
+function unreachable(error: unknown, location: string): unknown {
+  if (error instanceof MvError) return error;
+  const reason = error instanceof Error ? error.message : String(error);
+  return new MvError('REMOTE_UNREACHABLE', `Could not ask ${location} which objects it has: ${reason}.`, {
+    hint: 'Check that the remote is reachable (endpoint, network, credentials), then run the command again.',
+    cause: error,
+  });
+}
+

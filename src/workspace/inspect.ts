@@ -17,7 +17,9 @@ export interface EntryInspection {
 export async function inspectEntry(repoPath: string, expectedOid: string, ctx: SnapshotContext): Promise<EntryInspection> {
   const abs = absolutePath(ctx.root, repoPath);
   try {
-    await lstat(abs);
+    const link = await lstat(abs);
+    // A link standing where a folder was recorded is never followed: it is simply not the recorded folder.
+    if (link.isSymbolicLink() && repoPath.endsWith('/')) return { repoPath, condition: 'modified' };
   } catch (error) {
     if (errnoCode(error) === 'ENOENT' || errnoCode(error) === 'ENOTDIR') return { repoPath, condition: 'missing' };
     throw error;

@@ -3,12 +3,13 @@
  * over the target, so a reader (or a crash) sees the old or the new content, never a mix. Folders on the
  * way are checked: one that is a symbolic link leading outside the repository is refused.
  */
-import { constants, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { chmod, copyFile, link, lstat, mkdir, realpath, rename, rm, symlink } from 'node:fs/promises';
+import { readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { link, lstat, mkdir, realpath, rename, rm, stat, symlink } from 'node:fs/promises';
 import { relative, sep } from 'node:path';
 import { tempPathBeside } from '../atomic-file.js';
 import { MvError, errnoCode, fsError } from '../errors.js';
-import type { LocalCache } from '../cache/local-cache.js';
+import { copyHashing, type LocalCache } from '../cache/local-cache.js';
+import { hashBuffer } from '../cache/hash.js';
 import type { Oid } from '../cache/oid.js';
 import type { StatTuple } from '../cache/file-pool.js';
 import { absolutePath } from '../paths.js';
@@ -73,10 +74,12 @@ export class TargetFolders {
  * Copies a small cache object to `target` with synchronous calls (read, write a temp file with the final
  * mode, rename over the target) and returns the target's stat data for the stat cache.
  */
-export function placeSmallSync(source: string, target: string, mode: number): StatTuple {
+export function placeSmallSync(source: string, target: string, mode: number, oid: Oid): StatTuple {
+  const data = readFileSync(source);
+  if (hashBuffer(data) !== oid) throw corruptObject(oid, source);
   const temp = tempPathBeside(target);
   try {
-    writeFileSync(temp, readFileSync(source), { flag: 'wx', mode });
+    writeFileSync(temp, data, { flag: 'wx', mode });
     renameSync(temp, target);
   } catch (error) {
     rmSync(temp, { force: true });
@@ -94,8 +97,9 @@ export async function placeObject(cache: LocalCache, oid: Oid, target: string, m
     if (linkType === 'hardlink') await link(source, temp);
     else if (linkType === 'symlink') await symlink(source, temp);
     else {
-      await copyFile(source, temp, constants.COPYFILE_FICLONE);
-      await chmod(temp, mode);
+      // A copy is checked on the way: damaged cache bytes never reach the work tree.
+      const copied = await copyHashing(source, temp, (await stat(source)).size, false, mode);
+      if (copied.oid !== oid) throw corruptObject(oid, source);
     }
     await rename(temp, target);
   } catch (error) {
@@ -110,6 +114,12 @@ export async function placeObject(cache: LocalCache, oid: Oid, target: string, m
     }
     throw fsError(error, 'writing', target);
   }
+}
+
+function corruptObject(oid: Oid, path: string): MvError {
+  return new MvError('CORRUPT_OBJECT', `Cache object ${oid} (${path}) does not match its content; it was not checked out.`, {
+    hint: 'Run `mv verify` to move damaged objects aside, then `mv fetch` the version from a remote (or add it again).',
+  });
 }
 
 /** Removes a file or folder from the work tree. */

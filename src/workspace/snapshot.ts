@@ -5,7 +5,7 @@
  * in the cache implies its files are too.
  */
 import type { BigIntStats } from 'node:fs';
-import { readFileSync, statSync } from 'node:fs';
+import { lstatSync, readFileSync, statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import fg from 'fast-glob';
 import { MvError, errnoCode, fsError } from '../errors.js';
@@ -15,7 +15,7 @@ import { SMALL_FILE, type LocalCache } from '../cache/local-cache.js';
 import { modeOf, serializeManifest, type ManifestEntry } from '../cache/manifest.js';
 import type { Oid } from '../cache/oid.js';
 import type { StatCache } from '../cache/stat-cache.js';
-import { absolutePath } from '../paths.js';
+import { absolutePath, relativePathProblem } from '../paths.js';
 import { TEMP_MARKER } from '../atomic-file.js';
 
 export interface FileSnapshot {
@@ -68,7 +68,14 @@ export async function snapshotPath(repoPath: string, ctx: SnapshotContext): Prom
     }
     throw fsError(error, 'reading', repoPath);
   }
-  if (info.isDirectory()) return snapshotDir(repoPath.endsWith('/') ? repoPath : `${repoPath}/`, ctx);
+  if (info.isDirectory()) {
+    if (lstatSync(abs).isSymbolicLink()) {
+      throw new MvError('UNSUPPORTED_FILE', `${repoPath} is a symbolic link to a folder.`, {
+        hint: 'Give the real folder instead; links to folders are not versioned (git would not ignore the link either).',
+      });
+    }
+    return snapshotDir(repoPath.endsWith('/') ? repoPath : `${repoPath}/`, ctx);
+  }
   if (!info.isFile()) throw new MvError('UNSUPPORTED_FILE', `${repoPath} is not a regular file or directory.`, { hint: 'Only files and folders can be versioned.' });
   const file = repoPath.replace(/\/$/, '');
   const { oid, size } = await snapshotFile(file, abs, info, ctx);
@@ -198,7 +205,8 @@ async function storeManyInWorkers(repoPath: string, absDir: string, entries: Man
  * content is versioned); links to folders are refused rather than silently skipped or looped through.
  */
 async function listFiles(absDir: string, repoPath: string): Promise<string[]> {
-  const found = await fg('**', {
+  // `**/*`, not `**`: the bare globstar silently skips names containing a newline.
+  const found = await fg('**/*', {
     cwd: absDir,
     dot: true,
     onlyFiles: false,
@@ -212,6 +220,12 @@ async function listFiles(absDir: string, repoPath: string): Promise<string[]> {
   const files: string[] = [];
   for (const entry of found) {
     if (entry.name.includes(TEMP_MARKER)) continue;
+    const problem = relativePathProblem(entry.path);
+    if (problem && (entry.dirent.isFile() || entry.dirent.isSymbolicLink())) {
+      throw new MvError('UNSUPPORTED_FILE_NAME', `${JSON.stringify(repoPath + entry.path)} cannot be versioned: its path ${problem}.`, {
+        hint: 'Rename the file (versioned paths are portable POSIX paths without control characters or backslashes).',
+      });
+    }
     if (entry.dirent.isFile()) files.push(entry.path);
     else if (entry.dirent.isSymbolicLink()) {
       const target = await stat(`${absDir}/${entry.path}`).catch(() => undefined);

@@ -77,7 +77,9 @@ describe('pre-push', () => {
     await writeFile(join(repo.dir, '.git/hooks/pre-push'), `#!/bin/sh\ncat > /dev/null\necho "previous pre-push $1" >> ${log}\n`, { mode: 0o755 });
     await initProject(repo);
     // mv's default remote is unusable; a push without pointers must not touch it.
-    await mvOk(repo.dir, ['remote', 'add', 'broken', '/nonexistent/mv-store', '--default']);
+    const store = await tempDir('mv-store-');
+    await mvOk(repo.dir, ['remote', 'add', 'broken', store, '--default']);
+    await writeFile(join(store, 'objects'), 'not a folder');
     await mvOk(repo.dir, ['hooks', 'install']);
     await repo.write('README.md', 'changed');
     await repo.commitAll('docs only');

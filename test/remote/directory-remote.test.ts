@@ -119,7 +119,16 @@ describe('a directory remote', () => {
 
   it('refuses a remote folder that does not exist instead of creating it', async () => {
     const missing = join(await remoteFolder(), 'not-mounted');
-    const repo = await projectWithVersion({ remoteArgs: ['origin', missing, '--default'] });
+    const { mv } = await import('../helpers/mv-cli.js');
+    const repo = await projectWithVersion({});
+    const added = await mv(repo.dir, ['remote', 'add', 'origin', missing, '--default']);
+    expect(added.exitCode).toBe(1);
+    expect(added.stderr).toContain(`The remote folder ${missing} does not exist`);
+    // A share that was there when the remote was added but is not mounted now.
+    const { mkdir, rm } = await import('node:fs/promises');
+    await mkdir(missing);
+    await mvOk(repo.dir, ['remote', 'add', 'origin', missing, '--default']);
+    await rm(missing, { recursive: true });
     await expect(push({ cwd: repo.dir })).rejects.toMatchObject({ code: 'REMOTE_NOT_FOUND', message: expect.stringContaining(missing) });
     await expect(stat(missing)).rejects.toThrow();
   });

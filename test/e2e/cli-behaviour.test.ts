@@ -1,0 +1,54 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { describe, expect, it } from 'vitest';
+import { gitRepo, tempDir } from '../helpers/git-repo.js';
+import { MV_BIN, mv, mvOk } from '../helpers/mv-cli.js';
+import { ADD_ARGS, initProject } from '../helpers/project.js';
+
+describe('the CLI as scripts use it', () => {
+  it('usage errors with --json still print a JSON error on stdout, exit 2', async () => {
+    const dir = await tempDir();
+    for (const args of [['route', 'churn#production', '--json'], ['status', '--frobnicate', '--json'], ['diff', 'churn@v0.1.0', '--json']]) {
+      const run = await mv(dir, args);
+      expect(run.exitCode).toBe(2);
+      expect(JSON.parse(run.stdout)).toMatchObject({ error: { code: 'USAGE' } });
+    }
+  });
+
+  it('a reader that closes the pipe early is not an error', async () => {
+    const repo = await gitRepo();
+    await initProject(repo);
+    await mvOk(repo.dir, ADD_ARGS);
+    for (let i = 0; i < 3; i++) {
+      await repo.write('models/churn/model.pt', `weights ${i}`);
+      await mvOk(repo.dir, ADD_ARGS);
+    }
+    const run = await execa('bash', ['-c', `${MV_BIN} history churn | head -1; echo "rc=\${PIPESTATUS[0]}"`], { cwd: repo.dir });
+    expect(run.stderr).not.toContain('EPIPE');
+    expect(run.stdout).toMatch(/rc=0$/);
+  });
+
+  it('mv get -o pointing at a file says so', async () => {
+    const repo = await gitRepo();
+    await initProject(repo);
+    await mvOk(repo.dir, ADD_ARGS);
+    const file = join(repo.dir, 'afile');
+    await writeFile(file, 'x');
+    const run = await mv(repo.dir, ['get', 'churn@v0.1.0', '-o', file, '-r', await tempDir()]);
+    expect(run.exitCode).toBe(1);
+    expect(run.stderr).toContain('is a file, not a folder');
+    expect(run.stderr).not.toContain('internal error');
+  });
+
+  it('an S3 endpoint that does not answer is a clear error, not a crash', async () => {
+    const repo = await gitRepo();
+    await initProject(repo);
+    await mvOk(repo.dir, ADD_ARGS);
+    const env = { AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y', AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:9', MV_REMOTE: 's3://models/none', AWS_MAX_ATTEMPTS: '1' };
+    const run = await mv(repo.dir, ['push', 'churn@v0.1.0', '--json'], { env });
+    expect(run.exitCode).toBe(1);
+    expect(JSON.parse(run.stdout).error.code).not.toBe('INTERNAL');
+    expect(run.stderr).not.toContain('internal error');
+  });
+});

@@ -84,6 +84,8 @@ export function versionResult(state: ArtifactState, version: VersionState, locat
   const recorded = version.registered?.payload?.pointer;
   const pointer = located ? { path: located.file, oid: hashBuffer(located.content) } : null;
   const allNotes = [...notes];
+  // Events that moved this version in or out of a stage, whichever version their tag names.
+  const moved = new Set(state.changes.filter((c) => c.before.some((h) => h.version === version.version) || c.after.some((h) => h.version === version.version)).map((c) => c.event));
   if (pointer && typeof recorded?.oid === 'string' && recorded.oid !== pointer.oid) {
     allNotes.push(`${pointer.path} in commit ${version.commit.slice(0, 12)} hashes to ${pointer.oid}, but ${version.registered!.tag} recorded ${recorded.oid}: the pointer is not the one that was registered.`);
   }
@@ -97,7 +99,7 @@ export function versionResult(state: ArtifactState, version: VersionState, locat
       ...(located?.pointer.metrics ? { metrics: located.pointer.metrics } : {}),
       ...(located?.pointer.lineage.params ? { params: located.pointer.lineage.params } : {}),
     },
-    events: state.events.filter((e) => e.version === version.version || state.changes.some((c) => c.event === e && (c.before.some((h) => h.version === version.version) || c.after.some((h) => h.version === version.version)))).map((e) => eventInfo(state, e)),
+    events: state.events.filter((e) => e.version === version.version || moved.has(e)).map((e) => eventInfo(state, e)),
     notes: allNotes,
   };
 }

@@ -12,6 +12,8 @@ import { renderSite } from './render-site.js';
 
 export const EXPORT_MARKER = 'mv-ui.json';
 const STAGING_PREFIX = '.mv-ui-staging-';
+/** Files written at once. */
+const WRITE_BATCH = 32;
 
 export interface ExportSiteOptions {
   cwd?: string;
@@ -51,18 +53,19 @@ export async function exportSite(options: ExportSiteOptions): Promise<ExportSite
   let bytes = 0;
   try {
     await mkdir(staging, { recursive: true });
-    const folders = new Set<string>();
-    for (const [path, body] of [...site.pages, [EXPORT_MARKER, marker] as const]) {
-      const target = join(staging, path);
-      if (relative(staging, target).startsWith('..')) throw new Error(`page path escapes the export folder: ${path}`);
-      const folder = dirname(target);
-      if (!folders.has(folder)) {
-        await mkdir(folder, { recursive: true });
-        folders.add(folder);
-      }
-      const content = Buffer.from(body, 'utf8');
-      bytes += content.length;
-      await writeFile(target, content);
+    const entries = [...site.pages, [EXPORT_MARKER, marker] as const];
+    const folders = new Set(entries.map(([path]) => dirname(join(staging, path))));
+    for (const folder of folders) await mkdir(folder, { recursive: true });
+    for (let i = 0; i < entries.length; i += WRITE_BATCH) {
+      await Promise.all(
+        entries.slice(i, i + WRITE_BATCH).map(async ([path, body]) => {
+          const target = join(staging, path);
+          if (relative(staging, target).startsWith('..')) throw new Error(`page path escapes the export folder: ${path}`);
+          const content = Buffer.from(body, 'utf8');
+          bytes += content.length;
+          await writeFile(target, content);
+        }),
+      );
     }
     // Move the new tree into place: the previous export's entries (and, with --force, same-named ones) go first.
     for (const entry of await readdir(staging)) {

@@ -18,7 +18,7 @@ export function badge(kind: string, label: Renderable, title?: string): Html {
 }
 
 /** A horizontal bar split by traffic weight, one segment per holder (titles give version and share). */
-export function trafficBar(holders: HolderInfo[]): Html {
+export function trafficBar(holders: HolderInfo[], wide = false): Html {
   const width = 120;
   let x = 0;
   const shades = ['var(--prod)', 'var(--accent)', 'var(--staging)', 'var(--good)', 'var(--muted)'];
@@ -28,7 +28,7 @@ export function trafficBar(holders: HolderInfo[]): Html {
     x += w;
     return rect;
   });
-  return html`<svg class="traffic" width="${width}" height="10" viewBox="0 0 ${width} 10" role="img" aria-label="traffic split">${rects}</svg>`;
+  return html`<svg class="traffic${wide ? ' wide' : ''}" width="${width}" height="10" viewBox="0 0 ${width} 10" preserveAspectRatio="none" role="img" aria-label="traffic split">${rects}</svg>`;
 }
 
 /** "v1.2.0 90% · v1.3.0 10%", each linked to its version page when it is a registered version. */

@@ -31,9 +31,8 @@ code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font
 .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(340px,1fr));gap:1rem}
 .card{border:1px solid var(--line);border-radius:.5rem;padding:.8rem 1rem;background:var(--bg)}
 .card h3{margin:0 0 .4rem;font-size:1.1rem}
-.stage-row{display:flex;gap:.5rem;align-items:center;margin:.25rem 0;flex-wrap:wrap}
-.stage-row .label{min-width:6.5rem;color:var(--muted)}
-svg.traffic{vertical-align:middle}
+.stage-row{display:grid;grid-template-columns:6.5rem 1fr;gap:.5rem;align-items:start;margin:.35rem 0}
+svg.traffic{vertical-align:middle}svg.traffic.wide{display:block;width:100%;height:6px;margin-top:.2rem}
 .charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(360px,1fr));gap:1rem}
 figure.chart{margin:0;border:1px solid var(--line);border-radius:.5rem;padding:.5rem .7rem}
 figure.chart figcaption{font-weight:600;margin-bottom:.2rem;overflow-wrap:anywhere}

@@ -34,9 +34,9 @@ function card(ctx: RenderContext, a: OverviewData['artifacts'][number]): Html {
 <div class="muted">latest ${latest ? link(ctx, { kind: 'version', name: a.name, version: latest.slice(1) }, latest) : '—'} · ${counts.join(', ')}</div>
 ${orderedStages(a.stages).map(
   ([stage, holders]) =>
-    html`<div class="stage-row" data-stage="${stage}"><span class="label">${stageBadge(stage)}</span>${trafficBar(holders)} <span>${holdersList(ctx, a.name, holders, isSemver)}</span></div>`,
+    html`<div class="stage-row" data-stage="${stage}"><span class="label">${stageBadge(stage)}</span><span class="holders">${holdersList(ctx, a.name, holders, isSemver)}${trafficBar(holders, true)}</span></div>`,
 )}
-${a.candidates.length ? html`<div class="stage-row"><span class="label">${stageBadge('candidate')}</span><span class="muted">${a.candidates.length} version${a.candidates.length === 1 ? '' : 's'} never promoted</span></div>` : ''}
+${a.candidates.length ? html`<div class="stage-row"><span class="label">${stageBadge('candidate')}</span><span class="holders muted">${a.candidates.length} version${a.candidates.length === 1 ? '' : 's'} never promoted</span></div>` : ''}
 ${a.lastEvent ? html`<div class="muted">last change ${timeTag(a.lastEvent)}</div>` : ''}
 </section>`;
 }

@@ -207,7 +207,7 @@ try {
   }
   process.stdout.write(`\nartifact page right after a new tag (registry re-read): ${ms(median(afterTag))} (median of ${afterTag.length})\n`);
 
-  const loaded = await browserTimes(pages.slice(0, 2));
+  const loaded = await browserTimes([...pages.slice(0, 2), ['the 404 page (a small page, for comparison)', `${server.url}no-such-page`]]);
   if (loaded) for (const [label, t] of Object.entries(loaded)) process.stdout.write(`chromium, ${label}, navigation to load event: ${ms(t)} (median of ${RUNS})\n`);
   else process.stdout.write(`${CHROMIUM} not found: full-render times not measured\n`);
 

@@ -14,10 +14,10 @@ export interface ChartPoint {
 
 const WIDTH = 480;
 const HEIGHT = 170;
-const LEFT = 52;
+const LEFT = 64;
 const RIGHT = 10;
 const TOP = 10;
-const BOTTOM = 24;
+const BOTTOM = 28;
 /** Above this many points, the points themselves are not drawn (the line is), to keep pages small. */
 const MAX_MARKERS = 250;
 

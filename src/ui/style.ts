@@ -38,7 +38,7 @@ figure.chart{margin:0;border:1px solid var(--line);border-radius:.5rem;padding:.
 figure.chart figcaption{font-weight:600;margin-bottom:.2rem;overflow-wrap:anywhere}
 svg.chart{width:100%;height:auto;display:block}
 svg.chart .axis{stroke:var(--line)}svg.chart .line{stroke:var(--accent);fill:none;stroke-width:1.5}
-svg.chart .pt{fill:var(--accent)}svg.chart .pt.prod{fill:var(--prod)}svg.chart text{fill:var(--muted);font-size:10px}
+svg.chart .pt{fill:var(--accent)}svg.chart .pt.prod{fill:var(--prod)}svg.chart text{fill:var(--muted);font-size:13px}
 ol.timeline{list-style:none;padding:0;margin:0;border-left:2px solid var(--line)}
 ol.timeline li{position:relative;padding:.4rem 0 .8rem 1.1rem}
 ol.timeline li::before{content:"";position:absolute;left:-7px;top:.75rem;width:12px;height:12px;border-radius:50%;background:var(--bg);border:2px solid var(--accent)}
@@ -51,6 +51,7 @@ dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem;margi
 .side{display:grid;grid-template-columns:1fr 1fr;gap:1rem}
 .change-added{color:var(--good)}.change-removed{color:var(--bad)}.change-changed{color:var(--warn)}
 td.wrap{overflow-wrap:anywhere;white-space:pre-wrap}
+.nowrap{white-space:nowrap}
 form.compare{display:flex;gap:.5rem;align-items:center;flex-wrap:wrap;margin:.5rem 0}
 footer{color:var(--muted);font-size:.8rem;padding:1rem 1.5rem;border-top:1px solid var(--line)}
 `;

@@ -76,12 +76,12 @@ function versionsTable(ctx: RenderContext, data: ArtifactData, slice: VersionRow
     const before = previous.get(r.version);
     const canDiff = before !== undefined && (ctx.mode === 'server' || (ctx.diffExists?.(name, before, r.version) ?? false));
     return html`<tr data-version="${r.version}"><td>${link(ctx, { kind: 'version', name, version: r.version }, `v${r.version}`)}</td>
-<td>${r.registered ? timeTag(r.registered.at) : html`<span class="muted">—</span>`}</td>
-<td>${r.registered ? r.registered.by.name : ''}</td>
+<td class="nowrap">${r.registered ? timeTag(r.registered.at) : html`<span class="muted">—</span>`}</td>
+<td class="nowrap">${r.registered ? r.registered.by.name : ''}</td>
 <td>${shortCommit(r.codeCommit)}</td>
 ${keys.map((k) => html`<td class="num metric" data-metric="${k}">${r.metrics.has(k) ? displayValue(r.metrics.get(k)) : html`<span class="muted">—</span>`}</td>`)}
 <td>${r.stages.map((s) => stageBadge(s.stage, s.weight))}${r.status === 'archived' || r.status === 'deregistered' ? html`<span class="badge status-${r.status}">${r.status}</span>` : ''}${r.pointerProblem ? html`<span class="muted" title="${r.pointerProblem}">no pointer</span>` : ''}</td>
-<td>${canDiff ? link(ctx, { kind: 'diff', name, from: before, to: r.version }, `diff v${before}`) : ''}</td></tr>`;
+<td class="nowrap">${canDiff ? link(ctx, { kind: 'diff', name, from: before, to: r.version }, `diff v${before}`) : ''}</td></tr>`;
   })}</tbody></table>
 ${data.metricKeys.length > METRIC_COLUMNS ? html`<p class="muted">${data.metricKeys.length - METRIC_COLUMNS} more metrics on each version's page.</p>` : ''}`;
 }

@@ -104,6 +104,13 @@ describe('mv ui server', () => {
     const version = await fetchRaw(`${server.url}a/chatbot/v/9.9.9.html`);
     expect(version.status).toBe(404);
     expect(version.body).toContain('Versions of chatbot: v1.2.0, v1.1.0, v1.0.0');
+    const hostileName = await fetchRaw(`${server.url}a/%3Cscript%3Ealert(1)%3C%2Fscript%3E/index.html`);
+    expect(hostileName.status).toBe(404);
+    expect(hostileName.body).not.toContain('<script');
+    const hostileVersion = await fetchRaw(`${server.url}a/chatbot/v/%3Cimg%20src=x%20onerror=alert(1)%3E.html`);
+    expect(hostileVersion.status).toBe(404);
+    expect(hostileVersion.body).toContain('&lt;img src=x onerror=alert(1)&gt;');
+    expect(hostileVersion.body).not.toContain('<img');
     expect((await fetchRaw(`${server.url}a/chatbot/versions-7.html`)).status).toBe(404);
     expect((await fetchRaw(`${server.url}a/%E0%A4%A/index.html`)).status).toBe(404);
     const legacyDiff = await fetchRaw(`${server.url}a/legacy/diff/0.1.0..0.1.0.html`);

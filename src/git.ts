@@ -46,9 +46,14 @@ function releaseSlot(): void {
  * Spawned directly (no wrapper library) because `mv resolve` must start in a few milliseconds.
  */
 async function runGit(cwd: string, args: string[], options: { env?: Record<string, string>; input?: string } = {}): Promise<string> {
+  return (await runGitBytes(cwd, args, options)).toString('utf8');
+}
+
+/** `runGit` with stdout as bytes (for binary-framed output such as `cat-file --batch`). */
+async function runGitBytes(cwd: string, args: string[], options: { env?: Record<string, string>; input?: string } = {}): Promise<Buffer> {
   await acquireSlot();
   try {
-    return await new Promise<string>((resolve, reject) => {
+    return await new Promise<Buffer>((resolve, reject) => {
       const child = spawn('git', args, {
         cwd,
         env: { ...process.env, GIT_TERMINAL_PROMPT: '0', ...options.env },
@@ -60,7 +65,7 @@ async function runGit(cwd: string, args: string[], options: { env?: Record<strin
       child.stderr?.on('data', (chunk: Buffer) => err.push(chunk));
       child.on('error', (error) => reject(new GitCommandError(args, error.message)));
       child.on('close', (code, signal) => {
-        if (code === 0) return resolve(Buffer.concat(out).toString('utf8'));
+        if (code === 0) return resolve(Buffer.concat(out));
         const stderr = Buffer.concat(err).toString('utf8').trim();
         reject(new GitCommandError(args, stderr || (signal ? `killed by ${signal}` : `exited with code ${code}`)));
       });
@@ -167,6 +172,34 @@ export class Git {
     } catch {
       return undefined;
     }
+  }
+
+  /**
+   * The contents of many blobs in one `git cat-file --batch` call, in the order asked: each spec is
+   * `<commit>:<path>`; undefined for one that does not exist (or is not a blob).
+   */
+  async readBlobs(specs: string[]): Promise<Array<string | undefined>> {
+    if (specs.length === 0) return [];
+    if (specs.some((spec) => /[\n\r]/.test(spec))) throw new Error('cat-file --batch specs cannot contain line breaks');
+    const out = await runGitBytes(this.cwd, ['cat-file', '--batch'], { input: specs.map((spec) => `${spec}\n`).join('') });
+    const blobs: Array<string | undefined> = [];
+    let at = 0;
+    for (let i = 0; i < specs.length; i++) {
+      const end = out.indexOf(10, at);
+      if (end < 0) throw new Error(`git cat-file --batch ended early (${i} of ${specs.length} answered)`);
+      const header = out.toString('utf8', at, end);
+      at = end + 1;
+      const match = /^[0-9a-f]+ (\w+) (\d+)$/.exec(header);
+      if (!match) {
+        // "<spec> missing" or "<spec> ambiguous": no content follows.
+        blobs.push(undefined);
+        continue;
+      }
+      const size = Number(match[2]);
+      blobs.push(match[1] === 'blob' ? out.toString('utf8', at, at + size) : undefined);
+      at += size + 1;
+    }
+    return blobs;
   }
 
   /** The object id `ref` names, or undefined when it does not exist. */

@@ -35,3 +35,4 @@ export { get, type GetOptions, type GetResult, type GetLock } from './commands/g
 export { pointerObjects, expandObjects, directoryEntries, type VersionObject, type DirectoryEntryObject, type ObjectRole } from './pointer/objects.js';
 export type { ObjectStore } from './cache/object-store.js';
 export type { TransferProgress, TransferFailure } from './remote/transfer-run.js';
+export { startUi, exportSite, renderSite, DEFAULT_UI_HOST, DEFAULT_UI_PORT, type StartUiOptions, type UiServer, type ExportSiteOptions, type ExportSiteResult, type RenderSiteOptions, type RenderedSite } from './commands/ui.js';

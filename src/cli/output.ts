@@ -34,16 +34,7 @@ export function note(message: string): void {
   process.stderr.write(`${message}\n`);
 }
 
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${bytes} B` : `${value.toFixed(value >= 100 ? 0 : 1)} ${units[unit]}`;
-}
+export { formatBytes } from '../byte-size.js';
 
 export interface Activity {
   update(text: string): void;

@@ -7,6 +7,8 @@ import { versionOfAnyRef } from '../registry/ref-target.js';
 import { readArtifact } from '../registry/registry-state.js';
 import { DEFAULT_STAGES } from '../registry/stage-names.js';
 import { requireVersionPointer } from '../registry/version-metrics.js';
+import type { VersionState } from '../registry/state.js';
+import type { LocatedPointer } from '../pointer/locate.js';
 
 export interface DiffOptions {
   cwd?: string;
@@ -38,11 +40,27 @@ export async function diff(options: DiffOptions): Promise<DiffResult> {
     notes.push(...read.notes.filter((n) => !notes.includes(n)));
     const version = versionOfAnyRef(read.state, ref, DEFAULT_STAGES, 'mv diff REF …');
     const located = await requireVersionPointer(git, read.state, version);
-    sides.push({ side: { id: pinnedId(ref.artifact, version.version), version: version.version, commit: version.commit, pointer: located.file, created: located.pointer.created }, located });
+    sides.push({ artifact: ref.artifact, version, located });
   }
   const [a, b] = sides as [(typeof sides)[number], (typeof sides)[number]];
-  if (a.side.id === b.side.id) {
-    throw new MvError('SAME_VERSION', `Both refs name ${a.side.id}.`, { hint: `Compare two versions, e.g. \`mv diff ${a.side.id} ${refs[0].artifact}@latest\`.` });
+  if (a.artifact === b.artifact && a.version.version === b.version.version) {
+    const id = pinnedId(a.artifact, a.version.version);
+    throw new MvError('SAME_VERSION', `Both refs name ${id}.`, { hint: `Compare two versions, e.g. \`mv diff ${id} ${refs[0].artifact}@latest\`.` });
   }
-  return { from: a.side, to: b.side, ...diffPointers(a.located, b.located), notes };
+  return diffResult(a, b, notes);
+}
+
+export interface DiffInput {
+  artifact: string;
+  version: VersionState;
+  located: LocatedPointer;
+}
+
+/** What `mv diff` reports for two versions whose pointers have been read. */
+export function diffResult(a: DiffInput, b: DiffInput, notes: string[]): DiffResult {
+  return { from: diffSide(a), to: diffSide(b), ...diffPointers(a.located, b.located), notes };
+}
+
+function diffSide({ artifact, version, located }: DiffInput): DiffSide {
+  return { id: pinnedId(artifact, version.version), version: version.version, commit: version.commit, pointer: located.file, created: located.pointer.created };
 }

@@ -12,6 +12,7 @@ import { readArtifact } from '../registry/registry-state.js';
 import { DEFAULT_STAGES } from '../registry/stage-names.js';
 import { lastChange, stagesHeldBy, versionsHighestFirst, type ArtifactState, type VersionState } from '../registry/state.js';
 import { versionPointer } from '../registry/version-metrics.js';
+import type { LocatedPointer } from '../pointer/locate.js';
 import { percent } from '../registry/weights.js';
 
 export interface ShowOptions {
@@ -57,26 +58,36 @@ export async function show(options: ShowOptions): Promise<ShowResult> {
   const ref = parseRef(options.ref);
   const git = new Git(options.cwd ?? process.cwd());
   const { state, notes } = await readArtifact(git, ref.artifact);
-  if (ref.kind === 'artifact') {
-    return {
-      kind: 'artifact',
-      artifact: state.name,
-      deprecated: state.deprecated ? eventInfo(state, state.deprecated) : null,
-      stages: [...state.stages].filter(([, h]) => h.length > 0).map(([stage, h]) => ({ stage, holders: holderInfo(state.name, h), since: eventInfo(state, lastChange(state, stage)!.event) })),
-      versions: versionsHighestFirst(state).filter((v) => v.registered).map((v) => versionSummary(state, v)),
-      notes,
-    };
-  }
+  if (ref.kind === 'artifact') return artifactResult(state, notes);
   if (ref.kind === 'stage') {
     const holders = stageHolders(state, ref.stage, DEFAULT_STAGES);
     return { kind: 'stage', artifact: state.name, stage: ref.stage, holders: holderInfo(state.name, holders), since: eventInfo(state, lastChange(state, ref.stage)!.event), notes };
   }
   const version = versionOfRef(state, ref);
-  const located = await versionPointer(git, state, version);
+  return versionResult(state, version, await versionPointer(git, state, version), notes);
+}
+
+/** What `mv show <name>` reports, from the artifact's replayed state. */
+export function artifactResult(state: ArtifactState, notes: string[]): Extract<ShowResult, { kind: 'artifact' }> {
+  return {
+    kind: 'artifact',
+    artifact: state.name,
+    deprecated: state.deprecated ? eventInfo(state, state.deprecated) : null,
+    stages: [...state.stages].filter(([, h]) => h.length > 0).map(([stage, h]) => ({ stage, holders: holderInfo(state.name, h), since: eventInfo(state, lastChange(state, stage)!.event) })),
+    versions: versionsHighestFirst(state).filter((v) => v.registered).map((v) => versionSummary(state, v)),
+    notes,
+  };
+}
+
+/** What `mv show <name>@vX.Y.Z` reports, given the version's pointer as read from its commit (undefined when it has none). */
+export function versionResult(state: ArtifactState, version: VersionState, located: LocatedPointer | undefined, notes: string[]): Extract<ShowResult, { kind: 'version' }> {
   const recorded = version.registered?.payload?.pointer;
   const pointer = located ? { path: located.file, oid: hashBuffer(located.content) } : null;
+  const allNotes = [...notes];
+  // Events that moved this version in or out of a stage, whichever version their tag names.
+  const moved = new Set(state.changes.filter((c) => c.before.some((h) => h.version === version.version) || c.after.some((h) => h.version === version.version)).map((c) => c.event));
   if (pointer && typeof recorded?.oid === 'string' && recorded.oid !== pointer.oid) {
-    notes.push(`${pointer.path} in commit ${version.commit.slice(0, 12)} hashes to ${pointer.oid}, but ${version.registered!.tag} recorded ${recorded.oid}: the pointer is not the one that was registered.`);
+    allNotes.push(`${pointer.path} in commit ${version.commit.slice(0, 12)} hashes to ${pointer.oid}, but ${version.registered!.tag} recorded ${recorded.oid}: the pointer is not the one that was registered.`);
   }
   return {
     kind: 'version',
@@ -88,8 +99,8 @@ export async function show(options: ShowOptions): Promise<ShowResult> {
       ...(located?.pointer.metrics ? { metrics: located.pointer.metrics } : {}),
       ...(located?.pointer.lineage.params ? { params: located.pointer.lineage.params } : {}),
     },
-    events: state.events.filter((e) => e.version === version.version || state.changes.some((c) => c.event === e && (c.before.some((h) => h.version === version.version) || c.after.some((h) => h.version === version.version)))).map((e) => eventInfo(state, e)),
-    notes,
+    events: state.events.filter((e) => e.version === version.version || moved.has(e)).map((e) => eventInfo(state, e)),
+    notes: allNotes,
   };
 }
 

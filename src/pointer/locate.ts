@@ -1,7 +1,7 @@
 /** Finding pointer files: in the work tree, and in the commit a version tag points at. */
 import { readFile } from 'node:fs/promises';
 import type { Git } from '../git.js';
-import { errnoCode } from '../errors.js';
+import { errnoCode, MvError } from '../errors.js';
 import { absolutePath } from '../paths.js';
 import { parsePointer, POINTER_SUFFIX, type Pointer } from './pointer.js';
 
@@ -57,4 +57,60 @@ export async function readCommittedPointer(git: Git, commit: string, name: strin
     if (pointer.name === name) return { file, pointer, content };
   }
   return undefined;
+}
+
+/** What reading one version's committed pointer gave: the pointer, nothing (no pointer file), or why it is unreadable. */
+export type PointerRead = { located: LocatedPointer } | { missing: true } | { error: MvError };
+
+/**
+ * The pointers of artifact `name` in many commits, read like `readCommittedPointer` but with one
+ * `git cat-file --batch` call for all of them: at each request's `hint` when given, else at any path
+ * where another request's hint or the work tree has this artifact's pointer. Commits where none of those
+ * paths holds it are searched one by one, as `readCommittedPointer` does.
+ */
+export async function readCommittedPointers(git: Git, name: string, requests: Array<{ commit: string; hint?: string | undefined }>): Promise<PointerRead[]> {
+  const guesses = new Set<string>();
+  for (const r of requests) if (r.hint) guesses.add(r.hint);
+  if (requests.some((r) => !r.hint)) {
+    const tracked = await trackedPointerFiles(git).catch(() => []);
+    for (const file of pointerCandidates(tracked, name)) guesses.add(file);
+  }
+  const paths = requests.map((r) => (r.hint ? [r.hint] : [...guesses]));
+  const specs = requests.flatMap((r, i) => paths[i]!.map((file) => `${r.commit}:${file}`));
+  const blobs = await git.readBlobs(specs);
+  const results: PointerRead[] = [];
+  const searchLater: number[] = [];
+  let at = 0;
+  for (let i = 0; i < requests.length; i++) {
+    let result: PointerRead | undefined;
+    for (const file of paths[i]!) {
+      const content = blobs[at++];
+      if (result || content === undefined) continue;
+      result = parsed(name, file, content);
+    }
+    if (!result && !requests[i]!.hint) searchLater.push(i);
+    results.push(result ?? { missing: true });
+  }
+  await Promise.all(
+    searchLater.map(async (i) => {
+      try {
+        const located = await readCommittedPointer(git, requests[i]!.commit, name);
+        results[i] = located ? { located } : { missing: true };
+      } catch (error) {
+        if (!(error instanceof MvError)) throw error;
+        results[i] = { error };
+      }
+    }),
+  );
+  return results;
+}
+
+function parsed(name: string, file: string, content: string): PointerRead | undefined {
+  try {
+    const pointer = parsePointer(content, file);
+    return pointer.name === name ? { located: { file, pointer, content } } : undefined;
+  } catch (error) {
+    if (error instanceof MvError) return { error };
+    throw error;
+  }
 }

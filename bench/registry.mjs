@@ -3,15 +3,14 @@
 // medians of a bare node start, `git for-each-ref` over all tags and over one artifact's tags, and
 // mv resolve / ls / history / promote / rollback, and prints them with the ratios the targets name.
 // Run after `npm run build`:  node bench/registry.mjs [--keep]
+import { BENCH_ARTIFACTS, BENCH_VERSIONS, registryStream } from './registry-stream.mjs';
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const ARTIFACTS = 10;
-const VERSIONS_PER_ARTIFACT = 100;
+const ARTIFACTS = BENCH_ARTIFACTS;
 const BENCH_ARTIFACT = 'model-3';
 const mvBin = fileURLToPath(new URL('../bin/mv', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'mv-bench-registry-'));
@@ -27,55 +26,6 @@ function hasHyperfine() {
   return spawnSync('hyperfine', ['--version']).status === 0;
 }
 
-/** A fast-import stream: one commit per version, then every registry tag with mv's message format. */
-function buildStream() {
-  const parts = [];
-  let mark = 0;
-  let time = Date.UTC(2026, 0, 1) / 1000;
-  const ident = (t) => `Bench <bench@example.com> ${t} +0000`;
-  const data = (text) => `data ${Buffer.byteLength(text)}\n${text}\n`;
-  const versionMark = new Map();
-  for (let i = 0; i < VERSIONS_PER_ARTIFACT; i++) {
-    for (let a = 0; a < ARTIFACTS; a++) {
-      const name = `model-${a}`;
-      const version = `1.${i}.0`;
-      const pointer = `mv: 1\nname: ${name}\nversion: ${version}\n`;
-      mark++;
-      versionMark.set(`${name}@${version}`, mark);
-      parts.push(`commit refs/heads/main\nmark :${mark}\ncommitter ${ident(time++)}\n${data(`train ${name} ${version}`)}${mark > 1 ? `from :${mark - 1}\n` : ''}M 100644 inline models/${name}.mv.yaml\n${data(pointer)}`);
-    }
-  }
-  let events = 0;
-  for (let a = 0; a < ARTIFACTS; a++) {
-    const name = `model-${a}`;
-    let counter = 0;
-    let production = {};
-    const tag = (tagName, target, summary, payload) => {
-      parts.push(`tag ${tagName}\nfrom :${target}\ntagger ${ident(time++)}\n${data(`${summary}\n\n${JSON.stringify(payload)}`)}`);
-    };
-    for (let i = 0; i < VERSIONS_PER_ARTIFACT; i++) {
-      const version = `1.${i}.0`;
-      const target = versionMark.get(`${name}@${version}`);
-      const oid = `sha256:${createHash('sha256').update(`${name}${version}`).digest('hex')}`;
-      tag(`${name}@v${version}`, target, `Register ${name}@v${version}`, { mv: 1, event: 'register', artifact: name, version, pointer: { path: `models/${name}.mv.yaml`, oid } });
-      const previous = Object.keys(production).find((v) => v !== version);
-      const steps = [
-        ['staging', { [version]: 100 }],
-        ['production', previous ? { [version]: 10, [previous]: 90 } : { [version]: 100 }],
-        ['production', previous ? { [version]: 50, [previous]: 50 } : { [version]: 100 }],
-        ['production', { [version]: 100 }],
-        ['candidate', { [version]: 100 }],
-      ];
-      for (const [stage, state] of steps) {
-        counter++;
-        events++;
-        tag(`${name}#${stage}#${counter}`, target, `Promote ${name}@v${version} to ${stage}`, { mv: 1, event: 'assign', artifact: name, version, stage, state });
-        if (stage === 'production') production = state;
-      }
-    }
-  }
-  return { stream: parts.join(''), versions: ARTIFACTS * VERSIONS_PER_ARTIFACT, events };
-}
 
 function median(jsonFile) {
   const { results } = JSON.parse(readFileSync(jsonFile, 'utf8'));
@@ -87,7 +37,7 @@ try {
   run('git', ['init', '-q', '-b', 'main', '.']);
   for (const [k, v] of [['user.name', 'Bench'], ['user.email', 'bench@example.com'], ['commit.gpgsign', 'false'], ['tag.gpgsign', 'false']]) run('git', ['config', k, v]);
   const built = Date.now();
-  const { stream, versions, events } = buildStream();
+  const { stream, versions, events } = registryStream();
   run('git', ['fast-import', '--quiet'], { input: stream });
   run('git', ['reset', '-q', '--hard', 'main']);
   const tags = Number(run('sh', ['-c', 'git tag -l | wc -l']).trim());

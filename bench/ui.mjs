@@ -5,6 +5,7 @@
 // then with the server's snapshot warm), the same pages fully loaded in headless chromium when it is
 // installed, and a whole `mv ui --export`.
 // Run after `npm run build`:  node bench/ui.mjs [--runs 15] [--keep]
+import { BENCH_ARTIFACTS, BENCH_VERSIONS, registryStream } from './registry-stream.mjs';
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -13,8 +14,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const ARTIFACTS = 10;
-const VERSIONS_PER_ARTIFACT = 100;
+const ARTIFACTS = BENCH_ARTIFACTS;
+const VERSIONS_PER_ARTIFACT = BENCH_VERSIONS;
 const BENCH_ARTIFACT = 'model-3';
 const CHROMIUM = '/usr/bin/chromium';
 const runsArg = process.argv.indexOf('--runs');
@@ -66,52 +67,6 @@ function pointer(name, version, i, time) {
   ].join('\n');
 }
 
-/** A fast-import stream: one commit per version adding its pointer, then every registry tag with mv's message format. */
-function buildStream() {
-  const parts = [];
-  let mark = 0;
-  let time = Date.UTC(2026, 0, 1) / 1000;
-  const ident = (t) => `Bench <bench@example.com> ${t} +0000`;
-  const data = (text) => `data ${Buffer.byteLength(text)}\n${text}\n`;
-  const versionMark = new Map();
-  for (let i = 0; i < VERSIONS_PER_ARTIFACT; i++) {
-    for (let a = 0; a < ARTIFACTS; a++) {
-      const name = `model-${a}`;
-      const version = `1.${i}.0`;
-      mark++;
-      versionMark.set(`${name}@${version}`, mark);
-      parts.push(`commit refs/heads/main\nmark :${mark}\ncommitter ${ident(time)}\n${data(`train ${name} ${version}`)}${mark > 1 ? `from :${mark - 1}\n` : ''}M 100644 inline models/${name}.mv.yaml\n${data(pointer(name, version, i, time))}`);
-      time++;
-    }
-  }
-  let events = 0;
-  for (let a = 0; a < ARTIFACTS; a++) {
-    const name = `model-${a}`;
-    let counter = 0;
-    let production = {};
-    const tag = (tagName, target, summary, payload) => parts.push(`tag ${tagName}\nfrom :${target}\ntagger ${ident(time++)}\n${data(`${summary}\n\n${JSON.stringify(payload)}`)}`);
-    for (let i = 0; i < VERSIONS_PER_ARTIFACT; i++) {
-      const version = `1.${i}.0`;
-      const target = versionMark.get(`${name}@${version}`);
-      tag(`${name}@v${version}`, target, `Register ${name}@v${version}`, { mv: 1, event: 'register', artifact: name, version, pointer: { path: `models/${name}.mv.yaml` } });
-      const previous = Object.keys(production).find((v) => v !== version);
-      const steps = [
-        ['staging', { [version]: 100 }],
-        ['production', previous ? { [version]: 10, [previous]: 90 } : { [version]: 100 }],
-        ['production', previous ? { [version]: 50, [previous]: 50 } : { [version]: 100 }],
-        ['production', { [version]: 100 }],
-        ['candidate', { [version]: 100 }],
-      ];
-      for (const [stage, state] of steps) {
-        counter++;
-        events++;
-        tag(`${name}#${stage}#${counter}`, target, `Promote ${name}@v${version} to ${stage}`, { mv: 1, event: 'assign', artifact: name, version, stage, state, reason: 'canary looked fine' });
-        if (stage === 'production') production = state;
-      }
-    }
-  }
-  return { stream: parts.join(''), versions: ARTIFACTS * VERSIONS_PER_ARTIFACT, events };
-}
 
 function startServer() {
   return new Promise((resolve, reject) => {
@@ -174,7 +129,7 @@ try {
   run('git', ['init', '-q', '-b', 'main', '.']);
   for (const [k, v] of [['user.name', 'Bench'], ['user.email', 'bench@example.com'], ['commit.gpgsign', 'false'], ['tag.gpgsign', 'false']]) run('git', ['config', k, v]);
   const built = Date.now();
-  const { stream, versions, events } = buildStream();
+  const { stream, versions, events } = registryStream({ pointer, reason: 'canary looked fine' });
   run('git', ['fast-import', '--quiet'], { input: stream });
   run('git', ['reset', '-q', '--hard', 'main']);
   const tags = Number(run('sh', ['-c', 'git tag -l | wc -l']).trim());

@@ -3,7 +3,7 @@
 // medians of a bare node start, `git for-each-ref` over all tags and over one artifact's tags, and
 // mv resolve / ls / history / promote / rollback, and prints them with the ratios the targets name.
 // Run after `npm run build`:  node bench/registry.mjs [--keep]
-import { BENCH_ARTIFACTS, BENCH_VERSIONS, registryStream } from './registry-stream.mjs';
+import { BENCH_ARTIFACTS, registryStream } from './registry-stream.mjs';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

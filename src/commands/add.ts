@@ -7,27 +7,26 @@
  * before it are undone and the pointer and .gitignore files are restored; cache objects that were
  * stored stay (they are content-addressed, harmless, and reclaimed by `mv gc`).
  */
-import { access } from 'node:fs/promises';
-import { posix, resolve } from 'node:path';
+import { posix } from 'node:path';
 import { MvError, UsageError } from '../errors.js';
 import { hashBuffer } from '../cache/hash.js';
 import { StatCache } from '../cache/stat-cache.js';
 import { checkArtifactName, checkArtifactType, type ArtifactType } from '../names.js';
 import { absolutePath, checkNoLinkedFolders, joinRepoPath, relativeFromFolder, toRepoPath } from '../paths.js';
-import { POINTER_SUFFIX, parsePointer, pointerFolder, serializePointer, type DataEntry, type PathEntry, type Pointer } from '../pointer/pointer.js';
-import { findWorkspacePointer, readCommittedPointer, readWorkspacePointer, trackedPointerFiles } from '../pointer/locate.js';
+import { POINTER_SUFFIX, pointerFolder, serializePointer, type DataEntry, type PathEntry, type Pointer } from '../pointer/pointer.js';
+import { findWorkspacePointer, readCommittedPointer } from '../pointer/locate.js';
 import { formatTagMessage, PAYLOAD_SCHEMA } from '../registry/tag-message.js';
 import { registerTag } from '../registry/tag-name.js';
 import { pinnedId } from '../registry/ref.js';
 import { listVersions, takenVersions } from '../registry/versions.js';
 import { openRepo, requireHeadCommit, requireInitialized, type Repo } from '../repo.js';
 import { withRepoLock } from '../lock.js';
-import { missingObjects } from '../pointer/stored.js';
 import { classifyChange, type ChangeSummary } from '../version/change.js';
 import { bumpedVersion, checkRequestedVersion, parseVersionArgument, type BumpRequest, type VersionPlan } from '../version/version-policy.js';
 import { captureEnvironment } from '../workspace/environment.js';
 import { FileEdits } from '../workspace/file-edits.js';
 import { ignorePaths } from '../workspace/gitignore.js';
+import { checkNoOverlap, checkNotTracked, checkNotVersionedElsewhere, checkPointerWritable, existsInRepo, requireStored, untracked, type PathArg } from '../workspace/add-checks.js';
 import { isUri, parseParamPairs, pinArtifactRef, readMapping, readSignature } from '../workspace/lineage-inputs.js';
 import { snapshotPath, type Progress, type Snapshot } from '../workspace/snapshot.js';
 import { statCacheFile } from '../workspace/state-files.js';
@@ -69,11 +68,6 @@ export interface AddResult {
   previous?: string;
   files: PathEntry[];
   warnings: string[];
-}
-
-interface PathArg {
-  input: string;
-  repoPath: string;
 }
 
 export async function add(options: AddOptions): Promise<AddResult> {
@@ -313,72 +307,11 @@ async function registerVersion(input: RegisterInput): Promise<AddResult> {
   }
 }
 
-/**
- * The pointer about to be written must read back: mv never commits a pointer it would refuse (paths that
- * collide by case, overlapping entries, anything the reader checks).
- */
-function checkPointerWritable(draft: Pointer, pointerFile: string): void {
-  try {
-    parsePointer(serializePointer({ ...draft, version: '0.0.0' }), pointerFile);
-  } catch (error) {
-    if (!(error instanceof MvError)) throw error;
-    throw new MvError('INVALID_ARTIFACT', `These paths cannot be versioned together: ${error.message.replace(/^[^:]+: /, '')}`, {
-      hint: 'Rename or leave out the conflicting files (versions must check out on case-insensitive file systems too).',
-    });
-  }
-}
 
-/** Refuses paths that another artifact's committed pointer already versions: one file, one owner. */
-async function checkNotVersionedElsewhere(repo: Repo, name: string, paths: PathArg[]): Promise<void> {
-  for (const file of await trackedPointerFiles(repo.git)) {
-    let located;
-    try {
-      located = await readWorkspacePointer(repo.root, file);
-    } catch {
-      continue; // a broken pointer of another artifact is reported by the commands that read it
-    }
-    if (!located || located.pointer.name === name) continue;
-    const folder = pointerFolder(file);
-    for (const entry of located.pointer.files) {
-      const owned = joinRepoPath(folder, entry.path).replace(/\/$/, '');
-      const clash = paths.find((p) => {
-        const mine = p.repoPath.replace(/\/$/, '');
-        return mine === owned || mine.startsWith(`${owned}/`) || owned.startsWith(`${mine}/`);
-      });
-      if (clash) {
-        throw new MvError('ALREADY_VERSIONED', `${clash.input} is already versioned as part of ${located.pointer.name} (${file}).`, {
-          hint: `A file belongs to one artifact; to move it, remove it from ${located.pointer.name} first, or version it as --data of ${name}.`,
-        });
-      }
-    }
-  }
-}
 
-/**
- * Every object the new version records must still be in the cache when it is committed: a `mv gc` that
- * ran while the files were being hashed (it cannot run while this lock is held) may have removed an
- * object that was found already present.
- */
-async function requireStored(repo: Repo, pointer: Pointer): Promise<void> {
-  const missing = await missingObjects(repo.cache, pointer);
-  if (missing.length) {
-    throw new MvError('OBJECTS_REMOVED', `${missing.length} object(s) of ${pointer.name} left the cache while it was being added (a concurrent \`mv gc\`?).`, {
-      hint: 'Nothing was committed; run the same `mv add` again.',
-      details: { missing },
-    });
-  }
-}
 
 const KNOWN_TOP_KEYS = new Set(['mv', 'name', 'type', 'version', 'description', 'files', 'lineage', 'signature', 'metrics', 'environment', 'created']);
 
-async function existsInRepo(cwd: string, input: string): Promise<boolean> {
-  try {
-    await access(resolve(cwd, input));
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** The pointer goes in the deepest folder holding all the artifact's paths: `models/churn.mv.yaml` for `models/churn/`. */
 export function defaultPointerFile(name: string, repoPaths: string[]): string {
@@ -392,31 +325,8 @@ export function defaultPointerFile(name: string, repoPaths: string[]): string {
   return [...common, `${name}${POINTER_SUFFIX}`].join('/');
 }
 
-function checkNoOverlap(paths: PathArg[]): void {
-  for (let i = 0; i < paths.length; i++) {
-    for (let j = i + 1; j < paths.length; j++) {
-      const a = paths[i]!.repoPath.replace(/\/$/, '');
-      const b = paths[j]!.repoPath.replace(/\/$/, '');
-      if (a === b || a.startsWith(`${b}/`) || b.startsWith(`${a}/`)) {
-        throw new UsageError(`${paths[i]!.input} and ${paths[j]!.input} overlap.`, 'Give each file or folder once, as an artifact path or as --data, not both.');
-      }
-    }
-  }
-}
 
-async function checkNotTracked(repo: Repo, paths: PathArg[]): Promise<void> {
-  const tracked = await repo.git.trackedFiles(paths.map((p) => p.repoPath.replace(/\/$/, '')));
-  if (tracked.length === 0) return;
-  throw new MvError('ALREADY_TRACKED', `${tracked[0]}${tracked.length > 1 ? ` (and ${tracked.length - 1} more)` : ''} is tracked by git; an artifact's files are versioned by mv instead.`, {
-    hint: `Stop tracking them in git first: git rm -r --cached -- ${paths.map((p) => p.input).join(' ')} && git commit -m "Track with mv"`,
-  });
-}
 
-async function untracked(repo: Repo, paths: PathArg[]): Promise<PathArg[]> {
-  const result: PathArg[] = [];
-  for (const p of paths) if ((await repo.git.trackedFiles([p.repoPath.replace(/\/$/, '')])).length === 0) result.push(p);
-  return result;
-}
 
 async function snapshotAll(paths: PathArg[], ctx: Parameters<typeof snapshotPath>[1], folder: string): Promise<PathEntry[]> {
   const entries: PathEntry[] = [];

@@ -1,0 +1,110 @@
+/**
+ * The checks `mv add` makes before it writes anything: paths exist, overlap nothing, are not tracked by git
+ * or owned by another artifact, and make a pointer that reads back; and, under the lock, that every object
+ * is still cached.
+ */
+import { access } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { MvError, UsageError } from '../errors.js';
+import { joinRepoPath } from '../paths.js';
+import { readWorkspacePointer, trackedPointerFiles } from '../pointer/locate.js';
+import { parsePointer, pointerFolder, serializePointer, type Pointer } from '../pointer/pointer.js';
+import { missingObjects } from '../pointer/stored.js';
+import type { Repo } from '../repo.js';
+
+/** A path given on the command line and its repository-relative form. */
+export interface PathArg {
+  input: string;
+  repoPath: string;
+}
+
+/**
+ * The pointer about to be written must read back: mv never commits a pointer it would refuse (paths that
+ * collide by case, overlapping entries, anything the reader checks).
+ */
+export function checkPointerWritable(draft: Pointer, pointerFile: string): void {
+  try {
+    parsePointer(serializePointer({ ...draft, version: '0.0.0' }), pointerFile);
+  } catch (error) {
+    if (!(error instanceof MvError)) throw error;
+    throw new MvError('INVALID_ARTIFACT', `These paths cannot be versioned together: ${error.message.replace(/^[^:]+: /, '')}`, {
+      hint: 'Rename or leave out the conflicting files (versions must check out on case-insensitive file systems too).',
+    });
+  }
+}
+
+/** Refuses paths that another artifact's committed pointer already versions: one file, one owner. */
+export async function checkNotVersionedElsewhere(repo: Repo, name: string, paths: PathArg[]): Promise<void> {
+  for (const file of await trackedPointerFiles(repo.git)) {
+    let located;
+    try {
+      located = await readWorkspacePointer(repo.root, file);
+    } catch {
+      continue; // a broken pointer of another artifact is reported by the commands that read it
+    }
+    if (!located || located.pointer.name === name) continue;
+    const folder = pointerFolder(file);
+    for (const entry of located.pointer.files) {
+      const owned = joinRepoPath(folder, entry.path).replace(/\/$/, '');
+      const clash = paths.find((p) => {
+        const mine = p.repoPath.replace(/\/$/, '');
+        return mine === owned || mine.startsWith(`${owned}/`) || owned.startsWith(`${mine}/`);
+      });
+      if (clash) {
+        throw new MvError('ALREADY_VERSIONED', `${clash.input} is already versioned as part of ${located.pointer.name} (${file}).`, {
+          hint: `A file belongs to one artifact; to move it, remove it from ${located.pointer.name} first, or version it as --data of ${name}.`,
+        });
+      }
+    }
+  }
+}
+
+/**
+ * Every object the new version records must still be in the cache when it is committed: a `mv gc` that
+ * ran while the files were being hashed (it cannot run while this lock is held) may have removed an
+ * object that was found already present.
+ */
+export async function requireStored(repo: Repo, pointer: Pointer): Promise<void> {
+  const missing = await missingObjects(repo.cache, pointer);
+  if (missing.length) {
+    throw new MvError('OBJECTS_REMOVED', `${missing.length} object(s) of ${pointer.name} left the cache while it was being added (a concurrent \`mv gc\`?).`, {
+      hint: 'Nothing was committed; run the same `mv add` again.',
+      details: { missing },
+    });
+  }
+}
+
+export async function existsInRepo(cwd: string, input: string): Promise<boolean> {
+  try {
+    await access(resolve(cwd, input));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function checkNoOverlap(paths: PathArg[]): void {
+  for (let i = 0; i < paths.length; i++) {
+    for (let j = i + 1; j < paths.length; j++) {
+      const a = paths[i]!.repoPath.replace(/\/$/, '');
+      const b = paths[j]!.repoPath.replace(/\/$/, '');
+      if (a === b || a.startsWith(`${b}/`) || b.startsWith(`${a}/`)) {
+        throw new UsageError(`${paths[i]!.input} and ${paths[j]!.input} overlap.`, 'Give each file or folder once, as an artifact path or as --data, not both.');
+      }
+    }
+  }
+}
+
+export async function checkNotTracked(repo: Repo, paths: PathArg[]): Promise<void> {
+  const tracked = await repo.git.trackedFiles(paths.map((p) => p.repoPath.replace(/\/$/, '')));
+  if (tracked.length === 0) return;
+  throw new MvError('ALREADY_TRACKED', `${tracked[0]}${tracked.length > 1 ? ` (and ${tracked.length - 1} more)` : ''} is tracked by git; an artifact's files are versioned by mv instead.`, {
+    hint: `Stop tracking them in git first: git rm -r --cached -- ${paths.map((p) => p.input).join(' ')} && git commit -m "Track with mv"`,
+  });
+}
+
+export async function untracked(repo: Repo, paths: PathArg[]): Promise<PathArg[]> {
+  const result: PathArg[] = [];
+  for (const p of paths) if ((await repo.git.trackedFiles([p.repoPath.replace(/\/$/, '')])).length === 0) result.push(p);
+  return result;
+}

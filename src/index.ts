@@ -35,3 +35,10 @@ export { get, type GetOptions, type GetResult, type GetLock } from './commands/g
 export { pointerObjects, expandObjects, directoryEntries, type VersionObject, type DirectoryEntryObject, type ObjectRole } from './pointer/objects.js';
 export type { ObjectStore } from './cache/object-store.js';
 export type { TransferProgress, TransferFailure } from './remote/transfer-run.js';
+export { gc, DEFAULT_GRACE, type GcOptions, type GcResult } from './commands/gc.js';
+export { purge, type PurgeOptions, type PurgeResult } from './commands/purge.js';
+export { verify, type VerifyOptions, type VerifyResult, type VersionVerdict, type CorruptObject, type MissingObject } from './commands/verify.js';
+export { planGc, type GcPlan, type GcPlanInput, type GcDeletion } from './safety/gc-plan.js';
+export { readPurgeRecords, purgedVersionError, type PurgeRecord } from './safety/purge-record.js';
+export type { SignatureCheck, SignatureStatus } from './safety/signatures.js';
+export type { TamperFinding } from './safety/tamper.js';

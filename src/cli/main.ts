@@ -5,6 +5,7 @@ import { registerCoreCommands } from './core-commands.js';
 import { registerRegistryCommands } from './registry-commands.js';
 import { registerRemoteCommands } from './remote-commands.js';
 import { registerHooksCommands } from './hooks-commands.js';
+import { registerSafetyCommands } from './safety-commands.js';
 import { EXIT_USAGE, installInterruptHandler, reportError } from './run.js';
 
 export function packageVersion(): string {
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerRegistryCommands(program);
   registerRemoteCommands(program);
   registerHooksCommands(program);
+  registerSafetyCommands(program);
   const overrideExits = (command: Command): void => {
     for (const sub of command.commands) {
       sub.exitOverride();

@@ -13,6 +13,7 @@ import { DEFAULT_STAGES } from '../registry/stage-names.js';
 import { lastChange, stagesHeldBy, versionsHighestFirst, type ArtifactState, type VersionState } from '../registry/state.js';
 import { versionPointer } from '../registry/version-metrics.js';
 import { percent } from '../registry/weights.js';
+import { readPurgeRecords } from '../safety/purge-record.js';
 
 export interface ShowOptions {
   cwd?: string;
@@ -44,6 +45,8 @@ export type ShowResult =
       artifact: string;
       version: VersionSummary & {
         pointer: { path: string; oid: string } | null;
+        /** The newest purge of the version's bytes (`mv purge`), or null. */
+        purged: { tag: string; by: { name: string; email: string }; at: string; reason?: string } | null;
         description?: string;
         metrics?: Record<string, unknown>;
         params?: Record<string, unknown>;
@@ -78,12 +81,14 @@ export async function show(options: ShowOptions): Promise<ShowResult> {
   if (pointer && typeof recorded?.oid === 'string' && recorded.oid !== pointer.oid) {
     notes.push(`${pointer.path} in commit ${version.commit.slice(0, 12)} hashes to ${pointer.oid}, but ${version.registered!.tag} recorded ${recorded.oid}: the pointer is not the one that was registered.`);
   }
+  const purge = (await readPurgeRecords(git)).filter((r) => r.artifact === state.name && r.version === version.version).at(-1);
   return {
     kind: 'version',
     artifact: state.name,
     version: {
       ...versionSummary(state, version),
       pointer,
+      purged: purge ? { tag: purge.tag, by: purge.by, at: purge.at, ...(purge.reason ? { reason: purge.reason } : {}) } : null,
       ...(located?.pointer.description ? { description: located.pointer.description } : {}),
       ...(located?.pointer.metrics ? { metrics: located.pointer.metrics } : {}),
       ...(located?.pointer.lineage.params ? { params: located.pointer.lineage.params } : {}),

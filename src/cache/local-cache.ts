@@ -212,7 +212,11 @@ export class LocalCache implements ObjectStore {
   }
 
   async delete(oid: Oid): Promise<void> {
-    await rm(this.path(oid), { force: true });
+    try {
+      await rm(this.path(oid), { force: true });
+    } catch (error) {
+      throw fsError(error, 'deleting', this.path(oid));
+    }
   }
 
   /** Unique per process and call; the pid lets a later run tell a live writer's temp file from a dead one's. */

@@ -127,7 +127,7 @@ describe('mv gc on the local cache', () => {
 });
 
 describe('the gc plan', () => {
-  const oid = (n: number) => `sha256:${n.toString(16).padStart(64, '0')}` as Oid;
+  const oid = (n: number): Oid => `sha256:${n.toString(16).padStart(64, '0')}`;
   const now = 10 * DAY;
   it('deletes manifests before anything else, and keeps the files of a manifest kept for its age', () => {
     const objects = [

@@ -18,7 +18,10 @@ export async function quarantineObject(cache: LocalCache, oid: Oid, now: Date = 
   const dir = quarantineDir(cache);
   const target = join(dir, `${oidHex(oid)}.${now.toISOString().replace(/[:.]/g, '-')}`);
   try {
-    await mkdir(dir, { recursive: true });
+    // Not recursive: the cache folder exists, and a recursive mkdir reports a read-only file system as ENOENT.
+    await mkdir(dir).catch((error: unknown) => {
+      if (errnoCode(error) !== 'EEXIST') throw error;
+    });
     await rename(cache.path(oid), target);
   } catch (error) {
     if (errnoCode(error) === 'ENOENT') return undefined;

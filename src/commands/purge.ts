@@ -10,6 +10,7 @@ import type { Oid } from '../cache/oid.js';
 import { MvError, UsageError } from '../errors.js';
 import { withRepoLock } from '../lock.js';
 import { findVersion } from '../registry/lookup.js';
+import { stagesHeldBy } from '../registry/state.js';
 import { parseRef, pinnedId } from '../registry/ref.js';
 import { readArtifact } from '../registry/registry-state.js';
 import { requireVersionPointer } from '../registry/version-metrics.js';
@@ -85,6 +86,8 @@ export async function purge(options: PurgeOptions): Promise<PurgeResult> {
       }
       const plan = planPurge(located.pointer, located.file, needed.oids, manifests);
       const notes = plan.unlisted.length ? [`The manifest of ${plan.unlisted.join(', ')} was not found, so the files of that folder were not removed; \`mv gc\` removes them once they are unreferenced.`] : [];
+      const held = stagesHeldBy(state, version.version);
+      if (held.length) notes.push(`${id} still holds ${held.map((h) => h.stage).join(', ')}; deployments that resolve it will find no files.`);
       if (!options.force) {
         throw new MvError('PURGE_NEEDS_FORCE', `Purging ${id} would delete ${plan.remove.length} object(s) (${plan.bytes} bytes) from the cache${session ? ` and from ${session.remote.display}` : ''} for good: the version could never be checked out, fetched or reproduced again, although its tags and history stay. ${plan.shared} object(s) shared with other versions would stay.`, {
           hint: `If that is intended, run \`mv purge ${id} --force -m "<reason>"\`; the purge is recorded as the tag mv-purge/${state.name}/v${version.version}/<N>.`,

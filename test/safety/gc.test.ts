@@ -149,3 +149,28 @@ describe('the gc plan', () => {
     expect(plan).toMatchObject({ bytes: 60, kept: { referenced: 1, young: 1, listedByYoung: 1 }, total: { objects: 6, bytes: 210 } });
   });
 });
+
+describe('gc racing add', () => {
+  it('with the default grace period an add running alongside gc always succeeds; with none it fails cleanly and a retry succeeds', async () => {
+    const { execa } = await import('execa');
+    const { MV_BIN } = await import('../helpers/mv-cli.js');
+    const repo = await projectWithVersion();
+    for (const grace of ['24h', '0']) {
+      for (let round = 0; round < 3; round++) {
+        for (let i = 0; i < 3; i++) await writeFile(join(repo.dir, `models/churn/tokenizer/part-${i}.bin`), randomBytes(1024 * 1024));
+        const [added, collected] = await Promise.all([
+          execa(MV_BIN, ADD_ARGS, { cwd: repo.dir, reject: false }),
+          execa(MV_BIN, ['gc', '--grace', grace], { cwd: repo.dir, reject: false }),
+        ]);
+        expect(collected.exitCode, collected.stderr).toBe(0);
+        if (grace === '24h') expect(added.exitCode, added.stderr).toBe(0);
+        else if (added.exitCode !== 0) {
+          expect(added.stderr).toContain('left the cache while it was being added');
+          await mvOk(repo.dir, ADD_ARGS);
+        }
+        await mvOk(repo.dir, ['verify']);
+        await expectIntact(cacheOf(repo.dir));
+      }
+    }
+  });
+});

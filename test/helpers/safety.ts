@@ -44,3 +44,15 @@ export async function expectIntact(root: string): Promise<void> {
 export async function oidsIn(repo: TestRepo, file: string): Promise<string[]> {
   return [...new Set((await repo.read(file)).match(/sha256:[0-9a-f]{64}/g) ?? [])];
 }
+
+/**
+ * Moves to a new unrelated branch, deletes main and expires every reflog: afterwards only tags (and
+ * the work tree) still reference the versions' commits.
+ */
+export async function leaveHistory(repo: TestRepo): Promise<void> {
+  await repo.git('checkout', '-q', '--orphan', 'fresh');
+  await repo.git('rm', '-rq', '--cached', '.');
+  await repo.git('commit', '-q', '--allow-empty', '-m', 'unrelated');
+  await repo.git('branch', '-D', 'main');
+  await repo.git('reflog', 'expire', '--expire=now', '--all');
+}

@@ -8,7 +8,7 @@ import { tempDir } from '../helpers/git-repo.js';
 import { mv, mvJson, mvOk } from '../helpers/mv-cli.js';
 import { ADD_ARGS } from '../helpers/project.js';
 import { POINTER_FILE, projectWithVersion } from '../helpers/remote-project.js';
-import { DAY, expectIntact, garbage, later, oidsIn, storedOids } from '../helpers/safety.js';
+import { DAY, expectIntact, garbage, later, oidsIn, storedOids, leaveHistory } from '../helpers/safety.js';
 
 const cacheOf = (dir: string) => join(dir, '.mv/cache');
 
@@ -54,11 +54,7 @@ describe('mv gc on the local cache', () => {
     await mvOk(repo.dir, ['archive', 'churn@v0.1.0']);
     await mvOk(repo.dir, ['deprecate', 'churn@v0.1.1']);
     // No branch, no reflog: only the tags point at the versions now.
-    await repo.git('checkout', '-q', '--orphan', 'fresh');
-    await repo.git('rm', '-rq', '--cached', '.');
-    await repo.git('commit', '-q', '--allow-empty', '-m', 'unrelated');
-    await repo.git('branch', '-D', 'main');
-    await repo.git('reflog', 'expire', '--expire=now', '--all');
+    await leaveHistory(repo);
     const junk = await garbage(repo);
     const result = await gc({ cwd: repo.dir, now: later });
     expect(result.planned.map((p) => p.oid)).toEqual([junk]);

@@ -7,7 +7,7 @@ import { expectCached, expectNotCached } from '../helpers/assertions.js';
 import { tempDir } from '../helpers/git-repo.js';
 import { mv, mvOk } from '../helpers/mv-cli.js';
 import { POINTER_FILE, projectWithVersion } from '../helpers/remote-project.js';
-import { DAY, expectIntact, oidsIn, storedOids } from '../helpers/safety.js';
+import { DAY, expectIntact, oidsIn, storedOids, leaveHistory } from '../helpers/safety.js';
 import { S3_CREDENTIALS, s3Server, useS3Environment } from '../helpers/s3-server.js';
 
 useS3Environment(S3_CREDENTIALS);
@@ -61,11 +61,7 @@ describe('mv gc -r on a remote', () => {
     expect((await presence()).trim().split('\n')).toHaveLength(9);
     // Make the version garbage on the remote: delete its tag and every commit that holds it.
     await repo.git('tag', '-d', 'churn@v0.1.0');
-    await repo.git('checkout', '-q', '--orphan', 'fresh');
-    await repo.git('rm', '-rq', '--cached', '.');
-    await repo.git('commit', '-q', '--allow-empty', '-m', 'unrelated');
-    await repo.git('branch', '-D', 'main');
-    await repo.git('reflog', 'expire', '--expire=now', '--all');
+    await leaveHistory(repo);
     const { rm } = await import('node:fs/promises');
     await rm(join(repo.dir, POINTER_FILE));
     const deleted = await gc({ cwd: repo.dir, remote: 'origin', force: true, now: weekLater });

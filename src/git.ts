@@ -39,21 +39,23 @@ function releaseSlot(): void {
   else running--;
 }
 
+interface GitOutput {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: Buffer;
+  stderr: string;
+}
+
 /**
  * Runs git with the user's environment exactly as git itself would see it (GIT_SSH_COMMAND, askpass,
  * config variables set by CI), plus GIT_TERMINAL_PROMPT=0 so a hook or CI job fails instead of hanging
- * when a remote wants credentials. Any non-zero exit is a failure, even when git printed nothing.
- * Spawned directly (no wrapper library) because `mv resolve` must start in a few milliseconds.
+ * when a remote wants credentials. Spawned directly (no wrapper library) because `mv resolve` must start
+ * in a few milliseconds. Resolves whatever the exit code; `runGit` turns failures into errors.
  */
-async function runGit(cwd: string, args: string[], options: { env?: Record<string, string>; input?: string } = {}): Promise<string> {
-  return (await runGitBytes(cwd, args, options)).toString('utf8');
-}
-
-/** `runGit` with stdout as bytes (for binary-framed output such as `cat-file --batch`). */
-async function runGitBytes(cwd: string, args: string[], options: { env?: Record<string, string>; input?: string } = {}): Promise<Buffer> {
+async function spawnGit(cwd: string, args: string[], options: { env?: Record<string, string>; input?: string } = {}): Promise<GitOutput> {
   await acquireSlot();
   try {
-    return await new Promise<Buffer>((resolve, reject) => {
+    return await new Promise<GitOutput>((resolve, reject) => {
       const child = spawn('git', args, {
         cwd,
         env: { ...process.env, GIT_TERMINAL_PROMPT: '0', ...options.env },
@@ -64,16 +66,24 @@ async function runGitBytes(cwd: string, args: string[], options: { env?: Record<
       child.stdout?.on('data', (chunk: Buffer) => out.push(chunk));
       child.stderr?.on('data', (chunk: Buffer) => err.push(chunk));
       child.on('error', (error) => reject(new GitCommandError(args, error.message)));
-      child.on('close', (code, signal) => {
-        if (code === 0) return resolve(Buffer.concat(out));
-        const stderr = Buffer.concat(err).toString('utf8').trim();
-        reject(new GitCommandError(args, stderr || (signal ? `killed by ${signal}` : `exited with code ${code}`)));
-      });
+      child.on('close', (code, signal) => resolve({ code, signal, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8') }));
       if (options.input !== undefined) child.stdin?.end(options.input);
     });
   } finally {
     releaseSlot();
   }
+}
+
+/** Runs git and returns stdout as bytes; any non-zero exit is a failure, even when git printed nothing. */
+async function runGitBytes(cwd: string, args: string[], options: { env?: Record<string, string>; input?: string } = {}): Promise<Buffer> {
+  const result = await spawnGit(cwd, args, options);
+  if (result.code === 0) return result.stdout;
+  const stderr = result.stderr.trim();
+  throw new GitCommandError(args, stderr || (result.signal ? `killed by ${result.signal}` : `exited with code ${result.code}`));
+}
+
+async function runGit(cwd: string, args: string[], options: { env?: Record<string, string>; input?: string } = {}): Promise<string> {
+  return (await runGitBytes(cwd, args, options)).toString('utf8');
 }
 
 /** Finds the work tree containing `cwd`. Fails with a user error outside a git repository. */
@@ -116,6 +126,34 @@ export class Git {
   /** Like `run`, with `input` fed on stdin (for plumbing such as `mktag`). */
   runWithInput(args: string[], input: string, env?: Record<string, string>): Promise<string> {
     return runGit(this.cwd, args, { input, ...(env ? { env } : {}) });
+  }
+
+  /** Runs git and reports its exit code and output instead of failing (for checks such as `verify-tag`). */
+  async probe(args: string[]): Promise<{ ok: boolean; stdout: string; stderr: string }> {
+    const result = await spawnGit(this.cwd, args);
+    return { ok: result.code === 0, stdout: result.stdout.toString('utf8'), stderr: result.stderr };
+  }
+
+  /**
+   * Blob ids of every file whose path ends with `suffix` in any commit reachable from any ref (branches,
+   * remote-tracking branches, tags, the stash), from any reflog entry, or staged in the index.
+   */
+  async reachableBlobs(suffix: string): Promise<Map<string, string>> {
+    const out = await this.run(['rev-list', '--objects', '--all', '--reflog', '--indexed-objects']);
+    const blobs = new Map<string, string>();
+    for (const line of out.split('\n')) {
+      const space = line.indexOf(' ');
+      if (space < 0) continue;
+      const path = line.slice(space + 1);
+      if (path.endsWith(suffix) && !blobs.has(line.slice(0, space))) blobs.set(line.slice(0, space), path);
+    }
+    return blobs;
+  }
+
+  /** Files in the work tree matching a glob that git does not track and does not ignore. */
+  async untrackedFilesMatching(glob: string): Promise<string[]> {
+    const out = await this.run(['ls-files', '-z', '--others', '--exclude-standard', '--full-name', '--', `:(top,glob)${glob}`]);
+    return out.split('\0').filter(Boolean);
   }
 
   /** The commit HEAD points at, or undefined in a repository with no commits. */

@@ -36,3 +36,10 @@ export { pointerObjects, expandObjects, directoryEntries, type VersionObject, ty
 export type { ObjectStore } from './cache/object-store.js';
 export type { TransferProgress, TransferFailure } from './remote/transfer-run.js';
 export { startUi, exportSite, renderSite, DEFAULT_UI_HOST, DEFAULT_UI_PORT, type StartUiOptions, type UiServer, type ExportSiteOptions, type ExportSiteResult, type RenderSiteOptions, type RenderedSite } from './commands/ui.js';
+export { gc, DEFAULT_GRACE, type GcOptions, type GcResult } from './commands/gc.js';
+export { purge, type PurgeOptions, type PurgeResult } from './commands/purge.js';
+export { verify, type VerifyOptions, type VerifyResult, type VersionVerdict, type CorruptObject, type MissingObject } from './commands/verify.js';
+export { planGc, type GcPlan, type GcPlanInput, type GcDeletion } from './safety/gc-plan.js';
+export { readPurgeRecords, purgedVersionError, type PurgeRecord } from './safety/purge-record.js';
+export type { SignatureCheck, SignatureStatus } from './safety/signatures.js';
+export type { TamperFinding } from './safety/tamper.js';

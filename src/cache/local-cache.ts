@@ -13,7 +13,7 @@ import { pipeline } from 'node:stream/promises';
 import { MvError, errnoCode, fsError } from '../errors.js';
 import { isAbandonedTemp, removeAbandonedTemps } from '../atomic-file.js';
 import { HashingStream, STREAM_CHUNK, hashBuffer, type Hashed } from './hash.js';
-import type { ListOptions, ObjectStore, ReadOptions } from './object-store.js';
+import type { ListOptions, ObjectStore, ReadOptions, StoredObjectInfo } from './object-store.js';
 import { objectKey, oidFromHex, oidFromKey, shortOid, type Oid } from './oid.js';
 
 /** Files up to this size are read whole, hashed, and written only if the cache lacks them. */
@@ -204,8 +204,19 @@ export class LocalCache implements ObjectStore {
     }
   }
 
+  async *listDetailed(options: ListOptions = {}): AsyncIterable<StoredObjectInfo> {
+    for await (const oid of this.list(options)) {
+      const info = await storedInfo(this.path(oid));
+      if (info) yield { oid, ...info };
+    }
+  }
+
   async delete(oid: Oid): Promise<void> {
-    await rm(this.path(oid), { force: true });
+    try {
+      await rm(this.path(oid), { force: true });
+    } catch (error) {
+      throw fsError(error, 'deleting', this.path(oid));
+    }
   }
 
   /** Unique per process and call; the pid lets a later run tell a live writer's temp file from a dead one's. */
@@ -343,6 +354,20 @@ function removeAbandonedTempsSync(dir: string): void {
 function checkExpected(result: Hashed, expected: Oid | undefined, sourcePath: string): void {
   if (expected !== undefined && result.oid !== expected) {
     throw new MvError('CONTENT_MISMATCH', `${sourcePath} does not have the expected content ${shortOid(expected)} (it hashes to ${shortOid(result.oid)}).`);
+  }
+}
+
+/**
+ * Size and age of an object file; undefined when it is gone. The age is the later of its modification
+ * and status-change times: a rename into place or a new hard link makes an old object young again.
+ */
+export async function storedInfo(path: string): Promise<{ size: number; modifiedMs: number } | undefined> {
+  try {
+    const info = await stat(path);
+    return info.isFile() ? { size: info.size, modifiedMs: Math.max(info.mtimeMs, info.ctimeMs) } : undefined;
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT' || errnoCode(error) === 'ENOTDIR') return undefined;
+    throw error;
   }
 }
 

@@ -22,6 +22,14 @@ export interface ListOptions {
   fanout?: string;
 }
 
+/** An object in a listing, with what garbage collection needs to know about it. */
+export interface StoredObjectInfo {
+  oid: Oid;
+  size: number;
+  /** When it was stored (or last linked into place), Unix milliseconds. */
+  modifiedMs: number;
+}
+
 export interface ObjectStore {
   /** Where the store is, for messages (never with credentials). */
   readonly location: string;
@@ -43,6 +51,8 @@ export interface ObjectStore {
    */
   put(oid: Oid, sourcePath: string, size: number, options?: PutOptions): Promise<void>;
   list(options?: ListOptions): AsyncIterable<Oid>;
+  /** Like `list`, with each object's size and age (for gc); stores that cannot tell do not offer it. */
+  listDetailed?(options?: ListOptions): AsyncIterable<StoredObjectInfo>;
   delete(oid: Oid): Promise<void>;
   /** Releases connections (network stores); the store is not used afterwards. */
   close?(): void;

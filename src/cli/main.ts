@@ -6,6 +6,7 @@ import { registerRegistryCommands } from './registry-commands.js';
 import { registerRemoteCommands } from './remote-commands.js';
 import { registerHooksCommands } from './hooks-commands.js';
 import { registerUiCommands } from './ui-commands.js';
+import { registerSafetyCommands } from './safety-commands.js';
 import { EXIT_USAGE, installInterruptHandler, reportError } from './run.js';
 
 export function packageVersion(): string {
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerRemoteCommands(program);
   registerHooksCommands(program);
   registerUiCommands(program);
+  registerSafetyCommands(program);
   const overrideExits = (command: Command): void => {
     for (const sub of command.commands) {
       sub.exitOverride();

@@ -96,6 +96,7 @@ export function renderShow(result: ShowResult): void {
   print(`  commit   ${v.commit}`);
   print(`  pointer  ${v.pointer ? `${v.pointer.path} ${v.pointer.oid}` : '(none: registered without mv)'}`);
   if (v.registered) print(`  registered ${v.registered.at} by ${who(v.registered)}${v.registered.reason ? `: ${v.registered.reason}` : ''}`);
+  if (v.purged) print(`  ${c.yellow('purged')}   ${v.purged.at} by ${who(v.purged)}${v.purged.reason ? `: ${v.purged.reason}` : ''} (${v.purged.tag})`);
   if (v.description) print(`  description ${v.description}`);
   if (v.metrics) print(`  metrics  ${JSON.stringify(v.metrics)}`);
   if (v.params) print(`  params   ${JSON.stringify(v.params)}`);
@@ -123,13 +124,23 @@ export function renderAudit(result: AuditResult): void {
   if (result.stages.length === 0) print('  no stage held a version then');
   for (const s of result.stages) {
     print(`  ${s.stage}: ${holders(s.holders)}`);
-    print(`    set by ${s.event.tag}${s.event.rollbackOf ? ' (a rollback)' : ''} on ${s.event.at} by ${who(s.event)}${s.event.reason ? `: ${s.event.reason}` : ''}`);
+    print(`    set by ${s.event.tag}${s.event.rollbackOf ? ' (a rollback)' : ''} on ${s.event.at} by ${who(s.event)}${s.event.reason ? `: ${s.event.reason}` : ''}${signedBy(s.event)}`);
   }
   if (result.key) {
     const k = result.key;
     print(`key ${k.key} → ${c.bold(k.id)} (bucket ${k.bucket}; ${k.weight}% of ${k.stage})`);
-    print(`  ${k.id} was put in ${k.stage} by ${who(k.assignedBy)} on ${k.assignedBy.at} (${k.assignedBy.tag})${k.assignedBy.reason ? `: ${k.assignedBy.reason}` : ''}`);
+    print(`  ${k.id} was put in ${k.stage} by ${who(k.assignedBy)} on ${k.assignedBy.at} (${k.assignedBy.tag})${k.assignedBy.reason ? `: ${k.assignedBy.reason}` : ''}${signedBy(k.assignedBy)}`);
   }
+}
+
+/** ` [signed by …]` for a signed event, `` for an unsigned one. */
+function signedBy(e: EventInfo): string {
+  const s = e.signature;
+  if (!e.signed || !s) return '';
+  if (s.status === 'good') return ` ${c.green(`[signed by ${s.signer ?? s.key ?? 'a trusted key'}]`)}`;
+  if (s.status === 'bad') return ` ${c.red('[BAD signature]')}`;
+  if (s.status === 'unknown-key') return ` ${c.yellow(`[signed by an unknown key${s.key ? ` ${s.key}` : ''}]`)}`;
+  return ` ${c.yellow('[signed, not verifiable here]')}`;
 }
 
 export function renderCheckRef(result: CheckRefResult): void {

@@ -24,7 +24,7 @@ import { withRepoLock } from '../lock.js';
 import { classifyChange, type ChangeSummary } from '../version/change.js';
 import { bumpedVersion, checkRequestedVersion, parseVersionArgument, type BumpRequest, type VersionPlan } from '../version/version-policy.js';
 import { captureEnvironment } from '../workspace/environment.js';
-import { FileEdits } from '../workspace/file-edits.js';
+import { FileEdits, recoverInterruptedEdits } from '../workspace/file-edits.js';
 import { ignorePaths } from '../workspace/gitignore.js';
 import { checkNoOverlap, checkNotTracked, checkNotVersionedElsewhere, checkPointerWritable, existsInRepo, requireStored, untracked, type PathArg } from '../workspace/add-checks.js';
 import { isUri, parseParamPairs, pinArtifactRef, readMapping, readSignature } from '../workspace/lineage-inputs.js';
@@ -74,6 +74,7 @@ export async function add(options: AddOptions): Promise<AddResult> {
   const cwd = options.cwd ?? process.cwd();
   const repo = await openRepo(cwd);
   await requireInitialized(repo);
+  const recovered = await withRepoLock(repo, 'recovering an interrupted mv add', () => recoverInterruptedEdits(repo.root, repo.stateDir, repo.git));
   const head = await requireHeadCommit(repo);
   const name = checkArtifactName(options.name);
   const type: ArtifactType = checkArtifactType(options.type ?? 'model');
@@ -82,6 +83,7 @@ export async function add(options: AddOptions): Promise<AddResult> {
   if (options.paths.length === 0) throw new UsageError('Name at least one file or folder to add.', `Example: mv add ${name} models/${name}/model.pt`);
 
   const warnings: string[] = [];
+  if (recovered.length) warnings.push(`an earlier mv add was interrupted; rolled back ${recovered.join(', ')}.`);
   const artifactPaths = options.paths.map((input) => ({ input, repoPath: toRepoPath(repo.root, cwd, input) }));
   const dataArgs = options.data ?? [];
   const dataPaths: PathArg[] = [];
@@ -252,7 +254,7 @@ async function registerVersion(input: RegisterInput): Promise<AddResult> {
   options.signal?.throwIfAborted();
 
   // From here on: write, commit, tag, move HEAD; undo on any failure.
-  const edits = new FileEdits(repo.root);
+  const edits = new FileEdits(repo.root, { stateDir: repo.stateDir });
   const tagName = registerTag(name, plan.version);
   let tagObject: string | undefined;
   try {
@@ -265,6 +267,7 @@ async function registerVersion(input: RegisterInput): Promise<AddResult> {
     await ignorePaths(repo.git, edits, ignoreTargets);
     const summary = `Register ${id}${options.message ? `: ${options.message}` : ''}`;
     const commit = await repo.git.commitPaths({ parent: head, paths: edits.paths, message: `${summary}\n` });
+    await edits.record({ head, commit, tag: tagName });
     tagObject = await repo.git.createAnnotatedTag({
       name: tagName,
       target: commit,
@@ -286,6 +289,7 @@ async function registerVersion(input: RegisterInput): Promise<AddResult> {
       });
     }
     await repo.git.stage(edits.paths);
+    await edits.finish();
     return {
       artifact: name,
       version: plan.version,

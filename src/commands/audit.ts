@@ -13,6 +13,7 @@ import { readArtifact } from '../registry/registry-state.js';
 import { enteredStage, lastChange, type ArtifactState } from '../registry/state.js';
 import { parseTime } from '../registry/time.js';
 import { routeIn, type RouteResult } from './route.js';
+import { checkSignature, type SignatureCheck } from '../safety/signatures.js';
 
 export interface AuditOptions {
   cwd?: string;
@@ -47,7 +48,8 @@ export async function audit(options: AuditOptions): Promise<AuditResult> {
   const name = checkArtifactName(options.name);
   const until = parseTime(options.at);
   const stageForKey = options.key !== undefined ? (options.stage ?? 'production') : options.stage;
-  const { state, notes } = await readArtifact(new Git(options.cwd ?? process.cwd()), name, { until });
+  const git = new Git(options.cwd ?? process.cwd());
+  const { state, notes } = await readArtifact(git, name, { until });
   const stages: StageAtTime[] = [];
   for (const [stage, holders] of state.stages) {
     if (stageForKey && stage !== stageForKey) continue;
@@ -61,7 +63,18 @@ export async function audit(options: AuditOptions): Promise<AuditResult> {
     const entered = enteredStage(state, stageForKey!, routed.version);
     result.key = { ...routed, event: stages[0]!.event, assignedBy: entered ? eventInfo(state, entered.event) : stages[0]!.event };
   }
+  await addSignatures(git, [...stages.map((s) => s.event), ...(result.key ? [result.key.event, result.key.assignedBy] : [])]);
   return result;
+}
+
+/** Who signed the signed events shown (one `git verify-tag` per distinct tag). */
+async function addSignatures(git: Git, events: EventInfo[]): Promise<void> {
+  const checks = new Map<string, Promise<SignatureCheck>>();
+  for (const event of events) {
+    if (!event.signed) continue;
+    if (!checks.has(event.tag)) checks.set(event.tag, checkSignature(git, event.tag));
+    event.signature = await checks.get(event.tag)!;
+  }
 }
 
 function nothingAt(state: ArtifactState, stage: string, until: number): MvError {

@@ -19,6 +19,7 @@ import { pinnedId } from '../registry/ref.js';
 import { resolvePointer, type VersionPointer } from '../registry/version-pointer.js';
 import { openRepo, type Repo } from '../repo.js';
 import { withRepoLock } from '../lock.js';
+import { purgedVersionError } from '../safety/purge-record.js';
 import { recordCheckout } from '../workspace/checkout-state.js';
 import { inspectEntry } from '../workspace/inspect.js';
 import { placeObject, placeSmallSync, removePath, TargetFolders } from '../workspace/materialize.js';
@@ -78,6 +79,9 @@ async function checkoutLocked(repo: Repo, options: CheckoutOptions): Promise<Che
     for (const target of targets) plans.push(await planCheckout(repo, target, ctx, options.force ?? false));
     const missing = plans.flatMap((p) => p.missing);
     if (missing.length) {
+      // A version whose bytes were purged on purpose says so, with who, when and why.
+      const purged = await purgedVersionError(repo.git, plans.filter((p) => p.missing.length));
+      if (purged) throw purged;
       throw new MvError('OBJECT_MISSING', `The cache lacks ${missing.length} object(s) of ${plans.filter((p) => p.missing.length).map((p) => p.id).join(', ')}.`, {
         hint: `Fetch them from a remote first: mv fetch ${plans.filter((p) => p.missing.length).map((p) => p.id).join(' ')}`,
         details: { missing },

@@ -10,6 +10,7 @@ import { downloadObjects, type DownloadSummary } from '../remote/download.js';
 import { openRemoteSession, type RemoteSessionOptions } from '../remote/remote-session.js';
 import type { TransferProgress } from '../remote/transfer-run.js';
 import { headVersions, versionsOfRefs } from '../remote/version-sources.js';
+import { throwIfPurged } from '../safety/purge-record.js';
 
 export interface FetchOptions extends RemoteSessionOptions {
   cwd?: string;
@@ -46,6 +47,7 @@ export async function fetch(options: FetchOptions = {}): Promise<FetchResult> {
     },
   ).finally(() => session.store.close?.());
   const result: FetchResult = { ...summary, remote: session.remote.display, remoteName: session.remote.name, versions: [...new Set(versions.map((v) => v.id))] };
+  await throwIfPurged(repo.git, run.failures, versions.map((v) => ({ artifact: v.pointer.name, version: v.pointer.version })));
   run.throwIfFailed('fetched from', { result });
   return result;
 }

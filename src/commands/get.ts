@@ -24,6 +24,7 @@ import { openStore } from '../remote/open-store.js';
 import { resolveRemote } from '../remote/resolve-remote.js';
 import { DEFAULT_RETRY, type RetryPolicy } from '../remote/retry.js';
 import { openSourceRepository, type SourceRepository } from '../remote/source-repository.js';
+import { throwIfPurged } from '../safety/purge-record.js';
 import type { TransferProgress } from '../remote/transfer-run.js';
 
 export interface GetOptions {
@@ -90,6 +91,7 @@ export async function get(options: GetOptions): Promise<GetResult> {
       signal: options.signal,
       onProgress: options.onProgress,
     }).finally(() => opened.store.close?.());
+    await throwIfPurged(source.git, run.failures, [version]);
     run.throwIfFailed('fetched from', { ref: options.ref, id: pinnedId(version.artifact, version.version) });
     const files = await lockedFiles(staging, version.pointer, version.file);
     await placeFiles(output, staging, files, previous);

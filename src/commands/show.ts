@@ -14,6 +14,7 @@ import { lastChange, stagesHeldBy, versionsHighestFirst, type ArtifactState, typ
 import { versionPointer } from '../registry/version-metrics.js';
 import type { LocatedPointer } from '../pointer/locate.js';
 import { percent } from '../registry/weights.js';
+import { readPurgeRecords, type PurgeRecord } from '../safety/purge-record.js';
 
 export interface ShowOptions {
   cwd?: string;
@@ -45,6 +46,8 @@ export type ShowResult =
       artifact: string;
       version: VersionSummary & {
         pointer: { path: string; oid: string } | null;
+        /** The newest purge of the version's bytes (`mv purge`), or null. */
+        purged: { tag: string; by: { name: string; email: string }; at: string; reason?: string } | null;
         description?: string;
         metrics?: Record<string, unknown>;
         params?: Record<string, unknown>;
@@ -64,7 +67,8 @@ export async function show(options: ShowOptions): Promise<ShowResult> {
     return { kind: 'stage', artifact: state.name, stage: ref.stage, holders: holderInfo(state.name, holders), since: eventInfo(state, lastChange(state, ref.stage)!.event), notes };
   }
   const version = versionOfRef(state, ref);
-  return versionResult(state, version, await versionPointer(git, state, version), notes);
+  const purge = (await readPurgeRecords(git)).filter((r) => r.artifact === state.name && r.version === version.version).at(-1);
+  return versionResult(state, version, await versionPointer(git, state, version), notes, purge);
 }
 
 /** What `mv show <name>` reports, from the artifact's replayed state. */
@@ -80,7 +84,7 @@ export function artifactResult(state: ArtifactState, notes: string[]): Extract<S
 }
 
 /** What `mv show <name>@vX.Y.Z` reports, given the version's pointer as read from its commit (undefined when it has none). */
-export function versionResult(state: ArtifactState, version: VersionState, located: LocatedPointer | undefined, notes: string[]): Extract<ShowResult, { kind: 'version' }> {
+export function versionResult(state: ArtifactState, version: VersionState, located: LocatedPointer | undefined, notes: string[], purge?: PurgeRecord): Extract<ShowResult, { kind: 'version' }> {
   const recorded = version.registered?.payload?.pointer;
   const pointer = located ? { path: located.file, oid: hashBuffer(located.content) } : null;
   const allNotes = [...notes];
@@ -95,6 +99,7 @@ export function versionResult(state: ArtifactState, version: VersionState, locat
     version: {
       ...versionSummary(state, version),
       pointer,
+      purged: purge ? { tag: purge.tag, by: purge.by, at: purge.at, ...(purge.reason ? { reason: purge.reason } : {}) } : null,
       ...(located?.pointer.description ? { description: located.pointer.description } : {}),
       ...(located?.pointer.metrics ? { metrics: located.pointer.metrics } : {}),
       ...(located?.pointer.lineage.params ? { params: located.pointer.lineage.params } : {}),

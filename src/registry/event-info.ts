@@ -4,6 +4,7 @@ import { holderInfo, type HolderInfo } from './holders.js';
 import { pinnedId } from './ref.js';
 import type { ArtifactState, StageChange } from './state.js';
 import type { TagEventKind } from './tag-name.js';
+import type { SignatureCheck } from '../safety/signatures.js';
 
 export interface StageChangeInfo {
   stage: string;
@@ -35,6 +36,8 @@ export interface EventInfo {
   message: string;
   commit: string;
   signed: boolean;
+  /** For signed events, in `mv audit`: whether git could verify the signature, and whose it is. */
+  signature?: SignatureCheck;
 }
 
 export function eventInfo(state: ArtifactState, event: RegistryEvent, changes: StageChange[] = changesOf(state, event)): EventInfo {

@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { MvError, errnoCode, fsError } from '../errors.js';
 import { STREAM_CHUNK } from '../cache/hash.js';
-import { missingObject } from '../cache/local-cache.js';
-import type { ListOptions, ObjectStore, PutOptions, ReadOptions } from '../cache/object-store.js';
+import { missingObject, storedInfo } from '../cache/local-cache.js';
+import type { ListOptions, ObjectStore, PutOptions, ReadOptions, StoredObjectInfo } from '../cache/object-store.js';
 import { objectKey, oidFromKey, oidHex, type Oid } from '../cache/oid.js';
 import { localCopier } from './local-copy.js';
 import { writeVerified } from './resumable-file.js';
@@ -157,8 +157,19 @@ export class DirectoryStore implements ObjectStore {
     }
   }
 
+  async *listDetailed(options: ListOptions = {}): AsyncIterable<StoredObjectInfo> {
+    for await (const oid of this.list(options)) {
+      const info = await storedInfo(this.path(oid));
+      if (info) yield { oid, ...info };
+    }
+  }
+
   async delete(oid: Oid): Promise<void> {
-    await rm(this.path(oid), { force: true });
+    try {
+      await rm(this.path(oid), { force: true });
+    } catch (error) {
+      throw fsError(error, 'deleting', this.path(oid));
+    }
   }
 
   /**

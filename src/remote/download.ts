@@ -1,16 +1,17 @@
 /**
- * Fetching objects from a remote into a local cache: files and manifests first, then the entries of each
- * directory the cache lacks. Every byte is verified against the oid before the object is renamed into
- * the cache; large objects are downloaded into a partial file that a later try resumes with a ranged
- * request. Nothing unverified ever reaches the cache.
+ * Fetching objects from a remote into a local cache: files first, then each directory's manifest (held in
+ * memory), then the entries the cache lacks, and only then the manifest itself. Every byte is verified
+ * against the oid before the object is renamed into the cache; large objects are downloaded into a
+ * partial file that a later try resumes with a ranged request. Nothing unverified ever reaches the cache.
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline, type Readable } from 'node:stream';
 import type { LocalCache } from '../cache/local-cache.js';
 import type { ObjectStore } from '../cache/object-store.js';
-import { oidHex } from '../cache/oid.js';
-import { directoryEntries, uniqueObjects, type VersionObject } from '../pointer/objects.js';
+import { oidHex, type Oid } from '../cache/oid.js';
+import { parseManifest } from '../cache/manifest.js';
+import { directoryEntries, uniqueObjects, type DirectoryEntryObject, type VersionObject } from '../pointer/objects.js';
 import type { PresenceIndex } from './presence-index.js';
 import { RESUMABLE_SIZE, SMALL_OBJECT } from './directory-store.js';
 import { hashBuffer } from '../cache/hash.js';
@@ -57,18 +58,51 @@ export async function downloadObjects(tops: VersionObject[], options: DownloadOp
   };
   try {
     const unique = uniqueObjects(tops);
-    const first = await run.run('downloading', await missingOf(unique.map((t) => ({ oid: t.oid, path: t.path, size: t.size }))), fetchOne);
-    downloaded += first.size;
+    const missingTops = await missingOf(unique.map((t) => ({ oid: t.oid, path: t.path, size: t.size })));
+    const directories = new Set(unique.filter((t) => t.directory).map((t) => t.oid));
+    // A manifest enters the cache only after every file it lists: until then it is held in memory, so a
+    // fetch cut short never leaves a manifest whose files are missing.
+    const manifests = new Map<Oid, Buffer>();
+    const fetchManifest = async (item: TransferItem, context: { signal: AbortSignal }) => {
+      const data = await readWhole(store, item.oid, context.signal);
+      if (hashBuffer(data) !== item.oid) throw corrupt(item.oid, store.location, 'bytes that do not match');
+      manifests.set(item.oid, data);
+    };
+    downloaded += (await run.run('downloading', missingTops.filter((t) => !directories.has(t.oid)), fetchOne)).size;
+    await run.run('downloading', missingTops.filter((t) => directories.has(t.oid)), fetchManifest);
     const entries: TransferItem[] = [];
+    const listed = new Map<Oid, Oid[]>();
     for (const top of unique) {
-      if (!top.directory || !(await cache.has(top.oid))) continue;
-      for (const entry of await directoryEntries(cache, top)) entries.push({ oid: entry.oid, path: entry.path, size: entry.size });
+      if (!top.directory) continue;
+      const pending = manifests.get(top.oid);
+      if (!pending && !(await cache.has(top.oid))) continue;
+      const files = pending ? manifestEntries(pending, top) : await directoryEntries(cache, top);
+      listed.set(top.oid, files.map((f) => f.oid));
+      for (const entry of files) entries.push({ oid: entry.oid, path: entry.path, size: entry.size });
     }
     downloaded += (await run.run('downloading', await missingOf(uniqueObjects(entries)), fetchOne)).size;
+    for (const [oid, data] of manifests) {
+      if (!(listed.get(oid) ?? []).every((entry) => cache.hasSync(entry))) continue;
+      await cache.putBuffer(data);
+      options.index?.add(oid);
+      downloaded++;
+    }
     return { remote: store.location, objects, cached, downloaded, bytes: run.bytes, run };
   } finally {
     await options.index?.save(store.location);
   }
+}
+
+/** A small object's bytes, whole (unverified). */
+async function readWhole(store: ObjectStore, oid: Oid, signal: AbortSignal): Promise<Buffer> {
+  if (store.readBuffer) return store.readBuffer(oid, { signal });
+  const chunks: Buffer[] = [];
+  for await (const chunk of await store.read(oid, { signal })) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+function manifestEntries(data: Buffer, directory: VersionObject): DirectoryEntryObject[] {
+  return parseManifest(data.toString('utf8'), `${directory.oid} (${directory.path})`).map((entry) => ({ oid: entry.oid, size: entry.size, path: `${directory.path}${entry.path}`, manifest: directory.oid }));
 }
 
 /** Downloads one object into the cache, verified; resumable when its size is known and large. */

@@ -6,6 +6,7 @@
  * `mv gc`, which rewrites it.
  */
 import { appendFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../atomic-file.js';
 import { join } from 'node:path';
 import { errnoCode } from '../errors.js';
 import { oidFromHex, oidHex, type Oid } from '../cache/oid.js';
@@ -59,6 +60,18 @@ export class PresenceIndex {
     await mkdir(this.dir, { recursive: true });
     await writeFile(join(this.dir, 'remote.txt'), `${location}\n`);
     await appendFile(join(this.dir, FILE), lines);
+  }
+
+  /** Forgets objects deleted from the remote, rewriting the file whole (never a torn list). */
+  async forget(oids: Iterable<Oid>): Promise<void> {
+    let changed = false;
+    for (const oid of oids) changed = this.known.delete(oid) || changed;
+    if (!changed) return;
+    this.pending = this.pending.filter((oid) => this.known.has(oid));
+    if (!this.dir) return;
+    await mkdir(this.dir, { recursive: true });
+    await writeFileAtomic(join(this.dir, FILE), [...this.known].map((oid) => `${oidHex(oid)}\n`).join(''));
+    this.pending = [];
   }
 
   /** Forgets everything (after objects were deleted from the remote). */

@@ -11,7 +11,7 @@ import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2
 import { MvError } from '../errors.js';
 import { STREAM_CHUNK, hashBuffer } from '../cache/hash.js';
 import { missingObject } from '../cache/local-cache.js';
-import type { ListOptions, ObjectStore, PutOptions, ReadOptions } from '../cache/object-store.js';
+import type { ListOptions, ObjectStore, PutOptions, ReadOptions, StoredObjectInfo } from '../cache/object-store.js';
 import { objectKey, oidFromKey, shortOid, type Oid } from '../cache/oid.js';
 import { httpStatus } from './retry.js';
 import { s3Failure } from './s3-errors.js';
@@ -109,6 +109,10 @@ export class S3Store implements ObjectStore {
   }
 
   async *list(options: ListOptions = {}): AsyncIterable<Oid> {
+    for await (const info of this.listDetailed(options)) yield info.oid;
+  }
+
+  async *listDetailed(options: ListOptions = {}): AsyncIterable<StoredObjectInfo> {
     const base = `${this.options.prefix}objects/`;
     const prefix = options.fanout === undefined ? base : `${base}${options.fanout}/`;
     let token: string | undefined;
@@ -121,7 +125,7 @@ export class S3Store implements ObjectStore {
       }
       for (const item of page.Contents ?? []) {
         const oid = item.Key ? oidFromKey(item.Key.slice(base.length)) : undefined;
-        if (oid) yield oid;
+        if (oid) yield { oid, size: item.Size ?? 0, modifiedMs: item.LastModified?.getTime() ?? Date.now() };
       }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);

@@ -1,0 +1,230 @@
+/**
+ * `mv verify [ref…] [-r REMOTE] [--rehash-remote] [--signatures]`: re-hashes cache objects (all of them,
+ * or those of the given versions) and moves corrupt ones into `<cache>/quarantine/`; checks that a remote
+ * holds the versions' objects (re-hashing them there with --rehash-remote); reports versions whose
+ * committed pointer no longer matches the oid their tag recorded; with --signatures, who signed each
+ * registry event. `ok` is false (exit code 1) when anything is corrupt, missing, tampered or badly signed.
+ */
+import pLimit from 'p-limit';
+import type { Oid } from '../cache/oid.js';
+import { MvError } from '../errors.js';
+import type { Git } from '../git.js';
+import { withRepoLock } from '../lock.js';
+import { pinnedId } from '../registry/ref.js';
+import { readTagRecords } from '../registry/tag-records.js';
+import { pointerOfRecord, resolvePointer, type VersionPointer } from '../registry/version-pointer.js';
+import { versionsFromRecords, type VersionRecord } from '../registry/versions.js';
+import { openRemoteSession, type RemoteSession } from '../remote/remote-session.js';
+import { remoteStatus } from '../remote/remote-status.js';
+import { openRepo, requireInitialized } from '../repo.js';
+import { readObjectBytes } from '../safety/object-bytes.js';
+import { purgesById, readPurgeRecords, type PurgeRecord } from '../safety/purge-record.js';
+import { quarantineObject, readQuarantined } from '../safety/quarantine.js';
+import { rehashCache, rehashRemote } from '../safety/rehash.js';
+import { checkSignatures, type SignatureCheck } from '../safety/signatures.js';
+import { checkPointers, type TamperFinding } from '../safety/tamper.js';
+import { versionObjects, type OwnedObject } from '../safety/version-objects.js';
+
+export interface VerifyOptions {
+  cwd?: string;
+  /** Versions to verify; all cache objects and every version when empty. */
+  refs?: string[];
+  remote?: string;
+  rehashRemote?: boolean;
+  signatures?: boolean;
+  env?: NodeJS.ProcessEnv;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export type MissingObject = Pick<OwnedObject, 'oid' | 'path' | 'role' | 'id'>;
+
+export interface CorruptObject {
+  oid: Oid;
+  /** Where versions in scope use it: `name@vX.Y.Z: path`. */
+  paths: string[];
+  /** The versions in scope that use it. */
+  ids: string[];
+  /** Where the bytes were moved; null when they were already gone. */
+  quarantined: string | null;
+}
+
+export interface VersionVerdict {
+  id: string;
+  status: 'ok' | 'incomplete' | 'corrupt' | 'tampered' | 'purged';
+  purged?: { tag: string; by: { name: string; email: string }; at: string; reason?: string };
+}
+
+export interface VerifyResult {
+  ok: boolean;
+  cache: { location: string; checked: number; corrupt: CorruptObject[]; missing: MissingObject[] };
+  remote: { remote: string; checked: number; rehashed: boolean; missing: MissingObject[]; corrupt: MissingObject[] } | null;
+  versions: VersionVerdict[];
+  tampered: TamperFinding[];
+  /** Versions registered without a pointer oid (by other tools): nothing to compare against. */
+  unprotected: string[];
+  signatures: SignatureCheck[] | null;
+  /** One line per failure, for people. */
+  problems: string[];
+  notes: string[];
+}
+
+interface Target {
+  id: string;
+  version: VersionPointer;
+}
+
+export async function verify(options: VerifyOptions = {}): Promise<VerifyResult> {
+  const repo = await openRepo(options.cwd ?? process.cwd());
+  await requireInitialized(repo);
+  const records = await readTagRecords(repo.git);
+  const registered = [...versionsFromRecords(records).values()].flatMap((m) => [...m.values()]);
+  const purges = purgesById(await readPurgeRecords(repo.git));
+  const refs = options.refs ?? [];
+  const targets = refs.length ? await namedTargets(repo.git, repo.root, refs) : await allTargets(repo.git, registered);
+  const session: RemoteSession | undefined = options.remote !== undefined ? await openRemoteSession(repo, { remote: options.remote, env: options.env, cwd: options.cwd }) : undefined;
+  try {
+    const readManifest = async (oid: Oid) => (await readObjectBytes(repo.cache, oid)) ?? (await readQuarantined(repo.cache, oid)) ?? (session ? await readObjectBytes(session.store, oid) : undefined);
+    const owned: OwnedObject[] = [];
+    const notes: string[] = [];
+    for (const target of targets) {
+      const { objects, unlisted } = await versionObjects({ id: target.id, pointer: target.version.pointer, file: target.version.file }, readManifest);
+      owned.push(...objects);
+      if (unlisted.length && !purges.has(target.id)) notes.push(`No manifest found for ${unlisted.join(', ')}; the files of that folder were not checked.`);
+    }
+    const result: VerifyResult = {
+      ok: true,
+      cache: { location: repo.cache.location, checked: 0, corrupt: [], missing: [] },
+      remote: null,
+      versions: [],
+      tampered: [],
+      unprotected: [],
+      signatures: null,
+      problems: [],
+      notes,
+    };
+
+    // The cache: every object, or the named versions' objects.
+    const inScope = refs.length ? [...new Set(owned.map((o) => o.oid))] : await listAll(repo.cache);
+    const outcomes = await rehashCache(repo.cache, inScope, { onObject: progress(options, inScope.length) });
+    result.cache.checked = [...outcomes.values()].filter((o) => o !== 'missing').length;
+    const corrupt = [...outcomes].filter(([, o]) => o === 'corrupt').map(([oid]) => oid);
+    if (corrupt.length) {
+      await withRepoLock(repo, 'moving corrupt objects aside', async () => {
+        for (const oid of corrupt) {
+          const users = owned.filter((o) => o.oid === oid);
+          result.cache.corrupt.push({ oid, paths: users.map((o) => `${o.id}: ${o.path}`), ids: [...new Set(users.map((o) => o.id))], quarantined: (await quarantineObject(repo.cache, oid)) ?? null });
+        }
+      });
+    }
+    if (refs.length) result.cache.missing = owned.filter((o) => outcomes.get(o.oid) === 'missing' && !purges.has(o.id)).map(missingOf);
+
+    if (session) result.remote = await checkRemote(session, owned.filter((o) => !purges.has(o.id)), Boolean(options.rehashRemote));
+
+    const tamper = await checkPointers(repo.git, targets.map((t) => t.version.record).filter((r): r is VersionRecord => r !== undefined));
+    result.tampered = tamper.findings;
+    result.unprotected = tamper.unprotected;
+    if (options.signatures) {
+      const artifacts = new Set(targets.map((t) => t.version.artifact));
+      result.signatures = await checkSignatures(repo.git, records.filter((r) => !refs.length || artifacts.has(r.artifact)));
+    }
+    judge(result, targets, purges, { remote: Boolean(session), named: refs.length > 0 });
+    return result;
+  } finally {
+    session?.store.close?.();
+  }
+}
+
+async function namedTargets(git: Git, root: string, refs: string[]): Promise<Target[]> {
+  const targets: Target[] = [];
+  for (const ref of refs) {
+    const version = await resolvePointer(git, root, ref);
+    targets.push({ id: pinnedId(version.artifact, version.version), version });
+  }
+  return targets;
+}
+
+/** Every registered version that has a pointer (versions registered by other tools have no objects). */
+async function allTargets(git: Git, registered: VersionRecord[]): Promise<Target[]> {
+  const targets: Target[] = [];
+  for (const record of registered) {
+    try {
+      targets.push({ id: pinnedId(record.artifact, record.version), version: await pointerOfRecord(git, record) });
+    } catch (error) {
+      if (!(error instanceof MvError && error.code === 'NO_POINTER')) throw error;
+    }
+  }
+  return targets;
+}
+
+async function listAll(cache: { list(): AsyncIterable<Oid> }): Promise<Oid[]> {
+  const oids: Oid[] = [];
+  for await (const oid of cache.list()) oids.push(oid);
+  return oids;
+}
+
+async function checkRemote(session: RemoteSession, owned: OwnedObject[], rehash: boolean): Promise<NonNullable<VerifyResult['remote']>> {
+  const oids = [...new Set(owned.map((o) => o.oid))];
+  const status = await remoteStatus(session.store, oids, { jobs: session.jobs, policy: session.policy });
+  const missing = new Set(status.missing);
+  const corrupt = new Set<Oid>();
+  if (rehash) {
+    const limit = pLimit(Math.min(session.jobs, 8));
+    await Promise.all([...status.present].map((oid) => limit(async () => {
+      const outcome = await rehashRemote(session.store, oid);
+      if (outcome === 'corrupt') corrupt.add(oid);
+      if (outcome === 'missing') missing.add(oid);
+    })));
+  }
+  const pick = (set: Set<Oid>) => owned.filter((o) => set.has(o.oid)).map(missingOf);
+  return { remote: session.remote.display, checked: oids.length, rehashed: rehash, missing: pick(missing), corrupt: pick(corrupt) };
+}
+
+function missingOf(o: OwnedObject): MissingObject {
+  return { oid: o.oid, path: o.path, role: o.role, id: o.id };
+}
+
+function judge(result: VerifyResult, targets: Target[], purges: Map<string, PurgeRecord[]>, scope: { remote: boolean; named: boolean }): void {
+  const bad = (id: string, status: VersionVerdict['status'], verdicts: Map<string, VersionVerdict['status']>) => {
+    if (verdicts.get(id) === 'ok') verdicts.set(id, status);
+  };
+  const verdicts = new Map<string, VersionVerdict['status']>(targets.map((t) => [t.id, 'ok']));
+  for (const c of result.cache.corrupt) {
+    result.problems.push(`corrupt: ${c.oid}${c.paths.length ? ` (${c.paths.join(', ')})` : ''}, moved to ${c.quarantined ?? '(already gone)'}`);
+    for (const id of c.ids) bad(id, 'corrupt', verdicts);
+  }
+  // Missing from the cache fails a named version only for its own files, and only when no remote is checked:
+  // lineage objects are fetched on request, and with -r the remote is what is being verified.
+  const missingFiles = scope.named && !scope.remote ? result.cache.missing.filter((m) => m.role === 'file') : [];
+  for (const m of missingFiles) {
+    result.problems.push(`missing from the cache: ${m.id} ${m.path} (${m.oid})`);
+    bad(m.id, 'incomplete', verdicts);
+  }
+  const lineageMissing = result.cache.missing.length - missingFiles.length;
+  if (scope.named && lineageMissing > 0) result.notes.push(`${lineageMissing} object(s) are not in the cache (${scope.remote ? 'checked on the remote instead' : 'lineage: data, pipeline, params; `mv fetch --lineage` brings them'}).`);
+  for (const m of result.remote?.missing ?? []) {
+    result.problems.push(`missing on ${result.remote!.remote}: ${m.id} ${m.path} (${m.oid})`);
+    bad(m.id, 'incomplete', verdicts);
+  }
+  for (const m of result.remote?.corrupt ?? []) {
+    result.problems.push(`corrupt on ${result.remote!.remote}: ${m.id} ${m.path} (${m.oid})`);
+    bad(m.id, 'corrupt', verdicts);
+  }
+  for (const t of result.tampered) {
+    result.problems.push(`tampered: ${t.path} ${t.where === 'tag' ? `in ${t.tag}'s commit` : 'at HEAD'} ${t.actual ? `hashes to ${t.actual}` : 'is gone'}, but ${t.tag} recorded ${t.recorded}`);
+    verdicts.set(t.id, 'tampered');
+  }
+  for (const s of result.signatures ?? []) if (s.status === 'bad') result.problems.push(`bad signature: ${s.tag} (${s.detail ?? 'does not match'})`);
+  for (const [id, status] of verdicts) {
+    const purge = purges.get(id)?.at(-1);
+    if (purge && status === 'ok') {
+      result.versions.push({ id, status: 'purged', purged: { tag: purge.tag, by: purge.by, at: purge.at, ...(purge.reason ? { reason: purge.reason } : {}) } });
+    } else result.versions.push({ id, status });
+  }
+  result.ok = result.problems.length === 0;
+}
+
+function progress(options: VerifyOptions, total: number): (() => void) | undefined {
+  if (!options.onProgress) return undefined;
+  let done = 0;
+  return () => options.onProgress!(++done, total);
+}

@@ -1,0 +1,135 @@
+/**
+ * Purge events: `mv purge` leaves an annotated tag `mv-purge/<artifact>/v<version>/<N>` on the version's
+ * commit. The name has no `@` or `#`, so GTO (and mv's registry reader) ignore it; the tagger and date say
+ * who and when, the message why and which objects were removed. A version with a purge tag is purged:
+ * gc no longer keeps its objects, and commands that miss them say so instead of "object missing".
+ */
+import { MvError } from '../errors.js';
+import type { Git } from '../git.js';
+import type { Actor } from '../registry/events.js';
+import { isoTime } from '../registry/events.js';
+import { pinnedId } from '../registry/ref.js';
+import { parseTagPayload } from '../registry/tag-message.js';
+
+export const PURGE_TAG_PREFIX = 'mv-purge/';
+const PURGE_TAG = /^mv-purge\/(.+)\/v([^/]+)\/(\d{1,9})$/;
+
+export interface PurgePayload {
+  mv: 1;
+  event: 'purge';
+  artifact: string;
+  version: string;
+  pointer: { path: string; oid: string } | null;
+  reason?: string;
+  /** Where the objects were removed: `cache`, and the remote (name and URL, no credentials) with -r. */
+  from: string[];
+  /** Every object removed, in deletion order. */
+  objects: string[];
+  bytes: number;
+}
+
+export interface PurgeRecord {
+  tag: string;
+  artifact: string;
+  version: string;
+  id: string;
+  counter: number;
+  commit: string;
+  by: Actor;
+  at: string;
+  time: number;
+  reason?: string;
+  from: string[];
+  objects: string[];
+  bytes: number;
+}
+
+export function purgeTagName(artifact: string, version: string, counter: number): string {
+  return `${PURGE_TAG_PREFIX}${artifact}/v${version}/${counter}`;
+}
+
+const FIELDS = ['%(refname)', '%(objecttype)', '%(*objectname)', '%(taggername)', '%(taggeremail)', '%(taggerdate:raw)', '%(contents:body)'];
+
+/** Every purge event in the repository, oldest first. */
+export async function readPurgeRecords(git: Git): Promise<PurgeRecord[]> {
+  const out = await git.run(['for-each-ref', `--format=${FIELDS.join('%00')}%00`, '--', `refs/tags/${PURGE_TAG_PREFIX}`]);
+  const parts = out.split('\0');
+  const records: PurgeRecord[] = [];
+  for (let i = 0; i + FIELDS.length <= parts.length; i += FIELDS.length) {
+    const tag = parts[i]!.replace(/^\n/, '').slice('refs/tags/'.length);
+    const name = PURGE_TAG.exec(tag);
+    if (!name || parts[i + 1] !== 'tag') continue;
+    const payload = parseTagPayload(parts[i + 6]!) as Partial<PurgePayload> | undefined;
+    const time = Number(parts[i + 5]!.split(' ')[0]);
+    const artifact = typeof payload?.artifact === 'string' ? payload.artifact : name[1]!;
+    const version = typeof payload?.version === 'string' ? payload.version : name[2]!;
+    records.push({
+      tag,
+      artifact,
+      version,
+      id: pinnedId(artifact, version),
+      counter: Number(name[3]),
+      commit: parts[i + 2]!,
+      by: { name: parts[i + 3]!, email: parts[i + 4]!.replace(/^<|>$/g, '') },
+      at: isoTime(time),
+      time,
+      ...(typeof payload?.reason === 'string' ? { reason: payload.reason } : {}),
+      from: Array.isArray(payload?.from) ? payload.from.filter((f): f is string => typeof f === 'string') : [],
+      objects: Array.isArray(payload?.objects) ? payload.objects.filter((o): o is string => typeof o === 'string') : [],
+      bytes: typeof payload?.bytes === 'number' ? payload.bytes : 0,
+    });
+  }
+  return records.sort((a, b) => a.time - b.time || a.counter - b.counter);
+}
+
+/** Purge records by pinned id (`name@vX.Y.Z`), oldest first. */
+export function purgesById(records: PurgeRecord[]): Map<string, PurgeRecord[]> {
+  const byId = new Map<string, PurgeRecord[]>();
+  for (const record of records) byId.set(record.id, [...(byId.get(record.id) ?? []), record]);
+  return byId;
+}
+
+/** Records the purge as an annotated tag on the version's commit; the next free `N` is taken. */
+export async function writePurgeRecord(git: Git, options: { commit: string; payload: PurgePayload; existing: number }): Promise<string> {
+  const { artifact, version } = options.payload;
+  const summary = `Purge ${pinnedId(artifact, version)}${options.payload.reason ? `: ${options.payload.reason.replace(/[\r\n]+/g, ' ')}` : ''}`;
+  const message = `${summary}\n\n${JSON.stringify(options.payload)}\n`;
+  for (let counter = options.existing + 1; ; counter++) {
+    const name = purgeTagName(artifact, version, counter);
+    try {
+      await git.createAnnotatedTag({ name, target: options.commit, message });
+      return name;
+    } catch (error) {
+      if (!(error instanceof MvError && error.code === 'TAG_EXISTS') || counter > options.existing + 20) throw error;
+    }
+  }
+}
+
+/** Who purged a version, when and why, for messages. */
+export function describePurge(record: PurgeRecord): string {
+  return `${record.id} was purged by ${record.by.name} <${record.by.email}> on ${record.at}${record.reason ? ` (${record.reason})` : ''}; see \`git show refs/tags/${record.tag}\``;
+}
+
+/**
+ * The error for commands that cannot find the objects of purged versions, or undefined when none of
+ * `versions` was purged (then the caller's "object missing" error stands).
+ */
+export async function purgedVersionError(git: Git, versions: Array<{ artifact: string; version: string }>): Promise<MvError | undefined> {
+  const byId = purgesById(await readPurgeRecords(git));
+  const purged = versions.map((v) => byId.get(pinnedId(v.artifact, v.version))?.at(-1)).filter((r): r is PurgeRecord => r !== undefined);
+  if (purged.length === 0) return undefined;
+  const fromRemote = purged.some((r) => r.from.length > 1);
+  return new MvError('VERSION_PURGED', `${purged.map(describePurge).join('; ')}.`, {
+    hint: fromRemote
+      ? 'Its bytes were deliberately removed and cannot be restored by mv; use another version (`mv show <name>`).'
+      : 'Its bytes were removed from this cache; a remote may still hold them (`mv fetch <ref> -r <remote>`), otherwise use another version.',
+    details: { purged: purged.map((r) => ({ id: r.id, tag: r.tag, by: r.by, at: r.at, ...(r.reason ? { reason: r.reason } : {}) })) },
+  });
+}
+
+/** Before reporting objects a remote lacks: when the versions were purged, that is the real reason. */
+export async function throwIfPurged(git: Git, failures: Array<{ code: string }>, versions: Array<{ artifact: string; version: string }>): Promise<void> {
+  if (!failures.some((f) => f.code === 'OBJECT_MISSING')) return;
+  const error = await purgedVersionError(git, versions);
+  if (error) throw error;
+}

@@ -70,3 +70,32 @@ describe('killed at any moment', () => {
     expect(await checkCacheIntegrity(cache)).toBeGreaterThan(6);
   });
 });
+
+describe('an add killed after it wrote files', () => {
+  it('is rolled back by the next add: files restored, the orphan tag removed', async () => {
+    const repo = await gitRepo();
+    await initProject(repo);
+    await mvOk(repo.dir, ['add', 'churn', 'models/churn/', '--data', 'data/train']);
+    const committed = await repo.read('models/churn.mv.yaml');
+    const head = await repo.git('rev-parse', 'HEAD');
+    // What a kill after the tag was made and before the branch moved leaves behind.
+    const orphan = await repo.git('commit-tree', `${head}^{tree}`, '-p', head, '-m', 'orphan');
+    await repo.git('tag', '-a', '-m', 'orphan', 'churn@v0.1.1', orphan);
+    await repo.write('models/churn.mv.yaml', committed.replace('version: 0.1.0', 'version: 0.1.1'));
+    const { spawnSync } = await import('node:child_process');
+    const dead = spawnSync('true');
+    await repo.write(`.mv/state/edits-${dead.pid}-1.json`, JSON.stringify({
+      pid: dead.pid,
+      files: [{ repoPath: 'models/churn.mv.yaml', previous: committed }],
+      head,
+      commit: orphan,
+      tag: 'churn@v0.1.1',
+    }));
+    await repo.write('models/churn/model.pt', 'retrained');
+    const run = await mvOk(repo.dir, ['add', 'churn', 'models/churn/', '--data', 'data/train']);
+    expect(run.stderr).toContain('an earlier mv add was interrupted; rolled back models/churn.mv.yaml, tag churn@v0.1.1');
+    expect(run.stdout.trim()).toBe('churn@v0.1.1');
+    expect(await repo.git('rev-parse', 'churn@v0.1.1^{commit}')).toBe(await repo.git('rev-parse', 'HEAD'));
+    expect(await readdir(join(repo.dir, '.mv/state'))).not.toContain(`edits-${dead.pid}-1.json`);
+  });
+});

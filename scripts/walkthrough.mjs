@@ -51,6 +51,7 @@ try {
   mv(['init']);
 
   // "Training" writes weights, a tokenizer and metrics.
+  process.stdout.write('\n# training writes models/churn/ (weights, tokenizer) and metrics.json\n');
   write('models/churn/model.pt', randomBytes(2 * 1024 * 1024));
   write('models/churn/tokenizer/vocab.json', '{"hello": 1}\n');
   write('metrics.json', '{"accuracy": 0.912, "f1": 0.88}\n');
@@ -60,6 +61,7 @@ try {
   mv(['status']);
 
   // A retrain with a new learning rate.
+  process.stdout.write('\n# a retrain with a higher learning rate\n');
   write('params.yaml', 'lr: 0.01\nepochs: 20\n');
   git(['commit', '-q', '-am', 'raise the learning rate']);
   write('models/churn/model.pt', randomBytes(2 * 1024 * 1024));
@@ -67,6 +69,7 @@ try {
   mv(['add', 'churn', 'models/churn/', '--data', 'data/train', '--pipeline', 'src/preprocess.py', '--params', 'params.yaml', '--metrics', 'metrics.json', '-m', 'higher lr']);
 
   // Someone edits the weights by hand; status notices, checkout restores exactly v0.1.0.
+  process.stdout.write('\n# someone overwrites models/churn/model.pt by hand\n');
   write('models/churn/model.pt', 'oops');
   mv(['status']);
   mv(['checkout', 'churn@v0.1.0'], { mayFail: true });

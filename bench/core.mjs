@@ -27,6 +27,7 @@ const repo = (tool) => join(root, tool);
 const freshWith = (tool, input, extra = '') =>
   `${gitInit(repo(tool))} && ${extra ? `${extra} && ` : ''}cp -r ${q(join(src, input))} . && sync`;
 const mvSetup = `${q(MV)} init >/dev/null && printf 'add:\\n  require_lineage: off\\n' > .mv/config.local.yaml`;
+const mvLinkSetup = `${q(MV)} init >/dev/null && printf 'add:\\n  require_lineage: off\\ncache:\\n  type: hardlink\\n' > .mv/config.local.yaml`;
 const lfsSetup = `git lfs install --local >/dev/null && git lfs track '*.bin' >/dev/null && git add .gitattributes && git commit -qm lfs`;
 const annexSetup = 'git annex init -q bench >/dev/null 2>&1';
 
@@ -36,18 +37,23 @@ const summary = {};
 const file = hyperfine('add-1gib', [
   { name: 'openssl dgst -sha256', command: `openssl dgst -sha256 ${q(join(src, 'big.bin'))}` },
   { name: 'mv add', prepare: freshWith('mv', 'big.bin', mvSetup), command: `cd ${q(repo('mv'))} && ${q(MV)} add big big.bin >/dev/null` },
+  { name: 'mv add (cache.type hardlink)', prepare: freshWith('mvlink', 'big.bin', mvLinkSetup), command: `cd ${q(repo('mvlink'))} && ${q(MV)} add big big.bin >/dev/null 2>&1` },
   { name: 'git-lfs git add', prepare: freshWith('lfs', 'big.bin', lfsSetup), command: `cd ${q(repo('lfs'))} && git add big.bin` },
   { name: 'git annex add', prepare: freshWith('annex', 'big.bin', annexSetup), command: `cd ${q(repo('annex'))} && git annex add -q big.bin` },
+  { name: 'copy of the file (cp)', prepare: `rm -f ${q(join(root, 'copy.bin'))} && sync`, command: `cp ${q(join(src, 'big.bin'))} ${q(join(root, 'copy.bin'))}` },
 ]);
 summary.add1GiB = file;
 table('mv add of a new 1 GiB file (median seconds)', [
   ['tool', 'median', 'mv ÷ tool'],
   ...Object.entries(file).map(([name, t]) => [name, seconds(t), name === 'mv add' ? '' : ratio(file['mv add'], t)]),
+  ['mv add (cache.type hardlink) ÷ openssl', ratio(file['mv add (cache.type hardlink)'], file['openssl dgst -sha256']), ''],
+  ['mv add (cache.type hardlink) ÷ git-lfs', ratio(file['mv add (cache.type hardlink)'], file['git-lfs git add']), ''],
 ]);
 
 // 2. A 20,000 × 4 KiB dataset folder.
 const dir = hyperfine('add-20k', [
   { name: 'mv add', prepare: freshWith('mv', 'dataset', mvSetup), command: `cd ${q(repo('mv'))} && ${q(MV)} add ds dataset/ --type dataset >/dev/null` },
+  { name: 'mv add (cache.type hardlink)', prepare: freshWith('mvlink', 'dataset', mvLinkSetup), command: `cd ${q(repo('mvlink'))} && ${q(MV)} add ds dataset/ --type dataset >/dev/null 2>&1` },
   { name: 'git add (plain git)', prepare: freshWith('git', 'dataset'), command: `cd ${q(repo('git'))} && git add dataset` },
   { name: 'git-lfs git add', prepare: freshWith('lfs', 'dataset', lfsSetup), command: `cd ${q(repo('lfs'))} && git add dataset` },
   { name: 'git annex add', prepare: freshWith('annex', 'dataset', annexSetup), command: `cd ${q(repo('annex'))} && git annex add -q dataset` },
@@ -56,6 +62,8 @@ summary.add20k = dir;
 table('mv add of a 20,000 × 4 KiB folder (median seconds)', [
   ['tool', 'median', 'mv ÷ tool'],
   ...Object.entries(dir).map(([name, t]) => [name, seconds(t), name === 'mv add' ? '' : ratio(dir['mv add'], t)]),
+  ['mv add (cache.type hardlink) ÷ git add', ratio(dir['mv add (cache.type hardlink)'], dir['git add (plain git)']), ''],
+  ['mv add (cache.type hardlink) ÷ git-lfs', ratio(dir['mv add (cache.type hardlink)'], dir['git-lfs git add']), ''],
 ]);
 
 // 3. Nothing changed: status and a repeated add, on both workspaces, must not read file contents.

@@ -9,6 +9,7 @@ import { Worker } from 'node:worker_threads';
 import { MvError } from '../errors.js';
 import type { Hashed } from './hash.js';
 import type { Oid } from './oid.js';
+import type { LinkMode } from './adopt.js';
 
 /** Stat data as decimal strings: [inode, size, mtime ns, ctime ns]. */
 export type StatTuple = [string, string, string, string];
@@ -22,7 +23,7 @@ export interface PlaceItem {
 }
 
 export type PoolJob =
-  | { kind: 'ingest'; cacheDir: string; fsync: boolean; paths: string[] }
+  | { kind: 'ingest'; cacheDir: string; fsync: boolean; paths: string[]; link?: LinkMode }
   | { kind: 'place'; items: PlaceItem[] };
 
 export type PoolReply =
@@ -81,8 +82,8 @@ async function runPool<I, R>(items: I[], makeJob: (batch: I[]) => PoolJob, optio
 }
 
 /** Stores `paths` (absolute, each at most SMALL_FILE bytes) into the cache at `cacheDir`. */
-export function ingestMany(job: { cacheDir: string; fsync: boolean; paths: string[] }, options: PoolOptions = {}): Promise<Hashed[]> {
-  return runPool<string, Hashed>(job.paths, (paths) => ({ kind: 'ingest', cacheDir: job.cacheDir, fsync: job.fsync, paths }), options);
+export function ingestMany(job: { cacheDir: string; fsync: boolean; paths: string[]; link?: LinkMode }, options: PoolOptions = {}): Promise<Hashed[]> {
+  return runPool<string, Hashed>(job.paths, (paths) => ({ kind: 'ingest', cacheDir: job.cacheDir, fsync: job.fsync, paths, ...(job.link ? { link: job.link } : {}) }), options);
 }
 
 /** Copies cache objects to their work-tree targets (folders already prepared); returns each target's stat data. */

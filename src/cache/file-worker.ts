@@ -4,6 +4,7 @@ import { MvError, errnoCode } from '../errors.js';
 import { placeSmallSync } from '../workspace/materialize.js';
 import type { PoolJob, PoolReply } from './file-pool.js';
 import { LocalCache } from './local-cache.js';
+import { adoptSmallSync } from './adopt.js';
 
 let cache: LocalCache | undefined;
 
@@ -20,7 +21,7 @@ parentPort?.on('message', (job: PoolJob) => {
     try {
       if (job.kind === 'ingest') {
         cache ??= new LocalCache(job.cacheDir, { fsync: job.fsync });
-        results.push(cache.ingestSmallSync(job.paths[index]!));
+        results.push(job.link ? adoptSmallSync(cache, job.paths[index]!, job.link) : cache.ingestSmallSync(job.paths[index]!));
       } else {
         const item = job.items[index]!;
         results.push(placeSmallSync(item.source, item.target, item.mode, item.oid));

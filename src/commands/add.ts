@@ -14,11 +14,11 @@ import { StatCache } from '../cache/stat-cache.js';
 import { checkArtifactName, checkArtifactType, type ArtifactType } from '../names.js';
 import { absolutePath, checkNoLinkedFolders, joinRepoPath, relativeFromFolder, toRepoPath } from '../paths.js';
 import { POINTER_SUFFIX, pointerFolder, serializePointer, type DataEntry, type PathEntry, type Pointer } from '../pointer/pointer.js';
-import { findWorkspacePointer, readCommittedPointer } from '../pointer/locate.js';
+import { findWorkspacePointer, readCommittedPointer, trackedPointerFiles } from '../pointer/locate.js';
 import { formatTagMessage, PAYLOAD_SCHEMA } from '../registry/tag-message.js';
 import { registerTag } from '../registry/tag-name.js';
 import { pinnedId } from '../registry/ref.js';
-import { listVersions, takenVersions } from '../registry/versions.js';
+import { versionTags } from '../registry/versions.js';
 import { openRepo, requireHeadCommit, requireInitialized, type Repo } from '../repo.js';
 import { withRepoLock } from '../lock.js';
 import { classifyChange, type ChangeSummary } from '../version/change.js';
@@ -99,7 +99,8 @@ export async function add(options: AddOptions): Promise<AddResult> {
   for (const p of [...artifactPaths, ...dataPaths, ...pipelinePaths]) await checkNoLinkedFolders(repo.root, p.repoPath, p.input);
 
   await checkNotTracked(repo, artifactPaths);
-  await checkNotVersionedElsewhere(repo, name, artifactPaths);
+  const pointerFiles = await trackedPointerFiles(repo.git);
+  await checkNotVersionedElsewhere(repo, name, artifactPaths, pointerFiles);
   // Files whose content the version itself records (hashed and cached, or copied into the pointer) stay
   // reproducible when uncommitted; any other uncommitted change to tracked code does not.
   const recorded = [...dataPaths, ...pipelinePaths].map((p) => p.repoPath.replace(/\/$/, ''));
@@ -132,7 +133,7 @@ export async function add(options: AddOptions): Promise<AddResult> {
   const signature = options.signatureFile ? await readSignature(absolutePath(repo.root, toRepoPath(repo.root, cwd, options.signatureFile)), display(options.signatureFile)) : undefined;
   const parent = options.parent ? await pinArtifactRef(repo.git, options.parent, '--parent') : undefined;
 
-  const existingPointer = await findWorkspacePointer(repo.git, repo.root, name);
+  const existingPointer = await findWorkspacePointer(repo.git, repo.root, name, pointerFiles);
   const pointerFile = existingPointer?.file ?? defaultPointerFile(name, artifactPaths.map((p) => p.repoPath));
   const folder = pointerFolder(pointerFile);
   for (const p of [...artifactPaths, ...dataPaths]) {
@@ -150,7 +151,12 @@ export async function add(options: AddOptions): Promise<AddResult> {
   let pipeline: PathEntry[];
   let paramsFileEntry: Pointer['lineage']['params_file'];
   try {
-    files = await snapshotAll(artifactPaths, ctx, folder);
+    // With a linking cache type, the artifact's own files become the cache objects (data and code are copied).
+    const linkType = repo.config.cache.type;
+    if (linkType === 'hardlink' && process.getuid?.() === 0) {
+      warnings.push('cache.type is hardlink and mv runs as root: file permissions do not stop root from writing into a linked file, which would change the cache object too (`mv verify` detects it); prefer cache.type copy for root.');
+    }
+    files = await snapshotAll(artifactPaths, linkType === 'copy' ? ctx : { ...ctx, link: linkType }, folder);
     data = [...(await snapshotAll(dataPaths, ctx, folder)), ...otherData];
     pipeline = await snapshotAll(pipelinePaths, ctx, folder);
     if (options.paramsFile) {
@@ -212,8 +218,7 @@ interface RegisterInput {
 async function registerVersion(input: RegisterInput): Promise<AddResult> {
   const { repo, name, draft, folder, pointerFile, files, data, dataPaths, requestedVersion, options, warnings } = input;
   const head = await requireHeadCommit(repo);
-  const taken = await takenVersions(repo.git, name);
-  const registered = await listVersions(repo.git, name);
+  const { taken, registered } = await versionTags(repo.git, name);
   const previousRecord = registered[0];
   const previous = previousRecord
     ? await readCommittedPointer(repo.git, previousRecord.register.commit, name, previousRecord.register.payload?.pointer?.path)

@@ -36,8 +36,8 @@ export async function readWorkspacePointer(root: string, file: string): Promise<
 }
 
 /** The work tree's pointer for artifact `name`, if one is committed. */
-export async function findWorkspacePointer(git: Git, root: string, name: string): Promise<LocatedPointer | undefined> {
-  for (const file of pointerCandidates(await trackedPointerFiles(git), name)) {
+export async function findWorkspacePointer(git: Git, root: string, name: string, files?: string[]): Promise<LocatedPointer | undefined> {
+  for (const file of pointerCandidates(files ?? (await trackedPointerFiles(git)), name)) {
     const located = await readWorkspacePointer(root, file);
     if (located?.pointer.name === name) return located;
   }

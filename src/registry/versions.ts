@@ -37,10 +37,17 @@ export async function listVersions(git: Git, artifact: string): Promise<VersionR
   return versions ? [...versions.values()].sort((a, b) => semver.rcompare(a.version, b.version)) : [];
 }
 
-/** Every tag name `artifact@v…` taken, annotated or not (a lightweight one still blocks the name). */
-export async function takenVersions(git: Git, artifact: string): Promise<string[]> {
+/**
+ * One artifact's registered versions (highest first) and every version number its tags take, annotated
+ * or not (a lightweight tag still blocks the name), from one `git for-each-ref`.
+ */
+export async function versionTags(git: Git, artifact: string): Promise<{ registered: VersionRecord[]; taken: string[] }> {
   const records = await readTagRecords(git, [`refs/tags/${artifact}@*`]);
-  return [...new Set(records.filter((r) => r.version !== undefined).map((r) => r.version!))];
+  const versions = versionsFromRecords(records).get(artifact);
+  return {
+    registered: versions ? [...versions.values()].sort((a, b) => semver.rcompare(a.version, b.version)) : [],
+    taken: [...new Set(records.filter((r) => r.version !== undefined).map((r) => r.version!))],
+  };
 }
 
 export function unknownVersion(artifact: string, version: string, existing: VersionRecord[]): MvError {

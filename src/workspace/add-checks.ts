@@ -7,7 +7,7 @@ import { access } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { MvError, UsageError } from '../errors.js';
 import { joinRepoPath } from '../paths.js';
-import { readWorkspacePointer, trackedPointerFiles } from '../pointer/locate.js';
+import { readWorkspacePointer } from '../pointer/locate.js';
 import { parsePointer, pointerFolder, serializePointer, type Pointer } from '../pointer/pointer.js';
 import { missingObjects } from '../pointer/stored.js';
 import type { Repo } from '../repo.js';
@@ -34,8 +34,8 @@ export function checkPointerWritable(draft: Pointer, pointerFile: string): void 
 }
 
 /** Refuses paths that another artifact's committed pointer already versions: one file, one owner. */
-export async function checkNotVersionedElsewhere(repo: Repo, name: string, paths: PathArg[]): Promise<void> {
-  for (const file of await trackedPointerFiles(repo.git)) {
+export async function checkNotVersionedElsewhere(repo: Repo, name: string, paths: PathArg[], pointerFiles: string[]): Promise<void> {
+  for (const file of pointerFiles) {
     let located;
     try {
       located = await readWorkspacePointer(repo.root, file);

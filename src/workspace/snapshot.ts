@@ -12,6 +12,7 @@ import { MvError, errnoCode, fsError } from '../errors.js';
 import { hashBuffer, hashFile } from '../cache/hash.js';
 import { ingestMany, POOL_THRESHOLD } from '../cache/file-pool.js';
 import { SMALL_FILE, type LocalCache } from '../cache/local-cache.js';
+import { adopt, adoptSmallSync, type LinkMode } from '../cache/adopt.js';
 import { modeOf, serializeManifest, type ManifestEntry } from '../cache/manifest.js';
 import type { Oid } from '../cache/oid.js';
 import type { StatCache } from '../cache/stat-cache.js';
@@ -49,6 +50,8 @@ export interface SnapshotContext {
   stats: StatCache;
   /** Store content in the cache (add) or only hash it (status). */
   store: boolean;
+  /** When storing: make the files themselves the cache objects (hard link or moved and symlinked) instead of copying. */
+  link?: LinkMode;
   onProgress?: Progress;
   signal?: AbortSignal;
 }
@@ -96,12 +99,14 @@ async function snapshotFile(key: string, abs: string, info: BigIntStats, ctx: Sn
   }
   let hashed: { oid: Oid; size: number };
   try {
-    if (size <= SMALL_FILE) hashed = ctx.store ? ctx.cache.ingestSmallSync(abs) : { oid: hashBuffer(readFileSync(abs)), size };
+    if (ctx.store && ctx.link) hashed = size <= SMALL_FILE ? adoptSmallSync(ctx.cache, abs, ctx.link) : await adopt(ctx.cache, abs, ctx.link);
+    else if (size <= SMALL_FILE) hashed = ctx.store ? ctx.cache.ingestSmallSync(abs) : { oid: hashBuffer(readFileSync(abs)), size };
     else hashed = ctx.store ? await ctx.cache.ingest(abs) : await hashFile(abs);
   } catch (error) {
     throw fsError(error, 'reading', key);
   }
-  ctx.stats.record(key, info, hashed.oid);
+  // Linking changed the file's inode data (mode, link count): remember what it is now.
+  ctx.stats.record(key, ctx.store && ctx.link ? statSync(abs, { bigint: true }) : info, hashed.oid);
   ctx.onProgress?.({ bytes: hashed.size, files: 1, read: true });
   return hashed;
 }
@@ -172,7 +177,7 @@ async function storeManyInWorkers(repoPath: string, absDir: string, entries: Man
   let hashed;
   try {
     hashed = await ingestMany(
-      { cacheDir: ctx.cache.location, fsync: ctx.cache.fsync, paths: todo.map((i) => `${absDir}/${entries[i]!.path}`) },
+      { cacheDir: ctx.cache.location, fsync: ctx.cache.fsync, paths: todo.map((i) => `${absDir}/${entries[i]!.path}`), ...(ctx.link ? { link: ctx.link } : {}) },
       {
         onBatch: (start, count) => {
           const bytes = todo.slice(start, start + count).reduce((sum, i) => sum + entries[i]!.size, 0);
@@ -188,7 +193,8 @@ async function storeManyInWorkers(repoPath: string, absDir: string, entries: Man
     const result = hashed[k]!;
     entries[index]!.oid = result.oid;
     entries[index]!.size = result.size;
-    ctx.stats.record(repoPath + entries[index]!.path, infos[index]!, result.oid);
+    const key = repoPath + entries[index]!.path;
+    ctx.stats.record(key, ctx.link ? statSync(`${absDir}/${entries[index]!.path}`, { bigint: true }) : infos[index]!, result.oid);
   });
   const handled = new Set(todo);
   // Small files whose oid was known and whose object is cached are done too.

@@ -1,4 +1,4 @@
-import { lstat, readFile, readlink, stat, writeFile, mkdir } from 'node:fs/promises';
+import { lstat, readFile, readlink, rm, stat, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { expectCached, objectPath, readPointer } from '../helpers/assertions.js';
@@ -17,6 +17,8 @@ describe('checkout writes files as configured', () => {
     await useCacheType(repo.dir, 'hardlink');
     await mvOk(repo.dir, ADD_ARGS);
     const pointer = await readPointer(repo, 'models/churn/churn.mv.yaml');
+    // The file is the read-only cache object: a local edit replaces it rather than writing into it.
+    await rm(join(repo.dir, 'models/churn/model.pt'));
     await repo.write('models/churn/model.pt', 'local edit');
     await mvOk(repo.dir, ['checkout', 'churn', '--force']);
     const file = await stat(join(repo.dir, 'models/churn/model.pt'));
@@ -73,5 +75,37 @@ describe('large folders', () => {
     const again = await mvJson<{ files: Array<{ oid: string }>; created: boolean }>(repo.dir, ['add', 'ds', 'dataset/', '--type', 'dataset']);
     expect(again.created).toBe(false);
     expect(again.files[0]!.oid).toBe(added.files[0]!.oid);
+  });
+});
+
+describe('adding with a linking cache type stores without copying', () => {
+  it('hardlink: the added file becomes the read-only cache object; status is clean', async () => {
+    const repo = await gitRepo();
+    await initProject(repo);
+    await useCacheType(repo.dir, 'hardlink');
+    await repo.write('models/churn/big.bin', Buffer.alloc(3 * 1024 * 1024, 5));
+    const { files } = await mvJson<{ files: Array<{ oid: string }> }>(repo.dir, ['add', 'churn', 'models/churn/big.bin', 'models/churn/model.pt', '--data', 'data/train']);
+    for (const [name, entry] of [['big.bin', files[0]!], ['model.pt', files[1]!]] as const) {
+      const file = await stat(join(repo.dir, 'models/churn', name));
+      expect(file.ino).toBe((await stat(objectPath(join(repo.dir, '.mv/cache'), entry.oid))).ino);
+      expect(file.mode & 0o222).toBe(0);
+      await expectCached(join(repo.dir, '.mv/cache'), entry.oid);
+    }
+    // Data is copied, never linked: it may be shared with other tools.
+    expect((await stat(join(repo.dir, 'data/train/part-0.csv'))).mode & 0o200).toBe(0o200);
+    expect((await mvJson<{ clean: boolean }>(repo.dir, ['status'])).clean).toBe(true);
+  });
+
+  it('symlink: the added file moves into the cache and a link stands in its place', async () => {
+    const repo = await gitRepo();
+    await initProject(repo);
+    await useCacheType(repo.dir, 'symlink');
+    const before = await readFile(join(repo.dir, 'models/churn/model.pt'));
+    const { files } = await mvJson<{ files: Array<{ oid: string }> }>(repo.dir, ['add', 'churn', 'models/churn/model.pt', '--data', 'data/train']);
+    const path = join(repo.dir, 'models/churn/model.pt');
+    expect((await lstat(path)).isSymbolicLink()).toBe(true);
+    expect(await readlink(path)).toBe(objectPath(join(repo.dir, '.mv/cache'), files[0]!.oid));
+    expect(await readFile(path)).toEqual(before);
+    expect((await mvJson<{ clean: boolean }>(repo.dir, ['status'])).clean).toBe(true);
   });
 });

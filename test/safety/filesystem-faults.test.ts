@@ -71,11 +71,19 @@ describe('file-system faults', () => {
     for (const oid of await oidsIn(repo, POINTER_FILE)) expect((await readFile(objectPath(fs.dir, oid))).byteLength).toBeGreaterThan(0);
   });
 
-  it('a cache on another file system with cache.type hardlink: checkout says CROSS_DEVICE and writes nothing half-done', async (ctx) => {
+  it('a cache on another file system with cache.type hardlink: add and checkout say CROSS_DEVICE and write nothing half-done', async (ctx) => {
     const fs = await mountTmpfs('16m');
     if (typeof fs === 'string') return ctx.skip(fs);
-    const repo = await projectWithCacheOn(fs.dir, 'hardlink');
+    const repo = await projectWithCacheOn(fs.dir, 'copy');
+    await repo.write('.mv/config.local.yaml', `cache:\n  dir: ${fs.dir}\n  type: hardlink\n`);
     const before = await readFile(join(repo.dir, 'models/churn/model.pt'));
+    const tags = await repo.git('tag', '-l');
+    await writeFile(join(repo.dir, 'models/churn/model.pt'), 'retrained');
+    const add = await mv(repo.dir, [...ADD_ARGS, '--json']);
+    expect(add.exitCode).toBe(1);
+    expect(JSON.parse(add.stdout).error).toMatchObject({ code: 'CROSS_DEVICE' });
+    expect(await repo.git('tag', '-l')).toBe(tags);
+    expect(await readFile(join(repo.dir, 'models/churn/model.pt'), 'utf8')).toBe('retrained');
     await writeFile(join(repo.dir, 'models/churn/model.pt'), 'local edit');
     const run = await mv(repo.dir, ['checkout', 'churn', '--force', '--json']);
     expect(run.exitCode).toBe(1);

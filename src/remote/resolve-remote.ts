@@ -6,7 +6,8 @@ import { MvError } from '../errors.js';
 import type { Config, RemoteConfig } from '../config.js';
 import { describeSpec, parseRemoteUrl, redactUrl, type RemoteSpec } from './url.js';
 
-export const REMOTE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+/** Letters, digits, `_`, `-` and single dots (no `..`, which reads like a path or a git range). */
+export const REMOTE_NAME = /^(?!.*\.\.)[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
 export interface ResolvedRemote {
   /** The configured name, when the remote came from the config. */

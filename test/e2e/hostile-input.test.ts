@@ -60,3 +60,37 @@ describe('paths that lead outside the repository', () => {
     expect(await readdir(outside)).toEqual([]);
   });
 });
+
+describe('hostile remote names and URLs are refused before anything is written', () => {
+  it.each([
+    ['-origin', '/tmp'],
+    ['a..b', '/tmp'],
+    ['we@{1}', '/tmp'],
+    ['my remote', '/tmp'],
+    ['tab\tname', '/tmp'],
+    ['origin', '/tmp/x\r\ninjected'],
+    ['origin', 's3://user:secret@bucket/prefix'],
+  ])('remote %j with URL %j', async (name, url) => {
+    const repo = await gitRepo();
+    await initProject(repo);
+    const head = await repo.git('rev-parse', 'HEAD');
+    const config = await repo.read('.mv/config.yaml');
+    const run = await mv(repo.dir, ['remote', 'add', name, url]);
+    expect(run.exitCode).toBeGreaterThan(0);
+    expect(run.stderr).not.toContain('secret');
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+    expect(await repo.git('rev-parse', 'HEAD')).toBe(head);
+    expect(await repo.read('.mv/config.yaml')).toBe(config);
+  });
+
+  it.each(['-prod', 'a..b', 'pro duction', 'x@{1}', 'archived'])('stage %j in the config', async (stage) => {
+    const repo = await gitRepo();
+    await initProject(repo);
+    await repo.write('.mv/config.local.yaml', `stages: [candidate, ${JSON.stringify(stage)}]\n`);
+    for (const args of [['status'], ['promote', 'churn@v0.1.0', 'candidate']]) {
+      const run = await mv(repo.dir, args);
+      expect(run.exitCode).toBe(1);
+      expect(run.stderr).toContain('.mv/config');
+    }
+  });
+});

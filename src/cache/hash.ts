@@ -1,8 +1,7 @@
 /** Streaming SHA-256: constant memory whatever the file size. */
 import { createHash, type Hash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { Transform, type TransformCallback } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { open } from 'node:fs/promises';
 import { oidFromHex, type Oid } from './oid.js';
 
 /** Read size for streaming: large enough that per-chunk overhead vanishes next to hashing. */
@@ -33,14 +32,29 @@ export class HashingStream extends Transform {
   }
 }
 
+/**
+ * Hashes a file with two buffers in turn: the next chunk is read on the I/O threads while the current one
+ * is hashed, so reading and hashing overlap (16 MiB of memory whatever the file size).
+ */
 export async function hashFile(path: string): Promise<Hashed> {
-  const hash = createHash('sha256');
-  let size = 0;
-  await pipeline(createReadStream(path, { highWaterMark: STREAM_CHUNK }), async (source: AsyncIterable<Buffer>) => {
-    for await (const chunk of source) {
-      hash.update(chunk);
-      size += chunk.length;
+  const file = await open(path, 'r');
+  try {
+    const hash = createHash('sha256');
+    const buffers = [Buffer.allocUnsafe(STREAM_CHUNK * 2), Buffer.allocUnsafe(STREAM_CHUNK * 2)];
+    let size = 0;
+    let turn = 0;
+    let reading = file.read(buffers[0]!, 0, buffers[0]!.length, 0);
+    for (;;) {
+      const { bytesRead } = await reading;
+      if (bytesRead === 0) break;
+      const current = buffers[turn % 2]!;
+      size += bytesRead;
+      reading = file.read(buffers[(turn + 1) % 2]!, 0, current.length, size);
+      hash.update(current.subarray(0, bytesRead));
+      turn++;
     }
-  });
-  return { oid: oidFromHex(hash.digest('hex')), size };
+    return { oid: oidFromHex(hash.digest('hex')), size };
+  } finally {
+    await file.close();
+  }
 }

@@ -4,22 +4,21 @@
  * the expected one; then they are read-only. An object whose name does not match its bytes can therefore
  * only come from outside interference, which `verify` detects.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { chmod, mkdir, open, readFile, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { constants, createReadStream, createWriteStream, mkdirSync, type Stats, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmod, copyFile, mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { MvError, errnoCode, fsError } from '../errors.js';
 import { isAbandonedTemp, removeAbandonedTemps } from '../atomic-file.js';
-import { HashingStream, STREAM_CHUNK, hashBuffer, type Hashed } from './hash.js';
+import { runTool } from '../subprocess.js';
+import { HashingStream, STREAM_CHUNK, hashBuffer, hashFile, type Hashed } from './hash.js';
 import type { ListOptions, ObjectStore, ReadOptions, StoredObjectInfo } from './object-store.js';
-import { objectKey, oidFromHex, oidFromKey, shortOid, type Oid } from './oid.js';
+import { objectKey, oidFromKey, shortOid, type Oid } from './oid.js';
 
 /** Files up to this size are read whole, hashed, and written only if the cache lacks them. */
 export const SMALL_FILE = 1024 * 1024;
-/** Chunk of the large-file copy loop: big enough to amortise per-call overhead, three of them in flight. */
-const COPY_CHUNK = 8 * 1024 * 1024;
 const OBJECT_MODE = 0o444;
 const TEMP_PREFIX = `${process.pid}-${randomBytes(4).toString('hex')}`;
 let tempCounter = 0;
@@ -143,7 +142,9 @@ export class LocalCache implements ObjectStore {
       const temp = this.tempName();
       await this.ensureDir(this.tempDir);
       try {
-        result = await copyHashing(sourcePath, temp, before.size, this.fsync);
+        result = await copyWhileHashing(sourcePath, temp, this.fsync);
+        // The kernel copied the same bytes that were hashed only if the file did not change meanwhile.
+        if (changed(before, await stat(sourcePath))) throw fileChanged(sourcePath);
         checkExpected(result, expected, sourcePath);
         if (await this.has(result.oid, result.size)) await rm(temp, { force: true });
         else await this.commit(result.oid, temp);
@@ -151,13 +152,9 @@ export class LocalCache implements ObjectStore {
         await rm(temp, { force: true });
         throw fsError(error, 'storing', sourcePath);
       }
+      return result;
     }
-    const after = await stat(sourcePath);
-    if (after.size !== before.size || after.mtimeMs !== before.mtimeMs || after.size !== result.size) {
-      throw new MvError('FILE_CHANGED', `${sourcePath} changed while it was being read.`, {
-        hint: 'Wait until the program writing it has finished, then run the command again.',
-      });
-    }
+    if (changed(before, await stat(sourcePath)) || before.size !== result.size) throw fileChanged(sourcePath);
     return result;
   }
 
@@ -292,53 +289,47 @@ export class LocalCache implements ObjectStore {
 }
 
 /**
- * Copies `source` to a new file `target` while hashing it, in one pass: the next chunk is read and the
- * previous one written on the I/O threads while the current one is hashed. The target is preallocated
- * first, which makes large writes several times faster on ext4 and fails on a full disk before any byte
- * is written.
+ * Copies `source` to the new file `target` in the kernel (a reflink where the file system can, else
+ * `copy_file_range`) while the source is hashed, both at full speed at once. The caller checks that the
+ * source did not change meanwhile, which makes the copy the hashed bytes.
  */
-export async function copyHashing(source: string, target: string, expectedSize: number, fsync: boolean, mode = OBJECT_MODE): Promise<Hashed> {
-  const output = await open(target, 'wx', mode);
-  let input: FileHandle | undefined;
-  try {
-    await preallocate(target, expectedSize);
-    input = await open(source, 'r');
-    const hash = createHash('sha256');
-    const buffers = [Buffer.allocUnsafe(COPY_CHUNK), Buffer.allocUnsafe(COPY_CHUNK), Buffer.allocUnsafe(COPY_CHUNK)];
-    let position = 0;
-    let index = 0;
-    let writing: Promise<unknown> = Promise.resolve();
-    let reading = input.read(buffers[0]!, 0, COPY_CHUNK, 0);
-    for (;;) {
-      const { bytesRead } = await reading;
-      if (bytesRead === 0) break;
-      const current = buffers[index % 3]!;
-      reading = input.read(buffers[(index + 1) % 3]!, 0, COPY_CHUNK, position + bytesRead);
-      hash.update(current.subarray(0, bytesRead));
-      await writing;
-      writing = output.write(current, 0, bytesRead, position);
-      position += bytesRead;
-      index++;
+export async function copyWhileHashing(source: string, target: string, fsync: boolean, mode = OBJECT_MODE): Promise<Hashed> {
+  const [hashed] = await Promise.all([hashFile(source), kernelCopy(source, target)]);
+  await chmod(target, mode);
+  if (fsync) {
+    const handle = await open(target, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
     }
-    await writing;
-    // Preallocation may have reserved more than was read if the file shrank meanwhile.
-    if (position !== expectedSize) await output.truncate(position);
-    if (fsync) await output.sync();
-    return { oid: oidFromHex(hash.digest('hex')), size: position };
-  } finally {
-    await input?.close();
-    await output.close();
   }
+  return hashed;
 }
 
-/** Reserves the file's blocks up front (Linux `fallocate`); silently skipped where unavailable. */
-async function preallocate(path: string, size: number): Promise<void> {
-  if (process.platform !== 'linux' || size === 0) return;
-  const { execa } = await import('execa');
-  const result = await execa('fallocate', ['-l', String(size), path], { reject: false, stdin: 'ignore' });
-  if (result.exitCode !== 0 && /No space left/i.test(result.stderr)) {
-    throw Object.assign(new Error(result.stderr), { code: 'ENOSPC' });
+/**
+ * On Linux, GNU cp copies with `copy_file_range` in large steps (a reflink where possible), several times
+ * faster than libuv's copy; elsewhere, or without cp, Node's own copy.
+ */
+async function kernelCopy(source: string, target: string): Promise<void> {
+  if (process.platform === 'linux') {
+    const result = await runTool('cp', ['--reflink=auto', '-T', '--', source, target]);
+    if (result.exitCode === 0) return;
+    if (/No space left/i.test(result.stderr)) throw Object.assign(new Error(result.stderr), { code: 'ENOSPC' });
+    await rm(target, { force: true });
   }
+  await copyFile(source, target, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE);
+}
+
+/** Whether a file's stat data moved between two looks at it. */
+export function changed(before: Stats, after: Stats): boolean {
+  return after.ino !== before.ino || after.size !== before.size || after.mtimeMs !== before.mtimeMs || after.ctimeMs !== before.ctimeMs;
+}
+
+function fileChanged(path: string): MvError {
+  return new MvError('FILE_CHANGED', `${path} changed while it was being read.`, {
+    hint: 'Wait until the program writing it has finished, then run the command again.',
+  });
 }
 
 function removeAbandonedTempsSync(dir: string): void {

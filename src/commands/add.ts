@@ -98,14 +98,14 @@ export async function add(options: AddOptions): Promise<AddResult> {
   checkNoOverlap([...artifactPaths, ...dataPaths]);
   for (const p of [...artifactPaths, ...dataPaths, ...pipelinePaths]) await checkNoLinkedFolders(repo.root, p.repoPath, p.input);
 
-  await checkNotTracked(repo, artifactPaths);
-  const pointerFiles = await trackedPointerFiles(repo.git);
+  // Independent git questions, asked at once.
+  const [pointerFiles, changedFiles] = await Promise.all([trackedPointerFiles(repo.git), repo.git.changedTrackedFiles(), checkNotTracked(repo, artifactPaths)]);
   await checkNotVersionedElsewhere(repo, name, artifactPaths, pointerFiles);
   // Files whose content the version itself records (hashed and cached, or copied into the pointer) stay
   // reproducible when uncommitted; any other uncommitted change to tracked code does not.
   const recorded = [...dataPaths, ...pipelinePaths].map((p) => p.repoPath.replace(/\/$/, ''));
   for (const file of [options.paramsFile, options.metricsFile, options.signatureFile]) if (file) recorded.push(toRepoPath(repo.root, cwd, file));
-  const dirtyFiles = (await repo.git.changedTrackedFiles()).filter((f) => !recorded.some((r) => f === r || f.startsWith(`${r}/`)));
+  const dirtyFiles = changedFiles.filter((f) => !recorded.some((r) => f === r || f.startsWith(`${r}/`)));
   if (dirtyFiles.length > 0 && !options.allowDirty) {
     const shown = dirtyFiles.slice(0, 5).join(', ') + (dirtyFiles.length > 5 ? `, and ${dirtyFiles.length - 5} more` : '');
     throw new MvError('DIRTY_WORKTREE', `Tracked files have uncommitted changes (${shown}), so this version's code could not be reproduced.`, {
@@ -143,6 +143,9 @@ export async function add(options: AddOptions): Promise<AddResult> {
     }
   }
 
+  // The environment is probed (python, GPUs, lockfiles) while the files are hashed.
+  const environment = captureEnvironment(repo.root, folder);
+  environment.catch(() => undefined);
   // Hash and store everything: the artifact, its data, pipeline and params file.
   const stats = await StatCache.load(statCacheFile(repo));
   const ctx = { root: repo.root, cache: repo.cache, stats, store: true, ...(options.onProgress ? { onProgress: options.onProgress } : {}), ...(options.signal ? { signal: options.signal } : {}) };
@@ -170,7 +173,6 @@ export async function add(options: AddOptions): Promise<AddResult> {
 
   const branch = await repo.git.currentBranch();
   if (!branch) warnings.push('HEAD is detached: the commit recording this version will be reachable only through its tag (create a branch with `git switch -c <name>` to keep it on one).');
-  if (await repo.git.resolveRef(`refs/tags/${name}@deprecated`)) warnings.push(`${name} is deprecated (tag ${name}@deprecated); the new version is registered all the same.`);
   const draft: Pointer = {
     mv: 1,
     name,
@@ -198,7 +200,7 @@ export async function add(options: AddOptions): Promise<AddResult> {
 
   // Deciding the number and writing, committing and tagging happen under the repository lock, so two
   // concurrent adds are serialized here (hashing above runs in parallel).
-  return withRepoLock(repo, `adding ${name}`, () => registerVersion({ repo, name, draft, folder, pointerFile, files, data, dataPaths, requestedVersion, options, warnings }));
+  return withRepoLock(repo, `adding ${name}`, () => registerVersion({ repo, name, draft, folder, pointerFile, files, data, dataPaths, requestedVersion, options, warnings, environment }));
 }
 
 interface RegisterInput {
@@ -213,12 +215,14 @@ interface RegisterInput {
   requestedVersion: string | undefined;
   options: AddOptions;
   warnings: string[];
+  environment: Promise<Pointer['environment']>;
 }
 
 async function registerVersion(input: RegisterInput): Promise<AddResult> {
   const { repo, name, draft, folder, pointerFile, files, data, dataPaths, requestedVersion, options, warnings } = input;
   const head = await requireHeadCommit(repo);
-  const { taken, registered } = await versionTags(repo.git, name);
+  const { taken, registered, deprecated } = await versionTags(repo.git, name);
+  if (deprecated) warnings.push(`${name} is deprecated (tag ${name}@deprecated); the new version is registered all the same.`);
   const previousRecord = registered[0];
   const previous = previousRecord
     ? await readCommittedPointer(repo.git, previousRecord.register.commit, name, previousRecord.register.payload?.pointer?.path)
@@ -251,7 +255,7 @@ async function registerVersion(input: RegisterInput): Promise<AddResult> {
     }
     plan = bumpedVersion(change.level, taken, change.reasons.join(', '));
   }
-  const pointer: Pointer = { ...draft, version: plan.version, environment: await captureEnvironment(repo.root, folder) };
+  const pointer: Pointer = { ...draft, version: plan.version, environment: await input.environment };
   await requireStored(repo, pointer);
   const content = serializePointer(pointer);
   const pointerOid = hashBuffer(content);

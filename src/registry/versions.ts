@@ -41,10 +41,11 @@ export async function listVersions(git: Git, artifact: string): Promise<VersionR
  * One artifact's registered versions (highest first) and every version number its tags take, annotated
  * or not (a lightweight tag still blocks the name), from one `git for-each-ref`.
  */
-export async function versionTags(git: Git, artifact: string): Promise<{ registered: VersionRecord[]; taken: string[] }> {
+export async function versionTags(git: Git, artifact: string): Promise<{ registered: VersionRecord[]; taken: string[]; deprecated: boolean }> {
   const records = await readTagRecords(git, [`refs/tags/${artifact}@*`]);
   const versions = versionsFromRecords(records).get(artifact);
   return {
+    deprecated: records.some((r) => r.kind === 'deprecate' && r.artifact === artifact),
     registered: versions ? [...versions.values()].sort((a, b) => semver.rcompare(a.version, b.version)) : [],
     taken: [...new Set(records.filter((r) => r.version !== undefined).map((r) => r.version!))],
   };

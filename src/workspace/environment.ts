@@ -6,6 +6,7 @@
 import { access, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import { hashBuffer } from '../cache/hash.js';
+import { runTool } from '../subprocess.js';
 import type { Environment } from '../pointer/pointer.js';
 import { absolutePath, relativeFromFolder } from '../paths.js';
 
@@ -24,14 +25,9 @@ export const LOCKFILE_NAMES = [
 const PROBE_TIMEOUT_MS = 5000;
 
 async function probe(command: string, args: string[]): Promise<string | undefined> {
-  const { execa } = await import('execa');
-  try {
-    const result = await execa(command, args, { timeout: PROBE_TIMEOUT_MS, reject: false, stdin: 'ignore' });
-    if (result.exitCode !== 0) return undefined;
-    return `${result.stdout}\n${result.stderr}`.trim();
-  } catch {
-    return undefined;
-  }
+  const result = await runTool(command, args, { timeoutMs: PROBE_TIMEOUT_MS });
+  if (result.exitCode !== 0) return undefined;
+  return `${result.stdout}\n${result.stderr}`.trim();
 }
 
 async function pythonVersion(): Promise<string | undefined> {

@@ -4,11 +4,11 @@
  * way are checked: one that is a symbolic link leading outside the repository is refused.
  */
 import { readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { link, lstat, mkdir, realpath, rename, rm, stat, symlink } from 'node:fs/promises';
+import { link, lstat, mkdir, realpath, rename, rm, symlink } from 'node:fs/promises';
 import { relative, sep } from 'node:path';
 import { tempPathBeside } from '../atomic-file.js';
 import { MvError, errnoCode, fsError } from '../errors.js';
-import { copyHashing, type LocalCache } from '../cache/local-cache.js';
+import { copyWhileHashing, type LocalCache } from '../cache/local-cache.js';
 import { hashBuffer } from '../cache/hash.js';
 import type { Oid } from '../cache/oid.js';
 import type { StatTuple } from '../cache/file-pool.js';
@@ -98,7 +98,7 @@ export async function placeObject(cache: LocalCache, oid: Oid, target: string, m
     else if (linkType === 'symlink') await symlink(source, temp);
     else {
       // A copy is checked on the way: damaged cache bytes never reach the work tree.
-      const copied = await copyHashing(source, temp, (await stat(source)).size, false, mode);
+      const copied = await copyWhileHashing(source, temp, false, mode);
       if (copied.oid !== oid) throw corruptObject(oid, source);
     }
     await rename(temp, target);

@@ -11,10 +11,19 @@ import { writeFileAtomic } from '../atomic-file.js';
 import { errnoCode } from '../errors.js';
 import { isOid, type Oid } from './oid.js';
 
-const FORMAT = 1;
+const FORMAT = 2;
 
-/** [inode, size, mtimeNs, ctimeNs, oid] with bigints as decimal strings. */
-type Entry = [string, string, string, string, Oid];
+/**
+ * One entry: `inode:size:mtimeNs:ctimeNs:oid`. A single string per file keeps loading a cache of hundreds
+ * of thousands of entries cheap (one string each to parse and keep, no arrays), and a lookup is one
+ * prefix comparison.
+ */
+type Entry = string;
+
+/** The stat part of an entry, ending with ":". */
+function stampOf(info: BigIntStats): string {
+  return `${info.ino}:${info.size}:${info.mtimeNs}:${info.ctimeNs}:`;
+}
 
 export class StatCache {
   private readonly file: string;
@@ -32,11 +41,13 @@ export class StatCache {
   static async load(file: string): Promise<StatCache> {
     try {
       const [text, info] = await Promise.all([readFile(file, 'utf8'), stat(file, { bigint: true })]);
-      const parsed = JSON.parse(text) as { format?: number; entries?: Record<string, Entry> };
+      const parsed = JSON.parse(text) as { format?: number; entries?: Record<string, unknown> };
       if (parsed.format !== FORMAT || typeof parsed.entries !== 'object' || parsed.entries === null) return new StatCache(file, new Map(), 0n);
       const entries = new Map<string, Entry>();
-      for (const [key, entry] of Object.entries(parsed.entries)) {
-        if (Array.isArray(entry) && entry.length === 5 && isOid(entry[4])) entries.set(key, entry);
+      // Entries are checked when used (lookup validates the oid), so loading is one pass with no parsing.
+      for (const key of Object.keys(parsed.entries)) {
+        const entry = parsed.entries[key];
+        if (typeof entry === 'string') entries.set(key, entry);
       }
       return new StatCache(file, entries, info.mtimeNs);
     } catch (error) {
@@ -49,21 +60,22 @@ export class StatCache {
   /** The remembered oid of the file at `key`, if its stat data still matches and is not racy. */
   lookup(key: string, info: BigIntStats): Oid | undefined {
     const entry = this.entries.get(key);
-    if (!entry) return undefined;
-    if (entry[0] !== String(info.ino) || entry[1] !== String(info.size) || entry[2] !== String(info.mtimeNs) || entry[3] !== String(info.ctimeNs)) {
-      return undefined;
-    }
+    if (entry === undefined) return undefined;
+    const stamp = stampOf(info);
+    if (!entry.startsWith(stamp)) return undefined;
     if (info.mtimeNs >= this.writtenAtNs) return undefined;
-    return entry[4];
+    const oid = entry.slice(stamp.length);
+    return isOid(oid) ? oid : undefined;
   }
 
   record(key: string, info: BigIntStats, oid: Oid): void {
-    this.recordTuple(key, [String(info.ino), String(info.size), String(info.mtimeNs), String(info.ctimeNs)], oid);
+    this.entries.set(key, stampOf(info) + oid);
+    this.dirty = true;
   }
 
   /** `record` with stat data already as strings (from a worker thread). */
   recordTuple(key: string, stat: [string, string, string, string], oid: Oid): void {
-    this.entries.set(key, [...stat, oid]);
+    this.entries.set(key, `${stat.join(':')}:${oid}`);
     this.dirty = true;
   }
 

@@ -115,7 +115,9 @@ async function snapshotDir(repoPath: string, ctx: SnapshotContext): Promise<DirS
   const absDir = absolutePath(ctx.root, repoPath);
   const files = await listFiles(absDir, repoPath);
   const entries = new Array<ManifestEntry>(files.length);
-  const infos = new Array<BigIntStats>(files.length);
+  // Stat data is kept only for files the stat cache does not know: holding 100,000s of stat objects
+  // would cost more in garbage collection than the whole comparison.
+  const infos = new Array<BigIntStats | undefined>(files.length);
   const seen = new Set<string>();
   let allKnown = true;
   // First pass: stat everything and ask the stat cache; nothing is read yet.
@@ -126,15 +128,12 @@ async function snapshotDir(repoPath: string, ctx: SnapshotContext): Promise<DirS
     }
     const key = repoPath + rel;
     seen.add(key);
-    let info: BigIntStats;
-    try {
-      info = statSync(`${absDir}/${rel}`, { bigint: true });
-    } catch (error) {
-      throw fsError(error, 'reading', key);
-    }
+    const info = statOf(`${absDir}/${rel}`, key);
     const known = ctx.stats.lookup(key, info);
-    if (!known) allKnown = false;
-    infos[i] = info;
+    if (!known) {
+      allKnown = false;
+      infos[i] = info;
+    }
     entries[i] = { path: rel, oid: known ?? ('' as Oid), size: Number(info.size), mode: modeOf(info.mode) };
   }
   // Every entry known and the manifest already cached: the folder is unchanged and fully stored.
@@ -149,7 +148,12 @@ async function snapshotDir(repoPath: string, ctx: SnapshotContext): Promise<DirS
     for (const [i, entry] of entries.entries()) {
       if (pending.has(i)) continue;
       if (i % YIELD_EVERY === 0) await yieldNow();
-      const hashed = await snapshotFile(repoPath + entry.path, `${absDir}/${entry.path}`, infos[i]!, ctx);
+      if (entry.oid && (!ctx.store || ctx.cache.hasSync(entry.oid, entry.size))) {
+        ctx.onProgress?.({ bytes: entry.size, files: 1, read: false });
+        continue;
+      }
+      const abs = `${absDir}/${entry.path}`;
+      const hashed = await snapshotFile(repoPath + entry.path, abs, infos[i] ?? statOf(abs, repoPath + entry.path), ctx);
       entry.oid = hashed.oid;
       entry.size = hashed.size;
     }
@@ -161,11 +165,19 @@ async function snapshotDir(repoPath: string, ctx: SnapshotContext): Promise<DirS
   return { kind: 'dir', repoPath, oid, size, nfiles: entries.length, entries };
 }
 
+function statOf(abs: string, key: string): BigIntStats {
+  try {
+    return statSync(abs, { bigint: true });
+  } catch (error) {
+    throw fsError(error, 'reading', key);
+  }
+}
+
 /**
  * When storing thousands of new small files, hands them to worker threads; returns the indexes it handled
  * (their entries are filled in and recorded in the stat cache).
  */
-async function storeManyInWorkers(repoPath: string, absDir: string, entries: ManifestEntry[], infos: BigIntStats[], ctx: SnapshotContext): Promise<Set<number>> {
+async function storeManyInWorkers(repoPath: string, absDir: string, entries: ManifestEntry[], infos: Array<BigIntStats | undefined>, ctx: SnapshotContext): Promise<Set<number>> {
   if (!ctx.store) return new Set();
   const todo: number[] = [];
   for (const [i, entry] of entries.entries()) {
@@ -194,7 +206,7 @@ async function storeManyInWorkers(repoPath: string, absDir: string, entries: Man
     entries[index]!.oid = result.oid;
     entries[index]!.size = result.size;
     const key = repoPath + entries[index]!.path;
-    ctx.stats.record(key, ctx.link ? statSync(`${absDir}/${entries[index]!.path}`, { bigint: true }) : infos[index]!, result.oid);
+    ctx.stats.record(key, ctx.link ? statSync(`${absDir}/${entries[index]!.path}`, { bigint: true }) : infos[index] ?? statOf(`${absDir}/${entries[index]!.path}`, key), result.oid);
   });
   const handled = new Set(todo);
   // Small files whose oid was known and whose object is cached are done too.

@@ -5,7 +5,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { MV, gitInit, have, hyperfine, q, ratio, requireTools, saveSummary, seconds, sh, table, workspace } from './lib.mjs';
+import { MV, gitInit, have, hyperfine, interleaved, q, ratio, requireTools, saveSummary, seconds, sh, table, workspace } from './lib.mjs';
 
 requireTools(['hyperfine', 'git-lfs', 'git-annex', 'openssl']);
 const big = process.argv.includes('--big');
@@ -33,15 +33,16 @@ const annexSetup = 'git annex init -q bench >/dev/null 2>&1';
 
 const summary = {};
 
-// 1. One 1 GiB file.
-const file = hyperfine('add-1gib', [
+// 1. One 1 GiB file. Adds are timed in rounds (each tool once per round, after one warm-up round), so
+// that the disk's write-back, which comes and goes, falls on every tool alike.
+const file = interleaved('add-1gib', [
   { name: 'openssl dgst -sha256', command: `openssl dgst -sha256 ${q(join(src, 'big.bin'))}` },
   { name: 'mv add', prepare: freshWith('mv', 'big.bin', mvSetup), command: `cd ${q(repo('mv'))} && ${q(MV)} add big big.bin >/dev/null` },
   { name: 'mv add (cache.type hardlink)', prepare: freshWith('mvlink', 'big.bin', mvLinkSetup), command: `cd ${q(repo('mvlink'))} && ${q(MV)} add big big.bin >/dev/null 2>&1` },
   { name: 'git-lfs git add', prepare: freshWith('lfs', 'big.bin', lfsSetup), command: `cd ${q(repo('lfs'))} && git add big.bin` },
   { name: 'git annex add', prepare: freshWith('annex', 'big.bin', annexSetup), command: `cd ${q(repo('annex'))} && git annex add -q big.bin` },
   { name: 'copy of the file (cp)', prepare: `rm -f ${q(join(root, 'copy.bin'))} && sync`, command: `cp ${q(join(src, 'big.bin'))} ${q(join(root, 'copy.bin'))}` },
-], { warmup: 1 });
+]);
 summary.add1GiB = file;
 table('mv add of a new 1 GiB file (median seconds)', [
   ['tool', 'median', 'mv ÷ tool'],
@@ -50,15 +51,14 @@ table('mv add of a new 1 GiB file (median seconds)', [
   ['mv add (cache.type hardlink) ÷ git-lfs', ratio(file['mv add (cache.type hardlink)'], file['git-lfs git add']), ''],
 ]);
 
-// 2. A 20,000 × 4 KiB dataset folder. One warm-up run each (as for the 1 GiB file): the first run after
-// another tool's gigabytes were deleted pays for that write-back.
-const dir = hyperfine('add-20k', [
+// 2. A 20,000 × 4 KiB dataset folder.
+const dir = interleaved('add-20k', [
   { name: 'mv add', prepare: freshWith('mv', 'dataset', mvSetup), command: `cd ${q(repo('mv'))} && ${q(MV)} add ds dataset/ --type dataset >/dev/null` },
   { name: 'mv add (cache.type hardlink)', prepare: freshWith('mvlink', 'dataset', mvLinkSetup), command: `cd ${q(repo('mvlink'))} && ${q(MV)} add ds dataset/ --type dataset >/dev/null 2>&1` },
   { name: 'git add (plain git)', prepare: freshWith('git', 'dataset'), command: `cd ${q(repo('git'))} && git add dataset` },
   { name: 'git-lfs git add', prepare: freshWith('lfs', 'dataset', lfsSetup), command: `cd ${q(repo('lfs'))} && git add dataset` },
   { name: 'git annex add', prepare: freshWith('annex', 'dataset', annexSetup), command: `cd ${q(repo('annex'))} && git annex add -q dataset` },
-], { runs: Number(process.env.BENCH_RUNS ?? 3), warmup: 1 });
+], { runs: Number(process.env.BENCH_RUNS ?? 3) });
 summary.add20k = dir;
 table('mv add of a 20,000 × 4 KiB folder (median seconds)', [
   ['tool', 'median', 'mv ÷ tool'],

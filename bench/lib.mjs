@@ -72,6 +72,35 @@ export function hyperfine(label, cases, { runs = Number(process.env.BENCH_RUNS ?
   return Object.fromEntries(data.results.map((r) => [r.command, r.median]));
 }
 
+/**
+ * Like `hyperfine`, but runs the cases in turn within each round (prepare, then the timed command) instead
+ * of all runs of one case before the next: on a machine whose disk write-back comes and goes, every tool
+ * then meets the same conditions. Returns median seconds by name and writes every time to `<label>.json`.
+ */
+export function interleaved(label, cases, { runs = Number(process.env.BENCH_RUNS ?? 5), warmup = 1 } = {}) {
+  mkdirSync(RESULTS, { recursive: true });
+  const times = Object.fromEntries(cases.map((c) => [c.name, []]));
+  for (let round = 0; round < warmup + runs; round++) {
+    for (const c of cases) {
+      if (c.prepare) sh(c.prepare);
+      const start = process.hrtime.bigint();
+      const result = spawnSync('sh', ['-c', c.command], { stdio: ['ignore', 'ignore', 'inherit'] });
+      const elapsed = Number(process.hrtime.bigint() - start) / 1e9;
+      if (result.status !== 0) throw new Error(`${label}: ${c.name} failed (exit ${result.status})`);
+      if (round >= warmup) times[c.name].push(elapsed);
+    }
+    console.log(`${label}: round ${round + 1 - warmup}${round < warmup ? ' (warm-up)' : ''}: ${cases.map((c) => `${c.name} ${seconds(times[c.name].at(-1) ?? NaN)}`).join(', ')}`);
+  }
+  writeFileSync(join(RESULTS, `${label}.json`), `${JSON.stringify({ runs, warmup, times }, null, 2)}\n`);
+  return Object.fromEntries(Object.entries(times).map(([name, list]) => [name, median(list)]));
+}
+
+function median(list) {
+  const sorted = [...list].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
 export function ratio(a, b) {
   return `${(a / b).toFixed(2)}×`;
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Remote transfer benchmark: mv push/pull against `rclone copy` to the same targets (a folder and an
 // S3 server, s3rver on loopback), medians of several hyperfine runs, a no-op push, and peak memory.
-// Run after `npm run build`:  node bench/transfer.mjs [--runs 3] [--small 20000] [--big-mib 1024]
+// Run after `npm run build`:  node bench/transfer.mjs [--runs 3] [--small 20000] [--big-mib 1024] [--pulls-only]
 import { execFileSync, spawn } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
@@ -15,6 +15,8 @@ const option = (name, fallback) => (args.includes(name) ? Number(args[args.index
 const RUNS = option('--runs', 3);
 const SMALL = option('--small', 20000);
 const BIG_MIB = option('--big-mib', 1024);
+// Only the pulls (the remotes are still filled by one push each): for re-measuring downloads alone.
+const PULLS_ONLY = args.includes('--pulls-only');
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const MV = join(ROOT, 'bin/mv');
 const work = await mkdtemp(join(tmpdir(), 'mv-bench-transfer-'));
@@ -86,7 +88,7 @@ const bump = `n=$(( $(cat ${counter}) + 1 )); echo $n > ${counter}; rm -rf .mv/s
 const freshDir = (dir) => `rm -rf ${dir} && mkdir -p ${dir} && rm -rf .mv/state/remotes && sync`;
 const emptyCache = (paths) => `rm -rf .mv/cache/objects .mv/cache/tmp ${paths} && sync`;
 
-for (const [what, ref, src] of [['small', 'small', 'small'], ['big', 'big', 'big.bin']]) {
+for (const [what, ref, src] of PULLS_ONLY ? [] : [['small', 'small', 'small'], ['big', 'big', 'big.bin']]) {
   hyperfine(`push ${what} dir mv`, `${MV} push ${ref} -r ${dirRemote}`, freshDir(dirRemote));
   hyperfine(`push ${what} dir rclone`, `rclone copy ${src} ${dirRclone}/${what}`, `rm -rf ${dirRclone}/${what} && sync`);
   hyperfine(`push ${what} s3 mv`, `${MV} push ${ref} -r s3://bench/mv-$(cat ${counter})`, bump);
@@ -97,9 +99,11 @@ execFileSync('bash', ['-c', `${MV} push small big -r ${dirRemote} >/dev/null && 
 const s3Last = readFileSync(counter, 'utf8').trim();
 execFileSync('bash', ['-c', `${MV} push small big -r s3://bench/mv-${s3Last} >/dev/null && rclone copy small s3r:bench/rc-${s3Last}/small && rclone copy big.bin s3r:bench/rc-${s3Last}/big`], { cwd: repo, env });
 
-results['no-op push small dir mv'] = hyperfine('no-op push small dir mv', `${MV} push small -r ${dirRemote}`);
-hyperfine('no-op push small dir rclone', `rclone copy small ${dirRclone}/small`);
-hyperfine('no-op push small s3 mv', `${MV} push small -r s3://bench/mv-${s3Last}`);
+if (!PULLS_ONLY) {
+  hyperfine('no-op push small dir mv', `${MV} push small -r ${dirRemote}`);
+  hyperfine('no-op push small dir rclone', `rclone copy small ${dirRclone}/small`);
+  hyperfine('no-op push small s3 mv', `${MV} push small -r s3://bench/mv-${s3Last}`);
+}
 
 for (const [what, ref, path] of [['small', 'small', 'small'], ['big', 'big', 'big.bin']]) {
   hyperfine(`pull ${what} dir mv`, `${MV} pull ${ref} -r ${dirRemote}`, emptyCache(path));
@@ -122,12 +126,13 @@ for (const op of ['push', 'pull']) {
     for (const target of ['dir', 's3']) {
       const mv = results[`${op} ${what} ${target} mv`];
       const rc = results[`${op} ${what} ${target} rclone`];
+      if (mv === undefined) continue;
       rows.push(`| ${op} | ${what === 'small' ? `${SMALL} × 4 KiB` : `1 × ${BIG_MIB} MiB`} | ${target === 'dir' ? 'folder' : 's3rver'} | ${mv.toFixed(2)} s | ${rc.toFixed(2)} s | ${(mv / rc).toFixed(2)}× |`);
     }
   }
 }
 const table = ['| operation | data | target | mv (median) | rclone copy (median) | ratio |', '|---|---|---|---|---|---|', ...rows].join('\n');
-const noop = `no-op push of ${SMALL + 1} objects: folder ${results['no-op push small dir mv'].toFixed(2)} s (rclone ${results['no-op push small dir rclone'].toFixed(2)} s), s3rver ${results['no-op push small s3 mv'].toFixed(2)} s`;
+const noop = PULLS_ONLY ? '' : `no-op push of ${SMALL + 1} objects: folder ${results['no-op push small dir mv'].toFixed(2)} s (rclone ${results['no-op push small dir rclone'].toFixed(2)} s), s3rver ${results['no-op push small s3 mv'].toFixed(2)} s`;
 const mem = `peak RSS (MiB): ${Object.entries(memory).map(([k, v]) => `${k} ${v ?? 'n/a'}`).join(', ')}`;
 mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
 writeFileSync(join(ROOT, 'bench/results/transfer.json'), JSON.stringify({ runs: RUNS, small: SMALL, bigMiB: BIG_MIB, results, memory }, null, 2));

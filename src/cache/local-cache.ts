@@ -311,7 +311,7 @@ export async function copyWhileHashing(source: string, target: string, fsync: bo
  * On Linux, GNU cp copies with `copy_file_range` in large steps (a reflink where possible), several times
  * faster than libuv's copy; elsewhere, or without cp, Node's own copy.
  */
-async function kernelCopy(source: string, target: string): Promise<void> {
+export async function kernelCopy(source: string, target: string): Promise<void> {
   if (process.platform === 'linux') {
     const result = await runTool('cp', ['--reflink=auto', '-T', '--', source, target]);
     if (result.exitCode === 0) return;

@@ -37,6 +37,11 @@ export interface CheckoutOptions {
   force?: boolean;
   signal?: AbortSignal;
   onProgress?: (update: { files: number; bytes: number }) => void;
+  /**
+   * Large objects this process has just verified on their way into the cache (`mv pull`): they are copied
+   * without being hashed a second time. Every other object is checked as it is copied.
+   */
+  verified?: ReadonlySet<Oid>;
 }
 
 export interface PlannedWrite {
@@ -154,7 +159,7 @@ async function applyWrites(repo: Repo, plan: CheckoutPlan, stats: StatCache, opt
             }
             stats.recordTuple(write.path, tuple, write.oid);
           } else {
-            await placeObject(repo.cache, write.oid, abs, write.mode, repo.config.cache.type);
+            await placeObject(repo.cache, write.oid, abs, write.mode, repo.config.cache.type, options.verified?.has(write.oid) ?? false);
             stats.record(write.path, await stat(abs, { bigint: true }), write.oid);
           }
           options.onProgress?.({ files: 1, bytes: write.size });

@@ -11,6 +11,7 @@ import { openRemoteSession, type RemoteSessionOptions } from '../remote/remote-s
 import type { TransferProgress } from '../remote/transfer-run.js';
 import { headVersions, versionsOfRefs } from '../remote/version-sources.js';
 import { throwIfPurged } from '../safety/purge-record.js';
+import type { Oid } from '../cache/oid.js';
 
 export interface FetchOptions extends RemoteSessionOptions {
   cwd?: string;
@@ -27,13 +28,17 @@ export interface FetchResult extends DownloadSummary {
 }
 
 export async function fetch(options: FetchOptions = {}): Promise<FetchResult> {
+  return (await fetchObjects(options)).result;
+}
+
+async function fetchObjects(options: FetchOptions): Promise<{ result: FetchResult; verified: ReadonlySet<Oid> }> {
   const cwd = options.cwd ?? process.cwd();
   const repo = await openRepo(cwd);
   await requireInitialized(repo);
   const versions = options.refs?.length ? await versionsOfRefs(repo.git, repo.root, options.refs) : await headVersions(repo.git);
   const roles: readonly ObjectRole[] = options.lineage ? ALL_ROLES : ['file'];
   const session = await openRemoteSession(repo, { ...options, cwd });
-  const { run, ...summary } = await downloadObjects(
+  const { run, verified, ...summary } = await downloadObjects(
     versions.flatMap((v) => pointerObjects(v.pointer, v.file, roles)),
     {
       cache: repo.cache,
@@ -49,7 +54,7 @@ export async function fetch(options: FetchOptions = {}): Promise<FetchResult> {
   const result: FetchResult = { ...summary, remote: session.remote.display, remoteName: session.remote.name, versions: [...new Set(versions.map((v) => v.id))] };
   await throwIfPurged(repo.git, run.failures, versions.map((v) => ({ artifact: v.pointer.name, version: v.pointer.version })));
   run.throwIfFailed('fetched from', { result });
-  return result;
+  return { result, verified };
 }
 
 export interface PullOptions extends FetchOptions {
@@ -62,8 +67,9 @@ export interface PullResult {
 }
 
 export async function pull(options: PullOptions = {}): Promise<PullResult> {
-  const fetched = await fetch(options);
-  const base = { cwd: options.cwd ?? process.cwd(), force: options.force ?? false, ...(options.signal ? { signal: options.signal } : {}) };
+  const { result: fetched, verified } = await fetchObjects(options);
+  // What the fetch just verified is copied into the work tree without being hashed again.
+  const base = { cwd: options.cwd ?? process.cwd(), force: options.force ?? false, verified, ...(options.signal ? { signal: options.signal } : {}) };
   if (!options.refs?.length) return { fetch: fetched, checkout: await checkout(base) };
   const checkedOut: CheckoutResult = { artifacts: [] };
   for (const ref of options.refs) checkedOut.artifacts.push(...(await checkout({ ...base, ref })).artifacts);

@@ -4,10 +4,10 @@
  * against the oid before the object is renamed into the cache; large objects are downloaded into a
  * partial file that a later try resumes with a ranged request. Nothing unverified ever reaches the cache.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline, type Readable } from 'node:stream';
-import type { LocalCache } from '../cache/local-cache.js';
+import { changed, copyWhileHashing, missingObject, type LocalCache } from '../cache/local-cache.js';
 import type { ObjectStore } from '../cache/object-store.js';
 import { oidHex, type Oid } from '../cache/oid.js';
 import { parseManifest } from '../cache/manifest.js';
@@ -16,7 +16,6 @@ import type { PresenceIndex } from './presence-index.js';
 import { RESUMABLE_SIZE, SMALL_OBJECT } from './directory-store.js';
 import { hashBuffer } from '../cache/hash.js';
 import { MvError, errnoCode, fsError } from '../errors.js';
-import { missingObject } from '../cache/local-cache.js';
 import { localCopier } from './local-copy.js';
 import { writeVerified } from './resumable-file.js';
 import { StallGuard, corrupt } from './transfer-streams.js';
@@ -39,12 +38,15 @@ export interface DownloadSummary {
   bytes: number;
 }
 
-export async function downloadObjects(tops: VersionObject[], options: DownloadOptions): Promise<DownloadSummary & { run: TransferRun }> {
+/** `verified`: the objects this call downloaded, each checked against its oid on the way in. */
+export async function downloadObjects(tops: VersionObject[], options: DownloadOptions): Promise<DownloadSummary & { run: TransferRun; verified: Set<Oid> }> {
   const { cache, store } = options;
   const run = new TransferRun({ ...options, remote: store.location });
+  const verified = new Set<Oid>();
   const fetchOne = async (item: TransferItem, context: { signal: AbortSignal; onBytes: (n: number) => void }) => {
     await downloadObject(item, { ...options, ...context });
     options.index?.add(item.oid);
+    verified.add(item.oid);
   };
   let cached = 0;
   let downloaded = 0;
@@ -87,10 +89,36 @@ export async function downloadObjects(tops: VersionObject[], options: DownloadOp
       options.index?.add(oid);
       downloaded++;
     }
-    return { remote: store.location, objects, cached, downloaded, bytes: run.bytes, run };
+    return { remote: store.location, objects, cached, downloaded, bytes: run.bytes, run, verified };
   } finally {
     await options.index?.save(store.location);
   }
+}
+
+/**
+ * A large object from a folder remote: the kernel copies it into a temp file while the source is hashed
+ * (as `mv add` stores a file); it is renamed into the cache only if the source hashed to its oid and did
+ * not change during the copy.
+ */
+async function copyLocalLarge(item: TransferItem & { size: number }, source: string, options: { cache: LocalCache; store: ObjectStore; onBytes?: (n: number) => void }): Promise<void> {
+  const { cache, store } = options;
+  const before = await stat(source).catch((error: unknown) => {
+    if (errnoCode(error) === 'ENOENT') throw missingObject(item.oid, store.location);
+    throw fsError(error, 'reading', source);
+  });
+  const temp = await cache.newTempPath();
+  try {
+    const copied = await copyWhileHashing(source, temp, cache.fsync);
+    if (changed(before, await stat(source)) || copied.size !== item.size || copied.oid !== item.oid) {
+      throw corrupt(item.oid, store.location, copied.size === item.size ? 'bytes that do not match' : `${copied.size} bytes instead of ${item.size}`);
+    }
+    await cache.adoptVerified(item.oid, temp);
+  } catch (error) {
+    await rm(temp, { force: true });
+    if (error instanceof MvError) throw error;
+    throw fsError(error, 'copying into the cache at', cache.location);
+  }
+  options.onBytes?.(item.size);
 }
 
 /** A small object's bytes, whole (unverified). */
@@ -135,6 +163,10 @@ export async function downloadObject(
     // Manifests: their size is not recorded, and they are small.
     const source = pipeline(await open(0), new StallGuard(options.stallTimeoutMs, `The transfer of ${item.oid} from ${store.location}`), () => undefined);
     await cache.receive(item.oid, source, store.location);
+    return;
+  }
+  if (store.localPath) {
+    await copyLocalLarge(item as TransferItem & { size: number }, store.localPath(item.oid), options);
     return;
   }
   const resumable = item.size >= RESUMABLE_SIZE;

@@ -4,11 +4,11 @@
  * way are checked: one that is a symbolic link leading outside the repository is refused.
  */
 import { readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { link, lstat, mkdir, realpath, rename, rm, symlink } from 'node:fs/promises';
+import { chmod, link, lstat, mkdir, realpath, rename, rm, symlink } from 'node:fs/promises';
 import { relative, sep } from 'node:path';
 import { tempPathBeside } from '../atomic-file.js';
 import { MvError, errnoCode, fsError } from '../errors.js';
-import { copyWhileHashing, type LocalCache } from '../cache/local-cache.js';
+import { copyWhileHashing, kernelCopy, type LocalCache } from '../cache/local-cache.js';
 import { hashBuffer } from '../cache/hash.js';
 import type { Oid } from '../cache/oid.js';
 import type { StatTuple } from '../cache/file-pool.js';
@@ -89,14 +89,20 @@ export function placeSmallSync(source: string, target: string, mode: number, oid
   return [String(info.ino), String(info.size), String(info.mtimeNs), String(info.ctimeNs)];
 }
 
-/** Puts the object `oid` at `target` atomically, as a copy (reflink where possible), hard link or symlink. */
-export async function placeObject(cache: LocalCache, oid: Oid, target: string, mode: number, linkType: LinkType): Promise<void> {
+/**
+ * Puts the object `oid` at `target` atomically, as a copy (reflink where possible), hard link or symlink.
+ * A copy is hashed on the way unless `verified` (the object was verified by this process moments ago).
+ */
+export async function placeObject(cache: LocalCache, oid: Oid, target: string, mode: number, linkType: LinkType, verified = false): Promise<void> {
   const source = cache.path(oid);
   const temp = tempPathBeside(target);
   try {
     if (linkType === 'hardlink') await link(source, temp);
     else if (linkType === 'symlink') await symlink(source, temp);
-    else {
+    else if (verified) {
+      await kernelCopy(source, temp);
+      await chmod(temp, mode);
+    } else {
       // A copy is checked on the way: damaged cache bytes never reach the work tree.
       const copied = await copyWhileHashing(source, temp, false, mode);
       if (copied.oid !== oid) throw corruptObject(oid, source);

@@ -46,9 +46,13 @@ describe('a directory remote', () => {
     expect(lineage.downloaded).toBe(5);
   });
 
-  it('never lets a damaged remote object into the cache or the workspace', async () => {
+  // Small objects are copied by worker threads, large ones by the kernel while the source is hashed.
+  it.each([
+    ['a small', undefined],
+    ['a large', 3 * 1024 * 1024],
+  ])('never lets %s damaged remote object into the cache or the workspace', async (_, weightsBytes) => {
     const remote = await remoteFolder();
-    const repo = await projectWithVersion({ remoteArgs: ['origin', remote, '--default'] });
+    const repo = await projectWithVersion({ remoteArgs: ['origin', remote, '--default'], ...(weightsBytes ? { weightsBytes } : {}) });
     await push({ cwd: repo.dir });
     const [modelOid] = await pointerOids(repo);
     const onRemote = objectPath(remote, modelOid!);
@@ -65,6 +69,20 @@ describe('a directory remote', () => {
     expect((error as Error).message).toContain(remote);
     await expectNotCached(join(clone.dir, '.mv/cache'), modelOid!);
     await expect(stat(join(clone.dir, 'models/churn/model.pt'))).rejects.toThrow();
+    expect(await readdir(join(clone.dir, '.mv/cache/tmp'))).toEqual([]);
+  });
+
+  it('pulls a large file into a fresh clone byte for byte, read-only in the cache and writable in the work tree', async () => {
+    const remote = await remoteFolder();
+    const repo = await projectWithVersion({ weightsBytes: 12 * 1024 * 1024, remoteArgs: ['origin', remote, '--default'] });
+    await push({ cwd: repo.dir });
+    const [modelOid] = await pointerOids(repo);
+    const clone = await cloneThroughOrigin(repo);
+    const result = await pull({ cwd: clone.dir, refs: ['churn@v0.1.0'] });
+    expect(result.fetch.downloaded).toBe(4);
+    expect(await sameBytes(join(repo.dir, 'models/churn/model.pt'), join(clone.dir, 'models/churn/model.pt'))).toBe(true);
+    await expectCached(join(clone.dir, '.mv/cache'), modelOid!);
+    expect((await stat(join(clone.dir, 'models/churn/model.pt'))).mode & 0o200).toBe(0o200);
     expect(await readdir(join(clone.dir, '.mv/cache/tmp'))).toEqual([]);
   });
 

@@ -95,7 +95,7 @@ for (const [what, ref, src] of PULLS_ONLY ? [] : [['small', 'small', 'small'], [
   hyperfine(`push ${what} s3 rclone`, `rclone copy ${src} s3r:bench/rc-$(cat ${counter})/${what}`, bump);
 }
 // The last pushes stay: pulls read them.
-execFileSync('bash', ['-c', `${MV} push small big -r ${dirRemote} >/dev/null && rclone copy small ${dirRclone}/small && rclone copy big.bin ${dirRclone}/big`], { cwd: repo, env });
+execFileSync('bash', ['-c', `mkdir -p ${dirRemote} && ${MV} push small big -r ${dirRemote} >/dev/null && rclone copy small ${dirRclone}/small && rclone copy big.bin ${dirRclone}/big`], { cwd: repo, env });
 const s3Last = readFileSync(counter, 'utf8').trim();
 execFileSync('bash', ['-c', `${MV} push small big -r s3://bench/mv-${s3Last} >/dev/null && rclone copy small s3r:bench/rc-${s3Last}/small && rclone copy big.bin s3r:bench/rc-${s3Last}/big`], { cwd: repo, env });
 

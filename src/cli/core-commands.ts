@@ -152,7 +152,8 @@ function renderStatus(result: StatusResult, json: boolean): void {
       const notCached = entry.cached ? '' : c.red('  not in cache');
       if (entry.condition === 'unchanged' && entry.cached) continue;
       const label = entry.role === 'file' ? entry.condition : `${entry.role} ${entry.condition === 'modified' ? 'changed since this version' : entry.condition}`;
-      print(`  ${entry.condition === 'unchanged' ? '' : `${c.yellow(label)}: `}${entry.path}${notCached}`);
+      const prefix = entry.condition !== 'unchanged' ? `${c.yellow(label)}: ` : entry.role === 'file' ? '' : `${entry.role}: `;
+      print(`  ${prefix}${entry.path}${notCached}`);
       if (entry.changes) {
         const { added, removed, modified } = entry.changes;
         const list = (kind: string, paths: string[]) => paths.slice(0, 5).forEach((p) => print(`      ${kind} ${p}`));
@@ -164,7 +165,10 @@ function renderStatus(result: StatusResult, json: boolean): void {
       }
     }
   }
-  if (result.clean) print('Everything is up to date.');
+  if (!result.clean) return;
+  // Data and pipeline that moved on since a version do not make its files out of date, but they are not "up to date" either.
+  const lineageMoved = result.artifacts.some((a) => a.entries.some((e) => e.role !== 'file' && e.condition !== 'unchanged'));
+  print(lineageMoved ? "The artifacts' files are up to date; the data or pipeline lines above differ from what their versions recorded." : 'Everything is up to date.');
 }
 
 function renderCheckout(result: CheckoutResult, json: boolean): void {

@@ -18,6 +18,11 @@ export const c: Styles = colour
   ? new (await import('chalk')).Chalk({ level: 1 })
   : ({ bold: plain, dim: plain, red: plain, green: plain, yellow: plain, cyan: plain } as unknown as Styles);
 
+/** "1 object", "3 objects". */
+export function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
 export function print(line = ''): void {
   process.stdout.write(`${line}\n`);
 }

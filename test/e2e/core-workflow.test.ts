@@ -145,6 +145,19 @@ describe('init → add → status → checkout, as a user runs it', () => {
     expect(both.exitCode).toBe(2);
   });
 
+  it('status names data that moved on since the version, without calling everything up to date', async () => {
+    const repo = await gitRepo();
+    await initProject(repo);
+    await mvOk(repo.dir, ADD_ARGS);
+    expect((await mvOk(repo.dir, ['status'])).stdout).toContain('Everything is up to date.');
+    await rm(join(repo.dir, 'data/train'), { recursive: true });
+
+    const status = await mvOk(repo.dir, ['status']);
+    expect(status.stdout).toContain('data missing: data/train/');
+    expect(status.stdout).toContain("The artifacts' files are up to date; the data or pipeline lines above differ");
+    expect(status.stdout).not.toContain('Everything is up to date.');
+  });
+
   it('checks out an older version and status says which version is in the work tree', async () => {
     const repo = await gitRepo();
     await initProject(repo);

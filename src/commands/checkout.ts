@@ -87,8 +87,11 @@ async function checkoutLocked(repo: Repo, options: CheckoutOptions): Promise<Che
       // A version whose bytes were purged on purpose says so, with who, when and why.
       const purged = await purgedVersionError(repo.git, plans.filter((p) => p.missing.length));
       if (purged) throw purged;
-      throw new MvError('OBJECT_MISSING', `The cache lacks ${missing.length} object(s) of ${plans.filter((p) => p.missing.length).map((p) => p.id).join(', ')}.`, {
-        hint: `Fetch them from a remote first: mv fetch ${plans.filter((p) => p.missing.length).map((p) => p.id).join(' ')}`,
+      const lacking = plans.filter((p) => p.missing.length).map((p) => p.id);
+      const complete = plans.filter((p) => !p.missing.length).map((p) => p.artifact);
+      const nothing = plans.length > 1 ? ' Nothing was checked out: a checkout writes every artifact or none.' : '';
+      throw new MvError('OBJECT_MISSING', `The cache lacks ${missing.length} object${missing.length === 1 ? '' : 's'} of ${lacking.join(', ')}.${nothing}`, {
+        hint: `Fetch them from a remote first: mv fetch ${lacking.join(' ')}${complete.length ? ` (or check out the others alone: ${complete.map((name) => `mv checkout ${name}`).join('; ')})` : ''}`,
         details: { missing },
       });
     }

@@ -55,7 +55,9 @@ export class LocalCache implements ObjectStore {
   /** `has` without a round trip through the I/O threads, for tight loops over many small files. */
   hasSync(oid: Oid, expectedSize?: number): boolean {
     try {
-      const info = statSync(this.path(oid));
+      // No exception for the common "not there yet": thousands of new files would pay for a stack trace each.
+      const info = statSync(this.path(oid), { throwIfNoEntry: false });
+      if (!info) return false;
       return info.isFile() && (expectedSize === undefined || info.size === expectedSize);
     } catch (error) {
       if (errnoCode(error) === 'ENOENT' || errnoCode(error) === 'ENOTDIR') return false;

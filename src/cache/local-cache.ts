@@ -324,7 +324,7 @@ export async function kernelCopy(source: string, target: string): Promise<void> 
 }
 
 /** Whether a file's stat data moved between two looks at it. */
-export function changed(before: Stats, after: Stats): boolean {
+function changed(before: Stats, after: Stats): boolean {
   return after.ino !== before.ino || after.size !== before.size || after.mtimeMs !== before.mtimeMs || after.ctimeMs !== before.ctimeMs;
 }
 

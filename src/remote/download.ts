@@ -4,10 +4,10 @@
  * against the oid before the object is renamed into the cache; large objects are downloaded into a
  * partial file that a later try resumes with a ranged request. Nothing unverified ever reaches the cache.
  */
-import { mkdir, rm, stat } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline, type Readable } from 'node:stream';
-import { changed, copyWhileHashing, missingObject, type LocalCache } from '../cache/local-cache.js';
+import { missingObject, type LocalCache } from '../cache/local-cache.js';
 import type { ObjectStore } from '../cache/object-store.js';
 import { oidHex, type Oid } from '../cache/oid.js';
 import { parseManifest } from '../cache/manifest.js';
@@ -96,26 +96,17 @@ export async function downloadObjects(tops: VersionObject[], options: DownloadOp
 }
 
 /**
- * A large object from a folder remote: the kernel copies it into a temp file while the source is hashed
- * (as `mv add` stores a file); it is renamed into the cache only if the source hashed to its oid and did
- * not change during the copy.
+ * A large object from a folder remote is stored as `mv add` stores a file (`LocalCache.ingest`: the kernel
+ * copies it while it is hashed), with its oid as the expected content.
  */
 async function copyLocalLarge(item: TransferItem & { size: number }, source: string, options: { cache: LocalCache; store: ObjectStore; onBytes?: (n: number) => void }): Promise<void> {
   const { cache, store } = options;
-  const before = await stat(source).catch((error: unknown) => {
-    if (errnoCode(error) === 'ENOENT') throw missingObject(item.oid, store.location);
-    throw fsError(error, 'reading', source);
-  });
-  const temp = await cache.newTempPath();
   try {
-    const copied = await copyWhileHashing(source, temp, cache.fsync);
-    if (changed(before, await stat(source)) || copied.size !== item.size || copied.oid !== item.oid) {
-      throw corrupt(item.oid, store.location, copied.size === item.size ? 'bytes that do not match' : `${copied.size} bytes instead of ${item.size}`);
-    }
-    await cache.adoptVerified(item.oid, temp);
+    await cache.ingest(source, item.oid);
   } catch (error) {
-    await rm(temp, { force: true });
-    if (error instanceof MvError) throw error;
+    const code = error instanceof MvError ? error.code : undefined;
+    if (code === 'CONTENT_MISMATCH' || code === 'FILE_CHANGED') throw corrupt(item.oid, store.location, 'bytes that do not match');
+    if (code === 'PATH_MISSING' && !(await store.has(item.oid))) throw missingObject(item.oid, store.location);
     throw fsError(error, 'copying into the cache at', cache.location);
   }
   options.onBytes?.(item.size);

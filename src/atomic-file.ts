@@ -49,7 +49,7 @@ export function isAbandonedTemp(name: string): boolean {
   }
 }
 
-/** Removes temp files left in `dir` by killed processes (only names mv generates). */
+/** Removes temp files (and staging folders) left in `dir` by killed processes (only names mv generates). */
 export async function removeAbandonedTemps(dir: string, isTemp: (name: string) => boolean): Promise<string[]> {
   let names: string[];
   try {
@@ -60,7 +60,7 @@ export async function removeAbandonedTemps(dir: string, isTemp: (name: string) =
   const removed: string[] = [];
   for (const name of names) {
     if (!isTemp(name) || !isAbandonedTemp(name)) continue;
-    await rm(join(dir, name), { force: true });
+    await rm(join(dir, name), { recursive: true, force: true });
     removed.push(name);
   }
   return removed;

@@ -20,6 +20,8 @@ export interface PlaceItem {
   mode: number;
   /** What the source must hash to; a damaged object is refused. */
   oid: Oid;
+  /** Nothing is at `target` (its folder is being built aside): create it in place. */
+  fresh?: boolean;
 }
 
 export type PoolJob =
@@ -40,43 +42,49 @@ interface PoolOptions {
   signal?: AbortSignal;
 }
 
-/** Runs `items` through workers in batches; results come back in the order of `items`. */
+/**
+ * Runs `items` through workers in batches; results come back in the order of `items`. After a failure no
+ * new batch starts, and the error is thrown once every worker has stopped, so the caller can clean up
+ * knowing that nothing is still writing.
+ */
 async function runPool<I, R>(items: I[], makeJob: (batch: I[]) => PoolJob, options: PoolOptions): Promise<R[]> {
   const results = new Array<R>(items.length);
   const workerCount = Math.max(1, Math.min(availableParallelism(), 4, Math.ceil(items.length / BATCH)));
   let next = 0;
+  let failed: { error: unknown } | undefined;
   const runWorker = () =>
-    new Promise<void>((resolve, reject) => {
+    new Promise<void>((resolve) => {
       const worker = new Worker(new URL('./file-worker.js', import.meta.url));
       let current = -1;
+      const stop = () => void worker.terminate().then(() => resolve());
       const dispatch = () => {
-        if (next >= items.length || options.signal?.aborted) {
-          void worker.terminate().then(() => resolve());
-          return;
-        }
+        if (next >= items.length || failed || options.signal?.aborted) return stop();
         current = next;
         next += BATCH;
         worker.postMessage(makeJob(items.slice(current, current + BATCH)));
       };
       worker.on('message', (reply: PoolReply) => {
         if (!reply.ok) {
-          void worker.terminate();
           // A user-facing error keeps its code and hint; a system error keeps its errno code for the caller to map.
-          reject(
-            reply.mv
+          failed ??= {
+            error: reply.mv
               ? new MvError(reply.code ?? 'FILE_OPERATION_FAILED', reply.message, reply.hint ? { hint: reply.hint } : {})
               : Object.assign(new Error(reply.message), { code: reply.code, index: current + reply.index }),
-          );
-          return;
+          };
+          return stop();
         }
         reply.results.forEach((r, i) => (results[current + i] = r as R));
         options.onBatch?.(current, reply.results.length);
         dispatch();
       });
-      worker.on('error', reject);
+      worker.on('error', (error) => {
+        failed ??= { error };
+        resolve();
+      });
       dispatch();
     });
   await Promise.all(Array.from({ length: workerCount }, runWorker));
+  if (failed) throw failed.error;
   options.signal?.throwIfAborted();
   return results;
 }

@@ -24,7 +24,7 @@ parentPort?.on('message', (job: PoolJob) => {
         results.push(job.link ? adoptSmallSync(cache, job.paths[index]!, job.link) : cache.ingestSmallSync(job.paths[index]!));
       } else {
         const item = job.items[index]!;
-        results.push(placeSmallSync(item.source, item.target, item.mode, item.oid));
+        results.push(placeSmallSync(item.source, item.target, item.mode, item.oid, item.fresh));
       }
     } catch (error) {
       parentPort?.postMessage(failure(error, index));

@@ -22,7 +22,7 @@ import { withRepoLock } from '../lock.js';
 import { purgedVersionError } from '../safety/purge-record.js';
 import { recordCheckout } from '../workspace/checkout-state.js';
 import { inspectEntry } from '../workspace/inspect.js';
-import { placeObject, placeSmallSync, removePath, TargetFolders } from '../workspace/materialize.js';
+import { placeObject, placeSmallSync, removePath, TargetFolders, type WritePlace } from '../workspace/materialize.js';
 import { placeMany, POOL_THRESHOLD } from '../cache/file-pool.js';
 import { SMALL_FILE } from '../cache/local-cache.js';
 import type { SnapshotContext } from '../workspace/snapshot.js';
@@ -126,15 +126,26 @@ async function checkoutLocked(repo: Repo, options: CheckoutOptions): Promise<Che
  * thousands of small copies go to worker threads, and everything else is placed here, a few at a time.
  */
 async function applyWrites(repo: Repo, plan: CheckoutPlan, stats: StatCache, options: CheckoutOptions): Promise<void> {
-  const folders = new TargetFolders(repo.root);
-  const targets = new Map<string, string>();
+  // Folders that do not exist yet are built aside and appear whole when every file is in them.
+  const folders = new TargetFolders(repo.root, true);
+  try {
+    await writeFiles(repo, plan, stats, options, folders);
+    await folders.commit();
+  } catch (error) {
+    await folders.discard();
+    throw error;
+  }
+}
+
+async function writeFiles(repo: Repo, plan: CheckoutPlan, stats: StatCache, options: CheckoutOptions, folders: TargetFolders): Promise<void> {
+  const targets = new Map<string, WritePlace>();
   for (const write of plan.writes) targets.set(write.path, await folders.prepare(write.path));
   for (const path of plan.replacedFolders) await removePath(absolutePath(repo.root, path));
   const copy = repo.config.cache.type === 'copy';
   const pooled = copy ? plan.writes.filter((w) => w.size <= SMALL_FILE) : [];
   if (pooled.length >= POOL_THRESHOLD) {
     const tuples = await placeMany(
-      pooled.map((w) => ({ source: repo.cache.path(w.oid), target: targets.get(w.path)!, mode: w.mode, oid: w.oid })),
+      pooled.map((w) => ({ source: repo.cache.path(w.oid), target: targets.get(w.path)!.path, mode: w.mode, oid: w.oid, fresh: targets.get(w.path)!.fresh })),
       {
         onBatch: (start, count) => options.onProgress?.({ files: count, bytes: pooled.slice(start, start + count).reduce((sum, w) => sum + w.size, 0) }),
         ...(options.signal ? { signal: options.signal } : {}),
@@ -145,30 +156,39 @@ async function applyWrites(repo: Repo, plan: CheckoutPlan, stats: StatCache, opt
     pooled.forEach((w, i) => stats.recordTuple(w.path, tuples[i]!, w.oid));
   }
   const done = new Set(pooled.length >= POOL_THRESHOLD ? pooled : []);
-  // Files are independent (each is one atomic rename), so several are placed at once.
-  await Promise.all(
+  // Files are independent (each is one atomic rename), so several are placed at once. A failure is
+  // thrown once every write has settled: the caller then removes staging folders nothing writes into.
+  let stopped = false;
+  const settled = await Promise.allSettled(
     plan.writes
       .filter((w) => !done.has(w))
       .map((write) =>
         limitWrites(async () => {
           options.signal?.throwIfAborted();
-          const abs = targets.get(write.path)!;
+          if (stopped) return;
+          const { path: abs, fresh } = targets.get(write.path)!;
           if (copy && write.size <= SMALL_FILE) {
             let tuple;
             try {
-              tuple = placeSmallSync(repo.cache.path(write.oid), abs, write.mode, write.oid);
+              tuple = placeSmallSync(repo.cache.path(write.oid), abs, write.mode, write.oid, fresh);
             } catch (error) {
+              stopped = true;
               throw fsError(error, 'writing', write.path);
             }
             stats.recordTuple(write.path, tuple, write.oid);
           } else {
-            await placeObject(repo.cache, write.oid, abs, write.mode, repo.config.cache.type, options.verified?.has(write.oid) ?? false);
+            await placeObject(repo.cache, write.oid, abs, write.mode, repo.config.cache.type, options.verified?.has(write.oid) ?? false).catch((error: unknown) => {
+              stopped = true;
+              throw error;
+            });
             stats.record(write.path, await stat(abs, { bigint: true }), write.oid);
           }
           options.onProgress?.({ files: 1, bytes: write.size });
         }),
       ),
   );
+  const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failure) throw failure.reason;
 }
 
 async function allWorkspacePointers(repo: Repo): Promise<VersionPointer[]> {

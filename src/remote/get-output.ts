@@ -62,7 +62,7 @@ export async function placeFiles(dir: string, staging: LocalCache, files: Locked
   const placed = new Map<Oid, string>();
   const folders = new TargetFolders(dir);
   for (const file of files) {
-    const target = await folders.prepare(file.path);
+    const { path: target } = await folders.prepare(file.path);
     const temp = tempPathBeside(target);
     const source = placed.get(file.oid);
     try {

@@ -99,3 +99,66 @@ describe('an add killed after it wrote files', () => {
     expect(await readdir(join(repo.dir, '.mv/state'))).not.toContain(`edits-${dead.pid}-1.json`);
   });
 });
+
+describe('a checkout that creates a folder', () => {
+  /** A dataset of `count` small files under data/big (enough to go through the worker pool); returns their bytes. */
+  async function addDataset(repo: Awaited<ReturnType<typeof gitRepo>>, count: number): Promise<Map<string, Buffer>> {
+    const files = new Map<string, Buffer>();
+    for (let i = 0; i < count; i++) {
+      const bytes = Buffer.from(`row ${i} ${'x'.repeat(i % 97)}\n`);
+      files.set(`part-${Math.floor(i / 500)}/f${i}.txt`, bytes);
+      await repo.write(`data/big/part-${Math.floor(i / 500)}/f${i}.txt`, bytes);
+    }
+    await mvOk(repo.dir, ['add', 'big', 'data/big/', '--type', 'dataset', '--data', 'data/train', '--pipeline', 'src/preprocess.py']);
+    return files;
+  }
+
+  const staging = async (dir: string) => (await readdir(dir)).filter((n) => n.includes('.mv-tmp-'));
+
+  it('builds it aside: killed midway, the folder is absent or whole, and the next checkout removes what was left', async () => {
+    const repo = await gitRepo();
+    await initProject(repo);
+    const files = await addDataset(repo, 2500);
+    const folder = join(repo.dir, 'data/big');
+    let sawAbsent = false;
+    for (const delay of [150, 300, 450, 600]) {
+      await execa('rm', ['-rf', folder]);
+      const child = execa(MV_BIN, ['checkout', 'big'], { cwd: repo.dir, reject: false });
+      await new Promise((r) => setTimeout(r, delay));
+      child.kill('SIGKILL');
+      await child;
+      const present = await stat(folder).then(() => true, () => false);
+      if (!present) {
+        sawAbsent = true;
+        continue;
+      }
+      // Present means complete: every file, with its bytes.
+      for (const [path, bytes] of files) expect(await readFile(join(folder, path))).toEqual(bytes);
+    }
+    expect(sawAbsent).toBe(true);
+    await execa('rm', ['-rf', folder]);
+    await mvOk(repo.dir, ['checkout', 'big']);
+    expect(await staging(join(repo.dir, 'data'))).toEqual([]);
+    for (const [path, bytes] of files) expect(await readFile(join(folder, path))).toEqual(bytes);
+    // The stat cache knows the new files: status is clean without reading them again.
+    expect((await mvJson<{ clean: boolean }>(repo.dir, ['status'])).clean).toBe(true);
+  });
+
+  it('that fails (a damaged cache object) leaves neither the folder nor anything half-built', async () => {
+    const repo = await gitRepo();
+    await initProject(repo);
+    const files = await addDataset(repo, 2100);
+    const [victim, bytes] = [...files][1234]!;
+    const oid = createHash('sha256').update(bytes).digest('hex');
+    const object = join(repo.dir, '.mv/cache/objects', oid.slice(0, 2), oid.slice(2));
+    await execa('chmod', ['u+w', object]);
+    await writeFile(object, 'damaged\n');
+    await execa('rm', ['-rf', join(repo.dir, 'data/big')]);
+    const result = await execa(MV_BIN, ['checkout', 'big'], { cwd: repo.dir, reject: false });
+    expect(result.exitCode).not.toBe(0);
+    expect(result.stderr).toContain(`sha256:${oid}`);
+    expect(victim).toMatch(/^part-2\//);
+    expect(await stat(join(repo.dir, 'data/big')).then(() => true, () => false)).toBe(false);
+    expect(await staging(join(repo.dir, 'data'))).toEqual([]);
+  });
+});

@@ -43,6 +43,8 @@ export interface ObjectStore {
   read(oid: Oid, options?: ReadOptions): Promise<Readable>;
   /** The object's file, for stores on a local or mounted file system (fast copies of small objects). */
   localPath?(oid: Oid): string;
+  /** Whether an object of `size` bytes is copied by worker threads in batches (so many may be queued at once). */
+  copiesInBatches?(size: number | undefined): boolean;
   /** A small object's bytes, whole (unverified; callers check them against the oid). */
   readBuffer?(oid: Oid, options?: ReadOptions): Promise<Buffer>;
   /**

@@ -47,6 +47,11 @@ export class DirectoryStore implements ObjectStore {
     return this.path(oid);
   }
 
+  /** Small objects are copied by worker threads in batches (`localCopier`), both ways. */
+  copiesInBatches(size: number | undefined): boolean {
+    return size !== undefined && size < SMALL_OBJECT;
+  }
+
   async has(oid: Oid): Promise<boolean> {
     try {
       return (await stat(this.path(oid))).isFile();

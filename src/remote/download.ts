@@ -41,7 +41,7 @@ export interface DownloadSummary {
 /** `verified`: the objects this call downloaded, each checked against its oid on the way in. */
 export async function downloadObjects(tops: VersionObject[], options: DownloadOptions): Promise<DownloadSummary & { run: TransferRun; verified: Set<Oid> }> {
   const { cache, store } = options;
-  const run = new TransferRun({ ...options, remote: store.location });
+  const run = new TransferRun({ ...options, remote: store.location, batched: (item) => store.copiesInBatches?.(item.size) ?? false });
   const verified = new Set<Oid>();
   const fetchOne = async (item: TransferItem, context: { signal: AbortSignal; onBytes: (n: number) => void }) => {
     await downloadObject(item, { ...options, ...context });

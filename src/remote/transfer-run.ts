@@ -40,7 +40,14 @@ export interface TransferRunOptions {
   signal?: AbortSignal | undefined;
   onProgress?: ((progress: TransferProgress) => void) | undefined;
   onRetry?: ((item: TransferItem, error: unknown, delayMs: number) => void) | undefined;
+  /**
+   * Items whose work is handed to worker threads in batches (small copies between local file systems):
+   * up to `jobs × BATCHED_DEPTH` of them are in flight, so that each thread always has a batch in hand.
+   */
+  batched?: ((item: TransferItem) => boolean) | undefined;
 }
+
+const BATCHED_DEPTH = 32;
 
 export type TransferWork<T extends TransferItem> = (item: T, context: { signal: AbortSignal; onBytes: (bytes: number) => void }) => Promise<void>;
 
@@ -67,10 +74,11 @@ export class TransferRun {
     let bytes = 0;
     const report = () => this.options.onProgress?.({ phase, objects, totalObjects: items.length, bytes, totalBytes });
     const limit = pLimit(this.options.jobs);
+    const wide = pLimit(this.options.jobs * BATCHED_DEPTH);
     report();
     await Promise.all(
       items.map((item) =>
-        limit(async () => {
+        (this.options.batched?.(item) ? wide : limit)(async () => {
           if (this.signal.aborted) return;
           let attemptBytes = 0;
           const onBytes = (n: number) => {

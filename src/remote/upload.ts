@@ -73,7 +73,7 @@ export function planUpload(tops: VersionObject[], entries: Map<Oid, DirectoryEnt
 
 export async function uploadObjects(tops: VersionObject[], options: UploadOptions): Promise<UploadSummary & { run: TransferRun }> {
   const { cache, store, index } = options;
-  const run = new TransferRun({ ...options, remote: store.location });
+  const run = new TransferRun({ ...options, remote: store.location, batched: (item) => store.copiesInBatches?.(item.size) ?? false });
   const unique = uniqueObjects(tops);
   const statusOptions = { jobs: options.jobs, policy: options.policy, signal: options.signal };
   let requests = 0;

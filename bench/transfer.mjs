@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { setAside } from './lib.mjs';
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : fallback);
@@ -85,12 +86,14 @@ function peakRss(command, prepare) {
   return Math.round(Number(out) / 1024);
 }
 const bump = `n=$(( $(cat ${counter}) + 1 )); echo $n > ${counter}; rm -rf .mv/state/remotes`;
-const freshDir = (dir) => `rm -rf ${dir} && mkdir -p ${dir} && rm -rf .mv/state/remotes && sync`;
-const emptyCache = (paths) => `rm -rf .mv/cache/objects .mv/cache/tmp ${paths} && sync`;
+// Folders of many files are set aside between runs, never deleted just before one (lib.mjs, setAside).
+const trash = join(work, 'trash');
+const freshDir = (dir) => `${setAside(trash, dir)} && mkdir -p ${dir} && rm -rf .mv/state/remotes && sync`;
+const emptyCache = (paths) => `${setAside(trash, '.mv/cache/objects', '.mv/cache/tmp', paths)} && sync`;
 
 for (const [what, ref, src] of PULLS_ONLY ? [] : [['small', 'small', 'small'], ['big', 'big', 'big.bin']]) {
   hyperfine(`push ${what} dir mv`, `${MV} push ${ref} -r ${dirRemote}`, freshDir(dirRemote));
-  hyperfine(`push ${what} dir rclone`, `rclone copy ${src} ${dirRclone}/${what}`, `rm -rf ${dirRclone}/${what} && sync`);
+  hyperfine(`push ${what} dir rclone`, `rclone copy ${src} ${dirRclone}/${what}`, `${setAside(trash, `${dirRclone}/${what}`)} && sync`);
   hyperfine(`push ${what} s3 mv`, `${MV} push ${ref} -r s3://bench/mv-$(cat ${counter})`, bump);
   hyperfine(`push ${what} s3 rclone`, `rclone copy ${src} s3r:bench/rc-$(cat ${counter})/${what}`, bump);
 }
@@ -107,9 +110,9 @@ if (!PULLS_ONLY) {
 
 for (const [what, ref, path] of [['small', 'small', 'small'], ['big', 'big', 'big.bin']]) {
   hyperfine(`pull ${what} dir mv`, `${MV} pull ${ref} -r ${dirRemote}`, emptyCache(path));
-  hyperfine(`pull ${what} dir rclone`, `rclone copy ${dirRclone}/${what} ${pulled}`, `rm -rf ${pulled} && sync`);
+  hyperfine(`pull ${what} dir rclone`, `rclone copy ${dirRclone}/${what} ${pulled}`, `${setAside(trash, pulled)} && sync`);
   hyperfine(`pull ${what} s3 mv`, `${MV} pull ${ref} -r s3://bench/mv-${s3Last}`, emptyCache(path));
-  hyperfine(`pull ${what} s3 rclone`, `rclone copy s3r:bench/rc-${s3Last}/${what} ${pulled}`, `rm -rf ${pulled} && sync`);
+  hyperfine(`pull ${what} s3 rclone`, `rclone copy s3r:bench/rc-${s3Last}/${what} ${pulled}`, `${setAside(trash, pulled)} && sync`);
 }
 
 const memory = {
@@ -137,3 +140,5 @@ const mem = `peak RSS (MiB): ${Object.entries(memory).map(([k, v]) => `${k} ${v 
 mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
 writeFileSync(join(ROOT, 'bench/results/transfer.json'), JSON.stringify({ runs: RUNS, small: SMALL, bigMiB: BIG_MIB, results, memory }, null, 2));
 console.log(`${table}\n\n${noop}\n${mem}`);
+// Everything this run made goes, unless asked to keep it.
+if (!process.env.BENCH_KEEP) execFileSync('bash', ['-c', `chmod -R u+w ${JSON.stringify(work)}; rm -rf ${JSON.stringify(work)}`]);

@@ -5,7 +5,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { MV, gitInit, have, hyperfine, interleaved, q, ratio, requireTools, saveSummary, seconds, sh, table, workspace } from './lib.mjs';
+import { MV, gitInit, have, hyperfine, interleaved, q, ratio, requireTools, saveSummary, seconds, sh, table, warmOnly, workspace } from './lib.mjs';
 
 requireTools(['hyperfine', 'git-lfs', 'git-annex', 'openssl']);
 const big = process.argv.includes('--big');
@@ -36,14 +36,15 @@ const annexSetup = 'git annex init -q bench >/dev/null 2>&1';
 const summary = {};
 
 // 1. One 1 GiB file. Adds are timed in rounds (each tool once per round, after one warm-up round), so
-// that the disk's write-back, which comes and goes, falls on every tool alike.
+// that the disk's write-back, which comes and goes, falls on every tool alike; each starts with its input
+// in the page cache (lib.mjs, warmOnly).
 const file = interleaved('add-1gib', [
-  { name: 'openssl dgst -sha256', command: `openssl dgst -sha256 ${q(join(src, 'big.bin'))}` },
-  { name: 'mv add', prepare: freshWith('mv', 'big.bin', mvSetup), command: `cd ${q(repo('mv'))} && ${q(MV)} add big big.bin >/dev/null` },
-  { name: 'mv add (cache.type hardlink)', prepare: freshWith('mvlink', 'big.bin', mvLinkSetup), command: `cd ${q(repo('mvlink'))} && ${q(MV)} add big big.bin >/dev/null 2>&1` },
-  { name: 'git-lfs git add', prepare: freshWith('lfs', 'big.bin', lfsSetup), command: `cd ${q(repo('lfs'))} && git add big.bin` },
-  { name: 'git annex add', prepare: freshWith('annex', 'big.bin', annexSetup), command: `cd ${q(repo('annex'))} && git annex add -q big.bin` },
-  { name: 'copy of the file (cp)', prepare: `rm -f ${q(join(root, 'copy.bin'))} && sync`, command: `cp ${q(join(src, 'big.bin'))} ${q(join(root, 'copy.bin'))}` },
+  { name: 'openssl dgst -sha256', prepare: warmOnly(join(src, 'big.bin')), command: `openssl dgst -sha256 ${q(join(src, 'big.bin'))}` },
+  { name: 'mv add', prepare: `${freshWith('mv', 'big.bin', mvSetup)} && ${warmOnly('big.bin')}`, command: `cd ${q(repo('mv'))} && ${q(MV)} add big big.bin >/dev/null` },
+  { name: 'mv add (cache.type hardlink)', prepare: `${freshWith('mvlink', 'big.bin', mvLinkSetup)} && ${warmOnly('big.bin')}`, command: `cd ${q(repo('mvlink'))} && ${q(MV)} add big big.bin >/dev/null 2>&1` },
+  { name: 'git-lfs git add', prepare: `${freshWith('lfs', 'big.bin', lfsSetup)} && ${warmOnly('big.bin')}`, command: `cd ${q(repo('lfs'))} && git add big.bin` },
+  { name: 'git annex add', prepare: `${freshWith('annex', 'big.bin', annexSetup)} && ${warmOnly('big.bin')}`, command: `cd ${q(repo('annex'))} && git annex add -q big.bin` },
+  { name: 'copy of the file (cp)', prepare: `rm -f ${q(join(root, 'copy.bin'))} && ${warmOnly(join(src, 'big.bin'))}`, command: `cp ${q(join(src, 'big.bin'))} ${q(join(root, 'copy.bin'))}` },
 ]);
 summary.add1GiB = file;
 table('mv add of a new 1 GiB file (median seconds)', [

@@ -31,7 +31,7 @@ export async function openRepo(cwd: string = process.cwd()): Promise<Repo> {
     initialized: committed !== undefined,
     config,
     git: new Git(root),
-    cache: new LocalCache(cacheDir, { fsync: config.cache.fsync }),
+    cache: new LocalCache(cacheDir, { fsync: config.cache.fsync, directIo: config.cache.direct_io }),
     stateDir: join(root, MV_DIR, 'state'),
   };
 }

@@ -31,11 +31,15 @@ export class LocalCache implements ObjectStore {
   readonly fsync: boolean;
   private readonly madeDirs = new Set<string>();
 
-  constructor(dir: string, options: { fsync?: boolean } = {}) {
+  /** Whether `ingest(…, { direct: true })` writes large files with direct I/O (`cache.direct_io`). */
+  readonly directIo: boolean;
+
+  constructor(dir: string, options: { fsync?: boolean; directIo?: boolean } = {}) {
     this.location = dir;
     this.objectsDir = join(dir, 'objects');
     this.tempDir = join(dir, 'tmp');
     this.fsync = options.fsync ?? false;
+    this.directIo = options.directIo ?? false;
   }
 
   path(oid: Oid): string {
@@ -127,8 +131,10 @@ export class LocalCache implements ObjectStore {
   /**
    * Hashes a file and stores it in one pass. With `expected`, fails (storing nothing) if the bytes do
    * not hash to it. A file that changes while it is read is refused rather than stored under a wrong name.
+   * `direct`: a large file is written past the page cache when the cache is configured so (`mv add`: the
+   * object is not read again soon, and the write runs at disk speed beside the hash).
    */
-  async ingest(sourcePath: string, expected?: Oid): Promise<Hashed> {
+  async ingest(sourcePath: string, expected?: Oid, options: { direct?: boolean } = {}): Promise<Hashed> {
     const before = await stat(sourcePath).catch((error: unknown) => {
       throw fsError(error, 'reading', sourcePath);
     });
@@ -144,7 +150,7 @@ export class LocalCache implements ObjectStore {
       const temp = this.tempName();
       await this.ensureDir(this.tempDir);
       try {
-        result = await copyWhileHashing(sourcePath, temp, this.fsync);
+        result = await copyWhileHashing(sourcePath, temp, this.fsync, OBJECT_MODE, (options.direct ?? false) && this.directIo);
         // The kernel copied the same bytes that were hashed only if the file did not change meanwhile.
         if (changed(before, await stat(sourcePath))) throw fileChanged(sourcePath);
         checkExpected(result, expected, sourcePath);
@@ -295,8 +301,8 @@ export class LocalCache implements ObjectStore {
  * `copy_file_range`) while the source is hashed, both at full speed at once. The caller checks that the
  * source did not change meanwhile, which makes the copy the hashed bytes.
  */
-export async function copyWhileHashing(source: string, target: string, fsync: boolean, mode = OBJECT_MODE): Promise<Hashed> {
-  const [hashed] = await Promise.all([hashFile(source), kernelCopy(source, target)]);
+export async function copyWhileHashing(source: string, target: string, fsync: boolean, mode = OBJECT_MODE, direct = false): Promise<Hashed> {
+  const [hashed] = await Promise.all([hashFile(source), kernelCopy(source, target, { direct })]);
   await chmod(target, mode);
   if (fsync) {
     const handle = await open(target, 'r');
@@ -312,15 +318,40 @@ export async function copyWhileHashing(source: string, target: string, fsync: bo
 /**
  * On Linux, GNU cp copies with `copy_file_range` in large steps (a reflink where possible), several times
  * faster than libuv's copy; elsewhere, or without cp, Node's own copy.
+ *
+ * `direct`: where the file system cannot share blocks (a reflink), `dd` writes the copy with O_DIRECT.
+ * The bytes go from the page cache's copy of the source straight to the disk: no page-cache pages are
+ * allocated for a file nobody reads soon (a buffered copy of a large model evicts the working set, and on
+ * a virtual machine every fresh page can cost a fault in the host), and the writer uses a fraction of the
+ * CPU. A file system that refuses O_DIRECT falls back to the buffered copy.
  */
-export async function kernelCopy(source: string, target: string): Promise<void> {
+export async function kernelCopy(source: string, target: string, options: { direct?: boolean } = {}): Promise<void> {
   if (process.platform === 'linux') {
+    if (options.direct && (await reflink(source, target))) return;
+    if (options.direct) {
+      const result = await runTool('dd', [`if=${source}`, `of=${target}`, 'bs=8M', 'oflag=direct', 'conv=excl', 'status=none']);
+      if (result.exitCode === 0) return;
+      if (/No space left/i.test(result.stderr)) throw Object.assign(new Error(result.stderr), { code: 'ENOSPC' });
+      await rm(target, { force: true });
+    }
     const result = await runTool('cp', ['--reflink=auto', '-T', '--', source, target]);
     if (result.exitCode === 0) return;
     if (/No space left/i.test(result.stderr)) throw Object.assign(new Error(result.stderr), { code: 'ENOSPC' });
     await rm(target, { force: true });
   }
   await copyFile(source, target, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE);
+}
+
+/** A reflink (shared blocks, btrfs and XFS); false where the file system cannot make one. */
+async function reflink(source: string, target: string): Promise<boolean> {
+  try {
+    await copyFile(source, target, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE_FORCE);
+    return true;
+  } catch (error) {
+    if (errnoCode(error) === 'EEXIST') throw error;
+    await rm(target, { force: true });
+    return false;
+  }
 }
 
 /** Whether a file's stat data moved between two looks at it. */

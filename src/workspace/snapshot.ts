@@ -101,7 +101,7 @@ async function snapshotFile(key: string, abs: string, info: BigIntStats, ctx: Sn
   try {
     if (ctx.store && ctx.link) hashed = size <= SMALL_FILE ? adoptSmallSync(ctx.cache, abs, ctx.link) : await adopt(ctx.cache, abs, ctx.link);
     else if (size <= SMALL_FILE) hashed = ctx.store ? ctx.cache.ingestSmallSync(abs) : { oid: hashBuffer(readFileSync(abs)), size };
-    else hashed = ctx.store ? await ctx.cache.ingest(abs) : await hashFile(abs);
+    else hashed = ctx.store ? await ctx.cache.ingest(abs, undefined, { direct: true }) : await hashFile(abs);
   } catch (error) {
     throw fsError(error, 'reading', key);
   }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { chmod, readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -36,6 +36,24 @@ describe('local cache', () => {
     for await (const oid of cache.list()) objects.push(oid);
     expect(objects.sort()).toEqual([sha('hello'), sha(big)].sort());
     expect(await readdir(cache.tempDir)).toEqual([]);
+  });
+
+  it('stores a large file with direct I/O (an odd size: the last partial block too) exactly as a buffered copy does', async () => {
+    const dir = await tempDir();
+    const direct = new LocalCache(join(dir, 'direct'), { directIo: true });
+    const buffered = new LocalCache(join(dir, 'buffered'), { directIo: false });
+    const large = join(dir, 'large.bin');
+    const bytes = randomBytes(9 * 1024 * 1024 + 4097);
+    await writeFile(large, bytes);
+    const expected = { oid: sha(bytes), size: bytes.length };
+    expect(await direct.ingest(large, undefined, { direct: true })).toEqual(expected);
+    expect(await buffered.ingest(large, undefined, { direct: true })).toEqual(expected);
+    for (const cache of [direct, buffered]) {
+      await expectCached(cache.location, expected.oid);
+      expect((await readFile(cache.path(expected.oid))).equals(bytes)).toBe(true);
+      expect((await stat(cache.path(expected.oid))).mode & 0o777).toBe(0o444);
+      expect(await readdir(cache.tempDir)).toEqual([]);
+    }
   });
 
   it('refuses a download whose bytes do not match the oid, storing nothing', async () => {

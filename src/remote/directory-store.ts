@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { MvError, errnoCode, fsError } from '../errors.js';
 import { STREAM_CHUNK } from '../cache/hash.js';
-import { missingObject, storedInfo } from '../cache/local-cache.js';
+import { copyWhileHashing, missingObject, storedInfo } from '../cache/local-cache.js';
 import type { ListOptions, ObjectStore, PutOptions, ReadOptions, StoredObjectInfo } from '../cache/object-store.js';
 import { objectKey, oidFromKey, oidHex, type Oid } from '../cache/oid.js';
 import { localCopier } from './local-copy.js';
@@ -104,7 +104,24 @@ export class DirectoryStore implements ObjectStore {
     const resumable = size >= RESUMABLE_SIZE;
     await this.ensureDir(this.tempDir);
     const temp = join(this.tempDir, resumable ? `${oidHex(oid)}.partial` : `${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
+    const finish = async (file: string) => {
+      await this.ensureDir(join(target, '..'));
+      await chmod(file, 0o444);
+      await rename(file, target);
+    };
     try {
+      if (!(await hasPartial(temp))) {
+        // A fresh upload: the kernel copies the file while it is hashed (as `mv add` stores one). Killed
+        // midway, the copy leaves a prefix in the partial file, which the next push resumes from.
+        const copied = await copyWhileHashing(sourcePath, temp, false, 0o644);
+        if (copied.oid !== oid || copied.size !== size) {
+          await rm(temp, { force: true });
+          throw corruptSource(oid, this.location);
+        }
+        await finish(temp);
+        options.onBytes?.(size);
+        return;
+      }
       await writeVerified({
         oid,
         size,
@@ -112,11 +129,7 @@ export class DirectoryStore implements ObjectStore {
         resumable,
         where: sourcePath,
         open: (start) => Promise.resolve(createReadStream(sourcePath, { start, highWaterMark: STREAM_CHUNK })),
-        finish: async (file) => {
-          await this.ensureDir(join(target, '..'));
-          await chmod(file, 0o444);
-          await rename(file, target);
-        },
+        finish,
         stallTimeoutMs: this.options.stallTimeoutMs,
         onBytes: options.onBytes,
         signal: options.signal,
@@ -214,4 +227,15 @@ export function corruptSource(oid: Oid, where: string): MvError {
     hint: 'Run `mv verify` to find damaged cache objects, then re-add or fetch them.',
     details: { oid },
   });
+}
+
+/** Whether a partial upload waits at `temp` (to be resumed rather than copied afresh). */
+async function hasPartial(temp: string): Promise<boolean> {
+  try {
+    await stat(temp);
+    return true;
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return false;
+    throw error;
+  }
 }

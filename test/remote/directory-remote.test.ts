@@ -135,6 +135,30 @@ describe('a directory remote', () => {
     await expect(stat(partial)).rejects.toThrow();
   });
 
+  it('copies a new large object into the folder while hashing it, and refuses a damaged one', async () => {
+    const remote = await remoteFolder();
+    const repo = await projectWithVersion({ weightsBytes: 12 * 1024 * 1024, remoteArgs: ['origin', remote, '--default'] });
+    const [modelOid] = await pointerOids(repo);
+    const cached = objectPath(join(repo.dir, '.mv/cache'), modelOid!);
+    // Damaged after it was stored: same size, one byte different.
+    const bytes = await readFile(cached);
+    bytes[bytes.length - 1] ^= 0xff;
+    await chmod(cached, 0o644);
+    await writeFile(cached, bytes);
+    const error = await push({ cwd: repo.dir }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'TRANSFER_FAILED' });
+    const failure = (error as { details: { failures: Array<{ oid: string; code: string }> } }).details.failures.find((f) => f.oid === modelOid);
+    expect(failure?.code).toBe('CORRUPT_OBJECT');
+    await expect(stat(objectPath(remote, modelOid!))).rejects.toThrow();
+    expect(await readdir(join(remote, 'tmp'))).toEqual([]);
+    // Restored, it goes up whole and read-only.
+    bytes[bytes.length - 1] ^= 0xff;
+    await writeFile(cached, bytes);
+    await push({ cwd: repo.dir });
+    await expectCached(remote, modelOid!);
+    expect((await stat(objectPath(remote, modelOid!))).mode & 0o777).toBe(0o444);
+  });
+
   it('refuses a remote folder that does not exist instead of creating it', async () => {
     const missing = join(await remoteFolder(), 'not-mounted');
     const { mv } = await import('../helpers/mv-cli.js');

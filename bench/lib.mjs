@@ -99,14 +99,15 @@ export function hyperfine(label, cases, { runs = Number(process.env.BENCH_RUNS ?
  * of all runs of one case before the next: on a machine whose disk write-back comes and goes, every tool
  * then meets the same conditions. Returns median seconds by name and writes every time to `<label>.json`.
  */
-export function interleaved(label, cases, { runs = Number(process.env.BENCH_RUNS ?? 5), warmup = 1 } = {}) {
+export function interleaved(label, cases, { runs = Number(process.env.BENCH_RUNS ?? 5), warmup = 1, cwd, env } = {}) {
   mkdirSync(RESULTS, { recursive: true });
   const times = Object.fromEntries(cases.map((c) => [c.name, []]));
+  const where = { ...(cwd ? { cwd } : {}), ...(env ? { env } : {}) };
   for (let round = 0; round < warmup + runs; round++) {
     for (const c of cases) {
-      if (c.prepare) sh(c.prepare);
+      if (c.prepare) sh(c.prepare, where);
       const start = process.hrtime.bigint();
-      const result = spawnSync('sh', ['-c', c.command], { stdio: ['ignore', 'ignore', 'inherit'] });
+      const result = spawnSync('sh', ['-c', c.command], { stdio: ['ignore', 'ignore', 'inherit'], ...where });
       const elapsed = Number(process.hrtime.bigint() - start) / 1e9;
       if (result.status !== 0) throw new Error(`${label}: ${c.name} failed (exit ${result.status})`);
       if (round >= warmup) times[c.name].push(elapsed);

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Remote transfer benchmark: mv push/pull against `rclone copy` to the same targets (a folder and an
-// S3 server, s3rver on loopback), medians of several hyperfine runs, a no-op push, and peak memory.
+// S3 server, s3rver on loopback), medians of rounds that time each tool once, a no-op push, and peak memory.
 // Run after `npm run build`:  node bench/transfer.mjs [--runs 3] [--small 20000] [--big-mib 1024] [--pulls-only]
 import { execFileSync, spawn } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { setAside } from './lib.mjs';
+import { interleaved, setAside } from './lib.mjs';
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : fallback);
@@ -91,11 +91,16 @@ const trash = join(work, 'trash');
 const freshDir = (dir) => `${setAside(trash, dir)} && mkdir -p ${dir} && rm -rf .mv/state/remotes && sync`;
 const emptyCache = (paths) => `${setAside(trash, '.mv/cache/objects', '.mv/cache/tmp', paths)} && sync`;
 
+// mv and rclone are timed in rounds (each once per round, prepared outside the timing), so that changes
+// in the machine's state over the minutes of a run fall on both alike.
+const rounds = (label, cases) => Object.assign(results, interleaved(label, cases, { runs: RUNS, warmup: 0, cwd: repo, env }));
 for (const [what, ref, src] of PULLS_ONLY ? [] : [['small', 'small', 'small'], ['big', 'big', 'big.bin']]) {
-  hyperfine(`push ${what} dir mv`, `${MV} push ${ref} -r ${dirRemote}`, freshDir(dirRemote));
-  hyperfine(`push ${what} dir rclone`, `rclone copy ${src} ${dirRclone}/${what}`, `${setAside(trash, `${dirRclone}/${what}`)} && sync`);
-  hyperfine(`push ${what} s3 mv`, `${MV} push ${ref} -r s3://bench/mv-$(cat ${counter})`, bump);
-  hyperfine(`push ${what} s3 rclone`, `rclone copy ${src} s3r:bench/rc-$(cat ${counter})/${what}`, bump);
+  rounds(`transfer-push-${what}`, [
+    { name: `push ${what} dir mv`, prepare: freshDir(dirRemote), command: `${MV} push ${ref} -r ${dirRemote}` },
+    { name: `push ${what} dir rclone`, prepare: `${setAside(trash, `${dirRclone}/${what}`)} && sync`, command: `rclone copy ${src} ${dirRclone}/${what}` },
+    { name: `push ${what} s3 mv`, prepare: bump, command: `${MV} push ${ref} -r s3://bench/mv-$(cat ${counter})` },
+    { name: `push ${what} s3 rclone`, prepare: bump, command: `rclone copy ${src} s3r:bench/rc-$(cat ${counter})/${what}` },
+  ]);
 }
 // The last pushes stay: pulls read them.
 execFileSync('bash', ['-c', `mkdir -p ${dirRemote} && ${MV} push small big -r ${dirRemote} >/dev/null && rclone copy small ${dirRclone}/small && rclone copy big.bin ${dirRclone}/big`], { cwd: repo, env });
@@ -109,10 +114,12 @@ if (!PULLS_ONLY) {
 }
 
 for (const [what, ref, path] of [['small', 'small', 'small'], ['big', 'big', 'big.bin']]) {
-  hyperfine(`pull ${what} dir mv`, `${MV} pull ${ref} -r ${dirRemote}`, emptyCache(path));
-  hyperfine(`pull ${what} dir rclone`, `rclone copy ${dirRclone}/${what} ${pulled}`, `${setAside(trash, pulled)} && sync`);
-  hyperfine(`pull ${what} s3 mv`, `${MV} pull ${ref} -r s3://bench/mv-${s3Last}`, emptyCache(path));
-  hyperfine(`pull ${what} s3 rclone`, `rclone copy s3r:bench/rc-${s3Last}/${what} ${pulled}`, `${setAside(trash, pulled)} && sync`);
+  rounds(`transfer-pull-${what}`, [
+    { name: `pull ${what} dir mv`, prepare: emptyCache(path), command: `${MV} pull ${ref} -r ${dirRemote}` },
+    { name: `pull ${what} dir rclone`, prepare: `${setAside(trash, pulled)} && sync`, command: `rclone copy ${dirRclone}/${what} ${pulled}` },
+    { name: `pull ${what} s3 mv`, prepare: emptyCache(path), command: `${MV} pull ${ref} -r s3://bench/mv-${s3Last}` },
+    { name: `pull ${what} s3 rclone`, prepare: `${setAside(trash, pulled)} && sync`, command: `rclone copy s3r:bench/rc-${s3Last}/${what} ${pulled}` },
+  ]);
 }
 
 const memory = {

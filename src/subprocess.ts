@@ -11,9 +11,10 @@ export interface ToolResult {
   stderr: string;
 }
 
-export function runTool(command: string, args: string[], options: { timeoutMs?: number } = {}): Promise<ToolResult> {
+export function runTool(command: string, args: string[], options: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<ToolResult> {
   return new Promise((resolve) => {
-    const child = execFile(command, args, { timeout: options.timeoutMs ?? 0, encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+    const settings = { timeout: options.timeoutMs ?? 0, encoding: 'utf8' as const, maxBuffer: 16 * 1024 * 1024, ...(options.env ? { env: options.env } : {}) };
+    const child = execFile(command, args, settings, (error, stdout, stderr) => {
       const code = error && typeof (error as { code?: unknown }).code === 'number' ? ((error as { code: number }).code) : error ? undefined : 0;
       resolve({ exitCode: code, stdout, stderr });
     });

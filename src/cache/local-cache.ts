@@ -302,7 +302,12 @@ export class LocalCache implements ObjectStore {
  * source did not change meanwhile, which makes the copy the hashed bytes.
  */
 export async function copyWhileHashing(source: string, target: string, fsync: boolean, mode = OBJECT_MODE, direct = false): Promise<Hashed> {
-  const [hashed] = await Promise.all([hashFile(source), kernelCopy(source, target, { direct })]);
+  // Both settle before either failure is thrown: a caller that then removes the target must not race a
+  // copy still writing it.
+  const [hashing, copying] = await Promise.allSettled([hashFile(source), kernelCopy(source, target, { direct })]);
+  if (hashing.status === 'rejected') throw hashing.reason;
+  if (copying.status === 'rejected') throw copying.reason;
+  const hashed = hashing.value;
   await chmod(target, mode);
   if (fsync) {
     const handle = await open(target, 'r');
@@ -329,18 +334,21 @@ export async function kernelCopy(source: string, target: string, options: { dire
   if (process.platform === 'linux') {
     if (options.direct && (await reflink(source, target))) return;
     if (options.direct) {
-      const result = await runTool('dd', [`if=${source}`, `of=${target}`, 'bs=8M', 'oflag=direct', 'conv=excl', 'status=none']);
+      const result = await runTool('dd', [`if=${source}`, `of=${target}`, 'bs=8M', 'oflag=direct', 'conv=excl', 'status=none'], { env: C_LOCALE });
       if (result.exitCode === 0) return;
       if (/No space left/i.test(result.stderr)) throw Object.assign(new Error(result.stderr), { code: 'ENOSPC' });
       await rm(target, { force: true });
     }
-    const result = await runTool('cp', ['--reflink=auto', '-T', '--', source, target]);
+    const result = await runTool('cp', ['--reflink=auto', '-T', '--', source, target], { env: C_LOCALE });
     if (result.exitCode === 0) return;
     if (/No space left/i.test(result.stderr)) throw Object.assign(new Error(result.stderr), { code: 'ENOSPC' });
     await rm(target, { force: true });
   }
   await copyFile(source, target, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE);
 }
+
+/** cp and dd report errors in English, so that a full disk is recognised whatever the user's locale. */
+const C_LOCALE = { ...process.env, LC_ALL: 'C' };
 
 /** A reflink (shared blocks, btrfs and XFS); false where the file system cannot make one. */
 async function reflink(source: string, target: string): Promise<boolean> {

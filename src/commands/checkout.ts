@@ -5,7 +5,7 @@
  * Then it applies the plan, one atomic rename per file.
  */
 import { stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { join, posix } from 'node:path';
 import { removeAbandonedTemps, TEMP_MARKER } from '../atomic-file.js';
 import pLimit from 'p-limit';
 import { MvError, fsError } from '../errors.js';
@@ -106,9 +106,10 @@ async function checkoutLocked(repo: Repo, options: CheckoutOptions): Promise<Che
     options.signal?.throwIfAborted();
     const result: CheckoutResult = { artifacts: [] };
     for (const plan of plans) {
-      // Temp files of a checkout that was killed midway, in the folders about to be written.
-      for (const dir of new Set(plan.writes.map((w) => dirname(absolutePath(repo.root, w.path))))) {
-        await removeAbandonedTemps(dir, (name) => name.includes(TEMP_MARKER));
+      // Temp files and staging folders of a checkout that was killed midway, in the folders about to be
+      // written and the folders above them.
+      for (const dir of foldersAbove(plan.writes.map((w) => w.path))) {
+        await removeAbandonedTemps(join(repo.root, dir), (name) => name.includes(TEMP_MARKER));
       }
       for (const path of plan.removals) await removePath(absolutePath(repo.root, path));
       await applyWrites(repo, plan, stats, options);
@@ -189,6 +190,20 @@ async function writeFiles(repo: Repo, plan: CheckoutPlan, stats: StatCache, opti
   );
   const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failure) throw failure.reason;
+}
+
+/** Every folder that holds one of `paths` (repository paths), up to the root ("."). */
+function foldersAbove(paths: string[]): Set<string> {
+  const folders = new Set<string>();
+  for (const path of paths) {
+    let dir = posix.dirname(path.replace(/\/$/, ''));
+    while (!folders.has(dir)) {
+      folders.add(dir);
+      if (dir === '.' || dir === '/') break;
+      dir = posix.dirname(dir);
+    }
+  }
+  return folders;
 }
 
 async function allWorkspacePointers(repo: Repo): Promise<VersionPointer[]> {

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { chmod, mkdir, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
+import { chmod, mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { MvError, errnoCode, fsError } from '../errors.js';
@@ -110,15 +110,18 @@ export class DirectoryStore implements ObjectStore {
       await rename(file, target);
     };
     try {
-      if (!(await hasPartial(temp))) {
-        // A fresh upload: the kernel copies the file while it is hashed (as `mv add` stores one). Killed
-        // midway, the copy leaves a prefix in the partial file, which the next push resumes from.
-        const copied = await copyWhileHashing(sourcePath, temp, false, 0o644);
-        if (copied.oid !== oid || copied.size !== size) {
+      if (await claim(temp)) {
+        // A fresh upload (the temp file is ours, made empty and exclusive): the kernel copies the cache
+        // object while it is hashed, as `mv add` stores a file. Killed midway, the copy leaves a prefix in
+        // the partial file, which the next push resumes from; any other failure removes it.
+        try {
+          const copied = await copyWhileHashing(sourcePath, temp, false, 0o644);
+          if (copied.oid !== oid || copied.size !== size) throw corruptSource(oid, this.location);
+          await finish(temp);
+        } catch (error) {
           await rm(temp, { force: true });
-          throw corruptSource(oid, this.location);
+          throw error;
         }
-        await finish(temp);
         options.onBytes?.(size);
         return;
       }
@@ -229,13 +232,16 @@ export function corruptSource(oid: Oid, where: string): MvError {
   });
 }
 
-/** Whether a partial upload waits at `temp` (to be resumed rather than copied afresh). */
-async function hasPartial(temp: string): Promise<boolean> {
+/**
+ * Creates `temp` empty and exclusively: true when this push owns it; false when a partial upload (of an
+ * earlier, interrupted push, or of one running now) is already there, to be resumed through the stream.
+ */
+async function claim(temp: string): Promise<boolean> {
   try {
-    await stat(temp);
+    await (await open(temp, 'wx', 0o644)).close();
     return true;
   } catch (error) {
-    if (errnoCode(error) === 'ENOENT') return false;
+    if (errnoCode(error) === 'EEXIST') return false;
     throw error;
   }
 }

@@ -230,14 +230,15 @@ async function listFiles(absDir: string, repoPath: string): Promise<string[]> {
     onlyFiles: false,
     followSymbolicLinks: false,
     objectMode: true,
-    ignore: ['**/.git', '**/.git/**'],
+    // Temp files, and staging folders of a checkout killed midway, are not the artifact's.
+    ignore: ['**/.git', '**/.git/**', `**/*${TEMP_MARKER}*/**`],
     suppressErrors: false,
   }).catch((error: unknown) => {
     throw fsError(error, 'listing', repoPath);
   });
   const files: string[] = [];
   for (const entry of found) {
-    if (entry.name.includes(TEMP_MARKER)) continue;
+    if (entry.path.split('/').some((part) => part.includes(TEMP_MARKER))) continue;
     const problem = relativePathProblem(entry.path);
     if (problem && (entry.dirent.isFile() || entry.dirent.isSymbolicLink())) {
       throw new MvError('UNSUPPORTED_FILE_NAME', `${JSON.stringify(repoPath + entry.path)} cannot be versioned: its path ${problem}.`, {

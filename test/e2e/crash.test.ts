@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { gitRepo } from '../helpers/git-repo.js';
-import { MV_BIN, mvJson, mvOk } from '../helpers/mv-cli.js';
+import { MV_BIN, mv, mvJson, mvOk } from '../helpers/mv-cli.js';
 import { initProject } from '../helpers/project.js';
 
 /** Every object in the cache hashes to its name; returns how many there are. */
@@ -141,6 +141,25 @@ describe('a checkout that creates a folder', () => {
     expect(await staging(join(repo.dir, 'data'))).toEqual([]);
     for (const [path, bytes] of files) expect(await readFile(join(folder, path))).toEqual(bytes);
     // The stat cache knows the new files: status is clean without reading them again.
+    expect((await mvJson<{ clean: boolean }>(repo.dir, ['status'])).clean).toBe(true);
+  });
+
+  it('left behind inside a tracked folder by a killed checkout is no part of the artifact, and the next checkout removes it', async () => {
+    const repo = await gitRepo();
+    await initProject(repo);
+    const files = await addDataset(repo, 2100);
+    const folder = join(repo.dir, 'data/big');
+    // What a checkout killed while it built part-4 aside leaves (the pid is of no running process).
+    const leftover = join(folder, '.part-4.mv-tmp-4194303-0badcafe-1');
+    await execa('rm', ['-rf', join(folder, 'part-4')]);
+    await repo.write('data/big/.part-4.mv-tmp-4194303-0badcafe-1/f2000.txt', 'half-writ');
+    const status = await mv(repo.dir, ['status']);
+    expect(status.stdout).not.toContain('.mv-tmp-');
+    expect(status.stdout).toContain('part-4/f2000.txt');
+    await mvOk(repo.dir, ['checkout', 'big']);
+    await expect(stat(leftover)).rejects.toThrow();
+    expect(await staging(folder)).toEqual([]);
+    for (const [path, bytes] of files) expect(await readFile(join(folder, path))).toEqual(bytes);
     expect((await mvJson<{ clean: boolean }>(repo.dir, ['status'])).clean).toBe(true);
   });
 

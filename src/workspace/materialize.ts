@@ -5,8 +5,8 @@
  */
 import { readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { chmod, link, lstat, mkdir, realpath, rename, rm, symlink } from 'node:fs/promises';
-import { basename, dirname, join, relative, sep } from 'node:path';
-import { removeAbandonedTemps, tempPathBeside, TEMP_MARKER } from '../atomic-file.js';
+import { join, relative, sep } from 'node:path';
+import { tempPathBeside } from '../atomic-file.js';
 import { MvError, errnoCode, fsError } from '../errors.js';
 import { copyWhileHashing, kernelCopy, type LocalCache } from '../cache/local-cache.js';
 import { hashBuffer } from '../cache/hash.js';
@@ -29,7 +29,8 @@ export interface WritePlace {
  *
  * With `stageNewFolders`, a folder that does not exist yet is built aside under a temp name (its files
  * created in place, without a temp file and a rename each) and renamed to its name by `commit()`: a new
- * folder of thousands of files appears whole, and costs half the file-system operations.
+ * folder of thousands of files appears whole, and costs half the file-system operations. (Staging folders
+ * of a killed run are the caller's to remove: checkout does, in every folder above what it writes.)
  */
 export class TargetFolders {
   private readonly root: string;
@@ -111,9 +112,6 @@ export class TargetFolders {
   }
 
   private async stage(folder: string): Promise<string> {
-    // A staging folder of this name left by a killed run goes first.
-    const prefix = `.${basename(folder)}${TEMP_MARKER}`;
-    await removeAbandonedTemps(dirname(folder), (name) => name.startsWith(prefix));
     const staging = tempPathBeside(folder);
     await mkdir(staging).catch((e: unknown) => {
       throw fsError(e, 'creating', folder);

@@ -115,6 +115,12 @@ describe('a checkout that creates a folder', () => {
 
   const staging = async (dir: string) => (await readdir(dir)).filter((n) => n.includes('.mv-tmp-'));
 
+  /** Every file of the dataset is back with its bytes, and the stat cache knows them: status is clean. */
+  async function expectRestored(repoDir: string, folder: string, files: Map<string, Buffer>): Promise<void> {
+    for (const [path, bytes] of files) expect(await readFile(join(folder, path))).toEqual(bytes);
+    expect((await mvJson<{ clean: boolean }>(repoDir, ['status'])).clean).toBe(true);
+  }
+
   it('builds it aside: killed midway, the folder is absent or whole, and the next checkout removes what was left', async () => {
     const repo = await gitRepo();
     await initProject(repo);
@@ -139,9 +145,7 @@ describe('a checkout that creates a folder', () => {
     await execa('rm', ['-rf', folder]);
     await mvOk(repo.dir, ['checkout', 'big']);
     expect(await staging(join(repo.dir, 'data'))).toEqual([]);
-    for (const [path, bytes] of files) expect(await readFile(join(folder, path))).toEqual(bytes);
-    // The stat cache knows the new files: status is clean without reading them again.
-    expect((await mvJson<{ clean: boolean }>(repo.dir, ['status'])).clean).toBe(true);
+    await expectRestored(repo.dir, folder, files);
   });
 
   it('left behind inside a tracked folder by a killed checkout is no part of the artifact, and the next checkout removes it', async () => {
@@ -159,8 +163,7 @@ describe('a checkout that creates a folder', () => {
     await mvOk(repo.dir, ['checkout', 'big']);
     await expect(stat(leftover)).rejects.toThrow();
     expect(await staging(folder)).toEqual([]);
-    for (const [path, bytes] of files) expect(await readFile(join(folder, path))).toEqual(bytes);
-    expect((await mvJson<{ clean: boolean }>(repo.dir, ['status'])).clean).toBe(true);
+    await expectRestored(repo.dir, folder, files);
   });
 
   it('that fails (a damaged cache object) leaves neither the folder nor anything half-built', async () => {

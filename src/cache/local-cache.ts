@@ -332,19 +332,22 @@ export async function copyWhileHashing(source: string, target: string, fsync: bo
  */
 export async function kernelCopy(source: string, target: string, options: { direct?: boolean } = {}): Promise<void> {
   if (process.platform === 'linux') {
-    if (options.direct && (await reflink(source, target))) return;
     if (options.direct) {
-      const result = await runTool('dd', [`if=${source}`, `of=${target}`, 'bs=8M', 'oflag=direct', 'conv=excl', 'status=none'], { env: C_LOCALE });
-      if (result.exitCode === 0) return;
-      if (/No space left/i.test(result.stderr)) throw Object.assign(new Error(result.stderr), { code: 'ENOSPC' });
-      await rm(target, { force: true });
+      if (await reflink(source, target)) return;
+      if (await copyWith('dd', [`if=${source}`, `of=${target}`, 'bs=8M', 'oflag=direct', 'conv=excl', 'status=none'], target)) return;
     }
-    const result = await runTool('cp', ['--reflink=auto', '-T', '--', source, target], { env: C_LOCALE });
-    if (result.exitCode === 0) return;
-    if (/No space left/i.test(result.stderr)) throw Object.assign(new Error(result.stderr), { code: 'ENOSPC' });
-    await rm(target, { force: true });
+    if (await copyWith('cp', ['--reflink=auto', '-T', '--', source, target], target)) return;
   }
   await copyFile(source, target, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE);
+}
+
+/** Runs cp or dd: true when it copied; a full disk is thrown (ENOSPC); any other failure removes `target`. */
+async function copyWith(command: string, args: string[], target: string): Promise<boolean> {
+  const result = await runTool(command, args, { env: C_LOCALE });
+  if (result.exitCode === 0) return true;
+  if (/No space left/i.test(result.stderr)) throw Object.assign(new Error(result.stderr), { code: 'ENOSPC' });
+  await rm(target, { force: true });
+  return false;
 }
 
 /** cp and dd report errors in English, so that a full disk is recognised whatever the user's locale. */

@@ -160,6 +160,22 @@ async function writeFiles(repo: Repo, plan: CheckoutPlan, stats: StatCache, opti
   // Files are independent (each is one atomic rename), so several are placed at once. A failure is
   // thrown once every write has settled: the caller then removes staging folders nothing writes into.
   let stopped = false;
+  const place = async (write: PlannedWrite) => {
+    const { path: abs, fresh } = targets.get(write.path)!;
+    if (copy && write.size <= SMALL_FILE) {
+      let tuple;
+      try {
+        tuple = placeSmallSync(repo.cache.path(write.oid), abs, write.mode, write.oid, fresh);
+      } catch (error) {
+        throw fsError(error, 'writing', write.path);
+      }
+      stats.recordTuple(write.path, tuple, write.oid);
+    } else {
+      await placeObject(repo.cache, write.oid, abs, write.mode, repo.config.cache.type, options.verified?.has(write.oid) ?? false);
+      stats.record(write.path, await stat(abs, { bigint: true }), write.oid);
+    }
+    options.onProgress?.({ files: 1, bytes: write.size });
+  };
   const settled = await Promise.allSettled(
     plan.writes
       .filter((w) => !done.has(w))
@@ -167,24 +183,11 @@ async function writeFiles(repo: Repo, plan: CheckoutPlan, stats: StatCache, opti
         limitWrites(async () => {
           options.signal?.throwIfAborted();
           if (stopped) return;
-          const { path: abs, fresh } = targets.get(write.path)!;
-          if (copy && write.size <= SMALL_FILE) {
-            let tuple;
-            try {
-              tuple = placeSmallSync(repo.cache.path(write.oid), abs, write.mode, write.oid, fresh);
-            } catch (error) {
-              stopped = true;
-              throw fsError(error, 'writing', write.path);
-            }
-            stats.recordTuple(write.path, tuple, write.oid);
-          } else {
-            await placeObject(repo.cache, write.oid, abs, write.mode, repo.config.cache.type, options.verified?.has(write.oid) ?? false).catch((error: unknown) => {
-              stopped = true;
-              throw error;
-            });
-            stats.record(write.path, await stat(abs, { bigint: true }), write.oid);
-          }
-          options.onProgress?.({ files: 1, bytes: write.size });
+          // After one failure no further write starts.
+          await place(write).catch((error: unknown) => {
+            stopped = true;
+            throw error;
+          });
         }),
       ),
   );
@@ -199,7 +202,7 @@ function foldersAbove(paths: string[]): Set<string> {
     let dir = posix.dirname(path.replace(/\/$/, ''));
     while (!folders.has(dir)) {
       folders.add(dir);
-      if (dir === '.' || dir === '/') break;
+      if (dir === '.') break;
       dir = posix.dirname(dir);
     }
   }

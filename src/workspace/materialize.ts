@@ -56,9 +56,14 @@ export class TargetFolders {
       folder = `${folder}${sep}${part}`;
       let known = this.places.get(folder);
       if (known === undefined) {
-        known = inside ? join(place, part) : await this.checkFolder(folder, repoPath);
-        // A folder inside a staging folder is ours alone: nothing to check, only to make.
-        if (inside) await mkdir(known).catch((e: unknown) => { throw fsError(e, 'creating', known!); });
+        if (inside) {
+          // A folder inside a staging folder is ours alone: nothing to check, only to make.
+          const made = join(place, part);
+          await mkdir(made).catch((e: unknown) => {
+            throw fsError(e, 'creating', made);
+          });
+          known = made;
+        } else known = await this.checkFolder(folder, repoPath);
         this.places.set(folder, known);
       }
       place = known;

@@ -14,8 +14,13 @@ export const TEMP_MARKER = '.mv-tmp-';
 const TEMP_TAG = `${process.pid}-${randomBytes(4).toString('hex')}`;
 let tempCounter = 0;
 
+/** At most this many bytes of the target's name go into a temp name, which must fit in 255 bytes itself. */
+const NAME_PART = 160;
+
 export function tempPathBeside(target: string): string {
-  return join(dirname(target), `.${basename(target)}${TEMP_MARKER}${TEMP_TAG}-${++tempCounter}`);
+  let name = basename(target);
+  while (Buffer.byteLength(name) > NAME_PART) name = name.slice(0, -1);
+  return join(dirname(target), `.${name}${TEMP_MARKER}${TEMP_TAG}-${++tempCounter}`);
 }
 
 export async function writeFileAtomic(target: string, data: string | Uint8Array, options: { mode?: number; fsync?: boolean } = {}): Promise<void> {

@@ -3,7 +3,7 @@
  * `.mv/config.local.yaml` (not committed: credentials, personal overrides). Unknown keys are errors, so a
  * typo never silently disables a policy.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { MvError, errnoCode } from './errors.js';
@@ -85,6 +85,8 @@ export interface LoadedConfig {
   /** The committed file's raw content (undefined when the repository has no .mv/config.yaml). */
   committed: Record<string, unknown> | undefined;
   local: Record<string, unknown> | undefined;
+  /** Problems worth a warning, such as credentials that other users can read. */
+  warnings: string[];
 }
 
 async function readYamlFile(path: string, display: string): Promise<Record<string, unknown> | undefined> {
@@ -153,5 +155,25 @@ export async function loadConfig(root: string): Promise<LoadedConfig> {
     }
   }
   const merged = deepMerge(committed ?? {}, local ?? {});
-  return { config: validateConfig(merged, local ? `${MV_DIR}/${CONFIG_FILE} + ${LOCAL_CONFIG_FILE}` : `${MV_DIR}/${CONFIG_FILE}`), committed, local };
+  const config = validateConfig(merged, local ? `${MV_DIR}/${CONFIG_FILE} + ${LOCAL_CONFIG_FILE}` : `${MV_DIR}/${CONFIG_FILE}`);
+  return { config, committed, local, warnings: local ? await exposedSecrets(join(root, MV_DIR, LOCAL_CONFIG_FILE), local) : [] };
+}
+
+/** Whether any remote in a config file holds a credential (a profile name is not one). */
+export function holdsSecrets(raw: Record<string, unknown>): boolean {
+  return Object.values((raw.remotes ?? {}) as Record<string, unknown>).some(
+    (remote) => isPlainObject(remote) && SECRET_REMOTE_KEYS.some((key) => key !== 'profile' && remote[key] !== undefined),
+  );
+}
+
+/** Mode bits for files that can hold credentials: the owner's alone. */
+export const SECRET_FILE_MODE = 0o600;
+
+async function exposedSecrets(path: string, raw: Record<string, unknown>): Promise<string[]> {
+  if (!holdsSecrets(raw)) return [];
+  const info = await stat(path).catch(() => undefined);
+  if (!info || (info.mode & 0o077) === 0) return [];
+  return [
+    `${MV_DIR}/${LOCAL_CONFIG_FILE} holds credentials and can be read by ${info.mode & 0o007 ? 'every user of this machine' : 'its group'} (mode ${(info.mode & 0o777).toString(8)}); run \`chmod 600 ${MV_DIR}/${LOCAL_CONFIG_FILE}\`.`,
+  ];
 }

@@ -249,6 +249,12 @@ export class Git {
     }
   }
 
+  /** Whether `ancestor` is `descendant` or one of its ancestors. */
+  async isAncestor(ancestor: string, descendant: string): Promise<boolean> {
+    const result = await spawnGit(this.cwd, ['merge-base', '--is-ancestor', '--end-of-options', ancestor, descendant]);
+    return result.code === 0;
+  }
+
   /** `git var GIT_COMMITTER_IDENT`: "Name <email> <epoch> <tz>", honouring GIT_COMMITTER_* variables. */
   async committerIdent(): Promise<string> {
     try {
@@ -279,6 +285,23 @@ export class Git {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  }
+
+  /**
+   * Commits `paths` (from the work tree) on top of `head`, moves HEAD there (failing if it moved
+   * meanwhile) and records the paths in the index. If the index cannot be written (a full disk), HEAD is
+   * moved back: the commit takes effect whole or not at all. Returns the new commit id.
+   */
+  async commitToHead(options: { head: string | undefined; paths: string[]; message: string; reason: string }): Promise<string> {
+    const commit = await this.commitPaths({ parent: options.head, paths: options.paths, message: options.message });
+    await this.updateRef('HEAD', commit, options.head ?? '', options.reason);
+    try {
+      await this.stage(options.paths);
+    } catch (error) {
+      await this.updateRef('HEAD', options.head ?? ZERO_OID, commit, `${options.reason}: undone`).catch(() => undefined);
+      throw error;
+    }
+    return commit;
   }
 
   /** Moves `ref` from `expectedOld` to `newValue`, failing if someone else moved it first. */

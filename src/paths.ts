@@ -10,6 +10,37 @@ import { MvError } from './errors.js';
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
 
+/** Code points HFS+ ignores in file names, so `.g\u200cit` is `.git` there (git's `next_hfs_char`). */
+const HFS_IGNORABLE = /[\u200c-\u200f\u202a-\u202e\u206a-\u206f\ufeff]/g;
+
+/** The longest file name (one path component) the common file systems accept, in UTF-8 bytes. */
+export const NAME_MAX = 255;
+
+/**
+ * The folder (`.git` or `.mv`) a path component names on some file system git supports, or undefined.
+ * Follows git's `verify_path`: case-insensitive everywhere; NTFS trims trailing dots and spaces, reads
+ * `name:stream` as `name`, and knows `.git` by its 8.3 short name `GIT~1`; HFS+ ignores some invisible
+ * code points. `.mv` gets the same treatment: its cache and configuration are as sensitive as `.git`.
+ */
+export function reservedFolderNamed(segment: string): '.git' | '.mv' | undefined {
+  let name = segment.replace(HFS_IGNORABLE, '');
+  const colon = name.indexOf(':');
+  if (colon >= 0) name = name.slice(0, colon);
+  name = name.replace(/[. ]+$/, '').toLowerCase();
+  if (name === '.git' || name === 'git~1') return '.git';
+  if (name === '.mv' || /^mv~[1-9]$/.test(name)) return '.mv';
+  return undefined;
+}
+
+/** Why one path component cannot be written portably and safely, or undefined when it can. */
+function componentProblem(segment: string): string | undefined {
+  const reserved = reservedFolderNamed(segment);
+  if (reserved) return `points into a ${reserved} directory${segment === reserved ? '' : ` (${JSON.stringify(segment)} names ${reserved} on some file systems)`}`;
+  if (/^[. ]+$/.test(segment)) return `has a name made only of dots and spaces (${JSON.stringify(segment)}), which Windows reads as the folder itself`;
+  if (Buffer.byteLength(segment) > NAME_MAX) return `has a name longer than ${NAME_MAX} bytes`;
+  return undefined;
+}
+
 /** Why `path` is not an acceptable POSIX relative path, or undefined when it is. */
 export function relativePathProblem(path: string): string | undefined {
   if (path.length === 0) return 'is empty';
@@ -27,7 +58,8 @@ export function relativePathProblem(path: string): string | undefined {
       continue;
     }
     seenName = true;
-    if (segment === '.git') return 'points into a .git directory';
+    const problem = componentProblem(segment);
+    if (problem) return problem;
   }
   if (!seenName) return 'names no file';
   return undefined;
@@ -36,7 +68,6 @@ export function relativePathProblem(path: string): string | undefined {
 /** Why a repository-relative path may not hold artifact data, or undefined when it may. */
 export function repoPathProblem(repoPath: string): string | undefined {
   if (repoPath === '..' || repoPath.startsWith('../')) return 'is outside the repository';
-  if (repoPath === '.mv' || repoPath.startsWith('.mv/')) return 'is inside .mv/, which mv manages itself';
   return relativePathProblem(repoPath);
 }
 

@@ -2,11 +2,12 @@
  * An opened repository: where it is, its configuration, its cache and its git. Commands receive one of
  * these; serving code gets one from `openRepo`.
  */
-import { access } from 'node:fs/promises';
-import { isAbsolute, join, resolve } from 'node:path';
+import { access, stat } from 'node:fs/promises';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { MvError } from './errors.js';
 import { Git, locateRepo } from './git.js';
-import { CONFIG_FILE, MV_DIR, loadConfig, type Config } from './config.js';
+import { CONFIG_FILE, LOCAL_CONFIG_FILE, MV_DIR, loadConfig, type Config } from './config.js';
+import { RealFolders } from './real-folders.js';
 import { LocalCache } from './cache/local-cache.js';
 
 export interface Repo {
@@ -17,22 +18,30 @@ export interface Repo {
   config: Config;
   git: Git;
   cache: LocalCache;
-  /** Folder for per-clone state files (stat cache, remote indexes, locks); never committed. */
+  /** Problems found while opening it that a command should pass on as warnings (exposed credentials). */
+  warnings: string[];
+  /**
+   * Folder for per-clone state files (stat cache, remote indexes, locks, journals): `<git dir>/mv/`, where
+   * nothing can arrive through a clone or pull, so no committed file can pose as mv's own state.
+   */
   stateDir: string;
 }
 
 export async function openRepo(cwd: string = process.cwd()): Promise<Repo> {
   const { root, gitDir } = await locateRepo(cwd);
-  const { config, committed } = await loadConfig(root);
+  await checkOwnFolder(root, MV_DIR);
+  const { config, committed, local, warnings } = await loadConfig(root);
   const cacheDir = isAbsolute(config.cache.dir) ? config.cache.dir : resolve(root, config.cache.dir);
+  await checkCacheLocation(root, gitDir, cacheDir, cacheDirSetting(committed, local));
   return {
     root,
     gitDir,
     initialized: committed !== undefined,
+    warnings,
     config,
     git: new Git(root),
     cache: new LocalCache(cacheDir, { fsync: config.cache.fsync, directIo: config.cache.direct_io }),
-    stateDir: join(root, MV_DIR, 'state'),
+    stateDir: join(gitDir, 'mv'),
   };
 }
 
@@ -55,4 +64,52 @@ export async function requireHeadCommit(repo: Repo): Promise<string> {
     });
   }
   return head;
+}
+
+/** `.mv/` (or a folder in it) must be a real folder: a committed link there would send the cache and state elsewhere. */
+async function checkOwnFolder(root: string, repoPath: string): Promise<void> {
+  await new RealFolders(root, 'mv keeps its configuration and cache there').check(`${repoPath}/`);
+}
+
+/** Which file set `cache.dir`: a committed value is anyone's who can push, a local one the user's. */
+function cacheDirSetting(committed: Record<string, unknown> | undefined, local: Record<string, unknown> | undefined): 'local' | 'committed' | 'default' {
+  const dirIn = (file: Record<string, unknown> | undefined) => (file?.cache as { dir?: unknown } | undefined)?.dir !== undefined;
+  return dirIn(local) ? 'local' : dirIn(committed) ? 'committed' : 'default';
+}
+
+/**
+ * The cache lives in `.mv/`, or in a folder outside the work tree (a shared cache). Never inside `.git/`
+ * (whose object store has the same shape of names, which gc would delete) or among the work tree's files;
+ * never behind a link inside the work tree. A shared cache named by the committed config must exist
+ * already: mv does not create folders outside the repository because a committed file says so.
+ */
+async function checkCacheLocation(root: string, gitDir: string, cacheDir: string, setting: 'local' | 'committed' | 'default'): Promise<void> {
+  const where = setting === 'local' ? `${MV_DIR}/${LOCAL_CONFIG_FILE}` : `${MV_DIR}/${CONFIG_FILE}`;
+  const inside = (folder: string) => {
+    const rel = relative(folder, cacheDir);
+    return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+  };
+  if (inside(gitDir)) {
+    throw new MvError('INVALID_CONFIG', `cache.dir (${cacheDir}, from ${where}) is inside the git directory ${gitDir}.`, {
+      hint: `Keep the cache in ${MV_DIR}/cache (remove cache.dir) or put it outside the repository.`,
+    });
+  }
+  if (inside(root)) {
+    const rel = relative(root, cacheDir).split(sep).join('/');
+    if (rel !== MV_DIR && !rel.startsWith(`${MV_DIR}/`)) {
+      throw new MvError('INVALID_CONFIG', `cache.dir (${rel}, from ${where}) is among the work tree's files.`, {
+        hint: `Keep the cache in ${MV_DIR}/ (remove cache.dir) or put it outside the repository.`,
+      });
+    }
+    await checkOwnFolder(root, rel);
+    return;
+  }
+  if (setting === 'committed') {
+    const info = await stat(cacheDir).catch(() => undefined);
+    if (!info?.isDirectory()) {
+      throw new MvError('CACHE_MISSING', `The shared cache ${cacheDir} named by cache.dir in ${where} does not exist.`, {
+        hint: `Create it (\`mkdir -p ${cacheDir}\`) or mount the share it lives on; or set your own cache.dir in ${MV_DIR}/${LOCAL_CONFIG_FILE}.`,
+      });
+    }
+  }
 }

@@ -19,6 +19,9 @@ export function parseStructured(text: string, where: string): unknown {
     if (problem) throw problem;
     value = doc.toJS({ maxAliasCount: 20 });
   } catch (error) {
+    if (error instanceof Error && /call stack/i.test(error.message)) {
+      throw new MvError('PARSE_ERROR', `${where}: nested too deeply (at most ${MAX_DEPTH} levels).`, { hint: 'Flatten the structure.' });
+    }
     if (error instanceof YAMLError) {
       const pos = error.linePos?.[0];
       const at = pos ? `:${pos.line}:${pos.col}` : '';

@@ -1,7 +1,7 @@
 /**
  * Many small files on several cores: batches go to worker threads that run the same synchronous code as
  * the main thread would — storing files into the cache (`LocalCache.ingestSmallSync`) or placing cache
- * objects into the work tree (`placeSmallSync`). For folders of thousands of small files the cost is
+ * objects into the work tree (`writeSmallSync`). For folders of thousands of small files the cost is
  * per-file system-call latency, not hashing, and it divides across cores.
  */
 import { availableParallelism } from 'node:os';
@@ -16,12 +16,11 @@ export type StatTuple = [string, string, string, string];
 
 export interface PlaceItem {
   source: string;
+  /** A new file to create (a temp name beside the work-tree file, or the file inside a folder built aside). */
   target: string;
   mode: number;
   /** What the source must hash to; a damaged object is refused. */
   oid: Oid;
-  /** Nothing is at `target` (its folder is being built aside): create it in place. */
-  fresh?: boolean;
 }
 
 export type PoolJob =

@@ -1,7 +1,7 @@
 /** Worker side of `file-pool.ts`: runs each batch it is sent and replies with the results in order. */
 import { parentPort } from 'node:worker_threads';
 import { MvError, errnoCode } from '../errors.js';
-import { placeSmallSync } from '../workspace/materialize.js';
+import { writeSmallSync } from '../workspace/materialize.js';
 import type { PoolJob, PoolReply } from './file-pool.js';
 import { LocalCache } from './local-cache.js';
 import { adoptSmallSync } from './adopt.js';
@@ -24,7 +24,7 @@ parentPort?.on('message', (job: PoolJob) => {
         results.push(job.link ? adoptSmallSync(cache, job.paths[index]!, job.link) : cache.ingestSmallSync(job.paths[index]!));
       } else {
         const item = job.items[index]!;
-        results.push(placeSmallSync(item.source, item.target, item.mode, item.oid, item.fresh));
+        results.push(writeSmallSync(item.source, item.target, item.mode, item.oid));
       }
     } catch (error) {
       parentPort?.postMessage(failure(error, index));

@@ -140,7 +140,7 @@ function renderStatus(result: StatusResult, json: boolean): void {
   if (result.invalid.length) process.exitCode = 1;
   if (json) return printJson(result);
   for (const bad of result.invalid) {
-    process.stderr.write(`${c.red('error:')} ${bad.message}\n${bad.hint ? `${c.dim('hint:')} ${bad.hint}\n` : ''}`);
+    note(`${c.red('error:')} ${bad.message}${bad.hint ? `\n${c.dim('hint:')} ${bad.hint}` : ''}`);
   }
   if (result.artifacts.length === 0 && result.invalid.length === 0) return print('No versioned artifacts in this work tree. Start with: mv add <name> <path>…');
   for (const artifact of result.artifacts) {
@@ -154,6 +154,7 @@ function renderStatus(result: StatusResult, json: boolean): void {
       const label = entry.role === 'file' ? entry.condition : `${entry.role} ${entry.condition === 'modified' ? 'changed since this version' : entry.condition}`;
       const prefix = entry.condition !== 'unchanged' ? `${c.yellow(label)}: ` : entry.role === 'file' ? '' : `${entry.role}: `;
       print(`  ${prefix}${entry.path}${notCached}`);
+      if (entry.problem) print(`      ${c.red(entry.problem.message)}`);
       if (entry.changes) {
         const { added, removed, modified } = entry.changes;
         const list = (kind: string, paths: string[]) => paths.slice(0, 5).forEach((p) => print(`      ${kind} ${p}`));
@@ -172,6 +173,9 @@ function renderStatus(result: StatusResult, json: boolean): void {
 }
 
 function renderCheckout(result: CheckoutResult, json: boolean): void {
+  if (result.copiedNotLinked) {
+    warn(`${result.copiedNotLinked} file${result.copiedNotLinked === 1 ? ' was' : 's were'} copied, not linked: mv runs as root, which the read-only bit does not stop, so an edit in place would change the only copy of the version. Files a remote holds (after \`mv push\`) are linked.`);
+  }
   if (json) return printJson(result);
   for (const a of result.artifacts) {
     const parts = [`${a.written.length} written`, ...(a.removed.length ? [`${a.removed.length} removed`] : []), `${a.unchanged} unchanged`];

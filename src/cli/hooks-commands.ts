@@ -35,7 +35,7 @@ export function registerHooksCommands(program: Command): void {
       const { hooksRun } = await import('../commands/hooks.js');
       const input = hook === 'pre-push' ? await text(process.stdin) : '';
       const outcome = await hooksRun({ cwd: process.cwd(), hook, args, input });
-      for (const message of outcome.messages) process.stderr.write(`${message}\n`);
+      for (const message of outcome.messages) note(message);
       process.exitCode = outcome.exitCode;
     });
 }

@@ -3,9 +3,10 @@
  * quiet text otherwise, so hooks and CI logs stay clean. JSON goes to stdout, messages to stderr.
  */
 import type { ChalkInstance } from 'chalk';
+import { inertJson, neutraliseOutput } from '../display-text.js';
 
 export const interactive = Boolean(process.stdout.isTTY) && Boolean(process.stderr.isTTY);
-const colour = Boolean(process.stdout.isTTY) && !('NO_COLOR' in process.env) && process.env.TERM !== 'dumb';
+export const colour = Boolean(process.stdout.isTTY) && !('NO_COLOR' in process.env) && process.env.TERM !== 'dumb';
 
 type Styles = Pick<ChalkInstance, 'bold' | 'dim' | 'red' | 'green' | 'yellow' | 'cyan'>;
 const plain = (text: unknown) => String(text);
@@ -23,20 +24,26 @@ export function count(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
+/** Writes text output; anything untrusted that a renderer did not neutralise is escaped here. */
 export function print(line = ''): void {
-  process.stdout.write(`${line}\n`);
+  process.stdout.write(`${neutraliseOutput(line, colour)}\n`);
 }
 
+/** JSON keeps exact values; characters that could drive a terminal or reorder a line are written as `\uXXXX`. */
 export function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  process.stdout.write(`${jsonText(value)}\n`);
+}
+
+export function jsonText(value: unknown): string {
+  return inertJson(JSON.stringify(value, null, 2));
 }
 
 export function warn(message: string): void {
-  process.stderr.write(`${c.yellow('warning:')} ${message}\n`);
+  process.stderr.write(`${c.yellow('warning:')} ${neutraliseOutput(message, colour)}\n`);
 }
 
 export function note(message: string): void {
-  process.stderr.write(`${message}\n`);
+  process.stderr.write(`${neutraliseOutput(message, colour)}\n`);
 }
 
 export { formatBytes } from '../byte-size.js';

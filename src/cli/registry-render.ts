@@ -11,6 +11,7 @@ import type { ShowResult } from '../commands/show.js';
 import type { EventInfo } from '../registry/event-info.js';
 import type { HolderInfo } from '../registry/holders.js';
 import type { EntryChange, ValueChange } from '../registry/pointer-diff.js';
+import { displayText } from '../display-text.js';
 import { c, note, print, printJson, warn } from './output.js';
 
 export function renderNotes(notes: string[], warnings: string[] = []): void {
@@ -48,7 +49,12 @@ export function renderLs(result: LsResult): void {
 }
 
 function who(e: { by: { name: string; email: string } }): string {
-  return `${e.by.name} <${e.by.email}>`;
+  return `${displayText(e.by.name)} <${displayText(e.by.email)}>`;
+}
+
+/** `: <reason>` for an event that recorded one (a tag message's line, written by whoever pushed the tag). */
+function because(reason: string | undefined): string {
+  return reason ? `: ${displayText(reason)}` : '';
 }
 
 export function describeEvent(e: EventInfo): string {
@@ -71,7 +77,7 @@ export function renderHistory(result: HistoryResult): void {
   for (const e of result.events) {
     const counter = e.counter === null ? '  ' : `#${e.counter}`;
     print(`${c.dim(counter.padStart(4))}  ${e.at}  ${describeEvent(e)}`);
-    print(`        ${c.dim(`${e.tag} by ${who(e)}`)}${e.reason ? `: ${e.reason}` : ''}`);
+    print(`        ${c.dim(`${e.tag} by ${who(e)}`)}${because(e.reason)}`);
   }
 }
 
@@ -79,28 +85,28 @@ export function renderShow(result: ShowResult): void {
   renderNotes(result.notes);
   if (result.kind === 'stage') {
     print(`${c.bold(`${result.artifact}#${result.stage}`)}: ${holders(result.holders)}`);
-    print(`  since ${result.since.tag}, ${result.since.at} by ${who(result.since)}${result.since.reason ? `: ${result.since.reason}` : ''}`);
+    print(`  since ${result.since.tag}, ${result.since.at} by ${who(result.since)}${because(result.since.reason)}`);
     return;
   }
   if (result.kind === 'artifact') {
     print(`${c.bold(result.artifact)}${result.deprecated ? c.red(` (deprecated ${result.deprecated.at})`) : ''}`);
-    for (const s of result.stages) print(`  ${s.stage}: ${holders(s.holders)}  ${c.dim(`since ${s.since.tag} by ${s.since.by.name}, ${s.since.at}`)}`);
+    for (const s of result.stages) print(`  ${s.stage}: ${holders(s.holders)}  ${c.dim(`since ${s.since.tag} by ${displayText(s.since.by.name)}, ${s.since.at}`)}`);
     for (const v of result.versions) {
       const stages = v.stages.map((s) => (s.weight === 100 ? s.stage : `${s.stage} ${s.weight}%`)).join(', ');
-      print(`  v${v.version}  ${v.status}${stages ? ` (${stages})` : ''}  ${c.dim(`${v.commit.slice(0, 12)} ${v.registered ? `${v.registered.at} by ${v.registered.by.name}` : ''}`)}`);
+      print(`  v${v.version}  ${v.status}${stages ? ` (${stages})` : ''}  ${c.dim(`${v.commit.slice(0, 12)} ${v.registered ? `${v.registered.at} by ${displayText(v.registered.by.name)}` : ''}`)}`);
     }
     return;
   }
   const v = result.version;
   print(`${c.bold(v.id)}  ${v.status}${v.stages.length ? ` (${v.stages.map((s) => (s.weight === 100 ? s.stage : `${s.stage} ${s.weight}%`)).join(', ')})` : ''}`);
   print(`  commit   ${v.commit}`);
-  print(`  pointer  ${v.pointer ? `${v.pointer.path} ${v.pointer.oid}` : '(none: registered without mv)'}`);
-  if (v.registered) print(`  registered ${v.registered.at} by ${who(v.registered)}${v.registered.reason ? `: ${v.registered.reason}` : ''}`);
-  if (v.purged) print(`  ${c.yellow('purged')}   ${v.purged.at} by ${who(v.purged)}${v.purged.reason ? `: ${v.purged.reason}` : ''} (${v.purged.tag})`);
-  if (v.description) print(`  description ${v.description}`);
+  print(`  pointer  ${v.pointer ? `${displayText(v.pointer.path)} ${v.pointer.oid}` : '(none: registered without mv)'}`);
+  if (v.registered) print(`  registered ${v.registered.at} by ${who(v.registered)}${because(v.registered.reason)}`);
+  if (v.purged) print(`  ${c.yellow('purged')}   ${v.purged.at} by ${who(v.purged)}${because(v.purged.reason)} (${v.purged.tag})`);
+  if (v.description) print(`  description ${displayText(v.description)}`);
   if (v.metrics) print(`  metrics  ${JSON.stringify(v.metrics)}`);
   if (v.params) print(`  params   ${JSON.stringify(v.params)}`);
-  for (const e of result.events.filter((x) => x.event !== 'register')) print(`  ${e.at}  ${describeEvent(e)}  ${c.dim(`${e.tag} by ${e.by.name}`)}`);
+  for (const e of result.events.filter((x) => x.event !== 'register')) print(`  ${e.at}  ${describeEvent(e)}  ${c.dim(`${e.tag} by ${displayText(e.by.name)}`)}`);
 }
 
 /** Warnings and notes on stderr; the result as JSON, or one line per version: pinned id, commit, pointer oid, weight. */
@@ -124,12 +130,12 @@ export function renderAudit(result: AuditResult): void {
   if (result.stages.length === 0) print('  no stage held a version then');
   for (const s of result.stages) {
     print(`  ${s.stage}: ${holders(s.holders)}`);
-    print(`    set by ${s.event.tag}${s.event.rollbackOf ? ' (a rollback)' : ''} on ${s.event.at} by ${who(s.event)}${s.event.reason ? `: ${s.event.reason}` : ''}${signedBy(s.event)}`);
+    print(`    set by ${s.event.tag}${s.event.rollbackOf ? ' (a rollback)' : ''} on ${s.event.at} by ${who(s.event)}${because(s.event.reason)}${signedBy(s.event)}`);
   }
   if (result.key) {
     const k = result.key;
     print(`key ${k.key} → ${c.bold(k.id)} (bucket ${k.bucket}; ${k.weight}% of ${k.stage})`);
-    print(`  ${k.id} was put in ${k.stage} by ${who(k.assignedBy)} on ${k.assignedBy.at} (${k.assignedBy.tag})${k.assignedBy.reason ? `: ${k.assignedBy.reason}` : ''}${signedBy(k.assignedBy)}`);
+    print(`  ${k.id} was put in ${k.stage} by ${who(k.assignedBy)} on ${k.assignedBy.at} (${k.assignedBy.tag})${because(k.assignedBy.reason)}${signedBy(k.assignedBy)}`);
   }
 }
 
@@ -137,9 +143,9 @@ export function renderAudit(result: AuditResult): void {
 function signedBy(e: EventInfo): string {
   const s = e.signature;
   if (!e.signed || !s) return '';
-  if (s.status === 'good') return ` ${c.green(`[signed by ${s.signer ?? s.key ?? 'a trusted key'}]`)}`;
+  if (s.status === 'good') return ` ${c.green(`[signed by ${displayText(s.signer ?? s.key ?? 'a trusted key')}]`)}`;
   if (s.status === 'bad') return ` ${c.red('[BAD signature]')}`;
-  if (s.status === 'unknown-key') return ` ${c.yellow(`[signed by an unknown key${s.key ? ` ${s.key}` : ''}]`)}`;
+  if (s.status === 'unknown-key') return ` ${c.yellow(`[signed by an unknown key${s.key ? ` ${displayText(s.key)}` : ''}]`)}`;
   return ` ${c.yellow('[signed, not verifiable here]')}`;
 }
 
@@ -151,7 +157,7 @@ export function renderCheckRef(result: CheckRefResult): void {
 }
 
 function value(v: unknown): string {
-  return v === undefined ? '-' : typeof v === 'string' ? v : JSON.stringify(v);
+  return v === undefined ? '-' : typeof v === 'string' ? displayText(v) : JSON.stringify(v);
 }
 
 function valueLines(title: string, changes: ValueChange[]): void {
@@ -159,7 +165,8 @@ function valueLines(title: string, changes: ValueChange[]): void {
   print(c.bold(title));
   for (const ch of changes) {
     const delta = ch.delta !== undefined && ch.delta !== 0 ? `  (${ch.delta > 0 ? '+' : ''}${ch.delta})` : '';
-    print(ch.change === 'same' ? `  ${ch.name}: ${value(ch.from)} ${c.dim('(same)')}` : `  ${ch.name}: ${value(ch.from)} → ${value(ch.to)}${delta}`);
+    const name = displayText(ch.name);
+    print(ch.change === 'same' ? `  ${name}: ${value(ch.from)} ${c.dim('(same)')}` : `  ${name}: ${value(ch.from)} → ${value(ch.to)}${delta}`);
   }
 }
 
@@ -169,7 +176,7 @@ function entryLines(title: string, changes: EntryChange[]): void {
   const mark = { added: c.green('+'), removed: c.red('-'), changed: c.yellow('~') };
   for (const ch of changes) {
     const oid = (e?: Record<string, unknown>) => (typeof e?.oid === 'string' ? `${e.oid.slice(0, 19)}…` : value(e?.etag ?? e?.version ?? e?.artifact));
-    print(`  ${mark[ch.change]} ${ch.key}${ch.change === 'changed' ? `  ${oid(ch.from)} → ${oid(ch.to)}` : ''}`);
+    print(`  ${mark[ch.change]} ${displayText(ch.key)}${ch.change === 'changed' ? `  ${oid(ch.from)} → ${oid(ch.to)}` : ''}`);
   }
 }
 

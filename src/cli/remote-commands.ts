@@ -5,7 +5,7 @@ import type { GetResult } from '../commands/get.js';
 import type { PushResult } from '../commands/push.js';
 import type { RemoteListResult } from '../commands/remote.js';
 import type { TransferProgress } from '../remote/transfer-run.js';
-import { c, count, formatBytes, note, print, printJson, startActivity, throttle, type Activity } from './output.js';
+import { c, count, formatBytes, note, print, printJson, startActivity, throttle, warn, type Activity } from './output.js';
 import { interruptSignal } from './run.js';
 
 function jobsOption(value: string): number {
@@ -195,21 +195,24 @@ function renderRemoteList(result: RemoteListResult, json: boolean): void {
 }
 
 function renderPush(result: PushResult, json: boolean): void {
+  for (const w of result.warnings) warn(w);
   if (json) return printJson(result);
   // A folder whose manifest is already there counts once: its files are known to be there too.
   if (result.uploaded === 0) print(`Everything is already on ${result.remote} (${count(result.objects, 'object')} checked).`);
   else print(`Pushed ${count(result.uploaded, 'object')} (${formatBytes(result.bytes)}) to ${result.remote}; ${result.present} ${result.present === 1 ? 'was' : 'were'} already there.`);
 }
 
-function renderFetch(result: FetchResult, json: boolean): void {
+function renderFetch(result: FetchResult, json: boolean, warned = false): void {
+  if (!warned) for (const w of result.warnings) warn(w);
   if (json) return printJson(result);
   if (result.downloaded === 0) print(`Everything is already in the cache (${count(result.objects, 'object')} checked).`);
   else print(`Fetched ${count(result.downloaded, 'object')} (${formatBytes(result.bytes)}) from ${result.remote}; ${result.cached} ${result.cached === 1 ? 'was' : 'were'} already in the cache.`);
 }
 
 function renderPull(result: PullResult, json: boolean): void {
+  for (const w of result.fetch.warnings) warn(w);
   if (json) return printJson(result);
-  renderFetch(result.fetch, false);
+  renderFetch(result.fetch, false, true);
   for (const a of result.checkout.artifacts) print(`${a.id}: ${a.written.length} written, ${a.unchanged} unchanged${a.removed.length ? `, ${a.removed.length} removed` : ''}`);
 }
 

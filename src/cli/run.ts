@@ -1,6 +1,6 @@
 /** Shared plumbing for command actions: the --json flag, Ctrl-C, and turning errors into exit codes. */
-import { GitCommandError, MvError, UsageError } from '../errors.js';
-import { c, printJson } from './output.js';
+import { GitCommandError, MvError, UsageError, systemCallError } from '../errors.js';
+import { c, note, printJson } from './output.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
@@ -39,21 +39,23 @@ export function reportError(error: unknown, json: boolean): number {
   }
   if (error instanceof MvError) {
     if (json) printJson({ error: { code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}), ...(error.details ?? {}) } });
-    process.stderr.write(`${c.red('error:')} ${error.message}\n`);
-    if (error.hint) process.stderr.write(`${c.dim('hint:')} ${error.hint}\n`);
+    note(`${c.red('error:')} ${error.message}`);
+    if (error.hint) note(`${c.dim('hint:')} ${error.hint}`);
     if (error.code === 'INTERRUPTED') return EXIT_INTERRUPTED;
     return error instanceof UsageError ? EXIT_USAGE : EXIT_FAILED;
   }
   if (interruptSignal.aborted && interruptSignal.reason instanceof MvError) return reportError(interruptSignal.reason, json);
+  const system = systemCallError(error);
+  if (system) return reportError(system, json);
   if (error instanceof GitCommandError) {
     // git refused something mv did not foresee: show git's own words, not a stack trace.
     if (json) printJson({ error: { code: 'GIT_FAILED', message: error.message } });
-    process.stderr.write(`${c.red('error:')} ${error.message}\n${c.dim('hint:')} git refused the operation; nothing was left half-done. If the cause is not clear from git's message, please report it.\n`);
+    note(`${c.red('error:')} ${error.message}\n${c.dim('hint:')} git refused the operation; nothing was left half-done. If the cause is not clear from git's message, please report it.`);
     return EXIT_FAILED;
   }
   const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
   if (json) printJson({ error: { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) } });
-  process.stderr.write(`${c.red('internal error:')} ${detail}\nThis is a bug in mv; please report it with the command you ran.\n`);
+  note(`${c.red('internal error:')} ${detail}\nThis is a bug in mv; please report it with the command you ran.`);
   return EXIT_FAILED;
 }
 

@@ -28,7 +28,7 @@ import { FileEdits, recoverInterruptedEdits } from '../workspace/file-edits.js';
 import { ignorePaths } from '../workspace/gitignore.js';
 import { checkNoOverlap, checkNotTracked, checkNotVersionedElsewhere, checkPointerWritable, existsInRepo, requireStored, untracked, type PathArg } from '../workspace/add-checks.js';
 import { isUri, parseParamPairs, pinArtifactRef, readMapping, readSignature } from '../workspace/lineage-inputs.js';
-import { snapshotPath, type Progress, type Snapshot } from '../workspace/snapshot.js';
+import { checkReadableLink, snapshotPath, type Progress, type Snapshot } from '../workspace/snapshot.js';
 import { statCacheFile } from '../workspace/state-files.js';
 
 export interface AddOptions {
@@ -125,12 +125,17 @@ export async function add(options: AddOptions): Promise<AddResult> {
     if (policy === 'warn') warnings.push(`${problem} (pass --data and --pipeline).`);
   }
 
-  // Small inputs, read before any hashing so a typo fails fast.
-  const display = (input: string) => input;
-  const fileParams = options.paramsFile ? await readMapping(absolutePath(repo.root, toRepoPath(repo.root, cwd, options.paramsFile)), 'params file', display(options.paramsFile)) : {};
+  // Small inputs, read before any hashing so a typo fails fast; never through a link leading outside.
+  const smallInput = async (input: string) => {
+    const repoPath = toRepoPath(repo.root, cwd, input);
+    await checkNoLinkedFolders(repo.root, repoPath, input);
+    await checkReadableLink(repo, repoPath);
+    return absolutePath(repo.root, repoPath);
+  };
+  const fileParams = options.paramsFile ? await readMapping(await smallInput(options.paramsFile), 'params file', options.paramsFile) : {};
   const params = { ...fileParams, ...parseParamPairs(options.params ?? []) };
-  const metrics = options.metricsFile ? await readMapping(absolutePath(repo.root, toRepoPath(repo.root, cwd, options.metricsFile)), 'metrics file', display(options.metricsFile)) : undefined;
-  const signature = options.signatureFile ? await readSignature(absolutePath(repo.root, toRepoPath(repo.root, cwd, options.signatureFile)), display(options.signatureFile)) : undefined;
+  const metrics = options.metricsFile ? await readMapping(await smallInput(options.metricsFile), 'metrics file', options.metricsFile) : undefined;
+  const signature = options.signatureFile ? await readSignature(await smallInput(options.signatureFile), options.signatureFile) : undefined;
   const parent = options.parent ? await pinArtifactRef(repo.git, options.parent, '--parent') : undefined;
 
   const existingPointer = await findWorkspacePointer(repo.git, repo.root, name, pointerFiles);
@@ -155,9 +160,13 @@ export async function add(options: AddOptions): Promise<AddResult> {
   let paramsFileEntry: Pointer['lineage']['params_file'];
   try {
     // With a linking cache type, the artifact's own files become the cache objects (data and code are copied).
-    const linkType = repo.config.cache.type;
-    if (linkType === 'hardlink' && process.getuid?.() === 0) {
-      warnings.push('cache.type is hardlink and mv runs as root: file permissions do not stop root from writing into a linked file, which would change the cache object too (`mv verify` detects it); prefer cache.type copy for root.');
+    // …except for root: the read-only bit does not stop root from writing into a linked file, which would
+    // change the only copy of the version's bytes. Root's files are copied; `mv checkout` links them once a
+    // remote holds them.
+    let linkType = repo.config.cache.type;
+    if (linkType !== 'copy' && process.getuid?.() === 0) {
+      warnings.push(`cache.type is ${linkType}, but mv runs as root, which file permissions do not stop: the files were copied into the cache rather than linked, so an edit in place cannot change the version. \`mv checkout\` links them once a remote holds them.`);
+      linkType = 'copy';
     }
     files = await snapshotAll(artifactPaths, linkType === 'copy' ? ctx : { ...ctx, link: linkType }, folder);
     data = [...(await snapshotAll(dataPaths, ctx, folder)), ...otherData];
@@ -225,7 +234,12 @@ async function registerVersion(input: RegisterInput): Promise<AddResult> {
   if (deprecated) warnings.push(`${name} is deprecated (tag ${name}@deprecated); the new version is registered all the same.`);
   const previousRecord = registered[0];
   const previous = previousRecord
-    ? await readCommittedPointer(repo.git, previousRecord.register.commit, name, previousRecord.register.payload?.pointer?.path)
+    ? await readCommittedPointer(repo.git, previousRecord.register.commit, name, previousRecord.register.payload?.pointer?.path, previousRecord.version).catch((error: unknown) => {
+        // A tag on another version's pointer says nothing about what changed since.
+        if (!(error instanceof MvError && error.code === 'POINTER_MISMATCH')) throw error;
+        warnings.push(error.message);
+        return undefined;
+      })
     : undefined;
   let change: ChangeSummary | undefined;
   let plan: VersionPlan;
@@ -297,7 +311,13 @@ async function registerVersion(input: RegisterInput): Promise<AddResult> {
         cause: error,
       });
     }
-    await repo.git.stage(edits.paths);
+    try {
+      await repo.git.stage(edits.paths);
+    } catch (error) {
+      // The index could not take the new pointer (a full disk): the version is undone as a whole.
+      await repo.git.updateRef('HEAD', head, commit, `mv add ${id}: undone`);
+      throw error;
+    }
     await edits.finish();
     return {
       artifact: name,

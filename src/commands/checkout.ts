@@ -8,11 +8,11 @@ import { stat } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { removeAbandonedTemps, TEMP_MARKER } from '../atomic-file.js';
 import pLimit from 'p-limit';
-import { MvError, fsError } from '../errors.js';
+import { MvError, UsageError, fsError } from '../errors.js';
 import { parseManifest, type ManifestEntry } from '../cache/manifest.js';
 import type { Oid } from '../cache/oid.js';
 import { StatCache } from '../cache/stat-cache.js';
-import { joinRepoPath, absolutePath } from '../paths.js';
+import { joinRepoPath } from '../paths.js';
 import { readWorkspacePointer, trackedPointerFiles, findWorkspacePointer } from '../pointer/locate.js';
 import { pointerFolder } from '../pointer/pointer.js';
 import { pinnedId } from '../registry/ref.js';
@@ -22,7 +22,10 @@ import { withRepoLock } from '../lock.js';
 import { purgedVersionError } from '../safety/purge-record.js';
 import { recordCheckout } from '../workspace/checkout-state.js';
 import { inspectEntry } from '../workspace/inspect.js';
-import { placeObject, placeSmallSync, removePath, TargetFolders, type WritePlace } from '../workspace/materialize.js';
+import { RealFolders } from '../real-folders.js';
+import { WorkTreeChange, writeObject, writeSmallSync, type LinkType, type WritePlace } from '../workspace/materialize.js';
+import { objectsOnRemotes } from '../remote/presence-index.js';
+import type { StatTuple } from '../cache/file-pool.js';
 import { placeMany, POOL_THRESHOLD } from '../cache/file-pool.js';
 import { SMALL_FILE } from '../cache/local-cache.js';
 import type { SnapshotContext } from '../workspace/snapshot.js';
@@ -32,8 +35,10 @@ const limitWrites = pLimit(16);
 
 export interface CheckoutOptions {
   cwd?: string;
-  /** A ref; without one, every committed pointer's files are restored. */
+  /** A ref; without one (and without `refs`), every committed pointer's files are restored. */
   ref?: string;
+  /** Several refs, checked out as one change (all of them or none). */
+  refs?: string[];
   force?: boolean;
   signal?: AbortSignal;
   onProgress?: (update: { files: number; bytes: number }) => void;
@@ -68,6 +73,8 @@ export interface CheckoutPlan {
 
 export interface CheckoutResult {
   artifacts: Array<{ artifact: string; version: string; id: string; written: string[]; removed: string[]; unchanged: number }>;
+  /** Files copied instead of linked (cache.type hardlink or symlink) because mv runs as root and no remote holds them. */
+  copiedNotLinked?: number;
 }
 
 export async function checkout(options: CheckoutOptions = {}): Promise<CheckoutResult> {
@@ -76,7 +83,10 @@ export async function checkout(options: CheckoutOptions = {}): Promise<CheckoutR
 }
 
 async function checkoutLocked(repo: Repo, options: CheckoutOptions): Promise<CheckoutResult> {
-  const targets = options.ref ? [await resolvePointer(repo.git, repo.root, options.ref)] : await allWorkspacePointers(repo);
+  const refs = [...(options.ref ? [options.ref] : []), ...(options.refs ?? [])];
+  const targets = refs.length ? await Promise.all(refs.map((ref) => resolvePointer(repo.git, repo.root, ref))) : await allWorkspacePointers(repo);
+  const twice = targets.find((t, i) => targets.findIndex((o) => o.artifact === t.artifact) !== i);
+  if (twice) throw new UsageError(`${twice.artifact} is named twice; a work tree holds one version of an artifact.`, `Check out one of them, e.g. \`mv checkout ${pinnedId(twice.artifact, twice.version)}\`.`);
   const stats = await StatCache.load(statCacheFile(repo));
   const ctx: SnapshotContext = { root: repo.root, cache: repo.cache, stats, store: false, ...(options.signal ? { signal: options.signal } : {}) };
   try {
@@ -104,17 +114,16 @@ async function checkoutLocked(repo: Repo, options: CheckoutOptions): Promise<Che
       });
     }
     options.signal?.throwIfAborted();
-    const result: CheckoutResult = { artifacts: [] };
-    for (const plan of plans) {
-      // Temp files and staging folders of a checkout that was killed midway, in the folders about to be
-      // written and the folders above them.
-      for (const dir of foldersAbove(plan.writes.map((w) => w.path))) {
-        await removeAbandonedTemps(join(repo.root, dir), (name) => name.includes(TEMP_MARKER));
-      }
-      for (const path of plan.removals) await removePath(absolutePath(repo.root, path));
-      await applyWrites(repo, plan, stats, options);
-      result.artifacts.push({ artifact: plan.artifact, version: plan.version, id: plan.id, written: plan.writes.map((w) => w.path), removed: plan.removals, unchanged: plan.unchanged });
+    // Temp files and staging folders of a checkout that was killed midway, in the folders about to be
+    // written and the folders above them.
+    for (const dir of foldersAbove(plans.flatMap((plan) => plan.writes.map((w) => w.path)))) {
+      await removeAbandonedTemps(join(repo.root, dir), (name) => name.includes(TEMP_MARKER));
     }
+    const linked = await applyPlans(repo, plans, stats, options);
+    const result: CheckoutResult = {
+      artifacts: plans.map((plan) => ({ artifact: plan.artifact, version: plan.version, id: plan.id, written: plan.writes.map((w) => w.path), removed: plan.removals, unchanged: plan.unchanged })),
+      ...(linked.copiedAsRoot ? { copiedNotLinked: linked.copiedAsRoot } : {}),
+    };
     for (const target of targets) await rememberCheckout(repo, target);
     return result;
   } finally {
@@ -123,61 +132,68 @@ async function checkoutLocked(repo: Repo, options: CheckoutOptions): Promise<Che
 }
 
 /**
- * Writes the planned files. Folders are prepared (and checked for links leading outside) first; then
- * thousands of small copies go to worker threads, and everything else is placed here, a few at a time.
+ * Writes every plan as one change: all files first beside their places (thousands of small copies in
+ * worker threads, the rest here a few at a time), then renames only. A failure anywhere leaves the work
+ * tree as it was. Returns how many files were copied rather than linked because mv runs as root.
  */
-async function applyWrites(repo: Repo, plan: CheckoutPlan, stats: StatCache, options: CheckoutOptions): Promise<void> {
-  // Folders that do not exist yet are built aside and appear whole when every file is in them.
-  const folders = new TargetFolders(repo.root, true);
+async function applyPlans(repo: Repo, plans: CheckoutPlan[], stats: StatCache, options: CheckoutOptions): Promise<{ copiedAsRoot: number }> {
+  const change = new WorkTreeChange(repo.root, { removals: plans.flatMap((plan) => [...plan.removals, ...plan.replacedFolders]) });
+  const writes = plans.flatMap((plan) => plan.writes);
+  const linkFor = await linkPolicy(repo);
+  const places = new Map<PlannedWrite, WritePlace>();
+  const tuples = new Map<PlannedWrite, StatTuple>();
   try {
-    await writeFiles(repo, plan, stats, options, folders);
-    await folders.commit();
+    for (const write of writes) places.set(write, await change.prepare(write.path));
+    await writeAll(repo, writes, places, tuples, linkFor, options);
+    options.signal?.throwIfAborted();
+    await change.apply();
   } catch (error) {
-    await folders.discard();
+    await change.discard();
     throw error;
   }
+  await change.finish();
+  for (const write of writes) {
+    const place = places.get(write)!;
+    const tuple = place.fresh ? tuples.get(write) : undefined;
+    if (tuple) stats.recordTuple(write.path, tuple, write.oid);
+    else stats.record(write.path, await stat(place.target, { bigint: true }), write.oid);
+  }
+  return { copiedAsRoot: linkFor.copiedAsRoot() };
 }
 
-async function writeFiles(repo: Repo, plan: CheckoutPlan, stats: StatCache, options: CheckoutOptions, folders: TargetFolders): Promise<void> {
-  const targets = new Map<string, WritePlace>();
-  for (const write of plan.writes) targets.set(write.path, await folders.prepare(write.path));
-  for (const path of plan.replacedFolders) await removePath(absolutePath(repo.root, path));
+async function writeAll(repo: Repo, writes: PlannedWrite[], places: Map<PlannedWrite, WritePlace>, tuples: Map<PlannedWrite, StatTuple>, linkFor: LinkPolicy, options: CheckoutOptions): Promise<void> {
   const copy = repo.config.cache.type === 'copy';
-  const pooled = copy ? plan.writes.filter((w) => w.size <= SMALL_FILE) : [];
-  if (pooled.length >= POOL_THRESHOLD) {
-    const tuples = await placeMany(
-      pooled.map((w) => ({ source: repo.cache.path(w.oid), target: targets.get(w.path)!.path, mode: w.mode, oid: w.oid, fresh: targets.get(w.path)!.fresh })),
+  const pooled = copy ? writes.filter((w) => w.size <= SMALL_FILE) : [];
+  const usePool = pooled.length >= POOL_THRESHOLD;
+  if (usePool) {
+    const written = await placeMany(
+      pooled.map((w) => ({ source: repo.cache.path(w.oid), target: places.get(w)!.path, mode: w.mode, oid: w.oid })),
       {
         onBatch: (start, count) => options.onProgress?.({ files: count, bytes: pooled.slice(start, start + count).reduce((sum, w) => sum + w.size, 0) }),
         ...(options.signal ? { signal: options.signal } : {}),
       },
     ).catch((error: unknown) => {
-      throw fsError(error, 'writing files of', plan.id);
+      throw fsError(error, 'writing files of', writes[0]?.path ?? repo.root);
     });
-    pooled.forEach((w, i) => stats.recordTuple(w.path, tuples[i]!, w.oid));
+    pooled.forEach((w, i) => tuples.set(w, written[i]!));
   }
-  const done = new Set(pooled.length >= POOL_THRESHOLD ? pooled : []);
-  // Files are independent (each is one atomic rename), so several are placed at once. A failure is
-  // thrown once every write has settled: the caller then removes staging folders nothing writes into.
+  const done = new Set(usePool ? pooled : []);
+  // Files are independent, so several are written at once. A failure is thrown once every write has
+  // settled: the caller then removes temp files and staging folders that nothing writes into any more.
   let stopped = false;
   const place = async (write: PlannedWrite) => {
-    const { path: abs, fresh } = targets.get(write.path)!;
-    if (copy && write.size <= SMALL_FILE) {
-      let tuple;
-      try {
-        tuple = placeSmallSync(repo.cache.path(write.oid), abs, write.mode, write.oid, fresh);
-      } catch (error) {
-        throw fsError(error, 'writing', write.path);
-      }
-      stats.recordTuple(write.path, tuple, write.oid);
-    } else {
-      await placeObject(repo.cache, write.oid, abs, write.mode, repo.config.cache.type, options.verified?.has(write.oid) ?? false);
-      stats.record(write.path, await stat(abs, { bigint: true }), write.oid);
+    const { path } = places.get(write)!;
+    const linkType = linkFor(write.oid);
+    try {
+      if (linkType === 'copy' && write.size <= SMALL_FILE) tuples.set(write, writeSmallSync(repo.cache.path(write.oid), path, write.mode, write.oid));
+      else await writeObject(repo.cache, write.oid, path, write.mode, linkType, options.verified?.has(write.oid) ?? false);
+    } catch (error) {
+      throw fsError(error, 'writing', write.path);
     }
     options.onProgress?.({ files: 1, bytes: write.size });
   };
   const settled = await Promise.allSettled(
-    plan.writes
+    writes
       .filter((w) => !done.has(w))
       .map((write) =>
         limitWrites(async () => {
@@ -193,6 +209,31 @@ async function writeFiles(repo: Repo, plan: CheckoutPlan, stats: StatCache, opti
   );
   const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failure) throw failure.reason;
+}
+
+interface LinkPolicy {
+  (oid: Oid): LinkType;
+  copiedAsRoot(): number;
+}
+
+/**
+ * How each object is placed. With `cache.type: hardlink` or `symlink`, a work-tree file and its cache
+ * object are one file: a write into it is a write into the version's bytes. The read-only bit stops that
+ * for everyone but root, so for root an object is linked only when a remote is known to hold it too
+ * (an edit can then be undone with `mv fetch`); the others are copied.
+ */
+async function linkPolicy(repo: Repo): Promise<LinkPolicy> {
+  const type = repo.config.cache.type;
+  let copied = 0;
+  const runsAsRoot = process.getuid?.() === 0;
+  const held = type !== 'copy' && runsAsRoot ? await objectsOnRemotes(repo.stateDir) : undefined;
+  const policy = (oid: Oid): LinkType => {
+    if (!held || held.has(oid)) return type;
+    copied++;
+    return 'copy';
+  };
+  policy.copiedAsRoot = () => copied;
+  return policy;
 }
 
 /** Every folder that holds one of `paths` (repository paths), up to the root ("."). */
@@ -236,9 +277,12 @@ export async function planCheckout(repo: Repo, target: VersionPointer, ctx: Snap
     // Local content may be replaced only if it can be restored from the cache.
     if (!force && !(oid && (await repo.cache.has(oid)))) plan.conflicts.push(path);
   };
+  const folders = new RealFolders(repo.root, 'checking out');
   for (const file of target.pointer.files) {
     const repoPath = joinRepoPath(folder, file.path);
-    const inspection = await inspectEntry(repoPath, file.oid, ctx);
+    const inspection = await inspectEntry(repoPath, file.oid, ctx, folders);
+    // Nothing is written through, or next to, what cannot be read safely: the user resolves it first.
+    if (inspection.blocked) throw inspection.blocked;
     if (inspection.condition === 'unchanged') {
       plan.unchanged++;
       continue;

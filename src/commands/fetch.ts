@@ -25,6 +25,7 @@ export interface FetchOptions extends RemoteSessionOptions {
 export interface FetchResult extends DownloadSummary {
   remoteName: string | undefined;
   versions: string[];
+  warnings: string[];
 }
 
 export async function fetch(options: FetchOptions = {}): Promise<FetchResult> {
@@ -51,7 +52,7 @@ async function fetchObjects(options: FetchOptions): Promise<{ result: FetchResul
       onProgress: options.onProgress,
     },
   ).finally(() => session.store.close?.());
-  const result: FetchResult = { ...summary, remote: session.remote.display, remoteName: session.remote.name, versions: [...new Set(versions.map((v) => v.id))] };
+  const result: FetchResult = { ...summary, remote: session.remote.display, remoteName: session.remote.name, versions: [...new Set(versions.map((v) => v.id))], warnings: repo.warnings };
   await throwIfPurged(repo.git, run.failures, versions.map((v) => ({ artifact: v.pointer.name, version: v.pointer.version })));
   run.throwIfFailed('fetched from', { result });
   return { result, verified };
@@ -70,8 +71,6 @@ export async function pull(options: PullOptions = {}): Promise<PullResult> {
   const { result: fetched, verified } = await fetchObjects(options);
   // What the fetch just verified is copied into the work tree without being hashed again.
   const base = { cwd: options.cwd ?? process.cwd(), force: options.force ?? false, verified, ...(options.signal ? { signal: options.signal } : {}) };
-  if (!options.refs?.length) return { fetch: fetched, checkout: await checkout(base) };
-  const checkedOut: CheckoutResult = { artifacts: [] };
-  for (const ref of options.refs) checkedOut.artifacts.push(...(await checkout({ ...base, ref })).artifacts);
-  return { fetch: fetched, checkout: checkedOut };
+  // Every ref in one checkout: a pull writes all of its versions or none.
+  return { fetch: fetched, checkout: await checkout({ ...base, ...(options.refs?.length ? { refs: options.refs } : {}) }) };
 }

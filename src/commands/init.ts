@@ -3,9 +3,9 @@
  * exactly those two files (so that later versions are not recorded as trained from dirty code).
  */
 import { access, mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
-import { MvError } from '../errors.js';
+import { MvError, fsError } from '../errors.js';
 import { CONFIG_FILE, MV_DIR } from '../config.js';
 import { locateRepo, Git } from '../git.js';
 import { FileEdits } from '../workspace/file-edits.js';
@@ -68,14 +68,19 @@ export async function init(options: InitOptions = {}): Promise<InitResult> {
   if (remote) await requireFolderExists(remote, options.cwd ?? process.cwd());
   const git = new Git(root);
   const head = await git.headCommit();
-  await mkdir(join(root, MV_DIR), { recursive: true });
+  // A shared cache named on the command line is the user's choice: it is created now (later commands only
+  // use one that exists, since the committed config is anyone's who can push).
+  if (options.cacheDir) {
+    await mkdir(resolve(root, options.cacheDir), { recursive: true }).catch((error: unknown) => {
+      throw fsError(error, 'creating the cache folder', options.cacheDir!);
+    });
+  }
   const edits = new FileEdits(root);
   try {
     await edits.write(configPath, defaultConfigText({ ...options, ...(remote === undefined ? {} : { remote }) }));
     await edits.write(`${MV_DIR}/.gitignore`, MV_GITIGNORE);
-    const commit = await git.commitPaths({ parent: head, paths: edits.paths, message: 'Set up mv\n' });
-    await git.updateRef('HEAD', commit, head ?? '', 'mv init');
-    await git.stage(edits.paths);
+    const commit = await git.commitToHead({ head, paths: edits.paths, message: 'Set up mv\n', reason: 'mv init' });
+    await edits.finish();
     return { root, initialized: true, files: edits.paths, commit };
   } catch (error) {
     await edits.undo();

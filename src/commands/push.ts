@@ -27,6 +27,7 @@ export interface PushResult extends UploadSummary {
   /** The remote as named for people (name and URL, no credentials). */
   remoteName: string | undefined;
   versions: string[];
+  warnings: string[];
 }
 
 export async function push(options: PushOptions = {}): Promise<PushResult> {
@@ -52,7 +53,7 @@ export async function push(options: PushOptions = {}): Promise<PushResult> {
     signal: options.signal,
     onProgress: options.onProgress,
   }).finally(() => session.store.close?.());
-  const result: PushResult = { ...summary, remote: session.remote.display, remoteName: session.remote.name, versions: [...new Set(versions.map((v) => v.id))] };
+  const result: PushResult = { ...summary, remote: session.remote.display, remoteName: session.remote.name, versions: [...new Set(versions.map((v) => v.id))], warnings: repo.warnings };
   run.throwIfFailed('pushed to', { result });
   return result;
 }

@@ -4,8 +4,9 @@
  * secrets (profile, keys) go to `.mv/config.local.yaml`, which is never committed and never printed.
  */
 import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { MvError, UsageError } from '../errors.js';
-import { CONFIG_FILE, LOCAL_CONFIG_FILE, MV_DIR, loadConfig, type Config, type RemoteConfig } from '../config.js';
+import { CONFIG_FILE, LOCAL_CONFIG_FILE, MV_DIR, SECRET_FILE_MODE, loadConfig, type Config, type RemoteConfig } from '../config.js';
 import { openRepo, requireInitialized, type Repo } from '../repo.js';
 import { editRemotes, type RemoteEntry } from '../remote/config-edit.js';
 import { REMOTE_NAME, resolveRemote } from '../remote/resolve-remote.js';
@@ -169,20 +170,38 @@ async function writeRemoteEdit(
     }
     if (edit.local !== undefined) {
       const makeDefault = edit.local === null ? false : edit.committed === undefined && edit.makeDefault ? true : undefined;
-      await edits.write(LOCAL, editRemotes(await edits.read(LOCAL), { name, entry: edit.local ?? undefined, ...(makeDefault === undefined ? {} : { makeDefault }) }));
+      await checkSecretFolder(repo);
+      await edits.write(LOCAL, editRemotes(await edits.read(LOCAL), { name, entry: edit.local ?? undefined, ...(makeDefault === undefined ? {} : { makeDefault }) }), { mode: SECRET_FILE_MODE });
     }
     const { config } = await loadConfig(repo.root);
     let commit: string | undefined;
     if (edits.paths.includes(COMMITTED)) {
       const head = await repo.git.headCommit();
-      commit = await repo.git.commitPaths({ parent: head, paths: [COMMITTED], message: `${edit.message}\n` });
-      await repo.git.updateRef('HEAD', commit, head ?? '', `mv: ${edit.message.toLowerCase()}`);
-      await repo.git.stage([COMMITTED]);
+      commit = await repo.git.commitToHead({ head, paths: [COMMITTED], message: `${edit.message}\n`, reason: `mv: ${edit.message.toLowerCase()}` });
     }
+    await edits.finish();
     return { config, commit, files: edits.paths };
   } catch (error) {
     await edits.undo();
     throw error;
+  }
+}
+
+/**
+ * config.local.yaml can hold credentials: it is written only into a `.mv/` that no other user can write
+ * (they could swap the file), and never when git tracks it (it would be committed).
+ */
+async function checkSecretFolder(repo: Repo): Promise<void> {
+  const info = await stat(join(repo.root, MV_DIR)).catch(() => undefined);
+  if (info && (info.mode & 0o002) !== 0) {
+    throw new MvError('UNSAFE_PERMISSIONS', `${MV_DIR}/ can be written by every user of this machine (mode ${(info.mode & 0o777).toString(8)}), so credentials kept in ${LOCAL} would not be safe.`, {
+      hint: `Run \`chmod o-w ${MV_DIR}\`, then add the remote again.`,
+    });
+  }
+  if ((await repo.git.trackedFiles([LOCAL])).length) {
+    throw new MvError('SECRET_FILE_TRACKED', `git tracks ${LOCAL}, so credentials written there would be committed.`, {
+      hint: `Stop tracking it (\`git rm --cached ${LOCAL}\` and commit), then add the remote again.`,
+    });
   }
 }
 

@@ -3,6 +3,7 @@
  * events, what its pointer records) or a stage (its holders and the event that set them).
  */
 import { hashBuffer } from '../cache/hash.js';
+import { MvError } from '../errors.js';
 import { Git } from '../git.js';
 import { eventInfo, registrationInfo, type EventInfo, type RegistrationInfo } from '../registry/event-info.js';
 import { holderInfo, type HolderInfo } from '../registry/holders.js';
@@ -68,7 +69,16 @@ export async function show(options: ShowOptions): Promise<ShowResult> {
   }
   const version = versionOfRef(state, ref);
   const purge = (await readPurgeRecords(git)).filter((r) => r.artifact === state.name && r.version === version.version).at(-1);
-  return versionResult(state, version, await versionPointer(git, state, version), notes, purge);
+  // A tag whose commit holds another version's pointer (or none) is shown, and said to be so.
+  const located = await versionPointer(git, state, version).catch((error: unknown) => {
+    if (!(error instanceof MvError && error.code === 'POINTER_MISMATCH')) throw error;
+    notes.push(error.message);
+    return undefined;
+  });
+  if (!located && !notes.some((n) => n.includes(version.commit.slice(0, 12)))) {
+    notes.push(`${pinnedId(state.name, version.version)} has no ${state.name} pointer in commit ${version.commit.slice(0, 12)} (registered without mv, e.g. by GTO): no files are recorded for it.`);
+  }
+  return versionResult(state, version, located, notes, purge);
 }
 
 /** What `mv show <name>` reports, from the artifact's replayed state. */

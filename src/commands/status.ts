@@ -12,6 +12,7 @@ import { readWorkspacePointer, trackedPointerFiles, type LocatedPointer } from '
 import { pointerFolder, type PathEntry } from '../pointer/pointer.js';
 import { openRepo, type Repo } from '../repo.js';
 import { inspectEntry, type EntryCondition } from '../workspace/inspect.js';
+import { RealFolders } from '../real-folders.js';
 import type { SnapshotContext } from '../workspace/snapshot.js';
 import { checkoutStateFile, statCacheFile } from '../workspace/state-files.js';
 import { readCheckoutState } from '../workspace/checkout-state.js';
@@ -37,8 +38,10 @@ export interface EntryStatus {
   cached: boolean;
   /** For a modified folder whose recorded manifest is cached: what differs inside it. */
   changes?: DirChanges;
-  /** The oid of what is on disk now (absent when missing). */
+  /** The oid of what is on disk now (absent when missing, or not read). */
   currentOid?: string;
+  /** Why what is on disk was not read (a symbolic link on the way or leading outside, a pipe, …). */
+  problem?: { code: string; message: string };
 }
 
 export interface ArtifactStatus {
@@ -63,6 +66,7 @@ export async function status(options: StatusOptions = {}): Promise<StatusResult>
   const invalid: StatusResult['invalid'] = [];
   const pointers = await workspacePointers(repo, options.names, invalid);
   const stats = await StatCache.load(statCacheFile(repo));
+  const folders = new RealFolders(repo.root, 'reading artifact files');
   const checkouts = await readCheckoutState(checkoutStateFile(repo));
   const ctx: SnapshotContext = { root: repo.root, cache: repo.cache, stats, store: false, ...(options.signal ? { signal: options.signal } : {}) };
   const artifacts: ArtifactStatus[] = [];
@@ -78,9 +82,10 @@ export async function status(options: StatusOptions = {}): Promise<StatusResult>
       ];
       for (const [path, oid, role] of roles) {
         const repoPath = joinRepoPath(folder, path);
-        const inspection = await inspectEntry(repoPath, oid, ctx);
+        const inspection = await inspectEntry(repoPath, oid, ctx, folders);
         const cached = await repo.cache.has(oid);
         const entry: EntryStatus = { path: repoPath, role, condition: inspection.condition, cached, ...(inspection.current ? { currentOid: inspection.current.oid } : {}) };
+        if (inspection.blocked) entry.problem = { code: inspection.blocked.code, message: inspection.blocked.message };
         if (inspection.condition === 'modified' && inspection.current?.kind === 'dir' && cached) {
           entry.changes = diffEntries(await manifestOf(repo, oid), (inspection.current).entries);
         }

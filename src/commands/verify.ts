@@ -60,12 +60,21 @@ export interface VerifyResult {
   remote: { remote: string; checked: number; rehashed: boolean; missing: MissingObject[]; corrupt: MissingObject[] } | null;
   versions: VersionVerdict[];
   tampered: TamperFinding[];
+  /** Version tags on a commit whose pointer records another version: never used as that version. */
+  mismatched: MismatchedTag[];
   /** Versions registered without a pointer oid (by other tools): nothing to compare against. */
   unprotected: string[];
   signatures: SignatureCheck[] | null;
   /** One line per failure, for people. */
   problems: string[];
   notes: string[];
+}
+
+export interface MismatchedTag {
+  id: string;
+  tag: string;
+  commit: string;
+  message: string;
 }
 
 interface Target {
@@ -80,7 +89,8 @@ export async function verify(options: VerifyOptions = {}): Promise<VerifyResult>
   const registered = [...versionsFromRecords(records).values()].flatMap((m) => [...m.values()]);
   const purges = purgesById(await readPurgeRecords(repo.git));
   const refs = options.refs ?? [];
-  const targets = refs.length ? await namedTargets(repo.git, repo.root, refs) : await allTargets(repo.git, registered);
+  const mismatched: MismatchedTag[] = [];
+  const targets = refs.length ? await namedTargets(repo.git, repo.root, refs) : await allTargets(repo.git, registered, mismatched);
   const session: RemoteSession | undefined = options.remote !== undefined ? await openRemoteSession(repo, { remote: options.remote, env: options.env, cwd: options.cwd }) : undefined;
   try {
     const readManifest = async (oid: Oid) => (await readObjectBytes(repo.cache, oid)) ?? (await readQuarantined(repo.cache, oid)) ?? (session ? await readObjectBytes(session.store, oid) : undefined);
@@ -97,6 +107,7 @@ export async function verify(options: VerifyOptions = {}): Promise<VerifyResult>
       remote: null,
       versions: [],
       tampered: [],
+      mismatched,
       unprotected: [],
       signatures: null,
       problems: [],
@@ -143,13 +154,20 @@ async function namedTargets(git: Git, root: string, refs: string[]): Promise<Tar
   return targets;
 }
 
-/** Every registered version that has a pointer (versions registered by other tools have no objects). */
-async function allTargets(git: Git, registered: VersionRecord[]): Promise<Target[]> {
+/**
+ * Every registered version that has a pointer (versions registered by other tools have no objects), and
+ * the version tags whose commit holds another version's pointer.
+ */
+async function allTargets(git: Git, registered: VersionRecord[], mismatched: MismatchedTag[]): Promise<Target[]> {
   const targets: Target[] = [];
   for (const record of registered) {
     try {
       targets.push({ id: pinnedId(record.artifact, record.version), version: await pointerOfRecord(git, record) });
     } catch (error) {
+      if (error instanceof MvError && error.code === 'POINTER_MISMATCH') {
+        mismatched.push({ id: pinnedId(record.artifact, record.version), tag: record.register.tag, commit: record.register.commit, message: error.message });
+        continue;
+      }
       if (!(error instanceof MvError && error.code === 'NO_POINTER')) throw error;
     }
   }
@@ -213,6 +231,7 @@ function judge(result: VerifyResult, targets: Target[], purges: Map<string, Purg
     result.problems.push(`tampered: ${t.path} ${t.where === 'tag' ? `in ${t.tag}'s commit` : 'at HEAD'} ${t.actual ? `hashes to ${t.actual}` : 'is gone'}, but ${t.tag} recorded ${t.recorded}`);
     verdicts.set(t.id, 'tampered');
   }
+  for (const m of result.mismatched) result.problems.push(`mismatched: ${m.message}`);
   for (const s of result.signatures ?? []) if (s.status === 'bad') result.problems.push(`bad signature: ${s.tag} (${s.detail ?? 'does not match'})`);
   for (const [id, status] of verdicts) {
     const purge = purges.get(id)?.at(-1);

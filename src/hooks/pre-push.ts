@@ -61,7 +61,11 @@ export async function pointersToPush(repo: Repo, remoteName: string, refs: Pushe
     const records = await readTagRecords(repo.git, tagRefs);
     for (const record of records) {
       if (record.kind !== 'register' || !record.annotated) continue;
-      const located = await readCommittedPointer(repo.git, record.commit, record.artifact, record.payload?.pointer?.path);
+      const located = await readCommittedPointer(repo.git, record.commit, record.artifact, record.payload?.pointer?.path, record.version).catch((error: unknown) => {
+        // A tag that does not match its commit's pointer names no files to upload.
+        if (error instanceof MvError && error.code === 'POINTER_MISMATCH') return undefined;
+        throw error;
+      });
       if (located) pointers.set(`${record.artifact}@${record.version}:${record.commit}`, located);
     }
   }

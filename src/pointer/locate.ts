@@ -1,8 +1,9 @@
 /** Finding pointer files: in the work tree, and in the commit a version tag points at. */
-import { readFile } from 'node:fs/promises';
+import { lstat, readFile } from 'node:fs/promises';
+import { RealFolders } from '../real-folders.js';
 import type { Git } from '../git.js';
 import { errnoCode, MvError } from '../errors.js';
-import { absolutePath } from '../paths.js';
+import { absolutePath, repoPathProblem } from '../paths.js';
 import { parsePointer, POINTER_SUFFIX, type Pointer } from './pointer.js';
 
 export interface LocatedPointer {
@@ -13,9 +14,12 @@ export interface LocatedPointer {
   content: string;
 }
 
-/** Committed pointer files (their paths), whatever their artifact. */
+/**
+ * Committed pointer files (their paths), whatever their artifact. A tracked path mv could never have
+ * written (inside a folder spelled like `.git` or `.mv`, a control character in its name) is no pointer.
+ */
 export async function trackedPointerFiles(git: Git): Promise<string[]> {
-  return git.trackedFilesMatching(`**/*${POINTER_SUFFIX}`);
+  return (await git.trackedFilesMatching(`**/*${POINTER_SUFFIX}`)).filter((file) => repoPathProblem(file) === undefined);
 }
 
 /** Candidate paths for artifact `name`'s pointer among `files`. */
@@ -27,7 +31,16 @@ export function pointerCandidates(files: string[], name: string): string[] {
 export async function readWorkspacePointer(root: string, file: string): Promise<LocatedPointer | undefined> {
   let content: string;
   try {
-    content = await readFile(absolutePath(root, file), 'utf8');
+    // A pointer mv wrote is a regular file: a link in its place (or on the way) is not read.
+    await new RealFolders(root, 'reading pointers').check(file);
+    const abs = absolutePath(root, file);
+    if ((await lstat(abs)).isSymbolicLink()) {
+      throw new MvError('INVALID_POINTER', `${file} is a symbolic link, not a pointer file; mv does not read pointers through links.`, {
+        hint: `Restore the committed pointer (\`git checkout HEAD -- ${file}\`), or remove the link.`,
+        details: { file },
+      });
+    }
+    content = await readFile(abs, 'utf8');
   } catch (error) {
     if (errnoCode(error) === 'ENOENT') return undefined;
     throw error;
@@ -48,15 +61,29 @@ export async function findWorkspacePointer(git: Git, root: string, name: string,
  * The pointer of artifact `name` in `commit`: at `hint` (the path a tag recorded) when given, else found
  * by file name. Undefined when the commit has none (e.g. versions registered by GTO alone).
  */
-export async function readCommittedPointer(git: Git, commit: string, name: string, hint?: string): Promise<LocatedPointer | undefined> {
-  const candidates = hint ? [hint] : pointerCandidates((await git.run(['ls-tree', '-r', '-z', '--name-only', commit])).split('\0'), name);
+export async function readCommittedPointer(git: Git, commit: string, name: string, hint?: string, version?: string): Promise<LocatedPointer | undefined> {
+  if (hint !== undefined && !usableHint(hint)) return undefined;
+  const candidates = hint ? [hint] : pointerCandidates(await git.filesInCommit(commit), name);
   for (const file of candidates) {
     const content = await git.showFile(commit, file);
     if (content === undefined) continue;
     const pointer = parsePointer(content, file);
-    if (pointer.name === name) return { file, pointer, content };
+    if (pointer.name !== name) continue;
+    if (version !== undefined && pointer.version !== version) throw versionMismatch(name, version, commit, file, pointer.version);
+    return { file, pointer, content };
   }
   return undefined;
+}
+
+/**
+ * A version tag on a commit whose pointer records another version: the tag does not name that version's
+ * files (it was moved, or written by hand), so the pointer is never used as the tagged version's.
+ */
+export function versionMismatch(name: string, version: string, commit: string, file: string, recorded: string): MvError {
+  return new MvError('POINTER_MISMATCH', `The tag ${name}@v${version} is on commit ${commit.slice(0, 12)}, whose pointer ${file} records version ${recorded}, not ${version}.`, {
+    hint: 'The tag does not name that version\'s files, so mv will not use them for it; `mv verify` lists such tags. Whoever can push tags must delete or move it.',
+    details: { artifact: name, version, commit, file, recorded },
+  });
 }
 
 /** What reading one version's committed pointer gave: the pointer, nothing (no pointer file), or why it is unreadable. */
@@ -68,14 +95,16 @@ export type PointerRead = { located: LocatedPointer } | { missing: true } | { er
  * where another request's hint or the work tree has this artifact's pointer. Commits where none of those
  * paths holds it are searched one by one, as `readCommittedPointer` does.
  */
-export async function readCommittedPointers(git: Git, name: string, requests: Array<{ commit: string; hint?: string | undefined }>): Promise<PointerRead[]> {
+export async function readCommittedPointers(git: Git, name: string, asked: Array<{ commit: string; hint?: string | undefined; version?: string | undefined }>): Promise<PointerRead[]> {
+  // A path recorded in a tag message is only a hint; one no pointer could have is where no pointer is.
+  const requests = asked.map((r) => (r.hint === undefined || usableHint(r.hint) ? r : { commit: r.commit, hint: undefined, version: r.version, unusable: true }));
   const guesses = new Set<string>();
   for (const r of requests) if (r.hint) guesses.add(r.hint);
   if (requests.some((r) => !r.hint)) {
     const tracked = await trackedPointerFiles(git).catch(() => []);
     for (const file of pointerCandidates(tracked, name)) guesses.add(file);
   }
-  const paths = requests.map((r) => (r.hint ? [r.hint] : [...guesses]));
+  const paths = requests.map((r) => ('unusable' in r ? [] : r.hint ? [r.hint] : [...guesses]));
   const specs = requests.flatMap((r, i) => paths[i]!.map((file) => `${r.commit}:${file}`));
   const blobs = await git.readBlobs(specs);
   const results: PointerRead[] = [];
@@ -86,15 +115,15 @@ export async function readCommittedPointers(git: Git, name: string, requests: Ar
     for (const file of paths[i]!) {
       const content = blobs[at++];
       if (result || content === undefined) continue;
-      result = parsed(name, file, content);
+      result = parsed(name, file, content, requests[i]!);
     }
-    if (!result && !requests[i]!.hint) searchLater.push(i);
+    if (!result && !requests[i]!.hint && !('unusable' in requests[i]!)) searchLater.push(i);
     results.push(result ?? { missing: true });
   }
   await Promise.all(
     searchLater.map(async (i) => {
       try {
-        const located = await readCommittedPointer(git, requests[i]!.commit, name);
+        const located = await readCommittedPointer(git, requests[i]!.commit, name, undefined, requests[i]!.version);
         results[i] = located ? { located } : { missing: true };
       } catch (error) {
         if (!(error instanceof MvError)) throw error;
@@ -105,10 +134,16 @@ export async function readCommittedPointers(git: Git, name: string, requests: Ar
   return results;
 }
 
-function parsed(name: string, file: string, content: string): PointerRead | undefined {
+function usableHint(hint: string): boolean {
+  return hint.endsWith(POINTER_SUFFIX) && repoPathProblem(hint) === undefined;
+}
+
+function parsed(name: string, file: string, content: string, request: { commit: string; version?: string | undefined }): PointerRead | undefined {
   try {
     const pointer = parsePointer(content, file);
-    return pointer.name === name ? { located: { file, pointer, content } } : undefined;
+    if (pointer.name !== name) return undefined;
+    if (request.version !== undefined && pointer.version !== request.version) return { error: versionMismatch(name, request.version, request.commit, file, pointer.version) };
+    return { located: { file, pointer, content } };
   } catch (error) {
     if (error instanceof MvError) return { error };
     throw error;

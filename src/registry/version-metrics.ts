@@ -9,7 +9,7 @@ import type { ArtifactState, VersionState } from './state.js';
 /** The version's pointer, or undefined when its commit has none (a version registered by GTO). */
 export async function versionPointer(git: Git, state: ArtifactState, version: VersionState): Promise<LocatedPointer | undefined> {
   const hint = version.registered?.payload?.pointer?.path;
-  return readCommittedPointer(git, version.commit, state.name, typeof hint === 'string' ? hint : undefined);
+  return readCommittedPointer(git, version.commit, state.name, typeof hint === 'string' ? hint : undefined, version.version);
 }
 
 export async function requireVersionPointer(git: Git, state: ArtifactState, version: VersionState): Promise<LocatedPointer> {

@@ -27,7 +27,7 @@ export async function findVersionRecord(git: Git, ref: Extract<Ref, { kind: 'ver
 
 /** Reads the pointer committed with a registered version. */
 export async function pointerOfRecord(git: Git, record: VersionRecord): Promise<VersionPointer> {
-  const located = await readCommittedPointer(git, record.register.commit, record.artifact, record.register.payload?.pointer?.path);
+  const located = await readCommittedPointer(git, record.register.commit, record.artifact, record.register.payload?.pointer?.path, record.version);
   if (!located) {
     throw new MvError('NO_POINTER', `${pinnedId(record.artifact, record.version)} has no pointer file in commit ${record.register.commit.slice(0, 12)}; it was registered without mv (e.g. by GTO), so mv has no files to restore.`, {
       hint: 'Registry commands (show, history, promote) still work for it; files can only be restored for versions added with `mv add`.',

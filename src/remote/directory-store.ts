@@ -5,8 +5,8 @@
  * partial file named after the object, so an interrupted upload resumes where it stopped.
  */
 import { randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { chmod, mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
+import { constants, createReadStream } from 'node:fs';
+import { access, chmod, mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { MvError, errnoCode, fsError } from '../errors.js';
@@ -139,8 +139,22 @@ export class DirectoryStore implements ObjectStore {
       });
     } catch (error) {
       if (error instanceof MvError && error.code === 'CORRUPT_DOWNLOAD') throw corruptSource(oid, this.location);
-      throw fsError(error, 'writing to the remote at', this.location);
+      throw await this.writeFailure(error, sourcePath);
     }
+  }
+
+  /**
+   * A failed write named for what failed: the cache object this clone lacks, or the remote. A recursive
+   * mkdir on a read-only file system reports ENOENT, so the remote folder itself is asked why.
+   */
+  private async writeFailure(error: unknown, sourcePath: string): Promise<unknown> {
+    if (error instanceof MvError) return error;
+    let cause = error;
+    if (errnoCode(error) === 'ENOENT') {
+      if (!(await stat(sourcePath).then(() => true, () => false))) return fsError(error, 'reading', sourcePath);
+      cause = (await access(this.root, constants.W_OK).then(() => undefined, (e: unknown) => e)) ?? error;
+    }
+    return remoteWriteError(cause, this.location);
   }
 
   private async putSmall(oid: Oid, sourcePath: string, size: number, target: string): Promise<void> {
@@ -149,7 +163,7 @@ export class DirectoryStore implements ObjectStore {
       await localCopier().copy({ source: sourcePath, target, oid, size });
     } catch (error) {
       if (error instanceof MvError && error.code === 'CORRUPT_COPY') throw corruptSource(oid, this.location);
-      throw fsError(error, errnoCode(error) === 'ENOENT' ? 'reading' : 'writing to the remote at', errnoCode(error) === 'ENOENT' ? sourcePath : this.location);
+      throw await this.writeFailure(error, sourcePath);
     }
   }
 
@@ -222,6 +236,31 @@ export class DirectoryStore implements ObjectStore {
       throw fsError(error, 'creating', dir);
     }
     this.madeDirs.add(dir);
+  }
+}
+
+/** A write to a folder remote that failed because of the remote: read-only, not permitted, or full. */
+export function remoteWriteError(error: unknown, location: string): unknown {
+  switch (errnoCode(error)) {
+    case 'EROFS':
+      return new MvError('REMOTE_READ_ONLY', `The remote ${location} is on a read-only file system; nothing can be pushed to it.`, {
+        hint: 'Mount it read-write, or push to another remote (`-r`); fetching from it still works.',
+        cause: error,
+      });
+    case 'EACCES':
+    case 'EPERM':
+      return new MvError('REMOTE_PERMISSION_DENIED', `You may not write to the remote folder ${location} (permission denied).`, {
+        hint: 'Ask its owner for write access (the folder and its objects/ and tmp/ subfolders), or push to a remote you can write to.',
+        cause: error,
+      });
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return new MvError('REMOTE_FULL', `The remote ${location} has no space left.`, {
+        hint: 'Free space there (`mv gc -r <remote> --force` removes objects no version needs), then push again.',
+        cause: error,
+      });
+    default:
+      return fsError(error, 'writing to the remote at', location);
   }
 }
 

@@ -6,12 +6,12 @@
 import { constants } from 'node:fs';
 import { chmod, copyFile, mkdir, readFile, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { tempPathBeside, writeFileAtomic } from '../atomic-file.js';
+import { writeFileAtomic } from '../atomic-file.js';
 import { MvError, errnoCode, fsError } from '../errors.js';
 import type { LocalCache } from '../cache/local-cache.js';
 import type { Oid } from '../cache/oid.js';
-import { absolutePath } from '../paths.js';
-import { TargetFolders } from '../workspace/materialize.js';
+import { relativePathProblem } from '../paths.js';
+import { WorkTreeChange } from '../workspace/materialize.js';
 
 export const LOCK_FILE = 'mv.lock.json';
 export const STAGING_DIR = '.mv-get';
@@ -58,24 +58,29 @@ export async function placeFiles(dir: string, staging: LocalCache, files: Locked
   // The old lock goes first: from here until the new one is written, DIR is visibly incomplete.
   await rm(join(dir, LOCK_FILE), { force: true });
   const wanted = new Set(files.map((f) => f.path));
-  for (const old of previous) if (!wanted.has(old.path) && !old.path.startsWith('..')) await rm(absolutePath(dir, old.path), { force: true });
+  // Paths from an earlier lock file are removed only if they are paths such a lock could hold.
+  const stale = previous.filter((old) => !wanted.has(old.path) && relativePathProblem(old.path) === undefined && !old.path.startsWith('../'));
+  const change = new WorkTreeChange(dir, { removals: stale.map((old) => old.path), stageNewFolders: false });
   const placed = new Map<Oid, string>();
-  const folders = new TargetFolders(dir);
-  for (const file of files) {
-    const { path: target } = await folders.prepare(file.path);
-    const temp = tempPathBeside(target);
-    const source = placed.get(file.oid);
-    try {
-      if (source) await copyFile(source, temp, constants.COPYFILE_FICLONE);
-      else await rename(staging.path(file.oid), temp);
-      await chmod(temp, file.mode);
-      await rename(temp, target);
-    } catch (error) {
-      await rm(temp, { force: true });
-      throw fsError(error, 'writing', target);
+  try {
+    for (const file of files) {
+      const place = await change.prepare(file.path);
+      const source = placed.get(file.oid);
+      try {
+        if (source) await copyFile(source, place.path, constants.COPYFILE_FICLONE);
+        else await rename(staging.path(file.oid), place.path);
+        await chmod(place.path, file.mode);
+      } catch (error) {
+        throw fsError(error, 'writing', place.target);
+      }
+      placed.set(file.oid, place.path);
     }
-    placed.set(file.oid, target);
+    await change.apply();
+  } catch (error) {
+    await change.discard();
+    throw error;
   }
+  await change.finish();
 }
 
 export async function writeLock(dir: string, lock: unknown): Promise<void> {

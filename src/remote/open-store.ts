@@ -12,7 +12,7 @@ const DEFAULT_TIMEOUT_S = 60;
 export interface OpenStoreOptions {
   /** Parallel transfers (-j); the remote's `jobs` setting, else a default per backend. */
   jobs?: number | undefined;
-  /** `.mv/state/` of the repository, for resumable upload state; absent outside a repository. */
+  /** The repository's state folder (`.git/mv/`), for resumable upload state; absent outside a repository. */
   stateDir?: string | undefined;
   env?: NodeJS.ProcessEnv;
   /** Test and tuning knobs for S3 multipart uploads. */

@@ -5,7 +5,7 @@
  * round of checks on the next push. Objects are never deleted from a remote by other means than
  * `mv gc`, which rewrites it.
  */
-import { appendFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { writeFileAtomic } from '../atomic-file.js';
 import { join } from 'node:path';
 import { errnoCode } from '../errors.js';
@@ -13,8 +13,22 @@ import { oidFromHex, oidHex, type Oid } from '../cache/oid.js';
 
 const FILE = 'present';
 
+/** Every object some remote of this clone is known to hold (`stateDir` is the repository's `.git/mv`). */
+export async function objectsOnRemotes(stateDir: string): Promise<Set<Oid>> {
+  const held = new Set<Oid>();
+  let ids: string[];
+  try {
+    ids = await readdir(join(stateDir, 'remotes'));
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return held;
+    throw error;
+  }
+  for (const id of ids) for (const oid of (await PresenceIndex.load(join(stateDir, 'remotes', id))).known) held.add(oid);
+  return held;
+}
+
 export class PresenceIndex {
-  private readonly known: Set<Oid>;
+  readonly known: Set<Oid>;
   private pending: Oid[] = [];
 
   private constructor(

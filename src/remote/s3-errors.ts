@@ -6,7 +6,7 @@ import { MvError } from '../errors.js';
 import { httpStatus, isTransient } from './retry.js';
 
 /** Codes of failures that will fail the same way for every object: a transfer stops at the first one. */
-export const FATAL_CODES = new Set(['REMOTE_NOT_FOUND', 'REMOTE_ACCESS_DENIED', 'NO_CREDENTIALS', 'NO_REGION', 'DISK_FULL', 'PERMISSION_DENIED', 'READ_ONLY_FS', 'INTERRUPTED']);
+export const FATAL_CODES = new Set(['REMOTE_NOT_FOUND', 'REMOTE_ACCESS_DENIED', 'REMOTE_READ_ONLY', 'REMOTE_PERMISSION_DENIED', 'REMOTE_FULL', 'NO_CREDENTIALS', 'NO_REGION', 'DISK_FULL', 'PERMISSION_DENIED', 'READ_ONLY_FS', 'INTERRUPTED']);
 
 export function s3Failure(error: unknown, where: string): unknown {
   if (error instanceof MvError || isTransient(error)) return error;

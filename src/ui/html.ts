@@ -3,6 +3,7 @@
  * pointer contents), so text is escaped by default: `html` escapes every interpolated value except
  * fragments that are themselves `Html` (built by `html`, or constant markup wrapped with `trusted`).
  */
+import { displayLines } from '../display-text.js';
 
 export class Html {
   readonly text: string;
@@ -16,9 +17,12 @@ export class Html {
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
-/** Text made safe for element content and quoted attribute values. */
+/**
+ * Text made safe for element content and quoted attribute values. Control and bidirectional characters
+ * are shown as visible escapes (as on the terminal), so a tag message cannot make a line read backwards.
+ */
 export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (ch) => ESCAPES[ch]!);
+  return displayLines(text).replace(/[&<>"']/g, (ch) => ESCAPES[ch]!);
 }
 
 /** A value in a template: Html as is; arrays joined; null, undefined and false as nothing; the rest escaped as text. */

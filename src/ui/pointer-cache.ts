@@ -18,12 +18,12 @@ export class PointerCache {
 
   /** The pointers of `versions` of `state`'s artifact, in order. */
   async read(state: ArtifactState, versions: VersionState[]): Promise<PointerRead[]> {
-    const keys = versions.map((v) => `${state.name}\0${v.commit}\0${hintOf(v) ?? ''}`);
+    const keys = versions.map((v) => `${state.name}\0${v.commit}\0${hintOf(v) ?? ''}\0${v.version}`);
     const known = new Map(keys.filter((k) => this.entries.has(k)).map((k) => [k, this.entries.get(k)!]));
     const wanted = [...new Set(keys.filter((k) => !known.has(k)))];
     if (wanted.length > 0) {
       const byKey = new Map(keys.map((k, i) => [k, versions[i]!]));
-      const reads = await readCommittedPointers(this.git, state.name, wanted.map((k) => ({ commit: byKey.get(k)!.commit, hint: hintOf(byKey.get(k)!) })));
+      const reads = await readCommittedPointers(this.git, state.name, wanted.map((k) => ({ commit: byKey.get(k)!.commit, hint: hintOf(byKey.get(k)!), version: byKey.get(k)!.version })));
       if (this.entries.size + reads.length > MAX_ENTRIES) this.entries.clear();
       wanted.forEach((key, i) => {
         known.set(key, reads[i]!);

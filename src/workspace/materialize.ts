@@ -1,52 +1,78 @@
 /**
- * Writing cache objects into the work tree. Every file is written to a temp name in its folder and renamed
- * over the target, so a reader (or a crash) sees the old or the new content, never a mix. Folders on the
- * way are checked: one that is a symbolic link leading outside the repository is refused.
+ * Writing cache objects into the work tree, as one change that either happens whole or leaves the work
+ * tree exactly as it was.
+ *
+ * Phase 1 writes every file beside its place: a temp file in its folder, or directly inside a folder that
+ * does not exist yet and is built aside under a temp name. This is the only phase that needs free space,
+ * and nothing visible changes in it. Phase 2 (`apply`) only renames: what is replaced or removed gets a
+ * temp name, each new file takes its name, each folder built aside takes its name. If a rename fails, the
+ * ones done are reversed. Phase 3 (`finish`) deletes what was replaced. A crash leaves temp names (marked
+ * `.mv-tmp-<pid>`) that the next checkout removes.
+ *
+ * Folders on the way are checked as they are prepared: a symbolic link among them is refused, wherever it
+ * leads (see real-folders.ts).
  */
-import { readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { chmod, link, lstat, mkdir, realpath, rename, rm, symlink } from 'node:fs/promises';
+import { linkSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmod, lstat, mkdir, rename, rm } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { tempPathBeside } from '../atomic-file.js';
 import { MvError, errnoCode, fsError } from '../errors.js';
 import { copyWhileHashing, kernelCopy, type LocalCache } from '../cache/local-cache.js';
-import { hashBuffer } from '../cache/hash.js';
+import { hashBuffer, hashFile } from '../cache/hash.js';
 import type { Oid } from '../cache/oid.js';
 import type { StatTuple } from '../cache/file-pool.js';
-import { absolutePath } from '../paths.js';
+import { linkedFolderError } from '../real-folders.js';
 
 export type LinkType = 'copy' | 'hardlink' | 'symlink';
 
-/** Where to write one work-tree file. */
+/** Where to write one work-tree file in phase 1. */
 export interface WritePlace {
+  /** The file's final absolute path. */
+  target: string;
+  /** Where to create it now: the target itself inside a folder built aside, else a temp file beside it. */
   path: string;
-  /** Inside a folder being built aside: nothing is there yet, so the file can be created in place. */
+  /** Inside a folder being built aside: nothing is there yet, and the file is created in place. */
   fresh: boolean;
 }
 
-/**
- * Makes sure the folders leading to work-tree paths exist inside the repository. A folder that is a
- * symbolic link is allowed only if it resolves inside the repository. Each folder is checked once.
- *
- * With `stageNewFolders`, a folder that does not exist yet is built aside under a temp name (its files
- * created in place, without a temp file and a rename each) and renamed to its name by `commit()`: a new
- * folder of thousands of files appears whole, and costs half the file-system operations. (Staging folders
- * of a killed run are the caller's to remove: checkout does, in every folder above what it writes.)
- */
-export class TargetFolders {
-  private readonly root: string;
-  private realRoot: string | undefined;
-  /** Folders checked or made, each with where it is now (inside a staging folder until `commit()`). */
-  private readonly places = new Map<string, string>();
-  /** Staging folders with the name each gets on `commit()`. */
-  private readonly staged: Array<{ staging: string; folder: string }> = [];
+interface Swap {
+  target: string;
+  /** The new content (absent for a removal). */
+  temp?: string;
+  /** What stood at `target` before, under a temp name, once renamed aside. */
+  backup?: string;
+}
 
-  constructor(root: string, private readonly stageNewFolders = false) {
+/**
+ * One change to the work tree: prepared files, removals, folders built aside; applied by renames only.
+ * Paths given to it are repository-relative.
+ */
+export class WorkTreeChange {
+  private readonly root: string;
+  /** Folders checked or made, each with where it is now (inside a staging folder until applied). */
+  private readonly places = new Map<string, string>();
+  /** Staging folders with the name each gets when applied. */
+  private readonly staged: Array<{ staging: string; folder: string; done?: boolean }> = [];
+  private readonly swaps: Swap[] = [];
+  /** Absolute paths that are removed (or replaced by a folder built aside) when the change is applied. */
+  private readonly goingAway: Set<string>;
+
+  constructor(root: string, options: { removals?: string[]; stageNewFolders?: boolean } = {}) {
     this.root = root;
+    this.stageNewFolders = options.stageNewFolders ?? true;
+    this.goingAway = new Set((options.removals ?? []).map((p) => this.abs(p)));
+    for (const path of options.removals ?? []) this.swaps.push({ target: this.abs(path) });
   }
 
-  /** Prepares the folders of `repoPath` and returns where to write it. */
+  private readonly stageNewFolders: boolean;
+
+  private abs(repoPath: string): string {
+    const body = repoPath.replace(/\/$/, '');
+    return `${this.root}${sep}${body.split('/').join(sep)}`;
+  }
+
+  /** Prepares the folders of `repoPath` and says where its content goes in phase 1. */
   async prepare(repoPath: string): Promise<WritePlace> {
-    this.realRoot ??= await realpath(this.root);
     const parts = repoPath.replace(/\/$/, '').split('/');
     const name = parts.pop()!;
     let folder = this.root;
@@ -68,27 +94,16 @@ export class TargetFolders {
       }
       place = known;
     }
-    return place === folder ? { path: absolutePath(this.root, repoPath), fresh: false } : { path: join(place, name), fresh: true };
+    const target = join(folder, name);
+    if (place !== folder) return { target, path: join(place, name), fresh: true };
+    const temp = tempPathBeside(target);
+    this.swaps.push({ target, temp });
+    return { target, path: temp, fresh: false };
   }
 
-  /** Gives every staging folder its name. */
-  async commit(): Promise<void> {
-    while (this.staged.length) {
-      const { staging, folder } = this.staged[0]!;
-      await rename(staging, folder).catch((e: unknown) => {
-        throw fsError(e, 'creating', folder);
-      });
-      this.staged.shift();
-    }
-  }
-
-  /** Removes the staging folders (after a failure: nothing half-built is left). */
-  async discard(): Promise<void> {
-    for (const { staging } of this.staged.splice(0)) await rm(staging, { recursive: true, force: true });
-  }
-
-  /** Checks an existing folder, or makes (or stages) a missing one; returns where it is. */
+  /** Checks an existing folder, or stages (or makes) a missing one; returns where it is. */
   private async checkFolder(folder: string, repoPath: string): Promise<string> {
+    if (this.goingAway.has(folder)) return this.stage(folder);
     let info;
     try {
       info = await lstat(folder);
@@ -100,15 +115,8 @@ export class TargetFolders {
       });
       return folder;
     }
-    if (info.isSymbolicLink()) {
-      const resolved = await realpath(folder).catch(() => undefined);
-      const rel = resolved === undefined ? '..' : relative(this.realRoot!, resolved);
-      if (rel.startsWith('..')) {
-        throw new MvError('PATH_ESCAPES_REPO', `${relative(this.root, folder)} is a symbolic link leading outside the repository; mv will not write through it.`, {
-          hint: 'Replace the link with a real folder, then run the command again.',
-        });
-      }
-    } else if (!info.isDirectory()) {
+    if (info.isSymbolicLink()) throw linkedFolderError(this.root, folder, 'writing artifact files');
+    if (!info.isDirectory()) {
       throw new MvError('PATH_CONFLICT', `${relative(this.root, folder)} is a file, but ${repoPath} needs it to be a folder.`, {
         hint: 'Move the file away (or use --force to replace it), then run the command again.',
       });
@@ -124,66 +132,119 @@ export class TargetFolders {
     this.staged.push({ staging, folder });
     return staging;
   }
+
+  /**
+   * Phase 2: what is replaced or removed is renamed aside, new files and folders take their names. On a
+   * failure the renames done are reversed and the error is thrown: the work tree is as it was.
+   */
+  async apply(): Promise<void> {
+    const done: Array<() => Promise<void>> = [];
+    let at = this.root;
+    try {
+      for (const swap of this.swaps) {
+        at = swap.target;
+        if (await exists(swap.target)) {
+          const backup = tempPathBeside(swap.target);
+          await rename(swap.target, backup);
+          swap.backup = backup;
+          done.push(() => rename(backup, swap.target));
+        }
+        if (swap.temp) {
+          const temp = swap.temp;
+          await rename(temp, swap.target);
+          done.push(() => rename(swap.target, temp));
+        }
+      }
+      for (const entry of this.staged) {
+        at = entry.folder;
+        await rename(entry.staging, entry.folder);
+        entry.done = true;
+        done.push(async () => {
+          await rename(entry.folder, entry.staging);
+          entry.done = false;
+        });
+      }
+    } catch (error) {
+      for (const undo of done.reverse()) await undo().catch(() => undefined);
+      for (const swap of this.swaps) swap.backup = undefined;
+      throw fsError(error, 'placing', relative(this.root, at) || at);
+    }
+  }
+
+  /** Phase 3: deletes what the change replaced or removed. */
+  async finish(): Promise<void> {
+    for (const swap of this.swaps) if (swap.backup) await rm(swap.backup, { recursive: true, force: true });
+  }
+
+  /** Before or after a failed `apply`: removes every temp file and folder built aside; nothing else is touched. */
+  async discard(): Promise<void> {
+    for (const swap of this.swaps) if (swap.temp) await rm(swap.temp, { force: true });
+    for (const entry of this.staged.splice(0)) if (!entry.done) await rm(entry.staging, { recursive: true, force: true });
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await lstat(path);
+    return true;
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return false;
+    throw error;
+  }
 }
 
 /**
- * Copies a small cache object to `target` with synchronous calls (read, write a temp file with the final
- * mode, rename over the target; `fresh`: create the target itself) and returns its stat data for the stat cache.
+ * Copies a small cache object to `dest` (a new file, created exclusively) with synchronous calls after
+ * checking it hashes to `oid`, and returns its stat data for the stat cache.
  */
-export function placeSmallSync(source: string, target: string, mode: number, oid: Oid, fresh = false): StatTuple {
+export function writeSmallSync(source: string, dest: string, mode: number, oid: Oid): StatTuple {
   const data = readFileSync(source);
   if (hashBuffer(data) !== oid) throw corruptObject(oid, source);
-  if (fresh) {
-    // In a folder being built aside: created in place, and the folder appears whole or not at all.
-    writeFileSync(target, data, { flag: 'wx', mode });
-    return statTuple(target);
-  }
-  const temp = tempPathBeside(target);
   try {
-    writeFileSync(temp, data, { flag: 'wx', mode });
-    renameSync(temp, target);
+    writeFileSync(dest, data, { flag: 'wx', mode });
   } catch (error) {
-    rmSync(temp, { force: true });
+    rmSync(dest, { force: true });
     throw error;
   }
-  return statTuple(target);
+  return statTuple(dest);
 }
 
-function statTuple(path: string): StatTuple {
+export function statTuple(path: string): StatTuple {
   const info = statSync(path, { bigint: true });
   return [String(info.ino), String(info.size), String(info.mtimeNs), String(info.ctimeNs)];
 }
 
 /**
- * Puts the object `oid` at `target` atomically, as a copy (reflink where possible), hard link or symlink.
- * A copy is hashed on the way unless `verified` (the object was verified by this process moments ago).
+ * Puts the object `oid` at `dest` (a new name), as a copy (reflink where possible), hard link or symlink.
+ * The object is checked against its oid first (a copy while it is copied), unless `verified` (checked by
+ * this process moments ago): a damaged object never reaches the work tree, linked or copied.
  */
-export async function placeObject(cache: LocalCache, oid: Oid, target: string, mode: number, linkType: LinkType, verified = false): Promise<void> {
+export async function writeObject(cache: LocalCache, oid: Oid, dest: string, mode: number, linkType: LinkType, verified = false): Promise<void> {
   const source = cache.path(oid);
-  const temp = tempPathBeside(target);
   try {
-    if (linkType === 'hardlink') await link(source, temp);
-    else if (linkType === 'symlink') await symlink(source, temp);
-    else if (verified) {
-      await kernelCopy(source, temp);
-      await chmod(temp, mode);
+    if (linkType !== 'copy') {
+      if (!verified && (await hashFile(source)).oid !== oid) throw corruptObject(oid, source);
+      if (linkType === 'hardlink') linkSync(source, dest);
+      else symlinkSync(source, dest);
+    } else if (verified) {
+      await kernelCopy(source, dest);
+      await chmod(dest, mode);
     } else {
-      // A copy is checked on the way: damaged cache bytes never reach the work tree.
-      const copied = await copyWhileHashing(source, temp, false, mode);
+      const copied = await copyWhileHashing(source, dest, false, mode);
       if (copied.oid !== oid) throw corruptObject(oid, source);
     }
-    await rename(temp, target);
   } catch (error) {
-    await rm(temp, { force: true });
+    await rm(dest, { force: true });
+    if (error instanceof MvError) throw error;
     if (errnoCode(error) === 'ENOENT' && !(await cache.has(oid))) {
-      throw new MvError('OBJECT_MISSING', `Object ${oid} for ${target} is not in the cache.`, { hint: 'Fetch it with `mv fetch <ref>`.' });
+      throw new MvError('OBJECT_MISSING', `Object ${oid} is not in the cache.`, { hint: 'Fetch it with `mv fetch <ref>`.' });
     }
     if (errnoCode(error) === 'EXDEV' && linkType === 'hardlink') {
-      throw new MvError('CROSS_DEVICE', `Cannot hard-link ${target} to the cache: they are on different file systems.`, {
+      throw new MvError('CROSS_DEVICE', 'Cannot hard-link work-tree files to the cache: they are on different file systems.', {
         hint: 'Set cache.type to copy (or symlink) in .mv/config.yaml, or move the cache to the same file system.',
       });
     }
-    throw fsError(error, 'writing', target);
+    throw error;
   }
 }
 
@@ -191,9 +252,4 @@ function corruptObject(oid: Oid, path: string): MvError {
   return new MvError('CORRUPT_OBJECT', `Cache object ${oid} (${path}) does not match its content; it was not checked out.`, {
     hint: 'Run `mv verify` to move damaged objects aside, then `mv fetch` the version from a remote (or add it again).',
   });
-}
-
-/** Removes a file or folder from the work tree. */
-export async function removePath(target: string): Promise<void> {
-  await rm(target, { recursive: true, force: true });
 }

@@ -5,8 +5,10 @@
  * in the cache implies its files are too.
  */
 import type { BigIntStats } from 'node:fs';
-import { lstatSync, readFileSync, statSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { existsSync, lstatSync, readFileSync, statSync } from 'node:fs';
+import { readdir, readlink, realpath, stat } from 'node:fs/promises';
+import { isAbsolute, relative, sep } from 'node:path';
+import { isUtf8 } from 'node:buffer';
 import fg from 'fast-glob';
 import { MvError, errnoCode, fsError } from '../errors.js';
 import { hashBuffer, hashFile } from '../cache/hash.js';
@@ -16,7 +18,8 @@ import { adopt, adoptSmallSync, type LinkMode } from '../cache/adopt.js';
 import { modeOf, serializeManifest, type ManifestEntry } from '../cache/manifest.js';
 import type { Oid } from '../cache/oid.js';
 import type { StatCache } from '../cache/stat-cache.js';
-import { absolutePath, relativePathProblem } from '../paths.js';
+import { absolutePath, relativePathProblem, reservedFolderNamed } from '../paths.js';
+import { displayPath, escapeBytes } from '../display-text.js';
 import { TEMP_MARKER } from '../atomic-file.js';
 
 export interface FileSnapshot {
@@ -62,27 +65,99 @@ const yieldNow = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export async function snapshotPath(repoPath: string, ctx: SnapshotContext): Promise<Snapshot> {
   const abs = absolutePath(ctx.root, repoPath);
-  let info: BigIntStats;
+  let link: BigIntStats;
   try {
-    info = statSync(abs, { bigint: true });
+    link = lstatSync(abs, { bigint: true });
   } catch (error) {
     if (errnoCode(error) === 'ENOENT') {
-      throw new MvError('PATH_MISSING', `${repoPath} does not exist.`, { hint: 'Check the path; it is relative to the current directory.', details: { path: repoPath } });
+      throw new MvError('PATH_MISSING', `${displayPath(repoPath)} does not exist.`, {
+        hint: repoPath.includes('\ufffd') ? NOT_UTF8_HINT : 'Check the path; it is relative to the current directory.',
+        details: { path: repoPath },
+      });
     }
     throw fsError(error, 'reading', repoPath);
   }
+  const linked = link.isSymbolicLink();
+  if (linked) await checkLinkTarget(ctx, abs, repoPath.replace(/\/$/, ''));
+  const info = linked ? statOf(abs, repoPath) : link;
   if (info.isDirectory()) {
-    if (lstatSync(abs).isSymbolicLink()) {
-      throw new MvError('UNSUPPORTED_FILE', `${repoPath} is a symbolic link to a folder.`, {
+    if (linked) {
+      throw new MvError('UNSUPPORTED_FILE', `${displayPath(repoPath)} is a symbolic link to a folder.`, {
         hint: 'Give the real folder instead; links to folders are not versioned (git would not ignore the link either).',
       });
     }
     return snapshotDir(repoPath.endsWith('/') ? repoPath : `${repoPath}/`, ctx);
   }
-  if (!info.isFile()) throw new MvError('UNSUPPORTED_FILE', `${repoPath} is not a regular file or directory.`, { hint: 'Only files and folders can be versioned.' });
+  if (!info.isFile()) throw unsupportedKind(repoPath, info);
   const file = repoPath.replace(/\/$/, '');
-  const { oid, size } = await snapshotFile(file, abs, info, ctx);
+  const { oid, size } = await snapshotFile(file, abs, info, linked ? { ...ctx, link: undefined } : ctx);
   return { kind: 'file', repoPath: file, oid, size, mode: modeOf(info.mode) };
+}
+
+/**
+ * For small files read whole (params, metrics, signature): a symbolic link is read only when it leads to
+ * a file inside the work tree, as for artifact files.
+ */
+export async function checkReadableLink(ctx: Pick<SnapshotContext, 'root' | 'cache'>, repoPath: string): Promise<void> {
+  const abs = absolutePath(ctx.root, repoPath);
+  const info = lstatSync(abs, { throwIfNoEntry: false });
+  if (info?.isSymbolicLink()) await checkLinkTarget(ctx, abs, repoPath);
+}
+
+const NOT_UTF8_HINT = 'mv versions files whose names are UTF-8; rename it (e.g. with `convmv` or a file manager) and run the command again.';
+
+/** A file that is neither a regular file nor a folder, refused by name and kind. */
+function unsupportedKind(repoPath: string, info: { isFIFO(): boolean; isSocket(): boolean; isBlockDevice(): boolean; isCharacterDevice(): boolean }): MvError {
+  const kind = info.isFIFO() ? 'a named pipe (FIFO)' : info.isSocket() ? 'a socket' : info.isBlockDevice() || info.isCharacterDevice() ? 'a device' : 'not a regular file or folder';
+  return new MvError('UNSUPPORTED_FILE', `${displayPath(repoPath)} is ${kind}; only regular files and folders can be versioned.`, {
+    hint: 'Remove it from the folder (or move it elsewhere), then run the command again.',
+    details: { path: repoPath },
+  });
+}
+
+const realPaths = new Map<string, Promise<string | undefined>>();
+
+function realOnce(path: string): Promise<string | undefined> {
+  let real = realPaths.get(path);
+  if (!real) {
+    real = realpath(path).catch(() => undefined);
+    realPaths.set(path, real);
+  }
+  return real;
+}
+
+/**
+ * A symbolic link is versioned as the file it leads to only when that file is inside the work tree and
+ * outside `.git/` and `.mv/`: mv never reads, caches or uploads a file from outside the repository through
+ * a link, whoever committed the link.
+ */
+async function checkLinkTarget(ctx: Pick<SnapshotContext, 'root' | 'cache'>, abs: string, repoPath: string): Promise<void> {
+  const realRoot = realOnce(ctx.root);
+  const written = await readlink(abs).catch(() => '?');
+  const target = await realpath(abs).catch(() => undefined);
+  if (target === undefined) {
+    throw new MvError('UNSUPPORTED_FILE', `${displayPath(repoPath)} is a symbolic link to ${displayPath(written)}, which does not exist.`, {
+      hint: 'Replace it with the file it should contain, or remove it.',
+      details: { path: repoPath, target: written },
+    });
+  }
+  // With cache.type symlink, work-tree files are links to cache objects: mv's own, wherever the cache is.
+  const objects = await realOnce(ctx.cache.objectsDir);
+  if (objects && target.startsWith(`${objects}${sep}`)) return;
+  const rel = relative((await realRoot) ?? ctx.root, target);
+  const parts = rel.split(sep);
+  const outside = rel === '' || parts[0] === '..' || isAbsolute(rel);
+  const reserved = outside ? undefined : parts.map(reservedFolderNamed).find(Boolean);
+  if (outside || reserved) {
+    throw new MvError('LINK_OUTSIDE', `${displayPath(repoPath)} is a symbolic link to ${displayPath(target)}, ${outside ? 'outside the repository' : `inside ${reserved}/`}; mv does not read files there through links.`, {
+      hint: `If that file belongs to the version, copy it in place of the link (\`cp --remove-destination ${shellQuote(target)} ${shellQuote(repoPath)}\`); otherwise remove the link.`,
+      details: { path: repoPath, target },
+    });
+  }
+}
+
+function shellQuote(text: string): string {
+  return /^[\w./@%+=:,-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
 }
 
 /**
@@ -113,7 +188,7 @@ async function snapshotFile(key: string, abs: string, info: BigIntStats, ctx: Sn
 
 async function snapshotDir(repoPath: string, ctx: SnapshotContext): Promise<DirSnapshot> {
   const absDir = absolutePath(ctx.root, repoPath);
-  const files = await listFiles(absDir, repoPath);
+  const { files, links } = await listFiles(absDir, repoPath, ctx);
   const entries = new Array<ManifestEntry>(files.length);
   // Stat data is kept only for files the stat cache does not know: holding 100,000s of stat objects
   // would cost more in garbage collection than the whole comparison.
@@ -144,7 +219,7 @@ async function snapshotDir(repoPath: string, ctx: SnapshotContext): Promise<DirS
     const bytes = entries.reduce((sum, e) => sum + e.size, 0);
     ctx.onProgress?.({ bytes, files: entries.length, read: false });
   } else {
-    const pending = await storeManyInWorkers(repoPath, absDir, entries, infos, ctx);
+    const pending = await storeManyInWorkers(repoPath, absDir, entries, infos, ctx, links);
     for (const [i, entry] of entries.entries()) {
       if (pending.has(i)) continue;
       if (i % YIELD_EVERY === 0) await yieldNow();
@@ -153,7 +228,9 @@ async function snapshotDir(repoPath: string, ctx: SnapshotContext): Promise<DirS
         continue;
       }
       const abs = `${absDir}/${entry.path}`;
-      const hashed = await snapshotFile(repoPath + entry.path, abs, infos[i] ?? statOf(abs, repoPath + entry.path), ctx);
+      // A link is read, never adopted: linking would move or share the link, not the file it leads to.
+      const fileCtx = links.has(entry.path) ? { ...ctx, link: undefined } : ctx;
+      const hashed = await snapshotFile(repoPath + entry.path, abs, infos[i] ?? statOf(abs, repoPath + entry.path), fileCtx);
       entry.oid = hashed.oid;
       entry.size = hashed.size;
     }
@@ -177,11 +254,11 @@ function statOf(abs: string, key: string): BigIntStats {
  * When storing thousands of new small files, hands them to worker threads; returns the indexes it handled
  * (their entries are filled in and recorded in the stat cache).
  */
-async function storeManyInWorkers(repoPath: string, absDir: string, entries: ManifestEntry[], infos: Array<BigIntStats | undefined>, ctx: SnapshotContext): Promise<Set<number>> {
+async function storeManyInWorkers(repoPath: string, absDir: string, entries: ManifestEntry[], infos: Array<BigIntStats | undefined>, ctx: SnapshotContext, links: Set<string>): Promise<Set<number>> {
   if (!ctx.store) return new Set();
   const todo: number[] = [];
   for (const [i, entry] of entries.entries()) {
-    if (entry.size > SMALL_FILE) continue;
+    if (entry.size > SMALL_FILE || (ctx.link && links.has(entry.path))) continue;
     if (entry.oid && ctx.cache.hasSync(entry.oid, entry.size)) continue;
     todo.push(i);
   }
@@ -211,7 +288,7 @@ async function storeManyInWorkers(repoPath: string, absDir: string, entries: Man
   const handled = new Set(todo);
   // Small files whose oid was known and whose object is cached are done too.
   for (const [i, entry] of entries.entries()) {
-    if (handled.has(i) || entry.size > SMALL_FILE || !entry.oid) continue;
+    if (handled.has(i) || entry.size > SMALL_FILE || !entry.oid || (ctx.link && links.has(entry.path))) continue;
     handled.add(i);
     ctx.onProgress?.({ bytes: entry.size, files: 1, read: false });
   }
@@ -219,10 +296,11 @@ async function storeManyInWorkers(repoPath: string, absDir: string, entries: Man
 }
 
 /**
- * Regular files below `absDir`, as POSIX paths relative to it. Symbolic links to files are followed (their
- * content is versioned); links to folders are refused rather than silently skipped or looped through.
+ * Regular files below `absDir`, as POSIX paths relative to it, and which of them are symbolic links.
+ * A link is followed only to a file inside the work tree (`checkLinkTarget`); links to folders, pipes,
+ * sockets, devices and names that are not UTF-8 are refused by name rather than silently skipped.
  */
-async function listFiles(absDir: string, repoPath: string): Promise<string[]> {
+async function listFiles(absDir: string, repoPath: string, ctx: SnapshotContext): Promise<{ files: string[]; links: Set<string> }> {
   // `**/*`, not `**`: the bare globstar silently skips names containing a newline.
   const found = await fg('**/*', {
     cwd: absDir,
@@ -237,24 +315,54 @@ async function listFiles(absDir: string, repoPath: string): Promise<string[]> {
     throw fsError(error, 'listing', repoPath);
   });
   const files: string[] = [];
+  const links = new Set<string>();
   for (const entry of found) {
     if (entry.path.split('/').some((part) => part.includes(TEMP_MARKER))) continue;
+    const dirent = entry.dirent;
+    if (dirent.isDirectory()) continue;
+    if (entry.path.includes('\ufffd')) await refuseIfNotUtf8(absDir, repoPath, entry.path);
     const problem = relativePathProblem(entry.path);
-    if (problem && (entry.dirent.isFile() || entry.dirent.isSymbolicLink())) {
-      throw new MvError('UNSUPPORTED_FILE_NAME', `${JSON.stringify(repoPath + entry.path)} cannot be versioned: its path ${problem}.`, {
+    if (problem) {
+      throw new MvError('UNSUPPORTED_FILE_NAME', `${displayPath(repoPath + entry.path)} cannot be versioned: its path ${problem}.`, {
         hint: 'Rename the file (versioned paths are portable POSIX paths without control characters or backslashes).',
       });
     }
-    if (entry.dirent.isFile()) files.push(entry.path);
-    else if (entry.dirent.isSymbolicLink()) {
-      const target = await stat(`${absDir}/${entry.path}`).catch(() => undefined);
-      if (target?.isFile()) files.push(entry.path);
-      else {
-        throw new MvError('UNSUPPORTED_FILE', `${repoPath}${entry.path} is a symbolic link to ${target ? 'a folder' : 'nothing (broken link)'}.`, {
+    if (dirent.isFile()) files.push(entry.path);
+    else if (dirent.isSymbolicLink()) {
+      const abs = `${absDir}/${entry.path}`;
+      await checkLinkTarget(ctx, abs, repoPath + entry.path);
+      const target = await stat(abs);
+      if (target.isFile()) {
+        files.push(entry.path);
+        links.add(entry.path);
+      } else if (target.isDirectory()) {
+        throw new MvError('UNSUPPORTED_FILE', `${displayPath(repoPath + entry.path)} is a symbolic link to a folder.`, {
           hint: 'Replace it with the files it should contain, or remove it; links to folders are not versioned.',
         });
-      }
-    }
+      } else throw unsupportedKind(repoPath + entry.path, target);
+    } else throw unsupportedKind(repoPath + entry.path, dirent);
   }
-  return files;
+  return { files, links };
+}
+
+/**
+ * fast-glob decodes names as UTF-8, replacing bytes that are not; such a name no longer opens. Refuses
+ * it, showing its bytes.
+ */
+async function refuseIfNotUtf8(absDir: string, repoPath: string, rel: string): Promise<void> {
+  if (existsSync(`${absDir}/${rel}`)) return;
+  const slash = rel.lastIndexOf('/');
+  const parent = slash < 0 ? '' : rel.slice(0, slash);
+  let shown = rel;
+  try {
+    const names = await readdir(`${absDir}/${parent}`, { encoding: 'buffer' });
+    const raw = names.find((name) => !isUtf8(name) && name.toString('utf8') === rel.slice(slash + 1));
+    if (raw) shown = `${parent ? `${parent}/` : ''}${escapeBytes(raw)}`;
+  } catch {
+    // The folder's own name is not UTF-8 either; the decoded name is the best there is.
+  }
+  throw new MvError('UNSUPPORTED_FILE_NAME', `${displayPath(repoPath)}${shown} cannot be versioned: its name is not valid UTF-8.`, {
+    hint: NOT_UTF8_HINT,
+    details: { path: `${repoPath}${shown}` },
+  });
 }

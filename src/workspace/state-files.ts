@@ -1,4 +1,4 @@
-/** Where per-clone state lives (never committed): `.mv/state/`. */
+/** Where per-clone state lives (in the git directory, so never committed or cloned): `.git/mv/`. */
 import { join } from 'node:path';
 import type { Repo } from '../repo.js';
 

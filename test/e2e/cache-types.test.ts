@@ -5,6 +5,13 @@ import { expectCached, objectPath, readPointer } from '../helpers/assertions.js'
 import { gitRepo } from '../helpers/git-repo.js';
 import { mvJson, mvOk } from '../helpers/mv-cli.js';
 import { ADD_ARGS, initProject } from '../helpers/project.js';
+import { giveToNobody, mvAsNobody, mvAsNobodyOk } from '../helpers/unprivileged.js';
+import { tempDir } from '../helpers/git-repo.js';
+
+/** Link modes are what users other than root get; they run as an unprivileged user here. */
+async function asNobodyJson<T>(dir: string, args: string[]): Promise<T> {
+  return JSON.parse((await mvAsNobodyOk(dir, [...args, '--json'])).stdout) as T;
+}
 
 async function useCacheType(dir: string, type: string): Promise<void> {
   await writeFile(join(dir, '.mv/config.local.yaml'), `cache:\n  type: ${type}\n`);
@@ -15,12 +22,17 @@ describe('checkout writes files as configured', () => {
     const repo = await gitRepo();
     await initProject(repo);
     await useCacheType(repo.dir, 'hardlink');
-    await mvOk(repo.dir, ADD_ARGS);
+    await giveToNobody(repo.dir);
+    await mvAsNobodyOk(repo.dir, ADD_ARGS);
     const pointer = await readPointer(repo, 'models/churn/churn.mv.yaml');
     // The file is the read-only cache object: a local edit replaces it rather than writing into it.
     await rm(join(repo.dir, 'models/churn/model.pt'));
     await repo.write('models/churn/model.pt', 'local edit');
-    await mvOk(repo.dir, ['checkout', 'churn', '--force']);
+    await giveToNobody(repo.dir);
+    // A user other than root cannot write into the linked file at all.
+    const append = await import('execa').then(({ execa }) => execa('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'sh', '-c', 'echo edit >> models/churn/tokenizer/vocab.json'], { cwd: repo.dir, reject: false }));
+    expect(append.exitCode).not.toBe(0);
+    await mvAsNobodyOk(repo.dir, ['checkout', 'churn', '--force']);
     const file = await stat(join(repo.dir, 'models/churn/model.pt'));
     const object = await stat(objectPath(join(repo.dir, '.mv/cache'), pointer.files[0].oid));
     expect(file.ino).toBe(object.ino);
@@ -32,14 +44,17 @@ describe('checkout writes files as configured', () => {
     const repo = await gitRepo();
     await initProject(repo);
     await useCacheType(repo.dir, 'symlink');
-    await mvOk(repo.dir, ADD_ARGS);
+    await giveToNobody(repo.dir);
+    await mvAsNobodyOk(repo.dir, ADD_ARGS);
     const pointer = await readPointer(repo, 'models/churn/churn.mv.yaml');
+    await rm(join(repo.dir, 'models/churn/model.pt'));
     await repo.write('models/churn/model.pt', 'local edit');
-    await mvOk(repo.dir, ['checkout', 'churn', '--force']);
+    await giveToNobody(repo.dir);
+    await mvAsNobodyOk(repo.dir, ['checkout', 'churn', '--force']);
     const path = join(repo.dir, 'models/churn/model.pt');
     expect((await lstat(path)).isSymbolicLink()).toBe(true);
     expect(await readlink(path)).toBe(objectPath(join(repo.dir, '.mv/cache'), pointer.files[0].oid));
-    expect((await mvJson<{ clean: boolean }>(repo.dir, ['status'])).clean).toBe(true);
+    expect((await asNobodyJson<{ clean: boolean }>(repo.dir, ['status'])).clean).toBe(true);
   });
 
   it('copy (default): independent files with the recorded bytes', async () => {
@@ -71,7 +86,7 @@ describe('large folders', () => {
     // A second clone's cache would get identical manifest bytes: the folder's oid only depends on content.
     const { rm } = await import('node:fs/promises');
     await rm(join(repo.dir, '.mv/cache'), { recursive: true });
-    await rm(join(repo.dir, '.mv/state'), { recursive: true });
+    await rm(join(repo.dir, '.git/mv'), { recursive: true });
     const again = await mvJson<{ files: Array<{ oid: string }>; created: boolean }>(repo.dir, ['add', 'ds', 'dataset/', '--type', 'dataset']);
     expect(again.created).toBe(false);
     expect(again.files[0]!.oid).toBe(added.files[0]!.oid);
@@ -84,7 +99,8 @@ describe('adding with a linking cache type stores without copying', () => {
     await initProject(repo);
     await useCacheType(repo.dir, 'hardlink');
     await repo.write('models/churn/big.bin', Buffer.alloc(3 * 1024 * 1024, 5));
-    const { files } = await mvJson<{ files: Array<{ oid: string }> }>(repo.dir, ['add', 'churn', 'models/churn/big.bin', 'models/churn/model.pt', '--data', 'data/train']);
+    await giveToNobody(repo.dir);
+    const { files } = await asNobodyJson<{ files: Array<{ oid: string }> }>(repo.dir, ['add', 'churn', 'models/churn/big.bin', 'models/churn/model.pt', '--data', 'data/train']);
     for (const [name, entry] of [['big.bin', files[0]!], ['model.pt', files[1]!]] as const) {
       const file = await stat(join(repo.dir, 'models/churn', name));
       expect(file.ino).toBe((await stat(objectPath(join(repo.dir, '.mv/cache'), entry.oid))).ino);
@@ -93,7 +109,7 @@ describe('adding with a linking cache type stores without copying', () => {
     }
     // Data is copied, never linked: it may be shared with other tools.
     expect((await stat(join(repo.dir, 'data/train/part-0.csv'))).mode & 0o200).toBe(0o200);
-    expect((await mvJson<{ clean: boolean }>(repo.dir, ['status'])).clean).toBe(true);
+    expect((await asNobodyJson<{ clean: boolean }>(repo.dir, ['status'])).clean).toBe(true);
   });
 
   it('symlink: the added file moves into the cache and a link stands in its place', async () => {
@@ -101,11 +117,66 @@ describe('adding with a linking cache type stores without copying', () => {
     await initProject(repo);
     await useCacheType(repo.dir, 'symlink');
     const before = await readFile(join(repo.dir, 'models/churn/model.pt'));
-    const { files } = await mvJson<{ files: Array<{ oid: string }> }>(repo.dir, ['add', 'churn', 'models/churn/model.pt', '--data', 'data/train']);
+    await giveToNobody(repo.dir);
+    const { files } = await asNobodyJson<{ files: Array<{ oid: string }> }>(repo.dir, ['add', 'churn', 'models/churn/model.pt', '--data', 'data/train']);
     const path = join(repo.dir, 'models/churn/model.pt');
     expect((await lstat(path)).isSymbolicLink()).toBe(true);
     expect(await readlink(path)).toBe(objectPath(join(repo.dir, '.mv/cache'), files[0]!.oid));
     expect(await readFile(path)).toEqual(before);
-    expect((await mvJson<{ clean: boolean }>(repo.dir, ['status'])).clean).toBe(true);
+    expect((await asNobodyJson<{ clean: boolean }>(repo.dir, ['status'])).clean).toBe(true);
+  });
+});
+
+describe('linking cache types and root', () => {
+  it('root: add copies instead of linking, an edit in place leaves the version intact, and checkout links once a remote holds the objects', async () => {
+    const repo = await gitRepo();
+    await initProject(repo);
+    await useCacheType(repo.dir, 'hardlink');
+    const added = await mvOk(repo.dir, ADD_ARGS);
+    expect(added.stderr).toContain('mv runs as root');
+    const pointer = await readPointer(repo, 'models/churn/churn.mv.yaml');
+    const oid = pointer.files[0].oid as string;
+    const path = join(repo.dir, 'models/churn/model.pt');
+    const object = objectPath(join(repo.dir, '.mv/cache'), oid);
+    expect((await stat(path)).ino).not.toBe((await stat(object)).ino);
+    // Root writes into the file in place, as `echo edit >> model.pt` would: the cached version is untouched.
+    await writeFile(path, 'edit', { flag: 'a' });
+    await expectCached(join(repo.dir, '.mv/cache'), oid);
+    // Without a remote, checkout copies too, and says why.
+    const restored = await mvOk(repo.dir, ['checkout', 'churn', '--force']);
+    expect(restored.stderr).toMatch(/copied, not linked: mv runs as root/);
+    expect((await stat(path)).ino).not.toBe((await stat(object)).ino);
+    // Once a remote holds the objects, a linked file's bytes exist elsewhere too: checkout links.
+    const remote = await tempDir('mv-remote-');
+    await mvOk(repo.dir, ['remote', 'add', 'shared', remote, '--default']);
+    await mvOk(repo.dir, ['push']);
+    await rm(path);
+    const linked = await mvOk(repo.dir, ['checkout', 'churn']);
+    expect(linked.stderr).not.toContain('copied, not linked');
+    expect((await stat(path)).ino).toBe((await stat(object)).ino);
+  });
+
+  it('a damaged cache object is never linked into the work tree, and status does not call it up to date', async () => {
+    for (const type of ['hardlink', 'symlink']) {
+      const repo = await gitRepo();
+      await initProject(repo);
+      await useCacheType(repo.dir, type);
+      await giveToNobody(repo.dir);
+      await mvAsNobodyOk(repo.dir, ADD_ARGS);
+      const pointer = await readPointer(repo, 'models/churn/churn.mv.yaml');
+      const object = objectPath(join(repo.dir, '.mv/cache'), pointer.files[0].oid);
+      expect((await asNobodyJson<{ clean: boolean }>(repo.dir, ['status'])).clean).toBe(true);
+      // The object is damaged behind mv's back (root writes into the read-only file the work tree links to).
+      await writeFile(object, 'rotten bytes', { flag: 'a' });
+      const damaged = await asNobodyJson<{ clean: boolean; artifacts: Array<{ entries: Array<{ path: string; condition: string }> }> }>(repo.dir, ['status']);
+      expect(damaged.clean).toBe(false);
+      expect(damaged.artifacts[0]!.entries.find((e) => e.path === 'models/churn/model.pt')!.condition).toBe('modified');
+      // Checkout will not link the damaged object back into place.
+      await rm(join(repo.dir, 'models/churn/model.pt'));
+      const run = await mvAsNobody(repo.dir, ['checkout', 'churn']);
+      expect(run.exitCode).toBe(1);
+      expect(run.stderr).toContain('does not match its content');
+      await expect(lstat(join(repo.dir, 'models/churn/model.pt'))).rejects.toThrow();
+    }
   });
 });

@@ -42,12 +42,12 @@ describe('concurrent commands in one repository', () => {
     const repo = await gitRepo();
     await initProject(repo);
     // A lock directory as a killed mv leaves it: present, and no longer refreshed.
-    await mkdir(join(repo.dir, '.mv/state/repo.lock'), { recursive: true });
+    await mkdir(join(repo.dir, '.git/mv/repo.lock'), { recursive: true });
     const { utimes } = await import('node:fs/promises');
     const old = new Date(Date.now() - 60_000);
-    await utimes(join(repo.dir, '.mv/state/repo.lock'), old, old);
+    await utimes(join(repo.dir, '.git/mv/repo.lock'), old, old);
     const run = await mv(repo.dir, ['add', 'churn', 'models/churn/', '--data', 'data/train']);
     expect(run.exitCode).toBe(0);
-    expect(await readdir(join(repo.dir, '.mv/state'))).not.toContain('repo.lock');
+    expect(await readdir(join(repo.dir, '.git/mv'))).not.toContain('repo.lock');
   });
 });

@@ -84,7 +84,7 @@ describe('an add killed after it wrote files', () => {
     await repo.write('models/churn.mv.yaml', committed.replace('version: 0.1.0', 'version: 0.1.1'));
     const { spawnSync } = await import('node:child_process');
     const dead = spawnSync('true');
-    await repo.write(`.mv/state/edits-${dead.pid}-1.json`, JSON.stringify({
+    await repo.write(`.git/mv/edits-${dead.pid}-1.json`, JSON.stringify({
       pid: dead.pid,
       files: [{ repoPath: 'models/churn.mv.yaml', previous: committed }],
       head,
@@ -96,7 +96,7 @@ describe('an add killed after it wrote files', () => {
     expect(run.stderr).toContain('an earlier mv add was interrupted; rolled back models/churn.mv.yaml, tag churn@v0.1.1');
     expect(run.stdout.trim()).toBe('churn@v0.1.1');
     expect(await repo.git('rev-parse', 'churn@v0.1.1^{commit}')).toBe(await repo.git('rev-parse', 'HEAD'));
-    expect(await readdir(join(repo.dir, '.mv/state'))).not.toContain(`edits-${dead.pid}-1.json`);
+    expect(await readdir(join(repo.dir, '.git/mv'))).not.toContain(`edits-${dead.pid}-1.json`);
   });
 });
 

@@ -3,21 +3,36 @@ import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { execa } from 'execa';
-import { afterEach } from 'vitest';
+import { afterAll, afterEach } from 'vitest';
 
 const cleanups: Array<() => Promise<void>> = [];
+const suiteCleanups: Array<() => Promise<void>> = [];
 
 afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!().catch(() => undefined);
 });
 
-export async function tempDir(prefix = 'mv-test-'): Promise<string> {
+afterAll(async () => {
+  while (suiteCleanups.length) await suiteCleanups.pop()!().catch(() => undefined);
+});
+
+async function madeDir(prefix: string, list: Array<() => Promise<void>>): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
-  cleanups.push(async () => {
+  list.push(async () => {
     await execa('chmod', ['-R', 'u+w', dir], { reject: false });
     await rm(dir, { recursive: true, force: true });
   });
   return dir;
+}
+
+/** A temp folder removed after the test. */
+export async function tempDir(prefix = 'mv-test-'): Promise<string> {
+  return madeDir(prefix, cleanups);
+}
+
+/** A temp folder shared by a test file's tests (made in `beforeAll`), removed after the last of them. */
+export async function suiteDir(prefix = 'mv-suite-'): Promise<string> {
+  return madeDir(prefix, suiteCleanups);
 }
 
 export const GIT_IDENTITY = { name: 'Test User', email: 'test@example.com' };
@@ -77,8 +92,8 @@ export function testRepoAt(dir: string): TestRepo {
 }
 
 /** A bare repository to push to, and a configured clone of it. */
-export async function bareRemote(): Promise<string> {
-  const dir = await tempDir('mv-bare-');
+export async function bareRemote(options: { suite?: boolean } = {}): Promise<string> {
+  const dir = options.suite ? await suiteDir('mv-bare-') : await tempDir('mv-bare-');
   await execa('git', ['init', '-q', '--bare', '-b', 'main', dir]);
   return dir;
 }

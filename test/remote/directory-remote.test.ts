@@ -142,7 +142,7 @@ describe('a directory remote', () => {
     const cached = objectPath(join(repo.dir, '.mv/cache'), modelOid!);
     // Damaged after it was stored: same size, one byte different.
     const bytes = await readFile(cached);
-    bytes[bytes.length - 1] ^= 0xff;
+    bytes.writeUInt8(bytes.readUInt8(bytes.length - 1) ^ 0xff, bytes.length - 1);
     await chmod(cached, 0o644);
     await writeFile(cached, bytes);
     const error = await push({ cwd: repo.dir }).catch((e: unknown) => e);
@@ -152,7 +152,7 @@ describe('a directory remote', () => {
     await expect(stat(objectPath(remote, modelOid!))).rejects.toThrow();
     expect(await readdir(join(remote, 'tmp'))).toEqual([]);
     // Restored, it goes up whole and read-only.
-    bytes[bytes.length - 1] ^= 0xff;
+    bytes.writeUInt8(bytes.readUInt8(bytes.length - 1) ^ 0xff, bytes.length - 1);
     await writeFile(cached, bytes);
     await push({ cwd: repo.dir });
     await expectCached(remote, modelOid!);

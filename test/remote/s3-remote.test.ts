@@ -53,7 +53,7 @@ describe('an S3 remote (s3rver on loopback)', () => {
     await expect(push({ cwd: repo.dir, ...tuning })).rejects.toMatchObject({ code: 'TRANSFER_FAILED' });
     const partsFirst = proxy.log.filter((r) => r.method === 'PUT' && /partNumber=/.test(r.url)).map((r) => Number(/partNumber=(\d+)/.exec(r.url)![1]));
     expect(partsFirst.sort()).toEqual([1, 2, 3, 4, 5]);
-    const uploadState = join(repo.dir, '.mv/state/remotes');
+    const uploadState = join(repo.dir, '.git/mv/remotes');
     expect((await readdir(uploadState, { recursive: true })).some((f) => String(f).endsWith('.json'))).toBe(true);
 
     proxy.log.length = 0;

@@ -8,6 +8,7 @@ import { readdir, writeFile, chmod, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { objectPath } from '../helpers/assertions.js';
+import { giveToNobody, mvAsNobody } from '../helpers/unprivileged.js';
 import { mv, mvOk } from '../helpers/mv-cli.js';
 import { mountTmpfs } from '../helpers/mounts.js';
 import { ADD_ARGS } from '../helpers/project.js';
@@ -79,13 +80,15 @@ describe('file-system faults', () => {
     const before = await readFile(join(repo.dir, 'models/churn/model.pt'));
     const tags = await repo.git('tag', '-l');
     await writeFile(join(repo.dir, 'models/churn/model.pt'), 'retrained');
-    const add = await mv(repo.dir, [...ADD_ARGS, '--json']);
+    // Root's files are copied whatever cache.type says; links are what other users get.
+    await giveToNobody(repo.dir, fs.dir);
+    const add = await mvAsNobody(repo.dir, [...ADD_ARGS, '--json']);
     expect(add.exitCode).toBe(1);
     expect(JSON.parse(add.stdout).error).toMatchObject({ code: 'CROSS_DEVICE' });
     expect(await repo.git('tag', '-l')).toBe(tags);
     expect(await readFile(join(repo.dir, 'models/churn/model.pt'), 'utf8')).toBe('retrained');
     await writeFile(join(repo.dir, 'models/churn/model.pt'), 'local edit');
-    const run = await mv(repo.dir, ['checkout', 'churn', '--force', '--json']);
+    const run = await mvAsNobody(repo.dir, ['checkout', 'churn', '--force', '--json']);
     expect(run.exitCode).toBe(1);
     expect(JSON.parse(run.stdout).error).toMatchObject({ code: 'CROSS_DEVICE', hint: expect.stringContaining('cache.type') });
     // The file is the old content or the new, never a mix, and no temp file is left next to it.

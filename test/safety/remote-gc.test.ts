@@ -55,8 +55,8 @@ describe('mv gc -r on a remote', () => {
     await push({ cwd: repo.dir });
     const content = await repo.read(POINTER_FILE);
     const presence = async () => {
-      const [id] = await readdir(join(repo.dir, '.mv/state/remotes'));
-      return readFile(join(repo.dir, '.mv/state/remotes', id!, 'present'), 'utf8');
+      const [id] = await readdir(join(repo.dir, '.git/mv/remotes'));
+      return readFile(join(repo.dir, '.git/mv/remotes', id!, 'present'), 'utf8');
     };
     expect((await presence()).trim().split('\n')).toHaveLength(9);
     // Make the version garbage on the remote: delete its tag and every commit that holds it.

@@ -47,10 +47,11 @@ interface GitOutput {
 }
 
 /**
- * Runs git with the user's environment exactly as git itself would see it (GIT_SSH_COMMAND, askpass,
- * config variables set by CI), plus GIT_TERMINAL_PROMPT=0 so a hook or CI job fails instead of hanging
- * when a remote wants credentials. Spawned directly (no wrapper library) because `mv resolve` must start
- * in a few milliseconds. Resolves whatever the exit code; `runGit` turns failures into errors.
+ * Runs git with the user's environment as git itself would see it (GIT_SSH_COMMAND, askpass, config
+ * variables set by CI), plus GIT_TERMINAL_PROMPT=0 so a hook or CI job fails instead of hanging when a
+ * remote wants credentials, and in the C locale (`gitEnvironment`). Spawned directly (no wrapper
+ * library) because `mv resolve` must start in a few milliseconds. Resolves whatever the exit code;
+ * `runGit` turns failures into errors.
  */
 async function spawnGit(cwd: string, args: string[], options: { env?: Record<string, string>; input?: string } = {}): Promise<GitOutput> {
   await acquireSlot();
@@ -58,7 +59,7 @@ async function spawnGit(cwd: string, args: string[], options: { env?: Record<str
     return await new Promise<GitOutput>((resolve, reject) => {
       const child = spawn('git', args, {
         cwd,
-        env: { ...process.env, GIT_TERMINAL_PROMPT: '0', ...options.env },
+        env: gitEnvironment(options.env),
         stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
       });
       const out: Buffer[] = [];
@@ -74,11 +75,27 @@ async function spawnGit(cwd: string, args: string[], options: { env?: Record<str
   }
 }
 
+/**
+ * The user's environment, with git's messages in English (`LC_ALL=C`, no `LANGUAGE`): mv recognises some
+ * of them (not a repository, no space left) and must do so in every locale.
+ */
+function gitEnvironment(extra: Record<string, string> | undefined): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C', ...extra };
+  delete env.LANGUAGE;
+  return env;
+}
+
 /** Runs git and returns stdout as bytes; any non-zero exit is a failure, even when git printed nothing. */
 async function runGitBytes(cwd: string, args: string[], options: { env?: Record<string, string>; input?: string } = {}): Promise<Buffer> {
   const result = await spawnGit(cwd, args, options);
   if (result.code === 0) return result.stdout;
   const stderr = result.stderr.trim();
+  if (/No space left on device|Disk quota exceeded|Out of diskspace/i.test(stderr)) {
+    throw new MvError('DISK_FULL', `No space left on the device while git ran \`git ${args[0] ?? ''}\` in ${cwd}.`, {
+      hint: 'Free some space and run the command again; nothing was left half-written.',
+      cause: new GitCommandError(args, stderr),
+    });
+  }
   throw new GitCommandError(args, stderr || (result.signal ? `killed by ${result.signal}` : `exited with code ${result.code}`));
 }
 
@@ -176,7 +193,8 @@ export class Git {
 
   /** Paths of tracked files with staged or unstaged changes (untracked files are not counted). */
   async changedTrackedFiles(): Promise<string[]> {
-    const out = await this.run(['status', '--porcelain=v1', '-z', '--untracked-files=no', '--ignore-submodules=none']);
+    // A query: it must not refresh (write) the index, which fails on a full disk or a read-only clone.
+    const out = await this.run(['--no-optional-locks', 'status', '--porcelain=v1', '-z', '--untracked-files=no', '--ignore-submodules=none']);
     const paths: string[] = [];
     const records = out.split('\0');
     for (let i = 0; i < records.length; i++) {

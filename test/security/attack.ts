@@ -58,8 +58,8 @@ export async function publish(s: Scene): Promise<void> {
 }
 
 /** A victim's fresh clone of origin (of `branch`), with only the test identity configured. */
-export async function victim(s: Scene, branch = 'main'): Promise<TestRepo> {
-  const dir = join(await tempDir('mv-victim-'), 'project');
+export async function victim(s: Scene, branch = 'main', options: { suite?: boolean } = {}): Promise<TestRepo> {
+  const dir = join(options.suite ? await suiteDir('mv-victim-') : await tempDir('mv-victim-'), 'project');
   await execa('git', ['clone', '-q', '--branch', branch, s.origin, dir]);
   return gitRepo({ dir, empty: true });
 }

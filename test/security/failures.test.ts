@@ -1,0 +1,250 @@
+/**
+ * Every failure reaches the user as an error that names the path and what to do (never a stack trace),
+ * and a failed add, checkout, pull or promote leaves the work tree, the index, the refs and the tags
+ * exactly as they were: rolled back by the same command before it exits.
+ */
+import { chmod, mkdir, readFile, readdir, symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { add } from '../../src/commands/add.js';
+import { checkout } from '../../src/commands/checkout.js';
+import { pull } from '../../src/commands/fetch.js';
+import { promote } from '../../src/commands/promote.js';
+import { status } from '../../src/commands/status.js';
+import { systemCallError } from '../../src/errors.js';
+import { gitRepo, tempDir, type TestRepo } from '../helpers/git-repo.js';
+import { mountTmpfs } from '../helpers/mounts.js';
+import { mv, mvOk } from '../helpers/mv-cli.js';
+import { ADD_ARGS, initProject, writeProject } from '../helpers/project.js';
+import { cloneThroughOrigin, projectWithVersion } from '../helpers/remote-project.js';
+import { giveToNobody, mvAsNobody } from '../helpers/unprivileged.js';
+import { commitRaw, snapshotTree, expectUnchanged } from './attack.js';
+
+/** What a failed command must leave exactly as it was: HEAD, every ref and tag, the index, the work tree. */
+async function gitState(repo: TestRepo): Promise<string> {
+  return [await repo.git('rev-parse', 'HEAD'), await repo.git('for-each-ref', '--format=%(refname) %(objectname)'), await repo.git('ls-files', '-s')].join('\n');
+}
+
+function expectNoStackTrace(run: { stderr: string }): void {
+  expect(run.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/);
+  expect(run.stderr).not.toContain('internal error');
+}
+
+describe('errors from the environment name the path and what to do', () => {
+  it.each([
+    ['ENAMETOOLONG', 'NAME_TOO_LONG'],
+    ['ELOOP', 'LINK_LOOP'],
+    ['EMFILE', 'TOO_MANY_OPEN_FILES'],
+    ['ENFILE', 'TOO_MANY_OPEN_FILES'],
+    ['EROFS', 'READ_ONLY_FS'],
+    ['EACCES', 'PERMISSION_DENIED'],
+    ['ENOSPC', 'DISK_FULL'],
+    ['EIO', 'IO_ERROR'],
+  ])('a failed system call with %s reaching the top is %s, naming the path', (errno, code) => {
+    const error = Object.assign(new Error(`${errno}: failed, open '/data/x'`), { code: errno, syscall: 'open', path: '/data/x' });
+    const mapped = systemCallError(error);
+    expect(mapped).toMatchObject({ code, message: expect.stringContaining('/data/x') });
+  });
+
+  it('a missing file mv expected is a bug, not relabelled', () => {
+    expect(systemCallError(Object.assign(new Error('ENOENT'), { code: 'ENOENT', syscall: 'open', path: '/x' }))).toBeUndefined();
+  });
+
+  it('a command-line path with a name over 255 bytes: a clear refusal', async () => {
+    const repo = await gitRepo();
+    await initProject(repo);
+    const run = await mv(repo.dir, ['add', 'churn', `models/${'x'.repeat(300)}.pt`]);
+    expect(run.exitCode).toBe(1);
+    expect(run.stderr).toContain('has a name longer than 255 bytes');
+    expectNoStackTrace(run);
+  });
+
+  it('a link that loops: refused by name', async () => {
+    const repo = await gitRepo();
+    await initProject(repo);
+    await symlink('loop.bin', join(repo.dir, 'models/churn/loop.bin'));
+    const run = await mv(repo.dir, ['add', 'churn', 'models/churn/loop.bin']);
+    expect(run.exitCode).toBe(1);
+    expect(run.stderr).toContain('models/churn/loop.bin is a symbolic link to loop.bin');
+    expectNoStackTrace(run);
+  });
+
+  it('a pointer nested 5,000 levels deep: an invalid pointer, not a stack overflow', async () => {
+    const repo = await projectWithVersion();
+    await commitRaw(repo, [{ path: 'models/deep.mv.yaml', content: `mv: 1\nname: deep\nmetrics: ${'['.repeat(5000)}${']'.repeat(5000)}\n` }], 'deep');
+    const result = await status({ cwd: repo.dir });
+    expect(result.invalid).toEqual([expect.objectContaining({ file: 'models/deep.mv.yaml', message: expect.stringContaining('nested too deeply') })]);
+    const run = await mv(repo.dir, ['status']);
+    expect(run.exitCode).toBe(1);
+    expect(run.stderr).not.toContain('call stack');
+    expectNoStackTrace(run);
+  });
+
+  it('a params file nested 5,000 levels deep', async () => {
+    const repo = await gitRepo();
+    await initProject(repo);
+    await writeFile(join(repo.dir, 'params.yaml'), `${'a:\n'.split('\n')[0]}${Array.from({ length: 5000 }, (_, i) => `\n${' '.repeat(i + 1)}k:`).join('')} 1\n`);
+    await expect(add({ cwd: repo.dir, name: 'churn', paths: ['models/churn/model.pt'], data: ['data/train'], paramsFile: 'params.yaml', allowDirty: true })).rejects.toMatchObject({ code: 'PARSE_ERROR', message: expect.stringContaining('params.yaml') });
+  });
+
+  it('a read-only folder remote is the remote\'s problem, not a missing local file', async (ctx) => {
+    const fs = await mountTmpfs('2m');
+    if (typeof fs === 'string') return ctx.skip(fs);
+    const repo = await projectWithVersion();
+    await fs.remountReadOnly();
+    const run = await mv(repo.dir, ['push', '-r', fs.dir]);
+    expect(run.exitCode).toBe(1);
+    expect(run.stderr).toContain(`The remote ${fs.dir} is on a read-only file system`);
+    expect(run.stderr).not.toContain('No such file');
+    expect(run.stderr).not.toContain('Run the command again');
+    expectNoStackTrace(run);
+  });
+
+  it('a folder remote the user may not write to is named as such (run as an unprivileged user)', async () => {
+    const remote = await tempDir('mv-remote-');
+    await chmod(remote, 0o755);
+    const repo = await projectWithVersion();
+    await giveToNobody(repo.dir);
+    const run = await mvAsNobody(repo.dir, ['push', '-r', remote]);
+    expect(run.exitCode).toBe(1);
+    expect(run.stderr).toContain(`You may not write to the remote folder ${remote} (permission denied)`);
+    expectNoStackTrace(run);
+  });
+});
+
+describe('a failed command leaves everything as it was', () => {
+  it('add whose second file write fails (its .gitignore folder is read-only): the pointer is restored, no commit, no tag', async () => {
+    const repo = await projectWithVersion();
+    await writeFile(join(repo.dir, 'models/churn/model.pt'), randomBytes(1000));
+    const pointer = await repo.read('models/churn/churn.mv.yaml');
+    // The new data folder's entry goes into data/.gitignore, which this user may not write.
+    await mkdir(join(repo.dir, 'data/extra'));
+    await writeFile(join(repo.dir, 'data/extra/rows.csv'), '1,2\n');
+    await giveToNobody(repo.dir);
+    await chmod(join(repo.dir, 'data'), 0o555);
+    const before = await gitState(repo);
+    const tree = await snapshotTree(repo.dir);
+    const run = await mvAsNobody(repo.dir, [...ADD_ARGS, '--data', 'data/extra']);
+    expect(run.exitCode).toBe(1);
+    expect(run.stderr).toContain('Permission denied while writing data/.gitignore');
+    expect(await repo.read('models/churn/churn.mv.yaml')).toBe(pointer);
+    expect(await gitState(repo)).toBe(before);
+    await expectUnchanged(repo.dir, tree, (p) => /^\.git\/(mv|objects)(\/|$)|^\.mv\/cache(\/|$)/.test(p));
+  });
+
+  it('add on a full disk: nothing of the version is left (pointer, index, HEAD, tags)', async (ctx) => {
+    const fs = await mountTmpfs('3m');
+    if (typeof fs === 'string') return ctx.skip(fs);
+    const repo = await gitRepo({ dir: join(fs.dir, 'project') }).catch(async () => {
+      await mkdir(join(fs.dir, 'project'));
+      return gitRepo({ dir: join(fs.dir, 'project') });
+    });
+    await writeProject(repo);
+    await mvOk(repo.dir, ['init']);
+    await mvOk(repo.dir, ADD_ARGS);
+    // Fill the disk, then retrain: whichever write runs out of space, the version is not half-made.
+    await writeFile(join(repo.dir, 'models/churn/model.pt'), randomBytes(200_000));
+    const filler = join(fs.dir, 'filler');
+    await writeFile(filler, Buffer.alloc(0));
+    for (let i = 0; ; i++) {
+      try {
+        await writeFile(join(fs.dir, `filler-${i}`), Buffer.alloc(64 * 1024));
+      } catch {
+        break;
+      }
+    }
+    const before = await gitState(repo);
+    const pointer = await repo.read('models/churn/churn.mv.yaml');
+    const run = await mv(repo.dir, ADD_ARGS);
+    expect(run.exitCode).toBe(1);
+    expect(run.stderr).toContain('No space left');
+    expectNoStackTrace(run);
+    expect(await gitState(repo)).toBe(before);
+    expect(await repo.read('models/churn/churn.mv.yaml')).toBe(pointer);
+    expect((await readdir(join(repo.dir, 'models/churn'))).filter((n) => n.includes('.mv-tmp-'))).toEqual([]);
+  });
+
+  it('checkout on a full disk: every file of the work tree as it was, nothing half-replaced', async (ctx) => {
+    const fs = await mountTmpfs('4m');
+    if (typeof fs === 'string') return ctx.skip(fs);
+    const cache = await tempDir('mv-cache-');
+    await mkdir(join(fs.dir, 'project'));
+    const repo = await gitRepo({ dir: join(fs.dir, 'project') });
+    await writeProject(repo, { weightsBytes: 100_000 });
+    await mvOk(repo.dir, ['init']);
+    await writeFile(join(repo.dir, '.mv/config.local.yaml'), `cache:\n  dir: ${cache}\n`);
+    await mvOk(repo.dir, ['remote', 'add', 'origin', await tempDir('mv-remote-'), '--default']);
+    await mvOk(repo.dir, ADD_ARGS);
+    // The next version: new weights, a changed tokenizer file, and a 1.5 MB file.
+    await writeFile(join(repo.dir, 'models/churn/model.pt'), randomBytes(100_000));
+    await writeFile(join(repo.dir, 'models/churn/tokenizer/vocab.json'), '{"changed": 1}\n');
+    await writeFile(join(repo.dir, 'models/churn/tokenizer/big.bin'), randomBytes(1_500_000));
+    const second = (await mvOk(repo.dir, ADD_ARGS)).stdout.trim();
+    await mvOk(repo.dir, ['push', '--all']);
+    await mvOk(repo.dir, ['checkout', 'churn@v0.1.0']);
+    // Leave too little space for its files.
+    for (let i = 0; ; i++) {
+      try {
+        await writeFile(join(fs.dir, `filler-${i}`), Buffer.alloc(256 * 1024));
+      } catch {
+        break;
+      }
+    }
+    const tree = await snapshotTree(repo.dir);
+    const before = await gitState(repo);
+    await expect(checkout({ cwd: repo.dir, ref: second })).rejects.toMatchObject({ code: 'DISK_FULL' });
+    await expectUnchanged(repo.dir, tree, (p) => /^\.git\/mv(\/|$)/.test(p));
+    expect(await gitState(repo)).toBe(before);
+    await expect(pull({ cwd: repo.dir, refs: [second] })).rejects.toMatchObject({ code: 'DISK_FULL' });
+    await expectUnchanged(repo.dir, tree, (p) => /^\.git\/mv(\/|$)/.test(p));
+  });
+
+  it('checkout of several versions writes all of them or none', async () => {
+    const repo = await projectWithVersion();
+    await writeFile(join(repo.dir, 'models/churn/model.pt'), 'v2');
+    await mvOk(repo.dir, ADD_ARGS);
+    await mkdir(join(repo.dir, 'models/other'), { recursive: true });
+    await writeFile(join(repo.dir, 'models/other/w.bin'), 'other');
+    await mvOk(repo.dir, ['add', 'other', 'models/other/w.bin', '--data', 'data/train']);
+    await writeFile(join(repo.dir, 'models/other/w.bin'), 'unsaved work');
+    const tree = await snapshotTree(repo.dir);
+    // churn could be written, other cannot (unsaved local work): neither is.
+    await expect(checkout({ cwd: repo.dir, refs: ['churn@v0.1.0', 'other@v0.1.0'] })).rejects.toMatchObject({ code: 'LOCAL_CHANGES' });
+    await expectUnchanged(repo.dir, tree, (p) => /^\.git\/mv(\/|$)/.test(p));
+  });
+
+  it('promote on a full disk: no tag, no half-made event', async (ctx) => {
+    const fs = await mountTmpfs('3m');
+    if (typeof fs === 'string') return ctx.skip(fs);
+    await mkdir(join(fs.dir, 'project'));
+    const repo = await gitRepo({ dir: join(fs.dir, 'project') });
+    await writeProject(repo);
+    await mvOk(repo.dir, ['init']);
+    await mvOk(repo.dir, ADD_ARGS);
+    for (let i = 0; ; i++) {
+      try {
+        await writeFile(join(fs.dir, `filler-${i}`), Buffer.alloc(16 * 1024));
+      } catch {
+        break;
+      }
+    }
+    const before = await gitState(repo);
+    await expect(promote({ cwd: repo.dir, ref: 'churn@v0.1.0', stage: 'staging', message: 'x'.repeat(20_000) })).rejects.toMatchObject({ code: 'DISK_FULL' });
+    expect(await gitState(repo)).toBe(before);
+  });
+
+  it('a fresh clone\'s pull that fails on one version writes none', async () => {
+    const remote = await tempDir('mv-remote-');
+    const repo = await projectWithVersion({ remoteArgs: ['origin', remote, '--default'] });
+    await mvOk(repo.dir, ['push']);
+    const clone = await cloneThroughOrigin(repo);
+    // The clone holds unsaved work where the version's tokenizer goes.
+    await mkdir(join(clone.dir, 'models/churn/tokenizer'), { recursive: true });
+    await writeFile(join(clone.dir, 'models/churn/tokenizer/vocab.json'), 'my own vocab');
+    const tree = await snapshotTree(clone.dir);
+    await expect(pull({ cwd: clone.dir })).rejects.toMatchObject({ code: 'LOCAL_CHANGES' });
+    await expectUnchanged(clone.dir, tree, (p) => /^\.git\/mv(\/|$)|^\.mv\/cache(\/|$)/.test(p));
+    expect(await readFile(join(clone.dir, 'models/churn/tokenizer/vocab.json'), 'utf8')).toBe('my own vocab');
+  });
+});

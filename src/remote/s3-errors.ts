@@ -2,6 +2,7 @@
  * Turning S3 failures that no retry can fix (no bucket, no credentials, access denied) into user errors
  * that name the remote and say what to do. Transient failures are passed on unchanged for retry.ts.
  */
+import { displayText } from '../display-text.js';
 import { MvError } from '../errors.js';
 import { httpStatus, isTransient } from './retry.js';
 
@@ -42,10 +43,11 @@ export function s3Failure(error: unknown, where: string): unknown {
 }
 
 /** A one-line description of a failure, without stack or secrets. */
+/** One line saying why a transfer failed; what a remote said is shown neutralised (it may say anything). */
 export function describeFailure(error: unknown): string {
-  if (error instanceof MvError) return error.message;
+  if (error instanceof MvError) return displayText(error.message);
   const e = error as { name?: string; message?: string; code?: string } | undefined;
   const status = httpStatus(error);
   const parts = [status ? `HTTP ${status}` : undefined, e?.name && e.name !== 'Error' ? e.name : undefined, e?.code, e?.message && e.message !== e.name && e.message !== 'UnknownError' ? e.message : undefined];
-  return parts.filter(Boolean).join(': ') || String(error);
+  return displayText(parts.filter(Boolean).join(': ') || String(error));
 }

@@ -53,6 +53,8 @@ export const configSchema = z.strictObject({
     .strictObject({
       /** What to do when a version is added without --data or --pipeline. */
       require_lineage: z.enum(['warn', 'error', 'off']).default('warn'),
+      /** The Python interpreter the training runs with, whose version `mv add` records (default: see docs/config.md). */
+      python: z.string().min(1).optional(),
     })
     .prefault({}),
   stages: z.array(stageName).min(1).default([...DEFAULT_STAGES]),

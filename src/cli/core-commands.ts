@@ -41,6 +41,7 @@ export function registerCoreCommands(program: Command): void {
     .addOption(new Option('--bump <level>', 'derive the version from the highest one').choices(['major', 'minor', 'patch', 'auto']))
     .option('-m, --message <text>', 'what this version is (recorded in the pointer and the tag)')
     .option('--allow-dirty', 'allow uncommitted changes to tracked files (recorded as dirty)')
+    .option('--python <path>', 'the Python interpreter the training ran with (its version is recorded)')
     .option('--json', 'print the result as JSON')
     .action(async (name: string, paths: string[], opts: AddFlags) => {
       const { add } = await import('../commands/add.js');
@@ -65,6 +66,7 @@ export function registerCoreCommands(program: Command): void {
           ...(opts.bump ? { bump: opts.bump } : {}),
           ...(opts.message ? { message: opts.message } : {}),
           allowDirty: Boolean(opts.allowDirty),
+          ...(opts.python ? { python: opts.python } : {}),
           signal: interruptSignal,
           onProgress: (u) => {
             bytes += u.bytes;
@@ -119,6 +121,7 @@ interface AddFlags {
   bump?: 'major' | 'minor' | 'patch' | 'auto';
   message?: string;
   allowDirty?: boolean;
+  python?: string;
   json?: boolean;
 }
 

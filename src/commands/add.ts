@@ -7,7 +7,7 @@
  * before it are undone and the pointer and .gitignore files are restored; cache objects that were
  * stored stay (they are content-addressed, harmless, and reclaimed by `mv gc`).
  */
-import { posix } from 'node:path';
+import { posix, resolve as resolvePath } from 'node:path';
 import { MvError, UsageError } from '../errors.js';
 import { hashBuffer } from '../cache/hash.js';
 import { StatCache } from '../cache/stat-cache.js';
@@ -47,6 +47,8 @@ export interface AddOptions {
   bump?: BumpRequest;
   message?: string;
   allowDirty?: boolean;
+  /** The Python interpreter the training ran with (its version is recorded); default `add.python`, else found. */
+  python?: string;
   onProgress?: Progress;
   signal?: AbortSignal;
   /** Clock for the `created` field (tests). */
@@ -149,7 +151,10 @@ export async function add(options: AddOptions): Promise<AddResult> {
   }
 
   // The environment is probed (python, GPUs, lockfiles) while the files are hashed.
-  const environment = captureEnvironment(repo.root, folder);
+  // --python is relative to the current directory, add.python to the repository; a bare name is looked up on PATH.
+  const interpreter = (value: string | undefined, base: string) => (value === undefined || !value.includes('/') ? value : resolvePath(base, value));
+  const python = options.python !== undefined ? interpreter(options.python, cwd) : interpreter(repo.config.add.python, repo.root);
+  const environment = captureEnvironment(repo.root, folder, { python });
   environment.catch(() => undefined);
   // Hash and store everything: the artifact, its data, pipeline and params file.
   const stats = await StatCache.load(statCacheFile(repo));

@@ -7,90 +7,53 @@
 import { Document, isMap, isSeq, visit } from 'yaml';
 import { z } from 'zod';
 import { MvError } from '../errors.js';
-import type { Oid } from '../cache/oid.js';
+import { isOid, type Oid } from '../cache/oid.js';
 import { joinRepoPath, relativePathProblem, repoPathProblem } from '../paths.js';
 import { MAX_STRUCTURED_FILE, parseStructured } from '../structured-file.js';
-import { ARTIFACT_TYPES, nameProblem, type ArtifactType } from '../names.js';
+import { ARTIFACT_TYPES, nameProblem } from '../names.js';
 import { isSemver } from '../registry/semver.js';
 
 export const POINTER_SUFFIX = '.mv.yaml';
 export const POINTER_SCHEMA = 1;
 
-export interface PathEntry {
-  path: string;
-  oid: Oid;
-  size: number;
-  /** Present for a directory (whose `path` ends with `/`): the number of files in its manifest. */
-  nfiles?: number;
-  [key: string]: unknown;
-}
-
-export interface UriEntry {
-  uri: string;
-  etag?: string;
-  version?: string;
-  [key: string]: unknown;
-}
-
-export interface ArtifactEntry {
-  artifact: string;
-  [key: string]: unknown;
-}
-
-export type DataEntry = PathEntry | UriEntry | ArtifactEntry;
-
-export interface CodeInfo {
-  commit: string;
-  branch?: string;
-  dirty: boolean;
-  [key: string]: unknown;
-}
-
-export interface Lineage {
-  code?: CodeInfo;
-  data?: DataEntry[];
-  pipeline?: PathEntry[];
-  params?: Record<string, unknown>;
-  params_file?: { path: string; oid: Oid; [key: string]: unknown };
-  parent?: string;
-  [key: string]: unknown;
-}
-
-export interface Environment {
-  os?: string;
-  arch?: string;
-  cpu?: string;
-  cpus?: number;
-  memory?: number;
-  gpus?: Array<Record<string, unknown>>;
-  python?: string;
-  node?: string;
-  lockfiles?: Array<{ path: string; oid: Oid; [key: string]: unknown }>;
-  [key: string]: unknown;
-}
-
-export interface Pointer {
-  mv: number;
-  name: string;
-  type: ArtifactType;
-  version: string;
-  description?: string;
-  files: PathEntry[];
-  lineage: Lineage;
-  signature?: unknown;
-  metrics?: Record<string, unknown>;
-  environment?: Environment;
-  created: string;
-  [key: string]: unknown;
-}
-
-const oid = z.string().regex(/^sha256:[0-9a-f]{64}$/, 'is not an object id ("sha256:" and 64 lowercase hex digits)');
+const oid = z.custom<Oid>(isOid, 'is not an object id ("sha256:" and 64 lowercase hex digits)');
 const size = z.number().int('must be a whole number').nonnegative('must not be negative').max(Number.MAX_SAFE_INTEGER, 'is absurdly large');
 const text = z.string().max(4096);
-const pathEntry = z.looseObject({ path: text, oid, size, nfiles: z.number().int().positive().max(1e9).optional() });
+const record = z.record(z.string(), z.unknown());
+/** A file recorded by path and content, read again by the next `mv add` (params, metrics, signature). */
+const fileRef = z.looseObject({ path: text, oid });
+
+const pathEntry = z.looseObject({
+  path: text,
+  oid,
+  size,
+  /** Present for a directory (whose `path` ends with `/`): the number of files in its manifest. */
+  nfiles: z.number().int().positive().max(1e9).optional(),
+});
 const uriEntry = z.looseObject({ uri: text, etag: text.optional(), version: text.optional() });
 const artifactEntry = z.looseObject({ artifact: text });
-const record = z.record(z.string(), z.unknown());
+const codeInfo = z.looseObject({ commit: z.string().regex(/^([0-9a-f]{40}|[0-9a-f]{64})$/, 'is not a git commit id'), branch: text.optional(), dirty: z.boolean() });
+
+const lineageSchema = z.looseObject({
+  code: codeInfo.optional(),
+  data: z.array(z.union([pathEntry, uriEntry, artifactEntry])).optional(),
+  pipeline: z.array(pathEntry).optional(),
+  params: record.optional(),
+  params_file: fileRef.optional(),
+  parent: text.optional(),
+});
+
+const environmentSchema = z.looseObject({
+  os: z.string().optional(),
+  arch: z.string().optional(),
+  cpu: z.string().optional(),
+  cpus: z.number().optional(),
+  memory: z.number().optional(),
+  gpus: z.array(record).optional(),
+  python: z.string().optional(),
+  node: z.string().optional(),
+  lockfiles: z.array(fileRef).optional(),
+});
 
 const pointerSchema = z.looseObject({
   mv: z.number().int(),
@@ -99,26 +62,24 @@ const pointerSchema = z.looseObject({
   version: z.string(),
   description: z.string().max(65536).optional(),
   files: z.array(pathEntry).min(1, 'must list at least one file'),
-  lineage: z
-    .looseObject({
-      code: z.looseObject({ commit: z.string().regex(/^([0-9a-f]{40}|[0-9a-f]{64})$/, 'is not a git commit id'), branch: text.optional(), dirty: z.boolean() }).optional(),
-      data: z.array(z.union([pathEntry, uriEntry, artifactEntry])).optional(),
-      pipeline: z.array(pathEntry).optional(),
-      params: record.optional(),
-      params_file: z.looseObject({ path: text, oid }).optional(),
-      parent: text.optional(),
-    })
-    .default({}),
+  lineage: lineageSchema.default({}),
   signature: z.unknown().optional(),
+  signature_file: fileRef.optional(),
   metrics: record.optional(),
-  environment: z
-    .looseObject({
-      lockfiles: z.array(z.looseObject({ path: text, oid })).optional(),
-      gpus: z.array(record).optional(),
-    })
-    .optional(),
+  metrics_file: fileRef.optional(),
+  environment: environmentSchema.optional(),
   created: z.string().regex(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/, 'is not a UTC timestamp like 2026-11-27T20:30:00Z'),
 });
+
+export type PathEntry = z.infer<typeof pathEntry>;
+export type UriEntry = z.infer<typeof uriEntry>;
+export type ArtifactEntry = z.infer<typeof artifactEntry>;
+export type DataEntry = PathEntry | UriEntry | ArtifactEntry;
+export type CodeInfo = z.infer<typeof codeInfo>;
+export type Lineage = z.infer<typeof lineageSchema>;
+export type Environment = z.infer<typeof environmentSchema>;
+export type FileRef = z.infer<typeof fileRef>;
+export type Pointer = z.infer<typeof pointerSchema>;
 
 /**
  * Parses and validates a pointer. `file` is the pointer's repository-relative path: it names the file in
@@ -143,7 +104,7 @@ export function parsePointer(content: string, file: string): Pointer {
     const issue = result.error.issues[0]!;
     throw invalid(file, fieldName(issue.path), issue.message.replace(/^Invalid input: /, ''));
   }
-  const pointer = result.data as Pointer;
+  const pointer = result.data;
   checkPointerSemantics(pointer, file);
   return pointer;
 }
@@ -177,6 +138,8 @@ function checkPointerSemantics(pointer: Pointer, file: string): void {
   });
   lineage.pipeline?.forEach((entry, i) => checkPathEntry(entry, `lineage.pipeline[${i}]`, folder, file));
   if (lineage.params_file) checkRelPath(lineage.params_file.path, 'lineage.params_file.path', folder, file, false);
+  if (pointer.metrics_file) checkRelPath(pointer.metrics_file.path, 'metrics_file.path', folder, file, false);
+  if (pointer.signature_file) checkRelPath(pointer.signature_file.path, 'signature_file.path', folder, file, false);
   pointer.environment?.lockfiles?.forEach((entry, i) => checkRelPath(entry.path, `environment.lockfiles[${i}].path`, folder, file, false));
 }
 
@@ -213,7 +176,7 @@ function invalid(file: string, field: string | undefined, problem: string): MvEr
 // --- canonical writing -------------------------------------------------------------------------------
 
 const KEY_ORDER: Record<string, string[]> = {
-  top: ['mv', 'name', 'type', 'version', 'description', 'files', 'lineage', 'signature', 'metrics', 'environment', 'created'],
+  top: ['mv', 'name', 'type', 'version', 'description', 'files', 'lineage', 'signature', 'signature_file', 'metrics', 'metrics_file', 'environment', 'created'],
   entry: ['path', 'uri', 'artifact', 'oid', 'etag', 'version', 'size', 'nfiles'],
   lineage: ['code', 'data', 'pipeline', 'params', 'params_file', 'parent'],
   code: ['commit', 'branch', 'dirty'],
@@ -245,6 +208,8 @@ function orderedPointer(pointer: Pointer): Record<string, unknown> {
         },
         KEY_ORDER.lineage!,
       ),
+      signature_file: pointer.signature_file && ordered(pointer.signature_file, KEY_ORDER.entry!),
+      metrics_file: pointer.metrics_file && ordered(pointer.metrics_file, KEY_ORDER.entry!),
       environment: pointer.environment && ordered({ ...pointer.environment, lockfiles: entries(pointer.environment.lockfiles) }, KEY_ORDER.environment!),
     },
     KEY_ORDER.top!,
@@ -252,7 +217,7 @@ function orderedPointer(pointer: Pointer): Record<string, unknown> {
 }
 
 /** Collections written in flow style (`{…}` on one line): short records, not user data. */
-const FLOW_PATHS = new Set(['lineage.code', 'lineage.data.*', 'lineage.pipeline.*', 'lineage.params_file', 'environment.gpus.*', 'environment.lockfiles.*']);
+const FLOW_PATHS = new Set(['lineage.code', 'lineage.data.*', 'lineage.pipeline.*', 'lineage.params_file', 'signature_file', 'metrics_file', 'environment.gpus.*', 'environment.lockfiles.*']);
 
 export function serializePointer(pointer: Pointer): string {
   const doc = new Document(orderedPointer(pointer), { version: '1.2', schema: 'core' });

@@ -5,11 +5,10 @@
 import { Git } from '../git.js';
 import { MvError } from '../errors.js';
 import { holderInfo, type HolderInfo } from '../registry/holders.js';
-import { stageHolders } from '../registry/lookup.js';
+import { requireNotDeprecated, stageHolders } from '../registry/lookup.js';
 import { parseRef, pinnedId } from '../registry/ref.js';
 import { readArtifact } from '../registry/registry-state.js';
 import { routeKey } from '../registry/routing.js';
-import { DEFAULT_STAGES } from '../registry/stage-names.js';
 import { lastChange, type ArtifactState } from '../registry/state.js';
 import { percent } from '../registry/weights.js';
 
@@ -42,12 +41,13 @@ export async function route(options: RouteOptions): Promise<RouteResult> {
   }
   if (options.key.length === 0) throw new MvError('INVALID_KEY', 'The routing key is empty.', { hint: 'Pass the request key, e.g. a customer or session id: --key customer-4711.' });
   const { state, notes } = await readArtifact(new Git(options.cwd ?? process.cwd()), ref.artifact);
+  requireNotDeprecated(state, ref);
   return { ...routeIn(state, ref.stage, options.key), notes };
 }
 
 /** Routes a key with the stage's current holders in `state` (also used for past states by audit). */
 export function routeIn(state: ArtifactState, stage: string, key: string): Omit<RouteResult, 'notes'> {
-  const holdings = stageHolders(state, stage, DEFAULT_STAGES);
+  const holdings = stageHolders(state, stage);
   const { bucket, holding } = routeKey({ artifact: state.name, stage, key, holdings });
   return {
     artifact: state.name,

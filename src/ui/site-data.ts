@@ -6,7 +6,7 @@
 import { MvError } from '../errors.js';
 import type { Git } from '../git.js';
 import { summarize, type ArtifactSummary } from '../commands/ls.js';
-import { artifactResult, versionResult, type ShowResult, type VersionSummary } from '../commands/show.js';
+import { artifactResult, listedVersions, versionResult, type ShowResult, type VersionSummary } from '../commands/show.js';
 import { diffResult, type DiffResult } from '../commands/diff.js';
 import { eventInfo, type EventInfo } from '../registry/event-info.js';
 import { isoTime } from '../registry/events.js';
@@ -66,7 +66,7 @@ export interface ArtifactData {
 export async function artifactData(snapshot: Snapshot, name: string): Promise<ArtifactData> {
   const state = requireArtifact(snapshot.registry, name);
   const show = artifactResult(state, snapshot.registry.notes);
-  const versions = versionsHighestFirst(state).filter((v) => v.registered);
+  const versions = listedVersions(state);
   const reads = await snapshot.pointers.read(state, versions);
   const rows = show.versions.map((summary, i) => row(summary, reads[i]!));
   const metricKeys = new Set<string>();

@@ -61,7 +61,6 @@ describe('bad input: a clear error, and no tag', () => {
     [['route', 'chatbot@v2.3.8', '--key', 'k'], 'route takes a stage ref like chatbot#production', undefined],
     [['route', 'chatbot#production', '--key', 'k'], 'No version of chatbot is in production', 'Stages that hold versions: staging (v2.3.8)'],
     [['resolve', 'chatbot#qa'], 'qa is not a stage of chatbot', undefined],
-    [['check-ref', 'chatbot#production#1#2'], 'is not a registry tag', 'Registry tags look like'],
     [['history', 'bad..name'], 'not a valid artifact name', undefined],
     [['deprecate', 'chatbot@v2.3.8'], 'chatbot@v2.3.8 still serves staging (100%)', 'mv archive chatbot@v2.3.8'],
   ])('mv %j', async (args, message, hint) => {

@@ -42,6 +42,11 @@ export interface ArtifactState {
   events: RegistryEvent[];
   /** Changes of mv's stage holders, in order. */
   changes: StageChange[];
+  /**
+   * Tags written with another in one command that changed nothing by themselves (the unassign tags of a
+   * promotion, the deregistration of an archive): each maps to the event credited with the change.
+   */
+  parts: Map<RegistryEvent, RegistryEvent>;
   /** mv's holders per stage, with weights (empty when a stage was vacated). */
   stages: Map<string, Holding[]>;
   /** GTO's view: every version in each stage, newest assignment first (the first is `gto show`'s). */
@@ -79,6 +84,7 @@ export function replayArtifact(name: string, events: RegistryEvent[]): ArtifactS
     versions: index.versions,
     events: ordered,
     changes: [],
+    parts: new Map(),
     stages: new Map(),
     members: new Map(),
     rollbackStack: new Map(),
@@ -99,7 +105,12 @@ export function replayArtifact(name: string, events: RegistryEvent[]): ArtifactS
       if (event.kind !== 'deprecate') state.activityTime = Math.max(state.activityTime, event.time, event.commitTime);
       for (const stage of applyEvent(state, index, event, recorded, unrecorded)) touched.set(stage, [...(touched.get(stage) ?? []), event]);
     }
-    for (const [stage, list] of touched) settleStage(state, index, stage, list, recorded.get(stage), unrecorded.has(stage));
+    const credited = new Set<RegistryEvent>();
+    for (const [stage, list] of touched) {
+      const event = settleStage(state, index, stage, list, recorded.get(stage), unrecorded.has(stage));
+      if (event) credited.add(event);
+    }
+    markParts(state, touched, credited);
   }
   for (const version of state.versions.values()) {
     const archived = version.stages.get(ARCHIVED_STAGE);
@@ -148,7 +159,8 @@ function recordedState(event: RegistryEvent): Holding[] | undefined {
   return fromPercentMap(payload.state);
 }
 
-function settleStage(state: ArtifactState, index: VersionIndex, stage: string, events: RegistryEvent[], recorded: Recorded | undefined, unrecorded: boolean): void {
+/** Settles a stage after one second's events; returns the event credited with its change, if it changed. */
+function settleStage(state: ArtifactState, index: VersionIndex, stage: string, events: RegistryEvent[], recorded: Recorded | undefined, unrecorded: boolean): RegistryEvent | undefined {
   const members = stageMembers(index, stage);
   state.members.set(stage, members);
   const holdsRecord = recorded && !unrecorded && recorded.holdings.every((h) => members.some((m) => m.version.version === h.version));
@@ -156,9 +168,23 @@ function settleStage(state: ArtifactState, index: VersionIndex, stage: string, e
   const before = state.stages.get(stage) ?? [];
   if (sameHoldings(before, holders)) {
     state.stages.set(stage, before);
-    return;
+    return undefined;
   }
-  recordChange(state, creditedEvent(stage, events), stage, before, holders);
+  const event = creditedEvent(stage, events);
+  recordChange(state, event, stage, before, holders);
+  return event;
+}
+
+/** mv's tags of one second that changed a stage credited to another tag (same tagger) are parts of that tag. */
+function markParts(state: ArtifactState, touched: Map<string, RegistryEvent[]>, credited: Set<RegistryEvent>): void {
+  for (const [, events] of touched) {
+    const main = events.find((e) => credited.has(e));
+    if (!main) continue;
+    for (const event of events) {
+      if (credited.has(event) || !event.payload || state.parts.has(event) || event.by.email !== main.by.email || event.by.name !== main.by.name) continue;
+      state.parts.set(event, main);
+    }
+  }
 }
 
 /** The event a stage change of one second is credited to (see the module comment). */

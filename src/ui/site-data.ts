@@ -6,7 +6,7 @@
 import { MvError } from '../errors.js';
 import type { Git } from '../git.js';
 import { summarize, type ArtifactSummary } from '../commands/ls.js';
-import { artifactResult, listedVersions, versionResult, type ShowResult, type VersionSummary } from '../commands/show.js';
+import { artifactResult, versionResult, type ShowResult, type VersionSummary } from '../commands/show.js';
 import { diffResult, type DiffResult } from '../commands/diff.js';
 import { eventInfo, type EventInfo } from '../registry/event-info.js';
 import { isoTime } from '../registry/events.js';
@@ -66,9 +66,10 @@ export interface ArtifactData {
 export async function artifactData(snapshot: Snapshot, name: string): Promise<ArtifactData> {
   const state = requireArtifact(snapshot.registry, name);
   const show = artifactResult(state, snapshot.registry.notes);
-  const versions = listedVersions(state);
+  // Registered versions only: a commit that GTO counts as a version has no page of its own.
+  const versions = versionsHighestFirst(state).filter((v) => v.registered);
   const reads = await snapshot.pointers.read(state, versions);
-  const rows = show.versions.map((summary, i) => row(summary, reads[i]!));
+  const rows = show.versions.filter((v) => v.status !== 'unregistered').map((summary, i) => row(summary, reads[i]!));
   const metricKeys = new Set<string>();
   for (let i = rows.length - 1; i >= 0; i--) for (const key of rows[i]!.metrics.keys()) metricKeys.add(key);
   return { show, rows, metricKeys: [...metricKeys], events: state.events.map((e) => eventInfo(state, e)) };

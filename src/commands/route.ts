@@ -9,6 +9,7 @@ import { requireNotDeprecated, stageHolders } from '../registry/lookup.js';
 import { parseRef, pinnedId } from '../registry/ref.js';
 import { readArtifact } from '../registry/registry-state.js';
 import { routeKey } from '../registry/routing.js';
+import { deployStage } from '../registry/stage-names.js';
 import { lastChange, type ArtifactState } from '../registry/state.js';
 import { percent } from '../registry/weights.js';
 
@@ -36,11 +37,14 @@ export interface RouteResult {
 
 export async function route(options: RouteOptions): Promise<RouteResult> {
   const ref = parseRef(options.ref);
+  const git = new Git(options.cwd ?? process.cwd());
   if (ref.kind !== 'stage') {
-    throw new MvError('STAGE_REF_REQUIRED', `route takes a stage ref like ${ref.artifact}#production, not ${ref.text}.`, { hint: `Example: mv route ${ref.artifact}#production --key customer-4711` });
+    const { state } = await readArtifact(git, ref.artifact);
+    const example = `${ref.artifact}#${deployStage(state.stagesSeen)}`;
+    throw new MvError('STAGE_REF_REQUIRED', `route takes a stage ref like ${example}, not ${ref.text}.`, { hint: `Example: mv route ${example} --key customer-4711` });
   }
   if (options.key.length === 0) throw new MvError('INVALID_KEY', 'The routing key is empty.', { hint: 'Pass the request key, e.g. a customer or session id: --key customer-4711.' });
-  const { state, notes } = await readArtifact(new Git(options.cwd ?? process.cwd()), ref.artifact);
+  const { state, notes } = await readArtifact(git, ref.artifact);
   requireNotDeprecated(state, ref);
   return { ...routeIn(state, ref.stage, options.key), notes };
 }

@@ -34,7 +34,7 @@ export function parseRef(text: string): Ref {
     const artifact = text.slice(0, at);
     const rest = text.slice(at + 1);
     if (fullnameProblem(artifact)) throw bad('does not start with a valid artifact name');
-    if (rest === 'latest' || rest === 'greatest') return { kind: 'latest', artifact, text };
+    if (rest === 'latest') return { kind: 'latest', artifact, text };
     if (COMMIT_ID.test(rest)) return { kind: 'version', artifact, version: rest, text };
     const bare = rest.startsWith('v') ? rest.slice(1) : rest;
     if (!isSemver(bare)) throw bad('has no valid version after "@" (expected vX.Y.Z or latest)');

@@ -32,6 +32,8 @@ export interface ArtifactSummary {
 
 export interface LsResult {
   artifacts: ArtifactSummary[];
+  /** Deprecated artifacts left out (0 with `deprecated`). */
+  hidden: number;
   notes: string[];
 }
 
@@ -46,7 +48,7 @@ export async function ls(options: LsOptions = {}): Promise<LsResult> {
     ...[...registry.problems.values()].map((problem) => `${problem.message} (left out)`),
     ...(hidden ? [`${hidden} deprecated artifact${hidden > 1 ? 's are' : ' is'} not listed (\`mv ls --deprecated\` lists ${hidden > 1 ? 'them' : 'it'}).`] : []),
   ];
-  return { artifacts: shown.map(summarize), notes };
+  return { artifacts: shown.map(summarize), hidden, notes };
 }
 
 export function summarize(state: ArtifactState): ArtifactSummary {

@@ -15,7 +15,8 @@ export const CONFIG_FILE = 'config.yaml';
 export const LOCAL_CONFIG_FILE = 'config.local.yaml';
 export { ARCHIVED_STAGE, DEFAULT_STAGES } from './registry/stage-names.js';
 
-const stageName = z.string().regex(/^[a-z][a-z0-9_-]{0,62}$/, 'is not a valid stage name');
+/** GTO's name rule, so that every stage a GTO registry uses can be configured. */
+const stageName = z.string().max(255).regex(/^[a-zA-Z0-9](?:[a-zA-Z0-9_/-]*[a-zA-Z0-9])?$/, 'is not a valid stage name');
 
 const remoteSchema = z.strictObject({
   url: z.string().min(1),

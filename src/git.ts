@@ -362,10 +362,10 @@ export class Git {
   }
   /**
    * Creates several annotated tags in one ref transaction: all of them or none (none when any name is
-   * taken). Returns the tag object ids in order.
+   * taken). Returns the tag object ids in order. `date` (Unix seconds) replaces the tagger date.
    */
-  async createAnnotatedTags(tags: Array<{ name: string; target: string; message: string }>): Promise<string[]> {
-    const ident = await this.committerIdent();
+  async createAnnotatedTags(tags: Array<{ name: string; target: string; message: string }>, options: { date?: number } = {}): Promise<string[]> {
+    const ident = withDate(await this.committerIdent(), options.date);
     const oids: string[] = [];
     for (const tag of tags) {
       const body = tag.message.endsWith('\n') ? tag.message : `${tag.message}\n`;
@@ -390,15 +390,16 @@ export class Git {
 
   /**
    * Creates a signed annotated tag with the user's git signing setup (user.signingkey, gpg.format).
-   * `git tag` refuses an existing name. Returns the tag object id.
+   * `git tag` refuses an existing name. Returns the tag object id. `date` (Unix seconds) replaces the
+   * tagger date.
    */
-  async createSignedTag(tag: { name: string; target: string; message: string }): Promise<string> {
+  async createSignedTag(tag: { name: string; target: string; message: string }, options: { date?: number } = {}): Promise<string> {
     const dir = await mkdtemp(join(tmpdir(), 'mv-tag-'));
     try {
       const file = join(dir, 'message');
       await writeFile(file, tag.message);
       try {
-        await this.run(['tag', '-s', '-F', file, '--', tag.name, tag.target]);
+        await this.run(['tag', '-s', '-F', file, '--', tag.name, tag.target], options.date === undefined ? undefined : { GIT_COMMITTER_DATE: `@${options.date} +0000` });
       } catch (error) {
         if (error instanceof GitCommandError && /already exists/.test(error.message)) {
           throw new MvError('TAG_EXISTS', `The tag ${tag.name} already exists.`, { hint: `Look at it with \`git show refs/tags/${tag.name}\`.`, cause: error });
@@ -471,4 +472,9 @@ export class Git {
 /** A pathspec that matches the path literally (no glob or magic interpretation). */
 export function literalPathspec(path: string): string {
   return `:(top,literal)${path}`;
+}
+
+/** A git ident ("Name <email> 1700000000 +0100") with its date replaced, when `date` is given. */
+function withDate(ident: string, date: number | undefined): string {
+  return date === undefined ? ident : ident.replace(/ \d+ ([+-]\d{4})$/, ` ${date} $1`);
 }

@@ -21,6 +21,7 @@ export function registerCoreCommands(program: Command): void {
       if (opts.json) return printJson(result);
       if (!result.initialized) return print(`mv is already set up in ${result.root}`);
       print(`Set up mv in ${result.root}`);
+      if (result.adoptedStages) note(`Stages: ${result.adoptedStages.stages.join(', ')} (adopted from this registry's tags: ${result.adoptedStages.reason}). Reorder them in .mv/config.yaml if your promotion order differs.`);
       note(`Committed ${result.files.join(' and ')}. Next: mv add <name> <path>… --data <data> --pipeline <code>`);
     });
 

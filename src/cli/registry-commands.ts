@@ -35,7 +35,7 @@ export function registerRegistryCommands(program: Command): void {
       .description('assign a version to a stage (replacing its holders, or sharing traffic with --traffic)')
       .argument('<ref>', 'the version: name@vX.Y.Z, name@latest or name#stage')
       .argument('<stage>', 'the stage, e.g. staging or production (or archived)')
-      .option('--traffic <percent>', "the version's share of the stage's traffic, 1–99 (a canary or A/B test)")
+      .option('--traffic <percent>', "the version's share of the stage's traffic, 1–99 (a canary or A/B test; GTO cannot express it: it sees the newest version alone)")
       .option('--force', 'override failed gates (the override is recorded in the tag)'),
   ).action(async (ref: string, stage: string, opts: WriteFlags & { traffic?: string; force?: boolean }) => {
     const { promote } = await import('../commands/promote.js');
@@ -49,7 +49,7 @@ export function registerRegistryCommands(program: Command): void {
       .command('rollback')
       .description("re-assign the version(s) that held a stage before its current event (recorded as a rollback)")
       .argument('<name>', 'the artifact')
-      .argument('[stage]', 'the stage (default: production)'),
+      .argument('[stage]', 'the stage (default: production, or prod)'),
   ).action(async (name: string, stage: string | undefined, opts: WriteFlags) => {
     const { rollback } = await import('../commands/rollback.js');
     const result = await rollback({ ...writeFlags(opts), name, ...(stage ? { stage } : {}) });
@@ -78,10 +78,11 @@ export function registerRegistryCommands(program: Command): void {
   program
     .command('ls')
     .description('list artifacts, their newest versions and what each stage holds')
+    .option('-d, --deprecated', 'include deprecated artifacts')
     .option('--json', 'print the result as JSON')
-    .action(async (opts: { json?: boolean }) => {
+    .action(async (opts: { deprecated?: boolean; json?: boolean }) => {
       const { ls } = await import('../commands/ls.js');
-      const result = await ls({ cwd: cwd() });
+      const result = await ls({ cwd: cwd(), deprecated: Boolean(opts.deprecated) });
       if (opts.json) return printJson(result);
       render.renderLs(result);
     });
@@ -90,23 +91,25 @@ export function registerRegistryCommands(program: Command): void {
     .command('show')
     .description('show an artifact, a version or a stage')
     .argument('<ref>', 'name, name@vX.Y.Z, name@latest or name#stage')
+    .option('--all-in-stage', "every version in each stage as GTO counts them (GTO's show --vs -1), not only the holders")
     .option('--json', 'print the result as JSON')
-    .action(async (ref: string, opts: { json?: boolean }) => {
+    .action(async (ref: string, opts: { allInStage?: boolean; json?: boolean }) => {
       const { show } = await import('../commands/show.js');
-      const result = await show({ cwd: cwd(), ref });
+      const result = await show({ cwd: cwd(), ref, allInStage: Boolean(opts.allInStage) });
       if (opts.json) return printJson(result);
       render.renderShow(result);
     });
 
   program
     .command('history')
-    .description('every registry event of an artifact, in order: who, when, why, what changed')
+    .description('every registry event of an artifact, newest first: who, when, why, what changed')
     .argument('<name>', 'the artifact')
     .option('--stage <stage>', 'only events that changed this stage')
+    .option('--asc, --ascending', 'oldest first')
     .option('--json', 'print the result as JSON')
-    .action(async (name: string, opts: { stage?: string; json?: boolean }) => {
+    .action(async (name: string, opts: { stage?: string; ascending?: boolean; json?: boolean }) => {
       const { history } = await import('../commands/history.js');
-      const result = await history({ cwd: cwd(), name, ...(opts.stage ? { stage: opts.stage } : {}) });
+      const result = await history({ cwd: cwd(), name, ...(opts.stage ? { stage: opts.stage } : {}), ascending: Boolean(opts.ascending) });
       if (opts.json) return printJson(result);
       render.renderHistory(result);
     });
@@ -152,7 +155,7 @@ export function registerRegistryCommands(program: Command): void {
     .description('the state of the stages at a past time, who set it and why; with --key, the version that served that key')
     .argument('<name>', 'the artifact')
     .requiredOption('--at <time>', 'ISO 8601, e.g. 2026-11-25T10:00Z (UTC unless a zone is given), or @<unix seconds>')
-    .option('--stage <stage>', 'only this stage (with --key, default production)')
+    .option('--stage <stage>', 'only this stage (with --key, default: the production stage, production or prod)')
     .option('--key <key>', 'a request key: the version that served it then')
     .option('--json', 'print the result as JSON')
     .action(async (name: string, opts: { at: string; stage?: string; key?: string; json?: boolean }) => {
@@ -164,13 +167,13 @@ export function registerRegistryCommands(program: Command): void {
 
   program
     .command('check-ref')
-    .description('what registry event a tag is (for CI triggered by a pushed tag)')
+    .description('what registry event a tag is (for CI triggered by a pushed tag; prints nothing for other tags)')
     .argument('<tag>', 'a tag name, e.g. churn#production#7 or refs/tags/churn@v1.2.3')
-    .option('--json', 'print the result as JSON')
+    .option('--json', 'print the result as JSON (null for a tag that is not a registry tag)')
     .action(async (tag: string, opts: { json?: boolean }) => {
       const { checkRef } = await import('../commands/check-ref.js');
       const result = await checkRef({ cwd: cwd(), tag });
       if (opts.json) return printJson(result);
-      render.renderCheckRef(result);
+      if (result) render.renderCheckRef(result);
     });
 }

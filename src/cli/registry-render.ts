@@ -12,6 +12,7 @@ import type { EventInfo } from '../registry/event-info.js';
 import type { HolderInfo } from '../registry/holders.js';
 import type { EntryChange, ValueChange } from '../registry/pointer-diff.js';
 import { displayText } from '../display-text.js';
+import { versionLabel } from '../registry/ref.js';
 import { c, note, print, printJson, warn } from './output.js';
 
 export function renderNotes(notes: string[], warnings: string[] = []): void {
@@ -21,7 +22,7 @@ export function renderNotes(notes: string[], warnings: string[] = []): void {
 
 export function holders(list: HolderInfo[]): string {
   if (list.length === 0) return c.dim('(none)');
-  return list.map((h) => (list.length > 1 || h.weight !== 100 ? `v${h.version} ${h.weight}%` : `v${h.version}`)).join(', ');
+  return list.map((h) => (list.length > 1 || h.weight !== 100 ? `${versionLabel(h.version)} ${h.weight}%` : versionLabel(h.version))).join(', ');
 }
 
 /** Tags created go to stdout (one a line, for scripts); what changed goes to stderr. */
@@ -39,7 +40,7 @@ export function renderWrite(result: RegistryWriteResult, unchanged: string): voi
 
 export function renderLs(result: LsResult): void {
   renderNotes(result.notes);
-  if (result.artifacts.length === 0) return print('No artifacts in the registry yet. Register one with: mv add <name> <path>…');
+  if (result.artifacts.length === 0 && result.hidden === 0) return print('No artifacts in the registry yet. Register one with: mv add <name> <path>…');
   for (const a of result.artifacts) {
     const counts = [`${a.versions} version${a.versions === 1 ? '' : 's'}`, ...(a.archived ? [`${a.archived} archived`] : []), ...(a.deregistered ? [`${a.deregistered} deregistered`] : [])];
     print(`${c.bold(a.name)}${a.deprecated ? c.red(' (deprecated)') : ''}  latest ${a.latest ?? '-'}  ${counts.join(', ')}`);
@@ -67,8 +68,9 @@ export function describeEvent(e: EventInfo): string {
           ? 'deprecated the artifact'
           : e.stage === 'archived' && e.event === 'assign'
             ? `archived ${e.id}`
-            : e.changes.map((ch) => `${ch.stage}: ${holders(ch.before)} → ${holders(ch.after)}`).join('; ') || `${e.event} ${e.stage ?? ''} ${e.id ?? ''}`;
-  const flags = [...(e.rollbackOf ? [c.yellow(`rollback of ${e.rollbackOf}`)] : []), ...(e.forced ? [c.red(`forced past ${e.forced.length} gate(s)`)] : [])];
+            : e.changes.map((ch) => `${ch.stage}: ${holders(ch.before)} → ${holders(ch.after)}`).join('; ') ||
+              (e.event === 'unassign' ? `removed ${e.id} from ${e.stage}` : `assigned ${e.id} to ${e.stage}`);
+  const flags = [...(e.rollbackOf && !e.partOf ? [c.yellow(`rollback of ${e.rollbackOf}`)] : []), ...(e.forced ? [c.red(`forced past ${e.forced.length} gate(s)`)] : []), ...(e.partOf ? [c.dim(`with ${e.partOf}`)] : [])];
   return `${what}${flags.length ? ` [${flags.join(', ')}]` : ''}`;
 }
 
@@ -86,14 +88,18 @@ export function renderShow(result: ShowResult): void {
   if (result.kind === 'stage') {
     print(`${c.bold(`${result.artifact}#${result.stage}`)}: ${holders(result.holders)}`);
     print(`  since ${result.since.tag}, ${result.since.at} by ${who(result.since)}${because(result.since.reason)}`);
+    for (const m of result.members ?? []) print(`  ${c.dim('in')} ${result.stage}: ${versionLabel(m.version)}  ${c.dim(`${m.tag}, ${m.at}`)}`);
     return;
   }
   if (result.kind === 'artifact') {
-    print(`${c.bold(result.artifact)}${result.deprecated ? c.red(` (deprecated ${result.deprecated.at})`) : ''}`);
-    for (const s of result.stages) print(`  ${s.stage}: ${holders(s.holders)}  ${c.dim(`since ${s.since.tag} by ${displayText(s.since.by.name)}, ${s.since.at}`)}`);
+    print(`${c.bold(result.artifact)}${result.deprecated ? c.red(` (deprecated ${result.deprecated.at}: its stages and latest version resolve to nothing until a newer event)`) : ''}`);
+    for (const s of result.stages) {
+      print(`  ${s.stage}: ${holders(s.holders)}  ${c.dim(`since ${s.since.tag} by ${displayText(s.since.by.name)}, ${s.since.at}`)}`);
+      if (s.members) print(`    ${c.dim('all in stage:')} ${s.members.map((m) => `${versionLabel(m.version)} ${c.dim(`(${m.tag}, ${m.at})`)}`).join(', ')}`);
+    }
     for (const v of result.versions) {
       const stages = v.stages.map((s) => (s.weight === 100 ? s.stage : `${s.stage} ${s.weight}%`)).join(', ');
-      print(`  v${v.version}  ${v.status}${stages ? ` (${stages})` : ''}  ${c.dim(`${v.commit.slice(0, 12)} ${v.registered ? `${v.registered.at} by ${displayText(v.registered.by.name)}` : ''}`)}`);
+      print(`  ${versionLabel(v.version)}  ${v.status}${stages ? ` (${stages})` : ''}  ${c.dim(`${v.commit.slice(0, 12)} ${v.registered ? `${v.registered.at} by ${displayText(v.registered.by.name)}` : ''}`)}`);
     }
     return;
   }
@@ -151,7 +157,7 @@ function signedBy(e: EventInfo): string {
 
 export function renderCheckRef(result: CheckRefResult): void {
   renderNotes(result.notes);
-  const parts = [`artifact=${result.artifact}`, `event=${result.event}`, ...(result.version ? [`version=${result.version}`] : []), ...(result.stage ? [`stage=${result.stage}`] : []), ...(result.counter !== undefined ? [`counter=${result.counter}`] : [])];
+  const parts = [`artifact=${result.artifact}`, `event=${result.event}`, ...(result.version ? [`version=${versionLabel(result.version)}`] : []), ...(result.stage ? [`stage=${result.stage}`] : []), ...(result.counter !== undefined ? [`counter=${result.counter}`] : [])];
   print(parts.join(' '));
   if (!result.exists) note(`${result.tag} is not an annotated tag in this repository (fetch it with \`git fetch origin refs/tags/${result.tag}\`); the fields above come from its name.`);
 }

@@ -1,7 +1,10 @@
-/** `mv archive <ref>`: retire a version for good. It leaves every stage it holds; archived is terminal. */
-import { planArchive } from '../registry/plans.js';
+/**
+ * `mv archive <ref>`: retire a version for good. It leaves every stage it is in, is assigned to
+ * `archived` and is deregistered, so GTO reads it as gone too; archived is terminal.
+ */
 import { parseRef, pinnedId } from '../registry/ref.js';
 import { versionOfAnyRef } from '../registry/ref-target.js';
+import { planArchive } from '../registry/retire-plans.js';
 import { openRepo } from '../repo.js';
 import { writeResult, writeArtifactTags, type RegistryWriteOptions, type RegistryWriteResult } from './registry-write.js';
 

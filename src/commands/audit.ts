@@ -5,11 +5,12 @@
  */
 import { Git } from '../git.js';
 import { MvError } from '../errors.js';
-import { checkArtifactName } from '../names.js';
+import { checkFullname } from '../registry/fullname.js';
 import { eventInfo, type EventInfo } from '../registry/event-info.js';
 import { isoTime } from '../registry/events.js';
 import { holderInfo, type HolderInfo } from '../registry/holders.js';
 import { readArtifact } from '../registry/registry-state.js';
+import { deployStage } from '../registry/stage-names.js';
 import { enteredStage, lastChange, type ArtifactState } from '../registry/state.js';
 import { parseTime } from '../registry/time.js';
 import { routeIn, type RouteResult } from './route.js';
@@ -21,7 +22,7 @@ export interface AuditOptions {
   /** ISO 8601 time, or `@<unix seconds>`. */
   at: string;
   stage?: string;
-  /** A request key: report the version that served it (needs a stage; default production). */
+  /** A request key: report the version that served it (needs a stage; default: the production stage). */
   key?: string;
 }
 
@@ -45,15 +46,16 @@ export interface AuditResult {
 }
 
 export async function audit(options: AuditOptions): Promise<AuditResult> {
-  const name = checkArtifactName(options.name);
+  const name = checkFullname(options.name);
   const until = parseTime(options.at);
-  const stageForKey = options.key !== undefined ? (options.stage ?? 'production') : options.stage;
   const git = new Git(options.cwd ?? process.cwd());
   const { state, notes } = await readArtifact(git, name, { until });
+  const stageForKey = options.key !== undefined ? (options.stage ?? deployStage(state.stagesSeen)) : options.stage;
   const stages: StageAtTime[] = [];
   for (const [stage, holders] of state.stages) {
-    if (stageForKey && stage !== stageForKey) continue;
-    stages.push({ stage, holders: holderInfo(name, holders), event: eventInfo(state, lastChange(state, stage)!.event) });
+    const change = lastChange(state, stage);
+    if (!change || (stageForKey && stage !== stageForKey)) continue;
+    stages.push({ stage, holders: holderInfo(name, holders), event: eventInfo(state, change.event) });
   }
   if (stageForKey && stages.length === 0) throw nothingAt(state, stageForKey, until);
   const result: AuditResult = { artifact: name, at: isoTime(until), stages, notes };

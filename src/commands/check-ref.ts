@@ -1,10 +1,12 @@
 /**
  * `mv check-ref <tag>`: for CI triggered by a pushed tag — what registry event the tag is: artifact,
- * version, stage and kind (register, assign, unassign, deregister, deprecate).
+ * version, stage and kind (register, assign, unassign, deregister, deprecate). A tag that is not a
+ * registry tag gives null (and no output), as in GTO, so a job triggered by every tag can run it.
  */
 import { Git } from '../git.js';
 import { MvError } from '../errors.js';
 import { eventInfo, type EventInfo } from '../registry/event-info.js';
+import { pinnedId } from '../registry/ref.js';
 import { readArtifact } from '../registry/registry-state.js';
 import { parseTagName, type TagEventKind } from '../registry/tag-name.js';
 
@@ -29,14 +31,11 @@ export interface CheckRefResult {
   notes: string[];
 }
 
-export async function checkRef(options: CheckRefOptions): Promise<CheckRefResult> {
+/** The registry event a tag is, or null when the tag is not a registry tag. */
+export async function checkRef(options: CheckRefOptions): Promise<CheckRefResult | null> {
   const tag = options.tag.replace(/^refs\/tags\//, '');
   const parsed = parseTagName(tag);
-  if (!parsed) {
-    throw new MvError('NOT_A_REGISTRY_TAG', `${JSON.stringify(tag)} is not a registry tag.`, {
-      hint: 'Registry tags look like churn@v1.2.3, churn@v1.2.3!, churn#production#7, churn#production!#8 or churn@deprecated.',
-    });
-  }
+  if (!parsed) return null;
   const { state, notes } = await readArtifact(new Git(options.cwd ?? process.cwd()), parsed.artifact).catch((error: unknown) => {
     if (error instanceof MvError && error.code === 'UNKNOWN_ARTIFACT') return { state: undefined, notes: [] as string[] };
     throw error;
@@ -47,7 +46,7 @@ export async function checkRef(options: CheckRefOptions): Promise<CheckRefResult
     tag,
     artifact: parsed.artifact,
     event: parsed.kind,
-    ...(version !== undefined ? { version, id: `${parsed.artifact}@v${version}` } : {}),
+    ...(version !== undefined ? { version, id: pinnedId(parsed.artifact, version) } : {}),
     ...(parsed.stage !== undefined ? { stage: parsed.stage } : {}),
     ...(parsed.counter !== undefined ? { counter: parsed.counter } : {}),
     exists: event !== undefined,

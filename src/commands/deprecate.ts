@@ -4,7 +4,7 @@
  * or archive it.
  */
 import { findVersion, versionOfRef } from '../registry/lookup.js';
-import { planDeprecate, planDeregister } from '../registry/plans.js';
+import { planDeprecate, planDeregister } from '../registry/retire-plans.js';
 import { parseRef, pinnedId } from '../registry/ref.js';
 import { MvError } from '../errors.js';
 import { openRepo } from '../repo.js';
@@ -32,7 +32,7 @@ export async function deprecate(options: DeprecateOptions): Promise<DeprecateRes
   const head = ref.kind === 'artifact' ? await repo.git.headCommit() : undefined;
   const written = await writeArtifactTags(repo.git, ref.artifact, options, (state) => {
     if (ref.kind === 'artifact') {
-      // GTO tags a deprecation at HEAD; any commit will do.
+      // Any commit will do for a deprecation; HEAD is where it was decided.
       const latestCommit = [...state.versions.values()].find((v) => v.registered)?.commit;
       return planDeprecate(state, head ?? latestCommit ?? state.events.at(-1)!.commit, options.message);
     }

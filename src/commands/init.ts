@@ -1,6 +1,8 @@
 /**
  * `mv init`: set mv up in a git repository. Writes `.mv/config.yaml` and `.mv/.gitignore` and commits
- * exactly those two files (so that later versions are not recorded as trained from dirty code).
+ * exactly those two files (so that later versions are not recorded as trained from dirty code). In a
+ * repository whose registry tags already use stages (one made with GTO), the config adopts those stages
+ * in an order it can justify (see registry/stage-adoption.ts) and, like GTO, requires no promotion order.
  */
 import { access, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -11,6 +13,9 @@ import { locateRepo, Git } from '../git.js';
 import { FileEdits } from '../workspace/file-edits.js';
 import { normalizeRemoteUrl } from '../remote/url.js';
 import { requireFolderExists } from './remote.js';
+import { gtoConfigStages } from '../registry/gto-tooling.js';
+import { readRegistry } from '../registry/registry-state.js';
+import { adoptStages, usedStages, type AdoptedStages } from '../registry/stage-adoption.js';
 
 export interface InitOptions {
   cwd?: string;
@@ -24,6 +29,8 @@ export interface InitResult {
   initialized: boolean;
   files: string[];
   commit?: string;
+  /** The stages taken from the registry's tags (or GTO's config), in the order written, and why that order. */
+  adoptedStages?: AdoptedStages;
 }
 
 export const MV_GITIGNORE = `# Local state of mv: never committed.
@@ -33,19 +40,23 @@ export const MV_GITIGNORE = `# Local state of mv: never committed.
 /config.local.yaml
 `;
 
-export function defaultConfigText(options: { cacheDir?: string; remote?: string }): string {
+export function defaultConfigText(options: { cacheDir?: string; remote?: string; adopted?: AdoptedStages }): string {
   const cache = options.cacheDir ? stringify(options.cacheDir).trim() : '.mv/cache';
   const remotes = options.remote ? `remote: origin\nremotes:\n  origin:\n    url: ${stringify(options.remote).trim()}\n` : 'remotes: {}\n';
+  const stages = options.adopted
+    ? `stages: [${options.adopted.stages.map((stage) => (/^[a-z][a-z0-9_-]*$/.test(stage) ? stage : JSON.stringify(stage))).join(', ')}]   # adopted from this registry's tags: ${options.adopted.reason}; "archived" always exists and is terminal`
+    : 'stages: [candidate, staging, production]   # promotion order; "archived" always exists and is terminal';
+  const order = options.adopted ? 'require_order: false    # GTO requires no order; set true to require the previous stage first' : 'require_order: true     # a version must hold the previous stage before the next one';
   return `# mv settings, committed with the project. Personal settings and secrets go in .mv/config.local.yaml.
 # Every setting is described in docs/config.md.
 cache:
   dir: ${cache}   # relative to the repository, or absolute to share one cache between clones
   type: copy        # checkout writes: copy (reflink where possible) | hardlink | symlink
-stages: [candidate, staging, production]   # promotion order; "archived" always exists and is terminal
+${stages}
 add:
   require_lineage: warn   # a version added without --data/--pipeline: warn | error | off
 promote:
-  require_order: true     # a version must hold the previous stage before the next one
+  ${order}
   gates: {}               # e.g. production: {metric: accuracy, direction: max, tolerance: 0}
 ${remotes}`;
 }
@@ -75,13 +86,14 @@ export async function init(options: InitOptions = {}): Promise<InitResult> {
       throw fsError(error, 'creating the cache folder', options.cacheDir!);
     });
   }
+  const adopted = adoptStages(usedStages(await readRegistry(git)), await gtoConfigStages(root));
   const edits = new FileEdits(root);
   try {
-    await edits.write(configPath, defaultConfigText({ ...options, ...(remote === undefined ? {} : { remote }) }));
+    await edits.write(configPath, defaultConfigText({ ...options, ...(remote === undefined ? {} : { remote }), ...(adopted ? { adopted } : {}) }));
     await edits.write(`${MV_DIR}/.gitignore`, MV_GITIGNORE);
     const commit = await git.commitToHead({ head, paths: edits.paths, message: 'Set up mv\n', reason: 'mv init' });
     await edits.finish();
-    return { root, initialized: true, files: edits.paths, commit };
+    return { root, initialized: true, files: edits.paths, commit, ...(adopted ? { adoptedStages: adopted } : {}) };
   } catch (error) {
     await edits.undo();
     throw error;

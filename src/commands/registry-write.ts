@@ -1,9 +1,13 @@
 /** What the registry write commands (promote, rollback, archive, deprecate) share: options and results. */
 import { MvError } from '../errors.js';
 import type { Git } from '../git.js';
+import { gtoConfigStages } from '../registry/gto-tooling.js';
 import { holderInfo, type HolderInfo } from '../registry/holders.js';
 import type { WritePlan } from '../registry/plans.js';
-import { artifactNotFound } from '../registry/registry-state.js';
+import { artifactNotFound, readRegistry } from '../registry/registry-state.js';
+import { adoptStages, usedStages, type AdoptedStages } from '../registry/stage-adoption.js';
+import { ARCHIVED_STAGE } from '../registry/stage-names.js';
+import type { Repo } from '../repo.js';
 import type { ArtifactState } from '../registry/state.js';
 import { writeRegistryTags, type WrittenTags } from '../registry/tag-writer.js';
 
@@ -51,11 +55,40 @@ export function writeResult(written: WrittenTags, sign: boolean): RegistryWriteR
   };
 }
 
-/** Validates the stage against the configured ones (plus the terminal `archived`). */
-export function checkStage(stage: string, stages: readonly string[], archived: string): string {
-  if (stages.includes(stage) || stage === archived) return stage;
-  throw new MvError('UNKNOWN_STAGE', `${JSON.stringify(stage)} is not a stage in .mv/config.yaml (stages: ${[...stages, archived].join(', ')}).`, {
-    hint: `Use one of those, or add it to \`stages\` in .mv/config.yaml (in promotion order) and commit the change.`,
+export interface WritableStages {
+  /** Promotion order (`archived` not included). */
+  stages: string[];
+  requireOrder: boolean;
+  /** Before `mv init`: the stages taken from the tags, as `mv init` would adopt them. */
+  adopted?: AdoptedStages;
+  initialized: boolean;
+}
+
+/**
+ * The stages promote and rollback accept: those in .mv/config.yaml; before `mv init`, the stages the
+ * registry's tags use (in the order `mv init` would adopt them, without an order requirement, as GTO has
+ * none) and mv's default stages, so a registry made by GTO is usable as it is.
+ */
+export async function writableStages(repo: Repo): Promise<WritableStages> {
+  const configured = { stages: repo.config.stages, requireOrder: repo.config.promote.require_order, initialized: repo.initialized };
+  if (repo.initialized) return configured;
+  const adopted = adoptStages(usedStages(await readRegistry(repo.git)), await gtoConfigStages(repo.root));
+  if (!adopted) return configured;
+  return { stages: [...new Set([...adopted.stages, ...repo.config.stages])], requireOrder: false, adopted, initialized: false };
+}
+
+/** Validates the stage against the writable ones (plus the terminal `archived`); `used` are the stages the artifact's tags use. */
+export function checkStage(stage: string, known: WritableStages, used: readonly string[] = []): string {
+  if (known.stages.includes(stage) || stage === ARCHIVED_STAGE) return stage;
+  const list = [...known.stages, ARCHIVED_STAGE].join(', ');
+  const inTags = used.includes(stage) ? `This registry's tags already use ${stage}; add` : 'Use one of those, or add';
+  if (!known.initialized && known.adopted) {
+    throw new MvError('UNKNOWN_STAGE', `${JSON.stringify(stage)} is neither a stage this registry's tags use nor one of mv's defaults (stages: ${list}).`, {
+      hint: `Use one of those, or set mv up with \`mv init\` (it adopts these stages) and add ${stage} to \`stages\` in .mv/config.yaml, in promotion order.`,
+    });
+  }
+  throw new MvError('UNKNOWN_STAGE', `${JSON.stringify(stage)} is not a stage in .mv/config.yaml (stages: ${list}).`, {
+    hint: `${inTags} it to \`stages\` in .mv/config.yaml in promotion order — e.g. \`stages: [${[...known.stages, stage].join(', ')}]\` — and commit the change.`,
   });
 }
 

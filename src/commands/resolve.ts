@@ -5,10 +5,10 @@
  * on every start.
  */
 import { Git } from '../git.js';
-import { stageHolders, versionOfRef } from '../registry/lookup.js';
+import { requireNotDeprecated, stageHolders, versionOfRef } from '../registry/lookup.js';
 import { parseRef, pinnedId, type Ref } from '../registry/ref.js';
 import { readArtifact } from '../registry/registry-state.js';
-import { DEFAULT_STAGES } from '../registry/stage-names.js';
+import { deployStage } from '../registry/stage-names.js';
 import { lastChange, type ArtifactState, type VersionState } from '../registry/state.js';
 import { canonicalOrder, percent, FULL, type Holding } from '../registry/weights.js';
 
@@ -50,14 +50,20 @@ export async function resolve(options: ResolveOptions): Promise<ResolveResult> {
 export function resolveIn(state: ArtifactState, ref: Ref): Omit<ResolveResult, 'notes'> {
   const warnings: string[] = [];
   const base = { ref: ref.text, artifact: state.name, kind: ref.kind };
+  const deprecated = requireNotDeprecated(state, ref);
+  if (deprecated) warnings.push(deprecated);
   if (ref.kind === 'stage') {
-    const holders = stageHolders(state, ref.stage, DEFAULT_STAGES);
+    const holders = stageHolders(state, ref.stage);
     return { ...base, stage: ref.stage, event: lastChange(state, ref.stage)!.event.tag, versions: canonicalOrder(holders).map((h) => resolvedVersion(state, h)), warnings };
   }
   const version = versionOfRef(state, ref.kind === 'version' ? ref : { kind: 'latest', artifact: ref.artifact, text: ref.text });
+  const id = pinnedId(state.name, version.version);
   if (ref.kind !== 'version') {
-    warnings.push(`${ref.text} resolved to ${pinnedId(state.name, version.version)}, the highest version today; it changes as versions are added, so never deploy it: pin ${pinnedId(state.name, version.version)} or use a stage (${state.name}#production).`);
+    warnings.push(`${ref.text} resolved to ${id}, the highest version today; it changes as versions are added, so never deploy it: pin ${id} or use a stage (${state.name}#${deployStage(state.stagesSeen)}).`);
   }
+  if (version.archived) warnings.push(`${id} is archived (${version.archived.tag}): it was retired for good.`);
+  else if (version.deregistered) warnings.push(`${id} was deregistered (${version.deregistered.tag}${version.deregistered.reason ? `: ${version.deregistered.reason}` : ''}); GTO no longer lists it.`);
+  else if (version.unregistered) warnings.push(`${id} is a commit with stage tags but no version tag.`);
   return { ...base, versions: [resolvedVersion(state, { version: version.version, bp: FULL })], warnings };
 }
 

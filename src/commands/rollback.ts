@@ -3,15 +3,15 @@
  * a new event marked as a rollback. Nothing is deleted. Rolling back again walks further back.
  */
 import { planRollback } from '../registry/plans.js';
-import { checkArtifactName } from '../names.js';
-import { ARCHIVED_STAGE } from '../registry/stage-names.js';
+import { checkFullname } from '../registry/fullname.js';
+import { ARCHIVED_STAGE, deployStage } from '../registry/stage-names.js';
 import { openRepo } from '../repo.js';
 import { MvError } from '../errors.js';
-import { checkStage, writeResult, writeArtifactTags, type RegistryWriteOptions, type RegistryWriteResult } from './registry-write.js';
+import { checkStage, writableStages, writeResult, writeArtifactTags, type RegistryWriteOptions, type RegistryWriteResult } from './registry-write.js';
 
 export interface RollbackOptions extends RegistryWriteOptions {
   name: string;
-  /** Default: production (the last configured stage). */
+  /** Default: the production stage (`production`, or `prod`), else the last stage in promotion order. */
   stage?: string;
 }
 
@@ -23,14 +23,16 @@ export interface RollbackResult extends RegistryWriteResult {
 
 export async function rollback(options: RollbackOptions): Promise<RollbackResult> {
   const repo = await openRepo(options.cwd ?? process.cwd());
-  const name = checkArtifactName(options.name);
-  const stages = repo.config.stages;
-  const stage = checkStage(options.stage ?? (stages.includes('production') ? 'production' : stages.at(-1)!), stages, ARCHIVED_STAGE);
-  if (stage === ARCHIVED_STAGE) {
+  const name = checkFullname(options.name);
+  const known = await writableStages(repo);
+  const wanted = options.stage ?? deployStage(known.stages);
+  if (wanted === ARCHIVED_STAGE) {
     throw new MvError('INVALID_STAGE', 'archived is terminal and cannot be rolled back.', { hint: `Register the files again as a new version with \`mv add ${name} <path>…\`.` });
   }
   let undid = '';
+  let stage = wanted;
   const written = await writeArtifactTags(repo.git, name, options, (state) => {
+    stage = checkStage(wanted, known, state.stagesSeen);
     const plan = planRollback(state, stage, options.message);
     undid = plan.drafts[0]!.payload.rollback_of as string;
     return plan;

@@ -5,11 +5,11 @@
 import { Git } from '../git.js';
 import { MvError } from '../errors.js';
 import { holderInfo, type HolderInfo } from '../registry/holders.js';
-import { stageHolders } from '../registry/lookup.js';
+import { requireNotDeprecated, stageHolders } from '../registry/lookup.js';
 import { parseRef, pinnedId } from '../registry/ref.js';
 import { readArtifact } from '../registry/registry-state.js';
 import { routeKey } from '../registry/routing.js';
-import { DEFAULT_STAGES } from '../registry/stage-names.js';
+import { deployStage } from '../registry/stage-names.js';
 import { lastChange, type ArtifactState } from '../registry/state.js';
 import { percent } from '../registry/weights.js';
 
@@ -37,17 +37,21 @@ export interface RouteResult {
 
 export async function route(options: RouteOptions): Promise<RouteResult> {
   const ref = parseRef(options.ref);
+  const git = new Git(options.cwd ?? process.cwd());
   if (ref.kind !== 'stage') {
-    throw new MvError('STAGE_REF_REQUIRED', `route takes a stage ref like ${ref.artifact}#production, not ${ref.text}.`, { hint: `Example: mv route ${ref.artifact}#production --key customer-4711` });
+    const { state } = await readArtifact(git, ref.artifact);
+    const example = `${ref.artifact}#${deployStage(state.stagesSeen)}`;
+    throw new MvError('STAGE_REF_REQUIRED', `route takes a stage ref like ${example}, not ${ref.text}.`, { hint: `Example: mv route ${example} --key customer-4711` });
   }
   if (options.key.length === 0) throw new MvError('INVALID_KEY', 'The routing key is empty.', { hint: 'Pass the request key, e.g. a customer or session id: --key customer-4711.' });
-  const { state, notes } = await readArtifact(new Git(options.cwd ?? process.cwd()), ref.artifact);
+  const { state, notes } = await readArtifact(git, ref.artifact);
+  requireNotDeprecated(state, ref);
   return { ...routeIn(state, ref.stage, options.key), notes };
 }
 
 /** Routes a key with the stage's current holders in `state` (also used for past states by audit). */
 export function routeIn(state: ArtifactState, stage: string, key: string): Omit<RouteResult, 'notes'> {
-  const holdings = stageHolders(state, stage, DEFAULT_STAGES);
+  const holdings = stageHolders(state, stage);
   const { bucket, holding } = routeKey({ artifact: state.name, stage, key, holdings });
   return {
     artifact: state.name,

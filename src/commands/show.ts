@@ -1,17 +1,20 @@
 /**
  * `mv show <ref>`: an artifact (its stages and versions), a version (who registered it, its stages, its
- * events, what its pointer records) or a stage (its holders and the event that set them).
+ * events, what its pointer records) or a stage (its holders and the event that set them). With
+ * `allInStage`, every version in each stage as GTO counts them (`gto show --vs -1`), newest assignment
+ * first: GTO keeps an earlier version in a stage until it is unassigned.
  */
 import { hashBuffer } from '../cache/hash.js';
 import { MvError } from '../errors.js';
+import { isoTime } from '../registry/events.js';
 import { Git } from '../git.js';
 import { eventInfo, registrationInfo, type EventInfo, type RegistrationInfo } from '../registry/event-info.js';
 import { holderInfo, type HolderInfo } from '../registry/holders.js';
-import { stageHolders, versionOfRef } from '../registry/lookup.js';
+import { requireNotDeprecated, stageHolders, versionOfRef } from '../registry/lookup.js';
 import { parseRef, pinnedId } from '../registry/ref.js';
 import { readArtifact } from '../registry/registry-state.js';
-import { DEFAULT_STAGES } from '../registry/stage-names.js';
-import { lastChange, stagesHeldBy, versionsHighestFirst, type ArtifactState, type VersionState } from '../registry/state.js';
+import { ARCHIVED_STAGE } from '../registry/stage-names.js';
+import { lastChange, stageMembersOf, stagesHeldBy, versionsHighestFirst, type ArtifactState, type VersionState } from '../registry/state.js';
 import { versionPointer } from '../registry/version-metrics.js';
 import type { LocatedPointer } from '../pointer/locate.js';
 import { percent } from '../registry/weights.js';
@@ -20,9 +23,32 @@ import { readPurgeRecords, type PurgeRecord } from '../safety/purge-record.js';
 export interface ShowOptions {
   cwd?: string;
   ref: string;
+  /** List every version in each stage as GTO counts them, not only the holders. */
+  allInStage?: boolean;
 }
 
-export type VersionStatus = 'candidate' | 'active' | 'archived' | 'deregistered';
+/**
+ * `active`: holds a stage now; `candidate`: registered, holds no stage; `archived`, `deregistered`;
+ * `unregistered`: a commit with stage tags but no version tag (GTO counts it as a version).
+ */
+export type VersionStatus = 'candidate' | 'active' | 'archived' | 'deregistered' | 'unregistered';
+
+/** A version in a stage by GTO's reading, and the assignment that put it there. */
+export interface StageMemberInfo {
+  id: string;
+  version: string;
+  /** The tag of its newest assignment to the stage. */
+  tag: string;
+  at: string;
+}
+
+export interface StageInfo {
+  stage: string;
+  holders: HolderInfo[];
+  since: EventInfo;
+  /** With allInStage: every version in the stage by GTO's reading, newest assignment first. */
+  members?: StageMemberInfo[];
+}
 
 export interface VersionSummary {
   id: string;
@@ -37,8 +63,9 @@ export type ShowResult =
   | {
       kind: 'artifact';
       artifact: string;
+      /** The deprecation in force: the artifact's stages and latest version resolve to nothing. */
       deprecated: EventInfo | null;
-      stages: Array<{ stage: string; holders: HolderInfo[]; since: EventInfo }>;
+      stages: StageInfo[];
       versions: VersionSummary[];
       notes: string[];
     }
@@ -56,16 +83,17 @@ export type ShowResult =
       events: EventInfo[];
       notes: string[];
     }
-  | { kind: 'stage'; artifact: string; stage: string; holders: HolderInfo[]; since: EventInfo; notes: string[] };
+  | ({ kind: 'stage'; artifact: string; notes: string[] } & StageInfo);
 
 export async function show(options: ShowOptions): Promise<ShowResult> {
   const ref = parseRef(options.ref);
   const git = new Git(options.cwd ?? process.cwd());
   const { state, notes } = await readArtifact(git, ref.artifact);
-  if (ref.kind === 'artifact') return artifactResult(state, notes);
+  if (ref.kind === 'artifact') return artifactResult(state, notes, Boolean(options.allInStage));
   if (ref.kind === 'stage') {
-    const holders = stageHolders(state, ref.stage, DEFAULT_STAGES);
-    return { kind: 'stage', artifact: state.name, stage: ref.stage, holders: holderInfo(state.name, holders), since: eventInfo(state, lastChange(state, ref.stage)!.event), notes };
+    requireNotDeprecated(state, ref);
+    stageHolders(state, ref.stage);
+    return { kind: 'stage', artifact: state.name, notes, ...stageInfo(state, ref.stage, Boolean(options.allInStage)) };
   }
   const version = versionOfRef(state, ref);
   const purge = (await readPurgeRecords(git)).filter((r) => r.artifact === state.name && r.version === version.version).at(-1);
@@ -82,15 +110,33 @@ export async function show(options: ShowOptions): Promise<ShowResult> {
 }
 
 /** What `mv show <name>` reports, from the artifact's replayed state. */
-export function artifactResult(state: ArtifactState, notes: string[]): Extract<ShowResult, { kind: 'artifact' }> {
+export function artifactResult(state: ArtifactState, notes: string[], allInStage = false): Extract<ShowResult, { kind: 'artifact' }> {
+  const stages = [...state.stages].filter(([stage, h]) => h.length > 0 || (allInStage && stageMembersOf(state, stage).length > 0)).map(([stage]) => stageInfo(state, stage, allInStage));
   return {
     kind: 'artifact',
     artifact: state.name,
     deprecated: state.deprecated ? eventInfo(state, state.deprecated) : null,
-    stages: [...state.stages].filter(([, h]) => h.length > 0).map(([stage, h]) => ({ stage, holders: holderInfo(state.name, h), since: eventInfo(state, lastChange(state, stage)!.event) })),
-    versions: versionsHighestFirst(state).filter((v) => v.registered).map((v) => versionSummary(state, v)),
+    stages,
+    versions: listedVersions(state).map((v) => versionSummary(state, v)),
     notes,
   };
+}
+
+function stageInfo(state: ArtifactState, stage: string, allInStage: boolean): StageInfo {
+  const holders = state.stages.get(stage) ?? [];
+  return {
+    stage,
+    holders: holderInfo(state.name, holders),
+    since: eventInfo(state, lastChange(state, stage)?.event ?? stageMembersOf(state, stage)[0]!.assigned),
+    ...(allInStage
+      ? { members: stageMembersOf(state, stage).map((m) => ({ id: pinnedId(state.name, m.version.version), version: m.version.version, tag: m.assigned.tag, at: isoTime(m.assigned.time) })) }
+      : {}),
+  };
+}
+
+/** The versions `mv show <name>` lists, highest first: registered ones, and commits GTO counts as versions. */
+export function listedVersions(state: ArtifactState): VersionState[] {
+  return versionsHighestFirst(state).filter((v) => v.registered || (v.unregistered && v.stagesEver.size > 0));
 }
 
 /** What `mv show <name>@vX.Y.Z` reports, given the version's pointer as read from its commit (undefined when it has none). */
@@ -119,10 +165,11 @@ export function versionResult(state: ArtifactState, version: VersionState, locat
   };
 }
 
-export function versionStatus(version: VersionState): VersionStatus {
-  if (version.deregistered) return 'deregistered';
+export function versionStatus(state: ArtifactState, version: VersionState): VersionStatus {
   if (version.archived) return 'archived';
-  return version.stagesEver.size === 0 ? 'candidate' : 'active';
+  if (version.unregistered) return 'unregistered';
+  if (!version.active) return 'deregistered';
+  return stagesHeldBy(state, version.version).some((s) => s.stage !== ARCHIVED_STAGE) ? 'active' : 'candidate';
 }
 
 function versionSummary(state: ArtifactState, version: VersionState): VersionSummary {
@@ -130,7 +177,7 @@ function versionSummary(state: ArtifactState, version: VersionState): VersionSum
     id: pinnedId(state.name, version.version),
     version: version.version,
     commit: version.commit,
-    status: versionStatus(version),
+    status: versionStatus(state, version),
     stages: stagesHeldBy(state, version.version).map((s) => ({ stage: s.stage, weight: percent(s.bp) })),
     registered: version.registered ? registrationInfo(version.registered) : null,
   };

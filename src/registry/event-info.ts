@@ -24,6 +24,8 @@ export interface EventInfo {
   changes: StageChangeInfo[];
   /** For a rollback: the tag of the event it undid. */
   rollbackOf?: string;
+  /** For a tag written together with another that is credited with the change (e.g. the unassign tag of a promotion): that tag. */
+  partOf?: string;
   /** Gates that were overridden with --force. */
   forced?: string[];
   by: Actor;
@@ -49,6 +51,7 @@ export function eventInfo(state: ArtifactState, event: RegistryEvent, changes: S
     ...(event.stage !== undefined ? { stage: event.stage } : {}),
     changes: changes.map((c) => ({ stage: c.stage, before: holderInfo(state.name, c.before), after: holderInfo(state.name, c.after) })),
     ...(event.rollbackOf ? { rollbackOf: event.rollbackOf } : {}),
+    ...(state.parts.has(event) ? { partOf: state.parts.get(event)!.tag } : {}),
     ...(event.forced ? { forced: event.forced } : {}),
     by: event.by,
     at: isoTime(event.time),

@@ -1,16 +1,16 @@
 /**
- * Registry events: one per annotated registry tag, with who made it, when, why, and the version it is
- * about. mv's tags carry that in their JSON payload; tags made by GTO carry free text only, so the version
- * of a stage event is the version registered at the tagged commit (one version per commit per artifact).
+ * Registry events: one per annotated registry tag, with who made it, when, why, and (for mv's tags) the
+ * machine-readable payload. Lightweight tags are not events: GTO skips them too.
  *
- * Order: stage events carry a per-artifact counter `#N`, which is the authoritative order (tagger dates
- * have one-second resolution). Tags without a counter (registrations, GTO's simple mode) are merged in by
- * tagger date, before counted events of the same second.
+ * Order (GTO's rule): by tagger date, never by counter. Within one second GTO gives removals the last
+ * word — an unassignment beats an assignment of the same version and stage, a deregistration beats a
+ * registration, and any event of the artifact beats a deprecation — so events of one second are taken
+ * in the order deprecate, register, deregister, assign, unassign (GTO's event priorities), then by counter
+ * and tag name. mv dates its own tags so that this order always agrees with its counters (see plan-time.ts).
  */
 import { isPayloadLine, type TagPayload } from './tag-message.js';
 import type { TagEventKind } from './tag-name.js';
 import type { TagRecord } from './tag-records.js';
-import { compareVersions } from './weights.js';
 
 export interface Actor {
   name: string;
@@ -24,7 +24,13 @@ export interface RegistryEvent {
   counter?: number;
   /** The commit the tag points at. */
   commit: string;
-  /** The version the event is about (a commit id for a stage tag on a commit with no registered version). */
+  /** Unix seconds of that commit's committer date (GTO counts it as an event of the version). */
+  commitTime: number;
+  /**
+   * The version the event is about. For a stage event it is the version registered at the tagged commit,
+   * as GTO reads it (set when the artifact's events are replayed); a commit with no registered version is
+   * its own version, named by the commit id.
+   */
   version?: string;
   stage?: string;
   /** Tagger date, Unix seconds. */
@@ -47,32 +53,20 @@ export interface RegistryEvent {
 /** Registry events of annotated tags, with notes about the tags that were skipped. */
 export function eventsFromRecords(records: TagRecord[]): { events: RegistryEvent[]; notes: string[] } {
   const notes: string[] = [];
-  const versionAt = new Map<string, string>();
-  for (const record of records) {
-    if (record.kind !== 'register' || !record.annotated) continue;
-    const key = `${record.artifact}\0${record.commit}`;
-    // One version per commit; if a tool broke that rule, the highest registered wins, deterministically.
-    const existing = versionAt.get(key);
-    if (!existing || compareVersions(existing, record.version!) < 0) versionAt.set(key, record.version!);
-  }
   const events: RegistryEvent[] = [];
   for (const record of records) {
     if (!record.annotated) {
       notes.push(`${record.tag} is a lightweight tag; registry tags must be annotated, so it was ignored (recreate it with \`git tag -a\`).`);
       continue;
     }
-    events.push(toEvent(record, versionAt));
+    events.push(toEvent(record));
   }
   return { events, notes };
 }
 
-function toEvent(record: TagRecord, versionAt: Map<string, string>): RegistryEvent {
+function toEvent(record: TagRecord): RegistryEvent {
   const payload = record.payload && record.payload.artifact === record.artifact ? record.payload : undefined;
   const message = stripPayload(record.subject, record.body);
-  let version = record.version;
-  if (version === undefined && record.kind !== 'deprecate') {
-    version = (typeof payload?.version === 'string' ? payload.version : undefined) ?? versionAt.get(`${record.artifact}\0${record.commit}`) ?? record.commit;
-  }
   const reason = payload ? (typeof payload.reason === 'string' ? payload.reason : undefined) : message || undefined;
   const rollbackOf = typeof payload?.rollback_of === 'string' ? payload.rollback_of : undefined;
   const forced = Array.isArray(payload?.forced) ? payload.forced.filter((f): f is string => typeof f === 'string') : undefined;
@@ -82,7 +76,8 @@ function toEvent(record: TagRecord, versionAt: Map<string, string>): RegistryEve
     tag: record.tag,
     ...(record.counter !== undefined ? { counter: record.counter } : {}),
     commit: record.commit,
-    ...(version !== undefined ? { version } : {}),
+    commitTime: record.commitTime ?? 0,
+    ...(record.version !== undefined ? { version: record.version } : {}),
     ...(record.stage !== undefined ? { stage: record.stage } : {}),
     time: record.time ?? 0,
     tz: record.tz ?? '+0000',
@@ -102,30 +97,19 @@ function stripPayload(subject: string, body: string): string {
   return [subject, ...lines].join('\n').trim();
 }
 
-const KIND_RANK: Record<TagEventKind, number> = { register: 0, assign: 1, unassign: 2, deregister: 3, deprecate: 4 };
+/** GTO's event priorities, which also settle events of one second (see the module comment). */
+export const KIND_RANK: Record<TagEventKind, number> = { deprecate: 0, register: 1, deregister: 2, assign: 3, unassign: 4 };
+
+export function compareEvents(a: RegistryEvent, b: RegistryEvent): number {
+  return a.time - b.time || KIND_RANK[a.kind] - KIND_RANK[b.kind] || (a.counter ?? -1) - (b.counter ?? -1) || cmp(a.tag, b.tag);
+}
 
 /** Events in registry order (see the module comment). */
 export function orderEvents(events: RegistryEvent[]): RegistryEvent[] {
-  const counted = events.filter((e) => e.counter !== undefined).sort((a, b) => a.counter! - b.counter! || a.time - b.time || cmp(a.tag, b.tag));
-  const timed = events.filter((e) => e.counter === undefined).sort((a, b) => a.time - b.time || KIND_RANK[a.kind] - KIND_RANK[b.kind] || cmp(a.tag, b.tag));
-  const ordered: RegistryEvent[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < counted.length || j < timed.length) {
-    const c = counted[i];
-    const t = timed[j];
-    if (t && (!c || t.time <= c.time)) {
-      ordered.push(t);
-      j++;
-    } else {
-      ordered.push(c!);
-      i++;
-    }
-  }
-  return ordered;
+  return [...events].sort(compareEvents);
 }
 
-function cmp(a: string, b: string): number {
+export function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 

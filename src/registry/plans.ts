@@ -1,15 +1,19 @@
 /**
- * Planning registry writes: given an artifact's state (and, for gates, the violations found), decide the
- * tags to create, their messages and the stage's resulting holders. Pure, so a plan is recomputed from
- * fresh state whenever a concurrent writer got there first.
+ * Planning stage writes (promote, rollback): given an artifact's state, decide the tags to create, their
+ * messages and the stage's resulting holders. Pure, so a plan is recomputed from fresh state whenever a
+ * concurrent writer got there first.
+ *
+ * Each tag is one GTO would write for the same intent: the versions that enter a stage are assigned, and
+ * every version that leaves it — GTO keeps a version in a stage until it is unassigned — gets an
+ * unassign tag. Every tag carries the stage's full resulting state (versions and traffic weights) for mv.
  */
 import { MvError } from '../errors.js';
+import { earliestDate, simulate, transitionsOf } from './plan-check.js';
 import { pinnedId } from './ref.js';
-import { ARCHIVED_STAGE } from './stage-names.js';
-import { isActive, stagesHeldBy, type ArtifactState, type VersionState } from './state.js';
+import { isActive, stageMembersOf, type ArtifactState, type VersionState } from './state.js';
 import { PAYLOAD_SCHEMA, type TagPayload } from './tag-message.js';
 import type { TagEventKind } from './tag-name.js';
-import { canonicalOrder, describeHoldings, replaceAll, sameHoldings, toPercentMap, withShare, without, FULL, type Holding } from './weights.js';
+import { canonicalOrder, describeHoldings, replaceAll, sameHoldings, toPercentMap, withShare, type Holding } from './weights.js';
 
 export interface TagDraft {
   kind: Exclude<TagEventKind, 'register'>;
@@ -35,14 +39,36 @@ export interface WritePlan {
   /** Gates overridden with --force. */
   forced: string[];
   warnings: string[];
+  /** The tags must be dated at or after this (Unix seconds; 0: any date), so GTO orders them as mv does. */
+  notBefore: number;
 }
 
-function withReason(summary: string, reason: string | undefined): string {
+export function withReason(summary: string, reason: string | undefined): string {
   return reason ? `${summary}: ${reason}` : summary;
 }
 
-function stagePayload(state: ArtifactState, event: 'assign' | 'unassign', version: string, stage: string, after: Holding[], extra: Record<string, unknown>): TagPayload {
-  return { mv: PAYLOAD_SCHEMA, event, artifact: state.name, version, stage, state: toPercentMap(after), ...extra };
+export function stageDraft(state: ArtifactState, kind: 'assign' | 'unassign', version: VersionState, stage: string, summary: string, payload: Record<string, unknown>): TagDraft {
+  return { kind, stage, version: version.version, target: version.commit, summary, payload: { mv: PAYLOAD_SCHEMA, event: kind, artifact: state.name, version: version.version, stage, ...payload } };
+}
+
+/** A plan's drafts with their date and effect (see plan-check.ts); `expect` is the stage state the drafts must produce. */
+export function completePlan(state: ArtifactState, drafts: TagDraft[], extra: { forced?: string[]; warnings?: string[]; expect?: { stage: string; holders: Holding[] } } = {}): WritePlan {
+  const plan: WritePlan = { artifact: state.name, drafts, transitions: [], forced: extra.forced ?? [], warnings: extra.warnings ?? [], notBefore: 0 };
+  if (drafts.length === 0) return plan;
+  const after = simulate(state, drafts);
+  if (extra.expect && !sameHoldings(after.stages.get(extra.expect.stage) ?? [], extra.expect.holders)) {
+    throw new Error(`planned ${extra.expect.stage} as ${describeHoldings(extra.expect.holders)}, but the planned tags read as ${describeHoldings(after.stages.get(extra.expect.stage) ?? [])}`);
+  }
+  plan.transitions = transitionsOf(state, after, drafts);
+  plan.notBefore = earliestDate(state, drafts);
+  return plan;
+}
+
+/** Unassign drafts for the stage's members (by GTO's reading) that are not in `after`. */
+function leavingDrafts(state: ArtifactState, stage: string, after: Holding[], why: string, payload: Record<string, unknown>): TagDraft[] {
+  return stageMembersOf(state, stage)
+    .filter((m) => !m.version.unregistered && !after.some((h) => h.version === m.version.version))
+    .map((m) => stageDraft(state, 'unassign', m.version, stage, `Remove ${pinnedId(state.name, m.version.version)} from ${stage} (${why})`, payload));
 }
 
 export interface PromoteRequest {
@@ -76,24 +102,27 @@ export function planPromote(state: ArtifactState, request: PromoteRequest): Writ
     }
     after = withShare(before, version.version, trafficBp);
   }
-  const plan: WritePlan = { artifact: state.name, drafts: [], transitions: [], forced: request.force ? request.violations : [], warnings: [] };
-  if (sameHoldings(before, after)) return plan;
-  const share = trafficBp === undefined ? '' : ` at ${trafficBp / 100}% (${describeHoldings(after.filter((h) => h.version !== version.version))})`;
-  const forced = plan.forced.length ? ` [forced past ${plan.forced.length} gate${plan.forced.length > 1 ? 's' : ''}]` : '';
-  plan.drafts.push({
-    kind: 'assign',
-    stage,
-    version: version.version,
-    target: version.commit,
-    summary: withReason(`Promote ${id} to ${stage}${share}${forced}`, reason),
-    payload: stagePayload(state, 'assign', version.version, stage, after, {
-      ...(trafficBp !== undefined ? { traffic: trafficBp / 100 } : {}),
-      ...(reason ? { reason } : {}),
-      ...(plan.forced.length ? { forced: plan.forced } : {}),
-    }),
-  });
-  plan.transitions.push({ stage, before, after });
-  return plan;
+  const forced = request.force ? request.violations : [];
+  const record = { state: toPercentMap(after), ...(reason ? { reason } : {}) };
+  const drafts: TagDraft[] = [];
+  const warnings: string[] = [];
+  if (!sameHoldings(before, after)) {
+    const share = trafficBp === undefined ? '' : ` at ${trafficBp / 100}% (${describeHoldings(after.filter((h) => h.version !== version.version))})`;
+    const overridden = forced.length ? ` [forced past ${forced.length} gate${forced.length > 1 ? 's' : ''}]` : '';
+    drafts.push(
+      stageDraft(state, 'assign', version, stage, withReason(`Promote ${id} to ${stage}${share}${overridden}`, reason), {
+        ...record,
+        ...(trafficBp !== undefined ? { traffic: trafficBp / 100 } : {}),
+        ...(forced.length ? { forced } : {}),
+      }),
+    );
+  }
+  const leaving = leavingDrafts(state, stage, after, drafts.length ? `promoting ${id}` : `GTO still counted it in ${stage}`, record);
+  if (!drafts.length && leaving.length) {
+    warnings.push(`${state.name} ${stage} already is ${describeHoldings(after)} for mv, but GTO still counted ${leaving.map((d) => pinnedId(state.name, d.version!)).join(', ')} in it (never unassigned); the unassign tags now agree with mv.`);
+  }
+  drafts.push(...leaving);
+  return completePlan(state, drafts, { forced, warnings, expect: { stage, holders: after } });
 }
 
 /** Re-assigns the holders from before the stage's current event. */
@@ -117,84 +146,12 @@ export function planRollback(state: ArtifactState, stage: string, reason: string
       });
     }
   }
-  const main = canonicalOrder(target).sort((a, b) => b.bp - a.bp)[0]!;
+  const ordered = canonicalOrder(target).sort((a, b) => b.bp - a.bp);
+  const members = stageMembersOf(state, stage);
+  const entering = ordered.filter((h) => !members.some((m) => m.version.version === h.version));
   const summary = withReason(`Roll back ${state.name} ${stage} to ${describeHoldings(target)} (undoing ${lastEvent.tag}: ${describeHoldings(current)})`, reason);
-  return {
-    artifact: state.name,
-    drafts: [
-      {
-        kind: 'assign',
-        stage,
-        version: main.version,
-        target: state.versions.get(main.version)!.commit,
-        summary,
-        payload: stagePayload(state, 'assign', main.version, stage, target, { rollback_of: lastEvent.tag, ...(reason ? { reason } : {}) }),
-      },
-    ],
-    transitions: [{ stage, before: current, after: target }],
-    forced: [],
-    warnings: [],
-  };
-}
-
-/** Archiving: leave every stage (one unassign tag each, recording what remains), then the archive tag. */
-export function planArchive(state: ArtifactState, version: VersionState, reason: string | undefined): WritePlan {
-  const id = pinnedId(state.name, version.version);
-  if (version.archived) {
-    throw new MvError('VERSION_ARCHIVED', `${id} is already archived (${version.archived.tag}).`, { hint: `See its history with \`mv history ${state.name}\`.` });
-  }
-  const plan: WritePlan = { artifact: state.name, drafts: [], transitions: [], forced: [], warnings: [] };
-  for (const { stage } of stagesHeldBy(state, version.version)) {
-    const before = state.stages.get(stage)!;
-    const after = without(before, version.version);
-    if (after.length === 0) plan.warnings.push(`${state.name} ${stage} has no version now that ${id} is archived; promote one with \`mv promote ${state.name}@vX.Y.Z ${stage}\`.`);
-    plan.drafts.push({
-      kind: 'unassign',
-      stage,
-      version: version.version,
-      target: version.commit,
-      summary: withReason(`Remove ${id} from ${stage} (archiving it; ${stage} now ${describeHoldings(after)})`, reason),
-      payload: stagePayload(state, 'unassign', version.version, stage, after, { archive: true, ...(reason ? { reason } : {}) }),
-    });
-    plan.transitions.push({ stage, before, after });
-  }
-  plan.drafts.push({
-    kind: 'assign',
-    stage: ARCHIVED_STAGE,
-    version: version.version,
-    target: version.commit,
-    summary: withReason(`Archive ${id}`, reason),
-    payload: stagePayload(state, 'assign', version.version, ARCHIVED_STAGE, [{ version: version.version, bp: FULL }], reason ? { reason } : {}),
-  });
-  return plan;
-}
-
-export function planDeregister(state: ArtifactState, version: VersionState, reason: string | undefined): WritePlan {
-  const id = pinnedId(state.name, version.version);
-  if (version.deregistered) throw new MvError('VERSION_DEREGISTERED', `${id} is already deregistered (${version.deregistered.tag}).`, { hint: `See \`mv show ${state.name}\`.` });
-  const held = stagesHeldBy(state, version.version);
-  if (held.length) {
-    throw new MvError('VERSION_IN_STAGE', `${id} still serves ${held.map((h) => `${h.stage} (${h.bp / 100}%)`).join(', ')}, so it cannot be deregistered.`, {
-      hint: `Move the stage to another version first (\`mv promote\` or \`mv rollback\`), or retire it everywhere at once with \`mv archive ${id}\`.`,
-    });
-  }
-  return {
-    artifact: state.name,
-    drafts: [{ kind: 'deregister', version: version.version, target: version.commit, summary: withReason(`Deregister ${id}`, reason), payload: { mv: PAYLOAD_SCHEMA, event: 'deregister', artifact: state.name, version: version.version, ...(reason ? { reason } : {}) } }],
-    transitions: [],
-    forced: [],
-    warnings: [],
-  };
-}
-
-export function planDeprecate(state: ArtifactState, target: string, reason: string | undefined): WritePlan {
-  if (state.deprecated) throw new MvError('ARTIFACT_DEPRECATED', `${state.name} is already deprecated (${state.deprecated.tag}).`, { hint: `See \`mv history ${state.name}\`.` });
-  const serving = [...state.stages].filter(([, h]) => h.length > 0).map(([s, h]) => `${s} (${describeHoldings(h)})`);
-  return {
-    artifact: state.name,
-    drafts: [{ kind: 'deprecate', target, summary: withReason(`Deprecate ${state.name}`, reason), payload: { mv: PAYLOAD_SCHEMA, event: 'deprecate', artifact: state.name, ...(reason ? { reason } : {}) } }],
-    transitions: [],
-    forced: [],
-    warnings: serving.length ? [`${state.name} is deprecated but still has versions in ${serving.join('; ')}.`] : [],
-  };
+  const record = { state: toPercentMap(target), rollback_of: lastEvent.tag, ...(reason ? { reason } : {}) };
+  const drafts = (entering.length ? entering : ordered.slice(0, 1)).map((h) => stageDraft(state, 'assign', state.versions.get(h.version)!, stage, summary, record));
+  drafts.push(...leavingDrafts(state, stage, target, `rolling back ${stage}`, record));
+  return completePlan(state, drafts, { expect: { stage, holders: target } });
 }

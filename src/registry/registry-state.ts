@@ -11,6 +11,8 @@ import { artifactTagPatterns, readTagRecords } from './tag-records.js';
 
 export interface Registry {
   artifacts: Map<string, ArtifactState>;
+  /** Artifacts whose tags cannot be read (GTO refuses them too), with why. */
+  problems: Map<string, MvError>;
   /** Tags that were skipped and why (lightweight tags). */
   notes: string[];
   /** Every registry tag name read, lightweight ones included. */
@@ -45,20 +47,28 @@ export async function readRegistry(git: Git, options: ReadRegistryOptions = {}):
     byArtifact.set(event.artifact, list);
   }
   const artifacts = new Map<string, ArtifactState>();
-  for (const name of [...byArtifact.keys()].sort()) artifacts.set(name, replayArtifact(name, byArtifact.get(name)!));
+  const problems = new Map<string, MvError>();
+  for (const name of [...byArtifact.keys()].sort()) {
+    try {
+      artifacts.set(name, replayArtifact(name, byArtifact.get(name)!));
+    } catch (error) {
+      if (!(error instanceof MvError)) throw error;
+      problems.set(name, error);
+    }
+  }
   // A counter is taken by any tag that carries it, lightweight or not (GTO counts them all too).
   for (const record of records) {
     const state = artifacts.get(record.artifact);
     if (state && record.counter !== undefined) state.maxCounter = Math.max(state.maxCounter, record.counter);
   }
-  return { artifacts, notes, tagNames: new Set(records.map((r) => r.tag)) };
+  return { artifacts, problems, notes, tagNames: new Set(records.map((r) => r.tag)) };
 }
 
 /** The artifact's state, or an error that lists the artifacts there are. */
 export function requireArtifact(registry: Registry, name: string): ArtifactState {
   const state = registry.artifacts.get(name);
   if (state) return state;
-  throw unknownArtifact(name, [...registry.artifacts.keys()]);
+  throw registry.problems.get(name) ?? unknownArtifact(name, [...registry.artifacts.keys()]);
 }
 
 export function unknownArtifact(name: string, existing: string[]): MvError {
@@ -73,11 +83,13 @@ export function unknownArtifact(name: string, existing: string[]): MvError {
 /** Reads one artifact's state (one git call), failing when it has no registry tags. */
 export async function readArtifact(git: Git, name: string, options: Omit<ReadRegistryOptions, 'artifact'> = {}): Promise<{ state: ArtifactState; notes: string[]; tagNames: Set<string> }> {
   const registry = await readRegistry(git, { ...options, artifact: name });
+  const problem = registry.problems.get(name);
+  if (problem) throw problem;
   const state = registry.artifacts.get(name);
-  if (state) return { state, notes: registry.notes, tagNames: registry.tagNames };
+  if (state) return { state, notes: [...registry.notes, ...state.notes], tagNames: registry.tagNames };
   if (options.until !== undefined) {
     const all = await readRegistry(git, { artifact: name });
-    if (all.artifacts.has(name)) return { state: replayArtifact(name, []), notes: registry.notes, tagNames: registry.tagNames };
+    if (all.artifacts.has(name) || all.problems.has(name)) return { state: replayArtifact(name, []), notes: registry.notes, tagNames: registry.tagNames };
   }
   throw await artifactNotFound(git, name);
 }
@@ -85,5 +97,5 @@ export async function readArtifact(git: Git, name: string, options: Omit<ReadReg
 /** The error for an artifact without registry tags, listing the artifacts there are (a second read, on this error path only). */
 export async function artifactNotFound(git: Git, name: string): Promise<MvError> {
   const everything = await readRegistry(git);
-  return unknownArtifact(name, [...everything.artifacts.keys()]);
+  return everything.problems.get(name) ?? unknownArtifact(name, [...everything.artifacts.keys()]);
 }

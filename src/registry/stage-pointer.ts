@@ -4,16 +4,16 @@
  */
 import { MvError } from '../errors.js';
 import type { Git } from '../git.js';
-import { stageHolders } from './lookup.js';
+import { requireNotDeprecated, stageHolders } from './lookup.js';
 import { pinnedId, type Ref } from './ref.js';
 import { readArtifact } from './registry-state.js';
-import { DEFAULT_STAGES } from './stage-names.js';
 import { canonicalOrder, percent } from './weights.js';
-import { findVersionRecord, pointerOfRecord, type VersionPointer } from './version-pointer.js';
+import { findVersionRecord, pointerOfRecord, type VersionPointer } from './version-record.js';
 
 export async function resolveStagePointer(git: Git, ref: Extract<Ref, { kind: 'stage' }>): Promise<VersionPointer> {
   const { state } = await readArtifact(git, ref.artifact);
-  const holders = stageHolders(state, ref.stage, DEFAULT_STAGES);
+  requireNotDeprecated(state, ref);
+  const holders = stageHolders(state, ref.stage);
   if (holders.length > 1) {
     const list = canonicalOrder(holders).map((h) => `${pinnedId(ref.artifact, h.version)} (${percent(h.bp)}%)`);
     throw new MvError('SEVERAL_HOLDERS', `${ref.text} is served by ${holders.length} versions: ${list.join(', ')}.`, {
@@ -21,6 +21,11 @@ export async function resolveStagePointer(git: Git, ref: Extract<Ref, { kind: 's
       details: { holders: canonicalOrder(holders).map((h) => ({ id: pinnedId(ref.artifact, h.version), version: h.version, weight: percent(h.bp) })) },
     });
   }
-  const version = holders[0]!.version;
-  return pointerOfRecord(git, await findVersionRecord(git, { kind: 'version', artifact: ref.artifact, version, text: pinnedId(ref.artifact, version) }));
+  const version = state.versions.get(holders[0]!.version)!;
+  if (version.unregistered) {
+    throw new MvError('NO_POINTER', `${ref.text} is commit ${version.commit.slice(0, 12)}, which has stage tags but no version tag, so mv has no files recorded for it.`, {
+      hint: `Registry commands (show, history, resolve) still work; files can only be restored for versions added with \`mv add\`.`,
+    });
+  }
+  return pointerOfRecord(git, await findVersionRecord(git, { kind: 'version', artifact: ref.artifact, version: version.version, text: pinnedId(ref.artifact, version.version) }));
 }

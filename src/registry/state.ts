@@ -1,26 +1,25 @@
 /**
- * The registry's state, derived by replaying events in order: versions (registered, deregistered,
- * archived), the holders of each stage with their traffic weights, and every stage change with the
- * holders before and after it.
+ * The registry's state, derived by replaying an artifact's events in order: its versions, what GTO sees
+ * in each stage (gto-rules.ts), and mv's view of each stage with traffic weights.
  *
- * An mv stage event records the stage's full resulting state in its payload, so the current state is the
- * newest event. A tag without a payload (made by GTO) is replayed the way GTO reads it: an assignment makes
- * that version the stage's only holder; an unassignment removes it, and the stage falls back to the most
- * recent assignment that is still in force. Archiving and deregistering take a version out of every stage.
+ * mv's view is GTO's, refined by the payloads of mv's own tags: an mv stage tag records the stage's full
+ * resulting state (versions and weights). That record holds while every version it names is in the stage
+ * by GTO's reading and no assignment without a record (made by GTO or by hand) came after it; otherwise
+ * the stage is what `gto show` says: the member with the newest assignment, alone. So mv and GTO agree on
+ * every stage mv wrote, and mv follows GTO wherever GTO wrote last.
+ *
+ * GTO's reading is defined per second (tagger dates have one-second resolution), so stage changes are
+ * settled once per second: the events of one second (one mv command writes all its tags in one second)
+ * make one change per stage, credited to mv's tag that records it, else to the last assignment, else to
+ * the last event.
  */
-import { ARCHIVED_STAGE } from './stage-names.js';
 import { orderEvents, type RegistryEvent } from './events.js';
-import { canonicalOrder, compareVersions, fromPercentMap, replaceAll, sameHoldings, without, type Holding } from './weights.js';
+import { applyStageTag, applyVersionTag, deprecationInForce, gtoLatest, indexVersions, markedStages, stageMembers, versionOfStageEvent, type Member, type VersionIndex, type VersionState } from './gto-rules.js';
+import { pinnedId } from './ref.js';
+import { ARCHIVED_STAGE } from './stage-names.js';
+import { canonicalOrder, compareVersions, describeHoldings, fromPercentMap, replaceAll, sameHoldings, type Holding } from './weights.js';
 
-export interface VersionState {
-  version: string;
-  commit: string;
-  registered?: RegistryEvent;
-  deregistered?: RegistryEvent;
-  archived?: RegistryEvent;
-  /** Every stage the version has ever been assigned to. */
-  stagesEver: Set<string>;
-}
+export type { Member, VersionState } from './gto-rules.js';
 
 export interface RollbackEntry {
   holdings: Holding[];
@@ -37,119 +36,169 @@ export interface StageChange {
 
 export interface ArtifactState {
   name: string;
+  /** Every version: registered ones by SemVer, commits known only from stage tags by commit id. */
   versions: Map<string, VersionState>;
-  /** All events in registry order. */
+  /** All events in registry order, oldest first. */
   events: RegistryEvent[];
-  /** Changes of stage holders in order (archiving and deregistering included). */
+  /** Changes of mv's stage holders, in order. */
   changes: StageChange[];
-  /** Current holders per stage (empty when a stage was vacated). */
+  /**
+   * Tags written with another in one command that changed nothing by themselves (the unassign tags of a
+   * promotion, the deregistration of an archive): each maps to the event credited with the change.
+   */
+  parts: Map<RegistryEvent, RegistryEvent>;
+  /** mv's holders per stage, with weights (empty when a stage was vacated). */
   stages: Map<string, Holding[]>;
+  /** GTO's view: every version in each stage, newest assignment first (the first is `gto show`'s). */
+  members: Map<string, Member[]>;
   /**
    * Per stage, the states a rollback walks back through, oldest first; the last is the current one, with
    * the event that set it (a rollback restores the one before and pops the last).
    */
   rollbackStack: Map<string, RollbackEntry[]>;
+  /** The deprecation in force (GTO: the artifact's newest event is a deprecation). */
   deprecated?: RegistryEvent;
   /** The highest `#N` among the artifact's tags (0 when none). */
   maxCounter: number;
+  /** Per stage, the date of its newest event (tags of a new event must be dated after it). */
+  stageTimes: Map<string, number>;
+  /** The date of the newest event other than a deprecation, or of a version's commit if later. */
+  activityTime: number;
+  /** Stage names in the order the tags first used them. */
+  stagesSeen: string[];
+  /** Things a reader should know: tags GTO ignores, stages where GTO's answer differs from mv's record. */
+  notes: string[];
 }
 
-/** Replays one artifact's events (any order; they are ordered here). */
+interface Recorded {
+  event: RegistryEvent;
+  holdings: Holding[];
+}
+
+/** Replays one artifact's events (any order; they are ordered here). Fails as GTO does on an unreadable registry. */
 export function replayArtifact(name: string, events: RegistryEvent[]): ArtifactState {
+  const ordered = orderEvents(events);
+  const index = indexVersions(ordered);
   const state: ArtifactState = {
     name,
-    versions: new Map(),
-    events: orderEvents(events),
+    versions: index.versions,
+    events: ordered,
     changes: [],
+    parts: new Map(),
     stages: new Map(),
+    members: new Map(),
     rollbackStack: new Map(),
     maxCounter: 0,
+    stageTimes: new Map(),
+    activityTime: 0,
+    stagesSeen: [],
+    notes: [...index.notes],
   };
-  // GTO semantics for payload-less tags: per stage, assignments still in force, oldest first.
-  const inForce = new Map<string, string[]>();
-  for (const event of state.events) {
-    state.maxCounter = Math.max(state.maxCounter, event.counter ?? 0);
-    switch (event.kind) {
-      case 'register':
-        versionOf(state, event).registered = event;
-        break;
-      case 'deregister':
-        versionOf(state, event).deregistered = event;
-        leaveAllStages(state, event, inForce);
-        break;
-      case 'deprecate':
-        state.deprecated = event;
-        break;
-      case 'assign':
-      case 'unassign':
-        applyStageEvent(state, event, inForce);
-        break;
+  const recorded = new Map<string, Recorded>();
+  const unrecorded = new Set<string>();
+  for (let i = 0; i < ordered.length; ) {
+    const time = ordered[i]!.time;
+    const touched = new Map<string, RegistryEvent[]>();
+    for (; i < ordered.length && ordered[i]!.time === time; i++) {
+      const event = ordered[i]!;
+      state.maxCounter = Math.max(state.maxCounter, event.counter ?? 0);
+      if (event.kind !== 'deprecate') state.activityTime = Math.max(state.activityTime, event.time, event.commitTime);
+      for (const stage of applyEvent(state, index, event, recorded, unrecorded)) touched.set(stage, [...(touched.get(stage) ?? []), event]);
     }
+    const credited = new Set<RegistryEvent>();
+    for (const [stage, list] of touched) {
+      const event = settleStage(state, index, stage, list, recorded.get(stage), unrecorded.has(stage));
+      if (event) credited.add(event);
+    }
+    markParts(state, touched, credited);
   }
+  for (const version of state.versions.values()) {
+    const archived = version.stages.get(ARCHIVED_STAGE);
+    if (archived?.active) version.archived = archived.assigned!;
+  }
+  const deprecation = deprecationInForce(ordered);
+  if (deprecation) state.deprecated = deprecation;
+  noteDisagreements(state, recorded);
   return state;
 }
 
-function versionOf(state: ArtifactState, event: RegistryEvent): VersionState {
-  const version = event.version!;
-  let entry = state.versions.get(version);
-  if (!entry) {
-    entry = { version, commit: event.commit, stagesEver: new Set() };
-    state.versions.set(version, entry);
+/** Applies one event; returns the stages it touched. */
+function applyEvent(state: ArtifactState, index: VersionIndex, event: RegistryEvent, recorded: Map<string, Recorded>, unrecorded: Set<string>): string[] {
+  if (event.kind === 'deprecate') return [];
+  if (event.kind === 'register' || event.kind === 'deregister') {
+    const version = event.version === undefined ? undefined : index.versions.get(event.version);
+    if (!version) return [];
+    const wasActive = version.active;
+    applyVersionTag(version, event);
+    const stages = markedStages(version);
+    // A registration without mv's record that brings a version back into its stages overrides mv's records there.
+    if (!wasActive && version.active && !event.payload) for (const stage of stages) unrecorded.add(stage);
+    return stages;
   }
-  if (event.kind === 'register') entry.commit = event.commit;
-  return entry;
-}
-
-function applyStageEvent(state: ArtifactState, event: RegistryEvent, inForce: Map<string, string[]>): void {
   const stage = event.stage!;
-  const version = event.version!;
-  const entry = versionOf(state, event);
-  const forced = inForce.get(stage) ?? [];
-  inForce.set(stage, forced);
-  const before = state.stages.get(stage) ?? [];
-  const recorded = event.payload ? fromPercentMap(event.payload.state) : undefined;
-  let after: Holding[];
-  if (event.kind === 'assign') {
-    removeFrom(forced, version);
-    forced.push(version);
-    entry.stagesEver.add(stage);
-    if (stage === ARCHIVED_STAGE) {
-      entry.archived = event;
-      leaveAllStages(state, event, inForce);
-      return;
-    }
-    after = recorded ?? replaceAll(version);
-  } else {
-    removeFrom(forced, version);
-    if (stage === ARCHIVED_STAGE) {
-      delete entry.archived;
-      return;
-    }
-    if (recorded) after = recorded;
-    else {
-      after = without(before, version);
-      const fallback = forced.at(-1);
-      if (after.length === 0 && fallback !== undefined) after = replaceAll(fallback);
-    }
+  const version = versionOfStageEvent(index, event, state.name);
+  event.version = version.version;
+  applyStageTag(index, version, event);
+  if (event.kind === 'unassign' && version.unregistered) {
+    state.notes.push(`${event.tag} has no effect: commit ${version.commit.slice(0, 12)} has no version tag, and GTO files each stage tag on such a commit as a version of its own (register a version there to make unassignments work).`);
   }
-  for (const holding of after) state.versions.get(holding.version)?.stagesEver.add(stage);
-  recordChange(state, event, stage, before, after);
+  if (!state.stageTimes.has(stage)) state.stagesSeen.push(stage);
+  state.stageTimes.set(stage, event.time);
+  const holdings = recordedState(event);
+  if (holdings) {
+    recorded.set(stage, { event, holdings });
+    unrecorded.delete(stage);
+  } else if (event.kind === 'assign') unrecorded.add(stage);
+  return [stage];
 }
 
-/** Archiving or deregistering: the version leaves every stage it holds (others scale back to 100%). */
-function leaveAllStages(state: ArtifactState, event: RegistryEvent, inForce: Map<string, string[]>): void {
-  const version = event.version!;
-  for (const [stage, holders] of state.stages) {
-    removeFrom(inForce.get(stage) ?? [], version);
-    if (stage === ARCHIVED_STAGE || !holders.some((h) => h.version === version)) continue;
-    recordChange(state, event, stage, holders, without(holders, version));
+/** The stage's state recorded in an mv tag's payload, if it has a valid one. */
+function recordedState(event: RegistryEvent): Holding[] | undefined {
+  const payload = event.payload;
+  if (!payload || payload.stage !== event.stage || (payload.event !== 'assign' && payload.event !== 'unassign')) return undefined;
+  return fromPercentMap(payload.state);
+}
+
+/** Settles a stage after one second's events; returns the event credited with its change, if it changed. */
+function settleStage(state: ArtifactState, index: VersionIndex, stage: string, events: RegistryEvent[], recorded: Recorded | undefined, unrecorded: boolean): RegistryEvent | undefined {
+  const members = stageMembers(index, stage);
+  state.members.set(stage, members);
+  const holdsRecord = recorded && !unrecorded && recorded.holdings.every((h) => members.some((m) => m.version.version === h.version));
+  const holders = holdsRecord ? recorded.holdings : members[0] ? replaceAll(members[0].version.version) : [];
+  const before = state.stages.get(stage) ?? [];
+  if (sameHoldings(before, holders)) {
+    state.stages.set(stage, before);
+    return undefined;
   }
+  const event = creditedEvent(stage, events);
+  recordChange(state, event, stage, before, holders);
+  return event;
+}
+
+/** mv's tags of one second that changed a stage credited to another tag (same tagger) are parts of that tag. */
+function markParts(state: ArtifactState, touched: Map<string, RegistryEvent[]>, credited: Set<RegistryEvent>): void {
+  for (const [, events] of touched) {
+    const main = events.find((e) => credited.has(e));
+    if (!main) continue;
+    for (const event of events) {
+      if (credited.has(event) || !event.payload || state.parts.has(event) || event.by.email !== main.by.email || event.by.name !== main.by.name) continue;
+      state.parts.set(event, main);
+    }
+  }
+}
+
+/** The event a stage change of one second is credited to (see the module comment). */
+function creditedEvent(stage: string, events: RegistryEvent[]): RegistryEvent {
+  const own = events.filter((e) => e.payload);
+  const pool = own.length ? own : events;
+  return pool.findLast((e) => e.kind === 'assign' && e.stage === stage) ?? pool.at(-1)!;
 }
 
 function recordChange(state: ArtifactState, event: RegistryEvent, stage: string, before: Holding[], after: Holding[]): void {
   const ordered = canonicalOrder(after);
   state.stages.set(stage, ordered);
   state.changes.push({ event, stage, before, after: ordered });
+  for (const holding of ordered) state.versions.get(holding.version)?.stagesEver.add(stage);
   const stack = state.rollbackStack.get(stage) ?? [{ holdings: [] }];
   state.rollbackStack.set(stage, stack);
   if (event.rollbackOf !== undefined) {
@@ -160,27 +209,34 @@ function recordChange(state: ArtifactState, event: RegistryEvent, stage: string,
   } else if (!sameHoldings(stack.at(-1)!.holdings, ordered)) stack.push({ holdings: ordered, event });
 }
 
-function removeFrom(list: string[], value: string): void {
-  const index = list.indexOf(value);
-  if (index >= 0) list.splice(index, 1);
+/** Notes for stages whose holder by GTO's reading is not among mv's recorded holders. */
+function noteDisagreements(state: ArtifactState, recorded: Map<string, Recorded>): void {
+  for (const [stage, holders] of state.stages) {
+    const first = state.members.get(stage)?.[0];
+    if (!first || holders.length === 0 || holders.some((h) => h.version === first.version.version)) continue;
+    const record = recorded.get(stage);
+    state.notes.push(
+      `GTO reads ${state.name}#${stage} as ${pinnedId(state.name, first.version.version)} (assigned by ${first.assigned.tag}), while mv's record${record ? ` (${record.event.tag})` : ''} says ${describeHoldings(holders)}: tags made before mv wrote unassign tags; the next \`mv promote\` or \`mv rollback\` of ${stage} brings GTO in line.`,
+    );
+  }
 }
 
-/** Versions highest first. */
+/** Versions highest first (commits of unregistered versions last). */
 export function versionsHighestFirst(state: ArtifactState): VersionState[] {
   return [...state.versions.values()].sort((a, b) => compareVersions(b.version, a.version));
 }
 
-/** Whether the version can be promoted or served: registered, not deregistered, not archived. */
+/** Whether the version can be promoted or served: registered, active by GTO's reading, not archived. */
 export function isActive(version: VersionState): boolean {
-  return version.registered !== undefined && !version.deregistered && !version.archived;
+  return !version.unregistered && version.active && !version.archived;
 }
 
-/** The highest active version (what `name@latest` means). */
+/** The latest version as GTO defines it (what `name@latest` means): the highest active registered version. */
 export function latestVersion(state: ArtifactState): VersionState | undefined {
-  return versionsHighestFirst(state).find(isActive);
+  return gtoLatest(state.versions.values());
 }
 
-/** The stages (with weights) a version holds now. */
+/** The stages (with weights) a version holds now in mv's view. */
 export function stagesHeldBy(state: ArtifactState, version: string): Array<{ stage: string; bp: number }> {
   const held: Array<{ stage: string; bp: number }> = [];
   for (const [stage, holders] of state.stages) {
@@ -188,6 +244,11 @@ export function stagesHeldBy(state: ArtifactState, version: string): Array<{ sta
     if (holding) held.push({ stage, bp: holding.bp });
   }
   return held;
+}
+
+/** GTO's members of a stage (empty when none). */
+export function stageMembersOf(state: ArtifactState, stage: string): Member[] {
+  return state.members.get(stage) ?? [];
 }
 
 /** The newest change of a stage (undefined when the stage has never been assigned). */

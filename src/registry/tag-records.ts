@@ -5,6 +5,7 @@
  */
 import type { Git } from '../git.js';
 import { parseTagPayload, type TagPayload } from './tag-message.js';
+import { tagForm } from './fullname.js';
 import { parseTagName, type ParsedTagName } from './tag-name.js';
 
 export interface TagRecord extends ParsedTagName {
@@ -19,6 +20,8 @@ export interface TagRecord extends ParsedTagName {
   time?: number;
   /** The tagger's time zone offset, e.g. "+0100". */
   tz?: string;
+  /** Unix seconds of the committer date of the tagged commit (GTO counts it as an event of the version). */
+  commitTime?: number;
   subject: string;
   body: string;
   signed: boolean;
@@ -36,6 +39,7 @@ const FIELDS = [
   '%(contents:subject)',
   '%(contents:body)',
   '%(contents:signature)',
+  '%(*committerdate:raw)',
 ];
 
 /**
@@ -70,6 +74,8 @@ export async function readTagRecords(git: Git, patterns: string[] = ['refs/tags/
       record.tagger = { name: parts[i + 4]!, email: parts[i + 5]!.replace(/^<|>$/g, '') };
       record.time = Number(space < 0 ? date : date.slice(0, space));
       record.tz = space < 0 ? '+0000' : date.slice(space + 1);
+      const committed = parts[i + 10]!;
+      if (committed) record.commitTime = Number(committed.split(' ')[0]);
       const payload = parseTagPayload(body);
       if (payload) record.payload = payload;
     }
@@ -80,5 +86,5 @@ export async function readTagRecords(git: Git, patterns: string[] = ['refs/tags/
 
 /** Glob patterns for one artifact's tags. */
 export function artifactTagPatterns(artifact: string): string[] {
-  return [`refs/tags/${artifact}@*`, `refs/tags/${artifact}#*`];
+  return [`refs/tags/${tagForm(artifact)}@*`, `refs/tags/${tagForm(artifact)}#*`];
 }

@@ -1,6 +1,7 @@
 /**
- * Carrying out a write plan: name the tags (stage tags get the artifact's next counters), create them in
- * one ref transaction (or signed, one by one), and make sure no other tag took the same counter meanwhile.
+ * Carrying out a write plan: name the tags (stage tags get the artifact's next counters), date them no
+ * earlier than the plan allows (waiting a moment for the clock when it is close), create them in one ref
+ * transaction (or signed, one by one), and make sure no other tag took the same counter meanwhile.
  *
  * Concurrency without locks: after creating its tags, a writer re-reads the artifact's tags; if any other
  * tag carries one of its counters, it deletes its own (never published, so nothing anyone saw is lost),
@@ -11,6 +12,7 @@
  */
 import { MvError } from '../errors.js';
 import type { Git } from '../git.js';
+import { isoTime } from './events.js';
 import { formatTagMessage } from './tag-message.js';
 import { assignTag, deprecateTag, deregisterTag, unassignTag } from './tag-name.js';
 import { readRegistry } from './registry-state.js';
@@ -38,25 +40,33 @@ export interface WrittenTags {
   attempts: number;
 }
 
-export function tagName(artifact: string, draft: TagDraft, counter: number): string {
+export function tagName(artifact: string, draft: TagDraft, counter: number | undefined): string {
   switch (draft.kind) {
     case 'assign':
-      return assignTag(artifact, draft.stage!, counter);
+      return assignTag(artifact, draft.stage!, counter!);
     case 'unassign':
-      return unassignTag(artifact, draft.stage!, counter);
+      return unassignTag(artifact, draft.stage!, counter!);
     case 'deregister':
-      return deregisterTag(artifact, draft.version!);
+      return deregisterTag(artifact, draft.version!, counter);
     case 'deprecate':
-      return deprecateTag(artifact);
+      return deprecateTag(artifact, counter);
   }
 }
 
-const COUNTED = new Set(['assign', 'unassign']);
+/** Whether the draft's tag takes a counter: stage tags always; the others only when their plain name is taken (as GTO does). */
+function takesCounter(artifact: string, draft: TagDraft, known: Set<string>): boolean {
+  return draft.kind === 'assign' || draft.kind === 'unassign' || known.has(tagName(artifact, draft, undefined));
+}
+
+/** How long to wait for the clock to pass a plan's earliest date before dating the tags explicitly instead. */
+const MAX_WAIT_SECONDS = 3;
+const MAX_WAITS = 5;
 
 export async function writeRegistryTags(options: WriteOptions): Promise<WrittenTags> {
   const { git, artifact } = options;
   const attempts = options.attempts ?? 8;
   const remote = options.push ? await requirePushRemote(git) : undefined;
+  let waits = 0;
   for (let attempt = 1; ; attempt++) {
     if (remote) await fetchArtifactTags(git, remote, artifact);
     const { artifacts, tagNames: known } = await readRegistry(git, { artifact });
@@ -64,25 +74,30 @@ export async function writeRegistryTags(options: WriteOptions): Promise<WrittenT
     const plan = await options.plan(state);
     if (plan.drafts.length === 0) return { plan, tags: [], attempts: attempt };
 
+    const date = await tagDate(git, plan.notBefore, waits < MAX_WAITS);
+    if (date === 'waited') {
+      waits++;
+      attempt--;
+      continue;
+    }
+    if (date !== undefined) plan.warnings.push(futureDateWarning(artifact, date));
+
     let counter = state.maxCounter;
-    const tags = plan.drafts.map((draft) => ({
-      name: tagName(artifact, draft, COUNTED.has(draft.kind) ? ++counter : 0),
-      counter: COUNTED.has(draft.kind) ? counter : undefined,
-      target: draft.target,
-      message: formatTagMessage(draft.summary, draft.payload),
-    }));
+    const tags = plan.drafts.map((draft) => {
+      const numbered = takesCounter(artifact, draft, known) ? ++counter : undefined;
+      return { name: tagName(artifact, draft, numbered), counter: numbered, target: draft.target, message: formatTagMessage(draft.summary, draft.payload) };
+    });
 
     let created: Array<{ name: string; oid: string }>;
     try {
-      created = await createTags(git, tags, Boolean(options.sign));
+      created = await createTags(git, tags, Boolean(options.sign), date);
     } catch (error) {
-      if (error instanceof MvError && error.code === 'TAG_EXISTS' && tags.some((t) => t.counter !== undefined) && attempt < attempts) {
+      if (error instanceof MvError && error.code === 'TAG_EXISTS' && attempt < attempts) {
         await pause(attempt);
         continue;
       }
       throw error;
     }
-
     if (await counterTakenByAnother(git, artifact, tags, known)) {
       await deleteTags(git, created);
       if (attempt >= attempts) throw contended(artifact, attempts);
@@ -110,14 +125,41 @@ export async function writeRegistryTags(options: WriteOptions): Promise<WrittenT
   }
 }
 
-async function createTags(git: Git, tags: Array<{ name: string; target: string; message: string }>, sign: boolean): Promise<Array<{ name: string; oid: string }>> {
+/**
+ * The tagger date to give the tags: undefined for now (the clock is past `notBefore`); 'waited' after
+ * waiting a moment for the clock to get there (the plan is made again); or `notBefore` itself when the
+ * date is fixed (GIT_COMMITTER_DATE) or the artifact's newest event is dated too far ahead to wait for.
+ */
+async function tagDate(git: Git, notBefore: number, mayWait: boolean): Promise<number | undefined | 'waited'> {
+  if (notBefore === 0) return undefined;
+  const now = identTime(await git.committerIdent());
+  if (now >= notBefore) return undefined;
+  if (mayWait && process.env.GIT_COMMITTER_DATE === undefined && notBefore - now <= MAX_WAIT_SECONDS) {
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, notBefore * 1000 - Date.now()) + 20));
+    return 'waited';
+  }
+  return notBefore;
+}
+
+/** The Unix seconds of a git ident ("Name <email> 1700000000 +0100"). */
+function identTime(ident: string): number {
+  return Number(/ (\d+) [+-]\d{4}$/.exec(ident)?.[1] ?? Math.floor(Date.now() / 1000));
+}
+
+function futureDateWarning(artifact: string, date: number): string {
+  const why = process.env.GIT_COMMITTER_DATE !== undefined ? 'GIT_COMMITTER_DATE is set to a date before' : 'the clock is behind';
+  return `${why} ${artifact}'s newest registry event, so the new tags are dated ${isoTime(date)}, just after it (GTO orders events by date alone)${process.env.GIT_COMMITTER_DATE !== undefined ? '' : '; check the clocks of the machines that write tags'}.`;
+}
+
+async function createTags(git: Git, tags: Array<{ name: string; target: string; message: string }>, sign: boolean, date: number | undefined): Promise<Array<{ name: string; oid: string }>> {
+  const dated = date === undefined ? {} : { date };
   if (!sign) {
-    const oids = await git.createAnnotatedTags(tags);
+    const oids = await git.createAnnotatedTags(tags, dated);
     return tags.map((t, i) => ({ name: t.name, oid: oids[i]! }));
   }
   const created: Array<{ name: string; oid: string }> = [];
   try {
-    for (const tag of tags) created.push({ name: tag.name, oid: await git.createSignedTag(tag) });
+    for (const tag of tags) created.push({ name: tag.name, oid: await git.createSignedTag(tag, dated) });
   } catch (error) {
     await deleteTags(git, created);
     throw error;

@@ -2,37 +2,43 @@
 import semver from 'semver';
 import { MvError } from '../errors.js';
 import type { Git } from '../git.js';
+import { tagForm } from './fullname.js';
 import { readTagRecords, type TagRecord } from './tag-records.js';
 
 export interface VersionRecord {
   artifact: string;
   version: string;
-  /** The registration tag. */
+  /** The first registration tag. */
   register: TagRecord;
-  /** The deregistration tag, if the version was deregistered. */
+  /** The deregistration in force: the version's newest version tag deregisters it (GTO's rule). */
   deregister?: TagRecord;
 }
 
-/** Groups register/deregister records by artifact and version. */
+/**
+ * Groups register/deregister records by artifact and version. As GTO reads them, a version is
+ * deregistered while its newest version tag (by date; a deregistration wins a tie) is a deregistration,
+ * so a later registration (`name@vX#N`) makes it active again.
+ */
 export function versionsFromRecords(records: TagRecord[]): Map<string, Map<string, VersionRecord>> {
   const byArtifact = new Map<string, Map<string, VersionRecord>>();
-  for (const record of records) {
-    if (record.kind !== 'register' || !record.annotated) continue;
+  const direct = records
+    .filter((r) => (r.kind === 'register' || r.kind === 'deregister') && r.annotated)
+    .sort((a, b) => a.time! - b.time! || (a.kind === b.kind ? 0 : a.kind === 'register' ? -1 : 1) || (a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0));
+  for (const record of direct) {
     const versions = byArtifact.get(record.artifact) ?? new Map<string, VersionRecord>();
-    versions.set(record.version!, { artifact: record.artifact, version: record.version!, register: record });
     byArtifact.set(record.artifact, versions);
-  }
-  for (const record of records) {
-    if (record.kind !== 'deregister' || !record.annotated) continue;
-    const entry = byArtifact.get(record.artifact)?.get(record.version!);
-    if (entry) entry.deregister = record;
+    const entry = versions.get(record.version!);
+    if (record.kind === 'register') {
+      if (!entry) versions.set(record.version!, { artifact: record.artifact, version: record.version!, register: record });
+      else if (entry.register.commit === record.commit) delete entry.deregister;
+    } else if (entry && entry.register.commit === record.commit) entry.deregister = record;
   }
   return byArtifact;
 }
 
 /** Every version of one artifact (deregistered ones included), highest first. */
 export async function listVersions(git: Git, artifact: string): Promise<VersionRecord[]> {
-  const records = await readTagRecords(git, [`refs/tags/${artifact}@*`]);
+  const records = await readTagRecords(git, [`refs/tags/${tagForm(artifact)}@*`]);
   const versions = versionsFromRecords(records).get(artifact);
   return versions ? [...versions.values()].sort((a, b) => semver.rcompare(a.version, b.version)) : [];
 }
@@ -42,7 +48,7 @@ export async function listVersions(git: Git, artifact: string): Promise<VersionR
  * or not (a lightweight tag still blocks the name), from one `git for-each-ref`.
  */
 export async function versionTags(git: Git, artifact: string): Promise<{ registered: VersionRecord[]; taken: string[]; deprecated: boolean }> {
-  const records = await readTagRecords(git, [`refs/tags/${artifact}@*`]);
+  const records = await readTagRecords(git, [`refs/tags/${tagForm(artifact)}@*`]);
   const versions = versionsFromRecords(records).get(artifact);
   return {
     deprecated: records.some((r) => r.kind === 'deprecate' && r.artifact === artifact),
@@ -53,7 +59,7 @@ export async function versionTags(git: Git, artifact: string): Promise<{ registe
 
 export function unknownVersion(artifact: string, version: string, existing: VersionRecord[]): MvError {
   const list = existing.slice(0, 8).map((v) => `v${v.version}`).join(', ');
-  return new MvError('UNKNOWN_VERSION', `${artifact}@v${version} does not exist.`, {
+  return new MvError('UNKNOWN_VERSION', `${version === 'latest' ? `${artifact}@latest names nothing` : `${artifact}@v${version} does not exist`}.`, {
     hint: existing.length ? `Versions of ${artifact}: ${list}${existing.length > 8 ? ', …' : ''}.` : `${artifact} has no versions yet; create one with \`mv add ${artifact} <path>…\`.`,
   });
 }

@@ -1,6 +1,7 @@
 /** Pieces shared by the pages: stage badges, traffic bars, holder lists, notes, pagers, key/value tables. */
 import type { Actor } from '../registry/events.js';
 import type { HolderInfo } from '../registry/holders.js';
+import { versionLabel } from '../registry/ref.js';
 import { html, type Html, type Renderable } from './html.js';
 import { link, type RenderContext } from './layout.js';
 import type { Page } from './routes.js';
@@ -36,7 +37,7 @@ export function holdersList(ctx: RenderContext, name: string, holders: HolderInf
   if (holders.length === 0) return html`<span class="muted">(none)</span>`;
   const one = holders.length === 1 && holders[0]!.weight === 100;
   return html`${holders.map((h, i) => {
-    const label = `v${h.version}`;
+    const label = versionLabel(h.version);
     return html`${i > 0 ? ' · ' : ''}<span class="holder">${isRegistered(h.version) ? link(ctx, { kind: 'version', name, version: h.version }, label) : label}${one ? '' : html` <span class="weight">${h.weight}%</span>`}</span>`;
   })}`;
 }

@@ -66,9 +66,10 @@ export interface ArtifactData {
 export async function artifactData(snapshot: Snapshot, name: string): Promise<ArtifactData> {
   const state = requireArtifact(snapshot.registry, name);
   const show = artifactResult(state, snapshot.registry.notes);
+  // Registered versions only: a commit that GTO counts as a version has no page of its own.
   const versions = versionsHighestFirst(state).filter((v) => v.registered);
   const reads = await snapshot.pointers.read(state, versions);
-  const rows = show.versions.map((summary, i) => row(summary, reads[i]!));
+  const rows = show.versions.filter((v) => v.status !== 'unregistered').map((summary, i) => row(summary, reads[i]!));
   const metricKeys = new Set<string>();
   for (let i = rows.length - 1; i >= 0; i--) for (const key of rows[i]!.metrics.keys()) metricKeys.add(key);
   return { show, rows, metricKeys: [...metricKeys], events: state.events.map((e) => eventInfo(state, e)) };

@@ -23,7 +23,8 @@ describe('the registry story', () => {
     await addChatbotVersion(repo, '2.4.1', '2026-11-20T12:00:00Z', { accuracy: 0.89, lr: 0.003, data: 'q,a\nbye,goodbye\n' });
     await mvOk(repo.dir, ['promote', 'chatbot@v2.4.1', 'staging', '-m', 'eval passed'], { env: at('2026-11-23T09:00:00Z', CI) });
     const promoted = await mvJson<any>(repo.dir, ['promote', 'chatbot@v2.4.1', 'production', '-m', 'weekly release'], { env: at('2026-11-24T09:00:00Z', CI) });
-    expect(promoted).toMatchObject({ changed: true, id: 'chatbot@v2.4.1', tags: ['chatbot#production#4'] });
+    // The replaced holder gets an unassign tag, so GTO (which keeps a version in a stage until then) agrees.
+    expect(promoted).toMatchObject({ changed: true, id: 'chatbot@v2.4.1', tags: ['chatbot#production#5', 'chatbot#production!#6'] });
     expect(promoted.stages[0].before).toEqual([{ id: 'chatbot@v2.3.8', version: '2.3.8', weight: 100 }]);
 
     // Tuesday afternoon: a 2.5.0 canary takes 10% of production; Thursday it is stopped by a rollback.
@@ -40,10 +41,10 @@ describe('the registry story', () => {
     // Friday: answers are bad. History shows 2.4.1 went to production on Tuesday, by CI.
     const history = await mvJson<any>(repo.dir, ['history', 'chatbot']);
     const toProduction = history.events.find((e: any) => e.event === 'assign' && e.stage === 'production' && e.version === '2.4.1' && !e.rollbackOf);
-    expect(toProduction).toMatchObject({ by: CI, at: '2026-11-24T09:00:00Z', reason: 'weekly release', tag: 'chatbot#production#4' });
+    expect(toProduction).toMatchObject({ by: CI, at: '2026-11-24T09:00:00Z', reason: 'weekly release', tag: 'chatbot#production#5' });
     const text = await mvOk(repo.dir, ['history', 'chatbot']);
     expect(text.stdout).toContain('production: v2.3.8 → v2.4.1');
-    expect(text.stdout).toContain('chatbot#production#4 by CI <ci@example.com>: weekly release');
+    expect(text.stdout).toContain('chatbot#production#5 by CI <ci@example.com>: weekly release');
 
     // diff: accuracy fell, the training data and the params changed.
     const diff = await mvJson<any>(repo.dir, ['diff', 'chatbot@v2.3.8', 'chatbot@v2.4.1']);
@@ -58,20 +59,23 @@ describe('the registry story', () => {
     const started = Date.now();
     const rolledBack = await mvJson<any>(repo.dir, ['rollback', 'chatbot', '-m', '2.4.1 gives bad answers'], { env: at('2026-11-27T10:00:00Z', DANA) });
     expect(Date.now() - started).toBeLessThan(5000);
-    expect(rolledBack).toMatchObject({ stage: 'production', undid: 'chatbot#production#4', tags: ['chatbot#production#8'] });
+    expect(rolledBack).toMatchObject({ stage: 'production', undid: 'chatbot#production#5', tags: ['chatbot#production#12', 'chatbot#production!#13'] });
     expect(rolledBack.stages[0].after).toEqual([{ id: 'chatbot@v2.3.8', version: '2.3.8', weight: 100 }]);
     const resolved = await mvJson<any>(repo.dir, ['resolve', 'chatbot#production']);
     expect(resolved.versions).toEqual([expect.objectContaining({ id: 'chatbot@v2.3.8', weight: 100, pointer: expect.objectContaining({ path: 'models/chatbot/chatbot.mv.yaml' }) })]);
-    expect(resolved.event).toBe('chatbot#production#8');
+    expect(resolved.event).toBe('chatbot#production#12');
     // Nothing was deleted: every tag ever made is still there.
     expect(await registryTags(repo)).toEqual(
-      ['chatbot#production#2', 'chatbot#production#4', 'chatbot#production#6', 'chatbot#production#7', 'chatbot#production#8', 'chatbot#staging#1', 'chatbot#staging#3', 'chatbot#staging#5', 'chatbot@v2.3.8', 'chatbot@v2.4.1', 'chatbot@v2.5.0'].sort(),
+      [
+        ...['chatbot#production#2', 'chatbot#production#5', 'chatbot#production!#6', 'chatbot#production#9', 'chatbot#production#10', 'chatbot#production!#11', 'chatbot#production#12', 'chatbot#production!#13'],
+        ...['chatbot#staging#1', 'chatbot#staging#3', 'chatbot#staging!#4', 'chatbot#staging#7', 'chatbot#staging!#8', 'chatbot@v2.3.8', 'chatbot@v2.4.1', 'chatbot@v2.5.0'],
+      ].sort(),
     );
 
     // A month later: which version answered customer 4711 on Wednesday at 10:00?
     const audit = await mvJson<any>(repo.dir, ['audit', 'chatbot', '--stage', 'production', '--at', '2026-11-25T10:00Z', '--key', 'customer-4711']);
     expect(audit.stages).toEqual([expect.objectContaining({ stage: 'production', holders: canary.stages[0].after })]);
-    expect(audit.stages[0].event).toMatchObject({ tag: 'chatbot#production#6', by: DANA, reason: 'canary 2.5.0' });
+    expect(audit.stages[0].event).toMatchObject({ tag: 'chatbot#production#9', by: DANA, reason: 'canary 2.5.0' });
     // Routing contract (docs/registry.md): SHA-256 of "artifact#stage\nkey", first 4 bytes mod 10000;
     // holders take consecutive buckets, highest version first.
     const bucket = createHash('sha256').update('chatbot#production\ncustomer-4711').digest().readUInt32BE(0) % 10000;

@@ -39,11 +39,11 @@ describe('concurrent writers', () => {
     const taken = await counters(repo);
     expect(new Set(taken).size).toBe(taken.length);
     expect(taken.sort((a, b) => a - b)).toEqual(created.map((t) => Number(t.split('#').at(-1))).sort((a, b) => a - b));
-    // Each surviving tag still says what its creator wrote: payload version matches the request.
+    // Each surviving assignment still says what its creator wrote: payload version matches the request.
     for (const [i, run] of runs.entries()) {
       if (run.exitCode !== 0) continue;
       const result = JSON.parse(run.stdout) as { tags: string[] };
-      for (const tag of result.tags) expect((await tagPayload(repo, tag)).version).toBe(requests[i]![0]!.split('@v')[1]);
+      for (const tag of result.tags.filter((t) => !t.includes('!'))) expect((await tagPayload(repo, tag)).version).toBe(requests[i]![0]!.split('@v')[1]);
     }
     // The final state of each stage is the state recorded by its newest event.
     const staging = await mvJson<any>(repo.dir, ['resolve', 'chatbot#staging']);
@@ -75,14 +75,16 @@ describe('concurrent writers', () => {
       `#!/bin/sh\nif [ ! -e "${marker}" ]; then\n  touch "${marker}"\n  while read local_ref local_oid remote_ref remote_oid; do\n    name="\${remote_ref#refs/tags/}"\n    commit=$(git rev-parse "refs/tags/chatbot@v1.0.0^{commit}")\n    GIT_DIR="${origin}" git -c user.name=Elsewhere -c user.email=else@example.com tag -a -m "made elsewhere" "$name" "$commit"\n  done\nfi\nexit 0\n`,
     );
     await chmod(hook, 0o755);
+    // B's first attempt (assign #2, unassign of v1.0.0 #3) clashes with both tags made elsewhere; in one second
+    // the unassignment made elsewhere wins (GTO's rule), so staging is empty and B only assigns, with #4.
     const second = await mvJson<any>(bDir, ['promote', 'chatbot@v1.1.0', 'staging', '--push', '-m', 'from B']);
-    expect(second.tags).toEqual(['chatbot#staging#3']);
+    expect(second.tags).toEqual(['chatbot#staging#4']);
 
-    // Both exist on the remote; the one made elsewhere was not overwritten.
+    // All exist on the remote; the ones made elsewhere were not overwritten.
     const remoteTags = (await execa('git', ['tag', '-l', 'chatbot#*'], { cwd: origin })).stdout.split('\n').sort();
-    expect(remoteTags).toEqual(['chatbot#staging#1', 'chatbot#staging#2', 'chatbot#staging#3']);
+    expect(remoteTags).toEqual(['chatbot#staging!#3', 'chatbot#staging#1', 'chatbot#staging#2', 'chatbot#staging#4']);
     expect((await execa('git', ['for-each-ref', '--format=%(contents:subject)', 'refs/tags/chatbot#staging#2'], { cwd: origin })).stdout).toBe('made elsewhere');
-    expect((await tagPayload(b, 'chatbot#staging#3')).reason).toBe('from B');
+    expect((await tagPayload(b, 'chatbot#staging#4')).reason).toBe('from B');
     // B's local tags now match the remote's.
     expect((await registryTags(b)).filter((t) => t.includes('#'))).toEqual(remoteTags);
   });

@@ -61,11 +61,16 @@ describe('tag grammar', () => {
     ['churn#production!#18', { kind: 'unassign', stage: 'production', counter: 18 }],
     ['churn@deprecated', { kind: 'deprecate', artifact: 'churn' }],
     ['nlp/bert#staging#2', { kind: 'assign', artifact: 'nlp/bert' }],
+    ['churn@deprecated#9', { kind: 'deprecate', artifact: 'churn', counter: 9 }],
+    ['churn#prod', { kind: 'assign', stage: 'prod' }],
+    // GTO's fullname path:name is written path=name in tags (DVCLive registers dvclive=model).
+    ['dvclive=model@v0.0.1', { kind: 'register', artifact: 'dvclive:model', version: '0.0.1' }],
+    ['some/folder=some/model#prod!#3', { kind: 'unassign', artifact: 'some/folder:some/model', stage: 'prod', counter: 3 }],
   ])('%s', (tag, expected) => {
     expect(parseTagName(tag)).toMatchObject(expected);
   });
 
-  it.each(['v1.0', 'release-3', 'churn@v1.2', 'churn#prod#x', 'churn@created', '-x@v1.0.0'])('ignores %s', (tag) => {
+  it.each(['v1.0', 'release-3', 'churn@v1.2', 'churn#prod#x', 'churn@created', '-x@v1.0.0', 'churn@v01.0.0', 'a=b=c@v1.0.0', 'churn@deprecated!'])('ignores %s', (tag) => {
     expect(parseTagName(tag)).toBeUndefined();
   });
 });

@@ -36,7 +36,7 @@ ${orderedStages(a.stages).map(
   ([stage, holders]) =>
     html`<div class="stage-row" data-stage="${stage}"><span class="label">${stageBadge(stage)}</span><span class="holders">${holdersList(ctx, a.name, holders, isSemver)}${trafficBar(holders, true)}</span></div>`,
 )}
-${a.candidates.length ? html`<div class="stage-row"><span class="label">${stageBadge('candidate')}</span><span class="holders muted">${a.candidates.length} version${a.candidates.length === 1 ? '' : 's'} never promoted</span></div>` : ''}
+${a.candidates.length ? html`<div class="stage-row"><span class="label">${stageBadge('candidate')}</span><span class="holders muted">${a.candidates.length}${a.candidates.length === 1 ? ' version holds' : ' versions hold'} no stage</span></div>` : ''}
 ${a.lastEvent ? html`<div class="muted">last change ${timeTag(a.lastEvent)}</div>` : ''}
 </section>`;
 }

@@ -7,7 +7,7 @@ import { registerRemoteCommands } from './remote-commands.js';
 import { registerHooksCommands } from './hooks-commands.js';
 import { registerUiCommands } from './ui-commands.js';
 import { registerSafetyCommands } from './safety-commands.js';
-import { EXIT_USAGE, installInterruptHandler, reportError } from './run.js';
+import { EXIT_USAGE, installInterruptHandler, interruptedExitCode, reportError } from './run.js';
 
 export function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -49,7 +49,7 @@ export async function main(argv: string[]): Promise<number> {
       return EXIT_USAGE;
     }
     await program.parseAsync(argv, { from: 'user' });
-    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+    return interruptedExitCode() ?? (typeof process.exitCode === 'number' ? process.exitCode : 0);
   } catch (error) {
     if (error instanceof CommanderError && (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help')) return 0;
     return reportError(error, json);

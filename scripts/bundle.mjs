@@ -15,6 +15,7 @@ await build({
   entryPoints: {
     main: 'dist/cli/main.js',
     'resolve-entry': 'dist/cli/resolve-entry.js',
+    'shell-entry': 'dist/cli/shell-entry.js',
     // Loaded by path from the file pool (new URL('./file-worker.js', import.meta.url)).
     'file-worker': 'dist/cache/file-worker.js',
   },

@@ -1,9 +1,6 @@
-/** CLI definition of `mvr shell-init`. */
+/** CLI definition of `mvr shell-init` (its plain forms are answered by shell-entry.ts before the CLI loads). */
 import { Option, type Command } from 'commander';
 import { UsageError } from '../errors.js';
-import { COMMAND_NAMES } from './command-names.js';
-import { print } from './output.js';
-import { EXIT_USAGE } from './run.js';
 
 export function registerShellCommands(program: Command): void {
   program
@@ -13,13 +10,9 @@ export function registerShellCommands(program: Command): void {
     // Called by the function itself when the first argument is a bare word that is not a file.
     .addOption(new Option('--check <word>', 'exit 2 (and say so) if <word> is a near miss of a command').hideHelp())
     .action(async (shell: string | undefined, opts: { check?: string }) => {
-      const { isShell, shellInit, SHELLS } = await import('../shell/shell-init.js');
+      const [{ checkWord, shellInitText }, { isShell, SHELLS }] = await Promise.all([import('./shell-entry.js'), import('../shell/shell-init.js')]);
       if (opts.check !== undefined) {
-        const { nearCommands, nearMissMessage } = await import('../shell/near-command.js');
-        const candidates = nearCommands(opts.check, COMMAND_NAMES);
-        if (candidates.length === 0) return;
-        process.stderr.write(`mv: ${nearMissMessage(opts.check, candidates)}\nmv: nothing was moved: '${opts.check}' is not a file or folder here.\n`);
-        process.exitCode = EXIT_USAGE;
+        process.exitCode = checkWord(opts.check);
         return;
       }
       if (shell === undefined || !isShell(shell)) {
@@ -30,7 +23,6 @@ export function registerShellCommands(program: Command): void {
           `Add this line at the end of your shell's rc file: ${example}`,
         );
       }
-      const { PACKAGE_BIN } = await import('../package-bin.js');
-      print(shellInit(shell, { bin: PACKAGE_BIN, commands: COMMAND_NAMES }).trimEnd());
+      process.stdout.write(shellInitText(shell));
     });
 }

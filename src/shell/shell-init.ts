@@ -55,21 +55,26 @@ function posixScript(shell: 'bash' | 'zsh', { bin, commands }: ShellInitOptions)
   const rc = shell === 'bash' ? '~/.bashrc' : '~/.zshrc';
   return `# mvr shell integration for ${shell}: \`mv <command>\` runs mvr, every other \`mv\` is the system mv.
 # Load it at the end of ${rc}:  eval "$(mvr shell-init ${shell})"
-__mvr_mv_options=()
+# Evaluated again (a re-read rc file), it keeps the options folded the first time.
+__mvr_mv_options=(\${__mvr_mv_options[@]+"\${__mvr_mv_options[@]}"})
 if [ -n "${aliasValue}" ]; then
   # An alias of mv with options (alias mv='mv -i'): keep the options for the system mv, drop the alias.
   ${splitAlias}
   __mvr_fold=0
+  __mvr_options=()
   for __mvr_word in "\${__mvr_words[@]}"; do
     case "$__mvr_fold:$__mvr_word" in
       0:command|0:\\command|0:nocorrect) ;;
       0:mv|0:\\mv) __mvr_fold=1 ;;
-      1:-?*) __mvr_mv_options+=("$__mvr_word") ;;
+      1:-?*) __mvr_options+=("$__mvr_word") ;;
       *) __mvr_fold=2 ;;
     esac
   done
-  if [ "$__mvr_fold" = 1 ]; then \\builtin unalias mv; else __mvr_mv_options=(); fi
-  \\builtin unset __mvr_fold __mvr_word __mvr_words
+  if [ "$__mvr_fold" = 1 ]; then
+    __mvr_mv_options=("\${__mvr_options[@]}")
+    \\builtin unalias mv
+  fi
+  \\builtin unset __mvr_fold __mvr_word __mvr_words __mvr_options
 fi
 function mv {
   case "\${1-}" in

@@ -171,7 +171,7 @@ async function writeFiles(repo: Repo, plan: CheckoutPlan, stats: StatCache, opti
       }
       stats.recordTuple(write.path, tuple, write.oid);
     } else {
-      await placeObject(repo.cache, write.oid, abs, write.mode, repo.config.cache.type, options.verified?.has(write.oid) ?? false);
+      await placeObject(repo.cache, write.oid, abs, write.mode, repo.config.cache.type, options.verified?.has(write.oid) ?? false, options.signal);
       stats.record(write.path, await stat(abs, { bigint: true }), write.oid);
     }
     options.onProgress?.({ files: 1, bytes: write.size });

@@ -157,19 +157,20 @@ function statTuple(path: string): StatTuple {
 /**
  * Puts the object `oid` at `target` atomically, as a copy (reflink where possible), hard link or symlink.
  * A copy is hashed on the way unless `verified` (the object was verified by this process moments ago).
+ * An aborted `signal` stops a copy midway; its temp file is removed and `target` is left as it was.
  */
-export async function placeObject(cache: LocalCache, oid: Oid, target: string, mode: number, linkType: LinkType, verified = false): Promise<void> {
+export async function placeObject(cache: LocalCache, oid: Oid, target: string, mode: number, linkType: LinkType, verified = false, signal?: AbortSignal): Promise<void> {
   const source = cache.path(oid);
   const temp = tempPathBeside(target);
   try {
     if (linkType === 'hardlink') await link(source, temp);
     else if (linkType === 'symlink') await symlink(source, temp);
     else if (verified) {
-      await kernelCopy(source, temp);
+      await kernelCopy(source, temp, signal ? { signal } : {});
       await chmod(temp, mode);
     } else {
       // A copy is checked on the way: damaged cache bytes never reach the work tree.
-      const copied = await copyWhileHashing(source, temp, false, mode);
+      const copied = await copyWhileHashing(source, temp, false, mode, false, signal);
       if (copied.oid !== oid) throw corruptObject(oid, source);
     }
     await rename(temp, target);

@@ -19,18 +19,18 @@ export interface ToolResult {
  */
 export function runTool(command: string, args: string[], options: { timeoutMs?: number; env?: NodeJS.ProcessEnv; signal?: AbortSignal } = {}): Promise<ToolResult> {
   return new Promise((resolve) => {
-    const settings = {
-      timeout: options.timeoutMs ?? 0,
-      encoding: 'utf8' as const,
-      maxBuffer: 16 * 1024 * 1024,
-      ...(options.env ? { env: options.env } : {}),
-      ...(options.signal ? { signal: options.signal } : {}),
-    };
+    const settings = { timeout: options.timeoutMs ?? 0, encoding: 'utf8' as const, maxBuffer: 16 * 1024 * 1024, ...(options.env ? { env: options.env } : {}) };
+    // Not execFile's own `signal` option: that reports the abort at once, while the program may still be
+    // writing; this callback runs only once it has exited.
     const child = execFile(command, args, settings, (error, stdout, stderr) => {
+      options.signal?.removeEventListener('abort', stop);
       const code = error && typeof (error as { code?: unknown }).code === 'number' ? ((error as { code: number }).code) : error ? undefined : 0;
-      const killedBy = child.signalCode ?? undefined;
+      const killedBy = (error as { signal?: string | null } | null)?.signal ?? undefined;
       resolve({ exitCode: code, ...(killedBy ? { killedBy } : {}), stdout, stderr });
     });
+    const stop = () => void child.kill('SIGTERM');
+    if (options.signal?.aborted) stop();
+    else options.signal?.addEventListener('abort', stop, { once: true });
     child.stdin?.end();
   });
 }

@@ -64,7 +64,9 @@ const NO_ACTIVITY: Activity = { update: () => undefined, stop: () => undefined }
 export async function startActivity(text: string, json: boolean): Promise<Activity> {
   if (!interactive || json || !canAnimate(process.stderr)) return NO_ACTIVITY;
   const { default: ora } = await import('ora');
-  const spinner = ora({ text, stream: process.stderr }).start();
+  // discardStdin would put the terminal in raw mode without ever reading it (Node 20): Ctrl-C became a
+  // byte nobody read instead of a SIGINT. The terminal stays as it is, so Ctrl-C stops the command.
+  const spinner = ora({ text, stream: process.stderr, discardStdin: false }).start();
   let running = true;
   const stop = () => {
     if (!running) return;

@@ -46,7 +46,8 @@ export function installInterruptHandler(): void {
       process.exit(interruptedExitCode());
     }, STOP_DEADLINE_MS).unref();
   };
-  for (const signal of Object.keys(SIGNAL_EXIT) as NodeJS.Signals[]) process.on(signal, onSignal);
+  // Each handler knows its signal, even when called without it (`process.emit('SIGINT')`).
+  for (const signal of Object.keys(SIGNAL_EXIT) as NodeJS.Signals[]) process.on(signal, () => onSignal(signal));
 }
 
 /** The process exit code for an error, after reporting it. */

@@ -77,6 +77,30 @@ describe.skipIf(!hasScript)('spinners never loop', () => {
     expect(stderr).not.toContain('\u001b[');
   });
 
+  it('Ctrl-C typed on the terminal while the spinner runs stops add within a second: exit 130', async () => {
+    const repo = await project();
+    await sparseFile(repo, 'models/big.bin', 3 * 1024 * 1024 * 1024);
+    const before = await repositoryState(repo);
+    const child = execa('script', ['-qec', `stty cols 80 rows 24; ${quote(MV_BIN)} add big models/big.bin; echo "exit=$?"`, '/dev/null'], {
+      cwd: repo.dir,
+      env: terminalEnv(),
+      extendEnv: false,
+      stdin: 'pipe',
+      reject: false,
+      timeout: 60_000,
+    });
+    await whenReady(child, () => LARGE.midway(repo));
+    const typed = performance.now();
+    child.stdin.write('\u0003');
+    const result = await child;
+    const elapsed = performance.now() - typed;
+    expect(result.stdout).toContain('Interrupted');
+    expect(result.stdout).toContain('exit=130');
+    expect(elapsed).toBeLessThan(1000);
+    expect(await repositoryState(repo)).toEqual(before);
+    expect(await entries(join(repo.dir, '.mv/cache/tmp'))).toEqual([]);
+  });
+
   it('on a terminal with a size the spinner still runs, and stops', async () => {
     const repo = await project();
     await sparseFile(repo, 'models/big.bin', 256 * 1024 * 1024);

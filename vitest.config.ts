@@ -7,7 +7,9 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
-    reporters: ['default', 'json'],
+    // A line for each test file as it finishes (no live summary redrawn in place, which prints nothing
+    // useful into a log and little on a slow machine); the JSON report is what .ci/run counts.
+    reporters: [['default', { summary: false }], 'json'],
     outputFile: { json: 'test-results/vitest.json' },
   },
 });

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const MV = fileURLToPath(new URL('../bin/mv', import.meta.url));
+export const MV = fileURLToPath(new URL('../bin/mvr', import.meta.url));
 export const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
 
 export function sh(command, options = {}) {

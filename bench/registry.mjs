@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 
 const ARTIFACTS = BENCH_ARTIFACTS;
 const BENCH_ARTIFACT = 'model-3';
-const mvBin = fileURLToPath(new URL('../bin/mv', import.meta.url));
+const mvBin = fileURLToPath(new URL('../bin/mvr', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'mv-bench-registry-'));
 const keep = process.argv.includes('--keep');
 

@@ -19,7 +19,7 @@ const BIG_MIB = option('--big-mib', 1024);
 // Only the pulls (the remotes are still filled by one push each): for re-measuring downloads alone.
 const PULLS_ONLY = args.includes('--pulls-only');
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const MV = join(ROOT, 'bin/mv');
+const MV = join(ROOT, 'bin/mvr');
 const work = await mkdtemp(join(tmpdir(), 'mv-bench-transfer-'));
 const repo = join(work, 'repo');
 const gitEnv = { GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1', GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'b@b', GIT_COMMITTER_NAME: 'bench', GIT_COMMITTER_EMAIL: 'b@b' };

@@ -21,7 +21,7 @@ const CHROMIUM = '/usr/bin/chromium';
 const runsArg = process.argv.indexOf('--runs');
 const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 15;
 const keep = process.argv.includes('--keep');
-const mvBin = fileURLToPath(new URL('../bin/mv', import.meta.url));
+const mvBin = fileURLToPath(new URL('../bin/mvr', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'mv-bench-ui-'));
 
 function run(command, args, options = {}) {

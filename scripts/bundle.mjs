@@ -1,4 +1,4 @@
-// Bundles the command-line entry points (after `tsc`) into dist/bundle/, which bin/mv runs. One file per
+// Bundles the command-line entry points (after `tsc`) into dist/bundle/, which bin/mvr runs. One file per
 // entry plus shared chunks loads in a fraction of the time of hundreds of separate modules (zod, yaml and
 // semver alone are over 200 files), and start-up is paid by every command, hook and CI step.
 // The library entry (dist/index.js) is not bundled: programs that import mv resolve its dependencies as usual.
@@ -15,7 +15,7 @@ await build({
   entryPoints: {
     main: 'dist/cli/main.js',
     'resolve-entry': 'dist/cli/resolve-entry.js',
-    'command-names': 'dist/cli/command-names.js',
+    'shell-entry': 'dist/cli/shell-entry.js',
     // Loaded by path from the file pool (new URL('./file-worker.js', import.meta.url)).
     'file-worker': 'dist/cache/file-worker.js',
   },

@@ -1,6 +1,7 @@
 // A walkthrough of the main job on the built-in local defaults, in a temporary repository: set up,
 // version a model with its data, pipeline, params and metrics, inspect, change, restore. Each command is
-// printed before it runs, with its output, exactly as a user would type it.
+// printed before it runs, with its output, exactly as a user would type it: `mvr …` (with the shell
+// function of `mvr shell-init`, `mv …` works the same).
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -8,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const mvBin = fileURLToPath(new URL('../bin/mv', import.meta.url));
+const mvBin = fileURLToPath(new URL('../bin/mvr', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'mv-walkthrough-'));
 const keep = process.argv.includes('--keep');
 
@@ -31,8 +32,12 @@ function run(display, command, args, { mayFail = false, cwd = dir } = {}) {
   return result;
 }
 
-const mv = (args, options) => run(`mv ${args.join(' ')}`, mvBin, args, options);
-const git = (args) => run(`git ${args.join(' ')}`, 'git', args);
+const mv = (args, options) => run(`mvr ${args.map(shellWord).join(' ')}`, mvBin, args, options);
+/** An argument as it would be typed in a shell. */
+function shellWord(arg) {
+  return /^[\w@%+=:,./#-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+const git = (args) => run(`git ${args.map(shellWord).join(' ')}`, 'git', args);
 
 try {
   process.stdout.write(`Walkthrough in ${dir}\n`);
@@ -89,7 +94,7 @@ try {
   mv(['diff', 'churn@v0.1.0', 'churn@v0.2.0']);
   mv(['rollback', 'churn', '-m', 'canary error rate']);
   mv(['history', 'churn']);
-  mv(['audit', 'churn', '--at', new Date(Date.now() + 1000).toISOString().replace(/\.\d+Z$/, 'Z'), '--stage', 'production', '--key', 'customer-4711']);
+  mv(['audit', 'churn', '--stage', 'production', '--key', 'customer-4711']);
 
   // Sharing: a folder remote, a second clone, and a deploy without a clone.
   const remote = join(dir, '..', `${dir.split('/').pop()}-remote`);
@@ -100,7 +105,7 @@ try {
   mv(['remote', 'add', 'shared', remote, '--default']);
   mv(['push', '--all']);
   git(['clone', '-q', dir, clone]);
-  run(`(cd ${clone} && mv pull churn@v0.2.0)`, mvBin, ['pull', 'churn@v0.2.0'], { cwd: clone });
+  run(`(cd ${clone} && mvr pull churn@v0.2.0)`, mvBin, ['pull', 'churn@v0.2.0'], { cwd: clone });
   mv(['get', 'churn#production', '-o', release, '--repo', dir]);
   run(`cat ${release}/mv.lock.json`, 'cat', [join(release, 'mv.lock.json')]);
   process.stdout.write('\nWalkthrough complete.\n');

@@ -29,7 +29,14 @@ export type PoolJob =
 
 export type PoolReply =
   | { ok: true; results: Array<Hashed | StatTuple> }
-  | { ok: false; index: number; message: string; code?: string; mv?: boolean; hint?: string };
+  | { ok: false; index: number; message: string; code?: string; mv?: boolean; hint?: string }
+  /** The batch stopped before item `index` because the run was aborted. */
+  | { ok: false; index: number; aborted: true };
+
+/** What a worker is started with: a shared flag, set to 1 when the run is aborted, checked before each file. */
+export interface PoolWorkerData {
+  stop: SharedArrayBuffer;
+}
 
 /** Below this many files a pool costs more to start than it saves. */
 export const POOL_THRESHOLD = 2000;
@@ -44,16 +51,21 @@ interface PoolOptions {
 /**
  * Runs `items` through workers in batches; results come back in the order of `items`. After a failure no
  * new batch starts, and the error is thrown once every worker has stopped, so the caller can clean up
- * knowing that nothing is still writing.
+ * knowing that nothing is still writing. An abort stops each worker before its next file (a file in
+ * hand is finished or removed whole), so a stop does not wait for the rest of a batch.
  */
 async function runPool<I, R>(items: I[], makeJob: (batch: I[]) => PoolJob, options: PoolOptions): Promise<R[]> {
+  options.signal?.throwIfAborted();
   const results = new Array<R>(items.length);
   const workerCount = Math.max(1, Math.min(availableParallelism(), 4, Math.ceil(items.length / BATCH)));
   let next = 0;
   let failed: { error: unknown } | undefined;
+  const stopFlag = new SharedArrayBuffer(4);
+  const raiseStop = () => Atomics.store(new Int32Array(stopFlag), 0, 1);
+  options.signal?.addEventListener('abort', raiseStop, { once: true });
   const runWorker = () =>
     new Promise<void>((resolve) => {
-      const worker = new Worker(new URL('./file-worker.js', import.meta.url));
+      const worker = new Worker(new URL('./file-worker.js', import.meta.url), { workerData: { stop: stopFlag } satisfies PoolWorkerData });
       let current = -1;
       const stop = () => void worker.terminate().then(() => resolve());
       const dispatch = () => {
@@ -63,6 +75,10 @@ async function runPool<I, R>(items: I[], makeJob: (batch: I[]) => PoolJob, optio
         worker.postMessage(makeJob(items.slice(current, current + BATCH)));
       };
       worker.on('message', (reply: PoolReply) => {
+        if (!reply.ok && 'aborted' in reply) {
+          failed ??= { error: options.signal?.reason ?? new Error('file pool stopped') };
+          return stop();
+        }
         if (!reply.ok) {
           // A user-facing error keeps its code and hint; a system error keeps its errno code for the caller to map.
           failed ??= {
@@ -82,7 +98,7 @@ async function runPool<I, R>(items: I[], makeJob: (batch: I[]) => PoolJob, optio
       });
       dispatch();
     });
-  await Promise.all(Array.from({ length: workerCount }, runWorker));
+  await Promise.all(Array.from({ length: workerCount }, runWorker)).finally(() => options.signal?.removeEventListener('abort', raiseStop));
   if (failed) throw failed.error;
   options.signal?.throwIfAborted();
   return results;

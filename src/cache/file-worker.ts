@@ -1,12 +1,13 @@
 /** Worker side of `file-pool.ts`: runs each batch it is sent and replies with the results in order. */
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { MvError, errnoCode } from '../errors.js';
 import { writeSmallSync } from '../workspace/materialize.js';
-import type { PoolJob, PoolReply } from './file-pool.js';
+import type { PoolJob, PoolReply, PoolWorkerData } from './file-pool.js';
 import { LocalCache } from './local-cache.js';
 import { adoptSmallSync } from './adopt.js';
 
 let cache: LocalCache | undefined;
+const stopFlag = new Int32Array((workerData as PoolWorkerData).stop);
 
 function failure(error: unknown, index: number): PoolReply {
   return error instanceof MvError
@@ -18,6 +19,10 @@ parentPort?.on('message', (job: PoolJob) => {
   const results: NonNullable<Extract<PoolReply, { ok: true }>['results']> = [];
   const items = job.kind === 'ingest' ? job.paths : job.items;
   for (let index = 0; index < items.length; index++) {
+    if (Atomics.load(stopFlag, 0) === 1) {
+      parentPort?.postMessage({ ok: false, index, aborted: true } satisfies PoolReply);
+      return;
+    }
     try {
       if (job.kind === 'ingest') {
         cache ??= new LocalCache(job.cacheDir, { fsync: job.fsync });

@@ -34,9 +34,10 @@ export class HashingStream extends Transform {
 
 /**
  * Hashes a file with two buffers in turn: the next chunk is read on the I/O threads while the current one
- * is hashed, so reading and hashing overlap (16 MiB of memory whatever the file size).
+ * is hashed, so reading and hashing overlap (16 MiB of memory whatever the file size). An aborted
+ * `signal` stops it at the next chunk.
  */
-export async function hashFile(path: string): Promise<Hashed> {
+export async function hashFile(path: string, signal?: AbortSignal): Promise<Hashed> {
   const file = await open(path, 'r');
   try {
     const hash = createHash('sha256');
@@ -46,6 +47,7 @@ export async function hashFile(path: string): Promise<Hashed> {
     let reading = file.read(buffers[0]!, 0, buffers[0]!.length, 0);
     for (;;) {
       const { bytesRead } = await reading;
+      signal?.throwIfAborted();
       if (bytesRead === 0) break;
       const current = buffers[turn % 2]!;
       size += bytesRead;

@@ -132,9 +132,10 @@ export class LocalCache implements ObjectStore {
    * Hashes a file and stores it in one pass. With `expected`, fails (storing nothing) if the bytes do
    * not hash to it. A file that changes while it is read is refused rather than stored under a wrong name.
    * `direct`: a large file is written past the page cache when the cache is configured so (`mv add`: the
-   * object is not read again soon, and the write runs at disk speed beside the hash).
+   * object is not read again soon, and the write runs at disk speed beside the hash). An aborted `signal`
+   * stops a large file's hash and copy; its temp file is removed.
    */
-  async ingest(sourcePath: string, expected?: Oid, options: { direct?: boolean } = {}): Promise<Hashed> {
+  async ingest(sourcePath: string, expected?: Oid, options: { direct?: boolean; signal?: AbortSignal } = {}): Promise<Hashed> {
     const before = await stat(sourcePath).catch((error: unknown) => {
       throw fsError(error, 'reading', sourcePath);
     });
@@ -150,7 +151,7 @@ export class LocalCache implements ObjectStore {
       const temp = this.tempName();
       await this.ensureDir(this.tempDir);
       try {
-        result = await copyWhileHashing(sourcePath, temp, this.fsync, OBJECT_MODE, (options.direct ?? false) && this.directIo);
+        result = await copyWhileHashing(sourcePath, temp, this.fsync, OBJECT_MODE, (options.direct ?? false) && this.directIo, options.signal);
         // The kernel copied the same bytes that were hashed only if the file did not change meanwhile.
         if (changed(before, await stat(sourcePath))) throw fileChanged(sourcePath);
         checkExpected(result, expected, sourcePath);
@@ -301,10 +302,10 @@ export class LocalCache implements ObjectStore {
  * `copy_file_range`) while the source is hashed, both at full speed at once. The caller checks that the
  * source did not change meanwhile, which makes the copy the hashed bytes.
  */
-export async function copyWhileHashing(source: string, target: string, fsync: boolean, mode = OBJECT_MODE, direct = false): Promise<Hashed> {
+export async function copyWhileHashing(source: string, target: string, fsync: boolean, mode = OBJECT_MODE, direct = false, signal?: AbortSignal): Promise<Hashed> {
   // Both settle before either failure is thrown: a caller that then removes the target must not race a
   // copy still writing it.
-  const [hashing, copying] = await Promise.allSettled([hashFile(source), kernelCopy(source, target, { direct })]);
+  const [hashing, copying] = await Promise.allSettled([hashFile(source, signal), kernelCopy(source, target, { direct, ...(signal ? { signal } : {}) })]);
   if (hashing.status === 'rejected') throw hashing.reason;
   if (copying.status === 'rejected') throw copying.reason;
   const hashed = hashing.value;
@@ -329,24 +330,35 @@ export async function copyWhileHashing(source: string, target: string, fsync: bo
  * allocated for a file nobody reads soon (a buffered copy of a large model evicts the working set, and on
  * a virtual machine every fresh page can cost a fault in the host), and the writer uses a fraction of the
  * CPU. A file system that refuses O_DIRECT falls back to the buffered copy.
+ *
+ * An aborted `signal` kills cp or dd and throws its reason once the copy has stopped and `target` is
+ * removed; no other way of copying is tried then.
  */
-export async function kernelCopy(source: string, target: string, options: { direct?: boolean } = {}): Promise<void> {
+export async function kernelCopy(source: string, target: string, options: { direct?: boolean; signal?: AbortSignal } = {}): Promise<void> {
+  const { signal } = options;
   if (process.platform === 'linux') {
     if (options.direct) {
       if (await reflink(source, target)) return;
-      if (await copyWith('dd', [`if=${source}`, `of=${target}`, 'bs=8M', 'oflag=direct', 'conv=excl', 'status=none'], target)) return;
+      if (await copyWith('dd', [`if=${source}`, `of=${target}`, 'bs=8M', 'oflag=direct', 'conv=excl', 'status=none'], target, signal)) return;
     }
-    if (await copyWith('cp', ['--reflink=auto', '-T', '--', source, target], target)) return;
+    if (await copyWith('cp', ['--reflink=auto', '-T', '--', source, target], target, signal)) return;
   }
+  signal?.throwIfAborted();
   await copyFile(source, target, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE);
 }
 
-/** Runs cp or dd: true when it copied; a full disk is thrown (ENOSPC); any other failure removes `target`. */
-async function copyWith(command: string, args: string[], target: string): Promise<boolean> {
-  const result = await runTool(command, args, { env: C_LOCALE });
+/**
+ * Runs cp or dd: true when it copied; a full disk is thrown (ENOSPC); any other failure removes `target`.
+ * A copy killed by a signal (aborted here, or Ctrl-C reaching the whole process group) is not retried.
+ */
+async function copyWith(command: string, args: string[], target: string, signal: AbortSignal | undefined): Promise<boolean> {
+  signal?.throwIfAborted();
+  const result = await runTool(command, args, { env: C_LOCALE, ...(signal ? { signal } : {}) });
   if (result.exitCode === 0) return true;
   if (/No space left/i.test(result.stderr)) throw Object.assign(new Error(result.stderr), { code: 'ENOSPC' });
   await rm(target, { force: true });
+  signal?.throwIfAborted();
+  if (result.killedBy) throw new Error(`${command} was stopped by ${result.killedBy} while copying to ${target}`);
   return false;
 }
 

@@ -1,6 +1,7 @@
 /**
- * The names mv answers to. `bin/mv` reads this list before loading anything else: any other first
- * argument is handed to the next `mv` on PATH (coreutils), so a global install never breaks `mv a b`.
+ * The commands mvr answers to. `mvr shell-init` builds the `mv` shell function from this list: these
+ * first arguments go to mvr, anything else to the system mv. A test keeps it equal to the commands the
+ * CLI defines.
  */
 export const COMMAND_NAMES = [
   'init',
@@ -29,7 +30,6 @@ export const COMMAND_NAMES = [
   'verify',
   'hooks',
   'ui',
+  'shell-init',
   'help',
 ] as const;
-
-export const OWN_FLAGS = ['--help', '-h', '--version', '-V'] as const;

@@ -7,7 +7,11 @@ import { registerRemoteCommands } from './remote-commands.js';
 import { registerHooksCommands } from './hooks-commands.js';
 import { registerUiCommands } from './ui-commands.js';
 import { registerSafetyCommands } from './safety-commands.js';
-import { EXIT_USAGE, installInterruptHandler, reportError } from './run.js';
+import { registerShellCommands } from './shell-commands.js';
+import { examplesText, HELP_EXAMPLES } from './help-examples.js';
+import { checkOptionValues } from './option-values.js';
+import { EXIT_USAGE, installInterruptHandler, interruptedExitCode, reportError } from './run.js';
+import { warn } from './output.js';
 
 export function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -15,29 +19,36 @@ export function packageVersion(): string {
 }
 
 export function buildProgram(): Command {
-  const program = new Command('mv')
+  const program = new Command('mvr')
     .description('Git-native model versioning: weights, data, pipeline, params and metrics as one version; git tags as the registry.')
     .version(packageVersion(), '-V, --version')
-    // Program options only before the command name, so `mv add … --version 1.2.0` reaches add.
+    // Program options only before the command name, so `mvr add … --version 1.2.0` reaches add.
     .enablePositionalOptions()
-    .showHelpAfterError('(run `mv <command> --help` for usage)')
+    .showHelpAfterError('(run `mvr <command> --help` for usage)')
     .exitOverride()
-    .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+    .configureOutput({ writeErr: (text) => process.stderr.write(text) })
+    .hook('preAction', checkOptionValues);
   registerCoreCommands(program);
   registerRegistryCommands(program);
   registerRemoteCommands(program);
   registerHooksCommands(program);
   registerUiCommands(program);
   registerSafetyCommands(program);
-  const overrideExits = (command: Command): void => {
+  registerShellCommands(program);
+  const finish = (command: Command, path: string): void => {
+    const examples = HELP_EXAMPLES[path];
+    if (examples) command.addHelpText('after', examplesText(examples));
     for (const sub of command.commands) {
       sub.exitOverride();
-      overrideExits(sub);
+      finish(sub, path ? `${path} ${sub.name()}` : sub.name());
     }
   };
-  overrideExits(program);
+  finish(program, '');
   return program;
 }
+
+/** Commands that leave the repository's git hooks to themselves (or run outside any repository). */
+const NO_HOOK_UPGRADE = new Set(['hooks', 'shell-init', 'help']);
 
 export async function main(argv: string[]): Promise<number> {
   installInterruptHandler();
@@ -48,10 +59,26 @@ export async function main(argv: string[]): Promise<number> {
       program.outputHelp({ error: true });
       return EXIT_USAGE;
     }
+    const command = argv[0]!;
+    if (!command.startsWith('-') && !NO_HOOK_UPGRADE.has(command) && program.commands.some((c) => c.name() === command)) await upgradeLegacyHooks();
     await program.parseAsync(argv, { from: 'user' });
-    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+    return interruptedExitCode() ?? (typeof process.exitCode === 'number' ? process.exitCode : 0);
   } catch (error) {
     if (error instanceof CommanderError && (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help')) return 0;
     return reportError(error, json);
+  }
+}
+
+/**
+ * Hooks written before the program was called mvr look for `mv` and would stop every push and every
+ * commit of a pointer; they are rewritten to call this mvr before the command runs (it may push).
+ */
+async function upgradeLegacyHooks(): Promise<void> {
+  const [{ upgradeLegacyHooks: upgrade }, { Git }, { PACKAGE_BIN }] = await Promise.all([import('../hooks/install.js'), import('../git.js'), import('../package-bin.js')]);
+  try {
+    const upgraded = await upgrade(new Git(process.cwd()), PACKAGE_BIN);
+    if (upgraded.length) process.stderr.write(`Updated this repository's git hooks (${upgraded.join(', ')}) to call mvr; the earlier ones looked for \`mv\`.\n`);
+  } catch (error) {
+    warn(`this repository's git hooks were written by an earlier version and look for \`mv\`; rewriting them failed (${error instanceof Error ? error.message : String(error)}). Run \`mvr hooks install\`.`);
   }
 }

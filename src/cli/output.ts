@@ -1,12 +1,15 @@
 /**
  * Terminal output: colour and spinners only when stdout is a terminal (and NO_COLOR is unset); plain,
  * quiet text otherwise, so hooks and CI logs stay clean. JSON goes to stdout, messages to stderr.
+ * Spinners also need a real terminal on stderr with a size: `script` without a terminal, `docker -t`,
+ * some CI runners and `ssh -t` from scripts report 0 columns or rows, and TERM=dumb cannot move the cursor.
  */
 import type { ChalkInstance } from 'chalk';
 import { inertJson, neutraliseOutput } from '../display-text.js';
 
 export const interactive = Boolean(process.stdout.isTTY) && Boolean(process.stderr.isTTY);
-export const colour = Boolean(process.stdout.isTTY) && !('NO_COLOR' in process.env) && process.env.TERM !== 'dumb';
+// Both streams: messages on stderr are styled with the same functions, and a log of `2>file` must stay plain.
+export const colour = interactive && !('NO_COLOR' in process.env) && process.env.TERM !== 'dumb';
 
 type Styles = Pick<ChalkInstance, 'bold' | 'dim' | 'red' | 'green' | 'yellow' | 'cyan'>;
 const plain = (text: unknown) => String(text);
@@ -53,16 +56,41 @@ export interface Activity {
   stop(): void;
 }
 
-/** A spinner on a terminal; nothing at all otherwise (and never with --json). */
+/** Whether a spinner can redraw its line on `stream`: a terminal that can move the cursor and has a size. */
+export function canAnimate(stream: { isTTY?: boolean; columns?: number; rows?: number }, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (!stream.isTTY || env.TERM === 'dumb') return false;
+  return Number.isInteger(stream.columns) && stream.columns! > 0 && Number.isInteger(stream.rows) && stream.rows! > 0;
+}
+
+const NO_ACTIVITY: Activity = { update: () => undefined, stop: () => undefined };
+
+/**
+ * A spinner on a terminal; nothing at all otherwise (and never with --json). A terminal that shrinks to
+ * no size while it runs (a detached pty) stops it for good.
+ */
 export async function startActivity(text: string, json: boolean): Promise<Activity> {
-  if (!interactive || json) return { update: () => undefined, stop: () => undefined };
+  if (!interactive || json || !canAnimate(process.stderr)) return NO_ACTIVITY;
   const { default: ora } = await import('ora');
-  const spinner = ora({ text, stream: process.stderr }).start();
+  // discardStdin would put the terminal in raw mode without ever reading it (Node 20): Ctrl-C became a
+  // byte nobody read instead of a SIGINT. The terminal stays as it is, so Ctrl-C stops the command.
+  const spinner = ora({ text, stream: process.stderr, discardStdin: false }).start();
+  let running = true;
+  const stop = () => {
+    if (!running) return;
+    running = false;
+    process.stderr.off('resize', onResize);
+    spinner.stop();
+  };
+  const onResize = () => {
+    if (!canAnimate(process.stderr)) stop();
+  };
+  process.stderr.on('resize', onResize);
   return {
     update: (next) => {
-      spinner.text = next;
+      if (running && canAnimate(process.stderr)) spinner.text = next;
+      else onResize();
     },
-    stop: () => spinner.stop(),
+    stop,
   };
 }
 

@@ -154,13 +154,13 @@ export function registerRegistryCommands(program: Command): void {
     .command('audit')
     .description('the state of the stages at a past time, who set it and why; with --key, the version that served that key')
     .argument('<name>', 'the artifact')
-    .requiredOption('--at <time>', 'ISO 8601, e.g. 2026-11-25T10:00Z (UTC unless a zone is given), or @<unix seconds>')
+    .option('--at <time>', 'ISO 8601, e.g. 2026-11-25T10:00Z (UTC unless a zone is given), or @<unix seconds> (default: now)')
     .option('--stage <stage>', 'only this stage (with --key, default: the production stage, production or prod)')
     .option('--key <key>', 'a request key: the version that served it then')
     .option('--json', 'print the result as JSON')
-    .action(async (name: string, opts: { at: string; stage?: string; key?: string; json?: boolean }) => {
+    .action(async (name: string, opts: { at?: string; stage?: string; key?: string; json?: boolean }) => {
       const { audit } = await import('../commands/audit.js');
-      const result = await audit({ cwd: cwd(), name, at: opts.at, ...(opts.stage ? { stage: opts.stage } : {}), ...(opts.key !== undefined ? { key: opts.key } : {}) });
+      const result = await audit({ cwd: cwd(), name, ...(opts.at !== undefined ? { at: opts.at } : {}), ...(opts.stage ? { stage: opts.stage } : {}), ...(opts.key !== undefined ? { key: opts.key } : {}) });
       if (opts.json) return printJson(result);
       render.renderAudit(result);
     });

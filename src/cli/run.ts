@@ -7,11 +7,26 @@ export const EXIT_FAILED = 1;
 export const EXIT_USAGE = 2;
 export const EXIT_INTERRUPTED = 130;
 
-const controller = new AbortController();
-let interrupts = 0;
+/** The shell's convention: 128 + the signal's number. */
+const SIGNAL_EXIT: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 };
 
-/** Aborted on the first Ctrl-C; a second one exits at once. */
+/**
+ * After the first signal, the command has this long to stop at its next safe point and undo what it
+ * started; past it the process exits anyway (something ignored the abort, e.g. a wait for another
+ * process's lock), so a stop never takes more than a second.
+ */
+const STOP_DEADLINE_MS = 800;
+
+const controller = new AbortController();
+let stoppedBy: NodeJS.Signals | undefined;
+
+/** Aborted on the first SIGINT, SIGTERM or SIGHUP; a second one exits at once. */
 export const interruptSignal: AbortSignal = controller.signal;
+
+/** 130, 143 or 129 once a signal asked the command to stop; undefined otherwise. */
+export function interruptedExitCode(): number | undefined {
+  return stoppedBy === undefined ? undefined : (SIGNAL_EXIT[stoppedBy] ?? EXIT_INTERRUPTED);
+}
 
 export function installInterruptHandler(): void {
   // A reader that stops early (`mv history | head`) is not an error.
@@ -21,17 +36,24 @@ export function installInterruptHandler(): void {
       throw error;
     });
   }
-  const onSignal = () => {
-    interrupts++;
-    if (interrupts > 1) process.exit(EXIT_INTERRUPTED);
-    controller.abort(new MvError('INTERRUPTED', 'Interrupted; nothing was left half-written.', { hint: 'Run the command again to finish.' }));
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stoppedBy !== undefined) process.exit(interruptedExitCode());
+    stoppedBy = signal;
+    const how = signal === 'SIGINT' ? 'Interrupted' : `Interrupted by ${signal}`;
+    controller.abort(new MvError('INTERRUPTED', `${how}; nothing was left half-written.`, { hint: 'Run the command again to finish.' }));
+    setTimeout(() => {
+      process.stderr.write(`${c.red('error:')} ${how}.\n`);
+      process.exit(interruptedExitCode());
+    }, STOP_DEADLINE_MS).unref();
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  // Each handler knows its signal, even when called without it (`process.emit('SIGINT')`).
+  for (const signal of Object.keys(SIGNAL_EXIT) as NodeJS.Signals[]) process.on(signal, () => onSignal(signal));
 }
 
 /** The process exit code for an error, after reporting it. */
 export function reportError(error: unknown, json: boolean): number {
+  // Once stopped by a signal, whatever failed next (a killed git or cp, an aborted request) is that stop.
+  if (interruptSignal.aborted && interruptSignal.reason instanceof MvError && error !== interruptSignal.reason) return reportError(interruptSignal.reason, json);
   if (isCommanderError(error)) {
     // commander has already printed its message on stderr; --json callers also get it on stdout.
     if (error.exitCode !== 0 && json) printJson({ error: { code: 'USAGE', message: error.message.replace(/^error: /, '') } });
@@ -41,10 +63,9 @@ export function reportError(error: unknown, json: boolean): number {
     if (json) printJson({ error: { code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}), ...(error.details ?? {}) } });
     note(`${c.red('error:')} ${error.message}`);
     if (error.hint) note(`${c.dim('hint:')} ${error.hint}`);
-    if (error.code === 'INTERRUPTED') return EXIT_INTERRUPTED;
+    if (error.code === 'INTERRUPTED') return interruptedExitCode() ?? EXIT_INTERRUPTED;
     return error instanceof UsageError ? EXIT_USAGE : EXIT_FAILED;
   }
-  if (interruptSignal.aborted && interruptSignal.reason instanceof MvError) return reportError(interruptSignal.reason, json);
   const system = systemCallError(error);
   if (system) return reportError(system, json);
   if (error instanceof GitCommandError) {

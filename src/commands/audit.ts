@@ -1,5 +1,5 @@
 /**
- * `mv audit <name> --at TIME [--stage S] [--key KEY]`: the state of each stage at a moment, replayed from
+ * `mv audit <name> [--at TIME] [--stage S] [--key KEY]`: the state of each stage at a moment, replayed from
  * the tag history, with who made the change in force, when and why. With `--key`, the exact version that
  * served that request key then: routing is a pure function of the key and the recorded weights.
  */
@@ -19,8 +19,8 @@ import { checkSignature, type SignatureCheck } from '../safety/signatures.js';
 export interface AuditOptions {
   cwd?: string;
   name: string;
-  /** ISO 8601 time, or `@<unix seconds>`. */
-  at: string;
+  /** ISO 8601 time, or `@<unix seconds>`; now when omitted. */
+  at?: string;
   stage?: string;
   /** A request key: report the version that served it (needs a stage; default: the production stage). */
   key?: string;
@@ -47,7 +47,7 @@ export interface AuditResult {
 
 export async function audit(options: AuditOptions): Promise<AuditResult> {
   const name = checkFullname(options.name);
-  const until = parseTime(options.at);
+  const until = options.at === undefined ? Math.floor(Date.now() / 1000) : parseTime(options.at);
   const git = new Git(options.cwd ?? process.cwd());
   const { state, notes } = await readArtifact(git, name, { until });
   const stageForKey = options.key !== undefined ? (options.stage ?? deployStage(state.stagesSeen)) : options.stage;

@@ -186,7 +186,7 @@ async function writeAll(repo: Repo, writes: PlannedWrite[], places: Map<PlannedW
     const linkType = linkFor(write.oid);
     try {
       if (linkType === 'copy' && write.size <= SMALL_FILE) tuples.set(write, writeSmallSync(repo.cache.path(write.oid), path, write.mode, write.oid));
-      else await writeObject(repo.cache, write.oid, path, write.mode, linkType, options.verified?.has(write.oid) ?? false);
+      else await writeObject(repo.cache, write.oid, path, write.mode, linkType, options.verified?.has(write.oid) ?? false, options.signal);
     } catch (error) {
       throw fsError(error, 'writing', write.path);
     }

@@ -1,13 +1,12 @@
-/** `mv hooks install | uninstall` and the internal `mv hooks run <hook>` the hook scripts call. */
-import { fileURLToPath } from 'node:url';
+/** `mvr hooks install | uninstall` and the internal `mvr hooks run <hook>` the hook scripts call. */
 import { locateRepo, Git } from '../git.js';
 import { installHooks, uninstallHooks, type HookChange } from '../hooks/install.js';
 import { runHook, type HookOutcome } from '../hooks/run-hook.js';
 import { HOOK_NAMES, type HookName } from '../hooks/hook-script.js';
 import { UsageError } from '../errors.js';
+import { PACKAGE_BIN } from '../package-bin.js';
 
-/** This package's own executable: what the hook scripts call first. */
-export const PACKAGE_BIN = fileURLToPath(new URL('../../bin/mv', import.meta.url));
+export { PACKAGE_BIN };
 
 export interface HooksResult {
   dir: string;

@@ -1,10 +1,17 @@
 /**
- * The shell scripts `mv hooks install` writes. Each runs mv's part, then the hook that was there before
+ * The shell scripts `mvr hooks install` writes. Each runs mvr's part, then the hook that was there before
  * (kept beside it as `<hook>.pre-mv`), feeding both the same arguments and standard input. A script finds
- * mv at the path it was installed from, else an `mv` on PATH that is this tool (never coreutils' mv, which
- * would treat the arguments as files to move).
+ * mvr at the path it was installed from, else an `mvr` on PATH, else the repository's own
+ * `node_modules/.bin/mvr` (a project-local install); a candidate must answer `--version` with a version
+ * number before it is run.
+ *
+ * Scripts written before the program was named mvr (no format line) looked for an `mv` on PATH that
+ * answers `--version` with a version number, which the system mv never does: they find nothing and stop
+ * the commit or push with a message. `isLegacyHook` recognises them so that they can be rewritten.
  */
 export const HOOK_MARKER = '# mv-hook:';
+export const FORMAT_MARKER = '# mv-hook-format:';
+export const HOOK_FORMAT = 2;
 export const CHAINED_SUFFIX = '.pre-mv';
 export const HOOK_NAMES = ['pre-commit', 'pre-push', 'post-checkout', 'post-merge'] as const;
 export type HookName = (typeof HOOK_NAMES)[number];
@@ -16,14 +23,24 @@ function quote(text: string): string {
   return `'${text.replace(/'/g, `'\\''`)}'`;
 }
 
-export function hookScript(hook: HookName, mvBin: string): string {
+/** One of mv's hook scripts (any format). */
+export function isMvHook(content: string | undefined): boolean {
+  return content !== undefined && content.split('\n', 3).some((line) => line.startsWith(HOOK_MARKER));
+}
+
+/** One of mv's hook scripts written before the format line existed: it looks for `mv`, not `mvr`. */
+export function isLegacyHook(content: string | undefined): boolean {
+  return isMvHook(content) && !content!.split('\n', 4).some((line) => line.startsWith(FORMAT_MARKER));
+}
+
+export function hookScript(hook: HookName, mvrBin: string): string {
   const blocking = BLOCKING.has(hook);
   const skip =
     hook === 'pre-push'
-      ? 'if [ "${MV_SKIP_PUSH:-0}" = 1 ]; then run_mv=0; fi\n'
+      ? 'if [ "${MV_SKIP_PUSH:-0}" = 1 ]; then run_mvr=0; fi\n'
       : hook === 'pre-commit'
-        ? // Nothing to check unless pointer files are staged: git alone answers that, no need to start mv.
-          'if [ -z "$(git diff --cached --name-only --diff-filter=ACMR -- \'*.mv.yaml\')" ]; then run_mv=0; fi\n'
+        ? // Nothing to check unless pointer files are staged: git alone answers that, no need to start mvr.
+          'if [ -z "$(git diff --cached --name-only --diff-filter=ACMR -- \'*.mv.yaml\')" ]; then run_mvr=0; fi\n'
         : '';
   // Only pre-push gets input from git (the ref lines); it is saved so both hooks can read it.
   const stdin =
@@ -32,28 +49,31 @@ export function hookScript(hook: HookName, mvBin: string): string {
       : 'input=/dev/null\n';
   return `#!/bin/sh
 ${HOOK_MARKER} ${hook}
-# Installed by \`mv hooks install\`; \`mv hooks uninstall\` removes it and restores the previous hook.
+${FORMAT_MARKER} ${HOOK_FORMAT}
+# Installed by \`mvr hooks install\`; \`mvr hooks uninstall\` removes it and restores the previous hook.
 hook_dir=$(dirname "$0")
 chained="$hook_dir/${hook}${CHAINED_SUFFIX}"
-mv_bin=${quote(mvBin)}
-is_mv() { [ -x "$1" ] && "$1" --version 2>/dev/null | head -n 1 | grep -Eq '^[0-9]+\\.[0-9]+\\.[0-9]+'; }
-if [ ! -x "$mv_bin" ]; then
-  mv_bin=""
+installed=${quote(mvrBin)}
+mvr_bin=$installed
+is_mvr() { [ -x "$1" ] && "$1" --version 2>/dev/null | head -n 1 | grep -Eq '^[0-9]+\\.[0-9]+\\.[0-9]+'; }
+if [ ! -x "$mvr_bin" ]; then
+  mvr_bin=""
   old_ifs=$IFS; IFS=:
   for dir in $PATH; do
-    if is_mv "$dir/mv"; then mv_bin="$dir/mv"; break; fi
+    if is_mvr "$dir/mvr"; then mvr_bin="$dir/mvr"; break; fi
   done
   IFS=$old_ifs
+  if [ -z "$mvr_bin" ] && is_mvr "$PWD/node_modules/.bin/mvr"; then mvr_bin="$PWD/node_modules/.bin/mvr"; fi
 fi
-${stdin}run_mv=1
+${stdin}run_mvr=1
 ${skip}status=0
-if [ "$run_mv" = 1 ]; then
-  if [ -z "$mv_bin" ]; then
-    echo "mv: this repository has mv's ${hook} hook, but mv was not found (looked at ${mvBin.replace(/'/g, '')} and PATH)." >&2
-    echo "mv: install mv, or remove the hook with \\\`mv hooks uninstall\\\`." >&2
+if [ "$run_mvr" = 1 ]; then
+  if [ -z "$mvr_bin" ]; then
+    echo "mvr: this repository has mvr's ${hook} hook, but mvr was not found (looked at $installed, PATH and node_modules/.bin)." >&2
+    echo "mvr: install it (npm install -g mv-registry), or remove the hook with \\\`mvr hooks uninstall\\\`." >&2
     ${blocking ? 'exit 2' : 'status=0'}
   else
-    "$mv_bin" hooks run ${hook} "$@" < "$input"
+    "$mvr_bin" hooks run ${hook} "$@" < "$input"
     status=$?
     ${blocking ? 'if [ $status -ne 0 ]; then exit $status; fi' : 'status=0'}
   fi

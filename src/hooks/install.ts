@@ -1,13 +1,17 @@
 /**
  * Installing and removing mv's git hooks. An existing hook (a script, husky's, the pre-commit framework's,
  * git-lfs's) is kept as `<hook>.pre-mv` and chained to; uninstall puts it back exactly (same bytes and
- * mode). The hooks folder is git's own answer (`core.hooksPath` honoured).
+ * mode). The hooks folder is git's own answer (`core.hooksPath` honoured). A hook script is replaced
+ * whole (written beside it, then renamed), so git never runs half a script.
  */
+import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { errnoCode } from '../errors.js';
-import type { Git } from '../git.js';
-import { CHAINED_SUFFIX, HOOK_MARKER, HOOK_NAMES, hookScript, type HookName } from './hook-script.js';
+import { GitCommandError, type Git } from '../git.js';
+import { CHAINED_SUFFIX, HOOK_NAMES, hookScript, isLegacyHook, isMvHook, type HookName } from './hook-script.js';
+
+export { isMvHook };
 
 export interface HookChange {
   hook: HookName;
@@ -32,8 +36,17 @@ async function readIfExists(path: string): Promise<string | undefined> {
   }
 }
 
-export function isMvHook(content: string | undefined): boolean {
-  return content !== undefined && content.split('\n', 3).some((line) => line.startsWith(HOOK_MARKER));
+/** Writes an executable hook script in one step: a temp file in the same folder, renamed over the hook. */
+async function writeHook(path: string, script: string): Promise<void> {
+  const temp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    await writeFile(temp, script, { mode: 0o755, flag: 'wx' });
+    await chmod(temp, 0o755);
+    await rename(temp, path);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
 }
 
 export async function installHooks(git: Git, mvBin: string): Promise<{ dir: string; hooks: HookChange[] }> {
@@ -47,10 +60,7 @@ export async function installHooks(git: Git, mvBin: string): Promise<{ dir: stri
     const script = hookScript(hook, mvBin);
     const chained = (await readIfExists(chainedPath)) !== undefined;
     if (isMvHook(current)) {
-      if (current !== script) {
-        await writeFile(path, script, { mode: 0o755 });
-        await chmod(path, 0o755);
-      }
+      if (current !== script) await writeHook(path, script);
       hooks.push({ hook, path, chained, unchanged: current === script });
       continue;
     }
@@ -58,11 +68,35 @@ export async function installHooks(git: Git, mvBin: string): Promise<{ dir: stri
       // Keep the user's hook untouched (bytes and mode) under the chained name.
       await rename(path, chainedPath);
     }
-    await writeFile(path, script, { mode: 0o755 });
-    await chmod(path, 0o755);
+    await writeHook(path, script);
     hooks.push({ hook, path, chained: current !== undefined, unchanged: false });
   }
   return { dir, hooks };
+}
+
+/**
+ * Rewrites the hooks that an earlier version of mv installed (they look for a program named `mv` and
+ * would stop every commit of a pointer and every push); other hooks, and mvr's own of any install path,
+ * are left alone. The previous hook chained beside a rewritten one stays as it is. Returns the hooks
+ * rewritten.
+ */
+export async function upgradeLegacyHooks(git: Git, mvrBin: string): Promise<HookName[]> {
+  let dir: string;
+  try {
+    dir = await hooksDirectory(git);
+  } catch (error) {
+    // Outside a repository there are no hooks.
+    if (error instanceof GitCommandError) return [];
+    throw error;
+  }
+  const upgraded: HookName[] = [];
+  for (const hook of HOOK_NAMES) {
+    const path = join(dir, hook);
+    if (!isLegacyHook(await readIfExists(path))) continue;
+    await writeHook(path, hookScript(hook, mvrBin));
+    upgraded.push(hook);
+  }
+  return upgraded;
 }
 
 export async function uninstallHooks(git: Git): Promise<{ dir: string; hooks: HookChange[] }> {

@@ -113,9 +113,10 @@ export class DirectoryStore implements ObjectStore {
       if (await claim(temp)) {
         // A fresh upload (the temp file is ours, made empty and exclusive): the kernel copies the cache
         // object while it is hashed, as `mv add` stores a file. Killed midway, the copy leaves a prefix in
-        // the partial file, which the next push resumes from; any other failure removes it.
+        // the partial file, which the next push resumes from; any other failure, Ctrl-C included (the copy
+        // is stopped first), removes it.
         try {
-          const copied = await copyWhileHashing(sourcePath, temp, false, 0o644);
+          const copied = await copyWhileHashing(sourcePath, temp, false, 0o644, false, options.signal);
           if (copied.oid !== oid || copied.size !== size) throw corruptSource(oid, this.location);
           await finish(temp);
         } catch (error) {

@@ -5,10 +5,13 @@
  * `AWS_ENDPOINT_URL`; a custom endpoint (MinIO, Ceph, R2, GCS interop) uses path-style addressing unless
  * `path_style: false`. Retries are mv's own (see retry.ts), so the SDK makes one attempt per call.
  */
+import { readFile } from 'node:fs/promises';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
-import { MvError } from '../errors.js';
+import { MvError, errnoCode } from '../errors.js';
 import type { RemoteConfig } from '../config.js';
 import { redactUrl } from './url.js';
 
@@ -62,6 +65,8 @@ export async function connectS3(settings: RemoteConfig, options: S3ConnectionOpt
       hint: 'Set both (in .mv/config.local.yaml), or neither to use the AWS credential chain.',
     });
   }
+  const explicitKeys = settings.access_key_id !== undefined && settings.secret_access_key !== undefined;
+  if (!explicitKeys) await checkProfile(settings.profile, env);
   const agentOptions = { keepAlive: true, maxSockets: options.sockets };
   const config: S3ClientConfig = {
     ...(region ? { region } : {}),
@@ -85,4 +90,37 @@ export async function connectS3(settings: RemoteConfig, options: S3ConnectionOpt
     },
   };
   return { client: new S3Client(config), endpoint: endpoint && redactUrl(endpoint), pathStyle };
+}
+
+/**
+ * A named profile (the remote's `profile`, else AWS_PROFILE) must be a section of the shared config or
+ * credentials file: the SDK would only say that no credentials were found, without the name.
+ */
+async function checkProfile(configured: string | undefined, env: NodeJS.ProcessEnv): Promise<void> {
+  const profile = configured ?? (env.AWS_PROFILE || undefined);
+  if (profile === undefined) return;
+  const home = env.HOME || homedir();
+  const configFile = env.AWS_CONFIG_FILE || join(home, '.aws', 'config');
+  const credentialsFile = env.AWS_SHARED_CREDENTIALS_FILE || join(home, '.aws', 'credentials');
+  const [config, credentials] = await Promise.all([sectionNames(configFile), sectionNames(credentialsFile)]);
+  const inConfig = profile === 'default' ? config.has('default') || config.has('profile default') : config.has(`profile ${profile}`);
+  if (inConfig || credentials.has(profile)) return;
+  const source = configured !== undefined ? "the remote's `profile` setting" : 'AWS_PROFILE';
+  const create = /^[\w.+@-]+$/.test(profile) ? `Create it (\`aws configure --profile ${profile}\`), or ` : 'Create it, or ';
+  throw new MvError('NO_CREDENTIALS', `The AWS profile ${JSON.stringify(profile)} (from ${source}) is not in ${configFile} or ${credentialsFile}.`, {
+    hint: `${create}${configured !== undefined ? "give the remote a profile that exists (its `profile:` in .mv/config.local.yaml)." : 'set AWS_PROFILE to a profile that exists, or unset it.'}`,
+    details: { profile },
+  });
+}
+
+/** The `[section]` names of an INI file; none when it does not exist. */
+async function sectionNames(file: string): Promise<Set<string>> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT' || errnoCode(error) === 'ENOTDIR') return new Set();
+    throw error;
+  }
+  return new Set([...text.matchAll(/^\s*\[\s*([^\]]+?)\s*\]/gm)].map((m) => m[1]!.replace(/\s+/g, ' ')));
 }

@@ -217,20 +217,21 @@ export function statTuple(path: string): StatTuple {
 /**
  * Puts the object `oid` at `dest` (a new name), as a copy (reflink where possible), hard link or symlink.
  * The object is checked against its oid first (a copy while it is copied), unless `verified` (checked by
- * this process moments ago): a damaged object never reaches the work tree, linked or copied.
+ * this process moments ago): a damaged object never reaches the work tree, linked or copied. An aborted
+ * `signal` stops a copy midway; `dest` is removed.
  */
-export async function writeObject(cache: LocalCache, oid: Oid, dest: string, mode: number, linkType: LinkType, verified = false): Promise<void> {
+export async function writeObject(cache: LocalCache, oid: Oid, dest: string, mode: number, linkType: LinkType, verified = false, signal?: AbortSignal): Promise<void> {
   const source = cache.path(oid);
   try {
     if (linkType !== 'copy') {
-      if (!verified && (await hashFile(source)).oid !== oid) throw corruptObject(oid, source);
+      if (!verified && (await hashFile(source, signal)).oid !== oid) throw corruptObject(oid, source);
       if (linkType === 'hardlink') linkSync(source, dest);
       else symlinkSync(source, dest);
     } else if (verified) {
-      await kernelCopy(source, dest);
+      await kernelCopy(source, dest, signal ? { signal } : {});
       await chmod(dest, mode);
     } else {
-      const copied = await copyWhileHashing(source, dest, false, mode);
+      const copied = await copyWhileHashing(source, dest, false, mode, false, signal);
       if (copied.oid !== oid) throw corruptObject(oid, source);
     }
   } catch (error) {

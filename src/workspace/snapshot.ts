@@ -59,9 +59,22 @@ export interface SnapshotContext {
   signal?: AbortSignal;
 }
 
-/** Yield to the event loop this often in long synchronous loops, so progress and Ctrl-C stay responsive. */
-const YIELD_EVERY = 2048;
-const yieldNow = () => new Promise<void>((resolve) => setImmediate(resolve));
+/**
+ * Long loops of synchronous file calls hand the event loop a turn at least this often (milliseconds), so
+ * progress updates and Ctrl-C stay responsive whether the files are tiny or a mebibyte each.
+ */
+const YIELD_AFTER_MS = 50;
+let lastYield = performance.now();
+
+/** Whether the current synchronous stretch has run long enough to yield (checked per file: no await). */
+const yieldDue = () => performance.now() - lastYield >= YIELD_AFTER_MS;
+
+/** Gives the event loop a turn, then honours an abort. */
+async function breathe(signal: AbortSignal | undefined): Promise<void> {
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  lastYield = performance.now();
+  signal?.throwIfAborted();
+}
 
 export async function snapshotPath(repoPath: string, ctx: SnapshotContext): Promise<Snapshot> {
   const abs = absolutePath(ctx.root, repoPath);
@@ -176,7 +189,7 @@ async function snapshotFile(key: string, abs: string, info: BigIntStats, ctx: Sn
   try {
     if (ctx.store && ctx.link) hashed = size <= SMALL_FILE ? adoptSmallSync(ctx.cache, abs, ctx.link) : await adopt(ctx.cache, abs, ctx.link);
     else if (size <= SMALL_FILE) hashed = ctx.store ? ctx.cache.ingestSmallSync(abs) : { oid: hashBuffer(readFileSync(abs)), size };
-    else hashed = ctx.store ? await ctx.cache.ingest(abs, undefined, { direct: true }) : await hashFile(abs);
+    else hashed = ctx.store ? await ctx.cache.ingest(abs, undefined, { direct: true, ...(ctx.signal ? { signal: ctx.signal } : {}) }) : await hashFile(abs, ctx.signal);
   } catch (error) {
     throw fsError(error, 'reading', key);
   }
@@ -197,10 +210,7 @@ async function snapshotDir(repoPath: string, ctx: SnapshotContext): Promise<DirS
   let allKnown = true;
   // First pass: stat everything and ask the stat cache; nothing is read yet.
   for (const [i, rel] of files.entries()) {
-    if (i % YIELD_EVERY === 0) {
-      await yieldNow();
-      ctx.signal?.throwIfAborted();
-    }
+    if (yieldDue()) await breathe(ctx.signal);
     const key = repoPath + rel;
     seen.add(key);
     const info = statOf(`${absDir}/${rel}`, key);
@@ -222,7 +232,7 @@ async function snapshotDir(repoPath: string, ctx: SnapshotContext): Promise<DirS
     const pending = await storeManyInWorkers(repoPath, absDir, entries, infos, ctx, links);
     for (const [i, entry] of entries.entries()) {
       if (pending.has(i)) continue;
-      if (i % YIELD_EVERY === 0) await yieldNow();
+      if (yieldDue()) await breathe(ctx.signal);
       if (entry.oid && (!ctx.store || ctx.cache.hasSync(entry.oid, entry.size))) {
         ctx.onProgress?.({ bytes: entry.size, files: 1, read: false });
         continue;

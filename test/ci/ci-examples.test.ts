@@ -28,7 +28,7 @@ interface Step {
   uses?: string;
 }
 
-/** The user's own code, replaced by fixtures; package installs, replaced by a PATH with the built mv. */
+/** The user's own code, replaced by fixtures; package installs, replaced by a PATH with the built mvr. */
 const USER_CODE = /python (train|evaluate)\.py|\.\/deploy\.sh|npm install -g|apt-get/;
 
 interface World {
@@ -46,7 +46,7 @@ async function world(): Promise<World> {
   await dev.git('push', '-q', 'origin', 'main');
   const store = await tempDir('mv-ci-store-');
   const bin = await tempDir('mv-ci-bin-');
-  await symlink(MV_BIN, join(bin, 'mv'));
+  await symlink(MV_BIN, join(bin, 'mvr'));
   return { origin, store, path: `${bin}:${process.env.PATH ?? ''}` };
 }
 

@@ -7,7 +7,7 @@ import { POINTER_FILE, cloneThroughOrigin, projectWithVersion, sameBytes } from 
 import { S3_CREDENTIALS, s3Server } from '../helpers/s3-server.js';
 import { createHash } from 'node:crypto';
 
-describe('remote workflow through the built bin/mv', () => {
+describe('remote workflow through the built bin/mvr', () => {
   it('push from one clone, git push, clone elsewhere, mv pull: identical bytes', async () => {
     const remote = await tempDir('mv-remote-');
     const repo = await projectWithVersion({ remoteArgs: ['origin', remote, '--default'] });

@@ -1,8 +1,8 @@
-/** Runs the built `bin/mv` as a user would. */
+/** Runs the built `bin/mvr` as a user, script or CI job would. */
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 
-export const MV_BIN = fileURLToPath(new URL('../../bin/mv', import.meta.url));
+export const MV_BIN = fileURLToPath(new URL('../../bin/mvr', import.meta.url));
 
 export interface MvRun {
   exitCode: number;
@@ -20,10 +20,10 @@ export async function mv(cwd: string, args: string[], options: { env?: Record<st
   return { exitCode: result.exitCode ?? 1, stdout: result.stdout, stderr: result.stderr };
 }
 
-/** Runs mv and fails the test with its output unless it exits 0. */
+/** Runs mvr and fails the test with its output unless it exits 0. */
 export async function mvOk(cwd: string, args: string[], options: { env?: Record<string, string> } = {}): Promise<MvRun> {
   const run = await mv(cwd, args, options);
-  if (run.exitCode !== 0) throw new Error(`mv ${args.join(' ')} exited ${run.exitCode}\nstdout: ${run.stdout}\nstderr: ${run.stderr}`);
+  if (run.exitCode !== 0) throw new Error(`mvr ${args.join(' ')} exited ${run.exitCode}\nstdout: ${run.stdout}\nstderr: ${run.stderr}`);
   return run;
 }
 

@@ -1,9 +1,10 @@
-import { chmod, readFile, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { chmod, mkdir, readFile, readdir, stat, symlink, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { gitRepo } from '../helpers/git-repo.js';
-import { mv, mvOk } from '../helpers/mv-cli.js';
+import { hookScript } from '../../src/hooks/hook-script.js';
+import { bareRemote, gitRepo, tempDir, type TestRepo } from '../helpers/git-repo.js';
+import { MV_BIN, mv, mvOk } from '../helpers/mv-cli.js';
 import { ADD_ARGS, initProject } from '../helpers/project.js';
 
 const HOOKS = ['pre-commit', 'pre-push', 'post-checkout', 'post-merge'];
@@ -125,5 +126,109 @@ describe('post-checkout', () => {
     expect(await repo.read('models/churn/model.pt')).toBe('v2 weights');
     const status = await mv(repo.dir, ['status']);
     expect(status.stdout).toContain('changed');
+  });
+});
+
+/** The hooks an earlier version wrote (its program was called mv), as they sit in users' repositories. */
+const LEGACY = new URL('../../fixtures/hooks-v1/', import.meta.url);
+
+async function installLegacyHooks(repo: TestRepo): Promise<string> {
+  const hooksDir = join(repo.dir, '.git/hooks');
+  for (const hook of HOOKS) {
+    await writeFile(join(hooksDir, hook), await readFile(new URL(hook, LEGACY), 'utf8'));
+    await chmod(join(hooksDir, hook), 0o755);
+  }
+  return hooksDir;
+}
+
+/** PATH with git and sh but neither mvr nor any mv that answers --version with a version number. */
+const PLAIN_PATH = `${dirname(process.execPath)}:/usr/bin:/bin`;
+
+describe('hooks written before the program was named mvr', () => {
+  it('look for an `mv` on PATH and never run the system mv in its place', async () => {
+    const repo = await gitRepo();
+    await initProject(repo);
+    await mvOk(repo.dir, ADD_ARGS);
+    await installLegacyHooks(repo);
+    await repo.write('models/churn/churn.mv.yaml', `${await repo.read('models/churn/churn.mv.yaml')}note: x\n`);
+    await repo.git('add', 'models/churn/churn.mv.yaml');
+    const before = (await readdir(repo.dir)).sort();
+    const commit = await execa('git', ['commit', '-m', 'through a legacy hook'], { cwd: repo.dir, reject: false, env: { PATH: PLAIN_PATH } });
+    expect(commit.exitCode).not.toBe(0);
+    expect(commit.stderr).toContain('mv was not found');
+    // coreutils mv would have moved files called hooks and run into pre-commit.
+    expect((await readdir(repo.dir)).sort()).toEqual(before);
+  });
+
+  it('are rewritten by any mvr command run in the repository, keeping the chained hook', async () => {
+    const repo = await gitRepo();
+    await initProject(repo);
+    const hooksDir = await installLegacyHooks(repo);
+    const userHook = '#!/bin/sh\necho "user pre-push ran" >&2\n';
+    await writeFile(join(hooksDir, 'pre-push.pre-mv'), userHook, { mode: 0o755 });
+    const origin = await bareRemote();
+    await repo.git('remote', 'add', 'origin', origin);
+    const store = await tempDir('mv-store-');
+
+    const run = await mvOk(repo.dir, ['remote', 'add', 'shared', store, '--default']);
+    expect(run.stderr).toContain("Updated this repository's git hooks (pre-commit, pre-push, post-checkout, post-merge) to call mvr");
+    for (const hook of HOOKS) expect(await readFile(join(hooksDir, hook), 'utf8')).toBe(hookScript(hook as never, MV_BIN));
+    expect(await readFile(join(hooksDir, 'pre-push.pre-mv'), 'utf8')).toBe(userHook);
+    // Only once: the next command has nothing to rewrite.
+    expect((await mvOk(repo.dir, ADD_ARGS)).stderr).not.toContain('Updated this repository');
+
+    // git push now runs mvr's part (the upload) and then the user's hook.
+    const pushed = await execa('git', ['push', '--follow-tags', 'origin', 'main'], { cwd: repo.dir, reject: false, env: { PATH: PLAIN_PATH } });
+    expect(pushed.exitCode).toBe(0);
+    expect(pushed.stderr).toContain('mv: uploaded');
+    expect(pushed.stderr).toContain('user pre-push ran');
+  });
+
+  it('are rewritten by mvr hooks install; mvr hooks of another install are left alone', async () => {
+    const repo = await gitRepo();
+    const hooksDir = await installLegacyHooks(repo);
+    const installed = await mvOk(repo.dir, ['hooks', 'install']);
+    expect(installed.stdout).toContain('pre-commit: installed');
+    expect(installed.stdout).not.toContain('runs the previous hook');
+    for (const hook of HOOKS) expect(await readFile(join(hooksDir, hook), 'utf8')).toBe(hookScript(hook as never, MV_BIN));
+
+    const other = hookScript('pre-commit', '/opt/other/bin/mvr');
+    await writeFile(join(hooksDir, 'pre-commit'), other);
+    expect((await mvOk(repo.dir, ['ls'])).stderr).not.toContain('Updated');
+    expect(await readFile(join(hooksDir, 'pre-commit'), 'utf8')).toBe(other);
+  });
+});
+
+describe('the hook scripts find mvr', () => {
+  it('on PATH, or in the repository\'s node_modules/.bin, when the installed path is gone', async () => {
+    const repo = await gitRepo();
+    await initProject(repo);
+    const hooksDir = join(repo.dir, '.git/hooks');
+    await writeFile(join(hooksDir, 'pre-commit'), hookScript('pre-commit', '/nonexistent/bin/mvr'), { mode: 0o755 });
+    await mvOk(repo.dir, ADD_ARGS);
+    const broken = async () => {
+      await repo.write('models/churn/churn.mv.yaml', (await repo.read('models/churn/churn.mv.yaml')).replace('path: model.pt', 'path: ../../../etc/passwd'));
+      await repo.git('add', 'models/churn/churn.mv.yaml');
+      return execa('git', ['commit', '-m', 'broken'], { cwd: repo.dir, reject: false, env: { PATH: path } });
+    };
+    // Nowhere to be found: the commit of a pointer is stopped, saying where mvr was looked for.
+    let path = PLAIN_PATH;
+    const missing = await broken();
+    expect(missing.exitCode).not.toBe(0);
+    expect(missing.stderr).toContain('mvr was not found (looked at /nonexistent/bin/mvr, PATH and node_modules/.bin)');
+
+    const bin = await tempDir('mv-path-');
+    await symlink(MV_BIN, join(bin, 'mvr'));
+    path = `${bin}:${PLAIN_PATH}`;
+    const onPath = await broken();
+    expect(onPath.exitCode).not.toBe(0);
+    expect(onPath.stderr).toContain('commit refused');
+
+    await mkdir(join(repo.dir, 'node_modules/.bin'), { recursive: true });
+    await symlink(MV_BIN, join(repo.dir, 'node_modules/.bin/mvr'));
+    path = PLAIN_PATH;
+    const local = await broken();
+    expect(local.exitCode).not.toBe(0);
+    expect(local.stderr).toContain('commit refused');
   });
 });

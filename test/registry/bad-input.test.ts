@@ -29,11 +29,11 @@ afterAll(async () => {
   if (template) await rm(await template, { recursive: true, force: true });
 });
 
-/** Runs mv, expects exit 1 with `message` (and `hint`), no stack trace, and no tag created. */
-async function expectRefused(repo: TestRepo, args: string[], message: string, hint?: string): Promise<void> {
+/** Runs mv, expects exit 1 (2: usage) with `message` (and `hint`), no stack trace, and no tag created. */
+async function expectRefused(repo: TestRepo, args: string[], message: string, hint?: string, exitCode = 1): Promise<void> {
   const before = await registryTags(repo);
   const run = await mv(repo.dir, args);
-  expect(run.exitCode, run.stderr).toBe(1);
+  expect(run.exitCode, run.stderr).toBe(exitCode);
   expect(run.stderr).toContain(message);
   if (hint) expect(run.stderr).toContain(hint);
   expect(run.stderr).not.toContain('    at ');
@@ -48,15 +48,10 @@ describe('bad input: a clear error, and no tag', () => {
     [['promote', 'chatbot@v2.3.8', 'Pro Duction'], 'is not a stage', undefined],
     [['promote', 'chatbot', 'staging'], 'chatbot names an artifact, not a version', 'mv promote chatbot@v2.4.1 staging'],
     [['promote', 'chatbot@v2.4.1', 'production'], 'production requires the version to have been in staging first', '--force'],
-    [['promote', 'chatbot@v2.4.1', 'staging', '--traffic', '0'], '--traffic 0 is not a share between 1 and 99 percent', '--traffic 10'],
-    [['promote', 'chatbot@v2.4.1', 'staging', '--traffic', '100'], 'not a share between 1 and 99', undefined],
-    [['promote', 'chatbot@v2.4.1', 'staging', '--traffic', 'ten'], 'not a share between 1 and 99', undefined],
     [['promote', 'chatbot@v2.4.1', 'production', '--traffic', '10', '--force'], 'production has no other version to share traffic with', 'Promote without --traffic'],
     [['promote', 'chat bot@v2.4.1', 'staging'], 'does not start with a valid artifact name', 'Refs look like'],
     [['rollback', 'chatbot'], 'chatbot has never had a version in production', 'mv promote chatbot@vX.Y.Z production'],
     [['rollback', 'chatbot', 'staging'], 'had no holder before chatbot#staging#1', undefined],
-    [['audit', 'chatbot', '--at', 'last tuesday'], '"last tuesday" is not a time mv understands', '2026-11-25T10:00Z'],
-    [['audit', 'chatbot', '--at', '2026-02-30T10:00Z'], 'is not a time mv understands', undefined],
     [['audit', 'chatbot', '--at', '2026-04-01T09:00Z', '--key', 'k'], 'No version of chatbot was in production at 2026-04-01T09:00:00Z', undefined],
     [['route', 'chatbot@v2.3.8', '--key', 'k'], 'route takes a stage ref like chatbot#staging', undefined],
     [['route', 'chatbot#production', '--key', 'k'], 'No version of chatbot is in production', 'Stages that hold versions: staging (v2.3.8)'],
@@ -66,6 +61,18 @@ describe('bad input: a clear error, and no tag', () => {
   ])('mv %j', async (args, message, hint) => {
     const repo = await registry();
     await expectRefused(repo, args, message, hint);
+  });
+
+  // An option value that cannot be right is a usage error.
+  it.each([
+    [['promote', 'chatbot@v2.4.1', 'staging', '--traffic', '0'], '--traffic 0 is not a share between 1 and 99 percent', '--traffic 10'],
+    [['promote', 'chatbot@v2.4.1', 'staging', '--traffic', '100'], 'not a share between 1 and 99', undefined],
+    [['promote', 'chatbot@v2.4.1', 'staging', '--traffic', 'ten'], 'not a share between 1 and 99', undefined],
+    [['audit', 'chatbot', '--at', 'last tuesday'], '"last tuesday" is not a time mv understands', '2026-11-25T10:00Z'],
+    [['audit', 'chatbot', '--at', '2026-02-30T10:00Z'], 'is not a time mv understands', undefined],
+  ])('mv %j (exit 2)', async (args, message, hint) => {
+    const repo = await registry();
+    await expectRefused(repo, args, message, hint, 2);
   });
 
   it('refuses to promote a deregistered or archived version, saying what to use instead', async () => {

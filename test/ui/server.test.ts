@@ -157,7 +157,7 @@ describe('mv ui on the command line', () => {
   }, 120_000);
   afterAll(async () => fixture?.cleanup());
 
-  it('prints the URL, serves until Ctrl-C, then exits 0', async () => {
+  it('prints the URL, serves until Ctrl-C, then exits 130', async () => {
     const child = execa(MV_BIN, ['ui', '--port', '0'], { cwd: fixture.repo.dir, reject: false, env: { NO_COLOR: '1' } });
     const url = await new Promise<string>((resolve, reject) => {
       child.stdout.on('data', (chunk: Buffer) => {
@@ -171,7 +171,7 @@ describe('mv ui on the command line', () => {
     expect(answer.body).toContain('chatbot');
     child.kill('SIGINT');
     const result = await child;
-    expect(result.exitCode).toBe(0);
+    expect(result.exitCode).toBe(130);
     expect(result.stderr).toContain('press Ctrl-C to stop');
     expect(result.stderr).toContain('Stopped.');
   });

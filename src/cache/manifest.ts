@@ -90,3 +90,23 @@ function invalidManifest(where: string, problem: string): MvError {
     hint: 'Run `mv verify` to check the cache, then fetch the version again from a remote.',
   });
 }
+
+export interface DirChanges {
+  added: string[];
+  removed: string[];
+  modified: string[];
+}
+
+/** What differs between two listings of one folder: paths added, removed, and whose content changed. */
+export function diffEntries(recorded: ManifestEntry[], current: ManifestEntry[]): DirChanges {
+  const before = new Map(recorded.map((e) => [e.path, e.oid]));
+  const after = new Map(current.map((e) => [e.path, e.oid]));
+  const changes: DirChanges = { added: [], removed: [], modified: [] };
+  for (const [path, oid] of after) {
+    const old = before.get(path);
+    if (old === undefined) changes.added.push(path);
+    else if (old !== oid) changes.modified.push(path);
+  }
+  for (const path of before.keys()) if (!after.has(path)) changes.removed.push(path);
+  return changes;
+}

@@ -1,9 +1,10 @@
 /** CLI definitions of the workspace commands: init, add, status, checkout. Parsing and rendering only. */
 import { Option, type Command } from 'commander';
 import type { AddResult } from '../commands/add.js';
+import type { AddPlanReport } from '../add/report.js';
 import type { StatusResult } from '../commands/status.js';
 import type { CheckoutResult } from '../commands/checkout.js';
-import { c, formatBytes, note, print, printJson, startActivity, throttle, warn } from './output.js';
+import { c, count, formatBytes, note, print, printJson, startActivity, throttle, warn } from './output.js';
 import { interruptSignal } from './run.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -29,8 +30,8 @@ export function registerCoreCommands(program: Command): void {
     .command('add')
     .description('version an artifact: hash and cache its files, write and commit its pointer, tag the version')
     .argument('<name>', 'artifact name, e.g. churn or nlp/bert')
-    .argument('<path...>', 'the files and folders that make up the artifact (weights, config, tokenizer, …)')
-    .addOption(new Option('--type <type>', 'artifact type').choices(['model', 'dataset', 'other']).default('model'))
+    .argument('[path...]', 'the files and folders that make up the artifact (weights, config, tokenizer, …); none: those of its committed pointer')
+    .addOption(new Option('--type <type>', 'artifact type (default: the committed pointer\'s, else model)').choices(['model', 'dataset', 'other']))
     .option('--data <path|uri|ref>', 'training data: a path (hashed and cached), a URI, or an artifact ref (repeatable)', collect)
     .option('--pipeline <path>', 'preprocessing code or serialized transformers (repeatable)', collect)
     .option('--params <file>', 'hyperparameters file (YAML or JSON)')
@@ -43,10 +44,12 @@ export function registerCoreCommands(program: Command): void {
     .option('-m, --message <text>', 'what this version is (recorded in the pointer and the tag)')
     .option('--allow-dirty', 'allow uncommitted changes to tracked files (recorded as dirty)')
     .option('--python <path>', 'the Python interpreter the training ran with (its version is recorded)')
+    .option('--drop <path|uri|name@|part>', 'leave out, on purpose, a file, data or pipeline input (or metrics, signature, params) the current version has (repeatable)', collect)
+    .option('--dry-run', 'show the version that would be made (number and why, every file new, changed or unchanged, the commit) and write nothing')
     .option('--json', 'print the result as JSON')
     .action(async (name: string, paths: string[], opts: AddFlags) => {
       const { add } = await import('../commands/add.js');
-      const activity = await startActivity('Hashing…', Boolean(opts.json));
+      const activity = await startActivity(opts.dryRun ? 'Hashing (dry run)…' : 'Hashing…', Boolean(opts.json));
       let bytes = 0;
       let files = 0;
       const refresh = throttle(() => activity.update(`Hashing ${files} files, ${formatBytes(bytes)}…`));
@@ -55,7 +58,7 @@ export function registerCoreCommands(program: Command): void {
           cwd: process.cwd(),
           name,
           paths,
-          type: opts.type,
+          ...(opts.type ? { type: opts.type } : {}),
           ...(opts.data ? { data: opts.data } : {}),
           ...(opts.pipeline ? { pipeline: opts.pipeline } : {}),
           ...(opts.params ? { paramsFile: opts.params } : {}),
@@ -68,6 +71,8 @@ export function registerCoreCommands(program: Command): void {
           ...(opts.message ? { message: opts.message } : {}),
           allowDirty: Boolean(opts.allowDirty),
           ...(opts.python ? { python: opts.python } : {}),
+          ...(opts.drop ? { drop: opts.drop } : {}),
+          dryRun: Boolean(opts.dryRun),
           signal: interruptSignal,
           onProgress: (u) => {
             bytes += u.bytes;
@@ -110,7 +115,9 @@ export function registerCoreCommands(program: Command): void {
 }
 
 interface AddFlags {
-  type: string;
+  type?: string;
+  drop?: string[];
+  dryRun?: boolean;
   data?: string[];
   pipeline?: string[];
   params?: string;
@@ -129,6 +136,9 @@ interface AddFlags {
 function renderAdd(result: AddResult, json: boolean): void {
   for (const w of result.warnings) warn(w);
   if (json) return printJson(result);
+  if (result.dryRun && result.plan) return renderAddPlan(result, result.plan);
+  if (result.inherited.length) note(`Kept from the committed pointer: ${result.inherited.join(', ')}.`);
+  if (result.dropped.length) note(`Left out, as asked: ${result.dropped.join(', ')}.`);
   if (!result.created) {
     note(`Nothing changed since ${result.id}; no new version was created.`);
     print(result.id);
@@ -137,6 +147,22 @@ function renderAdd(result: AddResult, json: boolean): void {
   const size = result.files.reduce((sum, f) => sum + f.size, 0);
   note(`Registered ${c.bold(result.id)}: ${result.versionReason} (${formatBytes(size)}, commit ${result.commit.slice(0, 12)})`);
   print(result.id);
+}
+
+function renderAddPlan(result: AddResult, plan: AddPlanReport): void {
+  print(`Would register ${c.bold(result.id)}: ${result.versionReason}`);
+  if (result.inherited.length) print(`  kept from the committed pointer: ${result.inherited.join(', ')}`);
+  if (result.dropped.length) print(`  left out, as asked: ${result.dropped.join(', ')}`);
+  const width = Math.max(...plan.entries.map((e) => e.path.length), 4);
+  for (const e of plan.entries) {
+    const status = e.status === 'unchanged' ? c.dim(e.status.padEnd(9)) : e.status === 'new' ? c.green(e.status.padEnd(9)) : c.yellow(e.status.padEnd(9));
+    const size = e.nfiles !== undefined ? `${count(e.nfiles, 'file')}, ${formatBytes(e.size)}` : formatBytes(e.size);
+    const inside = e.inside ? `  (${[e.inside.added.length && `+${e.inside.added.length}`, e.inside.removed.length && `-${e.inside.removed.length}`, e.inside.modified.length && `~${e.inside.modified.length}`].filter(Boolean).join(' ')})` : '';
+    print(`  ${e.role.padEnd(8)} ${status} ${e.path.padEnd(width)}  ${size}${inside}`);
+  }
+  print(`  commit   ${plan.commit.paths.join(', ')} on ${plan.commit.branch ?? 'a detached HEAD'} (${plan.commit.parent.slice(0, 12)})`);
+  print(`  tag      ${result.tag}`);
+  note('Nothing was written (--dry-run).');
 }
 
 function renderStatus(result: StatusResult, json: boolean): void {

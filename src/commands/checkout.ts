@@ -114,9 +114,12 @@ async function checkoutLocked(repo: Repo, options: CheckoutOptions): Promise<Che
       });
     }
     options.signal?.throwIfAborted();
-    // Temp files and staging folders of a checkout that was killed midway, in the folders about to be
-    // written and the folders above them.
-    for (const dir of foldersAbove(plans.flatMap((plan) => plan.writes.map((w) => w.path)))) {
+    // Temp files and staging folders of a checkout that was killed midway: in the folders about to be
+    // written, the artifacts' folders (even when nothing in them changes now) and the folders above them.
+    const entries = targets.flatMap((t) => t.pointer.files.map((f) => joinRepoPath(pointerFolder(t.file), f.path)));
+    const folders = foldersAbove([...plans.flatMap((plan) => plan.writes.map((w) => w.path)), ...entries]);
+    for (const entry of entries) if (entry.endsWith('/')) folders.add(entry.slice(0, -1));
+    for (const dir of folders) {
       await removeAbandonedTemps(join(repo.root, dir), (name) => name.includes(TEMP_MARKER));
     }
     const linked = await applyPlans(repo, plans, stats, options);

@@ -4,7 +4,7 @@
  * if it is not the pointer's. Unchanged files are recognised by the stat cache and never re-read.
  */
 import { MvError } from '../errors.js';
-import { parseManifest, type ManifestEntry } from '../cache/manifest.js';
+import { diffEntries, parseManifest, type DirChanges, type ManifestEntry } from '../cache/manifest.js';
 import type { Oid } from '../cache/oid.js';
 import { StatCache } from '../cache/stat-cache.js';
 import { joinRepoPath } from '../paths.js';
@@ -21,12 +21,6 @@ export interface StatusOptions {
   cwd?: string;
   names?: string[];
   signal?: AbortSignal;
-}
-
-export interface DirChanges {
-  added: string[];
-  removed: string[];
-  modified: string[];
 }
 
 export interface EntryStatus {
@@ -133,19 +127,6 @@ async function workspacePointers(repo: Repo, names: string[] | undefined, invali
 
 async function manifestOf(repo: Repo, oid: Oid): Promise<ManifestEntry[]> {
   return parseManifest((await repo.cache.readVerified(oid)).toString('utf8'), oid);
-}
-
-export function diffEntries(recorded: ManifestEntry[], current: ManifestEntry[]): DirChanges {
-  const before = new Map(recorded.map((e) => [e.path, e.oid]));
-  const after = new Map(current.map((e) => [e.path, e.oid]));
-  const changes: DirChanges = { added: [], removed: [], modified: [] };
-  for (const [path, oid] of after) {
-    const old = before.get(path);
-    if (old === undefined) changes.added.push(path);
-    else if (old !== oid) changes.modified.push(path);
-  }
-  for (const path of before.keys()) if (!after.has(path)) changes.removed.push(path);
-  return changes;
 }
 
 /** Whether the work tree's current content is exactly what a `mv checkout` of another version wrote. */

@@ -20,7 +20,7 @@ const oid = z.custom<Oid>(isOid, 'is not an object id ("sha256:" and 64 lowercas
 const size = z.number().int('must be a whole number').nonnegative('must not be negative').max(Number.MAX_SAFE_INTEGER, 'is absurdly large');
 const text = z.string().max(4096);
 const record = z.record(z.string(), z.unknown());
-/** A file recorded by path and content, read again by the next `mv add` (params, metrics, signature). */
+/** A file recorded by path and content (the params file, lockfiles). */
 const fileRef = z.looseObject({ path: text, oid });
 
 const pathEntry = z.looseObject({
@@ -64,9 +64,11 @@ const pointerSchema = z.looseObject({
   files: z.array(pathEntry).min(1, 'must list at least one file'),
   lineage: lineageSchema.default({}),
   signature: z.unknown().optional(),
-  signature_file: fileRef.optional(),
+  /** Where the signature was read from (relative to the pointer's folder), for the next add to read again. */
+  signature_file: text.optional(),
   metrics: record.optional(),
-  metrics_file: fileRef.optional(),
+  /** Where the metrics were read from, for the next add to read again. */
+  metrics_file: text.optional(),
   environment: environmentSchema.optional(),
   created: z.string().regex(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/, 'is not a UTC timestamp like 2026-11-27T20:30:00Z'),
 });
@@ -138,8 +140,8 @@ function checkPointerSemantics(pointer: Pointer, file: string): void {
   });
   lineage.pipeline?.forEach((entry, i) => checkPathEntry(entry, `lineage.pipeline[${i}]`, folder, file));
   if (lineage.params_file) checkRelPath(lineage.params_file.path, 'lineage.params_file.path', folder, file, false);
-  if (pointer.metrics_file) checkRelPath(pointer.metrics_file.path, 'metrics_file.path', folder, file, false);
-  if (pointer.signature_file) checkRelPath(pointer.signature_file.path, 'signature_file.path', folder, file, false);
+  if (pointer.metrics_file !== undefined) checkRelPath(pointer.metrics_file, 'metrics_file', folder, file, false);
+  if (pointer.signature_file !== undefined) checkRelPath(pointer.signature_file, 'signature_file', folder, file, false);
   pointer.environment?.lockfiles?.forEach((entry, i) => checkRelPath(entry.path, `environment.lockfiles[${i}].path`, folder, file, false));
 }
 
@@ -208,8 +210,7 @@ function orderedPointer(pointer: Pointer): Record<string, unknown> {
         },
         KEY_ORDER.lineage!,
       ),
-      signature_file: pointer.signature_file && ordered(pointer.signature_file, KEY_ORDER.entry!),
-      metrics_file: pointer.metrics_file && ordered(pointer.metrics_file, KEY_ORDER.entry!),
+
       environment: pointer.environment && ordered({ ...pointer.environment, lockfiles: entries(pointer.environment.lockfiles) }, KEY_ORDER.environment!),
     },
     KEY_ORDER.top!,
@@ -217,7 +218,7 @@ function orderedPointer(pointer: Pointer): Record<string, unknown> {
 }
 
 /** Collections written in flow style (`{…}` on one line): short records, not user data. */
-const FLOW_PATHS = new Set(['lineage.code', 'lineage.data.*', 'lineage.pipeline.*', 'lineage.params_file', 'signature_file', 'metrics_file', 'environment.gpus.*', 'environment.lockfiles.*']);
+const FLOW_PATHS = new Set(['lineage.code', 'lineage.data.*', 'lineage.pipeline.*', 'lineage.params_file', 'environment.gpus.*', 'environment.lockfiles.*']);
 
 export function serializePointer(pointer: Pointer): string {
   const doc = new Document(orderedPointer(pointer), { version: '1.2', schema: 'core' });

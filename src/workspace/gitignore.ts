@@ -19,8 +19,8 @@ async function notYetIgnored(git: Git, repoPaths: string[]): Promise<string[]> {
   return repoPaths.filter((p) => !ignored.has(p.replace(/\/$/, '')));
 }
 
-/** Adds ignore entries for `repoPaths` through `edits`; returns the .gitignore files changed. */
-export async function ignorePaths(git: Git, edits: FileEdits, repoPaths: string[]): Promise<string[]> {
+/** The .gitignore files (and their new content) that keeping `repoPaths` out of git takes; nothing is written. */
+export async function plannedIgnores(git: Git, read: (file: string) => Promise<string | undefined>, repoPaths: string[]): Promise<Array<{ file: string; content: string }>> {
   const missing = await notYetIgnored(git, repoPaths);
   const byFolder = new Map<string, string[]>();
   for (const repoPath of missing) {
@@ -30,18 +30,24 @@ export async function ignorePaths(git: Git, edits: FileEdits, repoPaths: string[
     const entry = `/${escapeIgnorePattern(posix.basename(plain))}${isDir ? '/' : ''}`;
     byFolder.set(folder, [...(byFolder.get(folder) ?? []), entry]);
   }
-  const changed: string[] = [];
+  const planned: Array<{ file: string; content: string }> = [];
   for (const [folder, entries] of byFolder) {
     const file = folder === '.' ? '.gitignore' : `${folder}/.gitignore`;
-    const current = (await edits.read(file)) ?? '';
+    const current = (await read(file)) ?? '';
     const lines = new Set(current.split('\n').map((l) => l.trim()));
     const additions = entries.filter((e) => !lines.has(e));
     if (additions.length === 0) continue;
     const separator = current === '' || current.endsWith('\n') ? '' : '\n';
-    await edits.write(file, `${current}${separator}${additions.join('\n')}\n`);
-    changed.push(file);
+    planned.push({ file, content: `${current}${separator}${additions.join('\n')}\n` });
   }
-  return changed;
+  return planned;
+}
+
+/** Adds ignore entries for `repoPaths` through `edits`; returns the .gitignore files changed. */
+export async function ignorePaths(git: Git, edits: FileEdits, repoPaths: string[]): Promise<string[]> {
+  const planned = await plannedIgnores(git, (file) => edits.read(file), repoPaths);
+  for (const { file, content } of planned) await edits.write(file, content);
+  return planned.map((p) => p.file);
 }
 
 /** Escapes characters that .gitignore would treat as pattern syntax. */

@@ -4,16 +4,17 @@
  *
  * Phase 1 writes every file beside its place: a temp file in its folder, or directly inside a folder that
  * does not exist yet and is built aside under a temp name. This is the only phase that needs free space,
- * and nothing visible changes in it. Phase 2 (`apply`) only renames: what is replaced or removed gets a
- * temp name, each new file takes its name, each folder built aside takes its name. If a rename fails, the
- * ones done are reversed. Phase 3 (`finish`) deletes what was replaced. A crash leaves temp names (marked
- * `.mv-tmp-<pid>`) that the next checkout removes.
+ * and nothing visible changes in it. Phase 2 (`apply`) only renames: a file being replaced keeps a second
+ * name (a hard link) while the new file is renamed over it, what is removed gets a temp name, each folder
+ * built aside takes its name. If a rename fails, the ones done are reversed. Phase 3 (`finish`) deletes
+ * what was replaced. A process killed in phase 2 leaves each file old or new; what it leaves under temp
+ * names (marked `.mv-tmp-<pid>`) the next checkout removes.
  *
  * Folders on the way are checked as they are prepared: a symbolic link among them is refused, wherever it
  * leads (see real-folders.ts).
  */
 import { linkSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { chmod, lstat, mkdir, rename, rm } from 'node:fs/promises';
+import { chmod, link, lstat, mkdir, rename, rm } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { tempPathBeside } from '../atomic-file.js';
 import { MvError, errnoCode, fsError } from '../errors.js';
@@ -143,8 +144,18 @@ export class WorkTreeChange {
     try {
       for (const swap of this.swaps) {
         at = swap.target;
-        if (await exists(swap.target)) {
+        const kind = await entryKind(swap.target);
+        if (kind !== 'none') {
           const backup = tempPathBeside(swap.target);
+          // A file being replaced keeps its name until the new one takes it (a second name holds the old
+          // content), so a process killed here leaves the old file or the new, never none.
+          if (kind === 'file' && swap.temp && (await link(swap.target, backup).then(() => true, () => false))) {
+            swap.backup = backup;
+            const temp = swap.temp;
+            await rename(temp, swap.target);
+            done.push(() => rename(backup, swap.target));
+            continue;
+          }
           await rename(swap.target, backup);
           swap.backup = backup;
           done.push(() => rename(backup, swap.target));
@@ -183,12 +194,11 @@ export class WorkTreeChange {
   }
 }
 
-async function exists(path: string): Promise<boolean> {
+async function entryKind(path: string): Promise<'none' | 'file' | 'folder'> {
   try {
-    await lstat(path);
-    return true;
+    return (await lstat(path)).isDirectory() ? 'folder' : 'file';
   } catch (error) {
-    if (errnoCode(error) === 'ENOENT') return false;
+    if (errnoCode(error) === 'ENOENT') return 'none';
     throw error;
   }
 }

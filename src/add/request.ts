@@ -1,0 +1,263 @@
+/**
+ * What `mv add` is asked to record: read from the command line and, for everything the command line does
+ * not say, from the artifact's committed pointer. `mv add churn` with no paths versions the same files,
+ * data, pipeline, params, metrics and signature as before; each flag replaces its part alone. Paths and
+ * names are checked, the work tree's state is read (uncommitted code), and the small inputs (params,
+ * metrics, signature) are read before anything is hashed, so a typo fails fast. Nothing is written here.
+ */
+import { posix } from 'node:path';
+import { MvError, UsageError } from '../errors.js';
+import { checkArtifactName, checkArtifactType, type ArtifactType } from '../names.js';
+import { absolutePath, checkNoLinkedFolders, joinRepoPath, toRepoPath } from '../paths.js';
+import { findWorkspacePointer, trackedPointerFiles, type LocatedPointer } from '../pointer/locate.js';
+import { POINTER_SUFFIX, pointerFolder, type DataEntry, type Pointer } from '../pointer/pointer.js';
+import type { Repo } from '../repo.js';
+import { parseStructured } from '../structured-file.js';
+import { parseVersionArgument, type BumpRequest } from '../version/version-policy.js';
+import { checkNoOverlap, checkNotTracked, checkNotVersionedElsewhere, existsInRepo, type PathArg } from '../workspace/add-checks.js';
+import { isUri, parseParamPairs, pinArtifactRef, readMapping, readSignature } from '../workspace/lineage-inputs.js';
+import { checkReadableLink } from '../workspace/snapshot.js';
+import { parseDrop, type Drop } from '../version/dropped.js';
+
+export interface AddFlags {
+  name: string;
+  /** Files and folders of the artifact; none: those of the committed pointer. */
+  paths: string[];
+  type?: string | undefined;
+  data?: string[] | undefined;
+  pipeline?: string[] | undefined;
+  paramsFile?: string | undefined;
+  params?: string[] | undefined;
+  metricsFile?: string | undefined;
+  signatureFile?: string | undefined;
+  parent?: string | undefined;
+  version?: string | undefined;
+  bump?: BumpRequest | undefined;
+  message?: string | undefined;
+  allowDirty?: boolean | undefined;
+  /** Files, data, pipeline entries (or `metrics`, `signature`, `params`) the previous version had and this one leaves out on purpose. */
+  drop?: string[] | undefined;
+}
+
+export interface AddRequest {
+  name: string;
+  type: ArtifactType;
+  message: string | undefined;
+  head: string;
+  /** The checked-out branch; undefined when HEAD is detached. */
+  branch: string | undefined;
+  /** Tracked files with uncommitted changes that the version does not record itself. */
+  dirtyFiles: string[];
+  pointerFile: string;
+  /** The pointer file's folder, which the pointer's paths are relative to. */
+  folder: string;
+  /** The artifact's committed pointer in the work tree, whose paths and lineage are the defaults. */
+  current: LocatedPointer | undefined;
+  artifactPaths: PathArg[];
+  dataPaths: PathArg[];
+  /** Data recorded without hashing: URIs and pinned artifact refs. */
+  otherData: DataEntry[];
+  pipelinePaths: PathArg[];
+  params: Record<string, unknown>;
+  paramsFile: PathArg | undefined;
+  metrics: Record<string, unknown> | undefined;
+  metricsFile: PathArg | undefined;
+  signature: unknown;
+  signatureFile: PathArg | undefined;
+  parent: string | undefined;
+  version: string | undefined;
+  bump: BumpRequest | undefined;
+  drops: Drop[];
+  /** What was taken from the committed pointer because the command line did not say. */
+  inherited: string[];
+  /** Keys of the committed pointer this mv does not know, kept on rewrite. */
+  extraKeys: Record<string, unknown>;
+  warnings: string[];
+}
+
+/** Keys the pointer format defines; any other top-level key of an existing pointer is carried over. */
+const POINTER_KEYS = new Set<string>(['mv', 'name', 'type', 'version', 'description', 'files', 'lineage', 'signature', 'signature_file', 'metrics', 'metrics_file', 'environment', 'created']);
+
+export async function readAddRequest(repo: Repo, cwd: string, flags: AddFlags): Promise<AddRequest> {
+  const name = checkArtifactName(flags.name);
+  if (flags.version !== undefined && flags.bump !== undefined) throw new UsageError('Give either --version or --bump, not both.');
+  const version = flags.version === undefined ? undefined : parseVersionArgument(flags.version);
+  const arg = (input: string): PathArg => ({ input, repoPath: toRepoPath(repo.root, cwd, input) });
+  // Paths from the committed pointer are shown as they are written there, relative to the repository.
+  const recorded = (folder: string, path: string): PathArg => ({ input: joinRepoPath(folder, path), repoPath: joinRepoPath(folder, path) });
+
+  const [pointerFiles, changedFiles, head, branch] = await Promise.all([trackedPointerFiles(repo.git), repo.git.changedTrackedFiles(), repo.git.headCommit(), repo.git.currentBranch()]);
+  if (!head) {
+    throw new MvError('NO_COMMITS', `The repository ${repo.root} has no commits yet.`, {
+      hint: 'Commit your training code first (`git add … && git commit -m "…"`): each version records the commit it was trained from.',
+    });
+  }
+  const current = await findWorkspacePointer(repo.git, repo.root, name, pointerFiles);
+  const before = current?.pointer;
+  const beforeFolder = current ? pointerFolder(current.file) : '';
+  const inherited: string[] = [];
+  const inherit = <T>(given: T | undefined, fallback: T | undefined, what: string): T | undefined => {
+    if (given !== undefined || fallback === undefined) return given;
+    inherited.push(what);
+    return fallback;
+  };
+
+  if (flags.paths.length === 0 && !before) {
+    throw new UsageError(`Name the files and folders of ${name}: it has no committed pointer to take them from.`, `Example: mv add ${name} models/${name}/model.pt models/${name}/tokenizer/ --data data/train --pipeline src/preprocess.py`);
+  }
+  const artifactPaths = flags.paths.length ? flags.paths.map(arg) : before!.files.map((f) => recorded(beforeFolder, f.path));
+  if (!flags.paths.length) inherited.push('files');
+
+  const dataPaths: PathArg[] = [];
+  const otherData: DataEntry[] = [];
+  if (flags.data?.length) {
+    for (const input of flags.data) {
+      if (isUri(input)) otherData.push({ uri: input });
+      else if (await existsInRepo(cwd, input)) dataPaths.push(arg(input));
+      else if (input.includes('@')) otherData.push({ artifact: await pinArtifactRef(repo.git, input, '--data') });
+      else throw new MvError('PATH_MISSING', `--data ${input}: no such file or folder.`, { hint: 'Give a path, a URI (s3://…, https://…) or a pinned artifact (name@vX.Y.Z).' });
+    }
+  } else if (before?.lineage.data?.length) {
+    inherited.push('data');
+    for (const entry of before.lineage.data) {
+      if ('path' in entry && typeof entry.path === 'string') dataPaths.push(recorded(beforeFolder, entry.path));
+      else otherData.push(entry);
+    }
+  }
+  const pipelinePaths = flags.pipeline?.length ? flags.pipeline.map(arg) : (inherit(undefined, before?.lineage.pipeline?.map((p) => recorded(beforeFolder, p.path)), 'pipeline') ?? []);
+  checkNoOverlap([...artifactPaths, ...dataPaths]);
+  for (const p of [...artifactPaths, ...dataPaths, ...pipelinePaths]) await checkNoLinkedFolders(repo.root, p.repoPath, p.input);
+  await checkNotTracked(repo, artifactPaths);
+  await checkNotVersionedElsewhere(repo, name, artifactPaths, pointerFiles);
+
+  const paramsFile = flags.paramsFile !== undefined ? arg(flags.paramsFile) : inheritFile(before?.lineage.params_file?.path, beforeFolder, 'params file', inherited);
+  const metricsFile = flags.metricsFile !== undefined ? arg(flags.metricsFile) : inheritFile(before?.metrics_file, beforeFolder, 'metrics file', inherited);
+  const signatureFile = flags.signatureFile !== undefined ? arg(flags.signatureFile) : inheritFile(before?.signature_file, beforeFolder, 'signature file', inherited);
+
+  // Uncommitted changes to tracked code make the version irreproducible, except in files the version
+  // records itself (hashed and cached, or read into the pointer).
+  const own = [...dataPaths, ...pipelinePaths, ...[paramsFile, metricsFile, signatureFile].filter((f): f is PathArg => f !== undefined)].map((p) => p.repoPath.replace(/\/$/, ''));
+  const dirtyFiles = changedFiles.filter((f) => !own.some((r) => f === r || f.startsWith(`${r}/`)));
+  if (dirtyFiles.length > 0 && !flags.allowDirty) {
+    const shown = dirtyFiles.slice(0, 5).join(', ') + (dirtyFiles.length > 5 ? `, and ${dirtyFiles.length - 5} more` : '');
+    throw new MvError('DIRTY_WORKTREE', `Tracked files have uncommitted changes (${shown}), so this version's code could not be reproduced.`, {
+      hint: 'Commit (or stash) them first, or pass --allow-dirty to record the version as trained from dirty code.',
+      details: { files: dirtyFiles },
+    });
+  }
+
+  const warnings: string[] = [];
+  if (dataPaths.length === 0 && otherData.length === 0 && pipelinePaths.length === 0) {
+    const policy = repo.config.add.require_lineage;
+    const problem = `${name} is added without --data or --pipeline: the version will not record what it was trained on, so it cannot be reproduced`;
+    if (policy === 'error') {
+      throw new MvError('LINEAGE_REQUIRED', `${problem}.`, {
+        hint: 'Pass --data <dataset path, URI or artifact ref> and --pipeline <preprocessing code> (add.require_lineage is "error" in .mv/config.yaml).',
+      });
+    }
+    if (policy === 'warn') warnings.push(`${problem} (pass --data and --pipeline).`);
+  }
+  if (!branch) warnings.push('HEAD is detached: the commit recording this version will be reachable only through its tag (create a branch with `git switch -c <name>` to keep it on one).');
+
+  // The small inputs, read now; never through a link leading outside the work tree.
+  const read = async (file: PathArg) => {
+    await checkNoLinkedFolders(repo.root, file.repoPath, file.input);
+    await checkReadableLink(repo, file.repoPath);
+    return absolutePath(repo.root, file.repoPath);
+  };
+  const fileParams = paramsFile ? await readMapping(await read(paramsFile), 'params file', paramsFile.input) : {};
+  const pairs = flags.params?.length ? parseParamPairs(flags.params) : await inheritedPairs(repo, before, fileParams, inherited, warnings);
+  const metrics = metricsFile ? await readMapping(await read(metricsFile), 'metrics file', metricsFile.input) : undefined;
+  const signature = signatureFile ? await readSignature(await read(signatureFile), signatureFile.input) : inherit(undefined, before?.signature_file === undefined ? before?.signature : undefined, 'signature');
+  const parent = flags.parent ? await pinArtifactRef(repo.git, flags.parent, '--parent') : inherit(undefined, before?.lineage.parent, 'parent');
+  const type = checkArtifactType(flags.type ?? before?.type ?? 'model');
+
+  const pointerFile = current?.file ?? defaultPointerFile(name, artifactPaths.map((p) => p.repoPath));
+  for (const p of [...artifactPaths, ...dataPaths]) {
+    const dir = p.repoPath.replace(/\/$/, '');
+    if (pointerFile.startsWith(`${dir}/`)) {
+      throw new MvError('INVALID_PATH', `${p.input} contains the pointer file ${pointerFile}.`, { hint: 'Move the pointer out of the artifact folder, or add the files inside it.' });
+    }
+  }
+  const extraKeys: Record<string, unknown> = {};
+  if (before) for (const [key, value] of Object.entries(before)) if (!POINTER_KEYS.has(key)) extraKeys[key] = value;
+
+  return {
+    name,
+    type,
+    message: flags.message,
+    head,
+    branch,
+    dirtyFiles,
+    pointerFile,
+    folder: pointerFolder(pointerFile),
+    current,
+    artifactPaths,
+    dataPaths,
+    otherData,
+    pipelinePaths,
+    params: { ...fileParams, ...pairs },
+    paramsFile,
+    metrics,
+    metricsFile,
+    signature,
+    signatureFile,
+    parent,
+    version,
+    bump: flags.bump,
+    drops: (flags.drop ?? []).map((text) => parseDrop(text, (path) => toRepoPath(repo.root, cwd, path))),
+    inherited,
+    extraKeys,
+    warnings,
+  };
+}
+
+function inheritFile(path: string | undefined, folder: string, what: string, inherited: string[]): PathArg | undefined {
+  if (path === undefined) return undefined;
+  inherited.push(what);
+  const repoPath = joinRepoPath(folder, path);
+  return { input: repoPath, repoPath };
+}
+
+/**
+ * The `-p key=value` values of the previous version, which a re-add without `-p` keeps: those of its
+ * params that its params file (as recorded, from the cache) did not give. When that file is not in the
+ * cache, an unchanged file means every recorded param is still right.
+ */
+async function inheritedPairs(repo: Repo, before: Pointer | undefined, fileParams: Record<string, unknown>, inherited: string[], warnings: string[]): Promise<Record<string, unknown>> {
+  const params = before?.lineage.params;
+  if (!params || Object.keys(params).length === 0) return {};
+  const recordedFile = before.lineage.params_file;
+  let fromFile: Record<string, unknown> = {};
+  if (recordedFile) {
+    const bytes = await repo.cache.readVerified(recordedFile.oid).catch(() => undefined);
+    if (!bytes) {
+      warnings.push(`the params file of the previous version is not in the cache, so its -p values cannot be told apart from the file's; give them again with -p if it had any.`);
+      return {};
+    }
+    const parsed = parseStructured(bytes.toString('utf8'), recordedFile.path);
+    fromFile = parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
+  }
+  const pairs: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(params)) {
+    if (JSON.stringify(fromFile[key]) !== JSON.stringify(value)) pairs[key] = value;
+  }
+  if (Object.keys(pairs).length) {
+    inherited.push('params given with -p');
+    // A key the new params file now sets differently is the file's to decide only if -p never set it.
+    for (const key of Object.keys(pairs)) if (key in fileParams && JSON.stringify(fileParams[key]) === JSON.stringify(pairs[key])) delete pairs[key];
+  }
+  return pairs;
+}
+
+/** The pointer goes in the deepest folder holding all the artifact's paths: `models/churn.mv.yaml` for `models/churn/`. */
+export function defaultPointerFile(name: string, repoPaths: string[]): string {
+  const parents = repoPaths.map((p) => posix.dirname(p.replace(/\/$/, '')).split('/').filter((s) => s !== '.'));
+  let common = parents[0] ?? [];
+  for (const parts of parents.slice(1)) {
+    let i = 0;
+    while (i < common.length && i < parts.length && common[i] === parts[i]) i++;
+    common = common.slice(0, i);
+  }
+  return [...common, `${name}${POINTER_SUFFIX}`].join('/');
+}

@@ -1,0 +1,90 @@
+/**
+ * What a new version would lose that the artifact's current version had: a file or folder, a data or
+ * pipeline input, the params file, the metrics, the signature. A forgotten path on the command line must
+ * not silently strip a version, so each loss has to be asked for (`--drop`); pure functions.
+ */
+import { MvError } from '../errors.js';
+import { joinRepoPath } from '../paths.js';
+import { pointerFolder, type DataEntry, type Pointer } from '../pointer/pointer.js';
+
+export type Drop = { kind: 'path'; repoPath: string } | { kind: 'uri'; uri: string } | { kind: 'artifact'; name: string } | { kind: 'part'; part: 'metrics' | 'signature' | 'params' };
+
+export interface Dropped {
+  /** What goes, for people: `file models/churn/tokenizer/`, `data s3://bucket/train`, `metrics`. */
+  what: string;
+  /** The `--drop` argument that allows it. */
+  flag: string;
+  key: Drop;
+}
+
+/** A `--drop` argument: `metrics`, `signature` or `params`; a URI; an artifact ref (`name@vX`); else a path. */
+export function parseDrop(text: string, toRepoPath: (path: string) => string): Drop {
+  if (text === 'metrics' || text === 'signature' || text === 'params') return { kind: 'part', part: text };
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) return { kind: 'uri', uri: text };
+  if (/^[A-Za-z0-9][\w/-]*@/.test(text)) return { kind: 'artifact', name: text.slice(0, text.indexOf('@')) };
+  return { kind: 'path', repoPath: toRepoPath(text).replace(/\/$/, '') };
+}
+
+function dataKey(entry: DataEntry, folder: string): Drop {
+  if ('path' in entry && typeof entry.path === 'string') return { kind: 'path', repoPath: joinRepoPath(folder, entry.path).replace(/\/$/, '') };
+  if ('uri' in entry && typeof entry.uri === 'string') return { kind: 'uri', uri: entry.uri };
+  const ref = String((entry as { artifact?: unknown }).artifact);
+  return { kind: 'artifact', name: ref.slice(0, ref.indexOf('@')) };
+}
+
+function same(a: Drop, b: Drop): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+function describe(key: Drop, role: string, display?: string): Dropped {
+  switch (key.kind) {
+    case 'path':
+      return { what: `${role} ${display ?? key.repoPath}`, flag: key.repoPath, key };
+    case 'uri':
+      return { what: `${role} ${key.uri}`, flag: key.uri, key };
+    case 'artifact':
+      return { what: `${role} ${display ?? key.name}`, flag: `${key.name}@`, key };
+    case 'part':
+      return { what: key.part, flag: key.part, key };
+  }
+}
+
+/** Everything `before` recorded that `after` does not. Both pointers' paths are compared from the repository's top. */
+export function droppedInputs(before: { pointer: Pointer; file: string }, after: { pointer: Pointer; file: string }): Dropped[] {
+  const bf = pointerFolder(before.file);
+  const af = pointerFolder(after.file);
+  const dropped: Dropped[] = [];
+  const paths = (entries: Array<{ path: string }> | undefined, folder: string) => (entries ?? []).map((e) => joinRepoPath(folder, e.path));
+  const kept = (list: string[], path: string) => list.some((p) => p.replace(/\/$/, '') === path.replace(/\/$/, ''));
+  const nowFiles = paths(after.pointer.files, af);
+  for (const path of paths(before.pointer.files, bf)) if (!kept(nowFiles, path)) dropped.push(describe({ kind: 'path', repoPath: path.replace(/\/$/, '') }, 'file', path));
+  const nowData = (after.pointer.lineage.data ?? []).map((d) => dataKey(d, af));
+  for (const entry of before.pointer.lineage.data ?? []) {
+    const key = dataKey(entry, bf);
+    if (!nowData.some((k) => key.kind === 'artifact' ? k.kind === 'artifact' && k.name === key.name : same(k, key))) {
+      dropped.push(describe(key, 'data', 'artifact' in entry ? String(entry.artifact) : 'path' in entry ? joinRepoPath(bf, String(entry.path)) : undefined));
+    }
+  }
+  const nowPipeline = paths(after.pointer.lineage.pipeline, af);
+  for (const path of paths(before.pointer.lineage.pipeline, bf)) if (!kept(nowPipeline, path)) dropped.push(describe({ kind: 'path', repoPath: path.replace(/\/$/, '') }, 'pipeline', path));
+  if (before.pointer.lineage.params_file && !after.pointer.lineage.params_file) {
+    dropped.push(describe({ kind: 'path', repoPath: joinRepoPath(bf, before.pointer.lineage.params_file.path) }, 'params file'));
+  }
+  if (Object.keys(before.pointer.lineage.params ?? {}).length && !Object.keys(after.pointer.lineage.params ?? {}).length) dropped.push(describe({ kind: 'part', part: 'params' }, 'params'));
+  if (before.pointer.metrics !== undefined && after.pointer.metrics === undefined) dropped.push(describe({ kind: 'part', part: 'metrics' }, 'metrics'));
+  if (before.pointer.signature !== undefined && after.pointer.signature === undefined) dropped.push(describe({ kind: 'part', part: 'signature' }, 'signature'));
+  return dropped;
+}
+
+/** Fails unless every loss was asked for; returns the losses that were. */
+export function checkDrops(dropped: Dropped[], allowed: Drop[], context: { name: string; current: string }): Dropped[] {
+  const refused = dropped.filter((d) => !allowed.some((a) => same(a, d.key) || (a.kind === 'path' && d.key.kind === 'path' && a.repoPath === d.key.repoPath)));
+  if (refused.length) {
+    const list = refused.map((d) => d.what).join(', ');
+    throw new MvError('INPUTS_DROPPED', `This version of ${context.name} would leave out what ${context.current} has: ${list}.`, {
+      hint: `Add them again (\`mv add ${context.name}\` with no paths keeps everything ${context.current} recorded), or leave them out on purpose with ${refused.map((d) => `--drop ${d.flag}`).join(' ')}.`,
+      details: { dropped: refused.map((d) => d.what) },
+    });
+  }
+  return dropped;
+}

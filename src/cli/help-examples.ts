@@ -12,7 +12,8 @@ export const HELP_EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   init: ['mvr init', 'mvr init --remote s3://acme-models/registry', 'mvr init --cache-dir /mnt/shared/mv-cache'],
   add: [
     'mvr add churn models/churn/ --data data/train --pipeline src/preprocess.py --params params.yaml --metrics metrics.json -m "weekly retrain"',
-    'mvr add churn models/churn/model.pt models/churn/tokenizer/ --bump patch',
+    'mvr add churn                      # after the next training: the same files and lineage, read again',
+    'mvr add churn --dry-run            # the version it would make, and why, writing nothing',
     'ID=$(mvr add churn models/churn/ --data data/train)   # stdout is the pinned id, e.g. churn@v0.2.0',
   ],
   status: ['mvr status', 'mvr status churn --json'],

@@ -96,7 +96,7 @@ describe('committed files cannot pose as mv\'s state or move its cache', () => {
     await writeFile(join(repo.dir, 'notes.txt'), 'my notes\n');
     const tree = await snapshotTree(join(repo.dir, 'src'));
     await writeFile(join(repo.dir, 'models/churn/model.pt'), 'retrained');
-    await add({ cwd: repo.dir, name: 'churn', paths: ['models/churn/model.pt', 'models/churn/tokenizer/'], data: ['src'], pipeline: ['src/preprocess.py'] });
+    await add({ cwd: repo.dir, name: 'churn', paths: ['models/churn/model.pt', 'models/churn/tokenizer/'], data: ['src'], drop: ['data/train'], pipeline: ['src/preprocess.py'] });
     await expectUnchanged(join(repo.dir, 'src'), tree);
     expect(await readdir(repo.dir)).toContain('notes.txt');
   });

@@ -36,6 +36,15 @@ export async function storeChunkedFile(store: ChunkStore, plan: UploadPlan, sour
     result.packsWritten++;
     result.bytesSent += pack.size;
   });
+  await commitRecipe(store, plan, result);
+  return result;
+}
+
+/**
+ * The last step of every upload, once its packs are stored: the packs it reuses must still be there, and
+ * only then is the recipe written (never over an existing one).
+ */
+export async function commitRecipe(store: ChunkStore, plan: UploadPlan, result: StoreResult): Promise<void> {
   const missing: string[] = [];
   for (const id of plan.reusedPacks) if (!(await store.hasPack(id))) missing.push(id);
   if (missing.length > 0) {
@@ -49,7 +58,6 @@ export async function storeChunkedFile(store: ChunkStore, plan: UploadPlan, sour
     result.recipeWritten = true;
     result.bytesSent += plan.recipeBytes.length;
   }
-  return result;
 }
 
 /** The recipe of `oid` on the remote, checked; undefined when the file is not stored as chunks there. */

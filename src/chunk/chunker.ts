@@ -35,6 +35,12 @@ export interface ChunkingOptions {
   /** The input must hash to this oid; otherwise the chunking fails with `CONTENT_MISMATCH`. */
   expect?: Oid;
   signal?: AbortSignal;
+  /**
+   * Receives each block's chunks, hashed, in input order: `view[at - base]` is the byte at input offset
+   * `at`. The view is valid until the returned promise settles (then its buffer is read into again), so a
+   * consumer can store the chunks' bytes without reading the input a second time.
+   */
+  onChunks?: (view: Uint8Array, chunks: ChunkRecord[], base: number) => Promise<void>;
 }
 
 const BLOCK = 8 * 1024 * 1024;
@@ -123,6 +129,7 @@ async function chunkInput(fill: Fill, where: string, options: ChunkingOptions): 
   // A first block that is not full is the whole input: not worth a thread.
   const hasher: ChunkHasher = end - CHUNK_MAX < BLOCK ? new InlineHasher(buffers, whole) : new WorkerHasher(buffers, whole);
   const hashing: Array<Promise<void>> = [Promise.resolve(), Promise.resolve(), Promise.resolve()];
+  let consumed: Promise<void> = Promise.resolve();
   try {
     for (;;) {
       options.signal?.throwIfAborted();
@@ -140,9 +147,18 @@ async function chunkInput(fill: Fill, where: string, options: ChunkingOptions): 
         cuts.push(at, length);
         chunks.push({ offset: blockBase + at, length, hash: '' });
       });
-      hashing[slot] = hasher.hash({ buffer: slot, cuts: Int32Array.from(cuts), from, to: pos }).then((digests) => {
+      const hashed = hasher.hash({ buffer: slot, cuts: Int32Array.from(cuts), from, to: pos }).then((digests) => {
         for (let i = 0; i < cuts.length / 2; i++) chunks[firstRecord + i]!.hash = Buffer.from(digests.buffer, digests.byteOffset + 32 * i, 32).toString('hex');
       });
+      const onChunks = options.onChunks;
+      const view = data;
+      // Blocks reach the consumer in order, each before its buffer is read into again.
+      const blockChunks = onChunks ? chunks.slice(firstRecord) : [];
+      consumed = onChunks ? Promise.all([hashed, consumed]).then(() => onChunks(view, blockChunks, blockBase)) : hashed;
+      hashing[slot] = consumed;
+      // Awaited later (before the buffer is reused, or on the way out); marked handled now so that a
+      // failure in between is not reported as unhandled.
+      consumed.catch(() => undefined);
       if (ended) break;
       const read = await reading!;
       const tail = end - pos;

@@ -5,14 +5,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { chmod, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { MvError, errnoCode, fsError } from '../errors.js';
 import { STREAM_CHUNK } from '../cache/hash.js';
 import type { Oid } from '../cache/oid.js';
-import type { ChunkStore } from './chunk-store.js';
+import type { ChunkStore, PackWrite } from './chunk-store.js';
 import { packKey, recipeKey } from './keys.js';
 
 const READ_ONLY = 0o444;
@@ -53,6 +53,55 @@ export class FolderChunkStore implements ChunkStore {
     }
     this.counters.bytesWritten += size;
     this.counters.writeRequests++;
+  }
+
+  async beginPack(): Promise<PackWrite> {
+    const temp = await this.tempPath();
+    const handle = await open(temp, 'wx', 0o644).catch((error: unknown) => {
+      throw fsError(error, 'writing to the remote at', this.location);
+    });
+    let closed = false;
+    const close = async () => {
+      if (closed) return;
+      closed = true;
+      await handle.close();
+    };
+    const fail = async (error: unknown) => {
+      await close().catch(() => undefined);
+      await rm(temp, { force: true });
+      return fsError(error, 'writing to the remote at', this.location);
+    };
+    return {
+      write: async (bytes) => {
+        try {
+          await handle.write(bytes);
+        } catch (error) {
+          throw await fail(error);
+        }
+      },
+      finish: async (pack) => {
+        try {
+          await handle.write(pack.tail);
+          const written = (await handle.stat()).size;
+          await close();
+          if (written !== pack.size) throw new Error(`pack ${pack.id} came out ${written} bytes long, not ${pack.size}`);
+          if (await this.hasPack(pack.id)) {
+            await rm(temp, { force: true });
+            return false;
+          }
+          await this.place(temp, this.packPath(pack.id));
+        } catch (error) {
+          throw await fail(error);
+        }
+        this.counters.bytesWritten += pack.size;
+        this.counters.writeRequests++;
+        return true;
+      },
+      abandon: async () => {
+        await close().catch(() => undefined);
+        await rm(temp, { force: true });
+      },
+    };
   }
 
   async readPackRange(id: string, start: number, end: number, signal?: AbortSignal): Promise<Readable> {

@@ -70,66 +70,107 @@ export interface PlanUploadOptions {
   packMaxBytes?: number;
 }
 
-export function planUpload(file: { oid: Oid; size: number; chunks: readonly ChunkRecord[] }, known: KnownChunks, options: PlanUploadOptions = {}): UploadPlan {
-  const packMax = options.packMaxBytes ?? PACK_MAX_BYTES;
-  const packs: PackPlan[] = [];
-  // A chunk placed in the pack being filled has no pack id yet: its recipe entries point at the builder.
-  type Open = { chunks: PackPlanChunk[]; dataLength: number; plan?: PackPlan };
-  const placed = new Map<string, { pack: Open; offset: number; length: number }>();
-  const entries: Array<{ hash: string; length: number; known?: ChunkLocation; pack?: Open; offset: number }> = [];
-  const reused = new Set<string>();
-  let open: Open = { chunks: [], dataLength: 0 };
-  let newBytes = 0;
-  let sharedBytes = 0;
+/** What the planner decided for one chunk. */
+export interface ChunkDecision {
+  /** The chunk's bytes go into the pack being filled (otherwise the remote or an earlier chunk has them). */
+  store: boolean;
+  /** A pack closed before this chunk: its bytes are complete, and it can be written out. */
+  closed?: PackPlan;
+}
 
-  const close = () => {
-    if (open.chunks.length === 0) return;
-    const { id, tail, dataLength } = encodePackTail(open.chunks);
-    open.plan = { id, chunks: open.chunks, dataLength, size: dataLength + tail.length, tail };
-    packs.push(open.plan);
-    open = { chunks: [], dataLength: 0 };
-  };
+/**
+ * The upload plan built one chunk at a time, in file order, so that packs can be written while the file
+ * is still being chunked (each chunk's bytes are at hand once, in the chunker's buffer). `planUpload` runs
+ * it over a whole chunk list; both give the same packs and recipe.
+ */
+export class UploadPlanner {
+  private readonly packMax: number;
+  private readonly packs: PackPlan[] = [];
+  private readonly placed = new Map<string, { pack: OpenPack; offset: number }>();
+  private readonly entries: Array<{ hash: string; length: number; known?: ChunkLocation; pack?: OpenPack; offset: number }> = [];
+  private readonly reused = new Set<string>();
+  private open: OpenPack = { chunks: [], dataLength: 0 };
+  private size = 0;
+  private newBytes = 0;
+  private sharedBytes = 0;
 
-  let expectedOffset = 0;
-  for (const chunk of file.chunks) {
-    if (chunk.offset !== expectedOffset) throw new Error('chunks do not cover the file in order');
-    expectedOffset += chunk.length;
-    const location = known.get(chunk.hash);
+  constructor(
+    private readonly oid: Oid,
+    private readonly known: KnownChunks,
+    options: PlanUploadOptions = {},
+  ) {
+    this.packMax = options.packMaxBytes ?? PACK_MAX_BYTES;
+  }
+
+  add(chunk: ChunkRecord): ChunkDecision {
+    if (chunk.offset !== this.size) throw new Error('chunks do not cover the file in order');
+    this.size += chunk.length;
+    const location = this.known.get(chunk.hash);
     // A known chunk of another length is a forged or damaged recipe: the chunk is stored afresh.
     if (location && location.length === chunk.length) {
-      entries.push({ hash: chunk.hash, length: chunk.length, known: location, offset: location.offset });
-      reused.add(location.pack);
-      sharedBytes += chunk.length;
-      continue;
+      this.entries.push({ hash: chunk.hash, length: chunk.length, known: location, offset: location.offset });
+      this.reused.add(location.pack);
+      this.sharedBytes += chunk.length;
+      return { store: false };
     }
-    const earlier = placed.get(chunk.hash);
+    const earlier = this.placed.get(chunk.hash);
     if (earlier) {
-      entries.push({ hash: chunk.hash, length: chunk.length, pack: earlier.pack, offset: earlier.offset });
-      sharedBytes += chunk.length;
-      continue;
+      this.entries.push({ hash: chunk.hash, length: chunk.length, pack: earlier.pack, offset: earlier.offset });
+      this.sharedBytes += chunk.length;
+      return { store: false };
     }
-    if (open.chunks.length > 0 && packSize(open.dataLength + chunk.length, open.chunks.length + 1) > packMax) close();
-    const offset = open.dataLength;
-    open.chunks.push({ hash: chunk.hash, length: chunk.length, source: chunk.offset });
-    open.dataLength += chunk.length;
-    placed.set(chunk.hash, { pack: open, offset, length: chunk.length });
-    entries.push({ hash: chunk.hash, length: chunk.length, pack: open, offset });
-    newBytes += chunk.length;
+    let closed: PackPlan | undefined;
+    if (this.open.chunks.length > 0 && packSize(this.open.dataLength + chunk.length, this.open.chunks.length + 1) > this.packMax) closed = this.close();
+    const offset = this.open.dataLength;
+    this.open.chunks.push({ hash: chunk.hash, length: chunk.length, source: chunk.offset });
+    this.open.dataLength += chunk.length;
+    this.placed.set(chunk.hash, { pack: this.open, offset });
+    this.entries.push({ hash: chunk.hash, length: chunk.length, pack: this.open, offset });
+    this.newBytes += chunk.length;
+    return closed ? { store: true, closed } : { store: true };
   }
-  if (expectedOffset !== file.size) throw new Error('chunks do not add up to the file size');
-  close();
 
-  const chunks: RecipeChunk[] = entries.map((e) => ({ hash: e.hash, length: e.length, pack: e.known ? e.known.pack : e.pack!.plan!.id, offset: e.offset }));
-  const recipe: Recipe = { oid: file.oid, size: file.size, chunks };
-  const recipeBytes = encodeRecipe(recipe);
-  const written = new Set(packs.map((p) => p.id));
-  return {
-    recipe,
-    recipeBytes,
-    packs,
-    reusedPacks: [...reused].filter((id) => !written.has(id)),
-    newBytes,
-    sharedBytes,
-    sentBytes: packs.reduce((sum, p) => sum + p.size, 0) + recipeBytes.length,
-  };
+  /** Closes the last pack (returned in `plan.packs` like the others) and builds the recipe. */
+  finish(): UploadPlan & { last?: PackPlan } {
+    const last = this.close();
+    const chunks: RecipeChunk[] = this.entries.map((e) => ({ hash: e.hash, length: e.length, pack: e.known ? e.known.pack : e.pack!.plan!.id, offset: e.offset }));
+    const recipe: Recipe = { oid: this.oid, size: this.size, chunks };
+    const recipeBytes = encodeRecipe(recipe);
+    const written = new Set(this.packs.map((p) => p.id));
+    return {
+      recipe,
+      recipeBytes,
+      packs: this.packs,
+      reusedPacks: [...this.reused].filter((id) => !written.has(id)),
+      newBytes: this.newBytes,
+      sharedBytes: this.sharedBytes,
+      sentBytes: this.packs.reduce((sum, p) => sum + p.size, 0) + recipeBytes.length,
+      ...(last ? { last } : {}),
+    };
+  }
+
+  private close(): PackPlan | undefined {
+    if (this.open.chunks.length === 0) return undefined;
+    const { id, tail, dataLength } = encodePackTail(this.open.chunks);
+    const plan: PackPlan = { id, chunks: this.open.chunks, dataLength, size: dataLength + tail.length, tail };
+    this.open.plan = plan;
+    this.packs.push(plan);
+    this.open = { chunks: [], dataLength: 0 };
+    return plan;
+  }
+}
+
+/** A pack being filled: recipe entries of its chunks point at it until it closes and has an id. */
+interface OpenPack {
+  chunks: PackPlanChunk[];
+  dataLength: number;
+  plan?: PackPlan;
+}
+
+export function planUpload(file: { oid: Oid; size: number; chunks: readonly ChunkRecord[] }, known: KnownChunks, options: PlanUploadOptions = {}): UploadPlan {
+  const planner = new UploadPlanner(file.oid, known, options);
+  for (const chunk of file.chunks) planner.add(chunk);
+  const { last: _last, ...plan } = planner.finish();
+  if (plan.recipe.size !== file.size) throw new Error('chunks do not add up to the file size');
+  return plan;
 }

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { chunkFile } from '../../src/chunk/chunker.js';
 import type { ChunkStore } from '../../src/chunk/chunk-store.js';
 import { fetchRecipe, localChunks, rebuildFile, storeChunkedFile } from '../../src/chunk/chunked-transfer.js';
+import { chunkAndStore } from '../../src/chunk/chunk-upload.js';
 import { FolderChunkStore } from '../../src/chunk/folder-chunk-store.js';
 import { verifyPackBytes } from '../../src/chunk/pack-format.js';
 import { knownChunksFromRecipes, planUpload, type UploadPlan } from '../../src/chunk/plan-upload.js';
@@ -59,6 +60,21 @@ function recording(inner: ChunkStore, failPackWrite?: number): ChunkStore & { lo
       if (++packWrites === failPackWrite) throw new Error('connection reset');
       log.push(`put pack ${id.slice(0, 8)}`);
       await inner.putPack(id, size, open, signal);
+    },
+    beginPack: async () => {
+      const write = await inner.beginPack();
+      return {
+        write: (bytes) => write.write(bytes),
+        finish: async (pack, signal) => {
+          if (++packWrites === failPackWrite) {
+            await write.abandon();
+            throw new Error('connection reset');
+          }
+          log.push(`put pack ${pack.id.slice(0, 8)}`);
+          return write.finish(pack, signal);
+        },
+        abandon: () => write.abandon(),
+      };
     },
     readPackRange: (id, start, end, signal) => inner.readPackRange(id, start, end, signal),
     hasRecipe: (oid) => inner.hasRecipe(oid),
@@ -231,4 +247,43 @@ describe('chunked upload and rebuild through a folder remote', () => {
     await expect(fetchRecipe(store, v.oid, v.bytes.length + 1)).rejects.toMatchObject({ code: 'INVALID_RECIPE' });
     await expect(fetchRecipe(store, v.oid, 10)).rejects.toMatchObject({ code: 'INVALID_RECIPE' });
   });
+
+  it('stores the same packs and recipe in one pass over the file as from a plan, and stops cleanly when interrupted', async () => {
+    const { store, version, temp, remote } = await setup();
+    // Over 8 MiB, so the hashing thread and several chunker blocks are used; v2 shares most chunks of v1.
+    const v1 = await version(pseudoRandom(12 * 1024 * 1024, 'one-pass'));
+    const p1 = await plan(v1);
+    await storeChunkedFile(store, p1, v1.path);
+    const bytes2 = Buffer.from(v1.bytes);
+    for (const at of [1, 4, 9]) pseudoRandom(30_000, at).copy(bytes2, at * 1024 * 1024);
+    const v2 = await version(Buffer.concat([bytes2, pseudoRandom(2 * 1024 * 1024, 'more')]));
+    const known = knownChunksFromRecipes([p1.recipe]);
+    const twoPass = await plan(v2, known);
+
+    const failing = recording(store, 2);
+    await expect(chunkAndStore(failing, { path: v2.path, oid: v2.oid }, { known, packMaxBytes: PACK_MAX, publishing: 1 })).rejects.toThrow('connection reset');
+    expect(await store.hasRecipe(v2.oid)).toBe(false);
+    expect(await filesUnder(join(remote, 'tmp'))).toEqual([]);
+
+    // Resumed: the same packs, the one published before the failure found on the remote.
+    const onePass = await chunkAndStore(store, { path: v2.path, oid: v2.oid }, { known, packMaxBytes: PACK_MAX });
+    expect(onePass.plan.packs.map((p) => p.id)).toEqual(twoPass.packs.map((p) => p.id));
+    expect(onePass.plan.recipeBytes.equals(twoPass.recipeBytes)).toBe(true);
+    expect(twoPass.packs.length).toBeGreaterThan(2);
+    expect(onePass).toMatchObject({ packsWritten: twoPass.packs.length - 1, packsPresent: 1, recipeWritten: true });
+    for (const pack of twoPass.packs) verifyPackBytes(await readFile(store.packPath(pack.id)), pack.id, pack.id);
+    const out = temp();
+    await rebuildFile(store, (await fetchRecipe(store, v2.oid, v2.bytes.length))!, { local: new Map(), temp: out });
+    expect((await readFile(out)).equals(v2.bytes)).toBe(true);
+    expect(await filesUnder(join(remote, 'tmp'))).toEqual([]);
+  });
+
+  it('writes no recipe when the file does not hash to its oid', async () => {
+    const { store, version } = await setup();
+    const v = await version(pseudoRandom(3 * 1024 * 1024, 'mismatch'));
+    const wrong = oidFromHex(sha256(Buffer.from('not it')));
+    await expect(chunkAndStore(store, { path: v.path, oid: wrong }, { known: new Map() })).rejects.toMatchObject({ code: 'CONTENT_MISMATCH' });
+    expect(await store.hasRecipe(wrong)).toBe(false);
+  });
 });
+

@@ -130,6 +130,7 @@ async function chunkInput(fill: Fill, where: string, options: ChunkingOptions): 
   const hasher: ChunkHasher = end - CHUNK_MAX < BLOCK ? new InlineHasher(buffers, whole) : new WorkerHasher(buffers, whole);
   const hashing: Array<Promise<void>> = [Promise.resolve(), Promise.resolve(), Promise.resolve()];
   let consumed: Promise<void> = Promise.resolve();
+  let reading: Promise<number> | undefined;
   try {
     for (;;) {
       options.signal?.throwIfAborted();
@@ -138,7 +139,7 @@ async function chunkInput(fill: Fill, where: string, options: ChunkingOptions): 
       // The next buffer is free once the chunks it held two turns ago are hashed.
       await hashing[nextSlot];
       const spare = buffers[nextSlot]!;
-      const reading = ended ? undefined : fill(spare, CHUNK_MAX, BLOCK);
+      reading = ended ? undefined : fill(spare, CHUNK_MAX, BLOCK);
       const from = pos;
       const cuts: number[] = [];
       const firstRecord = chunks.length;
@@ -172,7 +173,8 @@ async function chunkInput(fill: Fill, where: string, options: ChunkingOptions): 
     }
     await Promise.all(hashing);
   } catch (error) {
-    await Promise.allSettled(hashing);
+    // Nothing may still read into a buffer or from the input once the caller cleans up.
+    await Promise.allSettled([...hashing, reading]);
     hasher.abandon();
     throw error;
   }

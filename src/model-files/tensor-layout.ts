@@ -91,8 +91,8 @@ export function tensorFingerprints(layout: TensorLayout, chunks: ReadonlyArray<{
     offset += chunk.length;
   }
   return layout.tensors.map((tensor) => {
-    let i = lowerBound(starts, tensor.start);
     if (tensor.start === tensor.end) return createHash('sha256').digest('hex');
+    let i = lowerBound(starts, tensor.start);
     if (starts[i] !== tensor.start) return undefined;
     const hash = createHash('sha256');
     let at = tensor.start;

@@ -141,6 +141,30 @@ describe('chunker', () => {
     );
   });
 
+  it('hands blocks to a consumer in order, and stops at its failure with the hashing thread still usable', async () => {
+    const dir = await tempDir();
+    const data = pseudoRandom(30 * 1024 * 1024, 'consumer');
+    const path = join(dir, 'input.bin');
+    await writeFile(path, data);
+    const seen: number[] = [];
+    const result = await chunkFile(path, {
+      onChunks: async (view, chunks, base) => {
+        for (const c of chunks) {
+          expect(sha256(view.subarray(c.offset - base, c.offset - base + c.length))).toBe(c.hash);
+          seen.push(c.offset);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 1));
+      },
+    });
+    expect(seen).toEqual(result.chunks.map((c) => c.offset));
+    let blocks = 0;
+    const failing = chunkFile(path, {
+      onChunks: () => (++blocks === 2 ? Promise.reject(new Error('disk full')) : Promise.resolve()),
+    });
+    await expect(failing).rejects.toThrow('disk full');
+    expect((await chunkFile(path)).chunks).toEqual(result.chunks);
+  });
+
   it('is deterministic', async () => {
     const data = pseudoRandom(3 * 1024 * 1024, 'same');
     const [a, b] = await Promise.all([chunkBytes(data), chunkBytes(Buffer.from(data))]);

@@ -1,9 +1,9 @@
 /**
- * Carrying out an assembly plan: every range is read (packs from the remote, earlier versions from local
- * files), each chunk is checked against its hash and written at every offset the file holds it, and the
- * finished temp file is hashed whole and compared with the file's oid before anyone may use it. A local
- * chunk that turns out damaged is fetched from its pack instead; a damaged chunk from a pack fails the
- * rebuild. On any failure the temp file is removed: nothing half-built is ever left or placed.
+ * Carrying out an assembly plan: every range is read (packs and whole objects from the remote, earlier
+ * versions from local files), each chunk is checked against its hash and written at every offset the file
+ * holds it, and the finished temp file is hashed whole and compared with the file's oid before anyone may
+ * use it. A local chunk that turns out damaged is fetched from the remote instead; a damaged chunk from the
+ * remote fails the rebuild. On any failure the temp file is removed: nothing half-built is ever placed.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -14,7 +14,8 @@ import { STREAM_CHUNK, hashFile } from '../cache/hash.js';
 import { shortOid } from '../cache/oid.js';
 import type { ChunkStore } from './chunk-store.js';
 import { runLimited } from './run-limited.js';
-import { packReads, type AssemblyPiece, type AssemblyPlan, type RangeRead } from './plan-assembly.js';
+import { remoteReads, type AssemblyPiece, type AssemblyPlan, type RangeRead } from './plan-assembly.js';
+import { describeSource } from './sources.js';
 
 export interface AssembleOptions {
   store: ChunkStore;
@@ -22,14 +23,14 @@ export interface AssembleOptions {
   temp: string;
   concurrency?: number;
   signal?: AbortSignal;
-  /** Called with the number of bytes just read (from packs or local files), for progress. */
+  /** Called with the number of bytes just read (from the remote or local files), for progress. */
   onBytes?: (bytes: number) => void;
 }
 
 export interface AssembleResult {
   remoteBytes: number;
   localBytes: number;
-  /** Chunks whose local copy was damaged and that were read from their pack instead. */
+  /** Chunks whose local copy was damaged and that were read from the remote instead. */
   refetched: number;
 }
 
@@ -45,7 +46,7 @@ export async function assembleFile(plan: AssemblyPlan, options: AssembleOptions)
     await runLimited(plan.reads, options, (read, signal) => copyRange(read, handle, options, signal, result, damaged));
     if (damaged.length > 0) {
       result.refetched = damaged.length;
-      const again = packReads(damaged, 0);
+      const again = remoteReads(damaged.splice(0), 0);
       await runLimited(again, options, (read, signal) => copyRange(read, handle, options, signal, result, damaged));
     }
     await handle.close();
@@ -66,10 +67,10 @@ export async function assembleFile(plan: AssemblyPlan, options: AssembleOptions)
 }
 
 async function copyRange(read: RangeRead, handle: FileHandle, options: AssembleOptions, signal: AbortSignal, result: AssembleResult, damaged: AssemblyPiece[]): Promise<void> {
-  const fromPack = read.source.kind === 'pack';
+  const fromRemote = read.source.kind === 'remote';
   const stream: Readable =
-    read.source.kind === 'pack'
-      ? await options.store.readPackRange(read.source.pack, read.start, read.end, signal)
+    read.source.kind === 'remote'
+      ? await options.store.readRange(read.source.key, read.start, read.end, signal)
       : createReadStream(read.source.path, { start: read.start, end: read.end - 1, highWaterMark: STREAM_CHUNK, signal });
   const pieces = read.pieces;
   let index = 0;
@@ -79,7 +80,7 @@ async function copyRange(read: RangeRead, handle: FileHandle, options: AssembleO
   try {
     for await (const block of stream as AsyncIterable<Buffer>) {
       options.onBytes?.(block.length);
-      if (fromPack) result.remoteBytes += block.length;
+      if (fromRemote) result.remoteBytes += block.length;
       else result.localBytes += block.length;
       let at = 0;
       while (at < block.length && index < pieces.length) {
@@ -99,7 +100,7 @@ async function copyRange(read: RangeRead, handle: FileHandle, options: AssembleO
         if (filled < wanted.length) continue;
         if (createHash('sha256').update(piece).digest('hex') === wanted.hash) {
           for (const target of wanted.targets) await handle.write(piece, 0, wanted.length, target);
-        } else if (fromPack) {
+        } else if (fromRemote) {
           throw corruptChunk(wanted, options.store.location);
         } else {
           damaged.push(wanted);
@@ -110,28 +111,28 @@ async function copyRange(read: RangeRead, handle: FileHandle, options: AssembleO
       }
     }
   } catch (error) {
-    // A local file that cannot be read is one more damaged copy: its chunks come from the packs.
-    if (fromPack || signal.aborted) throw error;
+    // A local file that cannot be read is one more damaged copy: its chunks come from the remote.
+    if (fromRemote || signal.aborted) throw error;
     damaged.push(...pieces.slice(index));
     return;
   } finally {
     stream.destroy();
   }
   if (index < pieces.length) {
-    if (!fromPack) {
-      // A local file shorter than expected: what it lacks comes from the packs.
+    if (read.source.kind === 'local') {
+      // A local file shorter than expected: what it lacks comes from the remote.
       damaged.push(...pieces.slice(index));
       return;
     }
-    throw new MvError('INCOMPLETE_TRANSFER', `${options.store.location} sent less of pack ${read.source.kind === 'pack' ? read.source.pack.slice(0, 12) : ''}… than asked for.`, {
+    throw new MvError('INCOMPLETE_TRANSFER', `${options.store.location} sent less of ${describeSource(read.source.key)} than asked for.`, {
       hint: 'Run the command again.',
     });
   }
 }
 
 function corruptChunk(piece: AssemblyPiece, location: string): MvError {
-  return new MvError('CORRUPT_CHUNK', `Chunk ${piece.hash.slice(0, 12)}… in pack ${piece.pack.slice(0, 12)}… on ${location} has the wrong content; nothing was stored.`, {
-    hint: 'Run the command again; if it persists, run `mv verify -r <remote>` to find damaged packs on the remote.',
-    details: { chunk: piece.hash, pack: piece.pack, remote: location },
+  return new MvError('CORRUPT_CHUNK', `Chunk ${piece.hash.slice(0, 12)}… in ${describeSource(piece.source)} on ${location} has the wrong content; nothing was stored.`, {
+    hint: 'Run the command again; if it persists, run `mv verify -r <remote> --rehash-remote` to find damaged packs on the remote.',
+    details: { chunk: piece.hash, source: piece.source, remote: location },
   });
 }

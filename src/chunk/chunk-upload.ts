@@ -18,6 +18,10 @@ export interface ChunkUploadOptions extends PlanUploadOptions {
   boundaries?: readonly number[];
   /** Packs published at once while chunking continues (each is up to a pack's size on disk). */
   publishing?: number;
+  /** Replace an existing recipe of the file (a damaged one) instead of keeping it. */
+  replace?: boolean;
+  /** Called with the bytes of the file chunked so far, block by block, for progress. */
+  onBytes?: (bytes: number) => void;
   signal?: AbortSignal;
 }
 
@@ -66,6 +70,7 @@ export async function chunkAndStore(store: ChunkStore, file: { path: string; oid
       runStart = -1;
     };
     for (const chunk of chunks) {
+      options.onBytes?.(chunk.length);
       const decision = planner.add(chunk);
       if (decision.closed) {
         await flush();
@@ -107,6 +112,6 @@ export async function chunkAndStore(store: ChunkStore, file: { path: string; oid
     throw error;
   }
 
-  await commitRecipe(store, plan, result);
+  await commitRecipe(store, plan, result, options.replace ? { replace: true } : {});
   return { ...result, plan, chunks };
 }

@@ -15,6 +15,7 @@ import { runLimited } from './run-limited.js';
 import { planAssembly, type AssemblyPlan, type LocalChunks } from './plan-assembly.js';
 import type { UploadPlan } from './plan-upload.js';
 import { maxRecipeBytes, parseRecipe, type Recipe } from './recipe.js';
+import { describeSource, type SourceKey } from './sources.js';
 
 export interface StoreResult {
   packsWritten: number;
@@ -25,7 +26,7 @@ export interface StoreResult {
   recipeWritten: boolean;
 }
 
-export async function storeChunkedFile(store: ChunkStore, plan: UploadPlan, sourcePath: string, options: { concurrency?: number; signal?: AbortSignal } = {}): Promise<StoreResult> {
+export async function storeChunkedFile(store: ChunkStore, plan: UploadPlan, sourcePath: string, options: { concurrency?: number; signal?: AbortSignal; replace?: boolean } = {}): Promise<StoreResult> {
   const result: StoreResult = { packsWritten: 0, packsPresent: 0, bytesSent: 0, recipeWritten: false };
   await runLimited(plan.packs, options, async (pack, signal) => {
     if (await store.hasPack(pack.id)) {
@@ -36,25 +37,25 @@ export async function storeChunkedFile(store: ChunkStore, plan: UploadPlan, sour
     result.packsWritten++;
     result.bytesSent += pack.size;
   });
-  await commitRecipe(store, plan, result);
+  await commitRecipe(store, plan, result, options.replace ? { replace: true } : {});
   return result;
 }
 
 /**
- * The last step of every upload, once its packs are stored: the packs it reuses must still be there, and
- * only then is the recipe written (never over an existing one).
+ * The last step of every upload, once its packs are stored: the sources it reuses must still be there,
+ * and only then is the recipe written (never over an existing one, unless `replace`: a damaged recipe).
  */
-export async function commitRecipe(store: ChunkStore, plan: UploadPlan, result: StoreResult): Promise<void> {
-  const missing: string[] = [];
-  for (const id of plan.reusedPacks) if (!(await store.hasPack(id))) missing.push(id);
+export async function commitRecipe(store: ChunkStore, plan: Pick<UploadPlan, 'recipe' | 'recipeBytes' | 'reusedSources'>, result: StoreResult, options: { replace?: boolean } = {}): Promise<void> {
+  const missing: SourceKey[] = [];
+  for (const key of plan.reusedSources) if (!(await store.hasSource(key))) missing.push(key);
   if (missing.length > 0) {
-    throw new MvError('PACK_MISSING', `${missing.length} pack(s) holding chunks of earlier versions are gone from ${store.location}; the recipe of ${shortOid(plan.recipe.oid)} was not written.`, {
-      hint: 'Push again: the chunks are then sent afresh.',
-      details: { packs: missing, oid: plan.recipe.oid },
+    throw new MvError('PACK_MISSING', `${missing.length} pack(s) or object(s) holding chunks of earlier versions are gone from ${store.location} (${missing.slice(0, 3).map(describeSource).join(', ')}); the recipe of ${shortOid(plan.recipe.oid)} was not written.`, {
+      hint: 'Push again with --recheck: the chunks are then sent afresh.',
+      details: { sources: missing, oid: plan.recipe.oid },
     });
   }
-  if (!(await store.hasRecipe(plan.recipe.oid))) {
-    await store.putRecipe(plan.recipe.oid, plan.recipeBytes);
+  if (options.replace || !(await store.hasRecipe(plan.recipe.oid))) {
+    await store.putRecipe(plan.recipe.oid, plan.recipeBytes, options.replace ? { replace: true } : {});
     result.recipeWritten = true;
     result.bytesSent += plan.recipeBytes.length;
   }
@@ -74,10 +75,20 @@ export async function fetchRecipe(store: ChunkStore, oid: Oid, size: number): Pr
 }
 
 /** Where each chunk of a local file is, from its chunk list (a cached earlier version). */
-export function localChunks(sources: Iterable<{ path: string; chunks: readonly ChunkRecord[] }>): Map<string, { path: string; offset: number }> {
+export function localChunks(sources: Iterable<{ path: string; chunks: readonly Pick<ChunkRecord, 'hash' | 'offset'>[] }>): Map<string, { path: string; offset: number }> {
   const local = new Map<string, { path: string; offset: number }>();
   for (const source of sources) for (const chunk of source.chunks) if (!local.has(chunk.hash)) local.set(chunk.hash, { path: source.path, offset: chunk.offset });
   return local;
+}
+
+/** A file's chunks with their offsets in it, from its recipe (whose chunks are the file, in order). */
+export function recipeLayout(recipe: Recipe): Array<Pick<ChunkRecord, 'hash' | 'offset' | 'length'>> {
+  let offset = 0;
+  return recipe.chunks.map((c) => {
+    const at = offset;
+    offset += c.length;
+    return { hash: c.hash, offset: at, length: c.length };
+  });
 }
 
 export interface RebuildOptions {

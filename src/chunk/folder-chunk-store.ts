@@ -5,17 +5,24 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { chmod, mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, open, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { MvError, errnoCode, fsError } from '../errors.js';
 import { STREAM_CHUNK } from '../cache/hash.js';
-import type { Oid } from '../cache/oid.js';
-import type { ChunkStore, PackWrite } from './chunk-store.js';
-import { packKey, recipeKey } from './keys.js';
+import { missingObject } from '../cache/local-cache.js';
+import { objectKey, type Oid } from '../cache/oid.js';
+import type { ChunkStore, PackWrite, StoredChunkItem } from './chunk-store.js';
+import { PACKS_DIR, RECIPES_DIR, RETIRED_DIR, packIdFromKey, packKey, recipeKey, retiredKey } from './keys.js';
+import { parseSource, type SourceKey } from './sources.js';
 
 const READ_ONLY = 0o444;
+
+/** Bounds the reads in flight (the command's request slots); see remote/request-slots.ts. */
+export interface ReadSlots {
+  stream(open: () => Promise<Readable>): Promise<Readable>;
+}
 
 export class FolderChunkStore implements ChunkStore {
   readonly location: string;
@@ -23,7 +30,10 @@ export class FolderChunkStore implements ChunkStore {
   readonly counters = { bytesRead: 0, readRequests: 0, bytesWritten: 0, writeRequests: 0 };
   private readonly tempDir: string;
 
-  constructor(readonly root: string) {
+  constructor(
+    readonly root: string,
+    private readonly slots?: ReadSlots,
+  ) {
     this.location = root;
     this.tempDir = join(root, 'tmp');
   }
@@ -36,8 +46,17 @@ export class FolderChunkStore implements ChunkStore {
     return join(this.root, recipeKey(oid));
   }
 
+  sourcePath(key: SourceKey): string {
+    const source = parseSource(key);
+    return source.kind === 'pack' ? this.packPath(source.id) : join(this.root, 'objects', objectKey(source.oid));
+  }
+
   hasPack(id: string): Promise<boolean> {
     return isFile(this.packPath(id));
+  }
+
+  hasSource(key: SourceKey): Promise<boolean> {
+    return isFile(this.sourcePath(key));
   }
 
   async putPack(id: string, size: number, open: () => Readable, signal?: AbortSignal): Promise<void> {
@@ -104,16 +123,24 @@ export class FolderChunkStore implements ChunkStore {
     };
   }
 
-  async readPackRange(id: string, start: number, end: number, signal?: AbortSignal): Promise<Readable> {
-    const path = this.packPath(id);
-    const stream = createReadStream(path, { start, end: end - 1, highWaterMark: STREAM_CHUNK, ...(signal ? { signal } : {}) });
-    await new Promise<void>((resolve, reject) => {
-      stream.once('ready', () => resolve());
-      stream.once('error', reject);
-    }).catch((error: unknown) => {
-      if (errnoCode(error) === 'ENOENT') throw missingPack(id, this.location);
-      throw fsError(error, 'reading', path);
-    });
+  async readRange(key: SourceKey, start: number, end: number, signal?: AbortSignal): Promise<Readable> {
+    const path = this.sourcePath(key);
+    const open = async () => {
+      const stream = createReadStream(path, { start, end: end - 1, highWaterMark: STREAM_CHUNK, ...(signal ? { signal } : {}) });
+      await new Promise<void>((resolve, reject) => {
+        stream.once('ready', () => resolve());
+        stream.once('error', reject);
+      }).catch((error: unknown) => {
+        stream.destroy();
+        if (errnoCode(error) === 'ENOENT') {
+          const source = parseSource(key);
+          throw source.kind === 'pack' ? missingPack(source.id, this.location) : missingObject(source.oid, this.location);
+        }
+        throw fsError(error, 'reading', path);
+      });
+      return stream;
+    };
+    const stream = this.slots ? await this.slots.stream(open) : await open();
     this.counters.bytesRead += end - start;
     this.counters.readRequests++;
     return stream;
@@ -138,11 +165,12 @@ export class FolderChunkStore implements ChunkStore {
     }
   }
 
-  async putRecipe(oid: Oid, bytes: Buffer): Promise<void> {
-    if (await this.hasRecipe(oid)) return;
+  async putRecipe(oid: Oid, bytes: Buffer, options: { replace?: boolean } = {}): Promise<void> {
+    if (!options.replace && (await this.hasRecipe(oid))) return;
     const temp = await this.tempPath();
     try {
       await writeFile(temp, bytes, { flag: 'wx', mode: 0o644 });
+      // A rename replaces an existing recipe at once: a reader sees the old one or the new one.
       await this.place(temp, this.recipePath(oid));
     } catch (error) {
       await rm(temp, { force: true });
@@ -150,6 +178,82 @@ export class FolderChunkStore implements ChunkStore {
     }
     this.counters.bytesWritten += bytes.length;
     this.counters.writeRequests++;
+  }
+
+  listPacks(): AsyncIterable<StoredChunkItem> {
+    return this.listUnder(PACKS_DIR);
+  }
+
+  listRecipes(): AsyncIterable<StoredChunkItem> {
+    return this.listUnder(RECIPES_DIR);
+  }
+
+  listRetired(): AsyncIterable<StoredChunkItem> {
+    return this.listUnder(RETIRED_DIR);
+  }
+
+  async deletePack(id: string): Promise<void> {
+    await this.remove(this.packPath(id));
+  }
+
+  async deleteRecipe(oid: Oid): Promise<void> {
+    await this.remove(this.recipePath(oid));
+  }
+
+  async markRetired(id: string): Promise<void> {
+    const path = join(this.root, retiredKey(id));
+    if (await isFile(path)) return;
+    const temp = await this.tempPath();
+    try {
+      await writeFile(temp, '', { flag: 'wx', mode: 0o644 });
+      await this.place(temp, path);
+    } catch (error) {
+      await rm(temp, { force: true });
+      throw fsError(error, 'writing to the remote at', this.location);
+    }
+  }
+
+  async unmarkRetired(id: string): Promise<void> {
+    await this.remove(join(this.root, retiredKey(id)));
+  }
+
+  private async remove(path: string): Promise<void> {
+    try {
+      await rm(path, { force: true });
+    } catch (error) {
+      throw fsError(error, 'deleting', path);
+    }
+  }
+
+  private async *listUnder(dir: string): AsyncIterable<StoredChunkItem> {
+    const base = join(this.root, dir);
+    let fanouts: string[];
+    try {
+      fanouts = await readdir(base);
+    } catch (error) {
+      if (errnoCode(error) === 'ENOENT') return;
+      throw fsError(error, 'listing', base);
+    }
+    for (const fanout of fanouts.sort()) {
+      if (!/^[0-9a-f]{2}$/.test(fanout)) continue;
+      let names: string[];
+      try {
+        names = await readdir(join(base, fanout));
+      } catch (error) {
+        if (errnoCode(error) === 'ENOENT') continue;
+        throw fsError(error, 'listing', join(base, fanout));
+      }
+      for (const rest of names.sort()) {
+        const id = packIdFromKey(`${fanout}/${rest}`);
+        if (id === undefined) continue;
+        try {
+          const info = await stat(join(base, fanout, rest));
+          if (info.isFile()) yield { id, size: info.size, modifiedMs: Math.max(info.mtimeMs, info.ctimeMs) };
+        } catch (error) {
+          if (errnoCode(error) !== 'ENOENT') throw fsError(error, 'checking', join(base, fanout, rest));
+        }
+      }
+    }
   }
 
   private async tempPath(): Promise<string> {

@@ -4,12 +4,15 @@
  *
  *   <prefix>/chunks/packs/ab/cdef…     a pack (its id: SHA-256 of its index)
  *   <prefix>/chunks/recipes/ab/cdef…   the recipe of the file whose oid is sha256:abcdef…
+ *   <prefix>/chunks/retired/ab/cdef…   an empty mark: the pack abcdef… was repacked, and is deleted once
+ *                                      the mark is older than gc's grace period
  */
 import { oidFromHex, oidHex, type Oid } from '../cache/oid.js';
 import { HEX_HASH } from './format-errors.js';
 
 export const PACKS_DIR = 'chunks/packs';
 export const RECIPES_DIR = 'chunks/recipes';
+export const RETIRED_DIR = 'chunks/retired';
 
 function fanout(hex: string): string {
   return `${hex.slice(0, 2)}/${hex.slice(2)}`;
@@ -20,11 +23,16 @@ export function packKey(id: string): string {
   return `${PACKS_DIR}/${fanout(id)}`;
 }
 
+export function retiredKey(id: string): string {
+  if (!HEX_HASH.test(id)) throw new Error(`not a pack id: ${id}`);
+  return `${RETIRED_DIR}/${fanout(id)}`;
+}
+
 export function recipeKey(oid: Oid): string {
   return `${RECIPES_DIR}/${fanout(oidHex(oid))}`;
 }
 
-/** Inverse of `packKey` for listings (the part after `chunks/packs/`); undefined for other names. */
+/** Inverse of `packKey` (and `retiredKey`) for listings (the part after `chunks/packs/`); undefined for other names. */
 export function packIdFromKey(key: string): string | undefined {
   const match = /^([0-9a-f]{2})\/([0-9a-f]{62})$/.exec(key);
   return match ? match[1]! + match[2]! : undefined;

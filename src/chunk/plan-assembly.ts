@@ -1,11 +1,12 @@
 /**
  * Planning the rebuild of a file from its recipe, as a pure function: chunks already on this machine
- * (in a cached earlier version) are copied from there, the rest are read from packs as byte ranges, with
- * ranges that touch (or are at most `maxGap` bytes apart) in one pack read in one request. Each distinct
- * chunk is read once and written to every place the file holds it.
+ * (in a cached earlier version) are copied from there, the rest are read from their remote sources (packs
+ * or whole objects) as byte ranges, with ranges that touch (or are at most `maxGap` bytes apart) in one
+ * source read in one request. Each distinct chunk is read once and written to every place the file holds it.
  */
 import type { Oid } from '../cache/oid.js';
 import type { Recipe } from './recipe.js';
+import type { SourceKey } from './sources.js';
 
 /** Where a chunk's bytes are on this machine: a file and the offset in it. */
 export interface LocalChunk {
@@ -18,18 +19,18 @@ export type LocalChunks = ReadonlyMap<string, LocalChunk>;
 export interface AssemblyPiece {
   hash: string;
   length: number;
-  /** Where the chunk starts in its source (pack or local file). */
+  /** Where the chunk starts in what this read reads (a remote source or a local file). */
   offset: number;
   /** Every offset of the rebuilt file that holds this chunk. */
   targets: number[];
-  /** The chunk's place in a pack, from the recipe: where to fetch it if the local copy turns out damaged. */
-  pack: string;
-  packOffset: number;
+  /** The chunk's place on the remote, from the recipe: where to fetch it if the local copy turns out damaged. */
+  source: SourceKey;
+  sourceOffset: number;
 }
 
-/** One read: a byte range of a pack or of a local file, holding `pieces` in order, none overlapping. */
+/** One read: a byte range of a remote source or of a local file, holding `pieces` in order, none overlapping. */
 export interface RangeRead {
-  source: { kind: 'pack'; pack: string } | { kind: 'local'; path: string };
+  source: { kind: 'remote'; key: SourceKey } | { kind: 'local'; path: string };
   start: number;
   end: number;
   pieces: AssemblyPiece[];
@@ -39,7 +40,7 @@ export interface AssemblyPlan {
   oid: Oid;
   size: number;
   reads: RangeRead[];
-  /** Bytes read from packs (gaps between coalesced chunks included) and how many requests that takes. */
+  /** Bytes read from the remote (gaps between coalesced chunks included) and how many requests that takes. */
   remoteBytes: number;
   remoteRequests: number;
   /** Bytes copied from local files. */
@@ -47,7 +48,7 @@ export interface AssemblyPlan {
 }
 
 export interface PlanAssemblyOptions {
-  /** Chunks of one pack at most this many bytes apart are read in one request; 0 by default. */
+  /** Chunks of one source at most this many bytes apart are read in one request; 0 by default. */
   maxGap?: number;
 }
 
@@ -57,10 +58,10 @@ export function planAssembly(recipe: Recipe, local: LocalChunks, options: PlanAs
   for (const chunk of recipe.chunks) {
     const piece = pieces.get(chunk.hash);
     if (piece) piece.targets.push(target);
-    else pieces.set(chunk.hash, { hash: chunk.hash, length: chunk.length, offset: chunk.offset, targets: [target], pack: chunk.pack, packOffset: chunk.offset });
+    else pieces.set(chunk.hash, { hash: chunk.hash, length: chunk.length, offset: chunk.offset, targets: [target], source: chunk.source, sourceOffset: chunk.offset });
     target += chunk.length;
   }
-  const fromPacks: AssemblyPiece[] = [];
+  const fromRemote: AssemblyPiece[] = [];
   const fromLocal = new Map<string, AssemblyPiece[]>();
   for (const piece of pieces.values()) {
     const here = local.get(piece.hash);
@@ -69,10 +70,10 @@ export function planAssembly(recipe: Recipe, local: LocalChunks, options: PlanAs
       list.push({ ...piece, offset: here.offset });
       fromLocal.set(here.path, list);
     } else {
-      fromPacks.push(piece);
+      fromRemote.push(piece);
     }
   }
-  const reads = [...packReads(fromPacks, options.maxGap ?? 0)];
+  const reads = [...remoteReads(fromRemote, options.maxGap ?? 0)];
   const remote = reads.slice();
   for (const [path, list] of fromLocal) reads.push(...coalesce(list, 0, { kind: 'local', path }));
   return {
@@ -85,16 +86,16 @@ export function planAssembly(recipe: Recipe, local: LocalChunks, options: PlanAs
   };
 }
 
-/** Reads from packs for `pieces` (at their recipe locations), coalesced per pack. */
-export function packReads(pieces: readonly AssemblyPiece[], maxGap: number): RangeRead[] {
-  const byPack = new Map<string, AssemblyPiece[]>();
+/** Reads from the remote for `pieces` (at their recipe locations), coalesced per source. */
+export function remoteReads(pieces: readonly AssemblyPiece[], maxGap: number): RangeRead[] {
+  const bySource = new Map<SourceKey, AssemblyPiece[]>();
   for (const piece of pieces) {
-    const list = byPack.get(piece.pack) ?? [];
-    list.push({ ...piece, offset: piece.packOffset });
-    byPack.set(piece.pack, list);
+    const list = bySource.get(piece.source) ?? [];
+    list.push({ ...piece, offset: piece.sourceOffset });
+    bySource.set(piece.source, list);
   }
   const reads: RangeRead[] = [];
-  for (const [pack, list] of byPack) reads.push(...coalesce(list, maxGap, { kind: 'pack', pack }));
+  for (const [key, list] of bySource) reads.push(...coalesce(list, maxGap, { kind: 'remote', key }));
   return reads;
 }
 

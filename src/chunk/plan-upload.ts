@@ -11,9 +11,10 @@ import type { ChunkRecord } from './chunker.js';
 import { encodePackTail, packSize } from './pack-format.js';
 import { PACK_MAX_BYTES } from './params.js';
 import { encodeRecipe, type Recipe, type RecipeChunk } from './recipe.js';
+import { objectSource, packSource, type SourceKey } from './sources.js';
 
 export interface ChunkLocation {
-  pack: string;
+  source: SourceKey;
   offset: number;
   length: number;
 }
@@ -26,10 +27,25 @@ export function knownChunksFromRecipes(recipes: Iterable<Recipe>): Map<string, C
   const known = new Map<string, ChunkLocation>();
   for (const recipe of recipes) {
     for (const chunk of recipe.chunks) {
-      if (!known.has(chunk.hash)) known.set(chunk.hash, { pack: chunk.pack, offset: chunk.offset, length: chunk.length });
+      if (!known.has(chunk.hash)) known.set(chunk.hash, { source: chunk.source, offset: chunk.offset, length: chunk.length });
     }
   }
   return known;
+}
+
+/**
+ * The recipe of a file the remote holds whole: every chunk inside the file's own object, at its offset in
+ * the file (a chunk repeated in the file at its first offset). It indexes the object's chunks so that
+ * later versions refer to them instead of sending them again.
+ */
+export function wholeObjectRecipe(file: { oid: Oid; size: number; chunks: readonly ChunkRecord[] }): Recipe {
+  const source = objectSource(file.oid);
+  const first = new Map<string, number>();
+  const chunks = file.chunks.map((c) => {
+    if (!first.has(c.hash)) first.set(c.hash, c.offset);
+    return { hash: c.hash, length: c.length, source, offset: first.get(c.hash)! };
+  });
+  return { oid: file.oid, size: file.size, chunks };
 }
 
 export interface PackPlanChunk {
@@ -55,8 +71,8 @@ export interface UploadPlan {
   recipeBytes: Buffer;
   /** Packs to write, in order. */
   packs: PackPlan[];
-  /** Packs the recipe names that this plan does not write: they must still be on the remote. */
-  reusedPacks: string[];
+  /** Sources (packs, whole objects) the recipe names that this plan does not write: they must still be on the remote. */
+  reusedSources: SourceKey[];
   /** Bytes of the file stored in new packs (each new chunk once). */
   newBytes: number;
   /** Bytes of the file covered by chunks the remote has or that occur earlier in the file. */
@@ -88,7 +104,7 @@ export class UploadPlanner {
   private readonly packs: PackPlan[] = [];
   private readonly placed = new Map<string, { pack: OpenPack; offset: number }>();
   private readonly entries: Array<{ hash: string; length: number; known?: ChunkLocation; pack?: OpenPack; offset: number }> = [];
-  private readonly reused = new Set<string>();
+  private readonly reused = new Set<SourceKey>();
   private open: OpenPack = { chunks: [], dataLength: 0 };
   private size = 0;
   private newBytes = 0;
@@ -109,7 +125,7 @@ export class UploadPlanner {
     // A known chunk of another length is a forged or damaged recipe: the chunk is stored afresh.
     if (location && location.length === chunk.length) {
       this.entries.push({ hash: chunk.hash, length: chunk.length, known: location, offset: location.offset });
-      this.reused.add(location.pack);
+      this.reused.add(location.source);
       this.sharedBytes += chunk.length;
       return { store: false };
     }
@@ -133,15 +149,15 @@ export class UploadPlanner {
   /** Closes the last pack (returned in `plan.packs` like the others) and builds the recipe. */
   finish(): UploadPlan & { last?: PackPlan } {
     const last = this.close();
-    const chunks: RecipeChunk[] = this.entries.map((e) => ({ hash: e.hash, length: e.length, pack: e.known ? e.known.pack : e.pack!.plan!.id, offset: e.offset }));
+    const chunks: RecipeChunk[] = this.entries.map((e) => ({ hash: e.hash, length: e.length, source: e.known ? e.known.source : packSource(e.pack!.plan!.id), offset: e.offset }));
     const recipe: Recipe = { oid: this.oid, size: this.size, chunks };
     const recipeBytes = encodeRecipe(recipe);
-    const written = new Set(this.packs.map((p) => p.id));
+    const written = new Set(this.packs.map((p) => packSource(p.id)));
     return {
       recipe,
       recipeBytes,
       packs: this.packs,
-      reusedPacks: [...this.reused].filter((id) => !written.has(id)),
+      reusedSources: [...this.reused].filter((key) => !written.has(key)),
       newBytes: this.newBytes,
       sharedBytes: this.sharedBytes,
       sentBytes: this.packs.reduce((sum, p) => sum + p.size, 0) + recipeBytes.length,

@@ -1,13 +1,13 @@
 /**
- * Recipes: how to rebuild one file from chunks in packs, stored on a remote under the file's oid.
+ * Recipes: how to rebuild one file from chunks, stored on a remote under the file's oid.
  *
  *   recipe = "MVRECIPE" ‖ version u32le (1) ‖ flags u32le (0) ‖ file sha256 (32) ‖ file size u64le
- *            ‖ pack count u32le ‖ chunk count u32le
- *            ‖ pack count × pack id (32)
- *            ‖ chunk count × (chunk sha256 (32) ‖ length u32le ‖ pack number u32le ‖ offset in pack u32le)
+ *            ‖ source count u32le ‖ chunk count u32le
+ *            ‖ source count × (kind u32le ‖ id (32))       kind 1: a pack (its id); 2: a whole-file object (its oid)
+ *            ‖ chunk count × (chunk sha256 (32) ‖ length u32le ‖ source number u32le ‖ offset in the source u64le)
  *            ‖ sha256 of all the bytes before it (32)
  *
- * One valid encoding per recipe: packs are listed in the order the chunks first use them, each once and
+ * One valid encoding per recipe: sources are listed in the order the chunks first use them, each once and
  * each used; a chunk that occurs several times has one location. A reader rejects anything else, and a
  * newer version with an "upgrade" error. The trailing checksum catches a damaged recipe before any
  * chunk is fetched; the file's own SHA-256 still decides whether a rebuilt file is used.
@@ -16,22 +16,25 @@ import { createHash } from 'node:crypto';
 import { oidFromHex, oidHex, type Oid } from '../cache/oid.js';
 import { asBuffer, HEX_HASH, invalidRecipe, newerFormat, readSafeU64 } from './format-errors.js';
 import { MAX_CHUNK_LENGTH, MAX_PACK_DATA } from './pack-format.js';
+import { parseSource, type SourceKey } from './sources.js';
 
 export const RECIPE_VERSION = 1;
 const MAGIC = Buffer.from('MVRECIPE', 'latin1');
 const HEADER = 64;
-const PACK_ID = 32;
-const CHUNK_ENTRY = 44;
+const SOURCE_ENTRY = 36;
+const CHUNK_ENTRY = 48;
 const CHECKSUM = 32;
+const KIND_PACK = 1;
+const KIND_OBJECT = 2;
 /** Recipes are read whole: none is accepted above this size. */
 export const MAX_RECIPE_BYTES = 256 * 1024 * 1024;
 
 export interface RecipeChunk {
   hash: string;
   length: number;
-  /** The id of the pack that holds the chunk (hex). */
-  pack: string;
-  /** Where the chunk starts in that pack. */
+  /** Where the chunk is: a pack or a whole-file object. */
+  source: SourceKey;
+  /** Where the chunk starts in its source. */
   offset: number;
 }
 
@@ -46,40 +49,49 @@ export function maxRecipeBytes(size: number): number {
   return Math.min(MAX_RECIPE_BYTES, 1024 * 1024 + CHUNK_ENTRY * Math.ceil(size / 512));
 }
 
+/** The sources a recipe reads from, in the order of first use. */
+export function recipeSources(recipe: Recipe): SourceKey[] {
+  return [...new Set(recipe.chunks.map((c) => c.source))];
+}
+
 /** Encodes a recipe; throws a plain Error on a recipe no writer may produce (a bug, not bad input). */
 export function encodeRecipe(recipe: Recipe): Buffer {
-  const packs = new Map<string, number>();
+  const sources = new Map<SourceKey, number>();
   const locations = new Map<string, string>();
   let total = 0;
   recipe.chunks.forEach((chunk, i) => {
-    if (!HEX_HASH.test(chunk.hash) || !HEX_HASH.test(chunk.pack)) throw new Error(`recipe chunk ${i} has an invalid hash or pack id`);
+    const source = parseSource(chunk.source);
+    if (!HEX_HASH.test(chunk.hash)) throw new Error(`recipe chunk ${i} has an invalid hash`);
     if (!Number.isInteger(chunk.length) || chunk.length < 1 || chunk.length > MAX_CHUNK_LENGTH) throw new Error(`recipe chunk ${i} has an invalid length`);
-    if (!Number.isInteger(chunk.offset) || chunk.offset < 0 || chunk.offset + chunk.length > MAX_PACK_DATA) throw new Error(`recipe chunk ${i} has an invalid offset`);
-    const location = `${chunk.pack}:${chunk.offset}:${chunk.length}`;
+    const limit = source.kind === 'pack' ? MAX_PACK_DATA : Number.MAX_SAFE_INTEGER;
+    if (!Number.isSafeInteger(chunk.offset) || chunk.offset < 0 || chunk.offset + chunk.length > limit) throw new Error(`recipe chunk ${i} has an invalid offset`);
+    const location = `${chunk.source}:${chunk.offset}:${chunk.length}`;
     if ((locations.get(chunk.hash) ?? location) !== location) throw new Error(`recipe chunk ${chunk.hash} has two locations`);
     locations.set(chunk.hash, location);
-    if (!packs.has(chunk.pack)) packs.set(chunk.pack, packs.size);
+    if (!sources.has(chunk.source)) sources.set(chunk.source, sources.size);
     total += chunk.length;
   });
   if (recipe.chunks.length === 0 || total !== recipe.size) throw new Error('recipe chunks do not add up to the file size');
-  const bytes = Buffer.alloc(HEADER + PACK_ID * packs.size + CHUNK_ENTRY * recipe.chunks.length + CHECKSUM);
+  const bytes = Buffer.alloc(HEADER + SOURCE_ENTRY * sources.size + CHUNK_ENTRY * recipe.chunks.length + CHECKSUM);
   MAGIC.copy(bytes, 0);
   bytes.writeUInt32LE(RECIPE_VERSION, 8);
   bytes.writeUInt32LE(0, 12);
   bytes.write(oidHex(recipe.oid), 16, 'hex');
   bytes.writeBigUInt64LE(BigInt(recipe.size), 48);
-  bytes.writeUInt32LE(packs.size, 56);
+  bytes.writeUInt32LE(sources.size, 56);
   bytes.writeUInt32LE(recipe.chunks.length, 60);
   let at = HEADER;
-  for (const pack of packs.keys()) {
-    bytes.write(pack, at, 'hex');
-    at += PACK_ID;
+  for (const key of sources.keys()) {
+    const source = parseSource(key);
+    bytes.writeUInt32LE(source.kind === 'pack' ? KIND_PACK : KIND_OBJECT, at);
+    bytes.write(source.id, at + 4, 'hex');
+    at += SOURCE_ENTRY;
   }
   for (const chunk of recipe.chunks) {
     bytes.write(chunk.hash, at, 'hex');
     bytes.writeUInt32LE(chunk.length, at + 32);
-    bytes.writeUInt32LE(packs.get(chunk.pack)!, at + 36);
-    bytes.writeUInt32LE(chunk.offset, at + 40);
+    bytes.writeUInt32LE(sources.get(chunk.source)!, at + 36);
+    bytes.writeBigUInt64LE(BigInt(chunk.offset), at + 40);
     at += CHUNK_ENTRY;
   }
   createHash('sha256').update(bytes.subarray(0, at)).digest().copy(bytes, at);
@@ -105,19 +117,21 @@ export function parseRecipe(input: Uint8Array, expected: Oid, where: string): Re
   const oid = oidFromHex(bytes.toString('hex', 16, 48));
   if (oid !== expected) throw invalidRecipe(where, `describes ${oid}, not ${expected}`);
   const size = readSafeU64(bytes, 48);
-  const packCount = bytes.readUInt32LE(56);
+  const sourceCount = bytes.readUInt32LE(56);
   const chunkCount = bytes.readUInt32LE(60);
-  if (size === undefined || size === 0 || chunkCount === 0 || packCount === 0) throw invalidRecipe(where, 'is empty or has an absurd size');
-  if (bytes.length !== HEADER + PACK_ID * packCount + CHUNK_ENTRY * chunkCount + CHECKSUM) throw invalidRecipe(where, 'has the wrong length for its counts');
+  if (size === undefined || size === 0 || chunkCount === 0 || sourceCount === 0) throw invalidRecipe(where, 'is empty or has an absurd size');
+  if (bytes.length !== HEADER + SOURCE_ENTRY * sourceCount + CHUNK_ENTRY * chunkCount + CHECKSUM) throw invalidRecipe(where, 'has the wrong length for its counts');
 
-  const packs: string[] = [];
-  const packSet = new Set<string>();
+  const sources: SourceKey[] = [];
+  const seen = new Set<SourceKey>();
   let at = HEADER;
-  for (let i = 0; i < packCount; i++, at += PACK_ID) {
-    const id = bytes.toString('hex', at, at + PACK_ID);
-    if (packSet.has(id)) throw invalidRecipe(where, `lists pack ${id} twice`);
-    packSet.add(id);
-    packs.push(id);
+  for (let i = 0; i < sourceCount; i++, at += SOURCE_ENTRY) {
+    const kind = bytes.readUInt32LE(at);
+    if (kind !== KIND_PACK && kind !== KIND_OBJECT) throw invalidRecipe(where, `has source ${i} of unknown kind ${kind}`);
+    const key: SourceKey = `${kind === KIND_PACK ? 'pack' : 'object'}:${bytes.toString('hex', at + 4, at + SOURCE_ENTRY)}`;
+    if (seen.has(key)) throw invalidRecipe(where, `lists ${key} twice`);
+    seen.add(key);
+    sources.push(key);
   }
   const chunks: RecipeChunk[] = [];
   const locations = new Map<string, RecipeChunk>();
@@ -126,21 +140,23 @@ export function parseRecipe(input: Uint8Array, expected: Oid, where: string): Re
   for (let i = 0; i < chunkCount; i++, at += CHUNK_ENTRY) {
     const hash = bytes.toString('hex', at, at + 32);
     const length = bytes.readUInt32LE(at + 32);
-    const packNumber = bytes.readUInt32LE(at + 36);
-    const offset = bytes.readUInt32LE(at + 40);
+    const sourceNumber = bytes.readUInt32LE(at + 36);
+    const offset = readSafeU64(bytes, at + 40);
     if (length < 1 || length > MAX_CHUNK_LENGTH) throw invalidRecipe(where, `has chunk ${i} of invalid length ${length}`);
-    if (offset + length > MAX_PACK_DATA) throw invalidRecipe(where, `has chunk ${i} beyond the end of any pack`);
-    // Packs appear in the order of first use: a chunk names a pack already used, or the next one.
-    if (packNumber > used || packNumber >= packCount) throw invalidRecipe(where, `has chunk ${i} in pack ${packNumber} out of order`);
-    if (packNumber === used) used++;
-    const chunk: RecipeChunk = { hash, length, pack: packs[packNumber]!, offset };
+    // Sources appear in the order of first use: a chunk names a source already used, or the next one.
+    if (sourceNumber > used || sourceNumber >= sourceCount) throw invalidRecipe(where, `has chunk ${i} in source ${sourceNumber} out of order`);
+    if (sourceNumber === used) used++;
+    const source = sources[sourceNumber]!;
+    const limit = source.startsWith('pack:') ? MAX_PACK_DATA : Number.MAX_SAFE_INTEGER;
+    if (offset === undefined || offset + length > limit) throw invalidRecipe(where, `has chunk ${i} beyond the end of its source`);
+    const chunk: RecipeChunk = { hash, length, source, offset };
     const earlier = locations.get(hash);
-    if (earlier && (earlier.pack !== chunk.pack || earlier.offset !== offset || earlier.length !== length)) throw invalidRecipe(where, `gives chunk ${hash} two locations`);
+    if (earlier && (earlier.source !== source || earlier.offset !== offset || earlier.length !== length)) throw invalidRecipe(where, `gives chunk ${hash} two locations`);
     if (!earlier) locations.set(hash, chunk);
     chunks.push(earlier ?? chunk);
     total += length;
   }
-  if (used !== packCount) throw invalidRecipe(where, 'lists a pack that no chunk uses');
+  if (used !== sourceCount) throw invalidRecipe(where, 'lists a source that no chunk uses');
   if (total !== size) throw invalidRecipe(where, `has chunks adding up to ${total} bytes, not ${size}`);
   return { oid, size, chunks };
 }

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { encodePackTail, parsePackIndex, parsePackTrailer, verifyPackBytes, PACK_TRAILER } from '../../src/chunk/pack-format.js';
-import { encodeRecipe, parseRecipe, type Recipe } from '../../src/chunk/recipe.js';
+import { encodeRecipe, parseRecipe, recipeSources, type Recipe } from '../../src/chunk/recipe.js';
+import { objectSource, packSource, type SourceKey } from '../../src/chunk/sources.js';
 import { packIdFromKey, packKey, recipeKey, recipeOidFromKey } from '../../src/chunk/keys.js';
 import { MvError } from '../../src/errors.js';
 import { oidFromHex, type Oid } from '../../src/cache/oid.js';
@@ -10,16 +11,22 @@ import { pseudoRandom, sha256 } from './fixtures.js';
 
 const hex64 = fc.stringMatching(/^[0-9a-f]{64}$/);
 
-/** A valid recipe: chunks in packs listed by first use, a repeated chunk always at one place. */
+/** Any source: a pack, or a whole object (whose offsets may pass 4 GiB). */
+const sourceKey: fc.Arbitrary<SourceKey> = fc.oneof(hex64.map((id) => packSource(id)), hex64.map((id) => objectSource(oidFromHex(id))));
+
+/** A valid recipe: chunks in sources listed by first use, a repeated chunk always at one place. */
 const validRecipe: fc.Arbitrary<Recipe> = fc
   .record({
     oid: hex64,
-    packs: fc.uniqueArray(hex64, { minLength: 1, maxLength: 4 }),
-    chunks: fc.array(fc.record({ hash: hex64, length: fc.integer({ min: 1, max: 300_000 }), pack: fc.nat(), offset: fc.nat(64 * 1024 * 1024) }), { minLength: 1, maxLength: 40 }),
+    sources: fc.uniqueArray(sourceKey, { minLength: 1, maxLength: 4 }),
+    chunks: fc.array(fc.record({ hash: hex64, length: fc.integer({ min: 1, max: 300_000 }), source: fc.nat(), offset: fc.nat(64 * 1024 * 1024), far: fc.nat(2 ** 40) }), { minLength: 1, maxLength: 40 }),
     repeats: fc.array(fc.nat(), { maxLength: 5 }),
   })
-  .map(({ oid, packs, chunks, repeats }) => {
-    const list = chunks.map((c) => ({ hash: c.hash, length: c.length, pack: packs[c.pack % packs.length]!, offset: c.offset }));
+  .map(({ oid, sources, chunks, repeats }) => {
+    const list = chunks.map((c) => {
+      const source = sources[c.source % sources.length]!;
+      return { hash: c.hash, length: c.length, source, offset: source.startsWith('object:') ? c.far : c.offset };
+    });
     for (const r of repeats) list.splice(r % (list.length + 1), 0, list[r % list.length]!);
     const seen = new Map<string, (typeof list)[number]>();
     const canonical = list.map((c) => seen.get(c.hash) ?? (seen.set(c.hash, c), c));
@@ -56,7 +63,7 @@ describe('recipes', () => {
         const parsed = parseRecipe(bytes, recipe.oid, 'r');
         expect(parsed).toEqual(recipe);
         expect(encodeRecipe(parsed).equals(bytes)).toBe(true);
-        expect(bytes.length).toBe(64 + 32 * new Set(recipe.chunks.map((c) => c.pack)).size + 44 * recipe.chunks.length + 32);
+        expect(bytes.length).toBe(64 + 36 * recipeSources(recipe).length + 48 * recipe.chunks.length + 32);
       }),
       { numRuns: 200 },
     );
@@ -84,21 +91,29 @@ describe('recipes', () => {
   });
 
   it('are rejected when truncated, extended, for another file, or with a broken rule', () => {
-    const pack = 'a'.repeat(64);
-    const other = 'b'.repeat(64);
+    const pack = packSource('a'.repeat(64));
+    const other = packSource('b'.repeat(64));
     const oid = oidFromHex(sha256(Buffer.from('file')));
-    const good = encodeRecipe({ oid, size: 30, chunks: [{ hash: '1'.repeat(64), length: 10, pack, offset: 0 }, { hash: '2'.repeat(64), length: 20, pack: other, offset: 100 }] });
+    const good = encodeRecipe({ oid, size: 30, chunks: [{ hash: '1'.repeat(64), length: 10, source: pack, offset: 0 }, { hash: '2'.repeat(64), length: 20, source: other, offset: 100 }] });
     expect(parseRecipe(good, oid, 'r').chunks).toHaveLength(2);
     expectCode(() => parseRecipe(good.subarray(0, good.length - 1), oid, 'r'), 'INVALID_RECIPE');
     expectCode(() => parseRecipe(Buffer.concat([good, Buffer.alloc(1)]), oid, 'r'), 'INVALID_RECIPE');
     expectCode(() => parseRecipe(good, oidFromHex('c'.repeat(64)), 'r'), 'INVALID_RECIPE');
-    // Packs out of first-use order.
+    // Sources out of first-use order.
     const swapped = Buffer.from(good);
-    swapped.write(other, 64, 'hex');
-    swapped.write(pack, 96, 'hex');
-    swapped.writeUInt32LE(1, 64 + 64 + 36);
-    swapped.writeUInt32LE(0, 64 + 64 + 44 + 36);
+    swapped.write('b'.repeat(64), 64 + 4, 'hex');
+    swapped.write('a'.repeat(64), 64 + 36 + 4, 'hex');
+    swapped.writeUInt32LE(1, 64 + 72 + 36);
+    swapped.writeUInt32LE(0, 64 + 72 + 48 + 36);
     expectCode(() => parseRecipe(resealed(swapped), oid, 'r'), 'INVALID_RECIPE');
+    // A source of an unknown kind.
+    const kind = Buffer.from(good);
+    kind.writeUInt32LE(3, 64);
+    expectCode(() => parseRecipe(resealed(kind), oid, 'r'), 'INVALID_RECIPE');
+    // A pack offset past 4 GiB (only whole objects are that large).
+    const far = Buffer.from(good);
+    far.writeBigUInt64LE(2n ** 32n, 64 + 72 + 40);
+    expectCode(() => parseRecipe(resealed(far), oid, 'r'), 'INVALID_RECIPE');
     // Sizes that do not add up.
     const short = Buffer.from(good);
     short.writeBigUInt64LE(31n, 48);
@@ -108,15 +123,15 @@ describe('recipes', () => {
     flagged.writeUInt32LE(1, 12);
     expectCode(() => parseRecipe(resealed(flagged), oid, 'r'), 'INVALID_RECIPE');
     // A chunk with two locations.
-    const twice = encodeRecipe({ oid, size: 20, chunks: [{ hash: '1'.repeat(64), length: 10, pack, offset: 0 }, { hash: '3'.repeat(64), length: 10, pack, offset: 10 }] });
-    twice.write('1'.repeat(64), 64 + 32 + 44, 'hex');
+    const twice = encodeRecipe({ oid, size: 20, chunks: [{ hash: '1'.repeat(64), length: 10, source: pack, offset: 0 }, { hash: '3'.repeat(64), length: 10, source: pack, offset: 10 }] });
+    twice.write('1'.repeat(64), 64 + 36 + 48, 'hex');
     expectCode(() => parseRecipe(resealed(twice), oid, 'r'), 'INVALID_RECIPE');
     expect(recipeOf(good)).toBe(oid);
   });
 
   it('of a newer version ask for an upgrade instead of guessing', () => {
     const oid = oidFromHex('d'.repeat(64));
-    const bytes = encodeRecipe({ oid, size: 5, chunks: [{ hash: '1'.repeat(64), length: 5, pack: 'a'.repeat(64), offset: 0 }] });
+    const bytes = encodeRecipe({ oid, size: 5, chunks: [{ hash: '1'.repeat(64), length: 5, source: packSource('a'.repeat(64)), offset: 0 }] });
     bytes.writeUInt32LE(2, 8);
     // Damage first: the same edit without a valid checksum is a damaged recipe.
     expectCode(() => parseRecipe(bytes, oid, 'r'), 'INVALID_RECIPE');

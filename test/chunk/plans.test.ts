@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { planAssembly } from '../../src/chunk/plan-assembly.js';
-import { knownChunksFromRecipes, planUpload, type ChunkLocation } from '../../src/chunk/plan-upload.js';
+import { knownChunksFromRecipes, planUpload, wholeObjectRecipe, type ChunkLocation } from '../../src/chunk/plan-upload.js';
+import { objectSource, packSource } from '../../src/chunk/sources.js';
 import { packSize } from '../../src/chunk/pack-format.js';
 import { parseRecipe, type Recipe } from '../../src/chunk/recipe.js';
 import type { ChunkRecord } from '../../src/chunk/chunker.js';
@@ -26,7 +27,7 @@ describe('upload plan', () => {
   it('rebuilds the file, stores each new chunk once, reuses known ones, and stays within the pack size', () => {
     fc.assert(
       fc.property(chunkList, fc.array(fc.integer({ min: 0, max: 15 }), { maxLength: 8 }), fc.integer({ min: 3000, max: 40_000 }), (file, knownPicks, packMax) => {
-        const known = new Map<string, ChunkLocation>(knownPicks.map((p) => [sha256(Buffer.from(`chunk ${p}`)), { pack: sha256(Buffer.from(`old ${p}`)), offset: p * 100, length: 1000 + p * 777 }]));
+        const known = new Map<string, ChunkLocation>(knownPicks.map((p) => [sha256(Buffer.from(`chunk ${p}`)), { source: p % 3 === 0 ? objectSource(oidFromHex(sha256(Buffer.from(`object ${p}`)))) : packSource(sha256(Buffer.from(`old ${p}`))), offset: p * 100, length: 1000 + p * 777 }]));
         const plan = planUpload(file, known, { packMaxBytes: packMax });
         expect(plan.recipe.chunks.map((c) => [c.hash, c.length])).toEqual(file.chunks.map((c) => [c.hash, c.length]));
         const packed = plan.packs.flatMap((p) => p.chunks.map((c) => c.hash));
@@ -37,19 +38,19 @@ describe('upload plan', () => {
           if (pack.chunks.length > 1) expect(pack.size).toBeLessThanOrEqual(packMax);
         }
         // Every recipe chunk points at the bytes it names in a new pack, or at its known location.
-        const byId = new Map(plan.packs.map((p) => [p.id, p]));
+        const byId = new Map(plan.packs.map((p) => [packSource(p.id), p]));
         for (const c of plan.recipe.chunks) {
-          const pack = byId.get(c.pack);
+          const pack = byId.get(c.source);
           if (pack) {
             let offset = 0;
             const entry = pack.chunks.find((x) => (offset += x.length) - x.length === c.offset);
             expect(entry?.hash).toBe(c.hash);
           } else {
-            expect(known.get(c.hash)).toEqual({ pack: c.pack, offset: c.offset, length: c.length });
+            expect(known.get(c.hash)).toEqual({ source: c.source, offset: c.offset, length: c.length });
           }
         }
         expect(plan.newBytes + plan.sharedBytes).toBe(file.size);
-        expect(plan.reusedPacks.sort()).toEqual([...new Set(file.chunks.filter((c) => known.has(c.hash)).map((c) => known.get(c.hash)!.pack))].sort());
+        expect(plan.reusedSources.sort()).toEqual([...new Set(file.chunks.filter((c) => known.has(c.hash)).map((c) => known.get(c.hash)!.source))].sort());
         expect(parseRecipe(plan.recipeBytes, OID, 'plan')).toEqual(plan.recipe);
         // The same inputs give the same packs: a resumed push finds what it wrote before.
         expect(planUpload(file, known, { packMaxBytes: packMax }).packs.map((p) => p.id)).toEqual(plan.packs.map((p) => p.id));
@@ -60,44 +61,59 @@ describe('upload plan', () => {
 
   it('does not trust a known chunk whose length disagrees', () => {
     const hash = sha256(Buffer.from('x'));
-    const plan = planUpload({ oid: OID, size: 10, chunks: [{ offset: 0, length: 10, hash }] }, new Map([[hash, { pack: 'a'.repeat(64), offset: 0, length: 11 }]]));
+    const plan = planUpload({ oid: OID, size: 10, chunks: [{ offset: 0, length: 10, hash }] }, new Map([[hash, { source: packSource('a'.repeat(64)), offset: 0, length: 11 }]]));
     expect(plan.packs).toHaveLength(1);
-    expect(plan.reusedPacks).toEqual([]);
+    expect(plan.reusedSources).toEqual([]);
+  });
+
+  it('indexes a whole object: every chunk at its offset in the file, a repeated chunk at its first', () => {
+    const [x, y] = [sha256(Buffer.from('x')), sha256(Buffer.from('y'))];
+    const recipe = wholeObjectRecipe({ oid: OID, size: 30, chunks: [{ offset: 0, length: 10, hash: x }, { offset: 10, length: 10, hash: y }, { offset: 20, length: 10, hash: x }] });
+    expect(recipe.chunks).toEqual([
+      { hash: x, length: 10, source: objectSource(OID), offset: 0 },
+      { hash: y, length: 10, source: objectSource(OID), offset: 10 },
+      { hash: x, length: 10, source: objectSource(OID), offset: 0 },
+    ]);
+    // Known chunks learnt from it point into the object, and a new version reuses them without new packs.
+    const plan = planUpload({ oid: oidFromHex('e'.repeat(64)), size: 20, chunks: [{ offset: 0, length: 10, hash: y }, { offset: 10, length: 10, hash: x }] }, knownChunksFromRecipes([recipe]));
+    expect(plan.packs).toEqual([]);
+    expect(plan.reusedSources).toEqual([objectSource(OID)]);
   });
 
   it('learns known chunks from earlier recipes', () => {
-    const a: Recipe = { oid: OID, size: 3, chunks: [{ hash: '1'.repeat(64), length: 3, pack: 'a'.repeat(64), offset: 7 }] };
-    const b: Recipe = { oid: OID, size: 5, chunks: [{ hash: '1'.repeat(64), length: 3, pack: 'b'.repeat(64), offset: 0 }, { hash: '2'.repeat(64), length: 2, pack: 'b'.repeat(64), offset: 3 }] };
+    const [pa, pb] = [packSource('a'.repeat(64)), packSource('b'.repeat(64))];
+    const a: Recipe = { oid: OID, size: 3, chunks: [{ hash: '1'.repeat(64), length: 3, source: pa, offset: 7 }] };
+    const b: Recipe = { oid: OID, size: 5, chunks: [{ hash: '1'.repeat(64), length: 3, source: pb, offset: 0 }, { hash: '2'.repeat(64), length: 2, source: pb, offset: 3 }] };
     expect([...knownChunksFromRecipes([a, b])]).toEqual([
-      ['1'.repeat(64), { pack: 'a'.repeat(64), offset: 7, length: 3 }],
-      ['2'.repeat(64), { pack: 'b'.repeat(64), offset: 3, length: 2 }],
+      ['1'.repeat(64), { source: pa, offset: 7, length: 3 }],
+      ['2'.repeat(64), { source: pb, offset: 3, length: 2 }],
     ]);
   });
 });
 
 describe('assembly plan', () => {
-  const pack1 = '1'.repeat(64);
-  const pack2 = '2'.repeat(64);
+  const pack1 = packSource('1'.repeat(64));
+  const pack2 = objectSource(oidFromHex('2'.repeat(64)));
   const recipe: Recipe = {
     oid: OID,
     size: 60,
     chunks: [
-      { hash: 'a'.repeat(64), length: 10, pack: pack1, offset: 0 },
-      { hash: 'b'.repeat(64), length: 10, pack: pack1, offset: 10 },
-      { hash: 'c'.repeat(64), length: 10, pack: pack2, offset: 50 },
-      { hash: 'a'.repeat(64), length: 10, pack: pack1, offset: 0 },
-      { hash: 'd'.repeat(64), length: 10, pack: pack1, offset: 25 },
-      { hash: 'e'.repeat(64), length: 10, pack: pack2, offset: 0 },
+      { hash: 'a'.repeat(64), length: 10, source: pack1, offset: 0 },
+      { hash: 'b'.repeat(64), length: 10, source: pack1, offset: 10 },
+      { hash: 'c'.repeat(64), length: 10, source: pack2, offset: 50 },
+      { hash: 'a'.repeat(64), length: 10, source: pack1, offset: 0 },
+      { hash: 'd'.repeat(64), length: 10, source: pack1, offset: 25 },
+      { hash: 'e'.repeat(64), length: 10, source: pack2, offset: 0 },
     ],
   };
 
-  it('reads each chunk once, coalesces neighbours in a pack, and copies local ones', () => {
+  it('reads each chunk once, coalesces neighbours in a pack or object, and copies local ones', () => {
     const plan = planAssembly(recipe, new Map([['e'.repeat(64), { path: '/cache/v1', offset: 500 }]]));
     const reads = plan.reads.map((r) => [r.source, r.start, r.end, r.pieces.map((p) => [p.hash[0], p.targets])]);
     expect(reads).toEqual([
-      [{ kind: 'pack', pack: pack1 }, 0, 20, [['a', [0, 30]], ['b', [10]]]],
-      [{ kind: 'pack', pack: pack1 }, 25, 35, [['d', [40]]]],
-      [{ kind: 'pack', pack: pack2 }, 50, 60, [['c', [20]]]],
+      [{ kind: 'remote', key: pack1 }, 0, 20, [['a', [0, 30]], ['b', [10]]]],
+      [{ kind: 'remote', key: pack1 }, 25, 35, [['d', [40]]]],
+      [{ kind: 'remote', key: pack2 }, 50, 60, [['c', [20]]]],
       [{ kind: 'local', path: '/cache/v1' }, 500, 510, [['e', [50]]]],
     ]);
     expect(plan).toMatchObject({ remoteBytes: 40, remoteRequests: 3, localBytes: 10 });

@@ -56,6 +56,7 @@ function recording(inner: ChunkStore, failPackWrite?: number): ChunkStore & { lo
     log,
     location: inner.location,
     hasPack: (id) => (log.push(`has ${id.slice(0, 8)}`), inner.hasPack(id)),
+    hasSource: (key) => (log.push(`has ${key.slice(key.indexOf(':') + 1, key.indexOf(':') + 9)}`), inner.hasSource(key)),
     putPack: async (id, size, open: () => Readable, signal) => {
       if (++packWrites === failPackWrite) throw new Error('connection reset');
       log.push(`put pack ${id.slice(0, 8)}`);
@@ -76,13 +77,20 @@ function recording(inner: ChunkStore, failPackWrite?: number): ChunkStore & { lo
         abandon: () => write.abandon(),
       };
     },
-    readPackRange: (id, start, end, signal) => inner.readPackRange(id, start, end, signal),
+    readRange: (key, start, end, signal) => inner.readRange(key, start, end, signal),
     hasRecipe: (oid) => inner.hasRecipe(oid),
     getRecipe: (oid, max) => inner.getRecipe(oid, max),
-    putRecipe: async (oid, bytes) => {
+    putRecipe: async (oid, bytes, options) => {
       log.push('put recipe');
-      await inner.putRecipe(oid, bytes);
+      await inner.putRecipe(oid, bytes, options);
     },
+    listPacks: () => inner.listPacks(),
+    listRecipes: () => inner.listRecipes(),
+    listRetired: () => inner.listRetired(),
+    deletePack: (id) => inner.deletePack(id),
+    deleteRecipe: (oid) => inner.deleteRecipe(oid),
+    markRetired: (id) => inner.markRetired(id),
+    unmarkRetired: (id) => inner.unmarkRetired(id),
   };
 }
 
@@ -91,7 +99,7 @@ describe('chunked upload and rebuild through a folder remote', () => {
     const { store, version, temp, remote } = await setup();
     const v1 = await version(pseudoRandom(6 * 1024 * 1024, 'v1'));
     const p1 = await plan(v1);
-    expect(p1.reusedPacks).toEqual([]);
+    expect(p1.reusedSources).toEqual([]);
     expect(p1.packs.length).toBeGreaterThan(4);
     const r1 = await storeChunkedFile(store, p1, v1.path);
     expect(r1).toMatchObject({ packsWritten: p1.packs.length, packsPresent: 0, recipeWritten: true });
@@ -143,7 +151,7 @@ describe('chunked upload and rebuild through a folder remote', () => {
     await storeChunkedFile(second, p2, v2.path);
     const log = second.log;
     const recipe = log.indexOf('put recipe');
-    for (const id of p2.reusedPacks) expect(log.indexOf(`has ${id.slice(0, 8)}`)).toBeLessThan(recipe);
+    for (const key of p2.reusedSources) expect(log.indexOf(`has ${key.slice(5, 13)}`)).toBeLessThan(recipe);
     expect(log.slice(recipe + 1)).toEqual([]);
   });
 
@@ -172,7 +180,7 @@ describe('chunked upload and rebuild through a folder remote', () => {
     const v2 = await version(Buffer.concat([pseudoRandom(10, 'head'), v1.bytes]));
     const p2 = await plan(v2, knownChunksFromRecipes([p1.recipe]));
     const { rm } = await import('node:fs/promises');
-    await rm(store.packPath(p2.reusedPacks[0]!));
+    await rm(store.sourcePath(p2.reusedSources[0]!));
     const error = await storeChunkedFile(store, p2, v2.path).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MvError);
     expect((error as MvError).code).toBe('PACK_MISSING');

@@ -30,6 +30,8 @@ const remoteSchema = z.strictObject({
   jobs: z.number().int().min(1).max(256).optional(),
   /** Seconds a transfer may send or receive nothing before it is dropped and retried. */
   timeout: z.number().positive().max(3600).optional(),
+  /** Push large files as chunks where earlier versions share some (default true); false keeps every object whole. */
+  chunks: z.boolean().optional(),
 });
 
 const gateSchema = z.strictObject({

@@ -94,7 +94,7 @@ export class LocalCache implements ObjectStore {
   async read(oid: Oid, options: ReadOptions = {}): Promise<Readable> {
     const path = this.path(oid);
     if (!(await this.has(oid))) throw missingObject(oid, this.location);
-    return createReadStream(path, { highWaterMark: STREAM_CHUNK, start: options.start ?? 0 });
+    return createReadStream(path, { highWaterMark: STREAM_CHUNK, start: options.start ?? 0, ...(options.end === undefined ? {} : { end: options.end - 1 }) });
   }
 
   /** Reads a small object whole (manifests) and checks that it hashes to its name. */

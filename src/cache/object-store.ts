@@ -3,12 +3,15 @@
  * layout, `objects/ab/cdef…`, so an object's key never depends on where it lives.
  */
 import type { Readable } from 'node:stream';
+import type { ChunkStore } from '../chunk/chunk-store.js';
 import type { Oid } from './oid.js';
 
 export interface ReadOptions {
   /** Byte offset to start at (resuming a download); 0 by default. */
   start?: number;
-  signal?: AbortSignal;
+  /** Byte offset to stop before (a ranged read); the end of the object by default. */
+  end?: number | undefined;
+  signal?: AbortSignal | undefined;
 }
 
 export interface PutOptions {
@@ -56,6 +59,11 @@ export interface ObjectStore {
   /** Like `list`, with each object's size and age (for gc); stores that cannot tell do not offer it. */
   listDetailed?(options?: ListOptions): AsyncIterable<StoredObjectInfo>;
   delete(oid: Oid): Promise<void>;
+  /**
+   * The remote's chunked storage (packs and recipes beside `objects/`); `spoolDir` is a local folder for
+   * packs being written. Remotes only: the local cache keeps whole files.
+   */
+  chunks?(options: { spoolDir: string }): ChunkStore;
   /** Releases connections (network stores); the store is not used afterwards. */
   close?(): void;
 }

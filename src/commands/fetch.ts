@@ -7,7 +7,9 @@ import { checkout, type CheckoutResult } from './checkout.js';
 import { ALL_ROLES, pointerObjects, type ObjectRole } from '../pointer/objects.js';
 import { openRepo, requireInitialized } from '../repo.js';
 import { downloadObjects, type DownloadSummary } from '../remote/download.js';
+import { chunkedFetch } from '../remote/chunk-session.js';
 import { openRemoteSession, type RemoteSessionOptions } from '../remote/remote-session.js';
+import { checkRefs } from '../remote/transfer-inputs.js';
 import type { TransferProgress } from '../remote/transfer-run.js';
 import { headVersions, versionsOfRefs } from '../remote/version-sources.js';
 import { throwIfPurged } from '../safety/purge-record.js';
@@ -33,25 +35,28 @@ export async function fetch(options: FetchOptions = {}): Promise<FetchResult> {
 }
 
 async function fetchObjects(options: FetchOptions): Promise<{ result: FetchResult; verified: ReadonlySet<Oid> }> {
+  checkRefs(options.refs);
   const cwd = options.cwd ?? process.cwd();
   const repo = await openRepo(cwd);
   await requireInitialized(repo);
   const versions = options.refs?.length ? await versionsOfRefs(repo.git, repo.root, options.refs) : await headVersions(repo.git);
   const roles: readonly ObjectRole[] = options.lineage ? ALL_ROLES : ['file'];
   const session = await openRemoteSession(repo, { ...options, cwd });
-  const { run, verified, ...summary } = await downloadObjects(
-    versions.flatMap((v) => pointerObjects(v.pointer, v.file, roles)),
-    {
-      cache: repo.cache,
-      store: session.store,
-      index: session.index,
-      jobs: session.jobs,
-      policy: session.policy,
-      stallTimeoutMs: session.stallTimeoutMs,
-      signal: options.signal,
-      onProgress: options.onProgress,
-    },
-  ).finally(() => session.store.close?.());
+  const { run, verified, ...summary } = await (async () =>
+    downloadObjects(
+      versions.flatMap((v) => pointerObjects(v.pointer, v.file, roles)),
+      {
+        cache: repo.cache,
+        store: session.store,
+        index: session.index,
+        pools: session.pools,
+        policy: session.policy,
+        stallTimeoutMs: session.stallTimeoutMs,
+        chunked: await chunkedFetch(session, { git: repo.git, cache: repo.cache, versions }),
+        signal: options.signal,
+        onProgress: options.onProgress,
+      },
+    ))().finally(() => session.store.close?.());
   const result: FetchResult = { ...summary, remote: session.remote.display, remoteName: session.remote.name, versions: [...new Set(versions.map((v) => v.id))], warnings: repo.warnings };
   await throwIfPurged(repo.git, run.failures, versions.map((v) => ({ artifact: v.pointer.name, version: v.pointer.version })));
   run.throwIfFailed('fetched from', { result });

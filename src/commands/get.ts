@@ -22,7 +22,12 @@ import { downloadObjects } from '../remote/download.js';
 import { LOCK_FILE, STAGING_DIR, placeFiles, prepareOutput, writeLock, type LockedFile } from '../remote/get-output.js';
 import { openStore } from '../remote/open-store.js';
 import { resolveRemote } from '../remote/resolve-remote.js';
-import { DEFAULT_RETRY, type RetryPolicy } from '../remote/retry.js';
+import { retryPolicy, type RetryPolicy } from '../remote/retry.js';
+import { ChunkedFetcher, type LocalFile } from '../remote/chunked-fetch.js';
+import { CHUNKED_MIN_FILE } from '../chunk/params.js';
+import { checkJobs } from '../remote/concurrency.js';
+import { checkRemoteOption } from '../remote/transfer-inputs.js';
+import { UsageError } from '../errors.js';
 import { openSourceRepository, type SourceRepository } from '../remote/source-repository.js';
 import { throwIfPurged } from '../safety/purge-record.js';
 import type { TransferProgress } from '../remote/transfer-run.js';
@@ -67,6 +72,11 @@ export interface GetResult extends GetLock {
 }
 
 export async function get(options: GetOptions): Promise<GetResult> {
+  if (typeof options.ref !== 'string' || options.ref === '') throw new UsageError('get needs a ref (name@vX.Y.Z or name#stage).');
+  if (typeof options.output !== 'string' || options.output === '') throw new UsageError('get needs an output folder (-o DIR).');
+  if (options.jobs !== undefined) checkJobs(options.jobs);
+  checkRemoteOption(options.remote);
+  const policy = retryPolicy(options.retry);
   const cwd = options.cwd ?? process.cwd();
   const env = options.env ?? process.env;
   const ref = parseRef(options.ref);
@@ -82,12 +92,17 @@ export async function get(options: GetOptions): Promise<GetResult> {
     const previous = await prepareOutput(output);
     const staging = new LocalCache(join(output, STAGING_DIR));
     const objects = pointerObjects(version.pointer, version.file, ['file']);
+    // An earlier get's files are still in DIR while the new ones are fetched: their chunks are reused.
+    const chunks = opened.store.chunks?.({ spoolDir: staging.tempDir });
+    const earlier: LocalFile[] = previous.filter((f) => typeof f.size === 'number' && f.size >= CHUNKED_MIN_FILE).map((f) => ({ oid: f.oid, size: f.size, path: f.path, local: join(output, f.path) }));
+    const chunked = chunks ? new ChunkedFetcher({ chunks, pools: opened.pools, localFiles: (item) => sameNameFirst(earlier, item.path) }) : undefined;
     const { run, downloaded, bytes } = await downloadObjects(objects, {
       cache: staging,
       store: opened.store,
-      jobs: opened.jobs,
-      policy: { ...DEFAULT_RETRY, ...options.retry },
+      pools: opened.pools,
+      policy,
       stallTimeoutMs: opened.stallTimeoutMs,
+      chunked,
       signal: options.signal,
       onProgress: options.onProgress,
     }).finally(() => opened.store.close?.());
@@ -115,6 +130,13 @@ export async function get(options: GetOptions): Promise<GetResult> {
   } finally {
     await source.dispose();
   }
+}
+
+/** An earlier get's files, those with the name of `path` first (a changed model keeps its file name). */
+function sameNameFirst(files: LocalFile[], path: string): LocalFile[] {
+  const name = path.slice(path.lastIndexOf('/') + 1);
+  const same = (f: LocalFile) => f.path.slice(f.path.lastIndexOf('/') + 1) === name;
+  return [...files.filter(same), ...files.filter((f) => !same(f))];
 }
 
 /** The version a ref names; a bare artifact name means the pointer committed at HEAD. */

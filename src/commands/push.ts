@@ -3,10 +3,13 @@
  * the pointers committed at HEAD. Hooks call `push` with `pointers` to send exactly what a git push carries.
  */
 import { UsageError } from '../errors.js';
+import type { Oid } from '../cache/oid.js';
+import { checkRefs } from '../remote/transfer-inputs.js';
 import { ALL_ROLES, pointerObjects } from '../pointer/objects.js';
 import type { LocatedPointer } from '../pointer/locate.js';
 import { pinnedId } from '../registry/ref.js';
 import { openRepo, requireInitialized } from '../repo.js';
+import { chunkedPush } from '../remote/chunk-session.js';
 import { openRemoteSession, type RemoteSessionOptions } from '../remote/remote-session.js';
 import type { TransferProgress } from '../remote/transfer-run.js';
 import { uploadObjects, type UploadSummary } from '../remote/upload.js';
@@ -31,6 +34,7 @@ export interface PushResult extends UploadSummary {
 }
 
 export async function push(options: PushOptions = {}): Promise<PushResult> {
+  checkRefs(options.refs);
   const cwd = options.cwd ?? process.cwd();
   const repo = await openRepo(cwd);
   await requireInitialized(repo);
@@ -44,16 +48,42 @@ export async function push(options: PushOptions = {}): Promise<PushResult> {
         : await headVersions(repo.git);
   const session = await openRemoteSession(repo, { ...options, cwd });
   const objects = versions.flatMap((v) => pointerObjects(v.pointer, v.file, ALL_ROLES));
-  const { run, ...summary } = await uploadObjects(objects, {
-    cache: repo.cache,
-    store: session.store,
-    index: session.index,
-    jobs: session.jobs,
-    policy: session.policy,
-    signal: options.signal,
-    onProgress: options.onProgress,
-  }).finally(() => session.store.close?.());
-  const result: PushResult = { ...summary, remote: session.remote.display, remoteName: session.remote.name, versions: [...new Set(versions.map((v) => v.id))], warnings: repo.warnings };
+  const { run, ...summary } = await (async () => {
+    const chunked = await chunkedPush(session, { git: repo.git, cache: repo.cache, versions, recheck: Boolean(options.recheck) });
+    return uploadObjects(objects, {
+      cache: repo.cache,
+      store: session.store,
+      index: session.index,
+      pools: session.pools,
+      policy: session.policy,
+      chunked,
+      signal: options.signal,
+      onProgress: options.onProgress,
+    });
+  })().finally(() => session.store.close?.());
+  const versionBytes = bytesOfVersions(versions);
+  const result: PushResult = {
+    ...summary,
+    versionBytes,
+    newBytes: Math.min(summary.newBytes, versionBytes),
+    remote: session.remote.display,
+    remoteName: session.remote.name,
+    versions: [...new Set(versions.map((v) => v.id))],
+    warnings: repo.warnings,
+  };
   run.throwIfFailed('pushed to', { result });
   return result;
+}
+
+/**
+ * The bytes of the versions' files, data, pipeline and params (each distinct object once; a folder by its
+ * recorded total), as their pointers record them.
+ */
+function bytesOfVersions(versions: VersionSource[]): number {
+  const sizes = new Map<Oid, number>();
+  for (const { pointer } of versions) {
+    const entries: unknown[] = [...pointer.files, ...(pointer.lineage.data ?? []), ...(pointer.lineage.pipeline ?? [])];
+    for (const entry of entries as Array<{ oid?: Oid; size?: number }>) if (entry.oid !== undefined && typeof entry.size === 'number') sizes.set(entry.oid, entry.size);
+  }
+  return [...sizes.values()].reduce((sum, size) => sum + size, 0);
 }

@@ -14,6 +14,8 @@ import { STREAM_CHUNK } from '../cache/hash.js';
 import { copyWhileHashing, missingObject, storedInfo } from '../cache/local-cache.js';
 import type { ListOptions, ObjectStore, PutOptions, ReadOptions, StoredObjectInfo } from '../cache/object-store.js';
 import { objectKey, oidFromKey, oidHex, type Oid } from '../cache/oid.js';
+import type { ChunkStore } from '../chunk/chunk-store.js';
+import { FolderChunkStore, type ReadSlots } from '../chunk/folder-chunk-store.js';
 import { localCopier } from './local-copy.js';
 import { writeVerified } from './resumable-file.js';
 
@@ -32,7 +34,7 @@ export class DirectoryStore implements ObjectStore {
 
   constructor(
     readonly root: string,
-    private readonly options: { stallTimeoutMs: number },
+    private readonly options: { stallTimeoutMs: number; copierThreads: number; slots?: ReadSlots },
   ) {
     this.location = root;
     this.objectsDir = join(root, 'objects');
@@ -41,6 +43,11 @@ export class DirectoryStore implements ObjectStore {
 
   path(oid: Oid): string {
     return join(this.objectsDir, objectKey(oid));
+  }
+
+  /** Packs are written inside the remote (its `tmp/`), so no spool folder is needed. */
+  chunks(): ChunkStore {
+    return new FolderChunkStore(this.root, this.options.slots);
   }
 
   localPath(oid: Oid): string {
@@ -66,7 +73,7 @@ export class DirectoryStore implements ObjectStore {
 
   async read(oid: Oid, options: ReadOptions = {}): Promise<Readable> {
     const path = this.path(oid);
-    const stream = createReadStream(path, { start: options.start ?? 0, highWaterMark: STREAM_CHUNK });
+    const stream = createReadStream(path, { start: options.start ?? 0, ...(options.end === undefined ? {} : { end: options.end - 1 }), highWaterMark: STREAM_CHUNK });
     // Opening is asynchronous: surface a missing object here rather than mid-pipeline.
     await new Promise<void>((resolve, reject) => {
       stream.once('ready', () => resolve());
@@ -161,7 +168,7 @@ export class DirectoryStore implements ObjectStore {
   private async putSmall(oid: Oid, sourcePath: string, size: number, target: string): Promise<void> {
     await this.requireRoot();
     try {
-      await localCopier().copy({ source: sourcePath, target, oid, size });
+      await localCopier(this.options.copierThreads).copy({ source: sourcePath, target, oid, size });
     } catch (error) {
       if (error instanceof MvError && error.code === 'CORRUPT_COPY') throw corruptSource(oid, this.location);
       throw await this.writeFailure(error, sourcePath);

@@ -20,6 +20,7 @@ import { localCopier } from './local-copy.js';
 import { writeVerified } from './resumable-file.js';
 import { StallGuard, corrupt } from './transfer-streams.js';
 import { remoteStatus } from './remote-status.js';
+import { ChunkedFetcher } from './chunked-fetch.js';
 import { TransferRun, type TransferItem, type TransferRunOptions } from './transfer-run.js';
 
 export interface DownloadOptions extends Omit<TransferRunOptions, 'remote'> {
@@ -27,6 +28,8 @@ export interface DownloadOptions extends Omit<TransferRunOptions, 'remote'> {
   store: ObjectStore;
   index?: PresenceIndex | undefined;
   stallTimeoutMs: number;
+  /** Large files the remote holds as chunks are rebuilt from them, reusing chunks this machine has. */
+  chunked?: ChunkedFetcher | undefined;
 }
 
 export interface DownloadSummary {
@@ -35,7 +38,11 @@ export interface DownloadSummary {
   /** Objects the cache already had. */
   cached: number;
   downloaded: number;
+  /** Bytes read from the remote (for files rebuilt from chunks: the chunks this machine lacked, and recipes). */
   bytes: number;
+  /** Files rebuilt from chunks, and the bytes of them copied from files this machine had. */
+  rebuilt: number;
+  reusedBytes: number;
 }
 
 /** `verified`: the objects this call downloaded, each checked against its oid on the way in. */
@@ -43,17 +50,31 @@ export async function downloadObjects(tops: VersionObject[], options: DownloadOp
   const { cache, store } = options;
   const run = new TransferRun({ ...options, remote: store.location, batched: (item) => store.copiesInBatches?.(item.size) ?? false });
   const verified = new Set<Oid>();
+  let rebuilt = 0;
+  let reusedBytes = 0;
   const fetchOne = async (item: TransferItem, context: { signal: AbortSignal; onBytes: (n: number) => void }) => {
+    const { chunked } = options;
+    if (chunked && item.size !== undefined && ChunkedFetcher.handles(item)) {
+      const fetched = await chunked.fetch({ ...item, size: item.size }, cache, context);
+      if (fetched) {
+        options.index?.add(item.oid);
+        verified.add(item.oid);
+        rebuilt++;
+        reusedBytes += fetched.reused;
+        return { bytes: fetched.fetched };
+      }
+    }
     await downloadObject(item, { ...options, ...context });
     options.index?.add(item.oid);
     verified.add(item.oid);
+    return undefined;
   };
   let cached = 0;
   let downloaded = 0;
   let objects = 0;
   // The cache is asked like a remote: many objects are found by listing its fan-out folders.
   const missingOf = async (items: TransferItem[]) => {
-    const status = await remoteStatus(cache, items.map((i) => i.oid), { jobs: 16, policy: options.policy });
+    const status = await remoteStatus(cache, items.map((i) => i.oid), { jobs: options.pools.checks, policy: options.policy });
     objects += items.length;
     cached += status.present.size;
     return items.filter((item) => !status.present.has(item.oid));
@@ -89,7 +110,7 @@ export async function downloadObjects(tops: VersionObject[], options: DownloadOp
       options.index?.add(oid);
       downloaded++;
     }
-    return { remote: store.location, objects, cached, downloaded, bytes: run.bytes, run, verified };
+    return { remote: store.location, objects, cached, downloaded, bytes: run.bytes, rebuilt, reusedBytes, run, verified };
   } finally {
     await options.index?.save(store.location);
   }
@@ -127,14 +148,14 @@ function manifestEntries(data: Buffer, directory: VersionObject): DirectoryEntry
 /** Downloads one object into the cache, verified; resumable when its size is known and large. */
 export async function downloadObject(
   item: TransferItem,
-  options: { cache: LocalCache; store: ObjectStore; stallTimeoutMs: number; signal?: AbortSignal | undefined; onBytes?: (n: number) => void },
+  options: { cache: LocalCache; store: ObjectStore; stallTimeoutMs: number; pools: { copierThreads: number }; signal?: AbortSignal | undefined; onBytes?: (n: number) => void },
 ): Promise<void> {
   const { cache, store } = options;
   const signal = options.signal ? { signal: options.signal } : {};
   const open = (start: number): Promise<Readable> => store.read(item.oid, { start, ...signal });
   if (item.size !== undefined && item.size < SMALL_OBJECT && store.localPath) {
     try {
-      await localCopier().copy({ source: store.localPath(item.oid), target: cache.path(item.oid), oid: item.oid, size: item.size });
+      await localCopier(options.pools.copierThreads).copy({ source: store.localPath(item.oid), target: cache.path(item.oid), oid: item.oid, size: item.size });
     } catch (error) {
       if (error instanceof MvError && error.code === 'CORRUPT_COPY') throw corrupt(item.oid, store.location, 'bytes that do not match');
       if (errnoCode(error) === 'ENOENT' && !(await store.has(item.oid))) throw missingObject(item.oid, store.location);

@@ -62,7 +62,13 @@ export class LocalCopier {
   private readonly busy = new Set<Worker>();
   private nextId = 0;
 
-  constructor(private readonly threads: number) {}
+  constructor(private threads: number) {}
+
+  /** From now on at most `threads` threads copy (threads started beyond that stay idle). */
+  limit(threads: number): this {
+    this.threads = Math.max(1, threads);
+    return this;
+  }
 
   copy(copy: LocalCopy): Promise<void> {
     return new Promise((resolve, reject) => {
@@ -81,11 +87,11 @@ export class LocalCopier {
 
   private dispatch(): void {
     if (this.workers.length < this.threads && this.workers.length <= this.busy.size) this.spawn();
-    for (const worker of this.workers) {
+    for (const worker of this.workers.slice(0, this.threads)) {
       if (this.queue.length === 0) return;
       if (this.busy.has(worker)) continue;
       // Everything queued now, shared out: fewer messages when many copies wait.
-      const share = Math.max(1, Math.ceil(this.queue.length / this.workers.length));
+      const share = Math.max(1, Math.ceil(this.queue.length / Math.min(this.workers.length, this.threads)));
       this.busy.add(worker);
       worker.ref();
       worker.postMessage(this.queue.splice(0, share));
@@ -122,8 +128,8 @@ function copyError(copy: LocalCopy, error: { code: string; message: string }): u
 
 let shared: LocalCopier | undefined;
 
-/** The process-wide copier (a few threads: the work is short and the machine's cores are shared). */
-export function localCopier(): LocalCopier {
-  shared ??= new LocalCopier(4);
-  return shared;
+/** The process-wide copier, copying on at most `threads` threads (`TransferPools.copierThreads`). */
+export function localCopier(threads: number): LocalCopier {
+  shared ??= new LocalCopier(threads);
+  return shared.limit(threads);
 }

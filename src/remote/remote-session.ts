@@ -1,10 +1,13 @@
 /** A repository's remote, opened for one command: the resolved remote, its store and its presence index. */
 import type { ObjectStore } from '../cache/object-store.js';
 import type { Repo } from '../repo.js';
+import type { TransferPools } from './concurrency.js';
 import { openStore } from './open-store.js';
 import { PresenceIndex } from './presence-index.js';
+import type { RequestSlots } from './request-slots.js';
 import { resolveRemote, type ResolvedRemote } from './resolve-remote.js';
-import { DEFAULT_RETRY, type RetryPolicy } from './retry.js';
+import { retryPolicy, type RetryPolicy } from './retry.js';
+import { checkRemoteOption } from './transfer-inputs.js';
 
 export interface RemoteSessionOptions {
   /** -r: a remote name or URL. */
@@ -25,19 +28,24 @@ export interface RemoteSession {
   store: ObjectStore;
   index: PresenceIndex;
   jobs: number;
+  pools: TransferPools;
+  slots: RequestSlots;
   policy: RetryPolicy;
   stallTimeoutMs: number;
+  /** Per-remote state of this clone (`.git/mv/remotes/<id>`). */
+  stateDir: string | undefined;
 }
 
 export async function openRemoteSession(repo: Repo, options: RemoteSessionOptions): Promise<RemoteSession> {
   const env = options.env ?? process.env;
-  const remote = resolveRemote(repo.config, { remote: options.remote, env, baseDir: repo.root, cwd: options.cwd ?? process.cwd() });
+  const policy = retryPolicy(options.retry);
+  const remote = resolveRemote(repo.config, { remote: checkRemoteOption(options.remote), env, baseDir: repo.root, cwd: options.cwd ?? process.cwd() });
   const opened = await openStore(remote, {
     jobs: options.jobs,
     stateDir: repo.stateDir,
     env,
-    ...(options.multipartThreshold ? { multipartThreshold: options.multipartThreshold } : {}),
-    ...(options.partSize ? { partSize: options.partSize } : {}),
+    multipartThreshold: options.multipartThreshold,
+    partSize: options.partSize,
   });
   const index = await PresenceIndex.load(opened.remoteStateDir, { ignore: options.recheck ?? false });
   return {
@@ -45,7 +53,10 @@ export async function openRemoteSession(repo: Repo, options: RemoteSessionOption
     store: opened.store,
     index,
     jobs: opened.jobs,
-    policy: { ...DEFAULT_RETRY, ...options.retry },
+    pools: opened.pools,
+    slots: opened.slots,
+    policy,
     stallTimeoutMs: opened.stallTimeoutMs,
+    stateDir: opened.remoteStateDir,
   };
 }

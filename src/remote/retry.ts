@@ -3,7 +3,7 @@
  * honouring Retry-After), server errors (5xx), dropped or stalled connections, and downloads that arrived
  * short or corrupt. Anything else (bad credentials, missing bucket, a full disk) fails at once.
  */
-import { MvError, errnoCode } from '../errors.js';
+import { MvError, UsageError, errnoCode } from '../errors.js';
 
 export interface RetryPolicy {
   /** Total tries, the first included. */
@@ -15,6 +15,21 @@ export interface RetryPolicy {
 }
 
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 6, baseDelayMs: 250, maxDelayMs: 20_000, maxRetryAfterMs: 120_000 };
+
+/** The default policy with a caller's overrides, each checked: a bad value is a usage error naming it. */
+export function retryPolicy(overrides: unknown): RetryPolicy {
+  if (overrides === undefined) return { ...DEFAULT_RETRY };
+  if (typeof overrides !== 'object' || overrides === null || Array.isArray(overrides)) throw new UsageError('retry must be an object of retry settings (attempts, baseDelayMs, maxDelayMs, maxRetryAfterMs).');
+  const policy: RetryPolicy = { ...DEFAULT_RETRY };
+  for (const [key, value] of Object.entries(overrides)) {
+    if (!(key in DEFAULT_RETRY)) throw new UsageError(`retry.${key} is not a retry setting (attempts, baseDelayMs, maxDelayMs, maxRetryAfterMs).`);
+    if (value === undefined) continue;
+    const least = key === 'attempts' ? 1 : 0;
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < least) throw new UsageError(`retry.${key} must be a whole number from ${least} up (got ${String(value)}).`);
+    policy[key as keyof RetryPolicy] = value;
+  }
+  return policy;
+}
 
 const RETRY_STATUS = new Set([408, 429, 500, 502, 503, 504]);
 const RETRY_NAMES = new Set(['SlowDown', 'Throttling', 'ThrottlingException', 'TooManyRequestsException', 'RequestTimeout', 'RequestTimeoutException', 'InternalError', 'ServiceUnavailable', 'TimeoutError', 'RequestLimitExceeded']);
@@ -46,6 +61,22 @@ export function isTransient(error: unknown): boolean {
   if (code && RETRY_ERRNO.has(code)) return true;
   if (e.$retryable) return true;
   return /socket hang up|premature close|aborted|ECONNRESET|EPIPE/i.test(e.message ?? '');
+}
+
+/**
+ * Whether a failure is one a transfer expects from its environment: an error of mv's own, an answer
+ * from a storage service, a failed system call or network operation. Anything else (a TypeError, a
+ * broken invariant) is a bug, and is never reported as the remote's fault.
+ */
+export function isEnvironmentFailure(error: unknown): boolean {
+  if (error instanceof MvError) return true;
+  if (typeof error !== 'object' || error === null) return false;
+  if (httpStatus(error) !== undefined || '$metadata' in error || '$fault' in error) return true;
+  if (errnoCode(error) !== undefined) return true;
+  if (isTransient(error)) return true;
+  // The SDK's own failures to find credentials, a region or an endpoint carry names, not codes.
+  const name = (error as { name?: unknown }).name;
+  return typeof name === 'string' && /^(CredentialsProviderError|ProviderError|TimeoutError|AbortError|NoSuchBucket|NotFound|NoSuchKey)$/.test(name);
 }
 
 /** A server's Retry-After (seconds or an HTTP date) in milliseconds, if it sent one. */

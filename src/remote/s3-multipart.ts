@@ -14,6 +14,7 @@ import { MvError, errnoCode } from '../errors.js';
 import { STREAM_CHUNK, hashFile } from '../cache/hash.js';
 import { oidHex, type Oid } from '../cache/oid.js';
 import { httpStatus } from './retry.js';
+import type { RequestSlots } from './request-slots.js';
 
 const MIN_PART = 5 * 1024 * 1024;
 const MAX_PARTS = 10_000;
@@ -22,8 +23,9 @@ export interface MultipartOptions {
   bucket: string;
   /** Preferred part size; raised when the object would need more than 10,000 parts. */
   partSize: number;
-  /** Parts of one object sent at once. */
+  /** Parts of one object sent at once (each also holds one of the command's request slots). */
   partJobs: number;
+  slots: RequestSlots;
   /** Folder for upload state files; without one, state lives only as long as this process. */
   stateDir?: string | undefined;
 }
@@ -90,9 +92,11 @@ export class MultipartUploader {
           const start = (n - 1) * partSize;
           const length = partLength(n);
           const body = createReadStream(job.sourcePath, { start, end: start + length - 1, highWaterMark: STREAM_CHUNK });
-          const result = await this.client.send(
-            new UploadPartCommand({ Bucket: this.options.bucket, Key: job.key, UploadId: current.uploadId, PartNumber: n, Body: body, ContentLength: length }),
-            job.signal ? { abortSignal: job.signal } : {},
+          const result = await this.options.slots.run(() =>
+            this.client.send(
+              new UploadPartCommand({ Bucket: this.options.bucket, Key: job.key, UploadId: current.uploadId, PartNumber: n, Body: body, ContentLength: length }),
+              job.signal ? { abortSignal: job.signal } : {},
+            ),
           );
           if (!result.ETag) throw new Error(`UploadPart ${n} returned no ETag`);
           current.parts[n] = result.ETag;

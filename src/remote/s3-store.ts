@@ -16,6 +16,9 @@ import { objectKey, oidFromKey, shortOid, type Oid } from '../cache/oid.js';
 import { httpStatus } from './retry.js';
 import { s3Failure } from './s3-errors.js';
 import { MultipartUploader, type MultipartOptions } from './s3-multipart.js';
+import type { RequestSlots } from './request-slots.js';
+import type { ChunkStore } from '../chunk/chunk-store.js';
+import { S3ChunkStore } from './s3-chunk-store.js';
 import { VerifyingStream } from './transfer-streams.js';
 import { corruptSource } from './directory-store.js';
 
@@ -27,6 +30,8 @@ export interface S3StoreOptions extends MultipartOptions {
   prefix: string;
   /** Objects at least this large go up in parts. */
   multipartThreshold: number;
+  /** The requests in flight, shared with every other transfer of the command. */
+  slots: RequestSlots;
 }
 
 export class S3Store implements ObjectStore {
@@ -40,6 +45,10 @@ export class S3Store implements ObjectStore {
   ) {
     this.location = `s3://${options.bucket}/${options.prefix}`;
     this.multipart = new MultipartUploader(client, options);
+  }
+
+  chunks(options: { spoolDir: string }): ChunkStore {
+    return new S3ChunkStore(this.client, { bucket: this.options.bucket, prefix: this.options.prefix, slots: this.options.slots, spoolDir: options.spoolDir });
   }
 
   key(oid: Oid): string {
@@ -58,17 +67,7 @@ export class S3Store implements ObjectStore {
 
   async read(oid: Oid, options: ReadOptions = {}): Promise<Readable> {
     try {
-      const start = options.start ?? 0;
-      const response = await this.client.send(
-        new GetObjectCommand({ Bucket: this.options.bucket, Key: this.key(oid), ...(start > 0 ? { Range: `bytes=${start}-` } : {}) }),
-        options.signal ? { abortSignal: options.signal } : {},
-      );
-      if (start > 0 && !response.ContentRange) {
-        // A store that ignores Range sends the whole object; appending it would corrupt the partial file.
-        (response.Body as Readable | undefined)?.destroy();
-        throw new MvError('INCOMPLETE_TRANSFER', `${this.location} ignored a ranged request for ${shortOid(oid)}.`, { hint: 'Run the command again.' });
-      }
-      return response.Body as Readable;
+      return await readRange(this.client, this.options.slots, { bucket: this.options.bucket, key: this.key(oid), start: options.start ?? 0, end: options.end, signal: options.signal, what: shortOid(oid), where: this.location });
     } catch (error) {
       if (isNotFound(error)) throw missingObject(oid, this.location);
       throw s3Failure(error, this.location);
@@ -97,9 +96,11 @@ export class S3Store implements ObjectStore {
       } else {
         body = pipeline(createReadStream(sourcePath, { highWaterMark: STREAM_CHUNK }), new VerifyingStream(oid, size, sourcePath), () => undefined);
       }
-      await this.client.send(
-        new PutObjectCommand({ Bucket: this.options.bucket, Key: this.key(oid), Body: body, ContentLength: size, ContentType: 'application/octet-stream' }),
-        options.signal ? { abortSignal: options.signal } : {},
+      await this.options.slots.run(() =>
+        this.client.send(
+          new PutObjectCommand({ Bucket: this.options.bucket, Key: this.key(oid), Body: body, ContentLength: size, ContentType: 'application/octet-stream' }),
+          options.signal ? { abortSignal: options.signal } : {},
+        ),
       );
       options.onBytes?.(size);
     } catch (error) {
@@ -144,7 +145,34 @@ export class S3Store implements ObjectStore {
   }
 }
 
-function isNotFound(error: unknown): boolean {
+/**
+ * A GET of bytes `[start, end)` of a key (to its end when `end` is undefined), holding a request slot
+ * while the body streams. A store that ignores the Range header sends the whole object: that is refused,
+ * since appending it to a partial file or reading chunks from it would use the wrong bytes.
+ */
+export async function readRange(
+  client: S3Client,
+  slots: RequestSlots,
+  request: { bucket: string; key: string; start: number; end: number | undefined; signal: AbortSignal | undefined; what: string; where: string },
+): Promise<Readable> {
+  const { start, end } = request;
+  const ranged = start > 0 || end !== undefined;
+  return slots.stream(async () => {
+    const response = await client.send(
+      new GetObjectCommand({ Bucket: request.bucket, Key: request.key, ...(ranged ? { Range: `bytes=${start}-${end === undefined ? '' : end - 1}` } : {}) }),
+      request.signal ? { abortSignal: request.signal } : {},
+    );
+    const body = response.Body as Readable;
+    const expected = end === undefined ? undefined : end - start;
+    if (ranged && (!response.ContentRange || !response.ContentRange.startsWith(`bytes ${start}-`) || (expected !== undefined && response.ContentLength !== expected))) {
+      body?.destroy();
+      throw new MvError('INCOMPLETE_TRANSFER', `${request.where} did not answer a ranged request for ${request.what} with the bytes asked for.`, { hint: 'Run the command again; if it persists, the storage service does not support ranged reads.' });
+    }
+    return body;
+  });
+}
+
+export function isNotFound(error: unknown): boolean {
   const name = (error as { name?: string }).name;
   return httpStatus(error) === 404 || name === 'NotFound' || name === 'NoSuchKey';
 }

@@ -7,7 +7,8 @@ import { setMaxListeners } from 'node:events';
 import pLimit from 'p-limit';
 import { MvError } from '../errors.js';
 import type { Oid } from '../cache/oid.js';
-import { withRetry, type RetryPolicy } from './retry.js';
+import type { TransferPools } from './concurrency.js';
+import { isEnvironmentFailure, withRetry, type RetryPolicy } from './retry.js';
 import { FATAL_CODES, describeFailure } from './s3-errors.js';
 
 export interface TransferItem {
@@ -35,26 +36,25 @@ export interface TransferProgress {
 
 export interface TransferRunOptions {
   remote: string;
-  jobs: number;
+  pools: TransferPools;
   policy: RetryPolicy;
   signal?: AbortSignal | undefined;
   onProgress?: ((progress: TransferProgress) => void) | undefined;
   onRetry?: ((item: TransferItem, error: unknown, delayMs: number) => void) | undefined;
   /**
    * Items whose work is handed to worker threads in batches (small copies between local file systems):
-   * up to `jobs × BATCHED_DEPTH` of them are in flight, so that each thread always has a batch in hand.
+   * `pools.queuedCopies` of them are queued, so that each thread always has a batch in hand.
    */
   batched?: ((item: TransferItem) => boolean) | undefined;
 }
 
-const BATCHED_DEPTH = 32;
-
-export type TransferWork<T extends TransferItem> = (item: T, context: { signal: AbortSignal; onBytes: (bytes: number) => void }) => Promise<void>;
+/** One transfer; it may return the bytes it actually sent when that is not the item's size (chunked uploads). */
+export type TransferWork<T extends TransferItem> = (item: T, context: { signal: AbortSignal; onBytes: (bytes: number) => void }) => Promise<void | { bytes: number }>;
 
 export class TransferRun {
   readonly failures: TransferFailure[] = [];
-  /** The failure that stopped the batch, if one did. */
-  fatal: MvError | undefined;
+  /** The failure that stopped the batch, if one did: an MvError, or a bug (any other error), passed on as it is. */
+  fatal: unknown;
   bytes = 0;
   objects = 0;
   private readonly stop = new AbortController();
@@ -66,42 +66,49 @@ export class TransferRun {
     setMaxListeners(0, this.signal);
   }
 
-  /** Transfers `items` with `work`; returns the oids that succeeded. */
-  async run<T extends TransferItem>(phase: TransferProgress['phase'], items: T[], work: TransferWork<T>): Promise<Set<Oid>> {
+  /**
+   * Transfers `items` with `work`; returns the oids that succeeded. `settled` hears of each item once it
+   * is done with, whether it succeeded, failed or was skipped after a stop.
+   */
+  async run<T extends TransferItem>(phase: TransferProgress['phase'], items: T[], work: TransferWork<T>, settled?: (item: T) => void): Promise<Set<Oid>> {
     const done = new Set<Oid>();
     const totalBytes = items.reduce((sum, item) => sum + (item.size ?? 0), 0);
     let objects = 0;
     let bytes = 0;
     const report = () => this.options.onProgress?.({ phase, objects, totalObjects: items.length, bytes, totalBytes });
-    const limit = pLimit(this.options.jobs);
-    const wide = pLimit(this.options.jobs * BATCHED_DEPTH);
+    const limit = pLimit(this.options.pools.transfers);
+    const wide = pLimit(this.options.pools.queuedCopies);
     report();
     await Promise.all(
       items.map((item) =>
         (this.options.batched?.(item) ? wide : limit)(async () => {
-          if (this.signal.aborted) return;
-          let attemptBytes = 0;
-          const onBytes = (n: number) => {
-            attemptBytes += n;
-            bytes += n;
-            report();
-          };
           try {
-            await withRetry(
-              async () => {
-                bytes -= attemptBytes;
-                attemptBytes = 0;
-                await work(item, { signal: this.signal, onBytes });
-              },
-              { policy: this.options.policy, signal: this.signal, onRetry: (error, delay) => this.options.onRetry?.(item, error, delay) },
-            );
-            done.add(item.oid);
-            objects++;
-            this.objects++;
-            this.bytes += item.size ?? attemptBytes;
-            report();
-          } catch (error) {
-            this.fail(item, error);
+            if (this.signal.aborted) return;
+            let attemptBytes = 0;
+            const onBytes = (n: number) => {
+              attemptBytes += n;
+              bytes += n;
+              report();
+            };
+            try {
+              const outcome = await withRetry(
+                async () => {
+                  bytes -= attemptBytes;
+                  attemptBytes = 0;
+                  return work(item, { signal: this.signal, onBytes });
+                },
+                { policy: this.options.policy, signal: this.signal, onRetry: (error, delay) => this.options.onRetry?.(item, error, delay) },
+              );
+              done.add(item.oid);
+              objects++;
+              this.objects++;
+              this.bytes += outcome ? outcome.bytes : (item.size ?? attemptBytes);
+              report();
+            } catch (error) {
+              this.fail(item, error);
+            }
+          } finally {
+            settled?.(item);
           }
         }),
       ),
@@ -116,8 +123,9 @@ export class TransferRun {
       return;
     }
     // Once stopped, later errors are consequences of the stop.
-    if (this.fatal) return;
-    if (error instanceof MvError && FATAL_CODES.has(error.code)) {
+    if (this.fatal !== undefined) return;
+    // A bug stops the batch and surfaces as itself, never as one more object that did not transfer.
+    if ((error instanceof MvError && FATAL_CODES.has(error.code)) || !isEnvironmentFailure(error)) {
       this.fatal = error;
       this.stop.abort(error);
       return;
@@ -133,9 +141,12 @@ export class TransferRun {
 
   /** Throws the stopping failure, or one error listing every failed object, if anything failed. */
   throwIfFailed(verb: 'pushed to' | 'fetched from', summary: Record<string, unknown>): void {
-    if (this.fatal) {
+    if (this.fatal instanceof MvError) {
       throw new MvError(this.fatal.code, this.fatal.message, { ...(this.fatal.hint ? { hint: this.fatal.hint } : {}), details: { ...this.fatal.details, ...summary } });
     }
+    // A bug is passed on as it was thrown, to be reported as one.
+    // eslint-disable-next-line @typescript-eslint/only-throw-error
+    if (this.fatal !== undefined) throw this.fatal;
     if (this.failures.length === 0) return;
     const shown = this.failures.slice(0, 10).map((f) => `\n  ${f.path} (${f.oid}): ${f.message}`).join('');
     const more = this.failures.length > 10 ? `\n  … and ${this.failures.length - 10} more` : '';

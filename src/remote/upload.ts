@@ -1,9 +1,10 @@
 /**
  * Pushing objects to a remote: plan, then apply. The plan compares first: objects the presence index
  * knows are skipped, the rest are looked up on the remote (listing or per-object checks, whichever is
- * cheaper), and a directory whose manifest is already there is complete, because a manifest is only ever
- * uploaded after all of its entries. Applying sends files and directory entries, then the manifests
- * whose entries all arrived.
+ * cheaper; a large file also counts as there when its recipe is), and a directory whose manifest is
+ * already there is complete, because a manifest is only ever uploaded after all of its entries. Applying
+ * sends files and directory entries — large ones as chunks where related files on the remote share some
+ * (chunked-push.ts) — then the manifests whose entries all arrived.
  */
 import { stat } from 'node:fs/promises';
 import type { LocalCache } from '../cache/local-cache.js';
@@ -11,14 +12,18 @@ import type { ObjectStore } from '../cache/object-store.js';
 import type { Oid } from '../cache/oid.js';
 import { MvError, errnoCode } from '../errors.js';
 import { directoryEntries, uniqueObjects, type DirectoryEntryObject, type VersionObject } from '../pointer/objects.js';
+import { ChunkedPush } from './chunked-push.js';
 import type { PresenceIndex } from './presence-index.js';
 import { remoteStatus, type RemoteStatus } from './remote-status.js';
+import { isEnvironmentFailure } from './retry.js';
 import { TransferRun, type TransferItem, type TransferRunOptions } from './transfer-run.js';
 
 export interface UploadOptions extends Omit<TransferRunOptions, 'remote'> {
   cache: LocalCache;
   store: ObjectStore;
   index: PresenceIndex;
+  /** Large files go up as chunks where related files on the remote share some; whole without it. */
+  chunked?: ChunkedPush | undefined;
 }
 
 export interface UploadPlan {
@@ -36,8 +41,16 @@ export interface UploadSummary {
   objects: number;
   present: number;
   uploaded: number;
+  /** Bytes sent: whole objects, new packs and recipes. */
   bytes: number;
+  /** Bytes of the versions' files (each distinct object once, a folder's files included). */
+  versionBytes: number;
+  /** Of `versionBytes`, what had to be stored anew (objects sent whole, and new chunks); the rest was on the remote. */
+  newBytes: number;
+  /** Files stored as chunks by this push. */
+  chunkedFiles: number;
   check: { method: RemoteStatus['method'] | 'index'; requests: number };
+  notes: string[];
 }
 
 /**
@@ -72,19 +85,19 @@ export function planUpload(tops: VersionObject[], entries: Map<Oid, DirectoryEnt
 }
 
 export async function uploadObjects(tops: VersionObject[], options: UploadOptions): Promise<UploadSummary & { run: TransferRun }> {
-  const { cache, store, index } = options;
+  const { cache, store, index, chunked } = options;
   const run = new TransferRun({ ...options, remote: store.location, batched: (item) => store.copiesInBatches?.(item.size) ?? false });
   const unique = uniqueObjects(tops);
-  const statusOptions = { jobs: options.jobs, policy: options.policy, signal: options.signal };
+  const statusOptions = { jobs: options.pools.checks, policy: options.policy, signal: options.signal };
   let requests = 0;
   let method: UploadSummary['check']['method'] = 'index';
   const present = new Set<Oid>();
   const remoteHas = (oid: Oid) => index.has(oid) || present.has(oid);
-  const lookUp = async (oids: Oid[]) => {
-    const unknown = oids.filter((oid) => !remoteHas(oid));
+  const lookUp = async (items: TransferItem[]) => {
+    const unknown = items.filter((item) => !remoteHas(item.oid));
     if (unknown.length === 0) return;
     options.onProgress?.({ phase: 'checking', objects: 0, totalObjects: unknown.length, bytes: 0, totalBytes: 0 });
-    const status = await remoteStatus(store, unknown, statusOptions).catch((error: unknown) => {
+    const status = await remoteStatus(store, unknown.map((item) => item.oid), statusOptions).catch((error: unknown) => {
       throw unreachable(error, store.location);
     });
     requests += status.requests;
@@ -93,10 +106,24 @@ export async function uploadObjects(tops: VersionObject[], options: UploadOption
       present.add(oid);
       index.add(oid);
     }
+    // A large file the remote lacks whole may be there as chunks: its recipe says so.
+    for (const item of unknown) {
+      if (!chunked || present.has(item.oid) || !ChunkedPush.handles(item)) continue;
+      requests++;
+      const there = await chunked.holdsChunked(item).catch((error: unknown) => {
+        throw unreachable(error, store.location);
+      });
+      if (there) {
+        present.add(item.oid);
+        index.add(item.oid);
+      }
+    }
   };
 
+  let newBytes = 0;
+  let chunkedFiles = 0;
   try {
-    await lookUp(unique.map((o) => o.oid));
+    await lookUp(unique.map((o) => ({ oid: o.oid, path: o.path, size: o.directory ? undefined : o.size })));
     const entries = new Map<Oid, DirectoryEntryObject[]>();
     for (const top of unique) {
       if (!top.directory || remoteHas(top.oid)) continue;
@@ -106,21 +133,36 @@ export async function uploadObjects(tops: VersionObject[], options: UploadOption
       }
       entries.set(top.oid, await directoryEntries(cache, top));
     }
-    await lookUp([...entries.values()].flat().map((e) => e.oid));
+    await lookUp(uniqueObjects([...entries.values()].flat()).map((e) => ({ oid: e.oid, path: e.path, size: e.size })));
     const plan = planUpload(unique.filter((t) => !t.directory || entries.has(t.oid) || remoteHas(t.oid)), entries, remoteHas);
 
+    const finished = new Map<Oid, () => void>();
+    chunked?.planned(plan.send, (oid) => new Promise<void>((resolve) => finished.set(oid, resolve)));
     const put = async (item: TransferItem, context: { signal: AbortSignal; onBytes: (n: number) => void }) => {
       try {
         const size = item.size ?? (await stat(cache.path(item.oid))).size;
+        if (chunked && ChunkedPush.handles({ ...item, size })) {
+          if (!(await cache.has(item.oid))) throw notCached(item.oid, item.path);
+          const stored = await chunked.store({ ...item, size }, context);
+          if (stored) {
+            index.add(item.oid);
+            newBytes += stored.newBytes;
+            chunkedFiles++;
+            return { bytes: stored.sent };
+          }
+        }
         await store.put(item.oid, cache.path(item.oid), size, context);
+        chunked?.sentWhole(item);
+        newBytes += size;
       } catch (error) {
         const absent = errnoCode(error) === 'ENOENT' || (error instanceof MvError && error.code === 'PATH_MISSING');
         if (absent && !(await cache.has(item.oid))) throw notCached(item.oid, item.path);
         throw error;
       }
       index.add(item.oid);
+      return undefined;
     };
-    const sent = await run.run('uploading', plan.send, put);
+    const sent = await run.run('uploading', plan.send, put, (item) => finished.get(item.oid)?.());
     const ready: TransferItem[] = [];
     for (const manifest of plan.manifests) {
       const failed = manifest.entries.filter((oid) => !sent.has(oid) && !remoteHas(oid)).length;
@@ -134,7 +176,11 @@ export async function uploadObjects(tops: VersionObject[], options: UploadOption
       present: plan.present,
       uploaded: sent.size + sentManifests.size,
       bytes: run.bytes,
+      versionBytes: unique.reduce((sum, o) => sum + (o.size ?? 0), 0),
+      newBytes,
+      chunkedFiles,
       check: { method, requests },
+      notes: chunked ? [...chunked.notes] : [],
       run,
     };
   } finally {
@@ -148,13 +194,15 @@ function notCached(oid: Oid, path: string): MvError {
   });
 }
 
-/** A failure to even ask the remote what it has: the remote is down, unreachable or refusing us. */
+/**
+ * A failure to even ask the remote what it has: the remote is down, unreachable or refusing us. Only a
+ * failure of the remote or the network is named so; anything else is a bug and is passed on as it is.
+ */
 function unreachable(error: unknown, location: string): unknown {
-  if (error instanceof MvError) return error;
+  if (error instanceof MvError || !isEnvironmentFailure(error)) return error;
   const reason = error instanceof Error ? error.message : String(error);
   return new MvError('REMOTE_UNREACHABLE', `Could not ask ${location} which objects it has: ${reason}.`, {
     hint: 'Check that the remote is reachable (endpoint, network, credentials), then run the command again.',
     cause: error,
   });
 }
-

@@ -33,7 +33,7 @@ async function storeWith(present: Oid[]): Promise<CountingStore> {
     await mkdir(join(root, 'objects', hex.slice(0, 2)), { recursive: true });
     await writeFile(join(root, 'objects', hex.slice(0, 2), hex.slice(2)), '');
   }
-  return new CountingStore(root, { stallTimeoutMs: 10_000 });
+  return new CountingStore(root, { stallTimeoutMs: 10_000, copierThreads: 4 });
 }
 
 describe('finding what a remote lacks', () => {

@@ -1,0 +1,49 @@
+/**
+ * Chunked transfers for one command: the remote's chunk store and the related files (earlier versions
+ * of the same artifacts) that a push learns shared chunks from and a fetch copies them from.
+ */
+import type { LocalCache } from '../cache/local-cache.js';
+import type { ObjectStore } from '../cache/object-store.js';
+import type { Oid } from '../cache/oid.js';
+import { MvError } from '../errors.js';
+import type { Git } from '../git.js';
+import type { Pointer } from '../pointer/pointer.js';
+import { readObjectBytes } from '../safety/object-bytes.js';
+import { ChunkedFetcher } from './chunked-fetch.js';
+import { ChunkedPush } from './chunked-push.js';
+import { relatedFiles } from './related-files.js';
+import type { RemoteSession } from './remote-session.js';
+
+/** A manifest from the cache (verified), else from the remote; undefined when neither has it. */
+export function manifestReader(cache: LocalCache, store: ObjectStore): (oid: Oid) => Promise<Buffer | undefined> {
+  return async (oid) => {
+    try {
+      return await cache.readVerified(oid);
+    } catch (error) {
+      if (!(error instanceof MvError)) throw error;
+    }
+    return readObjectBytes(store, oid).catch(() => undefined);
+  };
+}
+
+/** The chunked side of a push, or undefined when the remote keeps whole objects only (`chunks: false`). */
+export async function chunkedPush(session: RemoteSession, context: { git: Git; cache: LocalCache; versions: Array<{ pointer: Pointer; file: string }>; recheck: boolean }): Promise<ChunkedPush | undefined> {
+  if (session.remote.settings.chunks === false) return undefined;
+  const chunks = session.store.chunks?.({ spoolDir: context.cache.tempDir });
+  if (!chunks) return undefined;
+  const related = await relatedFiles(context.git, context.versions, manifestReader(context.cache, session.store));
+  return new ChunkedPush({ store: session.store, chunks, cache: context.cache, related, pools: session.pools, recheck: context.recheck });
+}
+
+/** The chunked side of a fetch: related files are used where this cache holds them. */
+export async function chunkedFetch(session: RemoteSession, context: { git: Git; cache: LocalCache; versions: Array<{ pointer: Pointer; file: string }> }): Promise<ChunkedFetcher | undefined> {
+  const chunks = session.store.chunks?.({ spoolDir: context.cache.tempDir });
+  if (!chunks) return undefined;
+  const related = await relatedFiles(context.git, context.versions, manifestReader(context.cache, session.store));
+  const { cache } = context;
+  return new ChunkedFetcher({
+    chunks,
+    pools: session.pools,
+    localFiles: (item) => related.of(item.oid, item.path).filter((file) => cache.hasSync(file.oid, file.size)).map((file) => ({ ...file, local: cache.path(file.oid) })),
+  });
+}

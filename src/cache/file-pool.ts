@@ -43,6 +43,8 @@ export const POOL_THRESHOLD = 2000;
 const BATCH = 256;
 
 interface PoolOptions {
+  /** Worker threads at most (the command's `TransferPools.copierThreads`); 4 by default. */
+  threads?: number;
   /** Called after each batch with the index of its first item and its length. */
   onBatch?: (start: number, count: number) => void;
   signal?: AbortSignal;
@@ -57,7 +59,7 @@ interface PoolOptions {
 async function runPool<I, R>(items: I[], makeJob: (batch: I[]) => PoolJob, options: PoolOptions): Promise<R[]> {
   options.signal?.throwIfAborted();
   const results = new Array<R>(items.length);
-  const workerCount = Math.max(1, Math.min(availableParallelism(), 4, Math.ceil(items.length / BATCH)));
+  const workerCount = Math.max(1, Math.min(availableParallelism(), options.threads ?? 4, Math.ceil(items.length / BATCH)));
   let next = 0;
   let failed: { error: unknown } | undefined;
   const stopFlag = new SharedArrayBuffer(4);

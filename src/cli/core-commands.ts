@@ -6,6 +6,7 @@ import type { StatusResult } from '../commands/status.js';
 import type { CheckoutResult } from '../commands/checkout.js';
 import { c, count, formatBytes, note, print, printJson, startActivity, throttle, warn } from './output.js';
 import { interruptSignal } from './run.js';
+import { jobsFlag } from './jobs-option.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -102,12 +103,13 @@ export function registerCoreCommands(program: Command): void {
     .description("put a version's files in the workspace from the cache (all pointers when no ref is given)")
     .argument('[ref]', 'name, name@vX.Y.Z, name@latest or name#stage')
     .option('-f, --force', 'overwrite local changes that are not in the cache')
+    .addOption(jobsFlag('files written at once (default 8)'))
     .option('--json', 'print the result as JSON')
-    .action(async (ref: string | undefined, opts: { force?: boolean; json?: boolean }) => {
+    .action(async (ref: string | undefined, opts: { force?: boolean; jobs?: number; json?: boolean }) => {
       const { checkout } = await import('../commands/checkout.js');
       const activity = await startActivity('Checking out…', Boolean(opts.json));
       try {
-        renderCheckout(await checkout({ cwd: process.cwd(), ...(ref ? { ref } : {}), force: Boolean(opts.force), signal: interruptSignal }), Boolean(opts.json));
+        renderCheckout(await checkout({ cwd: process.cwd(), ...(ref ? { ref } : {}), force: Boolean(opts.force), jobs: opts.jobs, signal: interruptSignal }), Boolean(opts.json));
       } finally {
         activity.stop();
       }

@@ -1,5 +1,5 @@
 /** CLI definitions of the remote commands: remote add|list|remove, push, fetch, pull, get. Parsing and rendering only. */
-import { InvalidArgumentError, Option, type Command } from 'commander';
+import { Option, type Command } from 'commander';
 import type { FetchResult, PullResult } from '../commands/fetch.js';
 import type { GetResult } from '../commands/get.js';
 import type { PushResult } from '../commands/push.js';
@@ -7,15 +7,9 @@ import type { RemoteListResult } from '../commands/remote.js';
 import type { TransferProgress } from '../remote/transfer-run.js';
 import { c, count, formatBytes, note, print, printJson, startActivity, throttle, warn, type Activity } from './output.js';
 import { interruptSignal } from './run.js';
-
-function jobsOption(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 256) throw new InvalidArgumentError('must be a whole number from 1 to 256.');
-  return n;
-}
+import { jobsFlag, parseJobs } from './jobs-option.js';
 
 const remoteOption = () => new Option('-r, --remote <name|url>', 'remote name or URL (default: MV_REMOTE, else the configured default)');
-const jobsFlag = () => new Option('-j, --jobs <n>', 'parallel transfers (default: the remote\'s jobs setting, else 8 for folders, 16 for S3)').argParser(jobsOption);
 
 /** A progress bar on the terminal's spinner line; nothing when not interactive. */
 function progressTo(activity: Activity, verb: string): (p: TransferProgress) => void {
@@ -46,7 +40,7 @@ export function registerRemoteCommands(program: Command): void {
     .option('--region <region>', 'S3 region')
     .option('--path-style', 'path-style S3 addressing (the default with a custom endpoint)')
     .option('--no-path-style', 'virtual-hosted S3 addressing, even with a custom endpoint')
-    .addOption(new Option('--jobs <n>', 'default parallel transfers for this remote').argParser(jobsOption))
+    .addOption(new Option('--jobs <n>', 'default parallel transfers for this remote').argParser(parseJobs))
     .option('--profile <name>', 'AWS profile to use (stored in .mv/config.local.yaml)')
     .option('--access-key-id <id>', 'S3 access key id (stored in .mv/config.local.yaml; prefer the AWS chain)')
     .option('--secret-access-key <key>', 'S3 secret key (stored in .mv/config.local.yaml; prefer the AWS chain)')
@@ -198,8 +192,18 @@ function renderPush(result: PushResult, json: boolean): void {
   for (const w of result.warnings) warn(w);
   if (json) return printJson(result);
   // A folder whose manifest is already there counts once: its files are known to be there too.
-  if (result.uploaded === 0) print(`Everything is already on ${result.remote} (${count(result.objects, 'object')} checked).`);
-  else print(`Pushed ${count(result.uploaded, 'object')} (${formatBytes(result.bytes)}) to ${result.remote}; ${result.present} ${result.present === 1 ? 'was' : 'were'} already there.`);
+  if (result.uploaded === 0) return print(`Everything is already on ${result.remote} (${count(result.objects, 'object')} checked).`);
+  print(pushLine(result));
+  note(`${count(result.uploaded, 'object')} sent (${formatBytes(result.bytes)}${result.chunkedFiles ? `, ${count(result.chunkedFiles, 'file')} as chunks` : ''}), ${result.present} already there.`);
+  for (const n of result.notes) note(`note: ${n}`);
+}
+
+/** `Pushed churn@v1.4.0: 6.1 GiB in the version, 1.2 GiB new, 4.9 GiB already on origin (dedup 80%)` */
+export function pushLine(result: PushResult): string {
+  const shared = Math.max(0, result.versionBytes - result.newBytes);
+  const dedup = result.versionBytes > 0 ? Math.round((100 * shared) / result.versionBytes) : 0;
+  const what = result.versions.length === 1 ? 'the version' : 'the versions';
+  return `Pushed ${result.versions.join(', ')}: ${formatBytes(result.versionBytes)} in ${what}, ${formatBytes(result.newBytes)} new, ${formatBytes(shared)} already on ${result.remoteName ?? result.remote} (dedup ${dedup}%)`;
 }
 
 function renderFetch(result: FetchResult, json: boolean, warned = false): void {
@@ -207,6 +211,7 @@ function renderFetch(result: FetchResult, json: boolean, warned = false): void {
   if (json) return printJson(result);
   if (result.downloaded === 0) print(`Everything is already in the cache (${count(result.objects, 'object')} checked).`);
   else print(`Fetched ${count(result.downloaded, 'object')} (${formatBytes(result.bytes)}) from ${result.remote}; ${result.cached} ${result.cached === 1 ? 'was' : 'were'} already in the cache.`);
+  if (result.rebuilt) note(`${count(result.rebuilt, 'file')} rebuilt from chunks, ${formatBytes(result.reusedBytes)} of them copied from files already here.`);
 }
 
 function renderPull(result: PullResult, json: boolean): void {

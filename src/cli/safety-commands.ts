@@ -5,6 +5,7 @@ import type { PurgeResult } from '../commands/purge.js';
 import type { VerifyResult } from '../commands/verify.js';
 import { c, formatBytes, note, print, printJson, startActivity, warn } from './output.js';
 import { EXIT_FAILED, interruptSignal } from './run.js';
+import { jobsFlag } from './jobs-option.js';
 
 const remoteOption = (what: string) => new Option('-r, --remote <name|url>', what);
 
@@ -16,12 +17,13 @@ export function registerSafetyCommands(program: Command): void {
     .option('--grace <duration>', 'keep objects younger than this (default 24h for the cache, 7d for a remote), e.g. 30m, 24h, 7d, 0')
     .addOption(remoteOption('collect this remote instead of the local cache (needs --force)'))
     .option('--force', 'allow collecting a remote, or a cache outside the repository that other clones may share')
+    .addOption(jobsFlag('objects deleted (and packs read) at once (default: the remote\'s jobs setting, else 8)'))
     .option('--json', 'print the result as JSON')
-    .action(async (opts: { dryRun?: boolean; grace?: string; remote?: string; force?: boolean; json?: boolean }) => {
+    .action(async (opts: { dryRun?: boolean; grace?: string; remote?: string; force?: boolean; jobs?: number; json?: boolean }) => {
       const { gc } = await import('../commands/gc.js');
       const activity = await startActivity('Looking for unreferenced objects…', Boolean(opts.json));
       try {
-        const result = await gc({ cwd: process.cwd(), dryRun: Boolean(opts.dryRun), grace: opts.grace, remote: opts.remote, force: Boolean(opts.force), signal: interruptSignal });
+        const result = await gc({ cwd: process.cwd(), dryRun: Boolean(opts.dryRun), grace: opts.grace, remote: opts.remote, force: Boolean(opts.force), jobs: opts.jobs, signal: interruptSignal });
         activity.stop();
         renderGc(result, Boolean(opts.json));
       } finally {
@@ -36,10 +38,11 @@ export function registerSafetyCommands(program: Command): void {
     .option('--force', 'really delete (without it, only says what would be deleted)')
     .option('-m, --message <reason>', 'why (recorded in the purge tag)')
     .addOption(remoteOption('also delete the objects from this remote'))
+    .addOption(jobsFlag('objects checked and deleted at once (default: the remote\'s jobs setting, else 8)'))
     .option('--json', 'print the result as JSON')
-    .action(async (ref: string, opts: { force?: boolean; message?: string; remote?: string; json?: boolean }) => {
+    .action(async (ref: string, opts: { force?: boolean; message?: string; remote?: string; jobs?: number; json?: boolean }) => {
       const { purge } = await import('../commands/purge.js');
-      renderPurge(await purge({ cwd: process.cwd(), ref, force: Boolean(opts.force), message: opts.message, remote: opts.remote, signal: interruptSignal }), Boolean(opts.json));
+      renderPurge(await purge({ cwd: process.cwd(), ref, force: Boolean(opts.force), message: opts.message, remote: opts.remote, jobs: opts.jobs, signal: interruptSignal }), Boolean(opts.json));
     });
 
   program
@@ -49,8 +52,9 @@ export function registerSafetyCommands(program: Command): void {
     .addOption(remoteOption('also check that this remote has the objects'))
     .option('--rehash-remote', 'download and re-hash the objects on the remote too')
     .option('--signatures', 'report which registry events are signed, and by whom')
+    .addOption(jobsFlag('objects re-hashed and checked at once (default: the remote\'s jobs setting, else 8)'))
     .option('--json', 'print the result as JSON')
-    .action(async (refs: string[], opts: { remote?: string; rehashRemote?: boolean; signatures?: boolean; json?: boolean }) => {
+    .action(async (refs: string[], opts: { remote?: string; rehashRemote?: boolean; signatures?: boolean; jobs?: number; json?: boolean }) => {
       const { verify } = await import('../commands/verify.js');
       const activity = await startActivity('Verifying…', Boolean(opts.json));
       try {
@@ -60,6 +64,7 @@ export function registerSafetyCommands(program: Command): void {
           remote: opts.remote,
           rehashRemote: Boolean(opts.rehashRemote),
           signatures: Boolean(opts.signatures),
+          jobs: opts.jobs,
           onProgress: (done, total) => activity.update(`Re-hashing ${done}/${total} objects…`),
         });
         activity.stop();
@@ -78,6 +83,11 @@ function renderGc(result: GcResult, json: boolean): void {
   const kept = `kept ${result.objects - result.deleted} of ${result.objects} objects: ${result.kept.referenced} referenced, ${result.kept.young + result.kept.listedByYoung} younger than ${result.grace}`;
   if (result.dryRun) print(`Would remove ${result.deleted} objects (${formatBytes(result.freed)}) from ${where}; ${kept}.`);
   else print(`Removed ${result.deleted} objects (${formatBytes(result.freed)}) from ${where}; ${kept}.`);
+  if (result.chunks) {
+    const k = result.chunks.kept;
+    const verb = result.dryRun ? 'Would remove' : 'Removed';
+    print(`${verb} ${result.chunks.deletedRecipes} of ${result.chunks.recipes} recipes and ${result.chunks.deletedPacks} of ${result.chunks.packs} packs (${formatBytes(result.chunks.freed)}); ${result.chunks.repacked ? `${result.dryRun ? 'would repack' : 'repacked'} ${result.chunks.repacked} mostly-unused pack(s) (${formatBytes(result.chunks.repackedBytes)} still needed), ` : ''}kept ${k.livePacks} packs in use, ${k.youngPacks} younger than ${result.grace}, ${k.retiredPacks} repacked within it.`);
+  }
   if (result.temps) note(`Removed ${result.temps} temp file(s) left by killed processes.`);
   if (result.purged.length) note(`Purged versions (not kept): ${result.purged.join(', ')}`);
 }
@@ -85,7 +95,8 @@ function renderGc(result: GcResult, json: boolean): void {
 function renderPurge(result: PurgeResult, json: boolean): void {
   if (json) return printJson(result);
   for (const n of result.notes) note(`note: ${n}`);
-  const remote = result.removed.remote !== undefined ? ` and ${result.removed.remote} from ${result.remote!}` : '';
+  const chunks = result.removed.chunks;
+  const remote = result.removed.remote !== undefined ? ` and ${result.removed.remote} from ${result.remote!}${chunks ? ` (${chunks.recipes} recipe(s), ${chunks.packs} pack(s)${chunks.repacked ? `; chunks other versions share were moved out of ${chunks.repacked} first` : ''})` : ''}` : '';
   note(`Purged ${result.id}: removed ${result.removed.cache} object(s) from the cache${remote} (${formatBytes(result.bytes)}); ${result.shared} shared with other versions stay.`);
   if (result.tag) {
     note(`Recorded as ${result.tag}; publish it with: git push origin 'refs/tags/${result.tag}'`);
@@ -97,7 +108,7 @@ function renderVerify(result: VerifyResult, json: boolean): void {
   if (json) return printJson(result);
   for (const n of result.notes) note(`note: ${n}`);
   print(`cache: ${result.cache.checked} object(s) re-hashed, ${result.cache.corrupt.length} corrupt${result.cache.missing.length ? `, ${result.cache.missing.length} missing` : ''}`);
-  if (result.remote) print(`${result.remote.remote}: ${result.remote.checked} object(s) checked${result.remote.rehashed ? ' and re-hashed' : ''}, ${result.remote.missing.length} missing, ${result.remote.corrupt.length} corrupt`);
+  if (result.remote) print(`${result.remote.remote}: ${result.remote.checked} object(s) checked${result.remote.rehashed ? ' and re-hashed' : ''} (${result.remote.chunked} with a recipe), ${result.remote.missing.length} missing, ${result.remote.corrupt.length} corrupt`);
   for (const v of result.versions) {
     if (v.status === 'purged') print(`  ${v.id}: ${c.yellow('purged')} by ${v.purged!.by.name} <${v.purged!.by.email}> on ${v.purged!.at}${v.purged!.reason ? ` (${v.purged!.reason})` : ''}`);
     else if (v.status !== 'ok') print(`  ${v.id}: ${c.red(v.status)}`);

@@ -25,13 +25,12 @@ import { inspectEntry } from '../workspace/inspect.js';
 import { RealFolders } from '../real-folders.js';
 import { WorkTreeChange, writeObject, writeSmallSync, type LinkType, type WritePlace } from '../workspace/materialize.js';
 import { objectsOnRemotes } from '../remote/presence-index.js';
+import { checkJobs, resolveJobs, transferPools } from '../remote/concurrency.js';
 import type { StatTuple } from '../cache/file-pool.js';
 import { placeMany, POOL_THRESHOLD } from '../cache/file-pool.js';
 import { SMALL_FILE } from '../cache/local-cache.js';
 import type { SnapshotContext } from '../workspace/snapshot.js';
 import { checkoutStateFile, statCacheFile } from '../workspace/state-files.js';
-
-const limitWrites = pLimit(16);
 
 export interface CheckoutOptions {
   cwd?: string;
@@ -40,6 +39,8 @@ export interface CheckoutOptions {
   /** Several refs, checked out as one change (all of them or none). */
   refs?: string[];
   force?: boolean;
+  /** Files written at once: -j. */
+  jobs?: number;
   signal?: AbortSignal;
   onProgress?: (update: { files: number; bytes: number }) => void;
   /**
@@ -78,6 +79,7 @@ export interface CheckoutResult {
 }
 
 export async function checkout(options: CheckoutOptions = {}): Promise<CheckoutResult> {
+  if (options.jobs !== undefined) checkJobs(options.jobs);
   const repo = await openRepo(options.cwd ?? process.cwd());
   return withRepoLock(repo, 'checkout', () => checkoutLocked(repo, options));
 }
@@ -165,6 +167,8 @@ async function applyPlans(repo: Repo, plans: CheckoutPlan[], stats: StatCache, o
 }
 
 async function writeAll(repo: Repo, writes: PlannedWrite[], places: Map<PlannedWrite, WritePlace>, tuples: Map<PlannedWrite, StatTuple>, linkFor: LinkPolicy, options: CheckoutOptions): Promise<void> {
+  const pools = transferPools(resolveJobs(options.jobs, undefined, 'local'));
+  const limitWrites = pLimit(pools.localFiles);
   const copy = repo.config.cache.type === 'copy';
   const pooled = copy ? writes.filter((w) => w.size <= SMALL_FILE) : [];
   const usePool = pooled.length >= POOL_THRESHOLD;
@@ -172,6 +176,7 @@ async function writeAll(repo: Repo, writes: PlannedWrite[], places: Map<PlannedW
     const written = await placeMany(
       pooled.map((w) => ({ source: repo.cache.path(w.oid), target: places.get(w)!.path, mode: w.mode, oid: w.oid })),
       {
+        threads: pools.copierThreads,
         onBatch: (start, count) => options.onProgress?.({ files: count, bytes: pooled.slice(start, start + count).reduce((sum, w) => sum + w.size, 0) }),
         ...(options.signal ? { signal: options.signal } : {}),
       },

@@ -8,12 +8,18 @@
  * and gets a longer default grace period; see docs/guarantees.md for what that means.
  */
 import { realpath } from 'node:fs/promises';
+import pLimit from 'p-limit';
 import { relative, isAbsolute } from 'node:path';
 import { removeAbandonedTemps } from '../atomic-file.js';
 import type { ObjectStore } from '../cache/object-store.js';
 import type { Oid } from '../cache/oid.js';
 import { MvError } from '../errors.js';
 import { withRepoLock } from '../lock.js';
+import type { ChunkStore } from '../chunk/chunk-store.js';
+import { applyRepack, planRepack } from '../chunk/repack.js';
+import { packSource } from '../chunk/sources.js';
+import { resolveJobs, transferPools } from '../remote/concurrency.js';
+import { planChunkGc, readChunkInventory, withSourceObjects, type ChunkGcPlan } from '../safety/chunk-gc.js';
 import { openRemoteSession, type RemoteSession } from '../remote/remote-session.js';
 import { openRepo, requireInitialized, type Repo } from '../repo.js';
 import { formatDuration, parseDuration } from '../safety/duration.js';
@@ -34,6 +40,8 @@ export interface GcOptions {
   remote?: string;
   /** Needed to collect a remote or a cache outside the repository. */
   force?: boolean;
+  /** Objects deleted (and packs read) at once: -j. */
+  jobs?: number;
   env?: NodeJS.ProcessEnv;
   signal?: AbortSignal;
   /** The clock, for tests. */
@@ -60,7 +68,23 @@ export interface GcResult {
   temps: number;
   /** Pinned ids of purged versions, whose objects are no longer kept. */
   purged: string[];
+  /** A remote's chunked storage; null for the cache and for remotes without any. */
+  chunks: GcChunks | null;
   notes: string[];
+}
+
+export interface GcChunks {
+  recipes: number;
+  packs: number;
+  /** Recipes and packs deleted (or, with --dry-run, that would be), and their bytes. */
+  deletedRecipes: number;
+  deletedPacks: number;
+  freed: number;
+  /** Mostly-garbage packs whose live chunks were copied to new packs (the old ones are retired). */
+  repacked: number;
+  /** Bytes copied into new packs by the repack. */
+  repackedBytes: number;
+  kept: { referencedRecipes: number; youngRecipes: number; livePacks: number; youngPacks: number; retiredPacks: number };
 }
 
 export async function gc(options: GcOptions = {}): Promise<GcResult> {
@@ -70,6 +94,7 @@ export async function gc(options: GcOptions = {}): Promise<GcResult> {
   const target = options.remote !== undefined ? 'remote' : 'cache';
   const graceMs = typeof options.grace === 'number' ? options.grace : options.grace !== undefined ? parseDuration(options.grace, '--grace') : DEFAULT_GRACE[target];
   const dryRun = Boolean(options.dryRun);
+  const jobs = resolveJobs(options.jobs, undefined, 'local');
   if (target === 'remote') return gcRemote(repo, { ...options, cwd, dryRun, graceMs });
   if (!options.force && !(await isInside(repo.cache.location, repo.root))) {
     throw new MvError('SHARED_CACHE', `The cache ${repo.cache.location} is outside the repository (cache.dir), so other clones may share it; gc cannot see their branches, stashes or unpushed commits and could delete what they need.`, {
@@ -80,8 +105,8 @@ export async function gc(options: GcOptions = {}): Promise<GcResult> {
     const needed = await neededObjects(repo, { readManifest: async (oid) => (await readObjectBytes(repo.cache, oid)) ?? (await readQuarantined(repo.cache, oid)) });
     const plan = await planStore(repo.cache, needed.oids, graceMs, options.now);
     const temps = dryRun ? [] : await removeAbandonedTemps(repo.cache.tempDir, (name) => name.endsWith('.tmp') || name.endsWith('.partial'));
-    if (!dryRun) await applyDeletions(repo.cache, plan.delete, { jobs: 8, ...(options.signal ? { signal: options.signal } : {}) });
-    return result('cache', repo.cache.location, plan, { dryRun, graceMs, temps: temps.length, purged: ids(needed.purges), notes: notesOf(needed) });
+    if (!dryRun) await applyDeletions(repo.cache, plan.delete, { jobs: transferPools(jobs).deletions, ...(options.signal ? { signal: options.signal } : {}) });
+    return result('cache', repo.cache.location, plan, { dryRun, graceMs, temps: temps.length, purged: ids(needed.purges), chunks: null, notes: notesOf(needed) });
   });
 }
 
@@ -91,25 +116,94 @@ async function gcRemote(repo: Repo, options: GcOptions & { dryRun: boolean; grac
       hint: `See what would go with \`mv gc -r ${options.remote!} --dry-run\`; fetch every branch first (\`git fetch --all\`) so their pointers count, then run \`mv gc -r ${options.remote!} --force\`.`,
     });
   }
-  const session: RemoteSession = await openRemoteSession(repo, { remote: options.remote, env: options.env, cwd: options.cwd });
+  const session: RemoteSession = await openRemoteSession(repo, { remote: options.remote, env: options.env, cwd: options.cwd, jobs: options.jobs });
   try {
     return await withRepoLock(repo, 'gc', async () => {
       const store = session.store;
       const needed = await neededObjects(repo, { readManifest: async (oid) => (await readObjectBytes(repo.cache, oid)) ?? (await readQuarantined(repo.cache, oid)) ?? (await readObjectBytes(store, oid)) });
-      const plan = await planStore(store, needed.oids, options.graceMs, options.now);
+      const nowMs = (options.now ?? Date.now)();
+      const chunks = store.chunks?.({ spoolDir: repo.cache.tempDir });
+      const chunkPlan = chunks ? await planChunks(chunks, needed.oids, { nowMs, graceMs: options.graceMs, concurrency: session.pools.requests }) : undefined;
+      const plan = await planStore(store, chunkPlan ? withSourceObjects(needed.oids, chunkPlan) : needed.oids, options.graceMs, () => nowMs);
+      const notes = notesOf(needed);
+      if (chunkPlan?.unreadable.length) notes.push(`${chunkPlan.unreadable.length} recipe(s) that gc keeps could not be read, so no pack was deleted or repacked; \`mv verify -r ${options.remote!} --rehash-remote\` names the versions, and \`mv push --recheck\` of them writes their recipes again.`);
+      let repack = { packs: 0, bytes: 0 };
       if (!options.dryRun) {
+        const signal = options.signal ? { signal: options.signal } : {};
         const deleted: Oid[] = [];
         try {
-          await applyDeletions(store, plan.delete, { jobs: session.jobs, deleted, ...(options.signal ? { signal: options.signal } : {}) });
+          if (chunks && chunkPlan) {
+            repack = await repackPacks(chunks, chunkPlan, signal);
+            // Recipes go before whole objects and packs: a recipe never names something already gone.
+            await runEach(chunkPlan.deleteRecipes, session.pools.deletions, async (r) => {
+              await chunks.deleteRecipe(r.oid);
+              deleted.push(r.oid);
+            });
+          }
+          await applyDeletions(store, plan.delete, { jobs: session.pools.deletions, deleted, ...signal });
+          if (chunks && chunkPlan) {
+            await runEach(chunkPlan.deletePacks, session.pools.deletions, (p) => chunks.deletePack(p.id));
+            await runEach(chunkPlan.unmark, session.pools.deletions, (id) => chunks.unmarkRetired(id));
+          }
         } finally {
           await session.index.forget(deleted);
         }
+      } else if (chunkPlan) {
+        repack = { packs: chunkPlan.repack.length, bytes: chunkPlan.repack.reduce((sum, p) => sum + p.live, 0) };
       }
-      return result('remote', session.remote.display, plan, { dryRun: options.dryRun, graceMs: options.graceMs, temps: 0, purged: ids(needed.purges), notes: notesOf(needed) });
+      return result('remote', session.remote.display, plan, {
+        dryRun: options.dryRun,
+        graceMs: options.graceMs,
+        temps: 0,
+        purged: ids(needed.purges),
+        chunks: chunkPlan ? chunkSummary(chunkPlan, repack) : null,
+        notes,
+      });
     });
   } finally {
     session.store.close?.();
   }
+}
+
+async function planChunks(chunks: ChunkStore, referenced: Set<Oid>, options: { nowMs: number; graceMs: number; concurrency: number }): Promise<ChunkGcPlan | undefined> {
+  const cutoff = options.nowMs - options.graceMs;
+  const inventory = await readChunkInventory(chunks, (oid, modifiedMs) => referenced.has(oid) || modifiedMs > cutoff, { concurrency: options.concurrency });
+  if (inventory.recipes.length === 0 && inventory.packs.length === 0 && inventory.retired.length === 0) return undefined;
+  return planChunkGc({ ...inventory, referenced, nowMs: options.nowMs, graceMs: options.graceMs });
+}
+
+/** Copies the live chunks of mostly-garbage packs to new packs, rewrites the recipes, then retires the old packs. */
+async function repackPacks(chunks: ChunkStore, plan: ChunkGcPlan, options: { signal?: AbortSignal }): Promise<{ packs: number; bytes: number }> {
+  if (plan.repack.length === 0) return { packs: 0, bytes: 0 };
+  const replaced = new Set(plan.repack.map((p) => packSource(p.id)));
+  const repack = planRepack(plan.kept.values(), replaced);
+  await applyRepack(chunks, repack, options);
+  for (const pack of plan.repack) await chunks.markRetired(pack.id);
+  return { packs: plan.repack.length, bytes: repack.bytes };
+}
+
+async function runEach<T>(items: T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
+  const limit = pLimit(concurrency);
+  await Promise.all(items.map((item) => limit(() => work(item))));
+}
+
+function chunkSummary(plan: ChunkGcPlan, repack: { packs: number; bytes: number }): GcChunks {
+  return {
+    recipes: plan.counts.recipes,
+    packs: plan.counts.packs,
+    deletedRecipes: plan.deleteRecipes.length,
+    deletedPacks: plan.deletePacks.length,
+    freed: plan.bytes,
+    repacked: repack.packs,
+    repackedBytes: repack.bytes,
+    kept: {
+      referencedRecipes: plan.counts.keptRecipes.referenced,
+      youngRecipes: plan.counts.keptRecipes.young,
+      livePacks: plan.counts.keptPacks.live,
+      youngPacks: plan.counts.keptPacks.young,
+      retiredPacks: plan.counts.keptPacks.retired,
+    },
+  };
 }
 
 async function planStore(store: ObjectStore, referenced: Set<Oid>, graceMs: number, now: (() => number) | undefined): Promise<GcPlan> {
@@ -118,7 +212,7 @@ async function planStore(store: ObjectStore, referenced: Set<Oid>, graceMs: numb
   return planGc({ objects, referenced, manifests, nowMs: (now ?? Date.now)(), graceMs });
 }
 
-function result(target: GcResult['target'], location: string, plan: GcPlan, extra: { dryRun: boolean; graceMs: number; temps: number; purged: string[]; notes: string[] }): GcResult {
+function result(target: GcResult['target'], location: string, plan: GcPlan, extra: { dryRun: boolean; graceMs: number; temps: number; purged: string[]; chunks: GcChunks | null; notes: string[] }): GcResult {
   return {
     target,
     location,
@@ -133,6 +227,7 @@ function result(target: GcResult['target'], location: string, plan: GcPlan, extr
     planned: plan.delete.map((d) => ({ oid: d.oid, size: d.size, manifest: d.manifest })),
     temps: extra.temps,
     purged: extra.purged,
+    chunks: extra.chunks,
     notes: extra.notes,
   };
 }

@@ -17,6 +17,8 @@ import { requireVersionPointer } from '../registry/version-metrics.js';
 import { openRemoteSession, type RemoteSession } from '../remote/remote-session.js';
 import { openRepo, requireInitialized } from '../repo.js';
 import { applyDeletions } from '../safety/gc-apply.js';
+import { applyChunkPurge, planChunkPurge } from '../safety/purge-chunks.js';
+import { resolveJobs, transferPools } from '../remote/concurrency.js';
 import { neededObjects } from '../safety/needed.js';
 import { readObjectBytes } from '../safety/object-bytes.js';
 import { asDeletions, planPurge, type PurgeObject } from '../safety/purge-plan.js';
@@ -35,6 +37,8 @@ export interface PurgeOptions {
   message?: string;
   /** Also remove the objects from this remote (name or URL). */
   remote?: string;
+  /** Objects checked and deleted at once: -j. */
+  jobs?: number;
   env?: NodeJS.ProcessEnv;
   signal?: AbortSignal;
 }
@@ -51,7 +55,8 @@ export interface PurgeResult {
   bytes: number;
   /** The version's objects kept because other versions or pointers need them. */
   shared: number;
-  removed: { cache: number; remote?: number };
+  /** `remote` counts objects and recipes; `chunks` says what went of the remote's chunked storage. */
+  removed: { cache: number; remote?: number; chunks?: { recipes: number; packs: number; repacked: number } };
   remote?: string;
   notes: string[];
 }
@@ -67,7 +72,8 @@ export async function purge(options: PurgeOptions): Promise<PurgeResult> {
   const version = findVersion(state, ref.version);
   const located = await requireVersionPointer(repo.git, state, version);
   const id = pinnedId(state.name, version.version);
-  const session: RemoteSession | undefined = options.remote !== undefined ? await openRemoteSession(repo, { remote: options.remote, env: options.env, cwd: options.cwd }) : undefined;
+  const localPools = transferPools(resolveJobs(options.jobs, undefined, 'local'));
+  const session: RemoteSession | undefined = options.remote !== undefined ? await openRemoteSession(repo, { remote: options.remote, env: options.env, cwd: options.cwd, jobs: options.jobs }) : undefined;
   try {
     return await withRepoLock(repo, `purging ${id}`, async () => {
       const readManifest = async (oid: Oid) => (await readObjectBytes(repo.cache, oid)) ?? (await readQuarantined(repo.cache, oid)) ?? (session ? await readObjectBytes(session.store, oid) : undefined);
@@ -95,10 +101,14 @@ export async function purge(options: PurgeOptions): Promise<PurgeResult> {
         });
       }
       const previous = purgesById(needed.purges).get(id) ?? [];
-      const inCache = await presentIn(plan.remove, (oid) => repo.cache.has(oid));
-      const onRemote = session ? await presentIn(plan.remove, (oid) => session.store.has(oid)) : [];
+      const checks = session?.pools.checks ?? localPools.checks;
+      const inCache = await presentIn(plan.remove, (oid) => repo.cache.has(oid), checks);
+      const onRemote = session ? await presentIn(plan.remove, (oid) => session.store.has(oid), checks) : [];
+      const chunks = session?.store.chunks?.({ spoolDir: repo.cache.tempDir });
+      const chunkPlan = chunks ? await planChunkPurge(chunks, new Set(plan.remove.map((o) => o.oid)), onRemote.map((o) => o.oid)) : undefined;
+      if (chunkPlan?.unreadable.length) notes.push(`${chunkPlan.unreadable.length} other recipe(s) on ${session!.remote.display} could not be read, so the packs ${id} used were kept; run \`mv verify -r\` and push the versions it names with --recheck, then purge again.`);
       let tag: string | null = null;
-      if (previous.length === 0 || inCache.length + onRemote.length > 0) {
+      if (previous.length === 0 || inCache.length + onRemote.length + (chunkPlan?.recipes.length ?? 0) > 0) {
         tag = await writePurgeRecord(repo.git, {
           commit: version.commit,
           existing: Math.max(0, ...previous.map((p) => p.counter)),
@@ -117,11 +127,17 @@ export async function purge(options: PurgeOptions): Promise<PurgeResult> {
       } else notes.push(`${id} was already purged (${previous.at(-1)!.tag}) and none of its objects are left; no new record was made.`);
       const signal = options.signal ? { signal: options.signal } : {};
       const removed: PurgeResult['removed'] = { cache: 0 };
-      removed.cache = (await applyDeletions(repo.cache, asDeletions({ ...plan, remove: inCache }), signal)).length;
+      removed.cache = (await applyDeletions(repo.cache, asDeletions({ ...plan, remove: inCache }), { jobs: localPools.deletions, ...signal })).length;
       if (session) {
         const deleted: Oid[] = [];
         try {
-          await applyDeletions(session.store, asDeletions({ ...plan, remove: onRemote }), { jobs: session.jobs, deleted, ...signal });
+          // Chunks other versions share are moved out of the version's packs and objects before those go.
+          if (chunks && chunkPlan) {
+            const done = await applyChunkPurge(chunks, chunkPlan, signal);
+            deleted.push(...chunkPlan.recipes);
+            removed.chunks = done;
+          }
+          await applyDeletions(session.store, asDeletions({ ...plan, remove: onRemote }), { jobs: session.pools.deletions, deleted, ...signal });
         } finally {
           await session.index.forget(deleted);
         }
@@ -146,8 +162,8 @@ export async function purge(options: PurgeOptions): Promise<PurgeResult> {
   }
 }
 
-async function presentIn(objects: PurgeObject[], has: (oid: Oid) => Promise<boolean>): Promise<PurgeObject[]> {
-  const limit = pLimit(16);
+async function presentIn(objects: PurgeObject[], has: (oid: Oid) => Promise<boolean>, concurrency: number): Promise<PurgeObject[]> {
+  const limit = pLimit(concurrency);
   const present = await Promise.all(objects.map((object) => limit(() => has(object.oid))));
   return objects.filter((_, i) => present[i]);
 }

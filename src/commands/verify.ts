@@ -7,6 +7,10 @@
  */
 import pLimit from 'p-limit';
 import type { Oid } from '../cache/oid.js';
+import { checkRecipeContent } from '../chunk/check-recipe.js';
+import type { ChunkStore } from '../chunk/chunk-store.js';
+import { MAX_RECIPE_BYTES, parseRecipe } from '../chunk/recipe.js';
+import { resolveJobs, transferPools } from '../remote/concurrency.js';
 import { MvError } from '../errors.js';
 import type { Git } from '../git.js';
 import { withRepoLock } from '../lock.js';
@@ -32,11 +36,16 @@ export interface VerifyOptions {
   remote?: string;
   rehashRemote?: boolean;
   signatures?: boolean;
+  /** Objects re-hashed (and remote checks made) at once: -j. */
+  jobs?: number;
   env?: NodeJS.ProcessEnv;
   onProgress?: (done: number, total: number) => void;
 }
 
-export type MissingObject = Pick<OwnedObject, 'oid' | 'path' | 'role' | 'id'>;
+export type MissingObject = Pick<OwnedObject, 'oid' | 'path' | 'role' | 'id'> & {
+  /** For a file the remote holds as chunks: what is wrong with its recipe or chunks. */
+  reason?: string;
+};
 
 export interface CorruptObject {
   oid: Oid;
@@ -57,7 +66,7 @@ export interface VersionVerdict {
 export interface VerifyResult {
   ok: boolean;
   cache: { location: string; checked: number; corrupt: CorruptObject[]; missing: MissingObject[] };
-  remote: { remote: string; checked: number; rehashed: boolean; missing: MissingObject[]; corrupt: MissingObject[] } | null;
+  remote: { remote: string; checked: number; rehashed: boolean; missing: MissingObject[]; corrupt: MissingObject[]; chunked: number } | null;
   versions: VersionVerdict[];
   tampered: TamperFinding[];
   /** Version tags on a commit whose pointer records another version: never used as that version. */
@@ -91,7 +100,8 @@ export async function verify(options: VerifyOptions = {}): Promise<VerifyResult>
   const refs = options.refs ?? [];
   const mismatched: MismatchedTag[] = [];
   const targets = refs.length ? await namedTargets(repo.git, repo.root, refs) : await allTargets(repo.git, registered, mismatched);
-  const session: RemoteSession | undefined = options.remote !== undefined ? await openRemoteSession(repo, { remote: options.remote, env: options.env, cwd: options.cwd }) : undefined;
+  const localPools = transferPools(resolveJobs(options.jobs, undefined, 'local'));
+  const session: RemoteSession | undefined = options.remote !== undefined ? await openRemoteSession(repo, { remote: options.remote, env: options.env, cwd: options.cwd, jobs: options.jobs }) : undefined;
   try {
     const readManifest = async (oid: Oid) => (await readObjectBytes(repo.cache, oid)) ?? (await readQuarantined(repo.cache, oid)) ?? (session ? await readObjectBytes(session.store, oid) : undefined);
     const owned: OwnedObject[] = [];
@@ -116,7 +126,7 @@ export async function verify(options: VerifyOptions = {}): Promise<VerifyResult>
 
     // The cache: every object, or the named versions' objects.
     const inScope = refs.length ? [...new Set(owned.map((o) => o.oid))] : await listAll(repo.cache);
-    const outcomes = await rehashCache(repo.cache, inScope, { onObject: progress(options, inScope.length) });
+    const outcomes = await rehashCache(repo.cache, inScope, { jobs: localPools.localFiles, onObject: progress(options, inScope.length) });
     result.cache.checked = [...outcomes.values()].filter((o) => o !== 'missing').length;
     const corrupt = [...outcomes].filter(([, o]) => o === 'corrupt').map(([oid]) => oid);
     if (corrupt.length) {
@@ -129,7 +139,7 @@ export async function verify(options: VerifyOptions = {}): Promise<VerifyResult>
     }
     if (refs.length) result.cache.missing = owned.filter((o) => outcomes.get(o.oid) === 'missing' && !purges.has(o.id)).map(missingOf);
 
-    if (session) result.remote = await checkRemote(session, owned.filter((o) => !purges.has(o.id)), Boolean(options.rehashRemote));
+    if (session) result.remote = await checkRemote(session, owned.filter((o) => !purges.has(o.id)), { rehash: Boolean(options.rehashRemote), spoolDir: repo.cache.tempDir });
 
     const tamper = await checkPointers(repo.git, targets.map((t) => t.version.record).filter((r): r is VersionRecord => r !== undefined));
     result.tampered = tamper.findings;
@@ -180,21 +190,58 @@ async function listAll(cache: { list(): AsyncIterable<Oid> }): Promise<Oid[]> {
   return oids;
 }
 
-async function checkRemote(session: RemoteSession, owned: OwnedObject[], rehash: boolean): Promise<NonNullable<VerifyResult['remote']>> {
+/**
+ * Whether the remote holds each object, whole or as chunks (a recipe); with `rehash`, every whole object
+ * is downloaded and hashed, and every recipe read, its sources checked, and its chunks read and hashed as
+ * the file they make.
+ */
+async function checkRemote(session: RemoteSession, owned: OwnedObject[], options: { rehash: boolean; spoolDir: string }): Promise<NonNullable<VerifyResult['remote']>> {
+  const { store, pools } = session;
   const oids = [...new Set(owned.map((o) => o.oid))];
-  const status = await remoteStatus(session.store, oids, { jobs: session.jobs, policy: session.policy });
-  const missing = new Set(status.missing);
-  const corrupt = new Set<Oid>();
-  if (rehash) {
-    const limit = pLimit(Math.min(session.jobs, 8));
-    await Promise.all([...status.present].map((oid) => limit(async () => {
-      const outcome = await rehashRemote(session.store, oid);
-      if (outcome === 'corrupt') corrupt.add(oid);
-      if (outcome === 'missing') missing.add(oid);
+  const status = await remoteStatus(store, oids, { jobs: pools.checks, policy: session.policy });
+  const missing = new Map<Oid, string | undefined>(status.missing.map((oid) => [oid, undefined]));
+  const corrupt = new Map<Oid, string | undefined>();
+  const chunks = store.chunks?.({ spoolDir: options.spoolDir });
+  const withRecipe = new Set<Oid>();
+  const checks = pLimit(pools.checks);
+  if (chunks) {
+    const ask = options.rehash ? oids : status.missing;
+    await Promise.all(ask.map((oid) => checks(async () => {
+      if (!(await chunks.hasRecipe(oid))) return;
+      withRecipe.add(oid);
+      missing.delete(oid);
     })));
   }
-  const pick = (set: Set<Oid>) => owned.filter((o) => set.has(o.oid)).map(missingOf);
-  return { remote: session.remote.display, checked: oids.length, rehashed: rehash, missing: pick(missing), corrupt: pick(corrupt) };
+  if (options.rehash) {
+    const limit = pLimit(pools.requests);
+    await Promise.all([...status.present].map((oid) => limit(async () => {
+      const outcome = await rehashRemote(store, oid);
+      if (outcome === 'corrupt') corrupt.set(oid, undefined);
+      if (outcome === 'missing' && !withRecipe.has(oid)) missing.set(oid, undefined);
+    })));
+    // Recipes one at a time: each is read through the command's request slots already.
+    if (chunks) for (const oid of withRecipe) await checkChunked(chunks, oid, { missing, corrupt });
+  }
+  const pick = (map: Map<Oid, string | undefined>) => owned.filter((o) => map.has(o.oid)).map((o) => ({ ...missingOf(o), ...(map.get(o.oid) ? { reason: map.get(o.oid)! } : {}) }));
+  return { remote: session.remote.display, checked: oids.length, rehashed: options.rehash, missing: pick(missing), corrupt: pick(corrupt), chunked: withRecipe.size };
+}
+
+async function checkChunked(chunks: ChunkStore, oid: Oid, found: { missing: Map<Oid, string | undefined>; corrupt: Map<Oid, string | undefined> }): Promise<void> {
+  let recipe;
+  try {
+    const bytes = await chunks.getRecipe(oid, MAX_RECIPE_BYTES);
+    if (!bytes) return;
+    recipe = parseRecipe(bytes, oid, `${oid} on ${chunks.location}`);
+  } catch (error) {
+    if (error instanceof MvError && error.code === 'INVALID_RECIPE') {
+      found.corrupt.set(oid, `its recipe is damaged: ${error.message}`);
+      return;
+    }
+    throw error;
+  }
+  const check = await checkRecipeContent(chunks, recipe);
+  if (check.outcome === 'missing') found.missing.set(oid, `its recipe names ${check.sources.length} pack(s) or object(s) that are gone`);
+  if (check.outcome === 'corrupt') found.corrupt.set(oid, check.reason);
 }
 
 function missingOf(o: OwnedObject): MissingObject {
@@ -220,11 +267,11 @@ function judge(result: VerifyResult, targets: Target[], purges: Map<string, Purg
   const lineageMissing = result.cache.missing.length - missingFiles.length;
   if (scope.named && lineageMissing > 0) result.notes.push(`${lineageMissing} object(s) are not in the cache (${scope.remote ? 'checked on the remote instead' : 'lineage: data, pipeline, params; `mv fetch --lineage` brings them'}).`);
   for (const m of result.remote?.missing ?? []) {
-    result.problems.push(`missing on ${result.remote!.remote}: ${m.id} ${m.path} (${m.oid})`);
+    result.problems.push(`missing on ${result.remote!.remote}: ${m.id} ${m.path} (${m.oid})${m.reason ? `: ${m.reason}` : ''}`);
     bad(m.id, 'incomplete', verdicts);
   }
   for (const m of result.remote?.corrupt ?? []) {
-    result.problems.push(`corrupt on ${result.remote!.remote}: ${m.id} ${m.path} (${m.oid})`);
+    result.problems.push(`corrupt on ${result.remote!.remote}: ${m.id} ${m.path} (${m.oid})${m.reason ? `: ${m.reason}` : ''}`);
     bad(m.id, 'corrupt', verdicts);
   }
   for (const t of result.tampered) {

@@ -12,7 +12,8 @@ describe('remote workflow through the built bin/mvr', () => {
     const remote = await tempDir('mv-remote-');
     const repo = await projectWithVersion({ remoteArgs: ['origin', remote, '--default'] });
     const pushed = await mvOk(repo.dir, ['push']);
-    expect(pushed.stdout).toContain('Pushed 9 objects');
+    expect(pushed.stdout).toMatch(/^Pushed churn@v0\.1\.0: [\d.]+ KiB in the version, [\d.]+ KiB new, 0 B already on origin \(dedup 0%\)$/m);
+    expect(pushed.stderr).toContain('9 objects sent');
     const again = await mvOk(repo.dir, ['push', '--json']);
     expect(JSON.parse(again.stdout)).toMatchObject({ uploaded: 0, check: { method: 'index', requests: 0 } });
 

@@ -1,7 +1,7 @@
 /** Repositories whose artifact is a large model file that changes a few tensors per version, for the chunked-storage tests. */
 import { readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
-import { add, init, remoteAdd } from '../../src/index.js';
+import { join, relative } from 'node:path';
+import { add, init, remoteAdd, type Oid } from '../../src/index.js';
 import { pseudoRandom, safetensorsFile, type TensorSpec } from '../chunk/fixtures.js';
 import { gitRepo, tempDir, type TestRepo } from './git-repo.js';
 
@@ -40,10 +40,17 @@ export async function addVersion(repo: TestRepo, version: string, changed: reado
   await add({ cwd: repo.dir, name: 'churn', paths: [MODEL], version, allowDirty: true });
 }
 
+/** The model file's oid in the pointer of the work tree. */
+export async function modelOid(repo: TestRepo): Promise<Oid> {
+  return /oid: (sha256:[0-9a-f]{64})/.exec(await repo.read('models/churn/churn.mv.yaml'))![1]! as Oid;
+}
+
 /** Every file under `dir/sub` (recursively), relative to `dir/sub`; [] when there is none. */
 export async function filesUnder(dir: string, sub: string): Promise<string[]> {
+  const base = join(dir, sub);
   try {
-    return (await readdir(join(dir, sub), { recursive: true })).map(String).filter((f) => f.includes('/') && f.split('/')[1]!.length > 0);
+    const entries = await readdir(base, { recursive: true, withFileTypes: true });
+    return entries.filter((e) => e.isFile()).map((e) => relative(base, join(e.parentPath, e.name))).sort();
   } catch {
     return [];
   }

@@ -212,6 +212,7 @@ function renderFetch(result: FetchResult, json: boolean, warned = false): void {
   if (result.downloaded === 0) print(`Everything is already in the cache (${count(result.objects, 'object')} checked).`);
   else print(`Fetched ${count(result.downloaded, 'object')} (${formatBytes(result.bytes)}) from ${result.remote}; ${result.cached} ${result.cached === 1 ? 'was' : 'were'} already in the cache.`);
   if (result.rebuilt) note(`${count(result.rebuilt, 'file')} rebuilt from chunks, ${formatBytes(result.reusedBytes)} of them copied from files already here.`);
+  for (const n of result.notes) note(`note: ${n}`);
 }
 
 function renderPull(result: PullResult, json: boolean): void {

@@ -95,7 +95,7 @@ export async function get(options: GetOptions): Promise<GetResult> {
     // An earlier get's files are still in DIR while the new ones are fetched: their chunks are reused.
     const chunks = opened.store.chunks?.({ spoolDir: staging.tempDir });
     const earlier: LocalFile[] = previous.filter((f) => typeof f.size === 'number' && f.size >= CHUNKED_MIN_FILE).map((f) => ({ oid: f.oid, size: f.size, path: f.path, local: join(output, f.path) }));
-    const chunked = chunks ? new ChunkedFetcher({ chunks, pools: opened.pools, localFiles: (item) => sameNameFirst(earlier, item.path) }) : undefined;
+    const chunked = chunks ? new ChunkedFetcher({ store: opened.store, chunks, pools: opened.pools, localFiles: (item) => sameNameFirst(earlier, item.path) }) : undefined;
     const { run, downloaded, bytes } = await downloadObjects(objects, {
       cache: staging,
       store: opened.store,

@@ -42,6 +42,7 @@ export async function chunkedFetch(session: RemoteSession, context: { git: Git; 
   const related = await relatedFiles(context.git, context.versions, manifestReader(context.cache, session.store));
   const { cache } = context;
   return new ChunkedFetcher({
+    store: session.store,
     chunks,
     pools: session.pools,
     localFiles: (item) => related.of(item.oid, item.path).filter((file) => cache.hasSync(file.oid, file.size)).map((file) => ({ ...file, local: cache.path(file.oid) })),

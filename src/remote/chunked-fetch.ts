@@ -12,6 +12,7 @@ import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isAbandonedTemp } from '../atomic-file.js';
 import type { LocalCache } from '../cache/local-cache.js';
+import type { ObjectStore } from '../cache/object-store.js';
 import { oidHex, type Oid } from '../cache/oid.js';
 import { assembleFile } from '../chunk/assemble.js';
 import type { ChunkStore } from '../chunk/chunk-store.js';
@@ -32,6 +33,8 @@ export interface LocalFile extends RelatedFile {
 }
 
 export interface ChunkedFetchOptions {
+  /** The remote's whole objects: where a file goes whose recipe is damaged but whose object is there. */
+  store: ObjectStore;
   chunks: ChunkStore;
   pools: TransferPools;
   /** Files on this machine related to `item` (nearest first). */
@@ -66,7 +69,17 @@ export class ChunkedFetcher {
    * nothing on this machine can be reused and the file is there whole (the caller downloads it whole).
    */
   async fetch(item: TransferItem & { size: number }, cache: LocalCache, context: { signal: AbortSignal; onBytes: (n: number) => void }): Promise<ChunkedFetch | false> {
-    const recipe = await this.recipeOf(item.oid, item.size);
+    let recipe: Recipe | undefined;
+    try {
+      recipe = await this.recipeOf(item.oid, item.size);
+    } catch (error) {
+      // A damaged recipe of a file the remote also holds whole costs only the reuse of local chunks.
+      if (error instanceof MvError && error.code === 'INVALID_RECIPE' && (await this.options.store.has(item.oid))) {
+        this.notes.push(`The recipe of ${item.path} on ${this.options.chunks.location} is damaged; the file was downloaded whole. \`mv verify -r <remote> --rehash-remote\` reports it.`);
+        return false;
+      }
+      throw error;
+    }
     if (!recipe) return false;
     const leftovers = await rebuildLeftovers(cache, item.oid);
     const sources: Array<{ path: string; chunks: ReturnType<typeof recipeLayout> }> = leftovers.map((path) => ({ path, chunks: recipeLayout(recipe) }));

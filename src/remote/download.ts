@@ -43,6 +43,8 @@ export interface DownloadSummary {
   /** Files rebuilt from chunks, and the bytes of them copied from files this machine had. */
   rebuilt: number;
   reusedBytes: number;
+  /** What was worked around on the way (a damaged recipe, damaged local chunks fetched again). */
+  notes: string[];
 }
 
 /** `verified`: the objects this call downloaded, each checked against its oid on the way in. */
@@ -110,7 +112,7 @@ export async function downloadObjects(tops: VersionObject[], options: DownloadOp
       options.index?.add(oid);
       downloaded++;
     }
-    return { remote: store.location, objects, cached, downloaded, bytes: run.bytes, rebuilt, reusedBytes, run, verified };
+    return { remote: store.location, objects, cached, downloaded, bytes: run.bytes, rebuilt, reusedBytes, notes: [...(options.chunked?.notes ?? [])], run, verified };
   } finally {
     await options.index?.save(store.location);
   }

@@ -52,7 +52,7 @@ export interface ChunkGcPlan {
   deletePacks: StoredChunkItem[];
   /** Packs to repack (kept, old, mostly garbage), with their live bytes. */
   repack: Array<StoredChunkItem & { live: number }>;
-  /** Retirement marks to remove: their pack is gone, or kept recipes name it again. */
+  /** Retirement marks to remove (after the packs): their pack is gone or deleted, or kept recipes name it again. */
   unmark: string[];
   /** Kept recipes that could not be read: while there are any, no pack is deleted or repacked. */
   unreadable: Oid[];
@@ -106,7 +106,10 @@ export function planChunkGc(input: ChunkGcInput): ChunkGcPlan {
     if (pack.modifiedMs > cutoff) plan.counts.keptPacks.young++;
     else if (retiredAt !== undefined && retiredAt > cutoff) plan.counts.keptPacks.retired++;
     else if (plan.unreadable.length > 0) plan.counts.keptPacks.live++;
-    else plan.deletePacks.push(pack);
+    else {
+      plan.deletePacks.push(pack);
+      if (retiredAt !== undefined) plan.unmark.push(pack.id);
+    }
   }
   plan.bytes = plan.deleteRecipes.reduce((sum, r) => sum + r.size, 0) + plan.deletePacks.reduce((sum, p) => sum + p.size, 0);
   return plan;

@@ -34,9 +34,14 @@ export async function chunkedProject(options: { remote?: string; endpoint?: stri
   return { repo, remote };
 }
 
-/** Adds the next version of the model with the given tensors changed. */
+/** Adds the next version of the model with the given tensors changed (their bytes new in this version). */
 export async function addVersion(repo: TestRepo, version: string, changed: readonly number[]): Promise<void> {
-  await repo.write(MODEL, modelBytes(`v${version}`, changed));
+  await addModel(repo, version, modelBytes(`v${version}`, changed));
+}
+
+/** Adds a version whose model is `bytes`. */
+export async function addModel(repo: TestRepo, version: string, bytes: Buffer): Promise<void> {
+  await repo.write(MODEL, bytes);
   await add({ cwd: repo.dir, name: 'churn', paths: [MODEL], version, allowDirty: true });
 }
 

@@ -2,6 +2,7 @@
 import type { ObjectStore } from '../cache/object-store.js';
 import type { Repo } from '../repo.js';
 import type { TransferPools } from './concurrency.js';
+import { checkJobs } from './concurrency.js';
 import { openStore } from './open-store.js';
 import { PresenceIndex } from './presence-index.js';
 import type { RequestSlots } from './request-slots.js';
@@ -39,6 +40,7 @@ export interface RemoteSession {
 export async function openRemoteSession(repo: Repo, options: RemoteSessionOptions): Promise<RemoteSession> {
   const env = options.env ?? process.env;
   const policy = retryPolicy(options.retry);
+  if (options.jobs !== undefined) checkJobs(options.jobs);
   const remote = resolveRemote(repo.config, { remote: checkRemoteOption(options.remote), env, baseDir: repo.root, cwd: options.cwd ?? process.cwd() });
   const opened = await openStore(remote, {
     jobs: options.jobs,

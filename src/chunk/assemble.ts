@@ -28,7 +28,9 @@ export interface AssembleOptions {
 }
 
 export interface AssembleResult {
+  /** Bytes read from the remote. */
   remoteBytes: number;
+  /** Bytes of chunks taken from local files (those that checked out; damaged ones are fetched again). */
   localBytes: number;
   /** Chunks whose local copy was damaged and that were read from the remote instead. */
   refetched: number;
@@ -81,7 +83,6 @@ async function copyRange(read: RangeRead, handle: FileHandle, options: AssembleO
     for await (const block of stream as AsyncIterable<Buffer>) {
       options.onBytes?.(block.length);
       if (fromRemote) result.remoteBytes += block.length;
-      else result.localBytes += block.length;
       let at = 0;
       while (at < block.length && index < pieces.length) {
         const wanted = pieces[index]!;
@@ -100,6 +101,7 @@ async function copyRange(read: RangeRead, handle: FileHandle, options: AssembleO
         if (filled < wanted.length) continue;
         if (createHash('sha256').update(piece).digest('hex') === wanted.hash) {
           for (const target of wanted.targets) await handle.write(piece, 0, wanted.length, target);
+          if (!fromRemote) result.localBytes += wanted.length;
         } else if (fromRemote) {
           throw corruptChunk(wanted, options.store.location);
         } else {

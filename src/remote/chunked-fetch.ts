@@ -81,8 +81,7 @@ export class ChunkedFetcher {
       throw error;
     }
     if (!recipe) return false;
-    const leftovers = await rebuildLeftovers(cache, item.oid);
-    const sources: Array<{ path: string; chunks: ReturnType<typeof recipeLayout> }> = leftovers.map((path) => ({ path, chunks: recipeLayout(recipe) }));
+    const sources: Array<{ path: string; chunks: ReturnType<typeof recipeLayout> }> = [];
     for (const file of this.options.localFiles(item)) {
       if (file.oid === item.oid) continue;
       const related = await this.recipeOf(file.oid, file.size).catch((error: unknown) => {
@@ -91,6 +90,9 @@ export class ChunkedFetcher {
       });
       if (related) sources.push({ path: file.local, chunks: recipeLayout(related) });
     }
+    // Complete files first; a killed rebuild's leftover has holes, which are fetched again.
+    const leftovers = await rebuildLeftovers(cache, item.oid);
+    for (const path of leftovers) sources.push({ path, chunks: recipeLayout(recipe) });
     const wholeThere = recipeSources(recipe).every((source) => source === objectSource(item.oid));
     if (sources.length === 0 && wholeThere) return false;
     const plan = planAssembly(recipe, localChunks(sources));

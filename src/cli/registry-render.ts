@@ -14,6 +14,7 @@ import type { EntryChange, ValueChange } from '../registry/pointer-diff.js';
 import { displayText } from '../display-text.js';
 import { versionLabel } from '../registry/ref.js';
 import { c, note, print, printJson, warn } from './output.js';
+import { printModelLines, printTensorLines } from './model-render.js';
 
 export function renderNotes(notes: string[], warnings: string[] = []): void {
   for (const w of warnings) warn(w);
@@ -112,6 +113,7 @@ export function renderShow(result: ShowResult): void {
   if (v.description) print(`  description ${displayText(v.description)}`);
   if (v.metrics) print(`  metrics  ${JSON.stringify(v.metrics)}`);
   if (v.params) print(`  params   ${JSON.stringify(v.params)}`);
+  printModelLines(v.models);
   for (const e of result.events.filter((x) => x.event !== 'register')) print(`  ${e.at}  ${describeEvent(e)}  ${c.dim(`${e.tag} by ${displayText(e.by.name)}`)}`);
 }
 
@@ -195,6 +197,7 @@ export function renderDiff(result: DiffResult): void {
   entryLines('data', result.data);
   entryLines('pipeline', result.pipeline);
   entryLines('files', result.files);
+  printTensorLines(result.models);
   if (result.code.changed) print(`${c.bold('code')}\n  ${result.code.from?.commit ?? '-'}${result.code.from?.dirty ? ' (dirty)' : ''} → ${result.code.to?.commit ?? '-'}${result.code.to?.dirty ? ' (dirty)' : ''}`);
   valueLines('environment', result.environment);
   if (result.signature.changed) print(`${c.bold('signature')}\n  ${value(result.signature.from)} → ${value(result.signature.to)}`);

@@ -9,6 +9,9 @@ import { DEFAULT_STAGES } from '../registry/stage-names.js';
 import { requireVersionPointer } from '../registry/version-metrics.js';
 import type { VersionState } from '../registry/state.js';
 import type { LocatedPointer } from '../pointer/locate.js';
+import { modelFileDiffs } from '../model-files/model-diff.js';
+import type { ModelFileDiff } from '../model-files/tensor-diff.js';
+import { openRepo } from '../repo.js';
 
 export interface DiffOptions {
   cwd?: string;
@@ -27,6 +30,8 @@ export interface DiffSide {
 export interface DiffResult extends PointerDiff {
   from: DiffSide;
   to: DiffSide;
+  /** Model files both versions have (by path) whose bytes differ: which tensors changed (when both are cached). */
+  models: ModelFileDiff[];
   notes: string[];
 }
 
@@ -47,7 +52,18 @@ export async function diff(options: DiffOptions): Promise<DiffResult> {
     const id = pinnedId(a.artifact, a.version.version);
     throw new MvError('SAME_VERSION', `Both refs name ${id}.`, { hint: `Compare two versions, e.g. \`mv diff ${id} ${refs[0].artifact}@latest\`.` });
   }
-  return diffResult(a, b, notes);
+  const result = diffResult(a, b, notes);
+  await addModelDiffs(options.cwd ?? process.cwd(), result, a.located, b.located);
+  return result;
+}
+
+/** Adds the tensors that changed in model files the two versions share a path for. */
+async function addModelDiffs(cwd: string, result: DiffResult, from: LocatedPointer, to: LocatedPointer): Promise<void> {
+  const repo = await openRepo(cwd).catch(() => undefined);
+  if (!repo) return;
+  const { models, notes } = await modelFileDiffs(repo.cache, from, to);
+  result.models = models;
+  result.notes.push(...notes);
 }
 
 export interface DiffInput {
@@ -58,7 +74,7 @@ export interface DiffInput {
 
 /** What `mv diff` reports for two versions whose pointers have been read. */
 export function diffResult(a: DiffInput, b: DiffInput, notes: string[]): DiffResult {
-  return { from: diffSide(a), to: diffSide(b), ...diffPointers(a.located, b.located), notes };
+  return { from: diffSide(a), to: diffSide(b), ...diffPointers(a.located, b.located), models: [], notes };
 }
 
 function diffSide({ artifact, version, located }: DiffInput): DiffSide {

@@ -19,6 +19,8 @@ import { versionPointer } from '../registry/version-metrics.js';
 import type { LocatedPointer } from '../pointer/locate.js';
 import { percent } from '../registry/weights.js';
 import { readPurgeRecords, type PurgeRecord } from '../safety/purge-record.js';
+import { versionModelFiles, type ModelFile } from '../model-files/version-models.js';
+import { openRepo } from '../repo.js';
 
 export interface ShowOptions {
   cwd?: string;
@@ -79,6 +81,8 @@ export type ShowResult =
         description?: string;
         metrics?: Record<string, unknown>;
         params?: Record<string, unknown>;
+        /** The version's safetensors and GGUF files that are in the local cache: tensors, parameters, dtypes. */
+        models?: ModelFile[];
       };
       events: EventInfo[];
       notes: string[];
@@ -106,7 +110,18 @@ export async function show(options: ShowOptions): Promise<ShowResult> {
   if (!located && !notes.some((n) => n.includes(version.commit.slice(0, 12)))) {
     notes.push(`${pinnedId(state.name, version.version)} has no ${state.name} pointer in commit ${version.commit.slice(0, 12)} (registered without mv, e.g. by GTO): no files are recorded for it.`);
   }
-  return versionResult(state, version, located, notes, purge);
+  const result = versionResult(state, version, located, notes, purge);
+  if (located) await addModelFiles(options.cwd ?? process.cwd(), result, located);
+  return result;
+}
+
+/** Adds what the version's model files' headers say, for those the local cache holds. */
+async function addModelFiles(cwd: string, result: Extract<ShowResult, { kind: 'version' }>, located: LocatedPointer): Promise<void> {
+  const repo = await openRepo(cwd).catch(() => undefined);
+  if (!repo) return;
+  const { models, uncached } = await versionModelFiles(repo.cache, located.pointer, located.file);
+  if (models.length) result.version.models = models;
+  if (uncached.length) result.notes.push(`${uncached.join(', ')}: not in the cache; \`mv fetch ${result.version.id}\` to see their tensors.`);
 }
 
 /** What `mv show <name>` reports, from the artifact's replayed state. */

@@ -33,7 +33,8 @@ export async function checkRecipeContent(store: ChunkStore, recipe: Recipe, sign
     if (bytes.length !== end - start) return { outcome: 'corrupt', reason: `${describeSource(run[0]!.source)} is shorter than the recipe says` };
     for (const chunk of run) {
       const data = bytes.subarray(chunk.offset - start, chunk.offset - start + chunk.length);
-      if (createHash('sha256').update(data).digest('hex') !== chunk.hash) return { outcome: 'corrupt', reason: `chunk ${chunk.hash.slice(0, 12)}… in ${describeSource(chunk.source)} has the wrong content` };
+      // The source's full key, so that the damaged pack can be found and removed.
+      if (createHash('sha256').update(data).digest('hex') !== chunk.hash) return { outcome: 'corrupt', reason: `chunk ${chunk.hash.slice(0, 12)}… in ${chunk.source} has the wrong content` };
       whole.update(data);
     }
   }

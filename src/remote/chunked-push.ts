@@ -37,7 +37,7 @@ export interface ChunkedPushOptions {
 
 /** What one file's chunked upload did. */
 export interface ChunkedStore {
-  /** Bytes sent: new packs (index and trailer included) and the recipe. */
+  /** Bytes sent: new packs (index and trailer included), the recipe, and any index recipe written for it. */
   sent: number;
   /** Bytes of the file stored anew (each new chunk once). */
   newBytes: number;
@@ -52,6 +52,8 @@ export class ChunkedPush {
   private readonly chunking: LimitFunction;
   private readonly replace = new Set<Oid>();
   private order = 0;
+  /** Bytes of index recipes written and not yet counted in a file's `sent`. */
+  private indexBytes = 0;
   /** Notes for the user (a related version whose recipe could not be used). */
   readonly notes: string[] = [];
 
@@ -121,7 +123,9 @@ export class ChunkedPush {
         result = await upload(new Map([...known].filter(([, location]) => !missing.has(location.source))));
       }
       this.recipes.set(item.oid, Promise.resolve(result.plan.recipe));
-      return { sent: result.bytesSent, newBytes: result.plan.newBytes };
+      const indexes = this.indexBytes;
+      this.indexBytes = 0;
+      return { sent: result.bytesSent + indexes, newBytes: result.plan.newBytes };
     });
   }
 
@@ -177,7 +181,9 @@ export class ChunkedPush {
       const path = cache.path(file.oid);
       const chunked = await chunkFile(path, { expect: file.oid, boundaries: await modelBoundaries(path), signal });
       const recipe = wholeObjectRecipe({ oid: file.oid, size: chunked.size, chunks: chunked.chunks });
-      await chunks.putRecipe(file.oid, encodeRecipe(recipe));
+      const bytes = encodeRecipe(recipe);
+      await chunks.putRecipe(file.oid, bytes);
+      this.indexBytes += bytes.length;
       return recipe;
     });
   }

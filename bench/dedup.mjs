@@ -1,31 +1,33 @@
 #!/usr/bin/env node
-// Chunk-level deduplication benchmark: chunker throughput against SHA-256, and for each case of the issue
-// how many bytes a new version sends and how many a machine holding the earlier version fetches, through
-// the chunk layer (chunker, upload plan, packs, recipe, assembly) on a folder remote.
-// Run after `npm run build` (it imports dist/):  node bench/dedup.mjs [--mib 1024] [--runs 3] [--only throughput|cases|new]
+// Chunk-level deduplication benchmark. Through the built bin/mvr on real git repositories, against a
+// folder remote and an S3 server (s3rver on loopback, behind a proxy that counts the bytes each way):
+// for each case of the issue, the bytes `mvr push` of v2 sends with v1 on the remote, and the bytes
+// `mvr pull` of v2 fetches on a clone holding v1, with rclone and git-lfs (which send whole files) for
+// contrast; the push time of a brand-new file against the whole-file push (`chunks: false`); peak memory
+// and time pushing a large file; and the chunker's throughput against SHA-256.
+// Run after `npm run build`:
+//   node bench/dedup.mjs [--mib 1024] [--big-gib 10] [--runs 3] [--only throughput|cases|new|big]
 import { createCipheriv, createHash } from 'node:crypto';
-import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { createWriteStream, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { open, readdir, stat } from 'node:fs/promises';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { once } from 'node:events';
-import { saveSummary, table, workspace } from './lib.mjs';
+import { fileURLToPath } from 'node:url';
+import { MV, saveSummary, table, workspace } from './lib.mjs';
 
 const dist = (path) => new URL(`../dist/${path}`, import.meta.url).href;
 const { chunkFile } = await import(dist('chunk/chunker.js'));
 const { cutPoint } = await import(dist('chunk/cut.js'));
-const { planUpload, knownChunksFromRecipes } = await import(dist('chunk/plan-upload.js'));
-const { storeChunkedFile, fetchRecipe, rebuildFile, localChunks } = await import(dist('chunk/chunked-transfer.js'));
 const { FolderChunkStore } = await import(dist('chunk/folder-chunk-store.js'));
 const { chunkAndStore } = await import(dist('chunk/chunk-upload.js'));
-const { readTensorLayout } = await import(dist('model-files/read-layout.js'));
-const { tensorBoundaries } = await import(dist('model-files/tensor-layout.js'));
 const { hashFile } = await import(dist('cache/hash.js'));
 const { DirectoryStore } = await import(dist('remote/directory-store.js'));
-
 const args = process.argv.slice(2);
 const option = (name, fallback) => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback);
 const MIB = 1024 * 1024;
 const SIZE = Number(option('--mib', 1024)) * MIB;
+const BIG_GIB = Number(option('--big-gib', 10));
 const RUNS = Number(option('--runs', 3));
 const ONLY = option('--only', undefined);
 const work = workspace('dedup');
@@ -51,12 +53,14 @@ function* randomBytes(size, seed) {
   for (let left = size; left > 0; left -= BLOCK) yield next(Math.min(BLOCK, left));
 }
 
+/** Random bytes with `length` bytes from `at` on replaced by other random bytes (one stream: no repeats). */
 function* randomWithOverwrite(size, seed, at, length) {
   let offset = 0;
+  const replacement = keystream(`overwrite ${seed}`);
   for (const block of randomBytes(size, seed)) {
     const start = Math.max(at, offset);
     const end = Math.min(at + length, offset + block.length);
-    if (start < end) keystream('overwrite')(end - start).copy(block, start - offset);
+    if (start < end) replacement(end - start).copy(block, start - offset);
     offset += block.length;
     yield block;
   }
@@ -118,15 +122,7 @@ function safetensorsPieces(totalTarget, version, changed) {
   };
 }
 
-async function oidOf(path) {
-  return (await hashFile(path)).oid;
-}
 
-async function chunked(path, tensorAware) {
-  const layout = tensorAware ? await readTensorLayout(path) : undefined;
-  const result = await chunkFile(path, { wholeHash: true, ...(layout ? { boundaries: tensorBoundaries(layout) } : {}) });
-  return { ...result, layout };
-}
 
 const pct = (part, whole) => `${((100 * part) / whole).toFixed(2)} %`;
 const mib = (bytes) => `${(bytes / MIB).toFixed(2)} MiB`;
@@ -185,105 +181,248 @@ if (!ONLY || ONLY === 'throughput') {
   rmSync(path);
 }
 
-// The issue's cases: bytes sent by the upload of v2 after v1, and fetched by the rebuild of v2 where v1 is cached.
-if (!ONLY || ONLY === 'cases') {
+// The issue's cases, through bin/mvr: v1 pushed, then v2 (sent bytes); a clone pulls v1, then v2 (fetched bytes).
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const gitEnv = { GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1', GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'b@b', GIT_COMMITTER_NAME: 'bench', GIT_COMMITTER_EMAIL: 'b@b' };
+
+/**
+ * s3rver and, in front of it, a proxy that counts request and response body bytes, both in a process of
+ * their own (the benchmark blocks while mvr runs). The counts are read and reset over the proxy itself.
+ */
+async function s3WithCounter() {
+  const dir = join(work, 's3rver');
+  mkdirSync(dir, { recursive: true });
+  const child = spawn(process.execPath, ['--input-type=module', '-e', `
+    const { createServer, request } = await import('node:http');
+    const { default: S3rver } = await import(${JSON.stringify(join(ROOT, 'node_modules/s3rver/lib/s3rver.js'))});
+    const s = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory: ${JSON.stringify(dir)}, configureBuckets: [{ name: 'bench', configs: [] }] });
+    const { port } = await s.run();
+    const counts = { sent: 0, received: 0, requests: 0 };
+    const proxy = createServer((req, res) => {
+      if (req.url === '/__counts') return res.end(JSON.stringify(counts));
+      if (req.url === '/__reset') { Object.assign(counts, { sent: 0, received: 0, requests: 0 }); return res.end('{}'); }
+      counts.requests++;
+      const upstream = request({ host: '127.0.0.1', port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.on('data', (d) => (counts.received += d.length));
+        answer.pipe(res);
+      });
+      upstream.on('error', () => res.destroy());
+      req.on('data', (d) => (counts.sent += d.length));
+      req.pipe(upstream);
+    });
+    proxy.listen(0, '127.0.0.1', () => console.log(proxy.address().port));
+  `], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise((resolve) => child.stdout.once('data', (d) => resolve(Number(String(d).trim()))));
+  process.on('exit', () => child.kill());
+  const endpoint = `http://127.0.0.1:${port}`;
+  return {
+    endpoint,
+    counts: async () => (await fetch(`${endpoint}/__counts`)).json(),
+    reset: () => fetch(`${endpoint}/__reset`).then((r) => r.text()),
+    close: () => child.kill(),
+  };
+}
+
+function run(cmd, cwd, env = {}) {
+  const all = { ...process.env, ...gitEnv, ...env };
+  // rclone refuses a custom CA bundle with its own HTTP transport; the loopback server needs none.
+  delete all.AWS_CA_BUNDLE;
+  try {
+    return execFileSync('bash', ['-c', cmd], { cwd, env: all, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 }).toString();
+  } catch (error) {
+    throw new Error(`${cmd} failed:\n${error.stderr?.toString() ?? error.message}`);
+  }
+}
+const mvJson = (cwd, args, env) => JSON.parse(run(`${MV} ${args} --json`, cwd, env));
+
+async function duBytes(dir) {
+  let total = 0;
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => [])) if (entry.isFile()) total += (await stat(join(entry.parentPath, entry.name))).size;
+  return total;
+}
+
+/** A repository with one artifact `data` whose file is `name`, and a remote (folder path or s3:// URL). */
+function project(dir, remote, env) {
+  mkdirSync(dir, { recursive: true });
+  run(`git init -q -b main . && echo bench > README && git add README && git commit -qm init && ${MV} init >/dev/null && ${MV} remote add origin ${remote} --default >/dev/null`, dir, env);
+}
+
+const cases = [];
+if (!ONLY || ONLY === 'cases' || ONLY === 'new') {
   const changedNames = new Set();
   const st = safetensorsPieces(SIZE, 'v1', changedNames);
   // One tensor in each run of five changes, at a rotating position: 32 large ones and 8 small ones.
   st.tensors.forEach((t, i) => i % 5 === Math.floor(i / 5) % 5 && changedNames.add(t.name));
   const changedBytes = st.tensors.filter((t) => changedNames.has(t.name)).reduce((s, t) => s + t.bytes, 0);
-  const cases = [
-    {
-      name: `safetensors, ${st.tensors.length} tensors, ${changedNames.size} changed (${pct(changedBytes, SIZE)} of bytes)`,
-      target: 0.25,
-      tensorAware: true,
-      v1: () => safetensorsPieces(SIZE, 'v1', changedNames).pieces(),
-      v2: () => safetensorsPieces(SIZE, 'v2', changedNames).pieces(),
-    },
-    { name: '1 MiB overwritten in the middle', targetBytes: 4 * MIB, v1: () => randomBytes(SIZE, 'mid'), v2: () => randomWithOverwrite(SIZE, 'mid', SIZE / 2, MIB) },
-    {
-      name: 'CSV with 1 % appended',
-      target: 0.03,
-      v1: () => csvRows(SIZE, 'a'),
-      v2: function* () {
-        yield* csvRows(SIZE, 'a');
-        yield* csvRows(SIZE / 100, 'b', 1e9);
-      },
-    },
-    {
-      name: '100 bytes inserted at offset 0',
-      target: 0.02,
-      v1: () => randomBytes(SIZE, 'ins'),
-      v2: function* () {
-        yield keystream('inserted')(100);
-        yield* randomBytes(SIZE, 'ins');
-      },
-    },
-  ];
-  const rows = [['case', 'v2 size', 'sent by upload of v2', 'share', 'fetched by rebuild of v2', 'share', 'target', 'met']];
-  summary.cases = [];
-  for (const c of cases) {
-    const dir = join(work, 'case');
-    rmSync(dir, { recursive: true, force: true });
-    mkdirSync(join(dir, 'remote'), { recursive: true });
-    const store = new FolderChunkStore(join(dir, 'remote'));
-    const v1 = await writeFrom(join(dir, 'v1'), c.v1());
-    const v2 = await writeFrom(join(dir, 'v2'), c.v2());
-    const one = await chunked(v1, c.tensorAware);
-    await storeChunkedFile(store, planUpload({ oid: one.oid, size: one.size, chunks: one.chunks }, new Map()), v1);
-    // The upload of v2 learns what the remote has from v1's recipe (fetched, so not counted as sent).
-    const recipe1 = await fetchRecipe(store, one.oid, one.size);
-    const two = await chunked(v2, c.tensorAware);
-    const plan = planUpload({ oid: two.oid, size: two.size, chunks: two.chunks }, knownChunksFromRecipes([recipe1]));
-    const written = store.counters.bytesWritten;
-    await storeChunkedFile(store, plan, v2);
-    const sent = store.counters.bytesWritten - written;
-    // The rebuild of v2 reads its recipe and the chunks v1 lacks; the rest is copied from the cached v1.
-    const read = store.counters.bytesRead;
-    const recipe2 = await fetchRecipe(store, two.oid, two.size);
-    const rebuilt = await rebuildFile(store, recipe2, { local: localChunks([{ path: v1, chunks: one.chunks }]), temp: join(dir, 'rebuilt') });
-    const fetched = store.counters.bytesRead - read;
-    const limit = c.targetBytes ?? c.target * two.size;
-    const met = sent <= limit && fetched <= limit;
-    rows.push([c.name, mib(two.size), mib(sent), pct(sent, two.size), mib(fetched), pct(fetched, two.size), c.targetBytes ? mib(c.targetBytes) : `≤ ${c.target * 100} %`, met ? 'yes' : 'NO']);
-    summary.cases.push({ case: c.name, size: two.size, sent, fetched, remoteChunkBytes: rebuilt.remoteBytes, recipeBytes: plan.recipeBytes.length, limit, met, chunks: two.chunks.length });
-    rmSync(dir, { recursive: true, force: true });
-  }
-  table(`Bytes moved for v2 with v1 on the remote and in the cache (${mib(SIZE)} files; recipe and pack index included)`, rows);
+  cases.push(
+    { key: 'safetensors', name: `safetensors, ${st.tensors.length} tensors, ${changedNames.size} changed (${pct(changedBytes, SIZE)} of bytes)`, file: 'model.safetensors', target: 0.25, v1: () => safetensorsPieces(SIZE, 'v1', changedNames).pieces(), v2: () => safetensorsPieces(SIZE, 'v2', changedNames).pieces() },
+    { key: 'overwrite', name: '1 MiB overwritten in the middle', file: 'weights.bin', targetBytes: 4 * MIB, v1: () => randomBytes(SIZE, 'mid'), v2: () => randomWithOverwrite(SIZE, 'mid', SIZE / 2, MIB) },
+    { key: 'append', name: 'CSV with 1 % appended', file: 'rows.csv', target: 0.03, v1: () => csvRows(SIZE, 'a'), v2: function* () { yield* csvRows(SIZE, 'a'); yield* csvRows(SIZE / 100, 'b', 1e9); } },
+    { key: 'insert', name: '100 bytes inserted at offset 0', file: 'weights.bin', target: 0.02, v1: () => randomBytes(SIZE, 'ins'), v2: function* () { yield keystream('inserted')(100); yield* randomBytes(SIZE, 'ins'); } },
+  );
 }
 
-// A brand-new file: storing it as chunks against storing it whole, on a folder remote.
+if (!ONLY || ONLY === 'cases') {
+  const s3 = await s3WithCounter();
+  const s3Env = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL_S3: s3.endpoint };
+  const rcloneEnv = { RCLONE_CONFIG_S3R_TYPE: 's3', RCLONE_CONFIG_S3R_PROVIDER: 'Other', RCLONE_CONFIG_S3R_ACCESS_KEY_ID: 'S3RVER', RCLONE_CONFIG_S3R_SECRET_ACCESS_KEY: 'S3RVER', RCLONE_CONFIG_S3R_ENDPOINT: s3.endpoint, RCLONE_CONFIG_S3R_REGION: 'us-east-1', RCLONE_CONFIG_S3R_FORCE_PATH_STYLE: 'true', RCLONE_CONFIG: '/dev/null' };
+  const rows = [['case', 'remote', 'mv push of v2 sends', 'mv pull of v2 fetches (v1 cached)', 'target', 'met', 'rclone copy of v2', 'git-lfs push of v2']];
+  summary.cases = [];
+  let n = 0;
+  for (const c of cases) {
+    for (const kind of ['folder', 's3rver']) {
+      const base = join(work, `case-${n++}`);
+      const remote = kind === 'folder' ? join(base, 'remote') : `s3://bench/case-${n}`;
+      if (kind === 'folder') mkdirSync(remote, { recursive: true });
+      const env = kind === 'folder' ? {} : s3Env;
+      const repo = join(base, 'repo');
+      project(repo, remote, env);
+      await writeFrom(join(repo, c.file), c.v1());
+      run(`${MV} add data ${c.file} --type dataset --version 0.1.0 >/dev/null`, repo, env);
+      mvJson(repo, 'push', env);
+      await writeFrom(join(repo, c.file), c.v2());
+      run(`${MV} add data ${c.file} --type dataset --version 0.2.0 >/dev/null`, repo, env);
+      const size = statSync(join(repo, c.file)).size;
+      const before = kind === 'folder' ? await duBytes(remote) : 0;
+      await s3.reset();
+      const pushed = mvJson(repo, 'push', env);
+      const sent = kind === 'folder' ? (await duBytes(remote)) - before : (await s3.counts()).sent;
+      const clone = join(base, 'clone');
+      run(`git clone -q ${repo} ${clone}`, base, env);
+      mvJson(clone, 'pull data@v0.1.0', env);
+      await s3.reset();
+      const pulled = mvJson(clone, 'pull data@v0.2.0', env);
+      const fetched = kind === 'folder' ? pulled.fetch.bytes : (await s3.counts()).received;
+      // rclone sends the changed file whole (it copies files, not chunks).
+      let rclone;
+      if (kind === 'folder') {
+        run(`rclone copy ${c.file} ${join(base, 'rclone')}`, repo);
+        rclone = (await duBytes(join(base, 'rclone')));
+      } else {
+        await s3.reset();
+        run(`rclone copy ${c.file} s3r:bench/rclone-${n}`, repo, rcloneEnv);
+        rclone = (await s3.counts()).sent;
+      }
+      // git-lfs to a file:// remote sends the new version's object whole too (no S3 back end: n/a there).
+      let lfs = 'n/a';
+      if (kind === 'folder') {
+        const lfsRepo = join(base, 'lfs');
+        const bare = join(base, 'lfs-remote.git');
+        run(`git init -q --bare ${bare} && git init -q -b main ${lfsRepo}`, base);
+        run(`git lfs install --local >/dev/null && git lfs track '*.bin' '*.csv' '*.safetensors' >/dev/null && git remote add origin file://${bare}`, lfsRepo);
+        await writeFrom(join(lfsRepo, c.file), c.v1());
+        run(`git add . && git commit -qm v1 && git push -q origin main 2>/dev/null`, lfsRepo);
+        const lfsBefore = await duBytes(join(bare, 'lfs'));
+        await writeFrom(join(lfsRepo, c.file), c.v2());
+        run(`git add . && git commit -qm v2 && git push -q origin main 2>/dev/null`, lfsRepo);
+        lfs = (await duBytes(join(bare, 'lfs'))) - lfsBefore;
+      }
+      const limit = c.targetBytes ?? c.target * size;
+      const met = sent <= limit && fetched <= limit;
+      const show = (bytes) => (typeof bytes === 'number' ? `${mib(bytes)} (${pct(bytes, size)})` : bytes);
+      rows.push([c.name, kind, show(sent), show(fetched), c.targetBytes ? `≤ ${mib(c.targetBytes)}` : `≤ ${c.target * 100} %`, met ? 'yes' : 'NO', show(rclone), show(lfs)]);
+      summary.cases.push({ case: c.key, remote: kind, size, sent, fetched, reported: { sent: pushed.bytes, newBytes: pushed.newBytes, fetched: pulled.fetch.bytes, reused: pulled.fetch.reusedBytes }, limit, met, rclone, lfs });
+      console.error(`${c.key} ${kind}: sent ${mib(sent)}, fetched ${mib(fetched)}${met ? '' : ' (target missed)'}`);
+      rmSync(base, { recursive: true, force: true });
+    }
+  }
+  s3.close();
+  table(`Bytes moved for v2 with v1 on the remote and in the cache (${mib(SIZE)} files; packs, indexes and recipes included)`, rows);
+}
+
+// A brand-new file: push time with chunked storage on (the default) against the whole-file push
+// (`chunks: false`, what every push did before), interleaved rounds; then the second version's push both ways.
 if (!ONLY || ONLY === 'new') {
-  const path = await writeFrom(join(work, 'new.bin'), randomBytes(SIZE, 'new'));
-  const oid = await oidOf(path);
-  const times = { whole: [], onePass: [], twoPass: [] };
+  const times = { on: [], off: [], secondOn: [], secondOff: [] };
+  const newFile = join(work, 'new.bin');
+  await writeFrom(newFile, randomBytes(SIZE, 'new'));
+  const second = join(work, 'second.bin');
+  await writeFrom(second, randomWithOverwrite(SIZE, 'new', SIZE / 3, 8 * MIB));
   for (let r = 0; r < RUNS; r++) {
-    for (const kind of Object.keys(times)) {
-      const remote = join(work, `remote-${kind}`);
+    for (const mode of ['on', 'off']) {
+      const base = join(work, `new-${mode}`);
+      rmSync(base, { recursive: true, force: true });
+      const remote = join(base, 'remote');
+      mkdirSync(remote, { recursive: true });
+      const repo = join(base, 'repo');
+      project(repo, remote, {});
+      if (mode === 'off') writeFileSync(join(repo, '.mv/config.local.yaml'), 'remotes:\n  origin:\n    chunks: false\n');
+      run(`cp ${newFile} big.bin && ${MV} add data big.bin --type dataset --version 0.1.0 >/dev/null && sync`, repo);
+      const start = performance.now();
+      run(`${MV} push >/dev/null`, repo);
+      times[mode].push(performance.now() - start);
+      run(`cp ${second} big.bin && ${MV} add data big.bin --type dataset --version 0.2.0 >/dev/null && sync`, repo);
+      const start2 = performance.now();
+      run(`${MV} push >/dev/null`, repo);
+      times[mode === 'on' ? 'secondOn' : 'secondOff'].push(performance.now() - start2);
+      rmSync(base, { recursive: true, force: true });
+    }
+  }
+  const m = Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)]));
+  table(`Push time to a folder remote, ${mib(SIZE)} file (median of ${RUNS} interleaved rounds)`, [
+    ['push', 'chunked storage on (default)', 'chunks: false (whole objects)', 'ratio'],
+    ['v1: a brand-new file', `${(m.on / 1000).toFixed(2)} s`, `${(m.off / 1000).toFixed(2)} s`, `${(m.on / m.off).toFixed(2)}×`],
+    ['v2: 8 MiB changed (indexes v1, chunks v2)', `${(m.secondOn / 1000).toFixed(2)} s`, `${(m.secondOff / 1000).toFixed(2)} s`, `${(m.secondOn / m.secondOff).toFixed(2)}×`],
+  ]);
+  summary.newFile = { runs: times, medians: m, ratio: m.on / m.off };
+  // What the decision avoids: the same new file stored as chunks in one pass (the chunk layer alone).
+  const oid = (await hashFile(newFile)).oid;
+  const layer = { whole: [], chunks: [] };
+  for (let r = 0; r < RUNS; r++) {
+    for (const kind of ['whole', 'chunks']) {
+      const remote = join(work, `layer-${kind}`);
       rmSync(remote, { recursive: true, force: true });
       mkdirSync(remote);
-      const store = new FolderChunkStore(remote);
-      const run = {
-        whole: () => new DirectoryStore(remote, { stallTimeoutMs: 60_000 }).put(oid, path, SIZE),
-        onePass: () => chunkAndStore(store, { path, oid }, { known: new Map() }),
-        twoPass: async () => {
-          const result = await chunkFile(path, { expect: oid });
-          await storeChunkedFile(store, planUpload({ oid, size: result.size, chunks: result.chunks }, new Map()), path);
-        },
-      }[kind];
-      times[kind].push((await timed(run)).ms);
+      const store = kind === 'whole' ? () => new DirectoryStore(remote, { stallTimeoutMs: 60_000, copierThreads: 4 }).put(oid, newFile, SIZE) : () => chunkAndStore(new FolderChunkStore(remote), { path: newFile, oid }, { known: new Map() });
+      layer[kind].push((await timed(store)).ms);
       rmSync(remote, { recursive: true, force: true });
     }
   }
-  const [whole, onePass, twoPass] = [median(times.whole), median(times.onePass), median(times.twoPass)];
-  table(`A new ${mib(SIZE)} random file to a folder remote (median of ${RUNS} interleaved rounds)`, [
+  const [whole, chunks] = [median(layer.whole), median(layer.chunks)];
+  table(`The same new file stored by the layers alone (no git, no process start), median of ${RUNS}`, [
     ['store', 'time', 'ratio'],
-    ['whole object (DirectoryStore.put: kernel copy beside SHA-256)', `${(whole / 1000).toFixed(3)} s`, '1.00×'],
-    ['chunks in one pass (packs written from the chunker\'s buffers)', `${(onePass / 1000).toFixed(3)} s`, `${(onePass / whole).toFixed(2)}×`],
-    ['chunks in two passes (chunk, then packs re-read and re-hashed)', `${(twoPass / 1000).toFixed(3)} s`, `${(twoPass / whole).toFixed(2)}×`],
+    ['whole object (DirectoryStore.put: kernel copy beside SHA-256)', `${(whole / 1000).toFixed(2)} s`, '1.00×'],
+    ['as chunks in one pass (cut, chunk hashes, whole hash, packs)', `${(chunks / 1000).toFixed(2)} s`, `${(chunks / whole).toFixed(2)}×`],
   ]);
-  summary.newFile = { whole, onePass, twoPass };
-  rmSync(path);
+  summary.newFile.layers = { whole, chunks, ratio: chunks / whole };
+  rmSync(newFile);
+  rmSync(second);
+}
+
+// A large file (10 GiB by default): peak memory and time of pushing v1 (whole) and v2 (which indexes v1
+// and chunks v2), with the cache in hardlink mode so the work tree's files are the cache objects.
+if (!ONLY || ONLY === 'big') {
+  const base = join(work, 'big');
+  const remote = join(base, 'remote');
+  mkdirSync(remote, { recursive: true });
+  const repo = join(base, 'repo');
+  project(repo, remote, {});
+  run(`printf 'cache:\\n  type: hardlink\\n' > .mv/config.local.yaml`, repo);
+  const size = BIG_GIB * 1024 * MIB;
+  await writeFrom(join(repo, 'big.bin'), randomBytes(size, 'big'));
+  run(`${MV} add data big.bin --type dataset --version 0.1.0 >/dev/null`, repo);
+  const measure = (label) => {
+    const start = performance.now();
+    const out = spawnSync('/usr/bin/time', ['-f', '%M', MV, 'push', '--json'], { cwd: repo, env: { ...process.env, ...gitEnv }, encoding: 'utf8', maxBuffer: 64 * MIB });
+    if (out.status !== 0) throw new Error(`${label}: ${out.stderr}`);
+    const seconds = (performance.now() - start) / 1000;
+    const peakKiB = Number(out.stderr.trim().split('\n').at(-1));
+    return { seconds, peakMiB: peakKiB / 1024, result: JSON.parse(out.stdout) };
+  };
+  const first = measure('v1');
+  rmSync(join(repo, 'big.bin'));
+  await writeFrom(join(repo, 'big.bin'), randomWithOverwrite(size, 'big', size / 2, 64 * MIB));
+  run(`${MV} add data big.bin --type dataset --version 0.2.0 >/dev/null`, repo);
+  const secondPush = measure('v2');
+  table(`Pushing a ${BIG_GIB} GiB file to a folder remote (peak RSS of the mvr process)`, [
+    ['push', 'time', 'throughput', 'peak RSS', 'sent'],
+    ['v1, new: sent whole', `${first.seconds.toFixed(1)} s`, mbps(size, first.seconds * 1000), `${first.peakMiB.toFixed(0)} MiB`, mib(first.result.bytes)],
+    ['v2, 64 MiB changed: v1 indexed (chunked), v2 chunked', `${secondPush.seconds.toFixed(1)} s`, `${mbps(2 * size, secondPush.seconds * 1000)} (2 files chunked)`, `${secondPush.peakMiB.toFixed(0)} MiB`, mib(secondPush.result.bytes)],
+  ]);
+  summary.big = { gib: BIG_GIB, first: { seconds: first.seconds, peakMiB: first.peakMiB, sent: first.result.bytes }, second: { seconds: secondPush.seconds, peakMiB: secondPush.peakMiB, sent: secondPush.result.bytes } };
+  run('chmod -R u+w .', base);
+  rmSync(base, { recursive: true, force: true });
 }
 
 saveSummary('dedup', { size: SIZE, runs: RUNS, ...summary });

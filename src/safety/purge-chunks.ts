@@ -30,11 +30,12 @@ export interface ChunkPurgePlan {
  * `purged`: the files being removed; `wholeOnRemote`: those of them the remote holds whole (their objects
  * are removed by the caller, after this plan's repack).
  */
-export async function planChunkPurge(chunks: ChunkStore, purged: ReadonlySet<Oid>, wholeOnRemote: readonly Oid[]): Promise<ChunkPurgePlan> {
+/** Undefined when the remote holds no recipes at all (no chunked storage there). */
+export async function planChunkPurge(chunks: ChunkStore, purged: ReadonlySet<Oid>, wholeOnRemote: readonly Oid[]): Promise<ChunkPurgePlan | undefined> {
   const plan: ChunkPurgePlan = { recipes: [], packs: [], shared: [], unreadable: [], others: new Map() };
   const all: Oid[] = [];
   for await (const item of chunks.listRecipes()) all.push(`sha256:${item.id}`);
-  if (all.length === 0) return plan;
+  if (all.length === 0) return undefined;
   const read = async (oid: Oid): Promise<Recipe | undefined> => {
     try {
       const bytes = await chunks.getRecipe(oid, MAX_RECIPE_BYTES);

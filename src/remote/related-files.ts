@@ -95,7 +95,6 @@ async function largeFiles(pointer: Pointer, file: string, readManifest: Manifest
       if ((object.size ?? 0) >= CHUNKED_MIN_FILE) out.push({ oid: object.oid, size: object.size!, path: object.path });
       continue;
     }
-    if ((object.size ?? 0) < CHUNKED_MIN_FILE) continue;
     const bytes = await readManifest(object.oid);
     if (!bytes) continue;
     let entries;

@@ -5,13 +5,13 @@
 import { chmod, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { get, pull, push } from '../../src/index.js';
+import { add, get, init, pull, push, remoteAdd } from '../../src/index.js';
 import { encodeRecipe, parseRecipe } from '../../src/chunk/recipe.js';
 import { createHash } from 'node:crypto';
 import { expectCached, expectNotCached } from '../helpers/assertions.js';
-import { tempDir, type TestRepo } from '../helpers/git-repo.js';
+import { gitRepo, tempDir, type TestRepo } from '../helpers/git-repo.js';
 import { cloneThroughOrigin, sameBytes } from '../helpers/remote-project.js';
-import { MODEL, MiB, addVersion, chunkedProject, filesUnder, modelOid } from '../helpers/chunked-project.js';
+import { MODEL, MiB, addVersion, chunkedProject, filesUnder, modelBytes, modelOid } from '../helpers/chunked-project.js';
 
 const FILE = 16 * MiB;
 
@@ -69,6 +69,29 @@ describe('chunked storage on a folder remote', () => {
     expect(g2.bytes).toBeLessThan(2 * MiB + 256 * 1024);
     expect(await sameBytes(join(repo.dir, MODEL), join(out, 'model.safetensors'))).toBe(true);
     expect(await readdir(out)).toEqual(['model.safetensors', 'mv.lock.json']);
+  });
+
+  it('deduplicates a model inside a folder artifact, as `mv add churn models/churn/` records it', async () => {
+    const remote = await tempDir('mv-remote-');
+    const repo = await gitRepo();
+    await init({ cwd: repo.dir });
+    await remoteAdd({ cwd: repo.dir, name: 'origin', url: remote, makeDefault: true });
+    await repo.write('models/churn/config.json', '{"layers": 16}\n');
+    await repo.write(MODEL, modelBytes('v1'));
+    await add({ cwd: repo.dir, name: 'churn', paths: ['models/churn/'], version: '0.1.0', allowDirty: true });
+    await push({ cwd: repo.dir });
+    await repo.write(MODEL, modelBytes('v0.2.0', [0, 15]));
+    await add({ cwd: repo.dir, name: 'churn', paths: ['models/churn/'], version: '0.2.0', allowDirty: true });
+    const second = await push({ cwd: repo.dir });
+    expect(second).toMatchObject({ chunkedFiles: 1 });
+    expect(second.bytes).toBeLessThan(2 * MiB + 256 * 1024);
+    const clone = await cloneThroughOrigin(repo);
+    await pull({ cwd: clone.dir, refs: ['churn@v0.1.0'] });
+    const pulled = await pull({ cwd: clone.dir, refs: ['churn@v0.2.0'] });
+    expect(pulled.fetch).toMatchObject({ rebuilt: 1 });
+    expect(pulled.fetch.bytes).toBeLessThan(2 * MiB + 256 * 1024);
+    expect(await sameBytes(join(repo.dir, MODEL), join(clone.dir, MODEL))).toBe(true);
+    expect(await clone.read('models/churn/config.json')).toBe('{"layers": 16}\n');
   });
 
   it('keeps working with a remote written before (whole objects only), and with one holding both forms', async () => {

@@ -51,6 +51,11 @@ export interface ChunkStore {
   listRetired(): AsyncIterable<StoredChunkItem>;
   markRetired(id: string): Promise<void>;
   unmarkRetired(id: string): Promise<void>;
+  /**
+   * Removes temp files that killed writers left in the remote (packs being written, partial uploads) and
+   * that are older than `cutoffMs`; returns how many. Only remotes that keep such files implement it.
+   */
+  removeStaleTemps?(cutoffMs: number): Promise<number>;
 }
 
 export interface PackWrite {

@@ -217,6 +217,27 @@ export class FolderChunkStore implements ChunkStore {
     await this.remove(join(this.root, retiredKey(id)));
   }
 
+  async removeStaleTemps(cutoffMs: number): Promise<number> {
+    let names: string[];
+    try {
+      names = await readdir(this.tempDir);
+    } catch (error) {
+      if (errnoCode(error) === 'ENOENT') return 0;
+      throw fsError(error, 'listing', this.tempDir);
+    }
+    let removed = 0;
+    for (const name of names) {
+      if (!name.endsWith('.tmp') && !name.endsWith('.partial')) continue;
+      const path = join(this.tempDir, name);
+      const info = await stat(path).catch(() => undefined);
+      // Writers on other machines cannot be asked whether they still run: only old files go.
+      if (!info?.isFile() || Math.max(info.mtimeMs, info.ctimeMs) > cutoffMs) continue;
+      await this.remove(path);
+      removed++;
+    }
+    return removed;
+  }
+
   private async remove(path: string): Promise<void> {
     try {
       await rm(path, { force: true });

@@ -64,7 +64,7 @@ export interface GcResult {
   freed: number;
   /** The objects deleted (or to delete), manifests first. */
   planned: Array<{ oid: Oid; size: number; manifest: boolean }>;
-  /** Temp files of killed processes removed from the cache. */
+  /** Temp files of killed processes removed from the cache (or, on a folder remote, older than the grace period). */
   temps: number;
   /** Pinned ids of purged versions, whose objects are no longer kept. */
   purged: string[];
@@ -128,6 +128,7 @@ async function gcRemote(repo: Repo, options: GcOptions & { dryRun: boolean; grac
       const notes = notesOf(needed);
       if (chunkPlan?.unreadable.length) notes.push(`${chunkPlan.unreadable.length} recipe(s) that gc keeps could not be read, so no pack was deleted or repacked; \`mv verify -r ${options.remote!} --rehash-remote\` names the versions, and \`mv push --recheck\` of them writes their recipes again.`);
       let repack = { packs: 0, bytes: 0 };
+      let temps = 0;
       if (!options.dryRun) {
         const signal = options.signal ? { signal: options.signal } : {};
         const deleted: Oid[] = [];
@@ -145,6 +146,7 @@ async function gcRemote(repo: Repo, options: GcOptions & { dryRun: boolean; grac
             await runEach(chunkPlan.deletePacks, session.pools.deletions, (p) => chunks.deletePack(p.id));
             await runEach(chunkPlan.unmark, session.pools.deletions, (id) => chunks.unmarkRetired(id));
           }
+          temps = (await chunks?.removeStaleTemps?.(nowMs - options.graceMs)) ?? 0;
         } finally {
           await session.index.forget(deleted);
         }
@@ -154,7 +156,7 @@ async function gcRemote(repo: Repo, options: GcOptions & { dryRun: boolean; grac
       return result('remote', session.remote.display, plan, {
         dryRun: options.dryRun,
         graceMs: options.graceMs,
-        temps: 0,
+        temps,
         purged: ids(needed.purges),
         chunks: chunkPlan ? chunkSummary(chunkPlan, repack) : null,
         notes,

@@ -8,7 +8,8 @@ import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { push } from '../../src/index.js';
+import { gc, push } from '../../src/index.js';
+import { DAY } from '../helpers/safety.js';
 import { parseRecipe, recipeSources } from '../../src/chunk/recipe.js';
 import { oidFromHex } from '../../src/cache/oid.js';
 import { readFile } from 'node:fs/promises';
@@ -81,6 +82,11 @@ describe('kill -9 during chunked transfers', () => {
       await expectRecipesWhole(remote);
     }
     expect(resumedAfterPack).toBeGreaterThan(0);
+    // What the killed pushes left in the remote's tmp/ goes with the next gc, once older than its grace period.
+    expect((await readdir(join(remote, 'tmp'))).filter((n) => n.endsWith('.tmp')).length).toBeGreaterThan(0);
+    const swept = await gc({ cwd: repo.dir, remote: 'origin', force: true, now: () => Date.now() + 8 * DAY });
+    expect((await readdir(join(remote, 'tmp')).catch(() => [])).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+    expect(swept.chunks).toMatchObject({ deletedPacks: 0, deletedRecipes: 0 });
     const clone = await cloneThroughOrigin(repo);
     await mvJson(clone.dir, ['pull', `churn@v0.${version - 1}.0`]);
     expect(await sameBytes(join(repo.dir, MODEL), join(clone.dir, MODEL))).toBe(true);

@@ -11,6 +11,7 @@ import { createCipheriv, createHash } from 'node:crypto';
 import { createWriteStream, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { open, readdir, stat } from 'node:fs/promises';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { get } from 'node:http';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
@@ -216,12 +217,16 @@ async function s3WithCounter() {
   const port = await new Promise((resolve) => child.stdout.once('data', (d) => resolve(Number(String(d).trim()))));
   process.on('exit', () => child.kill());
   const endpoint = `http://127.0.0.1:${port}`;
-  return {
-    endpoint,
-    counts: async () => (await fetch(`${endpoint}/__counts`)).json(),
-    reset: () => fetch(`${endpoint}/__reset`).then((r) => r.text()),
-    close: () => child.kill(),
-  };
+  // A fresh connection each time: a kept-alive one may have been closed by the proxy while mvr ran.
+  const ask = (path) =>
+    new Promise((resolve, reject) => {
+      get({ host: '127.0.0.1', port, path, agent: false }, (res) => {
+        let body = '';
+        res.on('data', (d) => (body += d));
+        res.on('end', () => resolve(JSON.parse(body)));
+      }).on('error', reject);
+    });
+  return { endpoint, counts: () => ask('/__counts'), reset: () => ask('/__reset'), close: () => child.kill() };
 }
 
 function run(cmd, cwd, env = {}) {

@@ -208,6 +208,14 @@ export class Git {
     return paths;
   }
 
+  /** Tracked files at or under `paths` with no staged or unstaged change: git can restore them as they are. */
+  async committedFiles(paths: string[]): Promise<Set<string>> {
+    if (paths.length === 0) return new Set();
+    const [tracked, changed] = await Promise.all([this.trackedFiles(paths), this.changedTrackedFiles()]);
+    const dirty = new Set(changed);
+    return new Set(tracked.filter((file) => !dirty.has(file)));
+  }
+
   /** Tracked files at or under the given repository-relative paths. */
   async trackedFiles(paths: string[]): Promise<string[]> {
     if (paths.length === 0) return [];

@@ -69,6 +69,12 @@ export class LocalCache implements ObjectStore {
     }
   }
 
+  /** The size of a cached object; undefined when it is not there. */
+  sizeSync(oid: Oid): number | undefined {
+    const info = statSync(this.path(oid), { throwIfNoEntry: false });
+    return info?.isFile() ? info.size : undefined;
+  }
+
   /**
    * Hashes and stores a small file synchronously: for folders of many small files, a handful of direct
    * system calls per file costs far less than queuing each one on the I/O threads.

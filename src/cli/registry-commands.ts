@@ -119,10 +119,11 @@ export function registerRegistryCommands(program: Command): void {
     .description('compare two versions: metrics, params, data, pipeline, files, code, environment, signature')
     .argument('<from>', 'name@vX.Y.Z (or name#stage)')
     .argument('<to>', 'name@vX.Y.Z (or name#stage)')
+    .option('--files', 'list the files added, removed and changed inside folders (data and artifact folders)')
     .option('--json', 'print the result as JSON')
-    .action(async (from: string, to: string, opts: { json?: boolean }) => {
+    .action(async (from: string, to: string, opts: { files?: boolean; json?: boolean }) => {
       const { diff } = await import('../commands/diff.js');
-      const result = await diff({ cwd: cwd(), from, to });
+      const result = await diff({ cwd: cwd(), from, to, files: Boolean(opts.files) });
       if (opts.json) return printJson(result);
       render.renderDiff(result);
     });

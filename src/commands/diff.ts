@@ -1,5 +1,8 @@
 /** `mv diff <ref> <ref>`: what changed between two versions, read from the pointers in their tagged commits. */
+import { diffEntries, parseManifest } from '../cache/manifest.js';
+import { isOid } from '../cache/oid.js';
 import { Git } from '../git.js';
+import { openRepo } from '../repo.js';
 import { MvError } from '../errors.js';
 import { diffPointers, type PointerDiff } from '../registry/pointer-diff.js';
 import { parseRef, pinnedId } from '../registry/ref.js';
@@ -14,6 +17,8 @@ export interface DiffOptions {
   cwd?: string;
   from: string;
   to: string;
+  /** List the paths added, removed and changed inside folders, not only their counts. */
+  files?: boolean;
 }
 
 export interface DiffSide {
@@ -47,7 +52,46 @@ export async function diff(options: DiffOptions): Promise<DiffResult> {
     const id = pinnedId(a.artifact, a.version.version);
     throw new MvError('SAME_VERSION', `Both refs name ${id}.`, { hint: `Compare two versions, e.g. \`mv diff ${id} ${refs[0].artifact}@latest\`.` });
   }
-  return diffResult(a, b, notes);
+  const result = diffResult(a, b, notes);
+  await compareFolders(options.cwd ?? process.cwd(), result, options.files ?? false);
+  return result;
+}
+
+/**
+ * A changed folder (artifact files or data) is compared file by file, from the two manifests in the
+ * cache; when either is not there, a note says how to get it.
+ */
+async function compareFolders(cwd: string, result: DiffResult, withPaths: boolean): Promise<void> {
+  const folders = [...result.files, ...result.data].filter((e) => e.change === 'changed' && e.key.endsWith('/'));
+  if (folders.length === 0) return;
+  const cache = await openRepo(cwd).then((repo) => repo.cache, () => undefined);
+  const manifest = async (entry: Record<string, unknown> | undefined) => {
+    const oid = entry?.oid;
+    if (!cache || !isOid(oid)) return undefined;
+    const bytes = await cache.readVerified(oid).catch(() => undefined);
+    return bytes ? parseManifest(bytes.toString('utf8'), oid) : undefined;
+  };
+  let unknown = 0;
+  for (const entry of folders) {
+    const [before, after] = await Promise.all([manifest(entry.from), manifest(entry.to)]);
+    if (!before || !after) {
+      unknown++;
+      continue;
+    }
+    const changes = diffEntries(before, after);
+    const sizeIn = (list: typeof before) => new Map(list.map((e) => [e.path, e.size]));
+    const [was, now] = [sizeIn(before), sizeIn(after)];
+    const sum = (paths: string[], sizes: Map<string, number>) => paths.reduce((total, p) => total + (sizes.get(p) ?? 0), 0);
+    entry.folder = {
+      added: changes.added.length,
+      removed: changes.removed.length,
+      changed: changes.modified.length,
+      unchanged: after.length - changes.added.length - changes.modified.length,
+      bytes: { added: sum(changes.added, now), removed: sum(changes.removed, was), changed: sum(changes.modified, now) },
+      ...(withPaths ? { paths: { added: changes.added, removed: changes.removed, changed: changes.modified } } : {}),
+    };
+  }
+  if (unknown) result.notes.push(`${unknown} changed folder(s) could not be compared file by file: their manifests are not in the cache (\`mv fetch --lineage ${result.from.id} ${result.to.id}\` brings them).`);
 }
 
 export interface DiffInput {

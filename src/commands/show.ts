@@ -17,6 +17,8 @@ import { ARCHIVED_STAGE } from '../registry/stage-names.js';
 import { lastChange, stageMembersOf, stagesHeldBy, versionsHighestFirst, type ArtifactState, type VersionState } from '../registry/state.js';
 import { versionPointer } from '../registry/version-metrics.js';
 import type { LocatedPointer } from '../pointer/locate.js';
+import { pointerFolder } from '../pointer/pointer.js';
+import { joinRepoPath } from '../paths.js';
 import { percent } from '../registry/weights.js';
 import { readPurgeRecords, type PurgeRecord } from '../safety/purge-record.js';
 
@@ -79,11 +81,50 @@ export type ShowResult =
         description?: string;
         metrics?: Record<string, unknown>;
         params?: Record<string, unknown>;
+        /** What the version's pointer records (absent without a pointer): repository-relative paths. */
+        recorded?: RecordedVersion;
       };
       events: EventInfo[];
       notes: string[];
     }
   | ({ kind: 'stage'; artifact: string; notes: string[] } & StageInfo);
+
+export interface RecordedVersion {
+  created: string;
+  files: Array<{ path: string; size: number; nfiles?: number }>;
+  lineage: {
+    code?: { commit: string; branch?: string; dirty: boolean };
+    data: Array<{ path?: string; uri?: string; artifact?: string; size?: number; nfiles?: number }>;
+    pipeline: Array<{ path: string; size: number; nfiles?: number }>;
+    paramsFile?: string;
+    parent?: string;
+  };
+  metricsFile?: string;
+  environment?: Record<string, unknown>;
+}
+
+/** The pointer's record of a version, with paths from the repository's top. */
+export function recordedVersion(located: LocatedPointer): RecordedVersion {
+  const { pointer, file } = located;
+  const folder = pointerFolder(file);
+  const sized = (e: { path: string; size: number; nfiles?: number | undefined }) => ({ path: joinRepoPath(folder, e.path), size: e.size, ...(e.nfiles !== undefined ? { nfiles: e.nfiles } : {}) });
+  const code = pointer.lineage.code;
+  return {
+    created: pointer.created,
+    files: pointer.files.map(sized),
+    lineage: {
+      ...(code ? { code: { commit: code.commit, ...(code.branch ? { branch: code.branch } : {}), dirty: code.dirty } } : {}),
+      data: (pointer.lineage.data ?? []).map((d) =>
+        'path' in d && typeof d.path === 'string' ? sized(d as { path: string; size: number; nfiles?: number }) : 'uri' in d ? { uri: String(d.uri) } : { artifact: String((d as { artifact: unknown }).artifact) },
+      ),
+      pipeline: (pointer.lineage.pipeline ?? []).map(sized),
+      ...(pointer.lineage.params_file ? { paramsFile: joinRepoPath(folder, pointer.lineage.params_file.path) } : {}),
+      ...(pointer.lineage.parent ? { parent: pointer.lineage.parent } : {}),
+    },
+    ...(pointer.metrics_file ? { metricsFile: joinRepoPath(folder, pointer.metrics_file) } : {}),
+    ...(pointer.environment ? { environment: pointer.environment } : {}),
+  };
+}
 
 export async function show(options: ShowOptions): Promise<ShowResult> {
   const ref = parseRef(options.ref);
@@ -159,6 +200,7 @@ export function versionResult(state: ArtifactState, version: VersionState, locat
       ...(located?.pointer.description ? { description: located.pointer.description } : {}),
       ...(located?.pointer.metrics ? { metrics: located.pointer.metrics } : {}),
       ...(located?.pointer.lineage.params ? { params: located.pointer.lineage.params } : {}),
+      ...(located ? { recorded: recordedVersion(located) } : {}),
     },
     events: state.events.filter((e) => e.version === version.version || moved.has(e)).map((e) => eventInfo(state, e)),
     notes: allNotes,

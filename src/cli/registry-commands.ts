@@ -11,13 +11,14 @@ interface WriteFlags {
   message?: string;
   push?: boolean;
   sign?: boolean;
+  dryRun?: boolean;
   json?: boolean;
 }
 
 const cwd = () => process.cwd();
 
 function writeFlags(opts: WriteFlags) {
-  return { cwd: cwd(), ...(opts.message !== undefined ? { message: opts.message } : {}), push: Boolean(opts.push), sign: Boolean(opts.sign) };
+  return { cwd: cwd(), ...(opts.message !== undefined ? { message: opts.message } : {}), push: Boolean(opts.push), sign: Boolean(opts.sign), dryRun: Boolean(opts.dryRun) };
 }
 
 function withWriteOptions(command: Command): Command {
@@ -25,6 +26,7 @@ function withWriteOptions(command: Command): Command {
     .option('-m, --message <reason>', 'why (recorded in the tag message)')
     .option('--push', 'push the new tag(s) to the git remote')
     .option('--sign', "sign the tag(s) with your git signing setup (user.signingkey, gpg.format)")
+    .option('--dry-run', 'show the stage changes and the tags it would create, and create none')
     .option('--json', 'print the result as JSON');
 }
 

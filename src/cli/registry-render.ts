@@ -32,6 +32,14 @@ export function renderWrite(result: RegistryWriteResult, unchanged: string): voi
     if (unchanged) note(unchanged);
     return;
   }
+  if (result.dryRun) {
+    // The plan on stdout, as the command it stands for would print it, marked as not done.
+    for (const stage of result.stages) print(`would change ${result.artifact} ${stage.stage}: ${holders(stage.before)} → ${holders(stage.after)}`);
+    if (result.forced.length) print(`would force past: ${result.forced.join('; ')}`);
+    for (const tag of result.tags) print(`would create tag ${tag}`);
+    note('Nothing was written (--dry-run).');
+    return;
+  }
   for (const stage of result.stages) note(`${c.bold(`${result.artifact} ${stage.stage}`)}: ${holders(stage.before)} → ${holders(stage.after)}`);
   if (result.forced.length) note(c.yellow(`forced past: ${result.forced.join('; ')}`));
   if (result.pushedTo) note(`pushed to ${result.pushedTo}`);

@@ -29,6 +29,8 @@ export interface WriteOptions {
   push?: boolean;
   sign?: boolean;
   attempts?: number;
+  /** Plan and name the tags, create none (`--dry-run`). */
+  dryRun?: boolean;
 }
 
 export interface WrittenTags {
@@ -73,6 +75,7 @@ export async function writeRegistryTags(options: WriteOptions): Promise<WrittenT
     const state = artifacts.get(artifact) ?? replayArtifact(artifact, []);
     const plan = await options.plan(state);
     if (plan.drafts.length === 0) return { plan, tags: [], attempts: attempt };
+    if (options.dryRun) return { plan, tags: namedTags(artifact, plan, state.maxCounter, known).map((t) => t.name), attempts: attempt };
 
     const date = await tagDate(git, plan.notBefore, waits < MAX_WAITS);
     if (date === 'waited') {
@@ -82,11 +85,7 @@ export async function writeRegistryTags(options: WriteOptions): Promise<WrittenT
     }
     if (date !== undefined) plan.warnings.push(futureDateWarning(artifact, date));
 
-    let counter = state.maxCounter;
-    const tags = plan.drafts.map((draft) => {
-      const numbered = takesCounter(artifact, draft, known) ? ++counter : undefined;
-      return { name: tagName(artifact, draft, numbered), counter: numbered, target: draft.target, message: formatTagMessage(draft.summary, draft.payload) };
-    });
+    const tags = namedTags(artifact, plan, state.maxCounter, known);
 
     let created: Array<{ name: string; oid: string }>;
     try {
@@ -123,6 +122,15 @@ export async function writeRegistryTags(options: WriteOptions): Promise<WrittenT
     }
     return { plan, tags: created.map((t) => t.name), ...(remote ? { pushedTo: remote } : {}), attempts: attempt };
   }
+}
+
+/** The plan's tags, named: stage tags (and clashing plain names) take the artifact's next counters. */
+function namedTags(artifact: string, plan: WritePlan, maxCounter: number, known: Set<string>): Array<{ name: string; counter: number | undefined; target: string; message: string }> {
+  let counter = maxCounter;
+  return plan.drafts.map((draft) => {
+    const numbered = takesCounter(artifact, draft, known) ? ++counter : undefined;
+    return { name: tagName(artifact, draft, numbered), counter: numbered, target: draft.target, message: formatTagMessage(draft.summary, draft.payload) };
+  });
 }
 
 /**

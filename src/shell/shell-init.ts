@@ -39,7 +39,7 @@ export function shellInit(shell: Shell, options: ShellInitOptions): string {
 }
 
 /** What the function says when the first word is both a command and a file here. */
-const AMBIGUOUS = "mv: '%s' is both an mvr command and a file or folder here; run \`mvr %s …\` for the command, or \`command mv %s …\` to move it.\n";
+const AMBIGUOUS = "mv: '%s' is both an mvr command and a file or folder here; run `mvr %s …` for the command, or `command mv %s …` to move it.\n";
 
 const HELP_NOTE = 'mv is also the shell function from `mvr shell-init`: `mv <command>` runs `mvr <command>` (see `mvr --help`); any other use is the system mv above.';
 

@@ -1,0 +1,137 @@
+/**
+ * Carrying out an assembly plan: every range is read (packs from the remote, earlier versions from local
+ * files), each chunk is checked against its hash and written at every offset the file holds it, and the
+ * finished temp file is hashed whole and compared with the file's oid before anyone may use it. A local
+ * chunk that turns out damaged is fetched from its pack instead; a damaged chunk from a pack fails the
+ * rebuild. On any failure the temp file is removed: nothing half-built is ever left or placed.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { open, rm, type FileHandle } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import { MvError, fsError } from '../errors.js';
+import { STREAM_CHUNK, hashFile } from '../cache/hash.js';
+import { shortOid } from '../cache/oid.js';
+import type { ChunkStore } from './chunk-store.js';
+import { runLimited } from './run-limited.js';
+import { packReads, type AssemblyPiece, type AssemblyPlan, type RangeRead } from './plan-assembly.js';
+
+export interface AssembleOptions {
+  store: ChunkStore;
+  /** Where to build the file: a path that does not exist yet, on the file system of its destination. */
+  temp: string;
+  concurrency?: number;
+  signal?: AbortSignal;
+  /** Called with the number of bytes just read (from packs or local files), for progress. */
+  onBytes?: (bytes: number) => void;
+}
+
+export interface AssembleResult {
+  remoteBytes: number;
+  localBytes: number;
+  /** Chunks whose local copy was damaged and that were read from their pack instead. */
+  refetched: number;
+}
+
+export async function assembleFile(plan: AssemblyPlan, options: AssembleOptions): Promise<AssembleResult> {
+  const handle = await open(options.temp, 'wx', 0o644).catch((error: unknown) => {
+    throw fsError(error, 'creating', options.temp);
+  });
+  const result: AssembleResult = { remoteBytes: 0, localBytes: 0, refetched: 0 };
+  const damaged: AssemblyPiece[] = [];
+  let closed = false;
+  try {
+    await handle.truncate(plan.size);
+    await runLimited(plan.reads, options, (read, signal) => copyRange(read, handle, options, signal, result, damaged));
+    if (damaged.length > 0) {
+      result.refetched = damaged.length;
+      const again = packReads(damaged, 0);
+      await runLimited(again, options, (read, signal) => copyRange(read, handle, options, signal, result, damaged));
+    }
+    await handle.close();
+    closed = true;
+    const built = await hashFile(options.temp);
+    if (built.oid !== plan.oid || built.size !== plan.size) {
+      throw new MvError('CORRUPT_DOWNLOAD', `The file rebuilt from the recipe of ${shortOid(plan.oid)} on ${options.store.location} has the wrong content (got ${shortOid(built.oid)}); it was not stored.`, {
+        hint: 'The recipe on the remote is wrong: run `mv verify -r <remote>`, then push the version again from a clone that has it.',
+        details: { oid: plan.oid, remote: options.store.location },
+      });
+    }
+    return result;
+  } catch (error) {
+    if (!closed) await handle.close().catch(() => undefined);
+    await rm(options.temp, { force: true });
+    throw fsError(error, 'writing', options.temp);
+  }
+}
+
+async function copyRange(read: RangeRead, handle: FileHandle, options: AssembleOptions, signal: AbortSignal, result: AssembleResult, damaged: AssemblyPiece[]): Promise<void> {
+  const fromPack = read.source.kind === 'pack';
+  const stream: Readable =
+    read.source.kind === 'pack'
+      ? await options.store.readPackRange(read.source.pack, read.start, read.end, signal)
+      : createReadStream(read.source.path, { start: read.start, end: read.end - 1, highWaterMark: STREAM_CHUNK, signal });
+  const pieces = read.pieces;
+  let index = 0;
+  let position = read.start;
+  let piece: Buffer | undefined;
+  let filled = 0;
+  try {
+    for await (const block of stream as AsyncIterable<Buffer>) {
+      options.onBytes?.(block.length);
+      if (fromPack) result.remoteBytes += block.length;
+      else result.localBytes += block.length;
+      let at = 0;
+      while (at < block.length && index < pieces.length) {
+        const wanted = pieces[index]!;
+        if (position < wanted.offset) {
+          const skip = Math.min(wanted.offset - position, block.length - at);
+          at += skip;
+          position += skip;
+          continue;
+        }
+        piece ??= Buffer.allocUnsafe(wanted.length);
+        const take = Math.min(wanted.length - filled, block.length - at);
+        block.copy(piece, filled, at, at + take);
+        filled += take;
+        at += take;
+        position += take;
+        if (filled < wanted.length) continue;
+        if (createHash('sha256').update(piece).digest('hex') === wanted.hash) {
+          for (const target of wanted.targets) await handle.write(piece, 0, wanted.length, target);
+        } else if (fromPack) {
+          throw corruptChunk(wanted, options.store.location);
+        } else {
+          damaged.push(wanted);
+        }
+        index++;
+        piece = undefined;
+        filled = 0;
+      }
+    }
+  } catch (error) {
+    // A local file that cannot be read is one more damaged copy: its chunks come from the packs.
+    if (fromPack || signal.aborted) throw error;
+    damaged.push(...pieces.slice(index));
+    return;
+  } finally {
+    stream.destroy();
+  }
+  if (index < pieces.length) {
+    if (!fromPack) {
+      // A local file shorter than expected: what it lacks comes from the packs.
+      damaged.push(...pieces.slice(index));
+      return;
+    }
+    throw new MvError('INCOMPLETE_TRANSFER', `${options.store.location} sent less of pack ${read.source.kind === 'pack' ? read.source.pack.slice(0, 12) : ''}… than asked for.`, {
+      hint: 'Run the command again.',
+    });
+  }
+}
+
+function corruptChunk(piece: AssemblyPiece, location: string): MvError {
+  return new MvError('CORRUPT_CHUNK', `Chunk ${piece.hash.slice(0, 12)}… in pack ${piece.pack.slice(0, 12)}… on ${location} has the wrong content; nothing was stored.`, {
+    hint: 'Run the command again; if it persists, run `mv verify -r <remote>` to find damaged packs on the remote.',
+    details: { chunk: piece.hash, pack: piece.pack, remote: location },
+  });
+}

@@ -1,0 +1,130 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { planAssembly } from '../../src/chunk/plan-assembly.js';
+import { knownChunksFromRecipes, planUpload, type ChunkLocation } from '../../src/chunk/plan-upload.js';
+import { packSize } from '../../src/chunk/pack-format.js';
+import { parseRecipe, type Recipe } from '../../src/chunk/recipe.js';
+import type { ChunkRecord } from '../../src/chunk/chunker.js';
+import { oidFromHex } from '../../src/cache/oid.js';
+import { sha256 } from './fixtures.js';
+
+const OID = oidFromHex('f'.repeat(64));
+
+/** A file as a chunk list drawn from a small alphabet of chunks, so that repeats occur. */
+const chunkList = fc.array(fc.integer({ min: 0, max: 15 }), { minLength: 1, maxLength: 60 }).map((picks) => {
+  const chunks: ChunkRecord[] = [];
+  let offset = 0;
+  for (const p of picks) {
+    const length = 1000 + p * 777;
+    chunks.push({ offset, length, hash: sha256(Buffer.from(`chunk ${p}`)) });
+    offset += length;
+  }
+  return { oid: OID, size: offset, chunks };
+});
+
+describe('upload plan', () => {
+  it('rebuilds the file, stores each new chunk once, reuses known ones, and stays within the pack size', () => {
+    fc.assert(
+      fc.property(chunkList, fc.array(fc.integer({ min: 0, max: 15 }), { maxLength: 8 }), fc.integer({ min: 3000, max: 40_000 }), (file, knownPicks, packMax) => {
+        const known = new Map<string, ChunkLocation>(knownPicks.map((p) => [sha256(Buffer.from(`chunk ${p}`)), { pack: sha256(Buffer.from(`old ${p}`)), offset: p * 100, length: 1000 + p * 777 }]));
+        const plan = planUpload(file, known, { packMaxBytes: packMax });
+        expect(plan.recipe.chunks.map((c) => [c.hash, c.length])).toEqual(file.chunks.map((c) => [c.hash, c.length]));
+        const packed = plan.packs.flatMap((p) => p.chunks.map((c) => c.hash));
+        expect(new Set(packed).size).toBe(packed.length);
+        for (const c of file.chunks) expect(packed.includes(c.hash)).toBe(!known.has(c.hash));
+        for (const pack of plan.packs) {
+          expect(pack.size).toBe(packSize(pack.dataLength, pack.chunks.length));
+          if (pack.chunks.length > 1) expect(pack.size).toBeLessThanOrEqual(packMax);
+        }
+        // Every recipe chunk points at the bytes it names in a new pack, or at its known location.
+        const byId = new Map(plan.packs.map((p) => [p.id, p]));
+        for (const c of plan.recipe.chunks) {
+          const pack = byId.get(c.pack);
+          if (pack) {
+            let offset = 0;
+            const entry = pack.chunks.find((x) => (offset += x.length) - x.length === c.offset);
+            expect(entry?.hash).toBe(c.hash);
+          } else {
+            expect(known.get(c.hash)).toEqual({ pack: c.pack, offset: c.offset, length: c.length });
+          }
+        }
+        expect(plan.newBytes + plan.sharedBytes).toBe(file.size);
+        expect(plan.reusedPacks.sort()).toEqual([...new Set(file.chunks.filter((c) => known.has(c.hash)).map((c) => known.get(c.hash)!.pack))].sort());
+        expect(parseRecipe(plan.recipeBytes, OID, 'plan')).toEqual(plan.recipe);
+        // The same inputs give the same packs: a resumed push finds what it wrote before.
+        expect(planUpload(file, known, { packMaxBytes: packMax }).packs.map((p) => p.id)).toEqual(plan.packs.map((p) => p.id));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('does not trust a known chunk whose length disagrees', () => {
+    const hash = sha256(Buffer.from('x'));
+    const plan = planUpload({ oid: OID, size: 10, chunks: [{ offset: 0, length: 10, hash }] }, new Map([[hash, { pack: 'a'.repeat(64), offset: 0, length: 11 }]]));
+    expect(plan.packs).toHaveLength(1);
+    expect(plan.reusedPacks).toEqual([]);
+  });
+
+  it('learns known chunks from earlier recipes', () => {
+    const a: Recipe = { oid: OID, size: 3, chunks: [{ hash: '1'.repeat(64), length: 3, pack: 'a'.repeat(64), offset: 7 }] };
+    const b: Recipe = { oid: OID, size: 5, chunks: [{ hash: '1'.repeat(64), length: 3, pack: 'b'.repeat(64), offset: 0 }, { hash: '2'.repeat(64), length: 2, pack: 'b'.repeat(64), offset: 3 }] };
+    expect([...knownChunksFromRecipes([a, b])]).toEqual([
+      ['1'.repeat(64), { pack: 'a'.repeat(64), offset: 7, length: 3 }],
+      ['2'.repeat(64), { pack: 'b'.repeat(64), offset: 3, length: 2 }],
+    ]);
+  });
+});
+
+describe('assembly plan', () => {
+  const pack1 = '1'.repeat(64);
+  const pack2 = '2'.repeat(64);
+  const recipe: Recipe = {
+    oid: OID,
+    size: 60,
+    chunks: [
+      { hash: 'a'.repeat(64), length: 10, pack: pack1, offset: 0 },
+      { hash: 'b'.repeat(64), length: 10, pack: pack1, offset: 10 },
+      { hash: 'c'.repeat(64), length: 10, pack: pack2, offset: 50 },
+      { hash: 'a'.repeat(64), length: 10, pack: pack1, offset: 0 },
+      { hash: 'd'.repeat(64), length: 10, pack: pack1, offset: 25 },
+      { hash: 'e'.repeat(64), length: 10, pack: pack2, offset: 0 },
+    ],
+  };
+
+  it('reads each chunk once, coalesces neighbours in a pack, and copies local ones', () => {
+    const plan = planAssembly(recipe, new Map([['e'.repeat(64), { path: '/cache/v1', offset: 500 }]]));
+    const reads = plan.reads.map((r) => [r.source, r.start, r.end, r.pieces.map((p) => [p.hash[0], p.targets])]);
+    expect(reads).toEqual([
+      [{ kind: 'pack', pack: pack1 }, 0, 20, [['a', [0, 30]], ['b', [10]]]],
+      [{ kind: 'pack', pack: pack1 }, 25, 35, [['d', [40]]]],
+      [{ kind: 'pack', pack: pack2 }, 50, 60, [['c', [20]]]],
+      [{ kind: 'local', path: '/cache/v1' }, 500, 510, [['e', [50]]]],
+    ]);
+    expect(plan).toMatchObject({ remoteBytes: 40, remoteRequests: 3, localBytes: 10 });
+    // A gap of up to 5 bytes is read through: one request less, 5 bytes more.
+    expect(planAssembly(recipe, new Map(), { maxGap: 5 })).toMatchObject({ remoteRequests: 3, remoteBytes: 55 });
+  });
+
+  it('covers every byte of the file exactly once', () => {
+    fc.assert(
+      fc.property(chunkList, fc.array(fc.integer({ min: 0, max: 15 }), { maxLength: 8 }), fc.nat(3000), (file, localPicks, maxGap) => {
+        const plan = planUpload(file, new Map(), { packMaxBytes: 20_000 });
+        const local = new Map(localPicks.map((p) => [sha256(Buffer.from(`chunk ${p}`)), { path: '/v1', offset: p }]));
+        const assembly = planAssembly(plan.recipe, local, { maxGap });
+        const covered = new Array<number>(file.size).fill(0);
+        for (const read of assembly.reads) {
+          let last = read.start;
+          for (const piece of read.pieces) {
+            expect(piece.offset).toBeGreaterThanOrEqual(last);
+            last = piece.offset + piece.length;
+            expect(read.source.kind === 'local').toBe(local.has(piece.hash));
+            for (const t of piece.targets) for (let i = t; i < t + piece.length; i++) covered[i]!++;
+          }
+          expect(last).toBe(read.end);
+        }
+        expect(covered.every((n) => n === 1)).toBe(true);
+      }),
+      { numRuns: 150 },
+    );
+  });
+});

@@ -12,7 +12,8 @@ import type { Git } from '../git.js';
 import { withRepoLock } from '../lock.js';
 import { pinnedId } from '../registry/ref.js';
 import { readTagRecords } from '../registry/tag-records.js';
-import { pointerOfRecord, resolvePointer, type VersionPointer } from '../registry/version-pointer.js';
+import { resolvePointer, type VersionPointer } from '../registry/version-pointer.js';
+import { readCommittedPointers } from '../pointer/locate.js';
 import { versionsFromRecords, type VersionRecord } from '../registry/versions.js';
 import { openRemoteSession, type RemoteSession } from '../remote/remote-session.js';
 import { remoteStatus } from '../remote/remote-status.js';
@@ -156,20 +157,24 @@ async function namedTargets(git: Git, root: string, refs: string[]): Promise<Tar
 
 /**
  * Every registered version that has a pointer (versions registered by other tools have no objects), and
- * the version tags whose commit holds another version's pointer.
+ * the version tags whose commit holds another version's pointer. The pointers are read in one `git
+ * cat-file --batch` per artifact, not one process per version.
  */
 async function allTargets(git: Git, registered: VersionRecord[], mismatched: MismatchedTag[]): Promise<Target[]> {
   const targets: Target[] = [];
-  for (const record of registered) {
-    try {
-      targets.push({ id: pinnedId(record.artifact, record.version), version: await pointerOfRecord(git, record) });
-    } catch (error) {
-      if (error instanceof MvError && error.code === 'POINTER_MISMATCH') {
-        mismatched.push({ id: pinnedId(record.artifact, record.version), tag: record.register.tag, commit: record.register.commit, message: error.message });
-        continue;
+  const byArtifact = new Map<string, VersionRecord[]>();
+  for (const record of registered) byArtifact.set(record.artifact, [...(byArtifact.get(record.artifact) ?? []), record]);
+  for (const [artifact, records] of byArtifact) {
+    const reads = await readCommittedPointers(git, artifact, records.map((r) => ({ commit: r.register.commit, hint: r.register.payload?.pointer?.path, version: r.version })));
+    records.forEach((record, i) => {
+      const read = reads[i]!;
+      const id = pinnedId(record.artifact, record.version);
+      if ('located' in read) targets.push({ id, version: { ...read.located, artifact: record.artifact, version: record.version, record } });
+      else if ('error' in read) {
+        if (read.error.code !== 'POINTER_MISMATCH') throw read.error;
+        mismatched.push({ id, tag: record.register.tag, commit: record.register.commit, message: read.error.message });
       }
-      if (!(error instanceof MvError && error.code === 'NO_POINTER')) throw error;
-    }
+    });
   }
   return targets;
 }

@@ -32,24 +32,13 @@ export async function pointersToPush(repo: Repo, remoteName: string, refs: Pushe
   const pointers = new Map<string, LocatedPointer>();
   const tips = refs.filter((r) => r.localOid !== ZERO_OID).map((r) => r.localOid);
   if (tips.length === 0) return pointers;
-  const remoteTracking = (await repo.git.run(['for-each-ref', '--format=%(objectname)', `refs/remotes/${remoteName}/`])).split('\n').filter(Boolean);
+  const remoteTracking = (await repo.git.refRecords(['%(objectname)'], [`refs/remotes/${remoteName}/`])).map(([oid]) => oid!);
   const exclude = [...remoteTracking, ...refs.map((r) => r.remoteOid).filter((o) => o !== ZERO_OID && /^[0-9a-f]+$/.test(o))];
   const known = await Promise.all(exclude.map(async (o) => ((await repo.git.resolveRef(`${o}^{commit}`)) ? o : undefined)));
-  const log = await repo.git.run([
-    'log',
-    '--format=%x00%H',
-    '--name-only',
-    '--diff-filter=AM',
-    ...tips.map((t) => `${t}^{commit}`).filter(Boolean),
-    '--not',
-    ...known.filter((o): o is string => o !== undefined),
-    '--',
-    `:(glob)**/*${POINTER_SUFFIX}`,
-  ]);
-  for (const block of log.split('\0').filter((b) => b.trim())) {
-    const [commit, ...files] = block.trim().split('\n').filter(Boolean);
+  const commits = await repo.git.commitsAddingFiles({ tips, known: known.filter((o): o is string => o !== undefined), pathGlob: `**/*${POINTER_SUFFIX}` });
+  for (const { commit, files } of commits) {
     for (const file of files) {
-      const content = await repo.git.showFile(commit!, file);
+      const content = await repo.git.showFile(commit, file);
       if (content === undefined) continue;
       const pointer = parsePointer(content, file);
       pointers.set(`${pointer.name}@${pointer.version}:${commit}`, { file, pointer, content });

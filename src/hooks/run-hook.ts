@@ -29,10 +29,11 @@ export function recordedObjects(pointer: Pointer): Array<{ oid: Oid; path: strin
 }
 
 export async function preCommit(repo: Repo): Promise<HookOutcome> {
-  const staged = (await repo.git.run(['diff', '--cached', '--name-only', '--diff-filter=ACMR', '-z', '--', `:(glob)**/*${POINTER_SUFFIX}`])).split('\0').filter(Boolean);
+  const staged = await repo.git.stagedFiles(`**/*${POINTER_SUFFIX}`);
   const problems: string[] = [];
   for (const file of staged) {
-    const content = await repo.git.run(['cat-file', 'blob', `:${file}`]);
+    const content = await repo.git.stagedFile(file);
+    if (content === undefined) continue;
     let pointer: Pointer;
     try {
       pointer = parsePointer(content, file);

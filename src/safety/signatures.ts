@@ -22,8 +22,8 @@ export interface SignatureCheck {
 }
 
 export async function checkSignature(git: Git, tag: string): Promise<SignatureCheck> {
-  const result = await git.probe(['verify-tag', '--raw', '--', `refs/tags/${tag}`]);
-  return { tag, signed: true, ...readVerifyOutput(result.ok, `${result.stdout}\n${result.stderr}`) };
+  const result = await git.verifyTag(tag);
+  return { tag, signed: true, ...readVerifyOutput(result.ok, result.output) };
 }
 
 /** Interprets `git verify-tag --raw` output (exported for tests of the GPG forms). */

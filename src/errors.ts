@@ -3,13 +3,161 @@
  * `code`, a message that says what happened (naming the file, field, ref or remote) and a `hint` that says
  * what to do. The CLI prints it without a stack trace and exits 1. Any other thrown `Error` is a bug.
  */
+/**
+ * Every code a `MvError` can carry. Codes are stable (scripts match on them in `--json` output), and each is
+ * described in docs/errors.md.
+ */
+export const ERROR_CODES = [
+  'ALREADY_INITIALIZED',
+  'ALREADY_TRACKED',
+  'ALREADY_VERSIONED',
+  'ARTIFACT_DEPRECATED',
+  'CACHE_MISSING',
+  'CONFIG_MODIFIED',
+  'CONTENT_MISMATCH',
+  'CORRUPT_COPY',
+  'CORRUPT_DOWNLOAD',
+  'CORRUPT_OBJECT',
+  'CROSS_DEVICE',
+  'DIRTY_WORKTREE',
+  'DISK_FULL',
+  'EMPTY_FOLDER',
+  'ENTRIES_FAILED',
+  'EXPORT_DIR_NOT_EMPTY',
+  'EXPORT_NOT_A_FOLDER',
+  'FETCH_FAILED',
+  'FILE_CHANGED',
+  'FILE_OPERATION_FAILED',
+  'GATE_FAILED',
+  'GC_UNSUPPORTED',
+  'GIT_FAILED',
+  'HEAD_MOVED',
+  'HOST_UNAVAILABLE',
+  'INCOMPLETE_TRANSFER',
+  'INPUTS_DROPPED',
+  'INTERNAL',
+  'INTERRUPTED',
+  'INVALID_ARTIFACT',
+  'INVALID_CONFIG',
+  'INVALID_DURATION',
+  'INVALID_KEY',
+  'INVALID_MANIFEST',
+  'INVALID_NAME',
+  'INVALID_OID',
+  'INVALID_PATH',
+  'INVALID_POINTER',
+  'INVALID_REF',
+  'INVALID_REMOTE_NAME',
+  'INVALID_REMOTE_URL',
+  'INVALID_STAGE',
+  'INVALID_TIME',
+  'INVALID_TRAFFIC',
+  'INVALID_TYPE',
+  'INVALID_VERSION',
+  'IO_ERROR',
+  'LINEAGE_REQUIRED',
+  'LINKED_FILE',
+  'LINKED_FOLDER',
+  'LINK_LOOP',
+  'LINK_OUTSIDE',
+  'LOCAL_CHANGES',
+  'LOCKED',
+  'MULTIPLE_VERSIONS',
+  'NAME_TOO_LONG',
+  'NOTHING_TO_ROLL_BACK',
+  'NOTHING_TO_SHARE',
+  'NOT_A_GIT_REPO',
+  'NOT_INITIALIZED',
+  'NO_COMMITS',
+  'NO_CREDENTIALS',
+  'NO_GIT_IDENTITY',
+  'NO_GIT_REMOTE',
+  'NO_POINTER',
+  'NO_REGION',
+  'NO_REMOTE',
+  'NO_WORK_TREE',
+  'OBJECTS_REMOVED',
+  'OBJECT_MISSING',
+  'OUTPUT_NOT_A_FOLDER',
+  'OUTPUT_NOT_EMPTY',
+  'PARSE_ERROR',
+  'PATH_BUSY',
+  'PATH_CONFLICT',
+  'PATH_IS_DIRECTORY',
+  'PATH_MISSING',
+  'PATH_NOT_A_FOLDER',
+  'PERMISSION_DENIED',
+  'POINTER_MISMATCH',
+  'PORT_FORBIDDEN',
+  'PORT_IN_USE',
+  'PURGE_IN_USE',
+  'PURGE_NEEDS_FORCE',
+  'PUSH_FAILED',
+  'READ_ONLY_FS',
+  'REGISTRY_CONTENDED',
+  'REMOTE_ACCESS_DENIED',
+  'REMOTE_EXISTS',
+  'REMOTE_FOLDER_MISSING',
+  'REMOTE_FULL',
+  'REMOTE_GC_NEEDS_FORCE',
+  'REMOTE_NOT_FOUND',
+  'REMOTE_PERMISSION_DENIED',
+  'REMOTE_READ_ONLY',
+  'REMOTE_UNREACHABLE',
+  'REPO_UNREACHABLE',
+  'ROLLBACK_TARGET_GONE',
+  'SAME_VERSION',
+  'SECRET_FILE_TRACKED',
+  'SECRET_IN_CONFIG',
+  'SECRET_IN_URL',
+  'SEVERAL_HOLDERS',
+  'SHARED_CACHE',
+  'SIGNING_FAILED',
+  'STAGE_EMPTY',
+  'STAGE_REF_REQUIRED',
+  'STALLED_TRANSFER',
+  'TAG_EXISTS',
+  'TOO_MANY_OPEN_FILES',
+  'TRANSFER_ERROR',
+  'TRANSFER_FAILED',
+  'UI_NOT_LOOPBACK',
+  'UNKNOWN_ARTIFACT',
+  'UNKNOWN_REMOTE',
+  'UNKNOWN_STAGE',
+  'UNKNOWN_VERSION',
+  'UNPINNED_REF',
+  'UNSAFE_PERMISSIONS',
+  'UNSUPPORTED_FILE',
+  'UNSUPPORTED_FILE_NAME',
+  'UNSUPPORTED_REMOTE',
+  'UNSUPPORTED_SCHEMA',
+  'USAGE',
+  'VERSION_ARCHIVED',
+  'VERSION_DEREGISTERED',
+  'VERSION_EXISTS',
+  'VERSION_IN_STAGE',
+  'VERSION_PURGED',
+  'VERSION_REQUIRED',
+  'VERSION_TOO_LOW',
+  'VERSION_UNREGISTERED',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+const KNOWN_CODES: ReadonlySet<string> = new Set(ERROR_CODES);
+
+/** Whether `code` is one of mv's error codes (for codes that crossed a thread or process boundary as text). */
+export function isErrorCode(code: unknown): code is ErrorCode {
+  return typeof code === 'string' && KNOWN_CODES.has(code);
+}
+
 export class MvError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly hint: string | undefined;
   /** Extra machine-readable context, included in `--json` error output. */
   readonly details: Record<string, unknown> | undefined;
 
-  constructor(code: string, message: string, options: { hint?: string; cause?: unknown; details?: Record<string, unknown> } = {}) {
+  constructor(code: ErrorCode, message: string, options: { hint?: string; cause?: unknown; details?: Record<string, unknown> } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'MvError';
     this.code = code;

@@ -6,7 +6,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { MvError } from '../errors.js';
+import { isErrorCode, MvError } from '../errors.js';
 import type { Hashed } from './hash.js';
 import type { Oid } from './oid.js';
 import type { LinkMode } from './adopt.js';
@@ -83,7 +83,7 @@ async function runPool<I, R>(items: I[], makeJob: (batch: I[]) => PoolJob, optio
           // A user-facing error keeps its code and hint; a system error keeps its errno code for the caller to map.
           failed ??= {
             error: reply.mv
-              ? new MvError(reply.code ?? 'FILE_OPERATION_FAILED', reply.message, reply.hint ? { hint: reply.hint } : {})
+              ? new MvError(isErrorCode(reply.code) ? reply.code : 'FILE_OPERATION_FAILED', reply.message, reply.hint ? { hint: reply.hint } : {})
               : Object.assign(new Error(reply.message), { code: reply.code, index: current + reply.index }),
           };
           return stop();

@@ -1,33 +1,19 @@
 /** `mv diff <ref> <ref>`: what changed between two versions, read from the pointers in their tagged commits. */
 import { Git } from '../git.js';
 import { MvError } from '../errors.js';
-import { diffPointers, type PointerDiff } from '../registry/pointer-diff.js';
 import { parseRef, pinnedId } from '../registry/ref.js';
 import { versionOfAnyRef } from '../registry/ref-target.js';
 import { readArtifact } from '../registry/registry-state.js';
 import { DEFAULT_STAGES } from '../registry/stage-names.js';
 import { requireVersionPointer } from '../registry/version-metrics.js';
-import type { VersionState } from '../registry/state.js';
-import type { LocatedPointer } from '../pointer/locate.js';
+import { diffResult, type DiffResult, type DiffSide } from '../registry/version-diff.js';
+
+export type { DiffResult, DiffSide };
 
 export interface DiffOptions {
   cwd?: string;
   from: string;
   to: string;
-}
-
-export interface DiffSide {
-  id: string;
-  version: string;
-  commit: string;
-  pointer: string;
-  created: string;
-}
-
-export interface DiffResult extends PointerDiff {
-  from: DiffSide;
-  to: DiffSide;
-  notes: string[];
 }
 
 export async function diff(options: DiffOptions): Promise<DiffResult> {
@@ -48,19 +34,4 @@ export async function diff(options: DiffOptions): Promise<DiffResult> {
     throw new MvError('SAME_VERSION', `Both refs name ${id}.`, { hint: `Compare two versions, e.g. \`mv diff ${id} ${refs[0].artifact}@latest\`.` });
   }
   return diffResult(a, b, notes);
-}
-
-export interface DiffInput {
-  artifact: string;
-  version: VersionState;
-  located: LocatedPointer;
-}
-
-/** What `mv diff` reports for two versions whose pointers have been read. */
-export function diffResult(a: DiffInput, b: DiffInput, notes: string[]): DiffResult {
-  return { from: diffSide(a), to: diffSide(b), ...diffPointers(a.located, b.located), notes };
-}
-
-function diffSide({ artifact, version, located }: DiffInput): DiffSide {
-  return { id: pinnedId(artifact, version.version), version: version.version, commit: version.commit, pointer: located.file, created: located.pointer.created };
 }

@@ -10,7 +10,7 @@ import { parsePointer, POINTER_SUFFIX } from '../pointer/pointer.js';
 import { readTagRecords } from '../registry/tag-records.js';
 import { readCommittedPointer, type LocatedPointer } from '../pointer/locate.js';
 import type { Repo } from '../repo.js';
-import type { HookOutcome } from './run-hook.js';
+import type { HookOutcome } from './hook-script.js';
 
 export interface PushedRef {
   localRef: string;
@@ -61,13 +61,20 @@ export async function pointersToPush(repo: Repo, remoteName: string, refs: Pushe
   return pointers;
 }
 
-export async function prePush(repo: Repo, args: string[], input: string): Promise<HookOutcome> {
+/** What an upload of the pushed pointers' objects reports, as far as the hook tells it. */
+export interface PointerUpload {
+  uploaded: number;
+  versions: string[];
+  remote: string;
+}
+
+/** pre-push: uploads (with `upload`) the objects of every pointer the push carries; refuses the push if that fails. */
+export async function prePush(repo: Repo, args: string[], input: string, upload: (pointers: LocatedPointer[]) => Promise<PointerUpload>): Promise<HookOutcome> {
   const [remoteName = 'origin'] = args;
   const pointers = await pointersToPush(repo, remoteName, parsePushLines(input));
   if (pointers.size === 0) return { hook: 'pre-push', exitCode: 0, messages: [] };
-  const { push } = await import('../commands/push.js');
   try {
-    const result = await push({ cwd: repo.root, pointers: [...pointers.values()] });
+    const result = await upload([...pointers.values()]);
     const sent = result.uploaded;
     return { hook: 'pre-push', exitCode: 0, messages: sent ? [`mv: uploaded ${sent} object(s) of ${result.versions.join(', ')} to ${result.remote}`] : [] };
   } catch (error) {

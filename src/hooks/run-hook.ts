@@ -1,23 +1,17 @@
 /**
- * What mv does inside each git hook.
+ * What mv does inside each git hook (`mvr hooks run <hook>` puts them together with the commands they use).
  * - pre-commit: every staged pointer must be valid and its objects in the cache, or the commit is refused.
  * - post-checkout / post-merge: with `hooks.checkout: true`, bring the work tree's artifacts in line with
  *   the checked-out pointers; never fails the git operation, only reports.
+ * - pre-push: see pre-push.ts.
  */
 import { MvError } from '../errors.js';
-import { checkout } from '../commands/checkout.js';
 import { parsePointer, type Pointer } from '../pointer/pointer.js';
 import { POINTER_SUFFIX } from '../pointer/pointer.js';
 import type { Oid } from '../cache/oid.js';
-import { openRepo, type Repo } from '../repo.js';
-import type { HookName } from './hook-script.js';
+import type { Repo } from '../repo.js';
+import type { HookName, HookOutcome } from './hook-script.js';
 
-export interface HookOutcome {
-  hook: HookName;
-  /** Exit code for the hook script: non-zero stops a pre-commit/pre-push. */
-  exitCode: number;
-  messages: string[];
-}
 
 /** The objects a pointer records directly (a folder's manifest stands for its files). */
 export function recordedObjects(pointer: Pointer): Array<{ oid: Oid; path: string }> {
@@ -54,10 +48,16 @@ export async function preCommit(repo: Repo): Promise<HookOutcome> {
   return { hook: 'pre-commit', exitCode: 1, messages: ['mv: commit refused: a staged pointer cannot be trusted.', ...problems] };
 }
 
-export async function syncWorkspace(repo: Repo, hook: HookName): Promise<HookOutcome> {
+/** What a checkout of every committed pointer reports, as far as a hook tells it. */
+export interface WorkspaceSync {
+  artifacts: Array<{ id: string; written: string[]; removed: string[] }>;
+}
+
+/** post-checkout / post-merge: runs `checkout` when `hooks.checkout` is on and reports what it changed. */
+export async function syncWorkspace(repo: Repo, hook: HookName, checkout: () => Promise<WorkspaceSync>): Promise<HookOutcome> {
   if (!repo.config.hooks.checkout) return { hook, exitCode: 0, messages: [] };
   try {
-    const result = await checkout({ cwd: repo.root });
+    const result = await checkout();
     const messages = result.artifacts
       .filter((a) => a.written.length || a.removed.length)
       .map((a) => `mv: ${a.id}: ${a.written.length} file(s) written, ${a.removed.length} removed`);
@@ -65,20 +65,5 @@ export async function syncWorkspace(repo: Repo, hook: HookName): Promise<HookOut
   } catch (error) {
     if (error instanceof MvError) return { hook, exitCode: 0, messages: [`mv: artifacts not updated: ${error.message}`, ...(error.hint ? [`mv: ${error.hint}`] : [])] };
     throw error;
-  }
-}
-
-export async function runHook(options: { cwd: string; hook: HookName; args: string[]; input: string }): Promise<HookOutcome> {
-  const repo = await openRepo(options.cwd);
-  switch (options.hook) {
-    case 'pre-commit':
-      return preCommit(repo);
-    case 'post-checkout':
-    case 'post-merge':
-      return syncWorkspace(repo, options.hook);
-    case 'pre-push': {
-      const { prePush } = await import('./pre-push.js');
-      return prePush(repo, options.args, options.input);
-    }
   }
 }

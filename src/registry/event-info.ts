@@ -4,7 +4,7 @@ import { holderInfo, type HolderInfo } from './holders.js';
 import { pinnedId } from './ref.js';
 import type { ArtifactState, StageChange } from './state.js';
 import type { TagEventKind } from './tag-name.js';
-import type { SignatureCheck } from '../safety/signatures.js';
+import type { SignatureCheck } from './signatures.js';
 
 export interface StageChangeInfo {
   stage: string;

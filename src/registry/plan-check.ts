@@ -10,7 +10,7 @@
  */
 import type { RegistryEvent } from './events.js';
 import { markedStages } from './gto-rules.js';
-import type { TagDraft, StageTransition } from './plans.js';
+import type { TagDraft, StageTransition } from './write-plan.js';
 import { replayArtifact, type ArtifactState } from './state.js';
 import { sameHoldings } from './weights.js';
 

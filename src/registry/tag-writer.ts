@@ -18,7 +18,7 @@ import { assignTag, deprecateTag, deregisterTag, unassignTag } from './tag-name.
 import { readRegistry } from './registry-state.js';
 import type { ArtifactState } from './state.js';
 import { replayArtifact } from './state.js';
-import type { TagDraft, WritePlan } from './plans.js';
+import type { TagDraft, WritePlan } from './write-plan.js';
 import { artifactTagPatterns, readTagRecords } from './tag-records.js';
 
 export interface WriteOptions {

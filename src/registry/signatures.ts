@@ -5,7 +5,7 @@
  */
 import pLimit from 'p-limit';
 import type { Git } from '../git.js';
-import type { TagRecord } from '../registry/tag-records.js';
+import type { TagRecord } from './tag-records.js';
 
 export type SignatureStatus = 'unsigned' | 'good' | 'unknown-key' | 'unverifiable' | 'bad';
 

@@ -11,13 +11,13 @@ import { missingObject, type LocalCache } from '../cache/local-cache.js';
 import type { ObjectStore } from '../cache/object-store.js';
 import { oidHex, type Oid } from '../cache/oid.js';
 import { parseManifest } from '../cache/manifest.js';
+import { SMALL_FILE } from '../cache/small-file.js';
 import { directoryEntries, uniqueObjects, type DirectoryEntryObject, type VersionObject } from '../pointer/objects.js';
 import type { PresenceIndex } from './presence-index.js';
-import { RESUMABLE_SIZE, SMALL_OBJECT } from './directory-store.js';
 import { hashBuffer } from '../cache/hash.js';
 import { MvError, errnoCode, fsError } from '../errors.js';
 import { localCopier } from './local-copy.js';
-import { writeVerified } from './resumable-file.js';
+import { RESUMABLE_SIZE, writeVerified } from './resumable-file.js';
 import { StallGuard, corrupt } from './transfer-streams.js';
 import { remoteStatus } from './remote-status.js';
 import { TransferRun, type TransferItem, type TransferRunOptions } from './transfer-run.js';
@@ -132,7 +132,7 @@ export async function downloadObject(
   const { cache, store } = options;
   const signal = options.signal ? { signal: options.signal } : {};
   const open = (start: number): Promise<Readable> => store.read(item.oid, { start, ...signal });
-  if (item.size !== undefined && item.size < SMALL_OBJECT && store.localPath) {
+  if (item.size !== undefined && item.size <= SMALL_FILE && store.localPath) {
     try {
       await localCopier().copy({ source: store.localPath(item.oid), target: cache.path(item.oid), oid: item.oid, size: item.size });
     } catch (error) {
@@ -143,7 +143,7 @@ export async function downloadObject(
     options.onBytes?.(item.size);
     return;
   }
-  if (item.size !== undefined && item.size < SMALL_OBJECT && store.readBuffer) {
+  if (item.size !== undefined && item.size <= SMALL_FILE && store.readBuffer) {
     const data = await store.readBuffer(item.oid, signal);
     if (hashBuffer(data) !== item.oid) throw corrupt(item.oid, store.location, data.byteLength === item.size ? 'bytes that do not match' : `${data.byteLength} bytes instead of ${item.size}`);
     await cache.putBuffer(data);

@@ -8,19 +8,10 @@
 import { MvError } from '../errors.js';
 import { parsePointer, type Pointer } from '../pointer/pointer.js';
 import { POINTER_SUFFIX } from '../pointer/pointer.js';
-import type { Oid } from '../cache/oid.js';
+import { pointerObjects } from '../pointer/objects.js';
 import type { Repo } from '../repo.js';
 import type { HookName, HookOutcome } from './hook-script.js';
 
-
-/** The objects a pointer records directly (a folder's manifest stands for its files). */
-export function recordedObjects(pointer: Pointer): Array<{ oid: Oid; path: string }> {
-  const list: Array<{ oid: Oid; path: string }> = pointer.files.map((f) => ({ oid: f.oid, path: f.path }));
-  for (const d of pointer.lineage.data ?? []) if ('oid' in d && 'path' in d) list.push({ oid: d.oid as Oid, path: String(d.path) });
-  for (const p of pointer.lineage.pipeline ?? []) list.push({ oid: p.oid, path: p.path });
-  if (pointer.lineage.params_file) list.push({ oid: pointer.lineage.params_file.oid, path: pointer.lineage.params_file.path });
-  return list;
-}
 
 export async function preCommit(repo: Repo): Promise<HookOutcome> {
   const staged = await repo.git.stagedFiles(`**/*${POINTER_SUFFIX}`);
@@ -39,7 +30,7 @@ export async function preCommit(repo: Repo): Promise<HookOutcome> {
       throw error;
     }
     const missing = [];
-    for (const { oid, path } of recordedObjects(pointer)) if (!(await repo.cache.has(oid))) missing.push(`${path} (${oid.slice(0, 19)}…)`);
+    for (const { oid, path } of pointerObjects(pointer, file)) if (!(await repo.cache.has(oid))) missing.push(`${path} (${oid.slice(0, 19)}…)`);
     if (missing.length) {
       problems.push(`${file}: the cache lacks ${missing.join(', ')}.\n  Re-create the version with \`mv add ${pointer.name} …\`, fetch it with \`mv fetch ${pointer.name}@v${pointer.version}\`, or, if the pointer was edited by hand, restore it with \`git checkout HEAD -- ${file}\`.`);
     }

@@ -10,9 +10,8 @@ import { pipeline, type Readable } from 'node:stream';
 import { missingObject, type LocalCache } from '../cache/local-cache.js';
 import type { ObjectStore } from '../cache/object-store.js';
 import { oidHex, type Oid } from '../cache/oid.js';
-import { parseManifest } from '../cache/manifest.js';
 import { SMALL_FILE } from '../cache/small-file.js';
-import { directoryEntries, uniqueObjects, type DirectoryEntryObject, type VersionObject } from '../pointer/objects.js';
+import { directoryEntries, manifestEntries, uniqueObjects, type VersionObject } from '../pointer/objects.js';
 import type { PresenceIndex } from './presence-index.js';
 import { hashBuffer } from '../cache/hash.js';
 import { MvError, errnoCode, fsError } from '../errors.js';
@@ -78,7 +77,7 @@ export async function downloadObjects(tops: VersionObject[], options: DownloadOp
       if (!top.directory) continue;
       const pending = manifests.get(top.oid);
       if (!pending && !(await cache.has(top.oid))) continue;
-      const files = pending ? manifestEntries(pending, top) : await directoryEntries(cache, top);
+      const files = pending ? manifestEntries(top, pending) : await directoryEntries(cache, top);
       listed.set(top.oid, files.map((f) => f.oid));
       for (const entry of files) entries.push({ oid: entry.oid, path: entry.path, size: entry.size });
     }
@@ -118,10 +117,6 @@ async function readWhole(store: ObjectStore, oid: Oid, signal: AbortSignal): Pro
   const chunks: Buffer[] = [];
   for await (const chunk of await store.read(oid, { signal })) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
-}
-
-function manifestEntries(data: Buffer, directory: VersionObject): DirectoryEntryObject[] {
-  return parseManifest(data.toString('utf8'), `${directory.oid} (${directory.path})`).map((entry) => ({ oid: entry.oid, size: entry.size, path: `${directory.path}${entry.path}`, manifest: directory.oid }));
 }
 
 /** Downloads one object into the cache, verified; resumable when its size is known and large. */

@@ -59,7 +59,7 @@ const madeFolders = new Set<string>();
 let tempCounter = 0;
 
 function failure(error: unknown): JobFailure {
-  if (error instanceof MvError) return { message: error.message, code: error.code, mv: true, ...(error.hint ? { hint: error.hint } : {}), ...(error.details ? { details: error.details } : {}) };
+  if (error instanceof MvError) return { message: error.message, code: error.code, mv: true, hint: error.hint, details: error.details };
   const code = errnoCode(error);
   return { message: error instanceof Error ? error.message : String(error), ...(code ? { code } : {}) };
 }

@@ -42,7 +42,7 @@ export function simulate(state: ArtifactState, drafts: TagDraft[], time = simula
     commit: draft.target,
     commitTime: (draft.version !== undefined ? state.versions.get(draft.version)?.commitTime : undefined) ?? 0,
     ...(draft.kind === 'deregister' ? { version: draft.version! } : {}),
-    ...(draft.stage !== undefined ? { stage: draft.stage } : {}),
+    stage: draft.stage,
     time,
     tz: '+0000',
     by: { name: '', email: '' },

@@ -84,7 +84,7 @@ export function planPromote(state: ArtifactState, request: PromoteRequest): Writ
     drafts.push(
       stageDraft(state, 'assign', version, stage, withReason(`Promote ${id} to ${stage}${share}${overridden}`, reason), {
         ...record,
-        ...(trafficBp !== undefined ? { traffic: trafficBp / 100 } : {}),
+        traffic: trafficBp === undefined ? undefined : trafficBp / 100,
         ...(forced.length ? { forced } : {}),
       }),
     );

@@ -121,7 +121,7 @@ export async function writeRegistryTags(options: WriteOptions): Promise<WrittenT
         continue;
       }
     }
-    return { plan, tags: created.map((t) => t.name), ...(remote ? { pushedTo: remote } : {}), attempts: attempt };
+    return { plan, tags: created.map((t) => t.name), pushedTo: remote, attempts: attempt };
   }
 }
 

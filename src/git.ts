@@ -338,7 +338,7 @@ export class Git {
     const dir = await mkdtemp(join(tmpdir(), 'mv-index-'));
     const env = { GIT_INDEX_FILE: join(dir, 'index') };
     try {
-      await this.run(options.parent ? ['read-tree', options.parent] : ['read-tree', '--empty'], env);
+      await this.run(options.parent ? ['read-tree', objectId(options.parent)] : ['read-tree', '--empty'], env);
       await this.run(['update-index', '--add', '--remove', '--', ...options.paths], env);
       const tree = (await this.run(['write-tree'], env)).trim();
       const messageFile = join(dir, 'message');
@@ -424,6 +424,7 @@ export class Git {
    * tagger date.
    */
   async createSignedTag(tag: { name: string; target: string; message: string }, options: { date?: number } = {}): Promise<string> {
+    fullRefName(`refs/tags/${tag.name}`);
     const dir = await mkdtemp(join(tmpdir(), 'mv-tag-'));
     try {
       const file = join(dir, 'message');
@@ -439,7 +440,7 @@ export class Git {
           cause: error,
         });
       }
-      return (await this.run(['rev-parse', '--verify', `refs/tags/${tag.name}`])).trim();
+      return (await this.run(['rev-parse', '--verify', '--end-of-options', `refs/tags/${tag.name}`])).trim();
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -495,7 +496,7 @@ export class Git {
     await this.run(['config', '--end-of-options', 'remote.origin.url', url]);
     await this.run(['config', 'remote.origin.promisor', 'true']);
     await this.run(['config', 'remote.origin.partialclonefilter', 'blob:none']);
-    await this.run(['-c', 'fetch.writeCommitGraph=false', 'fetch', '-q', '--no-tags', '--filter=blob:none', 'origin', ...refspecs]);
+    await this.run(['-c', 'fetch.writeCommitGraph=false', 'fetch', '-q', '--no-tags', '--filter=blob:none', '--', 'origin', ...refspecs]);
   }
 }
 

@@ -58,7 +58,7 @@ export async function applyVersion(repo: Repo, input: ApplyInput): Promise<Appli
   let tagObject: string | undefined;
   try {
     await edits.write(pointerFile, content);
-    await ignorePaths(repo.git, edits, await ignoreTargets(repo, pointer, pointerFile, input.dataPaths));
+    await ignorePaths(edits, await ignoreTargets(repo, pointer, pointerFile, input.dataPaths));
     const summary = `Register ${id}${input.message ? `: ${input.message}` : ''}`;
     const commit = await repo.git.commitPaths({ parent: head, paths: edits.paths, message: `${summary}\n` });
     await edits.record({ head, commit, tag: tagName });

@@ -212,7 +212,7 @@ function unchanged(base: ResultBase, plan: VersionPlan, register: { tag: string;
 
 async function planned(repo: Repo, base: ResultBase, plan: VersionPlan, pointer: Pointer): Promise<AddResult> {
   const edits = new FileEdits(repo.root);
-  const ignores = await plannedIgnores(repo.git, (file) => edits.read(file), await ignoreTargets(repo, pointer, base.request.pointerFile, base.request.dataPaths));
+  const ignores = await plannedIgnores((file) => edits.read(file), await ignoreTargets(repo, pointer, base.request.pointerFile, base.request.dataPaths));
   const report = await describePlan(repo, { request: base.request, inputs: base.inputs, commitPaths: [base.request.pointerFile, ...ignores.map((i) => i.file)] });
   const oid = hashBuffer(serializePointer(pointer));
   return result(base, plan, { tag: registerTag(pointer.name, pointer.version), commit: base.request.head, pointer: { path: base.request.pointerFile, oid }, created: false, report });

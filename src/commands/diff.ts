@@ -4,14 +4,14 @@ import { isOid } from '../cache/oid.js';
 import { Git } from '../git.js';
 import { openRepo } from '../repo.js';
 import { MvError } from '../errors.js';
-import { diffPointers, type PointerDiff } from '../registry/pointer-diff.js';
 import { parseRef, pinnedId } from '../registry/ref.js';
 import { versionOfAnyRef } from '../registry/ref-target.js';
 import { readArtifact } from '../registry/registry-state.js';
 import { DEFAULT_STAGES } from '../registry/stage-names.js';
 import { requireVersionPointer } from '../registry/version-metrics.js';
-import type { VersionState } from '../registry/state.js';
-import type { LocatedPointer } from '../pointer/locate.js';
+import { diffResult, type DiffResult, type DiffSide } from '../registry/version-diff.js';
+
+export type { DiffResult, DiffSide };
 
 export interface DiffOptions {
   cwd?: string;
@@ -19,20 +19,6 @@ export interface DiffOptions {
   to: string;
   /** List the paths added, removed and changed inside folders, not only their counts. */
   files?: boolean;
-}
-
-export interface DiffSide {
-  id: string;
-  version: string;
-  commit: string;
-  pointer: string;
-  created: string;
-}
-
-export interface DiffResult extends PointerDiff {
-  from: DiffSide;
-  to: DiffSide;
-  notes: string[];
 }
 
 export async function diff(options: DiffOptions): Promise<DiffResult> {
@@ -92,19 +78,4 @@ async function compareFolders(cwd: string, result: DiffResult, withPaths: boolea
     };
   }
   if (unknown) result.notes.push(`${unknown} changed folder(s) could not be compared file by file: their manifests are not in the cache (\`mv fetch --lineage ${result.from.id} ${result.to.id}\` brings them).`);
-}
-
-export interface DiffInput {
-  artifact: string;
-  version: VersionState;
-  located: LocatedPointer;
-}
-
-/** What `mv diff` reports for two versions whose pointers have been read. */
-export function diffResult(a: DiffInput, b: DiffInput, notes: string[]): DiffResult {
-  return { from: diffSide(a), to: diffSide(b), ...diffPointers(a.located, b.located), notes };
-}
-
-function diffSide({ artifact, version, located }: DiffInput): DiffSide {
-  return { id: pinnedId(artifact, version.version), version: version.version, commit: version.commit, pointer: located.file, created: located.pointer.created };
 }

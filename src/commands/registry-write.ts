@@ -3,7 +3,7 @@ import { MvError } from '../errors.js';
 import type { Git } from '../git.js';
 import { gtoConfigStages } from '../registry/gto-tooling.js';
 import { holderInfo, type HolderInfo } from '../registry/holders.js';
-import type { WritePlan } from '../registry/plans.js';
+import type { WritePlan } from '../registry/write-plan.js';
 import { artifactNotFound, readRegistry } from '../registry/registry-state.js';
 import { adoptStages, usedStages, type AdoptedStages } from '../registry/stage-adoption.js';
 import { ARCHIVED_STAGE } from '../registry/stage-names.js';

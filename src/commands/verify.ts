@@ -7,7 +7,6 @@
  */
 import pLimit from 'p-limit';
 import type { Oid } from '../cache/oid.js';
-import { MvError } from '../errors.js';
 import type { Git } from '../git.js';
 import { withRepoLock } from '../lock.js';
 import { pinnedId } from '../registry/ref.js';
@@ -22,7 +21,7 @@ import { readObjectBytes } from '../safety/object-bytes.js';
 import { purgesById, readPurgeRecords, type PurgeRecord } from '../safety/purge-record.js';
 import { quarantineObject, readQuarantined } from '../safety/quarantine.js';
 import { rehashCache, rehashRemote } from '../safety/rehash.js';
-import { checkSignatures, type SignatureCheck } from '../safety/signatures.js';
+import { checkSignatures, type SignatureCheck } from '../registry/signatures.js';
 import { checkPointers, type TamperFinding } from '../safety/tamper.js';
 import { versionObjects, type OwnedObject } from '../safety/version-objects.js';
 

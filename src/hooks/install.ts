@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { isAbsolute, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { errnoCode } from '../errors.js';
 import { GitCommandError, type Git } from '../git.js';
 import { CHAINED_SUFFIX, HOOK_NAMES, hookScript, isLegacyHook, isMvHook, type HookName } from './hook-script.js';
@@ -20,11 +20,6 @@ export interface HookChange {
   chained: boolean;
   /** Already in the wanted state: nothing was written. */
   unchanged: boolean;
-}
-
-export async function hooksDirectory(git: Git): Promise<string> {
-  const dir = (await git.run(['rev-parse', '--git-path', 'hooks'])).trim();
-  return isAbsolute(dir) ? dir : resolve(git.cwd, dir);
 }
 
 async function readIfExists(path: string): Promise<string | undefined> {
@@ -50,7 +45,7 @@ async function writeHook(path: string, script: string): Promise<void> {
 }
 
 export async function installHooks(git: Git, mvBin: string): Promise<{ dir: string; hooks: HookChange[] }> {
-  const dir = await hooksDirectory(git);
+  const dir = await git.hooksFolder();
   await mkdir(dir, { recursive: true });
   const hooks: HookChange[] = [];
   for (const hook of HOOK_NAMES) {
@@ -83,7 +78,7 @@ export async function installHooks(git: Git, mvBin: string): Promise<{ dir: stri
 export async function upgradeLegacyHooks(git: Git, mvrBin: string): Promise<HookName[]> {
   let dir: string;
   try {
-    dir = await hooksDirectory(git);
+    dir = await git.hooksFolder();
   } catch (error) {
     // Outside a repository there are no hooks.
     if (error instanceof GitCommandError) return [];
@@ -100,7 +95,7 @@ export async function upgradeLegacyHooks(git: Git, mvrBin: string): Promise<Hook
 }
 
 export async function uninstallHooks(git: Git): Promise<{ dir: string; hooks: HookChange[] }> {
-  const dir = await hooksDirectory(git);
+  const dir = await git.hooksFolder();
   const hooks: HookChange[] = [];
   for (const hook of HOOK_NAMES) {
     const path = join(dir, hook);

@@ -18,7 +18,7 @@ import { assignTag, deprecateTag, deregisterTag, unassignTag } from './tag-name.
 import { readRegistry } from './registry-state.js';
 import type { ArtifactState } from './state.js';
 import { replayArtifact } from './state.js';
-import type { TagDraft, WritePlan } from './plans.js';
+import type { TagDraft, WritePlan } from './write-plan.js';
 import { artifactTagPatterns, readTagRecords } from './tag-records.js';
 
 export interface WriteOptions {
@@ -120,7 +120,7 @@ export async function writeRegistryTags(options: WriteOptions): Promise<WrittenT
         continue;
       }
     }
-    return { plan, tags: created.map((t) => t.name), ...(remote ? { pushedTo: remote } : {}), attempts: attempt };
+    return { plan, tags: created.map((t) => t.name), pushedTo: remote, attempts: attempt };
   }
 }
 

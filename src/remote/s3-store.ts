@@ -13,13 +13,11 @@ import { STREAM_CHUNK, hashBuffer } from '../cache/hash.js';
 import { missingObject } from '../cache/local-cache.js';
 import type { ListOptions, ObjectStore, PutOptions, ReadOptions, StoredObjectInfo } from '../cache/object-store.js';
 import { objectKey, oidFromKey, shortOid, type Oid } from '../cache/oid.js';
+import { SMALL_FILE } from '../cache/small-file.js';
 import { httpStatus } from './retry.js';
 import { s3Failure } from './s3-errors.js';
 import { MultipartUploader, type MultipartOptions } from './s3-multipart.js';
-import { VerifyingStream } from './transfer-streams.js';
-import { corruptSource } from './directory-store.js';
-
-const SMALL_OBJECT = 1024 * 1024;
+import { VerifyingStream, corruptSource } from './transfer-streams.js';
 
 export interface S3StoreOptions extends MultipartOptions {
   bucket: string;
@@ -91,7 +89,7 @@ export class S3Store implements ObjectStore {
         return;
       }
       let body: Buffer | Readable;
-      if (size <= SMALL_OBJECT) {
+      if (size <= SMALL_FILE) {
         body = await readFile(sourcePath);
         if (hashBuffer(body) !== oid || body.byteLength !== size) throw corruptSource(oid, this.location);
       } else {

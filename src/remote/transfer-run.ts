@@ -5,7 +5,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import pLimit from 'p-limit';
-import { MvError } from '../errors.js';
+import { MvError, type ErrorCode } from '../errors.js';
 import type { Oid } from '../cache/oid.js';
 import { withRetry, type RetryPolicy } from './retry.js';
 import { FATAL_CODES, describeFailure } from './s3-errors.js';
@@ -21,7 +21,7 @@ export interface TransferFailure {
   oid: Oid;
   path: string;
   remote: string;
-  code: string;
+  code: ErrorCode;
   message: string;
 }
 

@@ -17,6 +17,8 @@ export interface RepoLocation {
   root: string;
   /** Absolute path of the git directory. */
   gitDir: string;
+  /** Absolute path of the folder git runs hooks from (`core.hooksPath` or `<git dir>/hooks`). */
+  hooksDir: string;
 }
 
 export { GitCommandError };
@@ -86,11 +88,34 @@ async function runGit(cwd: string, args: string[], options: { env?: Record<strin
   return (await runGitBytes(cwd, args, options)).toString('utf8');
 }
 
+/** A lookup started by `locateRepoAhead`, handed to the next `locateRepo` of the same folder. */
+let lookedUp: { cwd: string; location: Promise<RepoLocation> } | undefined;
+
+/**
+ * Starts `locateRepo(cwd)` and hands its answer to the next `locateRepo` of the same folder, once: the CLI
+ * reads the hooks folder before the command runs, and the command opens the repository without asking
+ * git a second time.
+ */
+export function locateRepoAhead(cwd: string): Promise<RepoLocation> {
+  const location = findRepo(cwd);
+  lookedUp = { cwd, location };
+  return location;
+}
+
 /** Finds the work tree containing `cwd`. Fails with a user error outside a git repository. */
-export async function locateRepo(cwd: string): Promise<RepoLocation> {
+export function locateRepo(cwd: string): Promise<RepoLocation> {
+  if (lookedUp?.cwd === cwd) {
+    const { location } = lookedUp;
+    lookedUp = undefined;
+    return location;
+  }
+  return findRepo(cwd);
+}
+
+async function findRepo(cwd: string): Promise<RepoLocation> {
   let out: string;
   try {
-    out = await runGit(cwd, ['rev-parse', '--show-toplevel', '--absolute-git-dir']);
+    out = await runGit(cwd, ['rev-parse', '--show-toplevel', '--absolute-git-dir', '--git-path', 'hooks']);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     if (/not a git repository/i.test(message)) {
@@ -105,9 +130,10 @@ export async function locateRepo(cwd: string): Promise<RepoLocation> {
     }
     throw error;
   }
-  const [root, gitDir] = out.split('\n');
-  if (!root || !gitDir) throw new Error(`unexpected rev-parse output: ${JSON.stringify(out)}`);
-  return { root, gitDir };
+  const [root, gitDir, hooks] = out.split('\n');
+  if (!root || !gitDir || !hooks) throw new Error(`unexpected rev-parse output: ${JSON.stringify(out)}`);
+  // --git-path answers relative to the folder git ran in.
+  return { root, gitDir, hooksDir: resolve(cwd, hooks) };
 }
 
 /** Git operations on one repository. */
@@ -238,19 +264,38 @@ export class Git {
 
   /** Paths of tracked files with staged or unstaged changes (untracked files are not counted). */
   async changedTrackedFiles(): Promise<string[]> {
+    return (await this.workTreeState()).changed;
+  }
+
+  /**
+   * In one `git status`: the commit HEAD points at (undefined before the first commit), the checked-out
+   * branch's short name (undefined when HEAD is detached) and the tracked files with staged or unstaged
+   * changes.
+   */
+  async workTreeState(): Promise<{ head: string | undefined; branch: string | undefined; changed: string[] }> {
     // A query: it must not refresh (write) the index, which fails on a full disk or a read-only clone.
-    const out = await this.run(['--no-optional-locks', 'status', '--porcelain=v1', '-z', '--untracked-files=no', '--ignore-submodules=none']);
-    const paths: string[] = [];
+    const out = await this.run(['--no-optional-locks', 'status', '--porcelain=v2', '--branch', '--no-ahead-behind', '-z', '--untracked-files=no', '--ignore-submodules=none']);
+    let head: string | undefined;
+    let branch: string | undefined;
+    const changed: string[] = [];
     const records = out.split('\0');
     for (let i = 0; i < records.length; i++) {
-      const record = records[i];
-      if (!record) continue;
-      const status = record.slice(0, 2);
-      paths.push(record.slice(3));
-      // Renames and copies carry the source path as the next record.
-      if (status.includes('R') || status.includes('C')) i++;
+      const record = records[i]!;
+      if (record.startsWith('# branch.oid ')) {
+        const oid = record.slice('# branch.oid '.length);
+        if (oid !== '(initial)') head = oid;
+      } else if (record.startsWith('# branch.head ')) {
+        const name = record.slice('# branch.head '.length);
+        if (name !== '(detached)') branch = name;
+      } else if (record.startsWith('1 ')) changed.push(fieldsAfter(record, 8));
+      else if (record.startsWith('u ')) changed.push(fieldsAfter(record, 10));
+      else if (record.startsWith('2 ')) {
+        changed.push(fieldsAfter(record, 9));
+        // A rename or copy carries its source path as the next record.
+        i++;
+      }
     }
-    return paths;
+    return { head, branch, changed };
   }
 
   /** Tracked files at or under `paths` with no staged or unstaged change: git can restore them as they are. */
@@ -402,16 +447,23 @@ export class Git {
 
   /**
    * Creates several annotated tags in one ref transaction: all of them or none (none when any name is
-   * taken). Returns the tag object ids in order. `date` (Unix seconds) replaces the tagger date.
+   * taken). Returns the tag object ids in order. `date` (Unix seconds) replaces the tagger date; `tagger`
+   * is the committer identity read earlier (`committerIdent`); `moveHead` moves HEAD from one commit to
+   * another in the same transaction, which then fails whole if HEAD moved first.
    */
-  async createAnnotatedTags(tags: Array<{ name: string; target: string; message: string }>, options: { date?: number } = {}): Promise<string[]> {
+  async createAnnotatedTags(
+    tags: Array<{ name: string; target: string; message: string }>,
+    options: { date?: number; tagger?: string; moveHead?: { from: string; to: string; reason: string } } = {},
+  ): Promise<string[]> {
     for (const tag of tags) fullRefName(`refs/tags/${tag.name}`);
-    const ident = withDate(await this.committerIdent(), options.date);
+    const ident = withDate(options.tagger ?? (await this.committerIdent()), options.date);
     const oids: string[] = [];
     for (const tag of tags) oids.push((await this.runWithInput(['mktag'], tagObjectText(tag, ident))).trim());
-    const commands = tags.map((tag, i) => `create refs/tags/${tag.name} ${oids[i]!}\n`).join('');
+    let commands = tags.map((tag, i) => `create refs/tags/${tag.name} ${oids[i]!}\n`).join('');
+    if (options.moveHead) commands += `update HEAD ${objectId(options.moveHead.to)} ${objectId(options.moveHead.from)}\n`;
+    const reason = options.moveHead?.reason ?? `mv: tag ${tags.map((t) => t.name).join(' ')}`;
     try {
-      await this.runWithInput(['update-ref', '-m', `mv: tag ${tags.map((t) => t.name).join(' ')}`, '--stdin'], commands);
+      await this.runWithInput(['update-ref', '-m', reason, '--stdin'], commands);
     } catch (error) {
       const taken = [];
       for (const tag of tags) if (await this.resolveRef(`refs/tags/${tag.name}`)) taken.push(tag.name);
@@ -506,6 +558,13 @@ export class Git {
     await this.run(['config', 'remote.origin.partialclonefilter', 'blob:none']);
     await this.run(['-c', 'fetch.writeCommitGraph=false', 'fetch', '-q', '--no-tags', '--filter=blob:none', '--', 'origin', ...refspecs]);
   }
+}
+
+/** What follows the first `count` space-separated fields of a status record: the path, which may hold spaces. */
+function fieldsAfter(record: string, count: number): string {
+  let at = 0;
+  for (let n = 0; n < count; n++) at = record.indexOf(' ', at) + 1;
+  return record.slice(at);
 }
 
 /** A pathspec that matches the path literally (no glob or magic interpretation). */

@@ -25,19 +25,23 @@ export async function diff(options: DiffOptions): Promise<DiffResult> {
   const git = new Git(options.cwd ?? process.cwd());
   const refs = [parseRef(options.from), parseRef(options.to)] as const;
   const notes: string[] = [];
-  const sides = [];
+  // One registry read per artifact; the two pointers are read together.
+  const reads = new Map<string, ReturnType<typeof readArtifact>>();
+  const versions = [];
   for (const ref of refs) {
-    const read = await readArtifact(git, ref.artifact);
+    if (!reads.has(ref.artifact)) reads.set(ref.artifact, readArtifact(git, ref.artifact));
+    const read = await reads.get(ref.artifact)!;
     notes.push(...read.notes.filter((n) => !notes.includes(n)));
-    const version = versionOfAnyRef(read.state, ref, DEFAULT_STAGES, 'mv diff REF …');
-    const located = await requireVersionPointer(git, read.state, version);
-    sides.push({ artifact: ref.artifact, version, located });
+    versions.push({ artifact: ref.artifact, state: read.state, version: versionOfAnyRef(read.state, ref, DEFAULT_STAGES, 'mv diff REF …') });
   }
-  const [a, b] = sides as [(typeof sides)[number], (typeof sides)[number]];
-  if (a.artifact === b.artifact && a.version.version === b.version.version) {
-    const id = pinnedId(a.artifact, a.version.version);
+  if (versions[0]!.artifact === versions[1]!.artifact && versions[0]!.version.version === versions[1]!.version.version) {
+    const id = pinnedId(versions[0]!.artifact, versions[0]!.version.version);
     throw new MvError('SAME_VERSION', `Both refs name ${id}.`, { hint: `Compare two versions, e.g. \`mv diff ${id} ${refs[0].artifact}@latest\`.` });
   }
+  const [a, b] = await Promise.all(
+    versions.map(async ({ artifact, state, version }) => ({ artifact, version, located: await requireVersionPointer(git, state, version) })),
+  );
+  if (!a || !b) throw new Error('diff compares two versions');
   const result = diffResult(a, b, notes);
   await compareFolders(options.cwd ?? process.cwd(), result, options.files ?? false);
   return result;

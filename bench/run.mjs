@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const names = process.argv.slice(2).length ? process.argv.slice(2) : ['core', 'registry', 'ui', 'transfer', 'shell', 'dedup'];
+const names = process.argv.slice(2).length ? process.argv.slice(2) : ['everyday', 'core', 'registry', 'ui', 'transfer', 'shell', 'dedup'];
 let failed = 0;
 for (const name of names) {
   console.log(`\n=== bench/${name}.mjs ===`);

@@ -8,12 +8,12 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { MvError, errnoCode } from './errors.js';
 import { parseStructured } from './structured-file.js';
-import { ARCHIVED_STAGE, DEFAULT_STAGES } from './registry/stage-names.js';
+import { ARCHIVED_STAGE, DEFAULT_STAGES } from './names.js';
 
 export const MV_DIR = '.mv';
 export const CONFIG_FILE = 'config.yaml';
 export const LOCAL_CONFIG_FILE = 'config.local.yaml';
-export { ARCHIVED_STAGE, DEFAULT_STAGES } from './registry/stage-names.js';
+export { ARCHIVED_STAGE, DEFAULT_STAGES } from './names.js';
 
 /** GTO's name rule, so that every stage a GTO registry uses can be configured. */
 const stageName = z.string().max(255).regex(/^[a-zA-Z0-9](?:[a-zA-Z0-9_/-]*[a-zA-Z0-9])?$/, 'is not a valid stage name');

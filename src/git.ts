@@ -6,7 +6,8 @@
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
+import pLimit from 'p-limit';
 import { GitCommandError, MvError } from './errors.js';
 
 export const ZERO_OID = '0000000000000000000000000000000000000000';
@@ -16,28 +17,14 @@ export interface RepoLocation {
   root: string;
   /** Absolute path of the git directory. */
   gitDir: string;
+  /** Absolute path of the folder git runs hooks from (`core.hooksPath` or `<git dir>/hooks`). */
+  hooksDir: string;
 }
 
 export { GitCommandError };
 
 /** At most this many git processes at once per process (status and add fan out). */
-const MAX_CONCURRENT_GIT = 4;
-let running = 0;
-const waiting: Array<() => void> = [];
-
-async function acquireSlot(): Promise<void> {
-  if (running < MAX_CONCURRENT_GIT) {
-    running++;
-    return;
-  }
-  await new Promise<void>((resolve) => waiting.push(resolve));
-}
-
-function releaseSlot(): void {
-  const next = waiting.shift();
-  if (next) next();
-  else running--;
-}
+const limitGit = pLimit(4);
 
 interface GitOutput {
   code: number | null;
@@ -53,26 +40,24 @@ interface GitOutput {
  * library) because `mv resolve` must start in a few milliseconds. Resolves whatever the exit code;
  * `runGit` turns failures into errors.
  */
-async function spawnGit(cwd: string, args: string[], options: { env?: Record<string, string>; input?: string } = {}): Promise<GitOutput> {
-  await acquireSlot();
-  try {
-    return await new Promise<GitOutput>((resolve, reject) => {
-      const child = spawn('git', args, {
-        cwd,
-        env: gitEnvironment(options.env),
-        stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-      });
-      const out: Buffer[] = [];
-      const err: Buffer[] = [];
-      child.stdout?.on('data', (chunk: Buffer) => out.push(chunk));
-      child.stderr?.on('data', (chunk: Buffer) => err.push(chunk));
-      child.on('error', (error) => reject(new GitCommandError(args, error.message)));
-      child.on('close', (code, signal) => resolve({ code, signal, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8') }));
-      if (options.input !== undefined) child.stdin?.end(options.input);
-    });
-  } finally {
-    releaseSlot();
-  }
+function spawnGit(cwd: string, args: string[], options: { env?: Record<string, string>; input?: string } = {}): Promise<GitOutput> {
+  return limitGit(
+    () =>
+      new Promise<GitOutput>((resolve, reject) => {
+        const child = spawn('git', args, {
+          cwd,
+          env: gitEnvironment(options.env),
+          stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+        });
+        const out: Buffer[] = [];
+        const err: Buffer[] = [];
+        child.stdout?.on('data', (chunk: Buffer) => out.push(chunk));
+        child.stderr?.on('data', (chunk: Buffer) => err.push(chunk));
+        child.on('error', (error) => reject(new GitCommandError(args, error.message)));
+        child.on('close', (code, signal) => resolve({ code, signal, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8') }));
+        if (options.input !== undefined) child.stdin?.end(options.input);
+      }),
+  );
 }
 
 /**
@@ -103,11 +88,34 @@ async function runGit(cwd: string, args: string[], options: { env?: Record<strin
   return (await runGitBytes(cwd, args, options)).toString('utf8');
 }
 
+/** A lookup started by `locateRepoAhead`, handed to the next `locateRepo` of the same folder. */
+let lookedUp: { cwd: string; location: Promise<RepoLocation> } | undefined;
+
+/**
+ * Starts `locateRepo(cwd)` and hands its answer to the next `locateRepo` of the same folder, once: the CLI
+ * reads the hooks folder before the command runs, and the command opens the repository without asking
+ * git a second time.
+ */
+export function locateRepoAhead(cwd: string): Promise<RepoLocation> {
+  const location = findRepo(cwd);
+  lookedUp = { cwd, location };
+  return location;
+}
+
 /** Finds the work tree containing `cwd`. Fails with a user error outside a git repository. */
-export async function locateRepo(cwd: string): Promise<RepoLocation> {
+export function locateRepo(cwd: string): Promise<RepoLocation> {
+  if (lookedUp?.cwd === cwd) {
+    const { location } = lookedUp;
+    lookedUp = undefined;
+    return location;
+  }
+  return findRepo(cwd);
+}
+
+async function findRepo(cwd: string): Promise<RepoLocation> {
   let out: string;
   try {
-    out = await runGit(cwd, ['rev-parse', '--show-toplevel', '--absolute-git-dir']);
+    out = await runGit(cwd, ['rev-parse', '--show-toplevel', '--absolute-git-dir', '--git-path', 'hooks']);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     if (/not a git repository/i.test(message)) {
@@ -122,9 +130,10 @@ export async function locateRepo(cwd: string): Promise<RepoLocation> {
     }
     throw error;
   }
-  const [root, gitDir] = out.split('\n');
-  if (!root || !gitDir) throw new Error(`unexpected rev-parse output: ${JSON.stringify(out)}`);
-  return { root, gitDir };
+  const [root, gitDir, hooks] = out.split('\n');
+  if (!root || !gitDir || !hooks) throw new Error(`unexpected rev-parse output: ${JSON.stringify(out)}`);
+  // --git-path answers relative to the folder git ran in.
+  return { root, gitDir, hooksDir: resolve(cwd, hooks) };
 }
 
 /** Git operations on one repository. */
@@ -136,19 +145,81 @@ export class Git {
   }
 
   /** Runs git and returns stdout; failures become `GitCommandError` carrying git's own message. */
-  run(args: string[], env?: Record<string, string>): Promise<string> {
+  private run(args: string[], env?: Record<string, string>): Promise<string> {
     return runGit(this.cwd, args, env ? { env } : {});
   }
 
   /** Like `run`, with `input` fed on stdin (for plumbing such as `mktag`). */
-  runWithInput(args: string[], input: string, env?: Record<string, string>): Promise<string> {
+  private runWithInput(args: string[], input: string, env?: Record<string, string>): Promise<string> {
     return runGit(this.cwd, args, { input, ...(env ? { env } : {}) });
   }
 
-  /** Runs git and reports its exit code and output instead of failing (for checks such as `verify-tag`). */
-  async probe(args: string[]): Promise<{ ok: boolean; stdout: string; stderr: string }> {
-    const result = await spawnGit(this.cwd, args);
-    return { ok: result.code === 0, stdout: result.stdout.toString('utf8'), stderr: result.stderr };
+  /**
+   * The refs matching `patterns` (full `refs/…` prefixes or globs), each as the values of `fields`
+   * (for-each-ref format atoms such as `%(refname)`), in for-each-ref's order.
+   */
+  async refRecords(fields: readonly string[], patterns: string[]): Promise<string[][]> {
+    const out = await this.run(['for-each-ref', `--format=${fields.join('%00')}%00`, '--', ...patterns.map(refPattern)]);
+    const parts = out.split('\0');
+    const records: string[][] = [];
+    for (let i = 0; i + fields.length <= parts.length; i += fields.length) {
+      const record = parts.slice(i, i + fields.length);
+      // Each record after the first starts with the newline for-each-ref puts between records.
+      if (i > 0) record[0] = record[0]!.replace(/^\n/, '');
+      records.push(record);
+    }
+    return records;
+  }
+
+  /**
+   * The commits reachable from `tips` and from none of `known` (commit ids) that add or modify a file
+   * matching the glob `pathGlob`, newest first, each with those files.
+   */
+  async commitsAddingFiles(options: { tips: string[]; known: string[]; pathGlob: string }): Promise<Array<{ commit: string; files: string[] }>> {
+    const tips = options.tips.map(objectId);
+    if (tips.length === 0) return [];
+    const out = await this.run([
+      'log',
+      '--format=%x00%H',
+      '--name-only',
+      '--diff-filter=AM',
+      '--end-of-options',
+      ...tips.map((t) => `${t}^{commit}`),
+      ...options.known.map((k) => `^${objectId(k)}`),
+      '--',
+      `:(top,glob)${options.pathGlob}`,
+    ]);
+    return out
+      .split('\0')
+      .filter((block) => block.trim())
+      .map((block) => {
+        const [commit, ...files] = block.trim().split('\n').filter(Boolean);
+        return { commit: commit!, files };
+      });
+  }
+
+  /** Paths of files staged as added, copied, modified or renamed in the index that match the glob `pathGlob`. */
+  async stagedFiles(pathGlob: string): Promise<string[]> {
+    const out = await this.run(['diff', '--cached', '--name-only', '--diff-filter=ACMR', '-z', '--', `:(top,glob)${pathGlob}`]);
+    return out.split('\0').filter(Boolean);
+  }
+
+  /** The staged (index) content of the repository-relative `path`, or undefined when the index has none. */
+  async stagedFile(path: string): Promise<string | undefined> {
+    const [content] = await this.readBlobs([`:${path}`]);
+    return content;
+  }
+
+  /** The absolute path of the folder git runs hooks from (`core.hooksPath` or `$GIT_DIR/hooks`). */
+  async hooksFolder(): Promise<string> {
+    const dir = (await this.run(['rev-parse', '--git-path', 'hooks'])).trim();
+    return isAbsolute(dir) ? dir : resolve(this.cwd, dir);
+  }
+
+  /** `git verify-tag --raw` on `refs/tags/<name>`: whether git accepted the signature, and everything it said. */
+  async verifyTag(name: string): Promise<{ ok: boolean; output: string }> {
+    const result = await spawnGit(this.cwd, ['verify-tag', '--raw', '--', fullRefName(`refs/tags/${name}`)]);
+    return { ok: result.code === 0, output: `${result.stdout.toString('utf8')}\n${result.stderr}` };
   }
 
   /**
@@ -193,19 +264,46 @@ export class Git {
 
   /** Paths of tracked files with staged or unstaged changes (untracked files are not counted). */
   async changedTrackedFiles(): Promise<string[]> {
+    return (await this.workTreeState()).changed;
+  }
+
+  /**
+   * In one `git status`: the commit HEAD points at (undefined before the first commit), the checked-out
+   * branch's short name (undefined when HEAD is detached) and the tracked files with staged or unstaged
+   * changes.
+   */
+  async workTreeState(): Promise<{ head: string | undefined; branch: string | undefined; changed: string[] }> {
     // A query: it must not refresh (write) the index, which fails on a full disk or a read-only clone.
-    const out = await this.run(['--no-optional-locks', 'status', '--porcelain=v1', '-z', '--untracked-files=no', '--ignore-submodules=none']);
-    const paths: string[] = [];
+    const out = await this.run(['--no-optional-locks', 'status', '--porcelain=v2', '--branch', '--no-ahead-behind', '-z', '--untracked-files=no', '--ignore-submodules=none']);
+    let head: string | undefined;
+    let branch: string | undefined;
+    const changed: string[] = [];
     const records = out.split('\0');
     for (let i = 0; i < records.length; i++) {
-      const record = records[i];
-      if (!record) continue;
-      const status = record.slice(0, 2);
-      paths.push(record.slice(3));
-      // Renames and copies carry the source path as the next record.
-      if (status.includes('R') || status.includes('C')) i++;
+      const record = records[i]!;
+      if (record.startsWith('# branch.oid ')) {
+        const oid = record.slice('# branch.oid '.length);
+        if (oid !== '(initial)') head = oid;
+      } else if (record.startsWith('# branch.head ')) {
+        const name = record.slice('# branch.head '.length);
+        if (name !== '(detached)') branch = name;
+      } else if (record.startsWith('1 ')) changed.push(fieldsAfter(record, 8));
+      else if (record.startsWith('u ')) changed.push(fieldsAfter(record, 10));
+      else if (record.startsWith('2 ')) {
+        changed.push(fieldsAfter(record, 9));
+        // A rename or copy carries its source path as the next record.
+        i++;
+      }
     }
-    return paths;
+    return { head, branch, changed };
+  }
+
+  /** Tracked files at or under `paths` with no staged or unstaged change: git can restore them as they are. */
+  async committedFiles(paths: string[]): Promise<Set<string>> {
+    if (paths.length === 0) return new Set();
+    const [tracked, changed] = await Promise.all([this.trackedFiles(paths), this.changedTrackedFiles()]);
+    const dirty = new Set(changed);
+    return new Set(tracked.filter((file) => !dirty.has(file)));
   }
 
   /** Tracked files at or under the given repository-relative paths. */
@@ -224,7 +322,7 @@ export class Git {
   /** The bytes of `path` at `commit`, or undefined when the path does not exist there. */
   async showFile(commit: string, path: string): Promise<string | undefined> {
     try {
-      return await this.run(['cat-file', 'blob', `${commit}:${path}`]);
+      return await this.run(['cat-file', 'blob', '--end-of-options', `${commit}:${path}`]);
     } catch {
       return undefined;
     }
@@ -293,7 +391,7 @@ export class Git {
     const dir = await mkdtemp(join(tmpdir(), 'mv-index-'));
     const env = { GIT_INDEX_FILE: join(dir, 'index') };
     try {
-      await this.run(options.parent ? ['read-tree', options.parent] : ['read-tree', '--empty'], env);
+      await this.run(options.parent ? ['read-tree', objectId(options.parent)] : ['read-tree', '--empty'], env);
       await this.run(['update-index', '--add', '--remove', '--', ...options.paths], env);
       const tree = (await this.run(['write-tree'], env)).trim();
       const messageFile = join(dir, 'message');
@@ -342,38 +440,30 @@ export class Git {
    * Creates the annotated tag `refs/tags/<name>` on `target`. Fails (and writes nothing visible) when the
    * tag already exists. Returns the tag object id.
    */
-  async createAnnotatedTag(options: { name: string; target: string; message: string }): Promise<string> {
-    const ident = await this.committerIdent();
-    const body = options.message.endsWith('\n') ? options.message : `${options.message}\n`;
-    const tagObject = `object ${options.target}\ntype commit\ntag ${options.name}\ntagger ${ident}\n\n${body}`;
-    const oid = (await this.runWithInput(['mktag'], tagObject)).trim();
-    try {
-      await this.run(['update-ref', '-m', `mv: tag ${options.name}`, '--', `refs/tags/${options.name}`, oid, '']);
-    } catch (error) {
-      if (await this.resolveRef(`refs/tags/${options.name}`)) {
-        throw new MvError('TAG_EXISTS', `The tag ${options.name} already exists.`, {
-          hint: 'Another process registered it first; look at it with `git show refs/tags/' + options.name + '`.',
-          cause: error,
-        });
-      }
-      throw error;
-    }
-    return oid;
+  async createAnnotatedTag(tag: { name: string; target: string; message: string }): Promise<string> {
+    const [oid] = await this.createAnnotatedTags([tag]);
+    return oid!;
   }
+
   /**
    * Creates several annotated tags in one ref transaction: all of them or none (none when any name is
-   * taken). Returns the tag object ids in order. `date` (Unix seconds) replaces the tagger date.
+   * taken). Returns the tag object ids in order. `date` (Unix seconds) replaces the tagger date; `tagger`
+   * is the committer identity read earlier (`committerIdent`); `moveHead` moves HEAD from one commit to
+   * another in the same transaction, which then fails whole if HEAD moved first.
    */
-  async createAnnotatedTags(tags: Array<{ name: string; target: string; message: string }>, options: { date?: number } = {}): Promise<string[]> {
-    const ident = withDate(await this.committerIdent(), options.date);
+  async createAnnotatedTags(
+    tags: Array<{ name: string; target: string; message: string }>,
+    options: { date?: number; tagger?: string; moveHead?: { from: string; to: string; reason: string } } = {},
+  ): Promise<string[]> {
+    for (const tag of tags) fullRefName(`refs/tags/${tag.name}`);
+    const ident = withDate(options.tagger ?? (await this.committerIdent()), options.date);
     const oids: string[] = [];
-    for (const tag of tags) {
-      const body = tag.message.endsWith('\n') ? tag.message : `${tag.message}\n`;
-      oids.push((await this.runWithInput(['mktag'], `object ${tag.target}\ntype commit\ntag ${tag.name}\ntagger ${ident}\n\n${body}`)).trim());
-    }
-    const commands = tags.map((tag, i) => `create refs/tags/${tag.name} ${oids[i]!}\n`).join('');
+    for (const tag of tags) oids.push((await this.runWithInput(['mktag'], tagObjectText(tag, ident))).trim());
+    let commands = tags.map((tag, i) => `create refs/tags/${tag.name} ${oids[i]!}\n`).join('');
+    if (options.moveHead) commands += `update HEAD ${objectId(options.moveHead.to)} ${objectId(options.moveHead.from)}\n`;
+    const reason = options.moveHead?.reason ?? `mv: tag ${tags.map((t) => t.name).join(' ')}`;
     try {
-      await this.runWithInput(['update-ref', '-m', `mv: tag ${tags.map((t) => t.name).join(' ')}`, '--stdin'], commands);
+      await this.runWithInput(['update-ref', '-m', reason, '--stdin'], commands);
     } catch (error) {
       const taken = [];
       for (const tag of tags) if (await this.resolveRef(`refs/tags/${tag.name}`)) taken.push(tag.name);
@@ -394,6 +484,7 @@ export class Git {
    * tagger date.
    */
   async createSignedTag(tag: { name: string; target: string; message: string }, options: { date?: number } = {}): Promise<string> {
+    fullRefName(`refs/tags/${tag.name}`);
     const dir = await mkdtemp(join(tmpdir(), 'mv-tag-'));
     try {
       const file = join(dir, 'message');
@@ -409,7 +500,7 @@ export class Git {
           cause: error,
         });
       }
-      return (await this.run(['rev-parse', '--verify', `refs/tags/${tag.name}`])).trim();
+      return (await this.run(['rev-parse', '--verify', '--end-of-options', `refs/tags/${tag.name}`])).trim();
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -419,7 +510,7 @@ export class Git {
   async pushRemote(): Promise<string | undefined> {
     const branch = await this.currentBranch();
     if (branch) {
-      const configured = (await this.run(['config', '--get', `branch.${branch}.remote`]).catch(() => '')).trim();
+      const configured = (await this.run(['config', '--get', '--end-of-options', `branch.${branch}.remote`]).catch(() => '')).trim();
       if (configured && configured !== '.') return configured;
     }
     const remotes = (await this.run(['remote'])).split('\n').filter(Boolean);
@@ -462,16 +553,55 @@ export class Git {
    * only. The URL is recorded as a promisor remote, so a blob read later (`cat-file`) is fetched on demand.
    */
   async fetchWithoutBlobs(url: string, refspecs: string[]): Promise<void> {
-    await this.run(['config', 'remote.origin.url', url]);
+    await this.run(['config', '--end-of-options', 'remote.origin.url', url]);
     await this.run(['config', 'remote.origin.promisor', 'true']);
     await this.run(['config', 'remote.origin.partialclonefilter', 'blob:none']);
-    await this.run(['-c', 'fetch.writeCommitGraph=false', 'fetch', '-q', '--no-tags', '--filter=blob:none', 'origin', ...refspecs]);
+    await this.run(['-c', 'fetch.writeCommitGraph=false', 'fetch', '-q', '--no-tags', '--filter=blob:none', '--', 'origin', ...refspecs]);
   }
+}
+
+/** What follows the first `count` space-separated fields of a status record: the path, which may hold spaces. */
+function fieldsAfter(record: string, count: number): string {
+  let at = 0;
+  for (let n = 0; n < count; n++) at = record.indexOf(' ', at) + 1;
+  return record.slice(at);
 }
 
 /** A pathspec that matches the path literally (no glob or magic interpretation). */
 export function literalPathspec(path: string): string {
   return `:(top,literal)${path}`;
+}
+
+/**
+ * The text of an annotated tag object (what `git mktag` reads): the tag points at a commit and its message
+ * ends with a newline.
+ */
+function tagObjectText(tag: { name: string; target: string; message: string }, tagger: string): string {
+  const body = tag.message.endsWith('\n') ? tag.message : `${tag.message}\n`;
+  return `object ${objectId(tag.target)}\ntype commit\ntag ${tag.name}\ntagger ${tagger}\n\n${body}`;
+}
+
+/** `id` when it is a full object id (SHA-1 or SHA-256 hex); anything else is a bug in the caller. */
+function objectId(id: string): string {
+  if (!/^(?:[0-9a-f]{40}|[0-9a-f]{64})$/.test(id)) throw new Error(`not a git object id: ${JSON.stringify(id)}`);
+  return id;
+}
+
+/**
+ * `name` when it is a full ref name git accepts (`refs/…`; no `..`, `@{`, control characters, spaces or
+ * `~^:?*[\\`), else a bug in the caller: names built from user input are validated before they get here.
+ */
+function fullRefName(name: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are what it rejects
+  if (!name.startsWith('refs/') || /\.\.|@\{|[\x00-\x20\x7f~^:?*[\\]/.test(name)) throw new Error(`not a full ref name: ${JSON.stringify(name)}`);
+  return name;
+}
+
+/** A for-each-ref pattern (a `refs/…` prefix or glob); it follows `--`, so git never reads it as an option. */
+function refPattern(pattern: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are what it rejects
+  if (!pattern.startsWith('refs/') || /[\x00-\x1f\x7f]/.test(pattern)) throw new Error(`not a ref pattern: ${JSON.stringify(pattern)}`);
+  return pattern;
 }
 
 /** A git ident ("Name <email> 1700000000 +0100") with its date replaced, when `date` is given. */

@@ -41,5 +41,5 @@ export { purge, type PurgeOptions, type PurgeResult } from './commands/purge.js'
 export { verify, type VerifyOptions, type VerifyResult, type VersionVerdict, type CorruptObject, type MissingObject } from './commands/verify.js';
 export { planGc, type GcPlan, type GcPlanInput, type GcDeletion } from './safety/gc-plan.js';
 export { readPurgeRecords, purgedVersionError, type PurgeRecord } from './safety/purge-record.js';
-export type { SignatureCheck, SignatureStatus } from './safety/signatures.js';
+export type { SignatureCheck, SignatureStatus } from './registry/signatures.js';
 export type { TamperFinding } from './safety/tamper.js';

@@ -2,6 +2,12 @@
 import { MvError } from './errors.js';
 
 export const ARTIFACT_TYPES = ['model', 'dataset', 'other'] as const;
+
+/** Stage names every registry knows, in promotion order (the default `stages` of .mv/config.yaml). */
+export const DEFAULT_STAGES = ['candidate', 'staging', 'production'] as const;
+
+/** The terminal stage: archiving a version removes it from every other stage. */
+export const ARCHIVED_STAGE = 'archived';
 export type ArtifactType = (typeof ARTIFACT_TYPES)[number];
 
 /** GTO's artifact name rule. */

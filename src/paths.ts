@@ -32,8 +32,12 @@ export function reservedFolderNamed(segment: string): '.git' | '.mv' | undefined
   return undefined;
 }
 
+/** A name of these characters, starting and ending with neither dot nor space, can name nothing reserved. */
+const PLAIN_NAME = /^[A-Za-z0-9_-](?:[A-Za-z0-9_.-]{0,253}[A-Za-z0-9_-])?$/;
+
 /** Why one path component cannot be written portably and safely, or undefined when it can. */
 function componentProblem(segment: string): string | undefined {
+  if (PLAIN_NAME.test(segment)) return undefined;
   const reserved = reservedFolderNamed(segment);
   if (reserved) return `points into a ${reserved} directory${segment === reserved ? '' : ` (${JSON.stringify(segment)} names ${reserved} on some file systems)`}`;
   if (/^[. ]+$/.test(segment)) return `has a name made only of dots and spaces (${JSON.stringify(segment)}), which Windows reads as the folder itself`;

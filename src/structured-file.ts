@@ -6,6 +6,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { parseDocument, YAMLError } from 'yaml';
 import { MvError, errnoCode } from './errors.js';
+import { formatBytes } from './byte-size.js';
 
 export const MAX_STRUCTURED_FILE = 1024 * 1024;
 const MAX_DEPTH = 64;
@@ -49,7 +50,7 @@ export async function readStructuredFile(path: string, what: string, displayPath
     const info = await stat(path);
     if (info.isDirectory()) throw new MvError('PARSE_ERROR', `The ${what} ${displayPath} is a directory.`, { hint: `Give the path of a YAML or JSON file.` });
     if (info.size > MAX_STRUCTURED_FILE) {
-      throw new MvError('PARSE_ERROR', `The ${what} ${displayPath} is ${info.size} bytes; at most ${MAX_STRUCTURED_FILE} are accepted.`, {
+      throw new MvError('PARSE_ERROR', `The ${what} ${displayPath} is ${formatBytes(info.size)}; at most ${formatBytes(MAX_STRUCTURED_FILE)} are accepted.`, {
         hint: 'Keep only the values worth recording (a model\'s metrics or hyperparameters), not raw data.',
       });
     }

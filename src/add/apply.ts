@@ -20,6 +20,8 @@ export interface ApplyInput {
   /** The pointer to write, its version decided. */
   pointer: Pointer;
   pointerFile: string;
+  /** The commit to build on: HEAD, read under the repository lock; HEAD must still be there at the end. */
+  head: string;
   /** The data paths given, for `.gitignore` entries of those git does not track. */
   dataPaths: PathArg[];
   message: string | undefined;
@@ -44,9 +46,10 @@ export async function ignoreTargets(repo: Repo, pointer: Pointer, pointerFile: s
 }
 
 export async function applyVersion(repo: Repo, input: ApplyInput): Promise<Applied> {
-  const { pointer, pointerFile } = input;
-  const head = await repo.git.headCommit();
-  if (!head) throw new Error('HEAD vanished while a version was being added');
+  const { pointer, pointerFile, head } = input;
+  // Read while the commit is written; awaited before the tag is made.
+  const tagger = repo.git.committerIdent();
+  tagger.catch(() => undefined);
   await requireStored(repo, pointer);
   const content = serializePointer(pointer);
   const pointerOid = hashBuffer(content);
@@ -58,11 +61,11 @@ export async function applyVersion(repo: Repo, input: ApplyInput): Promise<Appli
   let tagObject: string | undefined;
   try {
     await edits.write(pointerFile, content);
-    await ignorePaths(repo.git, edits, await ignoreTargets(repo, pointer, pointerFile, input.dataPaths));
+    await ignorePaths(edits, await ignoreTargets(repo, pointer, pointerFile, input.dataPaths));
     const summary = `Register ${id}${input.message ? `: ${input.message}` : ''}`;
     const commit = await repo.git.commitPaths({ parent: head, paths: edits.paths, message: `${summary}\n` });
     await edits.record({ head, commit, tag: tagName });
-    tagObject = await repo.git.createAnnotatedTag({
+    const tag = {
       name: tagName,
       target: commit,
       message: formatTagMessage(summary, {
@@ -73,10 +76,12 @@ export async function applyVersion(repo: Repo, input: ApplyInput): Promise<Appli
         pointer: { path: pointerFile, oid: pointerOid },
         ...(input.message ? { reason: input.message } : {}),
       }),
-    });
+    };
     try {
-      await repo.git.updateRef('HEAD', commit, head, `mv add ${id}`);
+      // The tag and the branch move together: both or neither.
+      [tagObject] = await repo.git.createAnnotatedTags([tag], { tagger: await tagger, moveHead: { from: head, to: commit, reason: `mv add ${id}` } });
     } catch (error) {
+      if (error instanceof MvError || (await repo.git.headCommit()) === head) throw error;
       throw new MvError('HEAD_MOVED', `The branch moved while ${id} was being added (another commit landed first).`, {
         hint: 'Nothing was changed; run the same `mv add` again.',
         cause: error,

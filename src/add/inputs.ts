@@ -32,7 +32,7 @@ export interface HashOptions {
 
 export async function hashInputs(repo: Repo, request: AddRequest, options: HashOptions): Promise<HashedInputs> {
   const stats = await StatCache.load(statCacheFile(repo));
-  const ctx: SnapshotContext = { root: repo.root, cache: repo.cache, stats, store: options.store, ...(options.onProgress ? { onProgress: options.onProgress } : {}), ...(options.signal ? { signal: options.signal } : {}) };
+  const ctx: SnapshotContext = { root: repo.root, cache: repo.cache, stats, store: options.store, onProgress: options.onProgress, signal: options.signal };
   const warnings: string[] = [];
   const snapshots = new Map<string, Snapshot>();
   const entries = async (paths: PathArg[], context: SnapshotContext) => {

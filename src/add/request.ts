@@ -86,7 +86,7 @@ export async function readAddRequest(repo: Repo, cwd: string, flags: AddFlags): 
   // Paths from the committed pointer are shown as they are written there, relative to the repository.
   const recorded = (folder: string, path: string): PathArg => ({ input: joinRepoPath(folder, path), repoPath: joinRepoPath(folder, path) });
 
-  const [pointerFiles, changedFiles, head, branch] = await Promise.all([trackedPointerFiles(repo.git), repo.git.changedTrackedFiles(), repo.git.headCommit(), repo.git.currentBranch()]);
+  const [pointerFiles, { changed: changedFiles, head, branch }] = await Promise.all([trackedPointerFiles(repo.git), repo.git.workTreeState()]);
   if (!head) {
     throw new MvError('NO_COMMITS', `The repository ${repo.root} has no commits yet.`, {
       hint: 'Commit your training code first (`git add … && git commit -m "…"`): each version records the commit it was trained from.',

@@ -17,8 +17,9 @@ import { HashingStream, STREAM_CHUNK, hashBuffer, hashFile, type Hashed } from '
 import type { ListOptions, ObjectStore, ReadOptions, StoredObjectInfo } from './object-store.js';
 import { objectKey, oidFromKey, shortOid, type Oid } from './oid.js';
 
-/** Files up to this size are read whole, hashed, and written only if the cache lacks them. */
-export const SMALL_FILE = 1024 * 1024;
+import { SMALL_FILE } from './small-file.js';
+
+export { SMALL_FILE };
 const OBJECT_MODE = 0o444;
 const TEMP_PREFIX = `${process.pid}-${randomBytes(4).toString('hex')}`;
 let tempCounter = 0;
@@ -67,6 +68,12 @@ export class LocalCache implements ObjectStore {
       if (errnoCode(error) === 'ENOENT' || errnoCode(error) === 'ENOTDIR') return false;
       throw error;
     }
+  }
+
+  /** The size of a cached object; undefined when it is not there. */
+  sizeSync(oid: Oid): number | undefined {
+    const info = statSync(this.path(oid), { throwIfNoEntry: false });
+    return info?.isFile() ? info.size : undefined;
   }
 
   /**

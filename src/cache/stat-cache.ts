@@ -9,9 +9,10 @@ import { mkdir, readFile, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { writeFileAtomic } from '../atomic-file.js';
 import { errnoCode } from '../errors.js';
-import { isOid, type Oid } from './oid.js';
+import type { Oid } from './oid.js';
 
 const FORMAT = 2;
+const OID_LENGTH = 'sha256:'.length + 64;
 
 /**
  * One entry: `inode:size:mtimeNs:ctimeNs:oid`. A single string per file keeps loading a cache of hundreds
@@ -65,7 +66,8 @@ export class StatCache {
     if (!entry.startsWith(stamp)) return undefined;
     if (info.mtimeNs >= this.writtenAtNs) return undefined;
     const oid = entry.slice(stamp.length);
-    return isOid(oid) ? oid : undefined;
+    // The file is mv's own state (in .git/mv): the shape is checked, not each hex digit.
+    return oid.length === OID_LENGTH && oid.startsWith('sha256:') ? (oid as Oid) : undefined;
   }
 
   record(key: string, info: BigIntStats, oid: Oid): void {

@@ -103,13 +103,14 @@ export function registerCoreCommands(program: Command): void {
     .description("put a version's files in the workspace from the cache (all pointers when no ref is given)")
     .argument('[ref]', 'name, name@vX.Y.Z, name@latest or name#stage')
     .option('-f, --force', 'overwrite local changes that are not in the cache')
+    .option('--lineage', "also the version's data, pipeline and params file, to reproduce its training")
     .addOption(jobsFlag('files written at once (default 8)'))
     .option('--json', 'print the result as JSON')
-    .action(async (ref: string | undefined, opts: { force?: boolean; jobs?: number; json?: boolean }) => {
+    .action(async (ref: string | undefined, opts: { force?: boolean; lineage?: boolean; jobs?: number; json?: boolean }) => {
       const { checkout } = await import('../commands/checkout.js');
       const activity = await startActivity('Checking out…', Boolean(opts.json));
       try {
-        renderCheckout(await checkout({ cwd: process.cwd(), ...(ref ? { ref } : {}), force: Boolean(opts.force), jobs: opts.jobs, signal: interruptSignal }), Boolean(opts.json));
+        renderCheckout(await checkout({ cwd: process.cwd(), ...(ref ? { ref } : {}), force: Boolean(opts.force), lineage: Boolean(opts.lineage), jobs: opts.jobs, signal: interruptSignal }), Boolean(opts.json));
       } finally {
         activity.stop();
       }
@@ -175,33 +176,53 @@ function renderStatus(result: StatusResult, json: boolean): void {
     note(`${c.red('error:')} ${bad.message}${bad.hint ? `\n${c.dim('hint:')} ${bad.hint}` : ''}`);
   }
   if (result.artifacts.length === 0 && result.invalid.length === 0) return print('No versioned artifacts in this work tree. Start with: mv add <name> <path>…');
+  const toPull: string[] = [];
+  const toCheckOut: string[] = [];
   for (const artifact of result.artifacts) {
-    const state = artifact.checkedOut ? c.cyan(`checked out v${artifact.checkedOut}`) : artifact.clean ? c.green('up to date') : c.yellow('changed');
+    const files = artifact.entries.filter((e) => e.role === 'file');
+    const absent = !artifact.checkedOut && files.every((e) => e.condition === 'missing');
+    const state = artifact.checkedOut ? c.cyan(`checked out v${artifact.checkedOut}`) : absent ? c.yellow('not in the work tree') : artifact.clean ? c.green('up to date') : c.yellow('changed');
     print(`${c.bold(artifact.name)} v${artifact.version}  ${state}  (${artifact.pointer})`);
-    if (artifact.checkedOut) print(`  the files are those of v${artifact.checkedOut}; \`mv checkout ${artifact.name}\` returns to v${artifact.version}`);
-    for (const entry of artifact.entries) {
-      if (artifact.checkedOut && entry.role === 'file' && entry.cached) continue;
-      const notCached = entry.cached ? '' : c.red('  not in cache');
-      if (entry.condition === 'unchanged' && entry.cached) continue;
-      const label = entry.role === 'file' ? entry.condition : `${entry.role} ${entry.condition === 'modified' ? 'changed since this version' : entry.condition}`;
-      const prefix = entry.condition !== 'unchanged' ? `${c.yellow(label)}: ` : entry.role === 'file' ? '' : `${entry.role}: `;
-      print(`  ${prefix}${entry.path}${notCached}`);
-      if (entry.problem) print(`      ${c.red(entry.problem.message)}`);
-      if (entry.changes) {
-        const { added, removed, modified } = entry.changes;
-        const list = (kind: string, paths: string[]) => paths.slice(0, 5).forEach((p) => print(`      ${kind} ${p}`));
-        list(c.green('+'), added);
-        list(c.red('-'), removed);
-        list(c.yellow('~'), modified);
-        const more = added.length + removed.length + modified.length - Math.min(5, added.length) - Math.min(5, removed.length) - Math.min(5, modified.length);
-        if (more > 0) print(`      … and ${more} more`);
-      }
+    if (artifact.checkedOut) {
+      const lineage = artifact.entries.some((e) => e.matchesCheckout) ? ' and lineage' : '';
+      print(`  the files${lineage} are those of v${artifact.checkedOut}; \`mv checkout ${artifact.name}\` returns to v${artifact.version}`);
+    } else if (absent) {
+      (files.every((e) => e.cached) ? toCheckOut : toPull).push(artifact.name);
+    } else {
+      for (const entry of files) if (entry.condition !== 'unchanged') printEntry(entry, entry.condition);
+      if (files.some((e) => e.condition !== 'unchanged' && !e.cached)) print(`      ${c.dim(`v${artifact.version}'s content for ${files.some((e) => e.condition === 'missing') ? 'what is missing' : 'these'} is not in the cache: \`mv pull ${artifact.name}\` brings it`)}`);
+    }
+    const lineageOf = artifact.entries.filter((e) => e.role !== 'file' && !e.matchesCheckout && e.condition !== 'unchanged');
+    if (artifact.checkedOut) {
+      // The lineage lines compare with the committed pointer's version, not the one checked out.
+      if (lineageOf.some((e) => e.condition === 'missing')) print(`  ${c.dim(`\`mv pull ${artifact.name}@v${artifact.checkedOut} --lineage\` writes v${artifact.checkedOut}'s data and pipeline too`)}`);
+      continue;
+    }
+    for (const entry of lineageOf) {
+      const note = entry.condition === 'missing' ? (entry.cached || entry.tracked ? `\`mv checkout ${artifact.name} --lineage\` writes it` : `\`mv pull ${artifact.name} --lineage\` writes it`) : 'changed since this version';
+      printEntry(entry, `${entry.role} ${entry.condition === 'missing' ? 'missing' : 'changed'}`, note);
     }
   }
-  if (!result.clean) return;
+  if (toPull.length) print(`Not here yet: ${toPull.join(', ')}. Get ${toPull.length === 1 ? 'it' : 'them'} with: mv pull ${toPull.join(' ')}`);
+  if (toCheckOut.length) print(`In the cache, not in the work tree: ${toCheckOut.join(', ')}. Restore with: mv checkout ${toCheckOut.join(' ')}`);
+  if (!result.clean || toPull.length || toCheckOut.length) return;
   // Data and pipeline that moved on since a version do not make its files out of date, but they are not "up to date" either.
-  const lineageMoved = result.artifacts.some((a) => a.entries.some((e) => e.role !== 'file' && e.condition !== 'unchanged'));
+  const lineageMoved = result.artifacts.some((a) => a.entries.some((e) => e.role !== 'file' && e.condition !== 'unchanged' && !e.matchesCheckout));
   print(lineageMoved ? "The artifacts' files are up to date; the data or pipeline lines above differ from what their versions recorded." : 'Everything is up to date.');
+}
+
+function printEntry(entry: StatusResult['artifacts'][number]['entries'][number], label: string, comment?: string): void {
+  print(`  ${c.yellow(label)}: ${entry.path}${comment ? `  ${c.dim(`(${comment})`)}` : ''}`);
+  if (entry.problem) print(`      ${c.red(entry.problem.message)}`);
+  if (entry.changes) {
+    const { added, removed, modified } = entry.changes;
+    const list = (kind: string, paths: string[]) => paths.slice(0, 5).forEach((p) => print(`      ${kind} ${p}`));
+    list(c.green('+'), added);
+    list(c.red('-'), removed);
+    list(c.yellow('~'), modified);
+    const more = added.length + removed.length + modified.length - Math.min(5, added.length) - Math.min(5, removed.length) - Math.min(5, modified.length);
+    if (more > 0) print(`      … and ${more} more`);
+  }
 }
 
 function renderCheckout(result: CheckoutResult, json: boolean): void {

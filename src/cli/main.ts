@@ -74,9 +74,17 @@ export async function main(argv: string[]): Promise<number> {
  * commit of a pointer; they are rewritten to call this mvr before the command runs (it may push).
  */
 async function upgradeLegacyHooks(): Promise<void> {
-  const [{ upgradeLegacyHooks: upgrade }, { Git }, { PACKAGE_BIN }] = await Promise.all([import('../hooks/install.js'), import('../git.js'), import('../package-bin.js')]);
+  const [{ upgradeLegacyHooks: upgrade }, { locateRepoAhead }, { PACKAGE_BIN }] = await Promise.all([import('../hooks/install.js'), import('../git.js'), import('../package-bin.js')]);
+  let hooksDir: string;
   try {
-    const upgraded = await upgrade(new Git(process.cwd()), PACKAGE_BIN);
+    // The command that follows opens the repository with this same answer.
+    ({ hooksDir } = await locateRepoAhead(process.cwd()));
+  } catch {
+    // Outside a repository there are no hooks; the command reports that itself if it needs one.
+    return;
+  }
+  try {
+    const upgraded = await upgrade(hooksDir, PACKAGE_BIN);
     if (upgraded.length) process.stderr.write(`Updated this repository's git hooks (${upgraded.join(', ')}) to call mvr; the earlier ones looked for \`mv\`.\n`);
   } catch (error) {
     warn(`this repository's git hooks were written by an earlier version and look for \`mv\`; rewriting them failed (${error instanceof Error ? error.message : String(error)}). Run \`mvr hooks install\`.`);

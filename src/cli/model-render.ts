@@ -1,7 +1,7 @@
 /** The model-file lines of `mv show` and the tensor lines of `mv diff`. Tensor names and dtypes come from files: shown neutralised. */
 import { formatBytes } from '../byte-size.js';
 import { displayText } from '../display-text.js';
-import type { ModelFile } from '../model-files/version-models.js';
+import type { ModelFile } from '../pointer/version-models.js';
 import type { ModelFileDiff, TensorChange, TensorSide } from '../model-files/tensor-diff.js';
 import { c, print } from './output.js';
 
@@ -20,8 +20,11 @@ export function modelLine(model: ModelFile): string {
   return `${displayText(model.path)}: ${model.tensorCount} tensors, ${formatCount(model.parameterCount)} parameters${dtypes ? `, ${dtypes}` : ''}`;
 }
 
+/** `mv show`'s section of model files, one line each. */
 export function printModelLines(models: readonly ModelFile[] | undefined): void {
-  for (const model of models ?? []) print(`  ${c.dim('model')}    ${modelLine(model)}`);
+  if (!models?.length) return;
+  print(c.bold('  models'));
+  for (const model of models) print(`    ${modelLine(model)}`);
 }
 
 /** `model.safetensors: 41 of 211 tensors changed (1.2 GiB of 6.1 GiB; 80% of the bytes shared); shapes and dtypes unchanged` */

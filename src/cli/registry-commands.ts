@@ -11,13 +11,14 @@ interface WriteFlags {
   message?: string;
   push?: boolean;
   sign?: boolean;
+  dryRun?: boolean;
   json?: boolean;
 }
 
 const cwd = () => process.cwd();
 
 function writeFlags(opts: WriteFlags) {
-  return { cwd: cwd(), ...(opts.message !== undefined ? { message: opts.message } : {}), push: Boolean(opts.push), sign: Boolean(opts.sign) };
+  return { cwd: cwd(), ...(opts.message !== undefined ? { message: opts.message } : {}), push: Boolean(opts.push), sign: Boolean(opts.sign), dryRun: Boolean(opts.dryRun) };
 }
 
 function withWriteOptions(command: Command): Command {
@@ -25,6 +26,7 @@ function withWriteOptions(command: Command): Command {
     .option('-m, --message <reason>', 'why (recorded in the tag message)')
     .option('--push', 'push the new tag(s) to the git remote')
     .option('--sign', "sign the tag(s) with your git signing setup (user.signingkey, gpg.format)")
+    .option('--dry-run', 'show the stage changes and the tags it would create, and create none')
     .option('--json', 'print the result as JSON');
 }
 
@@ -119,10 +121,11 @@ export function registerRegistryCommands(program: Command): void {
     .description('compare two versions: metrics, params, data, pipeline, files, code, environment, signature')
     .argument('<from>', 'name@vX.Y.Z (or name#stage)')
     .argument('<to>', 'name@vX.Y.Z (or name#stage)')
+    .option('--files', 'list the files added, removed and changed inside folders (data and artifact folders)')
     .option('--json', 'print the result as JSON')
-    .action(async (from: string, to: string, opts: { json?: boolean }) => {
+    .action(async (from: string, to: string, opts: { files?: boolean; json?: boolean }) => {
       const { diff } = await import('../commands/diff.js');
-      const result = await diff({ cwd: cwd(), from, to });
+      const result = await diff({ cwd: cwd(), from, to, files: Boolean(opts.files) });
       if (opts.json) return printJson(result);
       render.renderDiff(result);
     });

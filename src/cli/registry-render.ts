@@ -13,7 +13,7 @@ import type { HolderInfo } from '../registry/holders.js';
 import type { EntryChange, ValueChange } from '../registry/pointer-diff.js';
 import { displayText } from '../display-text.js';
 import { versionLabel } from '../registry/ref.js';
-import { c, note, print, printJson, warn } from './output.js';
+import { c, count, formatBytes, note, print, printJson, warn } from './output.js';
 import { printModelLines, printTensorLines } from './model-render.js';
 
 export function renderNotes(notes: string[], warnings: string[] = []): void {
@@ -31,6 +31,14 @@ export function renderWrite(result: RegistryWriteResult, unchanged: string): voi
   renderNotes([], result.warnings);
   if (!result.changed) {
     if (unchanged) note(unchanged);
+    return;
+  }
+  if (result.dryRun) {
+    // The plan on stdout, as the command it stands for would print it, marked as not done.
+    for (const stage of result.stages) print(`would change ${result.artifact} ${stage.stage}: ${holders(stage.before)} → ${holders(stage.after)}`);
+    if (result.forced.length) print(`would force past: ${result.forced.join('; ')}`);
+    for (const tag of result.tags) print(`would create tag ${tag}`);
+    note('Nothing was written (--dry-run).');
     return;
   }
   for (const stage of result.stages) note(`${c.bold(`${result.artifact} ${stage.stage}`)}: ${holders(stage.before)} → ${holders(stage.after)}`);
@@ -106,15 +114,60 @@ export function renderShow(result: ShowResult): void {
   }
   const v = result.version;
   print(`${c.bold(v.id)}  ${v.status}${v.stages.length ? ` (${v.stages.map((s) => (s.weight === 100 ? s.stage : `${s.stage} ${s.weight}%`)).join(', ')})` : ''}`);
-  print(`  commit   ${v.commit}`);
-  print(`  pointer  ${v.pointer ? `${displayText(v.pointer.path)} ${v.pointer.oid}` : '(none: registered without mv)'}`);
-  if (v.registered) print(`  registered ${v.registered.at} by ${who(v.registered)}${because(v.registered.reason)}`);
-  if (v.purged) print(`  ${c.yellow('purged')}   ${v.purged.at} by ${who(v.purged)}${because(v.purged.reason)} (${v.purged.tag})`);
-  if (v.description) print(`  description ${displayText(v.description)}`);
-  if (v.metrics) print(`  metrics  ${JSON.stringify(v.metrics)}`);
-  if (v.params) print(`  params   ${JSON.stringify(v.params)}`);
+  const facts: Array<[string, string]> = [
+    ['commit', v.commit],
+    ['pointer', v.pointer ? `${displayText(v.pointer.path)} ${c.dim(v.pointer.oid)}` : '(none: registered without mv)'],
+    ...(v.registered ? [['registered', `${v.registered.at} by ${who(v.registered)}${because(v.registered.reason)}`] as [string, string]] : []),
+    ...(v.recorded ? [['created', v.recorded.created] as [string, string]] : []),
+    ...(v.purged ? [[c.yellow('purged'), `${v.purged.at} by ${who(v.purged)}${because(v.purged.reason)} (${v.purged.tag})`] as [string, string]] : []),
+    ...(v.description ? [['description', displayText(v.description)] as [string, string]] : []),
+  ];
+  table(facts, 2);
+  const r = v.recorded;
+  if (r) {
+    const size = (e: { size?: number; nfiles?: number }) => (e.size === undefined ? '' : e.nfiles !== undefined ? `${count(e.nfiles, 'file')}, ${formatBytes(e.size)}` : formatBytes(e.size));
+    section('files', r.files.map((f) => [displayText(f.path), size(f)]));
+    const code = r.lineage.code;
+    section('lineage', [
+      ...(code ? [['code', `${code.commit.slice(0, 12)}${code.branch ? ` (${displayText(code.branch)})` : ''}${code.dirty ? c.yellow(' dirty') : ''}`] as [string, string]] : []),
+      ...r.lineage.data.map((d): [string, string] => ['data', d.path !== undefined ? `${displayText(d.path)}  ${c.dim(size(d))}` : displayText(d.uri ?? d.artifact ?? '')]),
+      ...r.lineage.pipeline.map((p): [string, string] => ['pipeline', `${displayText(p.path)}  ${c.dim(size(p))}`]),
+      ...(r.lineage.paramsFile ? [['params', displayText(r.lineage.paramsFile)] as [string, string]] : []),
+      ...(r.lineage.parent ? [['parent', displayText(r.lineage.parent)] as [string, string]] : []),
+    ]);
+  }
+  if (v.params) section('params', flatEntries(v.params));
+  if (v.metrics) section(r?.metricsFile ? `metrics ${c.dim(`(${displayText(r.metricsFile)})`)}` : 'metrics', flatEntries(v.metrics));
   printModelLines(v.models);
-  for (const e of result.events.filter((x) => x.event !== 'register')) print(`  ${e.at}  ${describeEvent(e)}  ${c.dim(`${e.tag} by ${displayText(e.by.name)}`)}`);
+  if (r?.environment) section('environment', flatEntries(r.environment).filter(([key]) => !key.startsWith('lockfiles')).map(([key, text]): [string, string] => [key, key === 'memory' ? formatBytes(Number(text)) : text]));
+  const events = result.events.filter((x) => x.event !== 'register');
+  if (events.length) {
+    print(c.bold('  events'));
+    for (const e of events) print(`    ${e.at}  ${describeEvent(e)}  ${c.dim(`${e.tag} by ${displayText(e.by.name)}`)}`);
+  }
+}
+
+/** Rows of a name column and a value column, the names padded to one width. */
+function table(rows: Array<[string, string]>, indent: number): void {
+  const width = Math.max(0, ...rows.map(([name]) => name.length));
+  for (const [name, text] of rows) print(`${' '.repeat(indent)}${name.padEnd(width)}  ${text}`);
+}
+
+function section(title: string, rows: Array<[string, string]>): void {
+  if (rows.length === 0) return;
+  print(c.bold(`  ${title}`));
+  table(rows, 4);
+}
+
+/** Nested values as dotted keys (`model.layers`) with scalar text; lists as JSON. */
+function flatEntries(value: Record<string, unknown>, prefix = ''): Array<[string, string]> {
+  const rows: Array<[string, string]> = [];
+  for (const [key, item] of Object.entries(value)) {
+    const name = `${prefix}${displayText(key)}`;
+    if (item !== null && typeof item === 'object' && !Array.isArray(item)) rows.push(...flatEntries(item as Record<string, unknown>, `${name}.`));
+    else rows.push([name, typeof item === 'string' ? displayText(item) : JSON.stringify(item)]);
+  }
+  return rows;
 }
 
 /** Warnings and notes on stderr; the result as JSON, or one line per version: pinned id, commit, pointer oid, weight. */
@@ -184,7 +237,21 @@ function entryLines(title: string, changes: EntryChange[]): void {
   const mark = { added: c.green('+'), removed: c.red('-'), changed: c.yellow('~') };
   for (const ch of changes) {
     const oid = (e?: Record<string, unknown>) => (typeof e?.oid === 'string' ? `${e.oid.slice(0, 19)}…` : value(e?.etag ?? e?.version ?? e?.artifact));
-    print(`  ${mark[ch.change]} ${displayText(ch.key)}${ch.change === 'changed' ? `  ${oid(ch.from)} → ${oid(ch.to)}` : ''}`);
+    const f = ch.folder;
+    if (!f) {
+      print(`  ${mark[ch.change]} ${displayText(ch.key)}${ch.change === 'changed' ? `  ${oid(ch.from)} → ${oid(ch.to)}` : ''}`);
+      continue;
+    }
+    const parts = [
+      f.added && `${c.green(`+${count(f.added, 'file')}`)} (${formatBytes(f.bytes.added)})`,
+      f.removed && `${c.red(`-${count(f.removed, 'file')}`)} (${formatBytes(f.bytes.removed)})`,
+      f.changed && `${c.yellow(`~${count(f.changed, 'file')}`)} changed (${formatBytes(f.bytes.changed)})`,
+      `${f.unchanged} unchanged`,
+    ].filter(Boolean);
+    print(`  ${mark[ch.change]} ${displayText(ch.key)}  ${parts.join(', ')}`);
+    for (const [kind, paths] of [[c.green('+'), f.paths?.added], [c.red('-'), f.paths?.removed], [c.yellow('~'), f.paths?.changed]] as const) {
+      for (const path of paths ?? []) print(`      ${kind} ${displayText(path)}`);
+    }
   }
 }
 

@@ -115,7 +115,7 @@ export function registerRemoteCommands(program: Command): void {
       .argument('[ref...]', 'versions or stages: name, name@vX.Y.Z, name#stage')
       .addOption(remoteOption())
       .addOption(jobsFlag())
-      .option('--lineage', "also the versions' data, pipeline and params objects");
+      .option('--lineage', name === 'fetch' ? "also the versions' data, pipeline and params objects" : "also the versions' data, pipeline and params file, written into the work tree");
     if (name === 'pull') command.option('-f, --force', 'overwrite local changes that are not in the cache');
     command.option('--json', 'print the result as JSON').action(async (refs: string[], opts: TransferFlags & { lineage?: boolean; force?: boolean }) => {
       const commands = await import('../commands/fetch.js');

@@ -106,7 +106,8 @@ export async function add(options: AddOptions): Promise<AddResult> {
   // Deciding the number and writing happen under the repository lock, so two concurrent adds are
   // serialized here (hashing above runs in parallel). A dry run reads the registry without the lock.
   const decide = async () => {
-    const { taken, registered, deprecated } = await versionTags(repo.git, request.name);
+    // HEAD is read under the lock: another add may have committed on top of the one the request saw.
+    const [{ taken, registered, deprecated }, head] = await Promise.all([versionTags(repo.git, request.name), repo.git.headCommit()]);
     if (deprecated) warnings.push(`${request.name} is deprecated (tag ${request.name}@deprecated); the new version is registered all the same.`);
     const newest = registered[0];
     const previous = newest ? await pointerOf(repo, newest.register.commit, request.name, newest.register.payload?.pointer?.path, newest.version, warnings) : undefined;
@@ -124,7 +125,7 @@ export async function add(options: AddOptions): Promise<AddResult> {
     if (!plan.created) return unchanged(base, plan, newest!.register, previous);
     const pointer: Pointer = { ...draft, version: plan.version, environment: await environment };
     if (dryRun) return planned(repo, base, plan, pointer);
-    const applied = await applyVersion(repo, { pointer, pointerFile: request.pointerFile, dataPaths: request.dataPaths, message: request.message, signal: options.signal });
+    const applied = await applyVersion(repo, { pointer, pointerFile: request.pointerFile, head: head ?? request.head, dataPaths: request.dataPaths, message: request.message, signal: options.signal });
     return result(base, plan, { ...applied, created: true });
   };
   return dryRun ? decide() : withRepoLock(repo, `adding ${request.name}`, decide);
@@ -212,7 +213,7 @@ function unchanged(base: ResultBase, plan: VersionPlan, register: { tag: string;
 
 async function planned(repo: Repo, base: ResultBase, plan: VersionPlan, pointer: Pointer): Promise<AddResult> {
   const edits = new FileEdits(repo.root);
-  const ignores = await plannedIgnores(repo.git, (file) => edits.read(file), await ignoreTargets(repo, pointer, base.request.pointerFile, base.request.dataPaths));
+  const ignores = await plannedIgnores((file) => edits.read(file), await ignoreTargets(repo, pointer, base.request.pointerFile, base.request.dataPaths));
   const report = await describePlan(repo, { request: base.request, inputs: base.inputs, commitPaths: [base.request.pointerFile, ...ignores.map((i) => i.file)] });
   const oid = hashBuffer(serializePointer(pointer));
   return result(base, plan, { tag: registerTag(pointer.name, pointer.version), commit: base.request.head, pointer: { path: base.request.pointerFile, oid }, created: false, report });

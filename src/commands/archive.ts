@@ -26,5 +26,5 @@ export async function archive(options: ArchiveOptions): Promise<ArchiveResult> {
     chosen = version.version;
     return planArchive(state, version, options.message);
   });
-  return { ...writeResult(written, Boolean(options.sign)), version: chosen, id: pinnedId(ref.artifact, chosen) };
+  return { ...writeResult(written, Boolean(options.sign), Boolean(options.dryRun)), version: chosen, id: pinnedId(ref.artifact, chosen) };
 }

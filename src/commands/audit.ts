@@ -14,7 +14,7 @@ import { deployStage } from '../registry/stage-names.js';
 import { enteredStage, lastChange, type ArtifactState } from '../registry/state.js';
 import { parseTime } from '../registry/time.js';
 import { routeIn, type RouteResult } from './route.js';
-import { checkSignature, type SignatureCheck } from '../safety/signatures.js';
+import { checkSignature, type SignatureCheck } from '../registry/signatures.js';
 
 export interface AuditOptions {
   cwd?: string;

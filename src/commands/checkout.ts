@@ -15,6 +15,7 @@ import { StatCache } from '../cache/stat-cache.js';
 import { joinRepoPath } from '../paths.js';
 import { readWorkspacePointer, trackedPointerFiles, findWorkspacePointer } from '../pointer/locate.js';
 import { pointerFolder } from '../pointer/pointer.js';
+import { ALL_ROLES, pointerObjects, uniqueObjects, type ObjectRole } from '../pointer/objects.js';
 import { pinnedId } from '../registry/ref.js';
 import { resolvePointer, type VersionPointer } from '../registry/version-pointer.js';
 import { openRepo, type Repo } from '../repo.js';
@@ -41,6 +42,8 @@ export interface CheckoutOptions {
   force?: boolean;
   /** Files written at once: -j. */
   jobs?: number;
+  /** Also the versions' data, pipeline and params file, to reproduce them (`--lineage`). */
+  lineage?: boolean;
   signal?: AbortSignal;
   onProgress?: (update: { files: number; bytes: number }) => void;
   /**
@@ -92,8 +95,10 @@ async function checkoutLocked(repo: Repo, options: CheckoutOptions): Promise<Che
   const stats = await StatCache.load(statCacheFile(repo));
   const ctx: SnapshotContext = { root: repo.root, cache: repo.cache, stats, store: false, ...(options.signal ? { signal: options.signal } : {}) };
   try {
+    const roles: readonly ObjectRole[] = options.lineage ? ALL_ROLES : ['file'];
+    const safe: Restorable = { force: options.force ?? false, committed: options.lineage ? await repo.git.committedFiles(lineagePaths(targets)) : new Set() };
     const plans: CheckoutPlan[] = [];
-    for (const target of targets) plans.push(await planCheckout(repo, target, ctx, options.force ?? false));
+    for (const target of targets) plans.push(await planCheckout(repo, target, ctx, safe, roles));
     const missing = plans.flatMap((p) => p.missing);
     if (missing.length) {
       // A version whose bytes were purged on purpose says so, with who, when and why.
@@ -103,7 +108,7 @@ async function checkoutLocked(repo: Repo, options: CheckoutOptions): Promise<Che
       const complete = plans.filter((p) => !p.missing.length).map((p) => p.artifact);
       const nothing = plans.length > 1 ? ' Nothing was checked out: a checkout writes every artifact or none.' : '';
       throw new MvError('OBJECT_MISSING', `The cache lacks ${missing.length} object${missing.length === 1 ? '' : 's'} of ${lacking.join(', ')}.${nothing}`, {
-        hint: `Fetch them from a remote first: mv fetch ${lacking.join(' ')}${complete.length ? ` (or check out the others alone: ${complete.map((name) => `mv checkout ${name}`).join('; ')})` : ''}`,
+        hint: `${options.lineage ? `Fetch and write them: mv pull --lineage ${lacking.join(' ')}` : `Fetch them from a remote first: mv fetch ${lacking.join(' ')}`}${complete.length ? ` (or check out the others alone: ${complete.map((name) => `mv checkout ${name}`).join('; ')})` : ''}`,
         details: { missing },
       });
     }
@@ -129,7 +134,7 @@ async function checkoutLocked(repo: Repo, options: CheckoutOptions): Promise<Che
       artifacts: plans.map((plan) => ({ artifact: plan.artifact, version: plan.version, id: plan.id, written: plan.writes.map((w) => w.path), removed: plan.removals, unchanged: plan.unchanged })),
       ...(linked.copiedAsRoot ? { copiedNotLinked: linked.copiedAsRoot } : {}),
     };
-    for (const target of targets) await rememberCheckout(repo, target);
+    for (const target of targets) await rememberCheckout(repo, target, roles);
     return result;
   } finally {
     await stats.save();
@@ -267,7 +272,17 @@ async function allWorkspacePointers(repo: Repo): Promise<VersionPointer[]> {
   return result;
 }
 
-export async function planCheckout(repo: Repo, target: VersionPointer, ctx: SnapshotContext, force: boolean): Promise<CheckoutPlan> {
+/**
+ * What can be replaced without losing anything: content the cache holds, or (for lineage files such as the
+ * pipeline code) a file git tracks that has no uncommitted changes, which git can restore.
+ */
+export interface Restorable {
+  force: boolean;
+  /** Tracked files without uncommitted changes. */
+  committed: ReadonlySet<string>;
+}
+
+export async function planCheckout(repo: Repo, target: VersionPointer, ctx: SnapshotContext, safe: Restorable, roles: readonly ObjectRole[] = ['file']): Promise<CheckoutPlan> {
   const plan: CheckoutPlan = {
     artifact: target.artifact,
     version: target.version,
@@ -279,15 +294,15 @@ export async function planCheckout(repo: Repo, target: VersionPointer, ctx: Snap
     conflicts: [],
     missing: [],
   };
-  const folder = pointerFolder(target.file);
   const uncheckedEntries: Oid[] = [];
   const guard = async (path: string, oid: Oid | undefined) => {
-    // Local content may be replaced only if it can be restored from the cache.
-    if (!force && !(oid && (await repo.cache.has(oid)))) plan.conflicts.push(path);
+    // Local content may be replaced only if it can be restored: from the cache, or from git.
+    if (safe.force || safe.committed.has(path) || (oid && (await repo.cache.has(oid)))) return;
+    plan.conflicts.push(path);
   };
   const folders = new RealFolders(repo.root, 'checking out');
-  for (const file of target.pointer.files) {
-    const repoPath = joinRepoPath(folder, file.path);
+  for (const file of uniqueObjects(pointerObjects(target.pointer, target.file, roles))) {
+    const repoPath = file.path;
     const inspection = await inspectEntry(repoPath, file.oid, ctx, folders);
     // Nothing is written through, or next to, what cannot be read safely: the user resolves it first.
     if (inspection.blocked) throw inspection.blocked;
@@ -301,7 +316,8 @@ export async function planCheckout(repo: Repo, target: VersionPointer, ctx: Snap
         for (const e of inspection.current.entries) await guard(`${repoPath}/${e.path}`, e.oid);
         plan.replacedFolders.push(repoPath);
       } else if (inspection.current) await guard(repoPath, inspection.current.oid);
-      plan.writes.push({ path: repoPath, oid: file.oid, size: file.size, mode: 0o644 });
+      const mode = inspection.current?.kind === 'file' ? inspection.current.mode : 0o644;
+      plan.writes.push({ path: repoPath, oid: file.oid, size: file.size ?? repo.cache.sizeSync(file.oid) ?? 0, mode });
       continue;
     }
     let manifest: ManifestEntry[];
@@ -346,13 +362,15 @@ export async function planCheckout(repo: Repo, target: VersionPointer, ctx: Snap
 }
 
 /** Records (or clears) which version's files are in the work tree when it differs from the pointer. */
-async function rememberCheckout(repo: Repo, target: VersionPointer): Promise<void> {
+async function rememberCheckout(repo: Repo, target: VersionPointer, roles: readonly ObjectRole[]): Promise<void> {
   const workspace = target.record ? await findWorkspacePointer(repo.git, repo.root, target.artifact) : undefined;
   const differs = target.record !== undefined && workspace?.pointer.version !== target.version;
-  const folder = pointerFolder(target.file);
-  await recordCheckout(
-    checkoutStateFile(repo),
-    target.artifact,
-    differs ? { version: target.version, files: Object.fromEntries(target.pointer.files.map((f) => [joinRepoPath(folder, f.path), f.oid])) } : undefined,
-  );
+  const written = (role: ObjectRole) => Object.fromEntries(pointerObjects(target.pointer, target.file, [role]).map((o) => [o.path, o.oid]));
+  const lineage = roles.includes('data') ? { ...written('data'), ...written('pipeline'), ...written('params') } : undefined;
+  await recordCheckout(checkoutStateFile(repo), target.artifact, differs ? { version: target.version, files: written('file'), ...(lineage ? { lineage } : {}) } : undefined);
+}
+
+/** The data, pipeline and params paths of the targets (files and folders), repository-relative. */
+function lineagePaths(targets: VersionPointer[]): string[] {
+  return targets.flatMap((t) => pointerObjects(t.pointer, t.file, ['data', 'pipeline', 'params']).map((o) => o.path.replace(/\/$/, '')));
 }

@@ -40,5 +40,5 @@ export async function deprecate(options: DeprecateOptions): Promise<DeprecateRes
     id = pinnedId(ref.artifact, version.version);
     return planDeregister(state, version, options.message);
   });
-  return { ...writeResult(written, Boolean(options.sign)), event: ref.kind === 'artifact' ? 'deprecate' : 'deregister', id };
+  return { ...writeResult(written, Boolean(options.sign), Boolean(options.dryRun)), event: ref.kind === 'artifact' ? 'deprecate' : 'deregister', id };
 }

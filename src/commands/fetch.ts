@@ -75,7 +75,7 @@ export interface PullResult {
 export async function pull(options: PullOptions = {}): Promise<PullResult> {
   const { result: fetched, verified } = await fetchObjects(options);
   // What the fetch just verified is copied into the work tree without being hashed again.
-  const base = { cwd: options.cwd ?? process.cwd(), force: options.force ?? false, verified, ...(options.jobs !== undefined ? { jobs: options.jobs } : {}), ...(options.signal ? { signal: options.signal } : {}) };
+  const base = { cwd: options.cwd ?? process.cwd(), force: options.force ?? false, lineage: options.lineage ?? false, verified, ...(options.jobs !== undefined ? { jobs: options.jobs } : {}), ...(options.signal ? { signal: options.signal } : {}) };
   // Every ref in one checkout: a pull writes all of its versions or none.
   return { fetch: fetched, checkout: await checkout({ ...base, ...(options.refs?.length ? { refs: options.refs } : {}) }) };
 }

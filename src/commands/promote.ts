@@ -64,7 +64,7 @@ export async function promote(options: PromoteOptions): Promise<PromoteResult> {
     return planPromote(state, { version, stage, ...(trafficBp !== undefined ? { trafficBp } : {}), ...(options.message ? { reason: options.message } : {}), violations, force: Boolean(options.force) });
   });
   const result = {
-    ...writeResult(written, Boolean(options.sign)),
+    ...writeResult(written, Boolean(options.sign), Boolean(options.dryRun)),
     version: chosen,
     id: pinnedId(ref.artifact, chosen),
     stage,

@@ -3,7 +3,7 @@ import { MvError } from '../errors.js';
 import type { Git } from '../git.js';
 import { gtoConfigStages } from '../registry/gto-tooling.js';
 import { holderInfo, type HolderInfo } from '../registry/holders.js';
-import type { WritePlan } from '../registry/plans.js';
+import type { WritePlan } from '../registry/write-plan.js';
 import { artifactNotFound, readRegistry } from '../registry/registry-state.js';
 import { adoptStages, usedStages, type AdoptedStages } from '../registry/stage-adoption.js';
 import { ARCHIVED_STAGE } from '../registry/stage-names.js';
@@ -19,6 +19,8 @@ export interface RegistryWriteOptions {
   push?: boolean;
   /** Sign the tags with the user's git signing setup. */
   sign?: boolean;
+  /** Work out the tags and stage changes, create nothing. */
+  dryRun?: boolean;
 }
 
 export interface StageTransitionInfo {
@@ -31,8 +33,10 @@ export interface RegistryWriteResult {
   artifact: string;
   /** False when the registry already was in the asked state (no tag was created). */
   changed: boolean;
-  /** The tags created, in order. */
+  /** The tags created, in order (for a dry run, the tags that would be). */
   tags: string[];
+  /** True for `--dry-run`: nothing was written. */
+  dryRun: boolean;
   stages: StageTransitionInfo[];
   /** Gates overridden with --force (also recorded in the tag). */
   forced: string[];
@@ -41,17 +45,18 @@ export interface RegistryWriteResult {
   signed: boolean;
 }
 
-export function writeResult(written: WrittenTags, sign: boolean): RegistryWriteResult {
+export function writeResult(written: WrittenTags, sign: boolean, dryRun = false): RegistryWriteResult {
   const { plan } = written;
   return {
     artifact: plan.artifact,
     changed: written.tags.length > 0,
     tags: written.tags,
+    dryRun,
     stages: plan.transitions.map((t) => ({ stage: t.stage, before: holderInfo(plan.artifact, t.before), after: holderInfo(plan.artifact, t.after) })),
     forced: plan.forced,
     warnings: plan.warnings,
     ...(written.pushedTo ? { pushedTo: written.pushedTo } : {}),
-    signed: sign && written.tags.length > 0,
+    signed: sign && !dryRun && written.tags.length > 0,
   };
 }
 
@@ -109,8 +114,9 @@ export function writeArtifactTags(git: Git, artifact: string, options: RegistryW
   return writeRegistryTags({
     git,
     artifact,
-    push: Boolean(options.push),
+    push: Boolean(options.push) && !options.dryRun,
     sign: Boolean(options.sign),
+    dryRun: Boolean(options.dryRun),
     plan: async (state) => {
       if (state.events.length === 0) throw await artifactNotFound(git, artifact);
       return plan(state);

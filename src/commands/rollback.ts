@@ -37,5 +37,5 @@ export async function rollback(options: RollbackOptions): Promise<RollbackResult
     undid = plan.drafts[0]!.payload.rollback_of as string;
     return plan;
   });
-  return { ...writeResult(written, Boolean(options.sign)), stage, undid };
+  return { ...writeResult(written, Boolean(options.sign), Boolean(options.dryRun)), stage, undid };
 }

@@ -4,23 +4,20 @@
  * `allInStage`, every version in each stage as GTO counts them (`gto show --vs -1`), newest assignment
  * first: GTO keeps an earlier version in a stage until it is unassigned.
  */
-import { hashBuffer } from '../cache/hash.js';
 import { MvError } from '../errors.js';
-import { isoTime } from '../registry/events.js';
 import { Git } from '../git.js';
-import { eventInfo, registrationInfo, type EventInfo, type RegistrationInfo } from '../registry/event-info.js';
-import { holderInfo, type HolderInfo } from '../registry/holders.js';
 import { requireNotDeprecated, stageHolders, versionOfRef } from '../registry/lookup.js';
 import { parseRef, pinnedId } from '../registry/ref.js';
 import { readArtifact } from '../registry/registry-state.js';
-import { ARCHIVED_STAGE } from '../registry/stage-names.js';
-import { lastChange, stageMembersOf, stagesHeldBy, versionsHighestFirst, type ArtifactState, type VersionState } from '../registry/state.js';
+import { artifactResult, stageInfo, versionResult, type ShowResult, type StageInfo, type StageMemberInfo, type VersionStatus, type VersionSummary } from '../registry/show-result.js';
 import { versionPointer } from '../registry/version-metrics.js';
 import type { LocatedPointer } from '../pointer/locate.js';
-import { percent } from '../registry/weights.js';
-import { readPurgeRecords, type PurgeRecord } from '../safety/purge-record.js';
-import { versionModelFiles, type ModelFile } from '../model-files/version-models.js';
+import { readPurgeRecords } from '../safety/purge-record.js';
+import { versionModelFiles } from '../pointer/version-models.js';
 import { openRepo } from '../repo.js';
+
+export type { ShowResult, StageInfo, StageMemberInfo, VersionStatus, VersionSummary };
+export { recordedVersion, type RecordedVersion } from '../registry/show-result.js';
 
 export interface ShowOptions {
   cwd?: string;
@@ -28,66 +25,6 @@ export interface ShowOptions {
   /** List every version in each stage as GTO counts them, not only the holders. */
   allInStage?: boolean;
 }
-
-/**
- * `active`: holds a stage now; `candidate`: registered, holds no stage; `archived`, `deregistered`;
- * `unregistered`: a commit with stage tags but no version tag (GTO counts it as a version).
- */
-export type VersionStatus = 'candidate' | 'active' | 'archived' | 'deregistered' | 'unregistered';
-
-/** A version in a stage by GTO's reading, and the assignment that put it there. */
-export interface StageMemberInfo {
-  id: string;
-  version: string;
-  /** The tag of its newest assignment to the stage. */
-  tag: string;
-  at: string;
-}
-
-export interface StageInfo {
-  stage: string;
-  holders: HolderInfo[];
-  since: EventInfo;
-  /** With allInStage: every version in the stage by GTO's reading, newest assignment first. */
-  members?: StageMemberInfo[];
-}
-
-export interface VersionSummary {
-  id: string;
-  version: string;
-  commit: string;
-  status: VersionStatus;
-  stages: Array<{ stage: string; weight: number }>;
-  registered: RegistrationInfo | null;
-}
-
-export type ShowResult =
-  | {
-      kind: 'artifact';
-      artifact: string;
-      /** The deprecation in force: the artifact's stages and latest version resolve to nothing. */
-      deprecated: EventInfo | null;
-      stages: StageInfo[];
-      versions: VersionSummary[];
-      notes: string[];
-    }
-  | {
-      kind: 'version';
-      artifact: string;
-      version: VersionSummary & {
-        pointer: { path: string; oid: string } | null;
-        /** The newest purge of the version's bytes (`mv purge`), or null. */
-        purged: { tag: string; by: { name: string; email: string }; at: string; reason?: string } | null;
-        description?: string;
-        metrics?: Record<string, unknown>;
-        params?: Record<string, unknown>;
-        /** The version's safetensors and GGUF files that are in the local cache: tensors, parameters, dtypes. */
-        models?: ModelFile[];
-      };
-      events: EventInfo[];
-      notes: string[];
-    }
-  | ({ kind: 'stage'; artifact: string; notes: string[] } & StageInfo);
 
 export async function show(options: ShowOptions): Promise<ShowResult> {
   const ref = parseRef(options.ref);
@@ -122,78 +59,4 @@ async function addModelFiles(cwd: string, result: Extract<ShowResult, { kind: 'v
   const { models, uncached } = await versionModelFiles(repo.cache, located.pointer, located.file);
   if (models.length) result.version.models = models;
   if (uncached.length) result.notes.push(`${uncached.join(', ')}: not in the cache; \`mv fetch ${result.version.id}\` to see their tensors.`);
-}
-
-/** What `mv show <name>` reports, from the artifact's replayed state. */
-export function artifactResult(state: ArtifactState, notes: string[], allInStage = false): Extract<ShowResult, { kind: 'artifact' }> {
-  const stages = [...state.stages].filter(([stage, h]) => h.length > 0 || (allInStage && stageMembersOf(state, stage).length > 0)).map(([stage]) => stageInfo(state, stage, allInStage));
-  return {
-    kind: 'artifact',
-    artifact: state.name,
-    deprecated: state.deprecated ? eventInfo(state, state.deprecated) : null,
-    stages,
-    versions: listedVersions(state).map((v) => versionSummary(state, v)),
-    notes,
-  };
-}
-
-function stageInfo(state: ArtifactState, stage: string, allInStage: boolean): StageInfo {
-  const holders = state.stages.get(stage) ?? [];
-  return {
-    stage,
-    holders: holderInfo(state.name, holders),
-    since: eventInfo(state, lastChange(state, stage)?.event ?? stageMembersOf(state, stage)[0]!.assigned),
-    ...(allInStage
-      ? { members: stageMembersOf(state, stage).map((m) => ({ id: pinnedId(state.name, m.version.version), version: m.version.version, tag: m.assigned.tag, at: isoTime(m.assigned.time) })) }
-      : {}),
-  };
-}
-
-/** The versions `mv show <name>` lists, highest first: registered ones, and commits GTO counts as versions. */
-export function listedVersions(state: ArtifactState): VersionState[] {
-  return versionsHighestFirst(state).filter((v) => v.registered || (v.unregistered && v.stagesEver.size > 0));
-}
-
-/** What `mv show <name>@vX.Y.Z` reports, given the version's pointer as read from its commit (undefined when it has none). */
-export function versionResult(state: ArtifactState, version: VersionState, located: LocatedPointer | undefined, notes: string[], purge?: PurgeRecord): Extract<ShowResult, { kind: 'version' }> {
-  const recorded = version.registered?.payload?.pointer;
-  const pointer = located ? { path: located.file, oid: hashBuffer(located.content) } : null;
-  const allNotes = [...notes];
-  // Events that moved this version in or out of a stage, whichever version their tag names.
-  const moved = new Set(state.changes.filter((c) => c.before.some((h) => h.version === version.version) || c.after.some((h) => h.version === version.version)).map((c) => c.event));
-  if (pointer && typeof recorded?.oid === 'string' && recorded.oid !== pointer.oid) {
-    allNotes.push(`${pointer.path} in commit ${version.commit.slice(0, 12)} hashes to ${pointer.oid}, but ${version.registered!.tag} recorded ${recorded.oid}: the pointer is not the one that was registered.`);
-  }
-  return {
-    kind: 'version',
-    artifact: state.name,
-    version: {
-      ...versionSummary(state, version),
-      pointer,
-      purged: purge ? { tag: purge.tag, by: purge.by, at: purge.at, ...(purge.reason ? { reason: purge.reason } : {}) } : null,
-      ...(located?.pointer.description ? { description: located.pointer.description } : {}),
-      ...(located?.pointer.metrics ? { metrics: located.pointer.metrics } : {}),
-      ...(located?.pointer.lineage.params ? { params: located.pointer.lineage.params } : {}),
-    },
-    events: state.events.filter((e) => e.version === version.version || moved.has(e)).map((e) => eventInfo(state, e)),
-    notes: allNotes,
-  };
-}
-
-export function versionStatus(state: ArtifactState, version: VersionState): VersionStatus {
-  if (version.archived) return 'archived';
-  if (version.unregistered) return 'unregistered';
-  if (!version.active) return 'deregistered';
-  return stagesHeldBy(state, version.version).some((s) => s.stage !== ARCHIVED_STAGE) ? 'active' : 'candidate';
-}
-
-function versionSummary(state: ArtifactState, version: VersionState): VersionSummary {
-  return {
-    id: pinnedId(state.name, version.version),
-    version: version.version,
-    commit: version.commit,
-    status: versionStatus(state, version),
-    stages: stagesHeldBy(state, version.version).map((s) => ({ stage: s.stage, weight: percent(s.bp) })),
-    registered: version.registered ? registrationInfo(version.registered) : null,
-  };
 }

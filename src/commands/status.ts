@@ -36,6 +36,10 @@ export interface EntryStatus {
   currentOid?: string;
   /** Why what is on disk was not read (a symbolic link on the way or leading outside, a pipe, …). */
   problem?: { code: string; message: string };
+  /** A lineage file git tracks: git holds its content, so the cache need not. */
+  tracked?: boolean;
+  /** A lineage entry whose content is that of the version `mv checkout --lineage` put there. */
+  matchesCheckout?: boolean;
 }
 
 export interface ArtifactStatus {
@@ -91,13 +95,21 @@ export async function status(options: StatusOptions = {}): Promise<StatusResult>
       const status: ArtifactStatus = { name: pointer.name, version: pointer.version, pointer: located.file, clean, entries };
       if (!clean && checkedOut && checkedOut.version !== pointer.version && matchesCheckout(fileEntries, checkedOut.files)) {
         status.checkedOut = checkedOut.version;
+        for (const entry of entries) if (entry.role !== 'file' && entry.currentOid !== undefined && checkedOut.lineage?.[entry.path] === entry.currentOid) entry.matchesCheckout = true;
       }
       artifacts.push(status);
     }
   } finally {
     await stats.save();
   }
-  return { artifacts, invalid, clean: invalid.length === 0 && artifacts.every((a) => a.clean && a.entries.every((e) => e.cached)) };
+  // One question to git for every lineage path: which does it track (and so hold)?
+  const lineage = artifacts.flatMap((a) => a.entries.filter((e) => e.role !== 'file'));
+  const tracked = await repo.git.trackedFiles([...new Set(lineage.map((e) => e.path.replace(/\/$/, '')))]);
+  for (const entry of lineage) {
+    const path = entry.path.replace(/\/$/, '');
+    if (tracked.some((t) => t === path || t.startsWith(`${path}/`))) entry.tracked = true;
+  }
+  return { artifacts, invalid, clean: invalid.length === 0 && artifacts.every((a) => a.clean && a.entries.every((e) => e.cached || e.tracked)) };
 }
 
 async function workspacePointers(repo: Repo, names: string[] | undefined, invalid: StatusResult['invalid']): Promise<LocatedPointer[]> {

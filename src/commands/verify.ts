@@ -16,7 +16,8 @@ import type { Git } from '../git.js';
 import { withRepoLock } from '../lock.js';
 import { pinnedId } from '../registry/ref.js';
 import { readTagRecords } from '../registry/tag-records.js';
-import { pointerOfRecord, resolvePointer, type VersionPointer } from '../registry/version-pointer.js';
+import { resolvePointer, type VersionPointer } from '../registry/version-pointer.js';
+import { readCommittedPointers } from '../pointer/locate.js';
 import { versionsFromRecords, type VersionRecord } from '../registry/versions.js';
 import { openRemoteSession, type RemoteSession } from '../remote/remote-session.js';
 import { remoteStatus } from '../remote/remote-status.js';
@@ -25,7 +26,7 @@ import { readObjectBytes } from '../safety/object-bytes.js';
 import { purgesById, readPurgeRecords, type PurgeRecord } from '../safety/purge-record.js';
 import { quarantineObject, readQuarantined } from '../safety/quarantine.js';
 import { rehashCache, rehashRemote } from '../safety/rehash.js';
-import { checkSignatures, type SignatureCheck } from '../safety/signatures.js';
+import { checkSignatures, type SignatureCheck } from '../registry/signatures.js';
 import { checkPointers, type TamperFinding } from '../safety/tamper.js';
 import { versionObjects, type OwnedObject } from '../safety/version-objects.js';
 
@@ -166,20 +167,24 @@ async function namedTargets(git: Git, root: string, refs: string[]): Promise<Tar
 
 /**
  * Every registered version that has a pointer (versions registered by other tools have no objects), and
- * the version tags whose commit holds another version's pointer.
+ * the version tags whose commit holds another version's pointer. The pointers are read in one `git
+ * cat-file --batch` per artifact, not one process per version.
  */
 async function allTargets(git: Git, registered: VersionRecord[], mismatched: MismatchedTag[]): Promise<Target[]> {
   const targets: Target[] = [];
-  for (const record of registered) {
-    try {
-      targets.push({ id: pinnedId(record.artifact, record.version), version: await pointerOfRecord(git, record) });
-    } catch (error) {
-      if (error instanceof MvError && error.code === 'POINTER_MISMATCH') {
-        mismatched.push({ id: pinnedId(record.artifact, record.version), tag: record.register.tag, commit: record.register.commit, message: error.message });
-        continue;
+  const byArtifact = new Map<string, VersionRecord[]>();
+  for (const record of registered) byArtifact.set(record.artifact, [...(byArtifact.get(record.artifact) ?? []), record]);
+  for (const [artifact, records] of byArtifact) {
+    const reads = await readCommittedPointers(git, artifact, records.map((r) => ({ commit: r.register.commit, hint: r.register.payload?.pointer?.path, version: r.version })));
+    records.forEach((record, i) => {
+      const read = reads[i]!;
+      const id = pinnedId(record.artifact, record.version);
+      if ('located' in read) targets.push({ id, version: { ...read.located, artifact: record.artifact, version: record.version, record } });
+      else if ('error' in read) {
+        if (read.error.code !== 'POINTER_MISMATCH') throw read.error;
+        mismatched.push({ id, tag: record.register.tag, commit: record.register.commit, message: read.error.message });
       }
-      if (!(error instanceof MvError && error.code === 'NO_POINTER')) throw error;
-    }
+    });
   }
   return targets;
 }

@@ -16,6 +16,14 @@ export const CHAINED_SUFFIX = '.pre-mv';
 export const HOOK_NAMES = ['pre-commit', 'pre-push', 'post-checkout', 'post-merge'] as const;
 export type HookName = (typeof HOOK_NAMES)[number];
 
+/** What a hook run reports back to the hook script. */
+export interface HookOutcome {
+  hook: HookName;
+  /** Exit code for the hook script: non-zero stops a pre-commit/pre-push. */
+  exitCode: number;
+  messages: string[];
+}
+
 /** Hooks whose failure must stop the git operation; the others only report. */
 const BLOCKING: ReadonlySet<HookName> = new Set(['pre-commit', 'pre-push']);
 

@@ -6,9 +6,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { isAbsolute, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { errnoCode } from '../errors.js';
-import { GitCommandError, type Git } from '../git.js';
+import type { Git } from '../git.js';
 import { CHAINED_SUFFIX, HOOK_NAMES, hookScript, isLegacyHook, isMvHook, type HookName } from './hook-script.js';
 
 export { isMvHook };
@@ -20,11 +20,6 @@ export interface HookChange {
   chained: boolean;
   /** Already in the wanted state: nothing was written. */
   unchanged: boolean;
-}
-
-export async function hooksDirectory(git: Git): Promise<string> {
-  const dir = (await git.run(['rev-parse', '--git-path', 'hooks'])).trim();
-  return isAbsolute(dir) ? dir : resolve(git.cwd, dir);
 }
 
 async function readIfExists(path: string): Promise<string | undefined> {
@@ -50,7 +45,7 @@ async function writeHook(path: string, script: string): Promise<void> {
 }
 
 export async function installHooks(git: Git, mvBin: string): Promise<{ dir: string; hooks: HookChange[] }> {
-  const dir = await hooksDirectory(git);
+  const dir = await git.hooksFolder();
   await mkdir(dir, { recursive: true });
   const hooks: HookChange[] = [];
   for (const hook of HOOK_NAMES) {
@@ -78,17 +73,9 @@ export async function installHooks(git: Git, mvBin: string): Promise<{ dir: stri
  * Rewrites the hooks that an earlier version of mv installed (they look for a program named `mv` and
  * would stop every commit of a pointer and every push); other hooks, and mvr's own of any install path,
  * are left alone. The previous hook chained beside a rewritten one stays as it is. Returns the hooks
- * rewritten.
+ * rewritten. `dir` is the repository's hooks folder (`RepoLocation.hooksDir`).
  */
-export async function upgradeLegacyHooks(git: Git, mvrBin: string): Promise<HookName[]> {
-  let dir: string;
-  try {
-    dir = await hooksDirectory(git);
-  } catch (error) {
-    // Outside a repository there are no hooks.
-    if (error instanceof GitCommandError) return [];
-    throw error;
-  }
+export async function upgradeLegacyHooks(dir: string, mvrBin: string): Promise<HookName[]> {
   const upgraded: HookName[] = [];
   for (const hook of HOOK_NAMES) {
     const path = join(dir, hook);
@@ -100,7 +87,7 @@ export async function upgradeLegacyHooks(git: Git, mvrBin: string): Promise<Hook
 }
 
 export async function uninstallHooks(git: Git): Promise<{ dir: string; hooks: HookChange[] }> {
-  const dir = await hooksDirectory(git);
+  const dir = await git.hooksFolder();
   const hooks: HookChange[] = [];
   for (const hook of HOOK_NAMES) {
     const path = join(dir, hook);

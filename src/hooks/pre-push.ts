@@ -10,7 +10,7 @@ import { parsePointer, POINTER_SUFFIX } from '../pointer/pointer.js';
 import { readTagRecords } from '../registry/tag-records.js';
 import { readCommittedPointer, type LocatedPointer } from '../pointer/locate.js';
 import type { Repo } from '../repo.js';
-import type { HookOutcome } from './run-hook.js';
+import type { HookOutcome } from './hook-script.js';
 
 export interface PushedRef {
   localRef: string;
@@ -32,24 +32,13 @@ export async function pointersToPush(repo: Repo, remoteName: string, refs: Pushe
   const pointers = new Map<string, LocatedPointer>();
   const tips = refs.filter((r) => r.localOid !== ZERO_OID).map((r) => r.localOid);
   if (tips.length === 0) return pointers;
-  const remoteTracking = (await repo.git.run(['for-each-ref', '--format=%(objectname)', `refs/remotes/${remoteName}/`])).split('\n').filter(Boolean);
+  const remoteTracking = (await repo.git.refRecords(['%(objectname)'], [`refs/remotes/${remoteName}/`])).map(([oid]) => oid!);
   const exclude = [...remoteTracking, ...refs.map((r) => r.remoteOid).filter((o) => o !== ZERO_OID && /^[0-9a-f]+$/.test(o))];
   const known = await Promise.all(exclude.map(async (o) => ((await repo.git.resolveRef(`${o}^{commit}`)) ? o : undefined)));
-  const log = await repo.git.run([
-    'log',
-    '--format=%x00%H',
-    '--name-only',
-    '--diff-filter=AM',
-    ...tips.map((t) => `${t}^{commit}`).filter(Boolean),
-    '--not',
-    ...known.filter((o): o is string => o !== undefined),
-    '--',
-    `:(glob)**/*${POINTER_SUFFIX}`,
-  ]);
-  for (const block of log.split('\0').filter((b) => b.trim())) {
-    const [commit, ...files] = block.trim().split('\n').filter(Boolean);
+  const commits = await repo.git.commitsAddingFiles({ tips, known: known.filter((o): o is string => o !== undefined), pathGlob: `**/*${POINTER_SUFFIX}` });
+  for (const { commit, files } of commits) {
     for (const file of files) {
-      const content = await repo.git.showFile(commit!, file);
+      const content = await repo.git.showFile(commit, file);
       if (content === undefined) continue;
       const pointer = parsePointer(content, file);
       pointers.set(`${pointer.name}@${pointer.version}:${commit}`, { file, pointer, content });
@@ -72,13 +61,20 @@ export async function pointersToPush(repo: Repo, remoteName: string, refs: Pushe
   return pointers;
 }
 
-export async function prePush(repo: Repo, args: string[], input: string): Promise<HookOutcome> {
+/** What an upload of the pushed pointers' objects reports, as far as the hook tells it. */
+export interface PointerUpload {
+  uploaded: number;
+  versions: string[];
+  remote: string;
+}
+
+/** pre-push: uploads (with `upload`) the objects of every pointer the push carries; refuses the push if that fails. */
+export async function prePush(repo: Repo, args: string[], input: string, upload: (pointers: LocatedPointer[]) => Promise<PointerUpload>): Promise<HookOutcome> {
   const [remoteName = 'origin'] = args;
   const pointers = await pointersToPush(repo, remoteName, parsePushLines(input));
   if (pointers.size === 0) return { hook: 'pre-push', exitCode: 0, messages: [] };
-  const { push } = await import('../commands/push.js');
   try {
-    const result = await push({ cwd: repo.root, pointers: [...pointers.values()] });
+    const result = await upload([...pointers.values()]);
     const sent = result.uploaded;
     return { hook: 'pre-push', exitCode: 0, messages: sent ? [`mv: uploaded ${sent} object(s) of ${result.versions.join(', ')} to ${result.remote}`] : [] };
   } catch (error) {

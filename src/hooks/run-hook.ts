@@ -1,38 +1,24 @@
 /**
- * What mv does inside each git hook.
+ * What mv does inside each git hook (`mvr hooks run <hook>` puts them together with the commands they use).
  * - pre-commit: every staged pointer must be valid and its objects in the cache, or the commit is refused.
  * - post-checkout / post-merge: with `hooks.checkout: true`, bring the work tree's artifacts in line with
  *   the checked-out pointers; never fails the git operation, only reports.
+ * - pre-push: see pre-push.ts.
  */
 import { MvError } from '../errors.js';
-import { checkout } from '../commands/checkout.js';
 import { parsePointer, type Pointer } from '../pointer/pointer.js';
 import { POINTER_SUFFIX } from '../pointer/pointer.js';
-import type { Oid } from '../cache/oid.js';
-import { openRepo, type Repo } from '../repo.js';
-import type { HookName } from './hook-script.js';
+import { pointerObjects } from '../pointer/objects.js';
+import type { Repo } from '../repo.js';
+import type { HookName, HookOutcome } from './hook-script.js';
 
-export interface HookOutcome {
-  hook: HookName;
-  /** Exit code for the hook script: non-zero stops a pre-commit/pre-push. */
-  exitCode: number;
-  messages: string[];
-}
-
-/** The objects a pointer records directly (a folder's manifest stands for its files). */
-export function recordedObjects(pointer: Pointer): Array<{ oid: Oid; path: string }> {
-  const list: Array<{ oid: Oid; path: string }> = pointer.files.map((f) => ({ oid: f.oid, path: f.path }));
-  for (const d of pointer.lineage.data ?? []) if ('oid' in d && 'path' in d) list.push({ oid: d.oid as Oid, path: String(d.path) });
-  for (const p of pointer.lineage.pipeline ?? []) list.push({ oid: p.oid, path: p.path });
-  if (pointer.lineage.params_file) list.push({ oid: pointer.lineage.params_file.oid, path: pointer.lineage.params_file.path });
-  return list;
-}
 
 export async function preCommit(repo: Repo): Promise<HookOutcome> {
-  const staged = (await repo.git.run(['diff', '--cached', '--name-only', '--diff-filter=ACMR', '-z', '--', `:(glob)**/*${POINTER_SUFFIX}`])).split('\0').filter(Boolean);
+  const staged = await repo.git.stagedFiles(`**/*${POINTER_SUFFIX}`);
   const problems: string[] = [];
   for (const file of staged) {
-    const content = await repo.git.run(['cat-file', 'blob', `:${file}`]);
+    const content = await repo.git.stagedFile(file);
+    if (content === undefined) continue;
     let pointer: Pointer;
     try {
       pointer = parsePointer(content, file);
@@ -44,7 +30,7 @@ export async function preCommit(repo: Repo): Promise<HookOutcome> {
       throw error;
     }
     const missing = [];
-    for (const { oid, path } of recordedObjects(pointer)) if (!(await repo.cache.has(oid))) missing.push(`${path} (${oid.slice(0, 19)}…)`);
+    for (const { oid, path } of pointerObjects(pointer, file)) if (!(await repo.cache.has(oid))) missing.push(`${path} (${oid.slice(0, 19)}…)`);
     if (missing.length) {
       problems.push(`${file}: the cache lacks ${missing.join(', ')}.\n  Re-create the version with \`mv add ${pointer.name} …\`, fetch it with \`mv fetch ${pointer.name}@v${pointer.version}\`, or, if the pointer was edited by hand, restore it with \`git checkout HEAD -- ${file}\`.`);
     }
@@ -53,10 +39,16 @@ export async function preCommit(repo: Repo): Promise<HookOutcome> {
   return { hook: 'pre-commit', exitCode: 1, messages: ['mv: commit refused: a staged pointer cannot be trusted.', ...problems] };
 }
 
-export async function syncWorkspace(repo: Repo, hook: HookName): Promise<HookOutcome> {
+/** What a checkout of every committed pointer reports, as far as a hook tells it. */
+export interface WorkspaceSync {
+  artifacts: Array<{ id: string; written: string[]; removed: string[] }>;
+}
+
+/** post-checkout / post-merge: runs `checkout` when `hooks.checkout` is on and reports what it changed. */
+export async function syncWorkspace(repo: Repo, hook: HookName, checkout: () => Promise<WorkspaceSync>): Promise<HookOutcome> {
   if (!repo.config.hooks.checkout) return { hook, exitCode: 0, messages: [] };
   try {
-    const result = await checkout({ cwd: repo.root });
+    const result = await checkout();
     const messages = result.artifacts
       .filter((a) => a.written.length || a.removed.length)
       .map((a) => `mv: ${a.id}: ${a.written.length} file(s) written, ${a.removed.length} removed`);
@@ -64,20 +56,5 @@ export async function syncWorkspace(repo: Repo, hook: HookName): Promise<HookOut
   } catch (error) {
     if (error instanceof MvError) return { hook, exitCode: 0, messages: [`mv: artifacts not updated: ${error.message}`, ...(error.hint ? [`mv: ${error.hint}`] : [])] };
     throw error;
-  }
-}
-
-export async function runHook(options: { cwd: string; hook: HookName; args: string[]; input: string }): Promise<HookOutcome> {
-  const repo = await openRepo(options.cwd);
-  switch (options.hook) {
-    case 'pre-commit':
-      return preCommit(repo);
-    case 'post-checkout':
-    case 'post-merge':
-      return syncWorkspace(repo, options.hook);
-    case 'pre-push': {
-      const { prePush } = await import('./pre-push.js');
-      return prePush(repo, options.args, options.input);
-    }
   }
 }

@@ -57,27 +57,43 @@ export function uniqueObjects<T extends { oid: Oid }>(objects: Iterable<T>): T[]
   return [...seen.values()];
 }
 
-/** The entries of a directory object, from its manifest in the cache (verified against its oid). */
-export async function directoryEntries(cache: LocalCache, directory: VersionObject): Promise<DirectoryEntryObject[]> {
-  const manifest: ManifestEntry[] = parseManifest((await cache.readVerified(directory.oid)).toString('utf8'), `${directory.oid} (${directory.path})`);
+/** The entries of a directory object as its manifest's bytes list them (fails on bytes that are not a manifest). */
+export function manifestEntries(directory: VersionObject, bytes: Buffer): DirectoryEntryObject[] {
+  const manifest: ManifestEntry[] = parseManifest(bytes.toString('utf8'), `${directory.oid} (${directory.path})`);
   return manifest.map((entry) => ({ oid: entry.oid, size: entry.size, path: `${directory.path}${entry.path}`, manifest: directory.oid }));
 }
 
+/** The entries of a directory object, from its manifest in the cache (verified against its oid). */
+export async function directoryEntries(cache: LocalCache, directory: VersionObject): Promise<DirectoryEntryObject[]> {
+  return manifestEntries(directory, await cache.readVerified(directory.oid));
+}
+
 /**
- * Every object of the given top-level objects, directory entries included, with the manifests whose
- * entries could not be listed because the manifest is not in the cache.
+ * Expanding a version's objects through folder manifests: each top-level object in order, each directory
+ * followed by its entries as `entriesOf` lists them. A directory whose entries it cannot give (undefined:
+ * the manifest is not at hand) is in `unreadable`. Duplicates are kept; `uniqueObjects` removes them.
  */
-export async function expandObjects(cache: LocalCache, objects: VersionObject[]): Promise<{ objects: Array<VersionObject | DirectoryEntryObject>; unreadable: VersionObject[] }> {
+export async function expandThrough(
+  objects: VersionObject[],
+  entriesOf: (directory: VersionObject) => Promise<DirectoryEntryObject[] | undefined>,
+): Promise<{ objects: Array<VersionObject | DirectoryEntryObject>; unreadable: VersionObject[] }> {
   const all: Array<VersionObject | DirectoryEntryObject> = [];
   const unreadable: VersionObject[] = [];
-  for (const object of uniqueObjects(objects)) {
+  for (const object of objects) {
     all.push(object);
     if (!object.directory) continue;
-    if (!(await cache.has(object.oid))) {
-      unreadable.push(object);
-      continue;
-    }
-    all.push(...(await directoryEntries(cache, object)));
+    const entries = await entriesOf(object);
+    if (entries) all.push(...entries);
+    else unreadable.push(object);
   }
-  return { objects: uniqueObjects(all), unreadable };
+  return { objects: all, unreadable };
+}
+
+/**
+ * Every object of the given top-level objects, directory entries included (each oid once), with the
+ * directories whose entries could not be listed because their manifest is not in the cache.
+ */
+export async function expandObjects(cache: LocalCache, objects: VersionObject[]): Promise<{ objects: Array<VersionObject | DirectoryEntryObject>; unreadable: VersionObject[] }> {
+  const expanded = await expandThrough(uniqueObjects(objects), async (directory) => ((await cache.has(directory.oid)) ? directoryEntries(cache, directory) : undefined));
+  return { objects: uniqueObjects(expanded.objects), unreadable: expanded.unreadable };
 }

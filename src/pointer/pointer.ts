@@ -11,7 +11,7 @@ import { isOid, type Oid } from '../cache/oid.js';
 import { joinRepoPath, relativePathProblem, repoPathProblem } from '../paths.js';
 import { MAX_STRUCTURED_FILE, parseStructured } from '../structured-file.js';
 import { ARTIFACT_TYPES, nameProblem } from '../names.js';
-import { isSemver } from '../registry/semver.js';
+import { isSemver } from '../semver.js';
 
 export const POINTER_SUFFIX = '.mv.yaml';
 export const POINTER_SCHEMA = 1;

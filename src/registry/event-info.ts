@@ -4,7 +4,7 @@ import { holderInfo, type HolderInfo } from './holders.js';
 import { pinnedId } from './ref.js';
 import type { ArtifactState, StageChange } from './state.js';
 import type { TagEventKind } from './tag-name.js';
-import type { SignatureCheck } from '../safety/signatures.js';
+import type { SignatureCheck } from './signatures.js';
 
 export interface StageChangeInfo {
   stage: string;
@@ -48,7 +48,7 @@ export function eventInfo(state: ArtifactState, event: RegistryEvent, changes: S
     counter: event.counter ?? null,
     event: event.kind,
     ...(event.version !== undefined ? { version: event.version, id: pinnedId(state.name, event.version) } : {}),
-    ...(event.stage !== undefined ? { stage: event.stage } : {}),
+    stage: event.stage,
     changes: changes.map((c) => ({ stage: c.stage, before: holderInfo(state.name, c.before), after: holderInfo(state.name, c.after) })),
     ...(event.rollbackOf ? { rollbackOf: event.rollbackOf } : {}),
     ...(state.parts.has(event) ? { partOf: state.parts.get(event)!.tag } : {}),
@@ -56,7 +56,7 @@ export function eventInfo(state: ArtifactState, event: RegistryEvent, changes: S
     by: event.by,
     at: isoTime(event.time),
     time: event.time,
-    ...(event.reason !== undefined ? { reason: event.reason } : {}),
+    reason: event.reason,
     message: event.message,
     commit: event.commit,
     signed: event.signed,
@@ -76,5 +76,5 @@ export interface RegistrationInfo {
 }
 
 export function registrationInfo(event: RegistryEvent): RegistrationInfo {
-  return { tag: event.tag, by: event.by, at: isoTime(event.time), ...(event.reason !== undefined ? { reason: event.reason } : {}) };
+  return { tag: event.tag, by: event.by, at: isoTime(event.time), reason: event.reason };
 }

@@ -18,7 +18,7 @@
  */
 import { MvError } from '../errors.js';
 import { cmp, type RegistryEvent } from './events.js';
-import { compareSemver } from './semver.js';
+import { compareSemver } from '../semver.js';
 
 /** A version's place in one stage. */
 export interface StageMark {

@@ -10,7 +10,7 @@
  */
 import type { RegistryEvent } from './events.js';
 import { markedStages } from './gto-rules.js';
-import type { TagDraft, StageTransition } from './plans.js';
+import type { TagDraft, StageTransition } from './write-plan.js';
 import { replayArtifact, type ArtifactState } from './state.js';
 import { sameHoldings } from './weights.js';
 
@@ -42,7 +42,7 @@ export function simulate(state: ArtifactState, drafts: TagDraft[], time = simula
     commit: draft.target,
     commitTime: (draft.version !== undefined ? state.versions.get(draft.version)?.commitTime : undefined) ?? 0,
     ...(draft.kind === 'deregister' ? { version: draft.version! } : {}),
-    ...(draft.stage !== undefined ? { stage: draft.stage } : {}),
+    stage: draft.stage,
     time,
     tz: '+0000',
     by: { name: '', email: '' },

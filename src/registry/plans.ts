@@ -11,37 +11,9 @@ import { MvError } from '../errors.js';
 import { earliestDate, simulate, transitionsOf } from './plan-check.js';
 import { pinnedId } from './ref.js';
 import { isActive, stageMembersOf, type ArtifactState, type VersionState } from './state.js';
-import { PAYLOAD_SCHEMA, type TagPayload } from './tag-message.js';
-import type { TagEventKind } from './tag-name.js';
+import { PAYLOAD_SCHEMA } from './tag-message.js';
+import type { TagDraft, WritePlan } from './write-plan.js';
 import { canonicalOrder, describeHoldings, replaceAll, sameHoldings, toPercentMap, withShare, type Holding } from './weights.js';
-
-export interface TagDraft {
-  kind: Exclude<TagEventKind, 'register'>;
-  stage?: string;
-  version?: string;
-  /** The commit the tag points at. */
-  target: string;
-  summary: string;
-  payload: TagPayload;
-}
-
-export interface StageTransition {
-  stage: string;
-  before: Holding[];
-  after: Holding[];
-}
-
-export interface WritePlan {
-  artifact: string;
-  /** Tags to create, in order; stage tags get consecutive counters. Empty when nothing would change. */
-  drafts: TagDraft[];
-  transitions: StageTransition[];
-  /** Gates overridden with --force. */
-  forced: string[];
-  warnings: string[];
-  /** The tags must be dated at or after this (Unix seconds; 0: any date), so GTO orders them as mv does. */
-  notBefore: number;
-}
 
 export function withReason(summary: string, reason: string | undefined): string {
   return reason ? `${summary}: ${reason}` : summary;
@@ -112,7 +84,7 @@ export function planPromote(state: ArtifactState, request: PromoteRequest): Writ
     drafts.push(
       stageDraft(state, 'assign', version, stage, withReason(`Promote ${id} to ${stage}${share}${overridden}`, reason), {
         ...record,
-        ...(trafficBp !== undefined ? { traffic: trafficBp / 100 } : {}),
+        traffic: trafficBp === undefined ? undefined : trafficBp / 100,
         ...(forced.length ? { forced } : {}),
       }),
     );

@@ -20,6 +20,19 @@ export interface EntryChange {
   change: 'added' | 'removed' | 'changed';
   from?: Record<string, unknown>;
   to?: Record<string, unknown>;
+  /** For a changed folder whose two manifests are in the cache: the files added, removed and changed in it. */
+  folder?: FolderChange;
+}
+
+export interface FolderChange {
+  added: number;
+  removed: number;
+  changed: number;
+  unchanged: number;
+  /** Bytes of the files added, removed, and of the changed files in their new version. */
+  bytes: { added: number; removed: number; changed: number };
+  /** The paths inside the folder, with `files: true`. */
+  paths?: { added: string[]; removed: string[]; changed: string[] };
 }
 
 export interface PointerDiff {

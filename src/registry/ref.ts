@@ -4,7 +4,7 @@
  * commit that GTO counts as a version: it has stage tags but no version tag). An artifact in a folder is
  * named `path:name`, as GTO names it.
  */
-import { isSemver } from './semver.js';
+import { isSemver } from '../semver.js';
 import { MvError } from '../errors.js';
 import { fullnameProblem, isGtoName } from './fullname.js';
 

@@ -7,7 +7,8 @@
  * is assigned to `archived`, and is deregistered — so GTO no longer counts it as the latest version.
  */
 import { MvError } from '../errors.js';
-import { completePlan, stageDraft, withReason, type TagDraft, type WritePlan } from './plans.js';
+import { completePlan, stageDraft, withReason } from './plans.js';
+import type { TagDraft, WritePlan } from './write-plan.js';
 import { pinnedId } from './ref.js';
 import { ARCHIVED_STAGE } from './stage-names.js';
 import { stageMembersOf, stagesHeldBy, type ArtifactState, type VersionState } from './state.js';

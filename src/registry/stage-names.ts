@@ -1,8 +1,7 @@
-/** Stage names every registry knows (kept apart from config.ts so that reading the registry loads no config code). */
-export const DEFAULT_STAGES = ['candidate', 'staging', 'production'] as const;
+/** Which stages the registry names in hints and picks for deploys. */
+import { ARCHIVED_STAGE, DEFAULT_STAGES } from '../names.js';
 
-/** The terminal stage: archiving a version removes it from every other stage. */
-export const ARCHIVED_STAGE = 'archived';
+export { ARCHIVED_STAGE, DEFAULT_STAGES };
 
 /** The stages to name in hints: those the registry's tags use (GTO registries have their own), else mv's defaults. */
 export function hintStages(used: readonly string[]): readonly string[] {

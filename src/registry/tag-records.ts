@@ -47,34 +47,29 @@ const FIELDS = [
  * (`v1.0`, `release-3`) are skipped.
  */
 export async function readTagRecords(git: Git, patterns: string[] = ['refs/tags/']): Promise<TagRecord[]> {
-  const out = await git.run(['for-each-ref', `--format=${FIELDS.join('%00')}%00`, '--', ...patterns]);
-  const parts = out.split('\0');
   const records: TagRecord[] = [];
-  const n = FIELDS.length;
-  for (let i = 0; i + n <= parts.length; i += n) {
-    // Each record after the first starts with the newline for-each-ref puts between records.
-    const refname = parts[i]!;
-    const tag = refname.slice(refname.charCodeAt(0) === 10 ? 11 : 10);
+  for (const parts of await git.refRecords(FIELDS, patterns)) {
+    const tag = parts[0]!.slice('refs/tags/'.length);
     const parsed = parseTagName(tag);
     if (!parsed) continue;
-    const annotated = parts[i + 1] === 'tag';
-    const objectName = parts[i + 2]!;
-    const body = parts[i + 8]!;
+    const annotated = parts[1] === 'tag';
+    const objectName = parts[2]!;
+    const body = parts[8]!;
     const record: TagRecord = parsed as TagRecord;
     record.tag = tag;
     record.annotated = annotated;
-    record.commit = annotated ? parts[i + 3]! : objectName;
-    record.subject = parts[i + 7]!;
+    record.commit = annotated ? parts[3]! : objectName;
+    record.subject = parts[7]!;
     record.body = body;
-    record.signed = parts[i + 9]!.length > 0;
+    record.signed = parts[9]!.length > 0;
     if (annotated) {
-      const date = parts[i + 6]!;
+      const date = parts[6]!;
       const space = date.indexOf(' ');
       record.object = objectName;
-      record.tagger = { name: parts[i + 4]!, email: parts[i + 5]!.replace(/^<|>$/g, '') };
+      record.tagger = { name: parts[4]!, email: parts[5]!.replace(/^<|>$/g, '') };
       record.time = Number(space < 0 ? date : date.slice(0, space));
       record.tz = space < 0 ? '+0000' : date.slice(space + 1);
-      const committed = parts[i + 10]!;
+      const committed = parts[10]!;
       if (committed) record.commitTime = Number(committed.split(' ')[0]);
       const payload = parseTagPayload(body);
       if (payload) record.payload = payload;

@@ -18,7 +18,7 @@ import { assignTag, deprecateTag, deregisterTag, unassignTag } from './tag-name.
 import { readRegistry } from './registry-state.js';
 import type { ArtifactState } from './state.js';
 import { replayArtifact } from './state.js';
-import type { TagDraft, WritePlan } from './plans.js';
+import type { TagDraft, WritePlan } from './write-plan.js';
 import { artifactTagPatterns, readTagRecords } from './tag-records.js';
 
 export interface WriteOptions {
@@ -29,6 +29,8 @@ export interface WriteOptions {
   push?: boolean;
   sign?: boolean;
   attempts?: number;
+  /** Plan and name the tags, create none (`--dry-run`). */
+  dryRun?: boolean;
 }
 
 export interface WrittenTags {
@@ -69,12 +71,17 @@ export async function writeRegistryTags(options: WriteOptions): Promise<WrittenT
   let waits = 0;
   for (let attempt = 1; ; attempt++) {
     if (remote) await fetchArtifactTags(git, remote, artifact);
+    // Who writes the tags and when, read alongside the registry; awaited once there is something to write.
+    const tagger = git.committerIdent();
+    tagger.catch(() => undefined);
     const { artifacts, tagNames: known } = await readRegistry(git, { artifact });
     const state = artifacts.get(artifact) ?? replayArtifact(artifact, []);
     const plan = await options.plan(state);
     if (plan.drafts.length === 0) return { plan, tags: [], attempts: attempt };
+    if (options.dryRun) return { plan, tags: namedTags(artifact, plan, state.maxCounter, known).map((t) => t.name), attempts: attempt };
 
-    const date = await tagDate(git, plan.notBefore, waits < MAX_WAITS);
+    const ident = await tagger;
+    const date = await tagDate(identTime(ident), plan.notBefore, waits < MAX_WAITS);
     if (date === 'waited') {
       waits++;
       attempt--;
@@ -82,15 +89,11 @@ export async function writeRegistryTags(options: WriteOptions): Promise<WrittenT
     }
     if (date !== undefined) plan.warnings.push(futureDateWarning(artifact, date));
 
-    let counter = state.maxCounter;
-    const tags = plan.drafts.map((draft) => {
-      const numbered = takesCounter(artifact, draft, known) ? ++counter : undefined;
-      return { name: tagName(artifact, draft, numbered), counter: numbered, target: draft.target, message: formatTagMessage(draft.summary, draft.payload) };
-    });
+    const tags = namedTags(artifact, plan, state.maxCounter, known);
 
     let created: Array<{ name: string; oid: string }>;
     try {
-      created = await createTags(git, tags, Boolean(options.sign), date);
+      created = await createTags(git, tags, { sign: Boolean(options.sign), date, tagger: ident });
     } catch (error) {
       if (error instanceof MvError && error.code === 'TAG_EXISTS' && attempt < attempts) {
         await pause(attempt);
@@ -121,8 +124,17 @@ export async function writeRegistryTags(options: WriteOptions): Promise<WrittenT
         continue;
       }
     }
-    return { plan, tags: created.map((t) => t.name), ...(remote ? { pushedTo: remote } : {}), attempts: attempt };
+    return { plan, tags: created.map((t) => t.name), pushedTo: remote, attempts: attempt };
   }
+}
+
+/** The plan's tags, named: stage tags (and clashing plain names) take the artifact's next counters. */
+function namedTags(artifact: string, plan: WritePlan, maxCounter: number, known: Set<string>): Array<{ name: string; counter: number | undefined; target: string; message: string }> {
+  let counter = maxCounter;
+  return plan.drafts.map((draft) => {
+    const numbered = takesCounter(artifact, draft, known) ? ++counter : undefined;
+    return { name: tagName(artifact, draft, numbered), counter: numbered, target: draft.target, message: formatTagMessage(draft.summary, draft.payload) };
+  });
 }
 
 /**
@@ -130,9 +142,8 @@ export async function writeRegistryTags(options: WriteOptions): Promise<WrittenT
  * waiting a moment for the clock to get there (the plan is made again); or `notBefore` itself when the
  * date is fixed (GIT_COMMITTER_DATE) or the artifact's newest event is dated too far ahead to wait for.
  */
-async function tagDate(git: Git, notBefore: number, mayWait: boolean): Promise<number | undefined | 'waited'> {
+async function tagDate(now: number, notBefore: number, mayWait: boolean): Promise<number | undefined | 'waited'> {
   if (notBefore === 0) return undefined;
-  const now = identTime(await git.committerIdent());
   if (now >= notBefore) return undefined;
   if (mayWait && process.env.GIT_COMMITTER_DATE === undefined && notBefore - now <= MAX_WAIT_SECONDS) {
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, notBefore * 1000 - Date.now()) + 20));
@@ -151,10 +162,14 @@ function futureDateWarning(artifact: string, date: number): string {
   return `${why} ${artifact}'s newest registry event, so the new tags are dated ${isoTime(date)}, just after it (GTO orders events by date alone)${process.env.GIT_COMMITTER_DATE !== undefined ? '' : '; check the clocks of the machines that write tags'}.`;
 }
 
-async function createTags(git: Git, tags: Array<{ name: string; target: string; message: string }>, sign: boolean, date: number | undefined): Promise<Array<{ name: string; oid: string }>> {
-  const dated = date === undefined ? {} : { date };
-  if (!sign) {
-    const oids = await git.createAnnotatedTags(tags, dated);
+async function createTags(
+  git: Git,
+  tags: Array<{ name: string; target: string; message: string }>,
+  options: { sign: boolean; date: number | undefined; tagger: string },
+): Promise<Array<{ name: string; oid: string }>> {
+  const dated = options.date === undefined ? {} : { date: options.date };
+  if (!options.sign) {
+    const oids = await git.createAnnotatedTags(tags, { ...dated, tagger: options.tagger });
     return tags.map((t, i) => ({ name: t.name, oid: oids[i]! }));
   }
   const created: Array<{ name: string; oid: string }> = [];

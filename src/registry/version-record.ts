@@ -5,7 +5,7 @@ import { readCommittedPointer, type LocatedPointer } from '../pointer/locate.js'
 import { requireNotDeprecated, versionOfRef } from './lookup.js';
 import { pinnedId, type Ref } from './ref.js';
 import { readArtifact } from './registry-state.js';
-import { isSemver } from './semver.js';
+import { isSemver } from '../semver.js';
 import { listVersions, unknownVersion, type VersionRecord } from './versions.js';
 
 export interface VersionPointer extends LocatedPointer {

@@ -4,7 +4,7 @@
  * key onto exactly one of 10,000 buckets; they are shown and recorded as percentages with at most two
  * decimals.
  */
-import { compareSemver } from './semver.js';
+import { compareSemver } from '../semver.js';
 
 export const FULL = 10_000;
 

@@ -16,13 +16,11 @@ import type { ListOptions, ObjectStore, PutOptions, ReadOptions, StoredObjectInf
 import { objectKey, oidFromKey, oidHex, type Oid } from '../cache/oid.js';
 import type { ChunkStore } from '../chunk/chunk-store.js';
 import { FolderChunkStore, type ReadSlots } from '../chunk/folder-chunk-store.js';
+import { SMALL_FILE } from '../cache/small-file.js';
 import { localCopier } from './local-copy.js';
-import { writeVerified } from './resumable-file.js';
+import { RESUMABLE_SIZE, writeVerified } from './resumable-file.js';
+import { corruptSource } from './transfer-streams.js';
 
-/** Objects at least this large are uploaded through a partial file that survives interruption. */
-export const RESUMABLE_SIZE = 8 * 1024 * 1024;
-/** Objects below this size are read and written whole: no streams, no per-object buffers of stream size. */
-export const SMALL_OBJECT = 1024 * 1024;
 
 export class DirectoryStore implements ObjectStore {
   readonly location: string;
@@ -56,7 +54,7 @@ export class DirectoryStore implements ObjectStore {
 
   /** Small objects are copied by worker threads in batches (`localCopier`), both ways. */
   copiesInBatches(size: number | undefined): boolean {
-    return size !== undefined && size < SMALL_OBJECT;
+    return size !== undefined && size <= SMALL_FILE;
   }
 
   async has(oid: Oid): Promise<boolean> {
@@ -103,7 +101,7 @@ export class DirectoryStore implements ObjectStore {
   /** Renaming over an object that appeared meanwhile is harmless: both have the same bytes. */
   async put(oid: Oid, sourcePath: string, size: number, options: PutOptions = {}): Promise<void> {
     const target = this.path(oid);
-    if (size < SMALL_OBJECT) {
+    if (size <= SMALL_FILE) {
       await this.putSmall(oid, sourcePath, size, target);
       options.onBytes?.(size);
       return;
@@ -270,13 +268,6 @@ export function remoteWriteError(error: unknown, location: string): unknown {
     default:
       return fsError(error, 'writing to the remote at', location);
   }
-}
-
-export function corruptSource(oid: Oid, where: string): MvError {
-  return new MvError('CORRUPT_OBJECT', `The cache object ${oid} does not match its content; it was not uploaded to ${where}.`, {
-    hint: 'Run `mv verify` to find damaged cache objects, then re-add or fetch them.',
-    details: { oid },
-  });
 }
 
 /**

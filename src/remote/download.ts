@@ -10,14 +10,13 @@ import { pipeline, type Readable } from 'node:stream';
 import { missingObject, type LocalCache } from '../cache/local-cache.js';
 import type { ObjectStore } from '../cache/object-store.js';
 import { oidHex, type Oid } from '../cache/oid.js';
-import { parseManifest } from '../cache/manifest.js';
-import { directoryEntries, uniqueObjects, type DirectoryEntryObject, type VersionObject } from '../pointer/objects.js';
+import { SMALL_FILE } from '../cache/small-file.js';
+import { directoryEntries, manifestEntries, uniqueObjects, type VersionObject } from '../pointer/objects.js';
 import type { PresenceIndex } from './presence-index.js';
-import { RESUMABLE_SIZE, SMALL_OBJECT } from './directory-store.js';
 import { hashBuffer } from '../cache/hash.js';
 import { MvError, errnoCode, fsError } from '../errors.js';
 import { localCopier } from './local-copy.js';
-import { writeVerified } from './resumable-file.js';
+import { RESUMABLE_SIZE, writeVerified } from './resumable-file.js';
 import { StallGuard, corrupt } from './transfer-streams.js';
 import { remoteStatus } from './remote-status.js';
 import { ChunkedFetcher } from './chunked-fetch.js';
@@ -101,7 +100,7 @@ export async function downloadObjects(tops: VersionObject[], options: DownloadOp
       if (!top.directory) continue;
       const pending = manifests.get(top.oid);
       if (!pending && !(await cache.has(top.oid))) continue;
-      const files = pending ? manifestEntries(pending, top) : await directoryEntries(cache, top);
+      const files = pending ? manifestEntries(top, pending) : await directoryEntries(cache, top);
       listed.set(top.oid, files.map((f) => f.oid));
       for (const entry of files) entries.push({ oid: entry.oid, path: entry.path, size: entry.size });
     }
@@ -143,10 +142,6 @@ async function readWhole(store: ObjectStore, oid: Oid, signal: AbortSignal): Pro
   return Buffer.concat(chunks);
 }
 
-function manifestEntries(data: Buffer, directory: VersionObject): DirectoryEntryObject[] {
-  return parseManifest(data.toString('utf8'), `${directory.oid} (${directory.path})`).map((entry) => ({ oid: entry.oid, size: entry.size, path: `${directory.path}${entry.path}`, manifest: directory.oid }));
-}
-
 /** Downloads one object into the cache, verified; resumable when its size is known and large. */
 export async function downloadObject(
   item: TransferItem,
@@ -155,7 +150,7 @@ export async function downloadObject(
   const { cache, store } = options;
   const signal = options.signal ? { signal: options.signal } : {};
   const open = (start: number): Promise<Readable> => store.read(item.oid, { start, ...signal });
-  if (item.size !== undefined && item.size < SMALL_OBJECT && store.localPath) {
+  if (item.size !== undefined && item.size <= SMALL_FILE && store.localPath) {
     try {
       await localCopier(options.pools.copierThreads).copy({ source: store.localPath(item.oid), target: cache.path(item.oid), oid: item.oid, size: item.size });
     } catch (error) {
@@ -166,7 +161,7 @@ export async function downloadObject(
     options.onBytes?.(item.size);
     return;
   }
-  if (item.size !== undefined && item.size < SMALL_OBJECT && store.readBuffer) {
+  if (item.size !== undefined && item.size <= SMALL_FILE && store.readBuffer) {
     const data = await store.readBuffer(item.oid, signal);
     if (hashBuffer(data) !== item.oid) throw corrupt(item.oid, store.location, data.byteLength === item.size ? 'bytes that do not match' : `${data.byteLength} bytes instead of ${item.size}`);
     await cache.putBuffer(data);

@@ -14,6 +14,9 @@ import { STREAM_CHUNK } from '../cache/hash.js';
 import { oidFromHex, type Oid } from '../cache/oid.js';
 import { StallGuard, VerifyingStream, corrupt } from './transfer-streams.js';
 
+/** Objects at least this large are transferred through a partial file that survives interruption. */
+export const RESUMABLE_SIZE = 8 * 1024 * 1024;
+
 export interface VerifiedWrite {
   oid: Oid;
   size: number;

@@ -21,7 +21,7 @@ import { PACKS_DIR, RECIPES_DIR, RETIRED_DIR, packIdFromKey, packKey, recipeKey,
 import { describeSource, parseSource, type SourceKey } from '../chunk/sources.js';
 import type { RequestSlots } from './request-slots.js';
 import { s3Failure } from './s3-errors.js';
-import { isNotFound, readRange } from './s3-store.js';
+import { isNotFound, readRange } from './s3-reads.js';
 
 export interface S3ChunkStoreOptions {
   bucket: string;

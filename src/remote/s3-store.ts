@@ -7,22 +7,20 @@
 import { readFile } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
 import { pipeline, type Readable } from 'node:stream';
-import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { MvError } from '../errors.js';
 import { STREAM_CHUNK, hashBuffer } from '../cache/hash.js';
 import { missingObject } from '../cache/local-cache.js';
 import type { ListOptions, ObjectStore, PutOptions, ReadOptions, StoredObjectInfo } from '../cache/object-store.js';
 import { objectKey, oidFromKey, shortOid, type Oid } from '../cache/oid.js';
-import { httpStatus } from './retry.js';
+import { SMALL_FILE } from '../cache/small-file.js';
+import { isNotFound, readRange } from './s3-reads.js';
 import { s3Failure } from './s3-errors.js';
 import { MultipartUploader, type MultipartOptions } from './s3-multipart.js';
 import type { RequestSlots } from './request-slots.js';
 import type { ChunkStore } from '../chunk/chunk-store.js';
 import { S3ChunkStore } from './s3-chunk-store.js';
-import { VerifyingStream } from './transfer-streams.js';
-import { corruptSource } from './directory-store.js';
-
-const SMALL_OBJECT = 1024 * 1024;
+import { VerifyingStream, corruptSource } from './transfer-streams.js';
 
 export interface S3StoreOptions extends MultipartOptions {
   bucket: string;
@@ -90,7 +88,7 @@ export class S3Store implements ObjectStore {
         return;
       }
       let body: Buffer | Readable;
-      if (size <= SMALL_OBJECT) {
+      if (size <= SMALL_FILE) {
         body = await readFile(sourcePath);
         if (hashBuffer(body) !== oid || body.byteLength !== size) throw corruptSource(oid, this.location);
       } else {
@@ -144,36 +142,3 @@ export class S3Store implements ObjectStore {
     }
   }
 }
-
-/**
- * A GET of bytes `[start, end)` of a key (to its end when `end` is undefined), holding a request slot
- * while the body streams. A store that ignores the Range header sends the whole object: that is refused,
- * since appending it to a partial file or reading chunks from it would use the wrong bytes.
- */
-export async function readRange(
-  client: S3Client,
-  slots: RequestSlots,
-  request: { bucket: string; key: string; start: number; end: number | undefined; signal: AbortSignal | undefined; what: string; where: string },
-): Promise<Readable> {
-  const { start, end } = request;
-  const ranged = start > 0 || end !== undefined;
-  return slots.stream(async () => {
-    const response = await client.send(
-      new GetObjectCommand({ Bucket: request.bucket, Key: request.key, ...(ranged ? { Range: `bytes=${start}-${end === undefined ? '' : end - 1}` } : {}) }),
-      request.signal ? { abortSignal: request.signal } : {},
-    );
-    const body = response.Body as Readable;
-    const expected = end === undefined ? undefined : end - start;
-    if (ranged && (!response.ContentRange || !response.ContentRange.startsWith(`bytes ${start}-`) || (expected !== undefined && response.ContentLength !== expected))) {
-      body?.destroy();
-      throw new MvError('INCOMPLETE_TRANSFER', `${request.where} did not answer a ranged request for ${request.what} with the bytes asked for.`, { hint: 'Run the command again; if it persists, the storage service does not support ranged reads.' });
-    }
-    return body;
-  });
-}
-
-export function isNotFound(error: unknown): boolean {
-  const name = (error as { name?: string }).name;
-  return httpStatus(error) === 404 || name === 'NotFound' || name === 'NoSuchKey';
-}
-

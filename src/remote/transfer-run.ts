@@ -5,7 +5,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import pLimit from 'p-limit';
-import { MvError } from '../errors.js';
+import { MvError, type ErrorCode } from '../errors.js';
 import type { Oid } from '../cache/oid.js';
 import type { TransferPools } from './concurrency.js';
 import { isEnvironmentFailure, withRetry, type RetryPolicy } from './retry.js';
@@ -22,7 +22,7 @@ export interface TransferFailure {
   oid: Oid;
   path: string;
   remote: string;
-  code: string;
+  code: ErrorCode;
   message: string;
 }
 

@@ -52,15 +52,13 @@ const FIELDS = ['%(refname)', '%(objecttype)', '%(*objectname)', '%(taggername)'
 
 /** Every purge event in the repository, oldest first. */
 export async function readPurgeRecords(git: Git): Promise<PurgeRecord[]> {
-  const out = await git.run(['for-each-ref', `--format=${FIELDS.join('%00')}%00`, '--', `refs/tags/${PURGE_TAG_PREFIX}`]);
-  const parts = out.split('\0');
   const records: PurgeRecord[] = [];
-  for (let i = 0; i + FIELDS.length <= parts.length; i += FIELDS.length) {
-    const tag = parts[i]!.replace(/^\n/, '').slice('refs/tags/'.length);
+  for (const parts of await git.refRecords(FIELDS, [`refs/tags/${PURGE_TAG_PREFIX}`])) {
+    const tag = parts[0]!.slice('refs/tags/'.length);
     const name = PURGE_TAG.exec(tag);
-    if (!name || parts[i + 1] !== 'tag') continue;
-    const payload = parseTagPayload(parts[i + 6]!) as Partial<PurgePayload> | undefined;
-    const time = Number(parts[i + 5]!.split(' ')[0]);
+    if (!name || parts[1] !== 'tag') continue;
+    const payload = parseTagPayload(parts[6]!) as Partial<PurgePayload> | undefined;
+    const time = Number(parts[5]!.split(' ')[0]);
     const artifact = typeof payload?.artifact === 'string' ? payload.artifact : name[1]!;
     const version = typeof payload?.version === 'string' ? payload.version : name[2]!;
     records.push({
@@ -69,8 +67,8 @@ export async function readPurgeRecords(git: Git): Promise<PurgeRecord[]> {
       version,
       id: pinnedId(artifact, version),
       counter: Number(name[3]),
-      commit: parts[i + 2]!,
-      by: { name: parts[i + 3]!, email: parts[i + 4]!.replace(/^<|>$/g, '') },
+      commit: parts[2]!,
+      by: { name: parts[3]!, email: parts[4]!.replace(/^<|>$/g, '') },
       at: isoTime(time),
       time,
       ...(typeof payload?.reason === 'string' ? { reason: payload.reason } : {}),

@@ -32,32 +32,40 @@ export interface TamperReport {
 export async function checkPointers(git: Git, versions: VersionRecord[]): Promise<TamperReport> {
   const report: TamperReport = { findings: [], checked: 0, unprotected: [] };
   const byId = new Map<string, { record: VersionRecord; path: string; oid: string }>();
+  const protectedVersions: Array<{ id: string; record: VersionRecord; path: string; oid: string }> = [];
   for (const record of versions) {
     const id = pinnedId(record.artifact, record.version);
     const recorded = record.register.payload?.pointer;
-    if (typeof recorded?.oid !== 'string' || typeof recorded.path !== 'string') {
+    if (typeof recorded?.oid !== 'string' || typeof recorded.path !== 'string' || /[\n\r]/.test(recorded.path)) {
       report.unprotected.push(id);
       continue;
     }
-    report.checked++;
+    protectedVersions.push({ id, record, path: recorded.path, oid: recorded.oid });
     byId.set(id, { record, path: recorded.path, oid: recorded.oid });
-    const content = await git.showFile(record.register.commit, recorded.path);
-    const actual = content === undefined ? null : hashBuffer(content);
-    if (actual !== recorded.oid) report.findings.push({ id, tag: record.register.tag, path: recorded.path, where: 'tag', commit: record.register.commit, recorded: recorded.oid, actual });
   }
+  report.checked = protectedVersions.length;
+  // Every tagged pointer in one `git cat-file --batch`.
+  const tagged = await git.readBlobs(protectedVersions.map((v) => `${v.record.register.commit}:${v.path}`));
+  protectedVersions.forEach((v, i) => {
+    const content = tagged[i];
+    const actual = content === undefined ? null : hashBuffer(content);
+    if (actual !== v.oid) report.findings.push({ id: v.id, tag: v.record.register.tag, path: v.path, where: 'tag', commit: v.record.register.commit, recorded: v.oid, actual });
+  });
   const head = await git.headCommit();
   if (!head) return report;
-  for (const file of (await git.filesInCommit(head)).filter((f) => f.endsWith(POINTER_SUFFIX))) {
-    const content = await git.showFile(head, file);
-    if (content === undefined) continue;
+  const files = (await git.filesInCommit(head)).filter((f) => f.endsWith(POINTER_SUFFIX) && !/[\n\r]/.test(f));
+  const atHead = await git.readBlobs(files.map((f) => `${head}:${f}`));
+  files.forEach((file, i) => {
+    const content = atHead[i];
+    if (content === undefined) return;
     const id = claimedVersion(content, file);
-    if (id === undefined) continue;
+    if (id === undefined) return;
     const expected = byId.get(id);
     const actual = hashBuffer(content);
     if (expected && actual !== expected.oid) {
       report.findings.push({ id, tag: expected.record.register.tag, path: file, where: 'HEAD', commit: head, recorded: expected.oid, actual });
     }
-  }
+  });
   return report;
 }
 

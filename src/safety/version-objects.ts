@@ -1,7 +1,6 @@
 /** Every object of a version with the role and path it has there, folders' files included. */
-import { parseManifest } from '../cache/manifest.js';
 import type { Oid } from '../cache/oid.js';
-import { pointerObjects, type ObjectRole } from '../pointer/objects.js';
+import { expandThrough, manifestEntries, pointerObjects, type ObjectRole } from '../pointer/objects.js';
 import type { Pointer } from '../pointer/pointer.js';
 
 export interface OwnedObject {
@@ -14,25 +13,27 @@ export interface OwnedObject {
   manifest: boolean;
 }
 
-/** `readManifest` returns a manifest's bytes, or undefined; folders whose manifest is unknown are listed in `unlisted`. */
+/**
+ * `readManifest` returns a manifest's bytes, or undefined; folders whose manifest is unknown (or not a
+ * valid manifest) are listed in `unlisted`.
+ */
 export async function versionObjects(version: { id: string; pointer: Pointer; file: string }, readManifest: (oid: Oid) => Promise<Buffer | undefined>): Promise<{ objects: OwnedObject[]; unlisted: string[] }> {
-  const objects: OwnedObject[] = [];
-  const unlisted: string[] = [];
-  for (const top of pointerObjects(version.pointer, version.file)) {
-    objects.push({ oid: top.oid, path: top.path, role: top.role, id: version.id, manifest: top.directory });
-    if (!top.directory) continue;
-    const bytes = await readManifest(top.oid);
-    let entries;
+  const tops = pointerObjects(version.pointer, version.file);
+  const { objects, unreadable } = await expandThrough(tops, async (directory) => {
+    const bytes = await readManifest(directory.oid);
+    if (bytes === undefined) return undefined;
     try {
-      entries = bytes === undefined ? undefined : parseManifest(bytes.toString('utf8'), `${top.oid} (${top.path})`);
+      return manifestEntries(directory, bytes);
     } catch {
-      entries = undefined;
+      return undefined;
     }
-    if (!entries) {
-      unlisted.push(`${version.id}: ${top.path}`);
-      continue;
-    }
-    for (const entry of entries) objects.push({ oid: entry.oid, path: `${top.path}${entry.path}`, role: top.role, id: version.id, manifest: false });
-  }
-  return { objects, unlisted };
+  });
+  // A folder's files follow the folder, and have its role.
+  let role: ObjectRole = 'file';
+  const owned = objects.map((object): OwnedObject => {
+    if ('manifest' in object) return { oid: object.oid, path: object.path, role, id: version.id, manifest: false };
+    role = object.role;
+    return { oid: object.oid, path: object.path, role, id: version.id, manifest: object.directory };
+  });
+  return { objects: owned, unlisted: unreadable.map((directory) => `${version.id}: ${directory.path}`) };
 }

@@ -3,7 +3,9 @@
  * commands to mvr and every other use of `mv` to the system mv, deciding in the shell itself so that a
  * plain `mv a b` never starts Node:
  *
- * - first argument an mvr command and not an existing path → mvr;
+ * - first argument an mvr command and not an existing path → mvr; an mvr command that is also an existing
+ *   path → neither (exit 2): whether `mv hooks install` should run a command or rename a folder `hooks`
+ *   cannot be told, and a wrong guess moves files, so the user says which (`mvr …` or `command mv …`);
  * - first argument an existing path, an option (`-f`, `--`, `--help`) or not a bare word → the system mv,
  *   arguments unchanged (`--help` alone also gets one line about the function);
  * - first argument a bare word that is not an existing path → mvr is asked (`shell-init --check WORD`)
@@ -35,6 +37,9 @@ export function shellInit(shell: Shell, options: ShellInitOptions): string {
   }
   return shell === 'fish' ? fishScript(options) : posixScript(shell, options);
 }
+
+/** What the function says when the first word is both a command and a file here. */
+const AMBIGUOUS = "mv: '%s' is both an mvr command and a file or folder here; run `mvr %s …` for the command, or `command mv %s …` to move it.\n";
 
 const HELP_NOTE = 'mv is also the shell function from `mvr shell-init`: `mv <command>` runs `mvr <command>` (see `mvr --help`); any other use is the system mv above.';
 
@@ -80,7 +85,8 @@ function mv {
   case "\${1-}" in
     ${commands.join('|')})
       if [ -e "$1" ] || [ -L "$1" ]; then
-        \\command mv "\${__mvr_mv_options[@]}" "$@"
+        \\builtin printf ${shQuote(AMBIGUOUS)} "$1" "$1" "$1" >&2
+        \\builtin return 2
       else
         ${mvr} "$@"
       fi
@@ -112,7 +118,8 @@ function mv --description 'mvr commands via mvr; anything else is the system mv'
     switch "$first"
         case ${commands.join(' ')}
             if test -e "$first"; or test -L "$first"
-                command mv $argv
+                printf ${fishQuote(AMBIGUOUS)} "$first" "$first" "$first" >&2
+                return 2
             else
                 ${mvr} $argv
             end

@@ -6,7 +6,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { isIP } from 'node:net';
 import { GitCommandError } from '../errors.js';
-import { isSemver } from '../registry/semver.js';
+import { isSemver } from '../semver.js';
 import { parsePagePath } from './routes.js';
 import { renderSitePage, renderUnknownPath, type RenderBase, type Rendered } from './site.js';
 import type { SnapshotSource } from './snapshots.js';

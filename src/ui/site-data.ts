@@ -5,9 +5,9 @@
  */
 import { MvError } from '../errors.js';
 import type { Git } from '../git.js';
-import { summarize, type ArtifactSummary } from '../commands/ls.js';
-import { artifactResult, versionResult, type ShowResult, type VersionSummary } from '../commands/show.js';
-import { diffResult, type DiffResult } from '../commands/diff.js';
+import { summarize, type ArtifactSummary } from '../registry/artifact-summary.js';
+import { artifactResult, versionResult, type ShowResult, type VersionSummary } from '../registry/show-result.js';
+import { diffResult, type DiffResult } from '../registry/version-diff.js';
 import { eventInfo, type EventInfo } from '../registry/event-info.js';
 import { isoTime } from '../registry/events.js';
 import { findVersion } from '../registry/lookup.js';

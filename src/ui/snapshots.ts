@@ -36,7 +36,7 @@ export class SnapshotSource {
   }
 
   private async fingerprint(): Promise<string> {
-    const refs = await this.git.run(['for-each-ref', '--format=%(objectname) %(refname)', '--', 'refs/tags/']);
-    return createHash('sha256').update(refs).digest('hex');
+    const refs = await this.git.refRecords(['%(objectname)', '%(refname)'], ['refs/tags/']);
+    return createHash('sha256').update(JSON.stringify(refs)).digest('hex');
   }
 }

@@ -11,6 +11,8 @@ export interface CheckedOutVersion {
   version: string;
   /** repository path → oid written. */
   files: Record<string, string>;
+  /** The version's data, pipeline and params file, when `--lineage` wrote them too (repository path → oid). */
+  lineage?: Record<string, string>;
 }
 
 export type CheckoutState = Record<string, CheckedOutVersion>;

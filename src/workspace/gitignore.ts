@@ -1,29 +1,16 @@
 /**
  * Keeping versioned data out of git: each path gets an anchored entry (`/model.pt`, `/train/`) in the
- * .gitignore of its own folder, unless git already ignores it.
+ * .gitignore of its own folder, unless that file has the entry already. A rule elsewhere that happens to
+ * match (a `*.pt` line, the user's global excludes) does not count: it is not the version's to rely on,
+ * and a clone without the user's own excludes must ignore the path too.
  */
 import { posix } from 'node:path';
-import type { Git } from '../git.js';
 import type { FileEdits } from './file-edits.js';
 
-/** Paths among `repoPaths` (files or folders ending in "/") that git does not ignore yet. */
-async function notYetIgnored(git: Git, repoPaths: string[]): Promise<string[]> {
-  const plain = repoPaths.map((p) => p.replace(/\/$/, ''));
-  let out = '';
-  try {
-    out = await git.run(['check-ignore', '--no-index', '-z', '--', ...plain]);
-  } catch {
-    // exit code 1: none of them is ignored
-  }
-  const ignored = new Set(out.split('\0').filter(Boolean));
-  return repoPaths.filter((p) => !ignored.has(p.replace(/\/$/, '')));
-}
-
 /** The .gitignore files (and their new content) that keeping `repoPaths` out of git takes; nothing is written. */
-export async function plannedIgnores(git: Git, read: (file: string) => Promise<string | undefined>, repoPaths: string[]): Promise<Array<{ file: string; content: string }>> {
-  const missing = await notYetIgnored(git, repoPaths);
+export async function plannedIgnores(read: (file: string) => Promise<string | undefined>, repoPaths: string[]): Promise<Array<{ file: string; content: string }>> {
   const byFolder = new Map<string, string[]>();
-  for (const repoPath of missing) {
+  for (const repoPath of repoPaths) {
     const isDir = repoPath.endsWith('/');
     const plain = isDir ? repoPath.slice(0, -1) : repoPath;
     const folder = posix.dirname(plain);
@@ -44,8 +31,8 @@ export async function plannedIgnores(git: Git, read: (file: string) => Promise<s
 }
 
 /** Adds ignore entries for `repoPaths` through `edits`; returns the .gitignore files changed. */
-export async function ignorePaths(git: Git, edits: FileEdits, repoPaths: string[]): Promise<string[]> {
-  const planned = await plannedIgnores(git, (file) => edits.read(file), repoPaths);
+export async function ignorePaths(edits: FileEdits, repoPaths: string[]): Promise<string[]> {
+  const planned = await plannedIgnores((file) => edits.read(file), repoPaths);
   for (const { file, content } of planned) await edits.write(file, content);
   return planned.map((p) => p.file);
 }

@@ -13,15 +13,15 @@
  * Folders on the way are checked as they are prepared: a symbolic link among them is refused, wherever it
  * leads (see real-folders.ts).
  */
-import { linkSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, symlinkSync } from 'node:fs';
 import { chmod, link, lstat, mkdir, rename, rm } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { tempPathBeside } from '../atomic-file.js';
 import { MvError, errnoCode, fsError } from '../errors.js';
 import { copyWhileHashing, kernelCopy, type LocalCache } from '../cache/local-cache.js';
-import { hashBuffer, hashFile } from '../cache/hash.js';
+import { hashFile } from '../cache/hash.js';
 import type { Oid } from '../cache/oid.js';
-import type { StatTuple } from '../cache/file-pool.js';
+import { writeSmallSync } from '../cache/small-file.js';
 import { linkedFolderError } from '../real-folders.js';
 
 export type LinkType = 'copy' | 'hardlink' | 'symlink';
@@ -203,33 +203,8 @@ async function entryKind(path: string): Promise<'none' | 'file' | 'folder'> {
   }
 }
 
-/**
- * Copies a small cache object to `dest` (a new file, created exclusively) with synchronous calls after
- * checking it hashes to `oid`, and returns its stat data for the stat cache.
- */
-export function writeSmallSync(source: string, dest: string, mode: number, oid: Oid): StatTuple {
-  const data = readFileSync(source);
-  if (hashBuffer(data) !== oid) throw corruptObject(oid, source);
-  try {
-    writeFileSync(dest, data, { flag: 'wx', mode });
-  } catch (error) {
-    rmSync(dest, { force: true });
-    throw error;
-  }
-  return statTuple(dest);
-}
+export { writeSmallSync };
 
-export function statTuple(path: string): StatTuple {
-  const info = statSync(path, { bigint: true });
-  return [String(info.ino), String(info.size), String(info.mtimeNs), String(info.ctimeNs)];
-}
-
-/**
- * Puts the object `oid` at `dest` (a new name), as a copy (reflink where possible), hard link or symlink.
- * The object is checked against its oid first (a copy while it is copied), unless `verified` (checked by
- * this process moments ago): a damaged object never reaches the work tree, linked or copied. An aborted
- * `signal` stops a copy midway; `dest` is removed.
- */
 export async function writeObject(cache: LocalCache, oid: Oid, dest: string, mode: number, linkType: LinkType, verified = false, signal?: AbortSignal): Promise<void> {
   const source = cache.path(oid);
   try {

@@ -1,7 +1,7 @@
 /** Comparing mv's reading of a registry with GTO's, in the shape of GTO's answers (see gto-reader.ts). */
 import { Git } from '../../src/git.js';
 import { readRegistry } from '../../src/registry/registry-state.js';
-import { isSemver } from '../../src/registry/semver.js';
+import { isSemver } from '../../src/semver.js';
 import { latestVersion, type ArtifactState } from '../../src/registry/state.js';
 import type { GtoAnswer, GtoAnswers } from './gto-reader.js';
 

@@ -75,7 +75,7 @@ describe('pre-commit', () => {
     await repo.git('add', pointerFile);
     const commit = await execa('git', ['commit', '-m', 'pointer to nothing'], { cwd: repo.dir, reject: false });
     expect(commit.exitCode).not.toBe(0);
-    expect(commit.stderr).toContain('the cache lacks model.pt');
+    expect(commit.stderr).toContain('the cache lacks models/churn/model.pt');
     expect(commit.stderr).toContain('mv fetch churn@v0.1.0');
   });
 

@@ -28,7 +28,7 @@ describe('mv purge', () => {
     const { repo, v1Model } = await twoVersions();
     const run = await mv(repo.dir, ['purge', 'churn@v0.1.0']);
     expect(run.exitCode).toBe(1);
-    expect(run.stderr).toMatch(/Purging churn@v0\.1\.0 would delete 1 object\(s\) \(65536 bytes\) from the cache for good: the version could never be checked out/);
+    expect(run.stderr).toMatch(/Purging churn@v0\.1\.0 would delete 1 object\(s\) \(64\.0 KiB\) from the cache for good: the version could never be checked out/);
     expect(run.stderr).toContain('mv purge churn@v0.1.0 --force -m');
     await expectCached(cacheOf(repo.dir), v1Model);
     expect(await repo.git('tag', '-l', 'mv-purge/*')).toBe('');
@@ -71,7 +71,7 @@ describe('mv purge', () => {
     expect(again.notes.join(' ')).toContain('already purged');
     expect(await repo.git('tag', '-l', 'mv-purge/*')).toBe('mv-purge/churn/v0.1.0/1');
     const shown = await mvOk(repo.dir, ['show', 'churn@v0.1.0']);
-    expect(shown.stdout).toContain('purged   2026-03-01T10:00:00Z by Dana <dana@example.com>: gdpr (mv-purge/churn/v0.1.0/1)');
+    expect(shown.stdout).toMatch(/^ {2}purged +2026-03-01T10:00:00Z by Dana <dana@example\.com>: gdpr \(mv-purge\/churn\/v0\.1\.0\/1\)$/m);
   });
 
   it('refuses the version the work tree holds', async () => {

@@ -140,7 +140,7 @@ describe('signatures', () => {
 
 describe('reading git verify-tag output', () => {
   it('understands OpenPGP status lines as well as SSH answers', async () => {
-    const { readVerifyOutput } = await import('../../src/safety/signatures.js');
+    const { readVerifyOutput } = await import('../../src/registry/signatures.js');
     expect(readVerifyOutput(true, '[GNUPG:] NEWSIG\n[GNUPG:] GOODSIG 0123456789ABCDEF Dana <dana@example.com>\n[GNUPG:] VALIDSIG …')).toEqual({ status: 'good', signer: 'Dana <dana@example.com>', key: '0123456789ABCDEF' });
     expect(readVerifyOutput(false, '[GNUPG:] BADSIG 0123456789ABCDEF Dana <dana@example.com>')).toMatchObject({ status: 'bad' });
     expect(readVerifyOutput(false, '[GNUPG:] ERRSIG 0123456789ABCDEF 1 10 00 1700000000 9\n[GNUPG:] NO_PUBKEY 0123456789ABCDEF')).toMatchObject({ status: 'unverifiable' });

@@ -181,11 +181,16 @@ for (const shell of ['bash', 'zsh', 'fish'] as const) {
       expect(await starts(s)).toEqual([]);
     });
 
-    it('moves a file named like a command, and adds one line to --help', async () => {
+    it('refuses a command word that is also a file here (nothing moves, mvr does not run), and adds one line to --help', async () => {
       const s = await setup(shell);
       const dir = await fixture();
       await writeFile(join(dir, 'add'), 'a file called add\n');
-      const moved = await runMv(shell, s, dir, ['add', 'renamed']);
+      const before = await tree(dir);
+      const refused = await runMv(shell, s, dir, ['add', 'renamed']);
+      expect(refused.exitCode).toBe(2);
+      expect(refused.stderr).toContain("mv: 'add' is both an mvr command and a file or folder here; run `mvr add …` for the command, or `command mv add …` to move it.");
+      expect(await tree(dir)).toEqual(before);
+      const moved = await runMv(shell, s, dir, ['add', 'renamed'], { system: true });
       expect(moved.exitCode).toBe(0);
       expect(await readFile(join(dir, 'renamed'), 'utf8')).toBe('a file called add\n');
       const help = await runMv(shell, s, dir, ['--help']);

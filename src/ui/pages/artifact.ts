@@ -2,7 +2,7 @@
  * Page 2: one artifact. What each stage holds now, a chart of each metric across versions, the versions
  * as a table (paged, newest first) and the latest stage events (the full history has its own pages).
  */
-import { isSemver } from '../../registry/semver.js';
+import { isSemver } from '../../semver.js';
 import { html, type Html } from '../html.js';
 import { metricChart, type ChartPoint } from '../chart.js';
 import { badge, holdersList, notesBlock, pager, shortCommit, stageBadge, timeTag, trafficBar, who } from '../components.js';

@@ -1,5 +1,5 @@
 /** Page 4: two versions side by side, from `mv diff`'s result: metrics with deltas, params, data, pipeline, files, code, environment, signature, parent. */
-import type { DiffResult, DiffSide } from '../../commands/diff.js';
+import type { DiffResult, DiffSide } from '../../registry/version-diff.js';
 import type { EntryChange, ValueChange } from '../../registry/pointer-diff.js';
 import { formatBytes } from '../../byte-size.js';
 import { html, type Html } from '../html.js';

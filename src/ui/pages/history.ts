@@ -1,5 +1,5 @@
 /** The full stage history of an artifact, newest first, a hundred events a page. */
-import { isSemver } from '../../registry/semver.js';
+import { isSemver } from '../../semver.js';
 import { html } from '../html.js';
 import { pager } from '../components.js';
 import { renderPage, type RenderContext } from '../layout.js';

@@ -1,5 +1,5 @@
 /** Page 1: every artifact with its latest version and what each stage holds now, with traffic shares. */
-import { isSemver } from '../../registry/semver.js';
+import { isSemver } from '../../semver.js';
 import { html, type Html } from '../html.js';
 import { badge, holdersList, notesBlock, stageBadge, timeTag, trafficBar } from '../components.js';
 import { link, renderPage, type RenderContext } from '../layout.js';

@@ -5,7 +5,7 @@
 import { formatBytes } from '../../byte-size.js';
 import { joinRepoPath } from '../../paths.js';
 import { pointerFolder, type DataEntry, type PathEntry } from '../../pointer/pointer.js';
-import { isSemver } from '../../registry/semver.js';
+import { isSemver } from '../../semver.js';
 import { html, type Html } from '../html.js';
 import { badge, notesBlock, shortCommit, shortOid, stageBadge, timeTag, valueTable, who } from '../components.js';
 import { link, renderPage, type RenderContext } from '../layout.js';

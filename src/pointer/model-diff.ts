@@ -1,7 +1,7 @@
 /** The tensor-level part of `mv diff`: for each model file the two versions both have (by path), what changed. */
 import type { LocalCache } from '../cache/local-cache.js';
-import type { Pointer } from '../pointer/pointer.js';
-import { diffTensors, tensorHashes, type ModelFileDiff } from './tensor-diff.js';
+import type { Pointer } from './pointer.js';
+import { diffTensors, tensorHashes, type ModelFileDiff } from '../model-files/tensor-diff.js';
 import { cachedLayout, candidateModelFiles } from './version-models.js';
 
 export async function modelFileDiffs(cache: LocalCache, from: { pointer: Pointer; file: string }, to: { pointer: Pointer; file: string }): Promise<{ models: ModelFileDiff[]; notes: string[] }> {

@@ -5,7 +5,7 @@
  */
 import pLimit from 'p-limit';
 import type { Git } from '../git.js';
-import type { TagRecord } from '../registry/tag-records.js';
+import type { TagRecord } from './tag-records.js';
 
 export type SignatureStatus = 'unsigned' | 'good' | 'unknown-key' | 'unverifiable' | 'bad';
 
@@ -22,8 +22,8 @@ export interface SignatureCheck {
 }
 
 export async function checkSignature(git: Git, tag: string): Promise<SignatureCheck> {
-  const result = await git.probe(['verify-tag', '--raw', '--', `refs/tags/${tag}`]);
-  return { tag, signed: true, ...readVerifyOutput(result.ok, `${result.stdout}\n${result.stderr}`) };
+  const result = await git.verifyTag(tag);
+  return { tag, signed: true, ...readVerifyOutput(result.ok, result.output) };
 }
 
 /** Interprets `git verify-tag --raw` output (exported for tests of the GPG forms). */
@@ -32,7 +32,7 @@ export function readVerifyOutput(ok: boolean, text: string): Omit<SignatureCheck
   const gpgGood = /\[GNUPG:\] GOODSIG (\S+) (.*)/.exec(text);
   const detail = text.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('[GNUPG:]')).slice(0, 3).join(' ');
   if (/incorrect signature|\[GNUPG:\] BADSIG|BAD signature/i.test(text)) return { status: 'bad', detail: detail || 'the signature does not match the tag' };
-  if (ok && ssh) return { status: 'good', ...(ssh[1] ? { signer: ssh[1] } : {}), key: `${ssh[2]!} ${ssh[3]!}` };
+  if (ok && ssh) return { status: 'good', signer: ssh[1], key: `${ssh[2]!} ${ssh[3]!}` };
   if (ok && gpgGood) return { status: 'good', signer: gpgGood[2]!.trim(), key: gpgGood[1]! };
   if (ssh && /No principal matched/i.test(text)) return { status: 'unknown-key', key: `${ssh[2]!} ${ssh[3]!}`, detail: 'valid signature by a key that is not in gpg.ssh.allowedSignersFile' };
   if (/\[GNUPG:\] (EXPKEYSIG|REVKEYSIG|EXPSIG)/.test(text)) return { status: 'unknown-key', detail: detail || 'signed with an expired or revoked key' };

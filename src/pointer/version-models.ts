@@ -8,10 +8,10 @@ import { parseManifest } from '../cache/manifest.js';
 import type { Oid } from '../cache/oid.js';
 import { CHUNKED_MIN_FILE } from '../chunk/params.js';
 import { MvError } from '../errors.js';
-import { pointerObjects } from '../pointer/objects.js';
-import type { Pointer } from '../pointer/pointer.js';
-import { readTensorLayout } from './read-layout.js';
-import { summarizeLayout, type ModelSummary, type TensorLayout } from './tensor-layout.js';
+import { pointerObjects } from './objects.js';
+import type { Pointer } from './pointer.js';
+import { readTensorLayout } from '../model-files/read-layout.js';
+import { summarizeLayout, type ModelSummary, type TensorLayout } from '../model-files/tensor-layout.js';
 
 export interface ModelFile extends ModelSummary {
   /** Repository path of the file. */

@@ -1,0 +1,62 @@
+/**
+ * Small files: read whole, hashed and written with a handful of synchronous system calls. For files of a
+ * few KiB, handing each call to libuv's thread pool costs far more than the calls themselves, so this code
+ * runs on the main thread or on the file pool's worker threads (file-pool.ts), never in between.
+ */
+import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { MvError } from '../errors.js';
+import { hashBuffer } from './hash.js';
+import { shortOid, type Oid } from './oid.js';
+
+/**
+ * Files and objects up to this size are small: read whole (never streamed), hashed in memory, copied in
+ * batches by worker threads, and written only when the destination lacks them.
+ */
+export const SMALL_FILE = 1024 * 1024;
+
+/** Stat data as decimal strings: [inode, size, mtime ns, ctime ns]. */
+export type StatTuple = [string, string, string, string];
+
+/**
+ * Copies the small file `source`, whose bytes must hash to `expected.oid` (and be `expected.size` bytes
+ * when given), to `dest`, a new file (it must not exist yet) with `mode`. Fails with `CORRUPT_COPY`, and
+ * writes nothing, when the bytes are not the object's; a write that fails leaves no `dest` behind.
+ */
+export function copyVerifiedSync(source: string, dest: string, expected: { oid: Oid; size?: number }, mode: number): void {
+  const data = readFileSync(source);
+  const oid = hashBuffer(data);
+  if (oid !== expected.oid || (expected.size !== undefined && data.byteLength !== expected.size)) {
+    throw new MvError('CORRUPT_COPY', `${source} does not hold ${expected.oid} (it hashes to ${shortOid(oid)}, ${data.byteLength} bytes); it was not copied.`, {
+      details: { oid: expected.oid },
+    });
+  }
+  try {
+    writeFileSync(dest, data, { flag: 'wx', mode });
+  } catch (error) {
+    rmSync(dest, { force: true });
+    throw error;
+  }
+}
+
+export function statTuple(path: string): StatTuple {
+  const info = statSync(path, { bigint: true });
+  return [String(info.ino), String(info.size), String(info.mtimeNs), String(info.ctimeNs)];
+}
+
+/**
+ * Copies a small cache object to `dest` (a new file, created exclusively) after checking it hashes to
+ * `oid`, and returns its stat data for the stat cache.
+ */
+export function writeSmallSync(source: string, dest: string, mode: number, oid: Oid): StatTuple {
+  try {
+    copyVerifiedSync(source, dest, { oid }, mode);
+  } catch (error) {
+    if (error instanceof MvError && error.code === 'CORRUPT_COPY') {
+      throw new MvError('CORRUPT_OBJECT', `Cache object ${oid} (${source}) does not match its content; it was not checked out.`, {
+        hint: 'Run `mv verify` to move damaged objects aside, then `mv fetch` the version from a remote (or add it again).',
+      });
+    }
+    throw error;
+  }
+  return statTuple(dest);
+}

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 describe('remote workflow through the built bin/mvr', () => {
   it('push from one clone, git push, clone elsewhere, mv pull: identical bytes', async () => {
     const remote = await tempDir('mv-remote-');
-    const repo = await projectWithVersion({ remoteArgs: ['origin', remote, '--default'] });
+    const repo = await projectWithVersion({ remote: { name: 'origin', url: remote, makeDefault: true } });
     const pushed = await mvOk(repo.dir, ['push']);
     expect(pushed.stdout).toContain('Pushed 9 objects');
     const again = await mvOk(repo.dir, ['push', '--json']);
@@ -30,7 +30,7 @@ describe('remote workflow through the built bin/mvr', () => {
   it('mv get from a bare repository URL into an empty folder, with mv.lock.json', async () => {
     const server = await s3Server();
     const env = { ...S3_CREDENTIALS, AWS_ENDPOINT_URL_S3: server.endpoint };
-    const repo = await projectWithVersion({ remoteArgs: ['origin', 's3://models/deploy'] });
+    const repo = await projectWithVersion({ remote: { name: 'origin', url: 's3://models/deploy' } });
     await mvOk(repo.dir, ['push'], { env });
     const origin = await bareRemote();
     await repo.git('push', '-q', origin, 'main', '--tags');

@@ -1,8 +1,8 @@
 /** Registry fixtures: a chatbot project with versions, fixed clocks, and hand-made (GTO-style) tags. */
 import { randomBytes } from 'node:crypto';
 import { execa } from 'execa';
+import { add, init, type AddResult } from '../../src/index.js';
 import type { TestRepo } from './git-repo.js';
-import { mvOk, type MvRun } from './mv-cli.js';
 
 /** Environment that makes git record `iso` (UTC) as the tagger/committer date, and optionally who. */
 export function at(iso: string, who?: { name: string; email: string }): Record<string, string> {
@@ -13,6 +13,28 @@ export function at(iso: string, who?: { name: string; email: string }): Record<s
     GIT_AUTHOR_DATE: date,
     ...(who ? { GIT_COMMITTER_NAME: who.name, GIT_COMMITTER_EMAIL: who.email, GIT_AUTHOR_NAME: who.name, GIT_AUTHOR_EMAIL: who.email } : {}),
   };
+}
+
+/**
+ * Runs `work` with `env` set in this test process, as `env X=… mvr …` would run a command: the library
+ * and the git it starts read the dates and identity from there. Tests in a file run one at a time.
+ */
+export async function withEnv<T>(env: Record<string, string>, work: () => Promise<T>): Promise<T> {
+  const saved = Object.fromEntries(Object.keys(env).map((key) => [key, process.env[key]]));
+  Object.assign(process.env, env);
+  try {
+    return await work();
+  } finally {
+    for (const [key, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  }
+}
+
+/** Runs `work` as if at `iso` (and by `who`): registry tags and commits get that date. */
+export function registryAt<T>(iso: string, who: { name: string; email: string } | undefined, work: () => Promise<T>): Promise<T> {
+  return withEnv(at(iso, who), work);
 }
 
 export const CI = { name: 'CI', email: 'ci@example.com' };
@@ -28,11 +50,11 @@ export async function chatbotProject(repo: TestRepo): Promise<void> {
   await repo.write('data/train/part-0.csv', 'q,a\nhi,hello\n');
   await repo.git('add', 'src', 'params.yaml', 'metrics.json');
   await repo.git('commit', '-q', '-m', 'training code');
-  await mvOk(repo.dir, ['init']);
+  await init({ cwd: repo.dir });
 }
 
-/** Trains (writes new weights, metrics, params, data) and registers `version` at `iso`. */
-export async function addChatbotVersion(repo: TestRepo, version: string, iso: string, changes: { accuracy?: number; lr?: number; data?: string } = {}): Promise<MvRun> {
+/** Trains (writes new weights, metrics, params, data) and registers `version` at `iso` (CHATBOT_ADD through the library). */
+export async function addChatbotVersion(repo: TestRepo, version: string, iso: string, changes: { accuracy?: number; lr?: number; data?: string } = {}): Promise<AddResult> {
   if (changes.lr !== undefined) await repo.write('params.yaml', `lr: ${changes.lr}\nepochs: 20\n`);
   if (changes.accuracy !== undefined) await repo.write('metrics.json', `{"accuracy": ${changes.accuracy}, "f1": 0.9}\n`);
   if (changes.data !== undefined) await repo.write('data/train/part-1.csv', changes.data);
@@ -40,7 +62,19 @@ export async function addChatbotVersion(repo: TestRepo, version: string, iso: st
     await execa('git', ['commit', '-q', '-am', `train ${version}`], { cwd: repo.dir, env: at(iso) });
   }
   await repo.write('models/chatbot/model.pt', randomBytes(4096));
-  return mvOk(repo.dir, [...CHATBOT_ADD, '--version', version, '-m', `train ${version}`], { env: at(iso) });
+  return registryAt(iso, undefined, () =>
+    add({
+      cwd: repo.dir,
+      name: 'chatbot',
+      paths: ['models/chatbot/model.pt'],
+      data: ['data/train'],
+      pipeline: ['src/preprocess.py'],
+      paramsFile: 'params.yaml',
+      metricsFile: 'metrics.json',
+      version,
+      message: `train ${version}`,
+    }),
+  );
 }
 
 /** Creates an annotated tag as GTO does (`git tag -a NAME -m MESSAGE COMMIT`) at a fixed time. */

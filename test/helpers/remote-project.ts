@@ -3,19 +3,22 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { execa } from 'execa';
+import { init, remoteAdd, type RemoteAddOptions } from '../../src/index.js';
 import { bareRemote, gitRepo, tempDir, type TestRepo } from './git-repo.js';
-import { mvOk } from './mv-cli.js';
-import { ADD_ARGS, writeProject } from './project.js';
+import { addChurn, writeProject } from './project.js';
 
 export const POINTER_FILE = 'models/churn/churn.mv.yaml';
 
+/** A remote as `mvr remote add NAME URL [--default] [--endpoint E]` would add it. */
+export type RemoteSpec = Omit<RemoteAddOptions, 'cwd'>;
+
 /** A repository with mv set up, optionally a remote, and churn@v0.1.0 registered. */
-export async function projectWithVersion(options: { weightsBytes?: number; remoteArgs?: string[] } = {}): Promise<TestRepo> {
+export async function projectWithVersion(options: { weightsBytes?: number; remote?: RemoteSpec } = {}): Promise<TestRepo> {
   const repo = await gitRepo();
   await writeProject(repo, options.weightsBytes === undefined ? {} : { weightsBytes: options.weightsBytes });
-  await mvOk(repo.dir, ['init']);
-  if (options.remoteArgs) await mvOk(repo.dir, ['remote', 'add', ...options.remoteArgs]);
-  await mvOk(repo.dir, ADD_ARGS);
+  await init({ cwd: repo.dir });
+  if (options.remote) await remoteAdd({ cwd: repo.dir, ...options.remote });
+  await addChurn(repo);
   return repo;
 }
 

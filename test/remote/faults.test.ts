@@ -25,7 +25,7 @@ interface Setup {
 async function setup(): Promise<Setup> {
   const server = await s3Server();
   const proxy = await faultProxy(server.port);
-  const repo = await projectWithVersion({ remoteArgs: ['origin', 's3://models/faults', '--endpoint', proxy.endpoint, '--default'] });
+  const repo = await projectWithVersion({ remote: { name: 'origin', url: 's3://models/faults', endpoint: proxy.endpoint, makeDefault: true } });
   await push({ cwd: repo.dir });
   const clone = await cloneThroughOrigin(repo);
   await writeFile(join(clone.dir, '.mv/config.local.yaml'), 'remotes:\n  origin:\n    url: s3://models/faults\n    timeout: 1\n');

@@ -13,7 +13,7 @@ useS3Environment(S3_CREDENTIALS);
 const MiB = 1024 * 1024;
 
 async function s3Project(endpoint: string, options: { weightsBytes?: number } = {}): Promise<TestRepo> {
-  return projectWithVersion({ ...options, remoteArgs: ['origin', 's3://models/team/registry', '--endpoint', endpoint, '--default'] });
+  return projectWithVersion({ ...options, remote: { name: 'origin', url: 's3://models/team/registry', endpoint: endpoint, makeDefault: true } });
 }
 
 describe('an S3 remote (s3rver on loopback)', () => {
@@ -110,7 +110,7 @@ describe('an S3 remote (s3rver on loopback)', () => {
 
   it('names the bucket when it does not exist, and stops at the first such failure', async () => {
     const server = await s3Server();
-    const repo = await projectWithVersion({ remoteArgs: ['origin', 's3://no-such-bucket/x', '--endpoint', server.endpoint, '--default'] });
+    const repo = await projectWithVersion({ remote: { name: 'origin', url: 's3://no-such-bucket/x', endpoint: server.endpoint, makeDefault: true } });
     const error = await push({ cwd: repo.dir }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'REMOTE_NOT_FOUND', message: expect.stringContaining('s3://no-such-bucket/x/') });
   });

@@ -7,15 +7,15 @@ import { expectCached, expectNotCached, objectPath } from '../helpers/assertions
 import { tempDir } from '../helpers/git-repo.js';
 import { mv, mvOk } from '../helpers/mv-cli.js';
 import { ADD_ARGS } from '../helpers/project.js';
-import { POINTER_FILE, cloneThroughOrigin, projectWithVersion } from '../helpers/remote-project.js';
+import { POINTER_FILE, cloneThroughOrigin, projectWithVersion, type RemoteSpec } from '../helpers/remote-project.js';
 import { at, DANA } from '../helpers/registry.js';
 import { expectIntact, garbage, later, oidsIn, storedOids } from '../helpers/safety.js';
 
 const cacheOf = (dir: string) => join(dir, '.mv/cache');
 
 /** churn@v0.1.0 and churn@v0.1.1 that share everything but the weights; returns each one's model oid. */
-async function twoVersions(remoteArgs?: string[]) {
-  const repo = await projectWithVersion(remoteArgs ? { remoteArgs } : {});
+async function twoVersions(remote?: RemoteSpec) {
+  const repo = await projectWithVersion(remote ? { remote } : {});
   const shared = await oidsIn(repo, POINTER_FILE);
   const v1Model = shared[0]!;
   await writeFile(join(repo.dir, 'models/churn/model.pt'), randomBytes(4096));
@@ -94,7 +94,7 @@ describe('mv purge', () => {
 
   it('with -r removes the objects from the remote too; a clone then hears that the version was purged, not "object missing"', async () => {
     const remote = await tempDir('mv-remote-');
-    const { repo, v1Model, v2Model } = await twoVersions(['origin', remote, '--default']);
+    const { repo, v1Model, v2Model } = await twoVersions({ name: 'origin', url: remote, makeDefault: true });
     await push({ cwd: repo.dir, all: true });
     const before = await storedOids(remote);
     const result = await purge({ cwd: repo.dir, ref: 'churn@v0.1.0', force: true, remote: 'origin', message: 'leaked PII' });

@@ -27,7 +27,7 @@ async function remoteGarbage(remote: string): Promise<string> {
 describe('mv gc -r on a remote', () => {
   it('is refused without --force; with it, keeps every tagged object and young objects, and deletes only old unreferenced ones', async () => {
     const remote = await tempDir('mv-remote-');
-    const repo = await projectWithVersion({ remoteArgs: ['origin', remote, '--default'] });
+    const repo = await projectWithVersion({ remote: { name: 'origin', url: remote, makeDefault: true } });
     await push({ cwd: repo.dir });
     const junk = await remoteGarbage(remote);
 
@@ -51,7 +51,7 @@ describe('mv gc -r on a remote', () => {
 
   it('forgets deleted objects in the presence index, so a later push sends them again', async () => {
     const remote = await tempDir('mv-remote-');
-    const repo = await projectWithVersion({ remoteArgs: ['origin', remote, '--default'] });
+    const repo = await projectWithVersion({ remote: { name: 'origin', url: remote, makeDefault: true } });
     await push({ cwd: repo.dir });
     const content = await repo.read(POINTER_FILE);
     const presence = async () => {
@@ -76,7 +76,7 @@ describe('mv gc -r on a remote', () => {
 
   it('works on S3 (s3rver): keeps tagged objects, deletes what is old and unreferenced', async () => {
     const server = await s3Server();
-    const repo = await projectWithVersion({ remoteArgs: ['origin', 's3://models/team', '--endpoint', server.endpoint, '--default'] });
+    const repo = await projectWithVersion({ remote: { name: 'origin', url: 's3://models/team', endpoint: server.endpoint, makeDefault: true } });
     await push({ cwd: repo.dir });
     const { S3Client, PutObjectCommand, ListObjectsV2Command } = await import('@aws-sdk/client-s3');
     const client = new S3Client({ endpoint: server.endpoint, forcePathStyle: true, region: 'us-east-1' });

@@ -21,7 +21,7 @@ async function damage(path: string): Promise<void> {
 describe('mv verify', () => {
   it('detects a corrupt cache object, moves it into the quarantine, and a fetch restores a good copy', async () => {
     const remote = await tempDir('mv-remote-');
-    const repo = await projectWithVersion({ remoteArgs: ['origin', remote, '--default'] });
+    const repo = await projectWithVersion({ remote: { name: 'origin', url: remote, makeDefault: true } });
     await push({ cwd: repo.dir });
     const [model] = await oidsIn(repo, POINTER_FILE);
     expect((await mvOk(repo.dir, ['verify'])).stdout).toMatch(/cache: 9 object\(s\) re-hashed, 0 corrupt[\s\S]*ok$/);
@@ -46,7 +46,7 @@ describe('mv verify', () => {
 
   it('checks that a remote has every object of a version, and re-hashes them there on request', async () => {
     const remote = await tempDir('mv-remote-');
-    const repo = await projectWithVersion({ remoteArgs: ['origin', remote, '--default'] });
+    const repo = await projectWithVersion({ remote: { name: 'origin', url: remote, makeDefault: true } });
     await push({ cwd: repo.dir });
     const [model, tokenizer] = await oidsIn(repo, POINTER_FILE);
     await damage(objectPath(remote, model!));

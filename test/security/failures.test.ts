@@ -236,7 +236,7 @@ describe('a failed command leaves everything as it was', () => {
 
   it('a fresh clone\'s pull that fails on one version writes none', async () => {
     const remote = await tempDir('mv-remote-');
-    const repo = await projectWithVersion({ remoteArgs: ['origin', remote, '--default'] });
+    const repo = await projectWithVersion({ remote: { name: 'origin', url: remote, makeDefault: true } });
     await mvOk(repo.dir, ['push']);
     const clone = await cloneThroughOrigin(repo);
     // The clone holds unsaved work where the version's tokenizer goes.

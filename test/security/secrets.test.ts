@@ -45,7 +45,7 @@ describe('credentials', () => {
 
   it('credentials that others can read are warned about, with the fix', async () => {
     const remote = await tempDir('mv-remote-');
-    const repo = await projectWithVersion({ remoteArgs: ['origin', remote, '--default'] });
+    const repo = await projectWithVersion({ remote: { name: 'origin', url: remote, makeDefault: true } });
     const file = join(repo.dir, '.mv/config.local.yaml');
     await writeFile(file, `remotes:\n  spare:\n    url: s3://spare/x\n    secret_access_key: ${SECRET}\n    access_key_id: AKIAEXAMPLE\n`);
     await chmod(file, 0o644);
@@ -58,7 +58,7 @@ describe('credentials', () => {
 
   it('no warning for a private file, or for one without credentials', async () => {
     const remote = await tempDir('mv-remote-');
-    const repo = await projectWithVersion({ remoteArgs: ['origin', remote, '--default'] });
+    const repo = await projectWithVersion({ remote: { name: 'origin', url: remote, makeDefault: true } });
     const file = join(repo.dir, '.mv/config.local.yaml');
     await writeFile(file, 'cache:\n  fsync: false\n');
     await chmod(file, 0o644);

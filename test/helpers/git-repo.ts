@@ -93,11 +93,11 @@ export function testRepoAt(dir: string): TestRepo {
 
 /**
  * A copy of a prepared folder (a repository, with its cache), made with `cp -a` so that modes, times and
- * links are kept; removed after the test. Preparing once per file and copying per test is much cheaper
- * than preparing again.
+ * links are kept; removed after the test (with `suite`, after the file's last test). Preparing once per file
+ * and copying per test is much cheaper than preparing again.
  */
-export async function copyRepo(source: string): Promise<TestRepo> {
-  const dir = join(await tempDir('mv-copy-'), basename(source));
+export async function copyRepo(source: string, options: { suite?: boolean } = {}): Promise<TestRepo> {
+  const dir = join(options.suite ? await suiteDir('mv-copy-') : await tempDir('mv-copy-'), basename(source));
   await execa('cp', ['-a', source, dir]);
   return testRepoAt(dir);
 }

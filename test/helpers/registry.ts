@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { execa } from 'execa';
 import { add, init, type AddResult } from '../../src/index.js';
+import { withEnv } from './env.js';
 import type { TestRepo } from './git-repo.js';
 
 /** Environment that makes git record `iso` (UTC) as the tagger/committer date, and optionally who. */
@@ -15,26 +16,23 @@ export function at(iso: string, who?: { name: string; email: string }): Record<s
   };
 }
 
-/**
- * Runs `work` with `env` set in this test process, as `env X=… mvr …` would run a command: the library
- * and the git it starts read the dates and identity from there. Tests in a file run one at a time.
- */
-export async function withEnv<T>(env: Record<string, string>, work: () => Promise<T>): Promise<T> {
-  const saved = Object.fromEntries(Object.keys(env).map((key) => [key, process.env[key]]));
-  Object.assign(process.env, env);
-  try {
-    return await work();
-  } finally {
-    for (const [key, value] of Object.entries(saved)) {
-      if (value === undefined) delete process.env[key];
-      else process.env[key] = value;
-    }
-  }
-}
-
 /** Runs `work` as if at `iso` (and by `who`): registry tags and commits get that date. */
 export function registryAt<T>(iso: string, who: { name: string; email: string } | undefined, work: () => Promise<T>): Promise<T> {
   return withEnv(at(iso, who), work);
+}
+
+/**
+ * Dates for a run of registry writes: each call runs `work` a minute after the previous one, starting at
+ * `start`. Events then never share a second, so no write waits for the clock to pass the newest event's
+ * second (GTO orders events by their date alone).
+ */
+export function registryClock(start: string, who?: { name: string; email: string }): <T>(work: () => Promise<T>) => Promise<T> {
+  let next = Date.parse(start);
+  return (work) => {
+    const iso = new Date(next).toISOString();
+    next += 60_000;
+    return registryAt(iso, who, work);
+  };
 }
 
 export const CI = { name: 'CI', email: 'ci@example.com' };

@@ -46,7 +46,9 @@ type Write = typeof process.stdout.write;
 /**
  * `mvr args` in `cwd`, run by the CLI's `main` in this test process, with `env` set meanwhile; what it
  * writes to stdout and stderr is captured, as `mv` returns it (one final line break removed). Output is
- * not a terminal here (vitest's forks write to pipes), as for a script: no colour, no spinner.
+ * not a terminal here (vitest's forks write to pipes), as for a script: no colour, no spinner. mvr's own
+ * path (written into hooks by `hooks install` and by the rewrite of old hooks, printed by `shell-init`) is
+ * that of the built bin/mvr only when the built mvr runs: use `mv` for those.
  */
 export async function cli(cwd: string, args: string[], options: { env?: Record<string, string> } = {}): Promise<MvRun> {
   const { main } = await import('../../src/cli/main.js');

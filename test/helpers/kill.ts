@@ -11,12 +11,17 @@ import { MV_BIN, type MvRun } from './mv-cli.js';
 
 const HOOK = fileURLToPath(new URL('./steps.mjs', import.meta.url));
 
+/** The environment that loads the step hook into mvr (and `more`: MV_STEP_LOG, MV_KILL_AT, MV_STOP_AT). */
+export function stepEnv(more: Record<string, string>): Record<string, string> {
+  return { NODE_OPTIONS: `--import=${HOOK}`, ...more };
+}
+
 async function runWithHook(cwd: string, args: string[], env: Record<string, string>): Promise<{ run: MvRun & { signal?: string }; log: string[] }> {
   const log = join(await tempDir('mv-steps-'), 'steps.log');
   const result = await execa(MV_BIN, args, {
     cwd,
     reject: false,
-    env: { NO_COLOR: '1', NODE_OPTIONS: `--import=${HOOK}`, MV_STEP_LOG: log, ...env },
+    env: { NO_COLOR: '1', ...stepEnv({ MV_STEP_LOG: log, ...env }) },
   });
   const lines = (await readFile(log, 'utf8').catch(() => '')).split('\n').filter(Boolean);
   return { run: { exitCode: result.exitCode ?? 1, stdout: result.stdout, stderr: result.stderr, ...(result.signal ? { signal: result.signal } : {}) }, log: lines };

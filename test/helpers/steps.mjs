@@ -1,13 +1,17 @@
 /**
- * Preloaded into mvr by the kill tests (`NODE_OPTIONS=--import=…/steps.mjs`). It names the steps a command
- * takes — each git command it starts, each file it renames into place, each file it removes, in any of its
- * threads — so that a test can kill it exactly there instead of after a guessed delay:
+ * Preloaded into mvr by the kill and interrupt tests (`NODE_OPTIONS=--import=…/steps.mjs`). It names the
+ * steps a command takes — each git command it starts, each file it renames into place, each file it
+ * removes, in any of its threads — so that a test can kill or interrupt it exactly there instead of after a
+ * guessed delay:
  *
  *   MV_STEP_LOG=<file>      appends one line per step as it is reached ("git commit-tree", "rename models/x.mv.yaml");
  *   MV_KILL_AT=<step>[#k]   sends SIGKILL to the process just before that step (its k-th occurrence in a
  *                           thread, default the first), as a crash at that moment would; the step is logged
- *                           as "kill <step>".
+ *                           as "kill <step>";
+ *   MV_STOP_AT=<step>[#k]   stops the process there with SIGSTOP (logged as "stop <step>"), for the test to
+ *                           send a signal and SIGCONT.
  *
+ * A step ending in `*` matches every step that starts with what comes before it.
  * Paths are shown relative to the directory mvr was started in, with this process's id and what follows
  * it in a temp name written as `*` (`.git/mv/edits-*.json`), so that the steps of two runs compare equal.
  */
@@ -17,13 +21,16 @@ import { syncBuiltinESMExports } from 'node:module';
 import { relative } from 'node:path';
 
 const log = process.env.MV_STEP_LOG;
-const [killAt, occurrence] = (() => {
-  const spec = process.env.MV_KILL_AT ?? '';
-  const match = /^(.*)#(\d+)$/.exec(spec);
-  return match ? [match[1], Number(match[2])] : [spec, 1];
-})();
+
+/** A step to act at: which steps it matches, and at which of them (counted in this thread). */
+function target(spec, signal) {
+  if (!spec) return undefined;
+  const [, step, k] = /^(.*?)(?:#(\d+))?$/.exec(spec);
+  const matches = step.endsWith('*') ? (label) => label.startsWith(step.slice(0, -1)) : (label) => label === step;
+  return { matches, occurrence: Number(k ?? 1), signal, seen: 0 };
+}
+const targets = [target(process.env.MV_KILL_AT, 'SIGKILL'), target(process.env.MV_STOP_AT, 'SIGSTOP')].filter(Boolean);
 const base = process.cwd();
-const seen = new Map();
 
 const ownTemp = new RegExp(`(?<=[-/.])${process.pid}-[-0-9a-f]*`, 'g');
 
@@ -34,11 +41,10 @@ function shown(path) {
 }
 
 function step(label) {
-  const times = (seen.get(label) ?? 0) + 1;
-  seen.set(label, times);
-  if (label === killAt && times === occurrence) {
-    if (log) fs.appendFileSync(log, `kill ${label}\n`);
-    process.kill(process.pid, 'SIGKILL');
+  for (const t of targets) {
+    if (!t.matches(label) || ++t.seen !== t.occurrence) continue;
+    if (log) fs.appendFileSync(log, `${t.signal === 'SIGKILL' ? 'kill' : 'stop'} ${label}\n`);
+    process.kill(process.pid, t.signal);
   }
   if (log) fs.appendFileSync(log, `${label}\n`);
 }
@@ -52,7 +58,7 @@ function gitCommand(args) {
   return '';
 }
 
-if (log || killAt) {
+if (log || targets.length) {
   const spawn = childProcess.spawn;
   childProcess.spawn = function (command, args, ...rest) {
     step(`${command === 'git' ? `git ${gitCommand(Array.isArray(args) ? args : [])}` : `spawn ${command}`}`);

@@ -92,7 +92,7 @@ describe.skipIf(!hasScript)('spinners never loop', () => {
       reject: false,
       timeout: 60_000,
     });
-    await whenReady(child, () => LARGE.midway(repo));
+    await whenReady(child, () => copying(repo));
     const typed = performance.now();
     child.stdin.write('\u0003');
     const result = await child;
@@ -153,6 +153,9 @@ async function whenReady(child: ResultPromise, ready: () => Promise<boolean>): P
 
 const entries = (dir: string) => readdir(dir).catch(() => [] as string[]);
 
+/** An add is copying a large file into the cache: its temp file is there. */
+const copying = async (repo: TestRepo) => (await entries(join(repo.dir, '.mv/cache/tmp'))).length > 0;
+
 /** Whether the process is stopped (SIGSTOP): its state in /proc is T. */
 async function stopped(pid: number): Promise<boolean> {
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
@@ -179,7 +182,7 @@ const LARGE: Case = {
     await sparseFile(repo, 'models/weights.bin', 3 * 1024 * 1024 * 1024);
     return ['add', 'weights', 'models/weights.bin'];
   },
-  midway: async (repo) => (await entries(join(repo.dir, '.mv/cache/tmp'))).length > 0,
+  midway: (repo) => copying(repo),
 };
 
 /** Enough files to be stored by the worker pool; the signal arrives once a worker has stored 20 of them. */

@@ -1,7 +1,7 @@
 /** Real git repositories in temp dirs, configured so the machine's git config never matters. */
 import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, afterEach } from 'vitest';
 
@@ -97,8 +97,9 @@ export function testRepoAt(dir: string): TestRepo {
  * and copying per test is much cheaper than preparing again.
  */
 export async function copyRepo(source: string, options: { suite?: boolean } = {}): Promise<TestRepo> {
-  const dir = join(options.suite ? await suiteDir('mv-copy-') : await tempDir('mv-copy-'), basename(source));
-  await execa('cp', ['-a', source, dir]);
+  // Into the temp folder itself, as gitRepo() makes it: a test may hand it to another user.
+  const dir = options.suite ? await suiteDir('mv-copy-') : await tempDir('mv-copy-');
+  await execa('cp', ['-a', `${source}/.`, dir]);
   return testRepoAt(dir);
 }
 

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { fetch, pull, push } from '../../src/index.js';
 import { objectPath, expectCached, expectNotCached } from '../helpers/assertions.js';
 import { tempDir } from '../helpers/git-repo.js';
-import { mvOk } from '../helpers/mv-cli.js';
+import { cli, cliOk } from '../helpers/mv-cli.js';
 import { POINTER_FILE, cloneThroughOrigin, pointerOids, projectWithVersion, sameBytes } from '../helpers/remote-project.js';
 
 const FAST_RETRY = { baseDelayMs: 1, maxDelayMs: 5, attempts: 2 };
@@ -113,7 +113,7 @@ describe('a directory remote', () => {
     const hex = modelOid!.slice('sha256:'.length);
     const source = await readFile(objectPath(join(repo.dir, '.mv/cache'), modelOid!));
     const half = 5 * 1024 * 1024;
-    await mvOk(repo.dir, ['push', 'churn', '-r', remote]).catch(() => undefined);
+    await push({ cwd: repo.dir, refs: ['churn'], remote }).catch(() => undefined);
     await rm(objectPath(remote, modelOid!), { force: true });
     const partial = join(remote, 'tmp', `${hex}.partial`);
     await writeFile(partial, source.subarray(0, half));
@@ -161,15 +161,14 @@ describe('a directory remote', () => {
 
   it('refuses a remote folder that does not exist instead of creating it', async () => {
     const missing = join(await remoteFolder(), 'not-mounted');
-    const { mv } = await import('../helpers/mv-cli.js');
     const repo = await projectWithVersion({});
-    const added = await mv(repo.dir, ['remote', 'add', 'origin', missing, '--default']);
+    const added = await cli(repo.dir, ['remote', 'add', 'origin', missing, '--default']);
     expect(added.exitCode).toBe(1);
     expect(added.stderr).toContain(`The remote folder ${missing} does not exist`);
     // A share that was there when the remote was added but is not mounted now.
     const { mkdir, rm } = await import('node:fs/promises');
     await mkdir(missing);
-    await mvOk(repo.dir, ['remote', 'add', 'origin', missing, '--default']);
+    await cliOk(repo.dir, ['remote', 'add', 'origin', missing, '--default']);
     await rm(missing, { recursive: true });
     await expect(push({ cwd: repo.dir })).rejects.toMatchObject({ code: 'REMOTE_NOT_FOUND', message: expect.stringContaining(missing) });
     await expect(stat(missing)).rejects.toThrow();

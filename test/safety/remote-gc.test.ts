@@ -2,10 +2,10 @@ import { randomBytes, createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { gc, parsePointer, push } from '../../src/index.js';
+import { gc, parsePointer, push, verify } from '../../src/index.js';
 import { expectCached, expectNotCached } from '../helpers/assertions.js';
 import { tempDir } from '../helpers/git-repo.js';
-import { mv, mvOk } from '../helpers/mv-cli.js';
+import { cli } from '../helpers/mv-cli.js';
 import { POINTER_FILE, projectWithVersion } from '../helpers/remote-project.js';
 import { DAY, expectIntact, oidsIn, storedOids, leaveHistory } from '../helpers/safety.js';
 import { S3_CREDENTIALS, s3Server, useS3Environment } from '../helpers/s3-server.js';
@@ -31,7 +31,7 @@ describe('mv gc -r on a remote', () => {
     await push({ cwd: repo.dir });
     const junk = await remoteGarbage(remote);
 
-    const refused = await mv(repo.dir, ['gc', '-r', 'origin']);
+    const refused = await cli(repo.dir, ['gc', '-r', 'origin']);
     expect(refused.exitCode).toBe(1);
     expect(refused.stderr).toContain('Garbage-collecting a remote is refused without --force');
     await expectCached(remote, junk);
@@ -90,6 +90,6 @@ describe('mv gc -r on a remote', () => {
     expect(keys).toHaveLength(9);
     expect(keys).not.toContain(`team/objects/${hex.slice(0, 2)}/${hex.slice(2)}`);
     client.destroy();
-    await mvOk(repo.dir, ['verify', 'churn@v0.1.0', '-r', 'origin', '--rehash-remote']);
+    expect((await verify({ cwd: repo.dir, refs: ['churn@v0.1.0'], remote: 'origin', rehashRemote: true })).ok).toBe(true);
   });
 });

@@ -99,3 +99,21 @@ describe('init → add → status → checkout, as a user runs it', () => {
     expect(await readFile(join(repo.dir, 'models/churn/model.pt'))).toEqual(original);
   });
 });
+
+describe('help and the safety commands, as a script runs them', () => {
+  it('help lists the commands; verify, gc and purge answer with their exit codes', async () => {
+    const repo = await gitRepo();
+    await initProject(repo);
+    await addChurn(repo);
+    const help = await mvOk(repo.dir, ['help']);
+    expect(help.stdout).toMatch(/^Usage: mvr /);
+    for (const command of ['add', 'checkout', 'promote', 'push', 'verify']) expect(help.stdout).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
+    expect((await mvOk(repo.dir, ['verify'])).stdout).toMatch(/ok$/);
+    expect(await mvJson(repo.dir, ['gc', '--dry-run'])).toMatchObject({ dryRun: true, deleted: 0 });
+    // The work tree's version cannot be purged: a clear refusal, exit 1.
+    const purge = await mv(repo.dir, ['purge', 'churn@v0.1.0', '--force']);
+    expect(purge.exitCode).toBe(1);
+    expect(purge.stderr).toContain('churn@v0.1.0 is the version of models/churn/churn.mv.yaml in the work tree');
+    expect(await tagsOf(repo)).toEqual(['churn@v0.1.0']);
+  });
+});

@@ -9,11 +9,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { add, checkout, gc, init, openRepo, parsePointer, remoteAdd, status, verify, type Oid } from '../../src/index.js';
+import { add, checkout, gc, init, openRepo, parsePointer, pull, push, remoteAdd, status, verify, type Oid } from '../../src/index.js';
 import { objectPath } from '../helpers/assertions.js';
 import { copyRepo, gitRepo, tempDir, type TestRepo } from '../helpers/git-repo.js';
 import { killAtStep, occurrence, traceSteps } from '../helpers/kill.js';
-import { mvOk } from '../helpers/mv-cli.js';
 import { ADD_ARGS, ADD_OPTIONS, addChurn, writeProject } from '../helpers/project.js';
 import { POINTER_FILE, cloneThroughOrigin, projectWithVersion, sameBytes } from '../helpers/remote-project.js';
 import { expectIntact, oidsIn } from '../helpers/safety.js';
@@ -87,10 +86,10 @@ describe('killed at the steps that change something', () => {
       await expect(stat(objectPath(remote, oid))).rejects.toThrow();
     }
     // The last remote, left by a kill, is completed by the next push; then origin gets everything.
-    await mvOk(repo.dir, ['push', '-r', remote]);
+    await push({ cwd: repo.dir, remote });
     await expectIntact(remote);
-    await mvOk(repo.dir, ['push']);
-    await mvOk(repo.dir, ['verify', 'churn@v0.1.0', '-r', 'origin', '--rehash-remote']);
+    await push({ cwd: repo.dir });
+    expect((await verify({ cwd: repo.dir, refs: ['churn@v0.1.0'], remote: 'origin', rehashRemote: true })).ok).toBe(true);
 
     const clone = await cloneThroughOrigin(repo);
     const pullSteps = await traceSteps((await copyRepo(clone.dir)).dir, ['pull', 'churn@v0.1.0', '-j', '2']);
@@ -107,7 +106,7 @@ describe('killed at the steps that change something', () => {
     }
     const copy = await copyRepo(clone.dir);
     await killAtStep(copy.dir, ['pull', 'churn@v0.1.0', '-j', '2'], intoWorkTree[1]!);
-    await mvOk(copy.dir, ['pull', 'churn@v0.1.0']);
+    await pull({ cwd: copy.dir, refs: ['churn@v0.1.0'] });
     expect(await sameBytes(join(repo.dir, 'models/churn/model.pt'), join(copy.dir, 'models/churn/model.pt'))).toBe(true);
     expect(await sameBytes(join(repo.dir, 'models/churn/tokenizer/shard-1.bin'), join(copy.dir, 'models/churn/tokenizer/shard-1.bin'))).toBe(true);
     expect((await verify({ cwd: copy.dir, refs: ['churn@v0.1.0'] })).ok).toBe(true);

@@ -39,10 +39,10 @@ describe('killed at any moment', () => {
     const args = ['checkout', 'churn@v0.1.0', '--force'];
     const steps = await traceSteps((await copyRepo(repo.dir)).dir, args);
     // Every rename and removal in the work tree: files put in place, the old ones removed.
-    // Before each file is renamed into place (the new ones are all written beside their places by then),
-    // and before the first of the replaced files is removed.
+    // The new files are all written beside their places, then renamed over the old ones, which are removed
+    // last: killed before the first rename, before the last, and before the first removal.
     const renames = steps.flatMap((s, i) => (s.startsWith('rename models/churn/') ? [i] : []));
-    const points = [...renames, steps.findIndex((s) => s.startsWith('rm models/churn/'))];
+    const points = [renames[0]!, renames.at(-1)!, steps.findIndex((s) => s.startsWith('rm models/churn/'))];
     expect(renames).toHaveLength(4);
     for (const point of points) {
       const copy = await copyRepo(repo.dir);

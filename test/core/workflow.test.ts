@@ -132,8 +132,8 @@ describe('lineage and dirty code', () => {
 
   it('warns when a version has no data or pipeline, and config can make it an error', async () => {
     const repo = await project();
-    const warned = await add({ cwd: repo.dir, name: 'churn', paths: ['models/churn/model.pt'] });
-    expect(warned.warnings.join('\n')).toContain('cannot be reproduced');
+    const warned = await cliOk(repo.dir, ['add', 'churn', 'models/churn/model.pt']);
+    expect(warned.stderr).toMatch(/^warning: .*cannot be reproduced/m);
 
     const config = await repo.read('.mv/config.yaml');
     await repo.write('.mv/config.yaml', config.replace('require_lineage: warn', 'require_lineage: error'));

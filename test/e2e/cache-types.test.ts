@@ -10,7 +10,7 @@ import { checkout, push, remoteAdd } from '../../src/index.js';
 import { POOL_THRESHOLD } from '../../src/cache/file-pool.js';
 import { expectCached, objectPath, readPointer } from '../helpers/assertions.js';
 import { gitRepo } from '../helpers/git-repo.js';
-import { mvJson } from '../helpers/mv-cli.js';
+import { cliOk, mvJson } from '../helpers/mv-cli.js';
 import { ADD_ARGS, addChurn, initProject } from '../helpers/project.js';
 import { giveToNobody, mvAsNobody, mvAsNobodyOk } from '../helpers/unprivileged.js';
 import { manifest, oidOf } from '../security/attack.js';
@@ -152,17 +152,17 @@ describe('linking cache types and root', () => {
     // Root writes into the file in place, as `echo edit >> model.pt` would: the cached version is untouched.
     await writeFile(path, 'edit', { flag: 'a' });
     await expectCached(join(repo.dir, '.mv/cache'), oid);
-    // Without a remote, checkout copies too, and says so.
-    const restored = await checkout({ cwd: repo.dir, ref: 'churn', force: true });
-    expect(restored.copiedNotLinked).toBe(1);
+    // Without a remote, checkout copies too, and says why.
+    const restored = await cliOk(repo.dir, ['checkout', 'churn', '--force']);
+    expect(restored.stderr).toMatch(/copied, not linked: mv runs as root/);
     expect((await stat(path)).ino).not.toBe((await stat(object)).ino);
     // Once a remote holds the objects, a linked file's bytes exist elsewhere too: checkout links.
     const remote = await tempDir('mv-remote-');
     await remoteAdd({ cwd: repo.dir, name: 'shared', url: remote, makeDefault: true });
     await push({ cwd: repo.dir });
     await rm(path);
-    const linked = await checkout({ cwd: repo.dir, ref: 'churn' });
-    expect(linked.copiedNotLinked ?? 0).toBe(0);
+    const linked = await cliOk(repo.dir, ['checkout', 'churn']);
+    expect(linked.stderr).not.toContain('copied, not linked');
     expect((await stat(path)).ino).toBe((await stat(object)).ino);
   });
 

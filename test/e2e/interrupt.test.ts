@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { add, init } from '../../src/index.js';
 import { POOL_THRESHOLD } from '../../src/cache/file-pool.js';
 import { tagsOf } from '../helpers/assertions.js';
-import { gitRepo, type TestRepo } from '../helpers/git-repo.js';
+import { gitRepo, tempDir, type TestRepo } from '../helpers/git-repo.js';
 import { stepEnv } from '../helpers/kill.js';
 import { MV_BIN } from '../helpers/mv-cli.js';
 import { expectIntact, storedOids } from '../helpers/safety.js';
@@ -215,7 +215,7 @@ describe('SIGINT and SIGTERM stop an add within a second and leave everything as
         const before = await repositoryState(repo);
         const tags = await tagsOf(repo);
         const files = await workTree(repo.dir);
-        const env = c.stopAt ? stepEnv({ MV_STOP_AT: c.stopAt }) : {};
+        const env = c.stopAt ? stepEnv({ MV_STOP_AT: c.stopAt, MV_STEP_LOG: join(await tempDir('mv-steps-'), 'steps.log') }) : {};
         const child = execa(MV_BIN, args, { cwd: repo.dir, reject: false, detached: true, env });
         const pid = child.pid!;
         await whenReady(child, () => (c.midway ? c.midway(repo) : stopped(pid)));

@@ -11,6 +11,9 @@
  *   MV_STOP_AT=<step>[#k]   stops the process there with SIGSTOP (logged as "stop <step>"), for the test to
  *                           send a signal and SIGCONT.
  *
+ * Only the first thread to reach its step acts: it leaves a marker file beside the log (without a log, in
+ * the temp folder, named after the process).
+ *
  * A step ending in `*` matches every step that starts with what comes before it.
  * Paths are shown relative to the directory mvr was started in, with this process's id and what follows
  * it in a temp name written as `*` (`.git/mv/edits-*.json`), so that the steps of two runs compare equal.
@@ -18,7 +21,8 @@
 import childProcess from 'node:child_process';
 import fs from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
-import { relative } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
 
 const log = process.env.MV_STEP_LOG;
 
@@ -40,9 +44,19 @@ function shown(path) {
   return (rel.startsWith('..') ? text : rel).replace(ownTemp, '*');
 }
 
+/** Whether this thread is the first of the process to get here: several threads may reach their own k-th step. */
+function first() {
+  try {
+    fs.closeSync(fs.openSync(log ? `${log}.reached` : join(tmpdir(), `mv-steps-${process.pid}.reached`), 'wx'));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function step(label) {
   for (const t of targets) {
-    if (!t.matches(label) || ++t.seen !== t.occurrence) continue;
+    if (!t.matches(label) || ++t.seen !== t.occurrence || !first()) continue;
     if (log) fs.appendFileSync(log, `${t.signal === 'SIGKILL' ? 'kill' : 'stop'} ${label}\n`);
     process.kill(process.pid, t.signal);
   }

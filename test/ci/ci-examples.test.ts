@@ -10,7 +10,8 @@ import { execa } from 'execa';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { bareRemote, configureRepo, gitRepo, tempDir } from '../helpers/git-repo.js';
-import { MV_BIN, mvOk } from '../helpers/mv-cli.js';
+import { init } from '../../src/index.js';
+import { MV_BIN } from '../helpers/mv-cli.js';
 import { writeProject } from '../helpers/project.js';
 
 const DOC = fileURLToPath(new URL('../../docs/ci.md', import.meta.url));
@@ -40,7 +41,7 @@ interface World {
 async function world(): Promise<World> {
   const dev = await gitRepo();
   await writeProject(dev);
-  await mvOk(dev.dir, ['init']);
+  await init({ cwd: dev.dir });
   const origin = await bareRemote();
   await dev.git('remote', 'add', 'origin', origin);
   await dev.git('push', '-q', 'origin', 'main');

@@ -1,11 +1,19 @@
+/**
+ * How checkout and add write files for each cache.type. Links are what users other than root get, so
+ * those cases run the built mvr as an unprivileged user; root's cases and the default copy go through the
+ * library.
+ */
 import { lstat, readFile, readlink, rm, stat, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { checkout, push, remoteAdd } from '../../src/index.js';
+import { POOL_THRESHOLD } from '../../src/cache/file-pool.js';
 import { expectCached, objectPath, readPointer } from '../helpers/assertions.js';
 import { gitRepo } from '../helpers/git-repo.js';
-import { mvJson, mvOk } from '../helpers/mv-cli.js';
-import { ADD_ARGS, initProject } from '../helpers/project.js';
+import { cliOk, mvJson } from '../helpers/mv-cli.js';
+import { ADD_ARGS, addChurn, initProject } from '../helpers/project.js';
 import { giveToNobody, mvAsNobody, mvAsNobodyOk } from '../helpers/unprivileged.js';
+import { manifest, oidOf } from '../security/attack.js';
 import { tempDir } from '../helpers/git-repo.js';
 
 /** Link modes are what users other than root get; they run as an unprivileged user here. */
@@ -61,9 +69,9 @@ describe('checkout writes files as configured', () => {
     const repo = await gitRepo();
     await initProject(repo);
     const original = await readFile(join(repo.dir, 'models/churn/model.pt'));
-    await mvOk(repo.dir, ADD_ARGS);
+    await addChurn(repo);
     await repo.write('models/churn/model.pt', 'local edit');
-    await mvOk(repo.dir, ['checkout', 'churn', '--force']);
+    await checkout({ cwd: repo.dir, ref: 'churn', force: true });
     const path = join(repo.dir, 'models/churn/model.pt');
     expect((await lstat(path)).isSymbolicLink()).toBe(false);
     expect((await stat(path)).mode & 0o200).toBe(0o200);
@@ -71,25 +79,27 @@ describe('checkout writes files as configured', () => {
   });
 });
 
+/** The worker pool runs the built file-worker.js: this add runs the built mvr. */
 describe('large folders', () => {
   it('stores thousands of small files on worker threads with the same result as one by one', async () => {
     const repo = await gitRepo();
     await initProject(repo);
-    for (let d = 0; d < 5; d++) {
+    const parts = Math.ceil(POOL_THRESHOLD / 500);
+    const entries: Array<{ path: string; oid: string; size: number }> = [];
+    for (let d = 0; d < parts; d++) {
       await mkdir(join(repo.dir, `dataset/part${d}`), { recursive: true });
-      for (let f = 0; f < 500; f++) await writeFile(join(repo.dir, `dataset/part${d}/row-${f}.txt`), `${d},${f}\n`);
+      for (let f = 0; f < 500; f++) {
+        const text = `${d},${f}\n`;
+        await writeFile(join(repo.dir, `dataset/part${d}/row-${f}.txt`), text);
+        entries.push({ path: `part${d}/row-${f}.txt`, oid: oidOf(text), size: text.length });
+      }
     }
     const added = await mvJson<{ files: Array<{ oid: string; nfiles: number }> }>(repo.dir, ['add', 'ds', 'dataset/', '--type', 'dataset']);
-    expect(added.files[0]!.nfiles).toBe(2500);
+    expect(added.files[0]!.nfiles).toBe(parts * 500);
     await expectCached(join(repo.dir, '.mv/cache'), added.files[0]!.oid);
-    await expectCached(join(repo.dir, '.mv/cache'), `sha256:${(await import('node:crypto')).createHash('sha256').update('3,499\n').digest('hex')}`);
-    // A second clone's cache would get identical manifest bytes: the folder's oid only depends on content.
-    const { rm } = await import('node:fs/promises');
-    await rm(join(repo.dir, '.mv/cache'), { recursive: true });
-    await rm(join(repo.dir, '.git/mv'), { recursive: true });
-    const again = await mvJson<{ files: Array<{ oid: string }>; created: boolean }>(repo.dir, ['add', 'ds', 'dataset/', '--type', 'dataset']);
-    expect(again.created).toBe(false);
-    expect(again.files[0]!.oid).toBe(added.files[0]!.oid);
+    await expectCached(join(repo.dir, '.mv/cache'), oidOf('3,499\n'));
+    // The folder's oid is the one its content gives, one file at a time: any clone gets the same manifest.
+    expect(added.files[0]!.oid).toBe(oidOf(manifest(entries)));
   });
 });
 
@@ -132,8 +142,8 @@ describe('linking cache types and root', () => {
     const repo = await gitRepo();
     await initProject(repo);
     await useCacheType(repo.dir, 'hardlink');
-    const added = await mvOk(repo.dir, ADD_ARGS);
-    expect(added.stderr).toContain('mv runs as root');
+    const added = await addChurn(repo);
+    expect(added.warnings.join('\n')).toContain('mv runs as root');
     const pointer = await readPointer(repo, 'models/churn/churn.mv.yaml');
     const oid = pointer.files[0].oid as string;
     const path = join(repo.dir, 'models/churn/model.pt');
@@ -143,15 +153,15 @@ describe('linking cache types and root', () => {
     await writeFile(path, 'edit', { flag: 'a' });
     await expectCached(join(repo.dir, '.mv/cache'), oid);
     // Without a remote, checkout copies too, and says why.
-    const restored = await mvOk(repo.dir, ['checkout', 'churn', '--force']);
+    const restored = await cliOk(repo.dir, ['checkout', 'churn', '--force']);
     expect(restored.stderr).toMatch(/copied, not linked: mv runs as root/);
     expect((await stat(path)).ino).not.toBe((await stat(object)).ino);
     // Once a remote holds the objects, a linked file's bytes exist elsewhere too: checkout links.
     const remote = await tempDir('mv-remote-');
-    await mvOk(repo.dir, ['remote', 'add', 'shared', remote, '--default']);
-    await mvOk(repo.dir, ['push']);
+    await remoteAdd({ cwd: repo.dir, name: 'shared', url: remote, makeDefault: true });
+    await push({ cwd: repo.dir });
     await rm(path);
-    const linked = await mvOk(repo.dir, ['checkout', 'churn']);
+    const linked = await cliOk(repo.dir, ['checkout', 'churn']);
     expect(linked.stderr).not.toContain('copied, not linked');
     expect((await stat(path)).ino).toBe((await stat(object)).ino);
   });

@@ -2,9 +2,12 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
+import { get, push } from '../../src/index.js';
+import { refusal } from '../helpers/assertions.js';
+import { withEnv } from '../helpers/env.js';
 import { gitRepo, tempDir } from '../helpers/git-repo.js';
-import { MV_BIN, mv, mvOk } from '../helpers/mv-cli.js';
-import { ADD_ARGS, initProject } from '../helpers/project.js';
+import { MV_BIN, mv } from '../helpers/mv-cli.js';
+import { addChurn, initProject } from '../helpers/project.js';
 
 describe('the CLI as scripts use it', () => {
   it('usage errors with --json still print a JSON error on stdout, exit 2', async () => {
@@ -19,36 +22,34 @@ describe('the CLI as scripts use it', () => {
   it('a reader that closes the pipe early is not an error', async () => {
     const repo = await gitRepo();
     await initProject(repo);
-    await mvOk(repo.dir, ADD_ARGS);
+    await addChurn(repo);
     for (let i = 0; i < 3; i++) {
       await repo.write('models/churn/model.pt', `weights ${i}`);
-      await mvOk(repo.dir, ADD_ARGS);
+      await addChurn(repo);
     }
     const run = await execa('bash', ['-c', `${MV_BIN} history churn | head -1; echo "rc=\${PIPESTATUS[0]}"`], { cwd: repo.dir });
     expect(run.stderr).not.toContain('EPIPE');
     expect(run.stdout).toMatch(/rc=0$/);
   });
+});
 
+describe('failures outside mv are user errors, not crashes', () => {
   it('mv get -o pointing at a file says so', async () => {
     const repo = await gitRepo();
     await initProject(repo);
-    await mvOk(repo.dir, ADD_ARGS);
+    await addChurn(repo);
     const file = join(repo.dir, 'afile');
     await writeFile(file, 'x');
-    const run = await mv(repo.dir, ['get', 'churn@v0.1.0', '-o', file, '-r', await tempDir()]);
-    expect(run.exitCode).toBe(1);
-    expect(run.stderr).toContain('is a file, not a folder');
-    expect(run.stderr).not.toContain('internal error');
+    const refused = await refusal(get({ cwd: repo.dir, ref: 'churn@v0.1.0', output: file, remote: await tempDir() }));
+    expect(refused.text).toContain('is a file, not a folder');
   });
 
   it('an S3 endpoint that does not answer is a clear error, not a crash', async () => {
     const repo = await gitRepo();
     await initProject(repo);
-    await mvOk(repo.dir, ADD_ARGS);
+    await addChurn(repo);
     const env = { AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y', AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:9', MV_REMOTE: 's3://models/none', AWS_MAX_ATTEMPTS: '1' };
-    const run = await mv(repo.dir, ['push', 'churn@v0.1.0', '--json'], { env });
-    expect(run.exitCode).toBe(1);
-    expect(JSON.parse(run.stdout).error.code).not.toBe('INTERNAL');
-    expect(run.stderr).not.toContain('internal error');
+    const refused = await refusal(withEnv(env, () => push({ cwd: repo.dir, refs: ['churn@v0.1.0'], retry: { attempts: 1 } })));
+    expect(refused.code).not.toBe('INTERNAL');
   });
 });

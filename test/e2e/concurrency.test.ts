@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tagsOf } from '../helpers/assertions.js';
 import { gitRepo } from '../helpers/git-repo.js';
-import { mv, mvOk } from '../helpers/mv-cli.js';
+import { add } from '../../src/index.js';
+import { mv } from '../helpers/mv-cli.js';
 import { initProject } from '../helpers/project.js';
 
 describe('concurrent commands in one repository', () => {
@@ -27,7 +28,7 @@ describe('concurrent commands in one repository', () => {
   it('two adds of the same artifact get distinct versions', async () => {
     const repo = await gitRepo();
     await initProject(repo);
-    await mvOk(repo.dir, ['add', 'churn', 'models/churn/', '--data', 'data/train']);
+    await add({ cwd: repo.dir, name: 'churn', paths: ['models/churn/'], data: ['data/train'] });
     await repo.write('models/churn/model.pt', 'retrained');
     const runs = await Promise.all([
       mv(repo.dir, ['add', 'churn', 'models/churn/', '--data', 'data/train', '--bump', 'patch']),

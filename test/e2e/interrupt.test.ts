@@ -3,14 +3,17 @@
  * add, run as a user would (a pseudo-terminal from `script`, signals to the process or its whole group).
  */
 import { execFileSync } from 'node:child_process';
-import { open, readdir, stat, truncate } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, open, readFile, readdir, stat, truncate, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { describe, expect, it } from 'vitest';
+import { add, init } from '../../src/index.js';
+import { POOL_THRESHOLD } from '../../src/cache/file-pool.js';
 import { tagsOf } from '../helpers/assertions.js';
-import { gitRepo, type TestRepo } from '../helpers/git-repo.js';
-import { MV_BIN, mvOk } from '../helpers/mv-cli.js';
-import { expectIntact } from '../helpers/safety.js';
+import { gitRepo, tempDir, type TestRepo } from '../helpers/git-repo.js';
+import { stepEnv } from '../helpers/kill.js';
+import { MV_BIN } from '../helpers/mv-cli.js';
+import { expectIntact, storedOids } from '../helpers/safety.js';
 
 const hasScript = (() => {
   try {
@@ -31,7 +34,7 @@ function terminalEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 
 async function project(): Promise<TestRepo> {
   const repo = await gitRepo();
-  await mvOk(repo.dir, ['init']);
+  await init({ cwd: repo.dir });
   return repo;
 }
 
@@ -91,7 +94,7 @@ describe.skipIf(!hasScript)('spinners never loop', () => {
       reject: false,
       timeout: 60_000,
     });
-    await whenReady(child, () => LARGE.midway(repo));
+    await whenReady(child, () => copying(repo));
     const typed = performance.now();
     child.stdin.write('\u0003');
     const result = await child;
@@ -152,11 +155,24 @@ async function whenReady(child: ResultPromise, ready: () => Promise<boolean>): P
 
 const entries = (dir: string) => readdir(dir).catch(() => [] as string[]);
 
+/** An add is copying a large file into the cache: its temp file is there. */
+const copying = async (repo: TestRepo) => (await entries(join(repo.dir, '.mv/cache/tmp'))).length > 0;
+
+/** Whether the process is stopped (SIGSTOP): its state in /proc is T. */
+async function stopped(pid: number): Promise<boolean> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  return /^\d+ \(.*\) T /.test(stat);
+}
+
 interface Case {
   what: string;
   prepare(repo: TestRepo): Promise<string[]>;
-  /** True once the add is midway: copying the large file, or storing the small ones. */
-  midway(repo: TestRepo): Promise<boolean>;
+  /** True once the add is midway: copying the large file. */
+  midway?(repo: TestRepo): Promise<boolean>;
+  /** Else the step (see test/helpers/steps.mjs) at which the add stops itself to be signalled: storing the small files. */
+  stopAt?: string;
+  /** Checks that the add stopped where it was: it did not go on to finish its work first. */
+  unfinished?(repo: TestRepo): Promise<void>;
 }
 
 const LARGE: Case = {
@@ -164,23 +180,29 @@ const LARGE: Case = {
   prepare: async (repo) => {
     // A first version whose pointer the interrupted add must leave as it is.
     await repo.write('models/weights.bin', 'first weights');
-    await mvOk(repo.dir, ['add', 'weights', 'models/weights.bin']);
+    await add({ cwd: repo.dir, name: 'weights', paths: ['models/weights.bin'] });
     await sparseFile(repo, 'models/weights.bin', 3 * 1024 * 1024 * 1024);
     return ['add', 'weights', 'models/weights.bin'];
   },
-  midway: async (repo) => (await entries(join(repo.dir, '.mv/cache/tmp'))).length > 0,
+  midway: (repo) => copying(repo),
 };
+
+/** Enough files to be stored by the worker pool; the signal arrives once a worker has stored 20 of them. */
+const SMALL_FILES = POOL_THRESHOLD + 500;
 
 const MANY_SMALL: Case = {
   what: 'many small files',
   prepare: async (repo) => {
-    const files = Array.from({ length: 6000 }, (_, i) => `data/shards/${String(Math.floor(i / 500))}/part-${String(i)}.bin`);
+    const files = Array.from({ length: SMALL_FILES }, (_, i) => `data/shards/${String(Math.floor(i / 500))}/part-${String(i)}.bin`);
+    for (const folder of new Set(files.map((file) => dirname(file)))) await mkdir(join(repo.dir, folder), { recursive: true });
     for (let start = 0; start < files.length; start += 200) {
-      await Promise.all(files.slice(start, start + 200).map((file, k) => repo.write(file, Buffer.alloc(24 * 1024, start + k))));
+      await Promise.all(files.slice(start, start + 200).map((file, k) => writeFile(join(repo.dir, file), `${start + k}\n`.repeat(64))));
     }
     return ['add', 'shards', 'data/shards/', '--type', 'dataset'];
   },
-  midway: async (repo) => (await entries(join(repo.dir, '.mv/cache/objects'))).length > 8,
+  stopAt: 'rename .mv/cache/objects/*#20',
+  // The workers stop at the signal: most files were never stored.
+  unfinished: async (repo) => expect((await storedOids(join(repo.dir, '.mv/cache'))).length).toBeLessThan(SMALL_FILES / 2),
 };
 
 describe('SIGINT and SIGTERM stop an add within a second and leave everything as it was', () => {
@@ -195,11 +217,15 @@ describe('SIGINT and SIGTERM stop an add within a second and leave everything as
         const before = await repositoryState(repo);
         const tags = await tagsOf(repo);
         const files = await workTree(repo.dir);
-        const child = execa(MV_BIN, args, { cwd: repo.dir, reject: false, detached: true });
-        await whenReady(child, () => c.midway(repo));
+        const env = c.stopAt ? stepEnv({ MV_STOP_AT: c.stopAt, MV_STEP_LOG: join(await tempDir('mv-steps-'), 'steps.log') }) : {};
+        const child = execa(MV_BIN, args, { cwd: repo.dir, reject: false, detached: true, env });
+        const pid = child.pid!;
+        await whenReady(child, () => (c.midway ? c.midway(repo) : stopped(pid)));
         const sent = performance.now();
-        if (target === 'group') process.kill(-child.pid!, signal);
+        if (target === 'group') process.kill(-pid, signal);
         else child.kill(signal);
+        // A process stopped at its step gets the signal as it continues.
+        if (c.stopAt) process.kill(target === 'group' ? -pid : pid, 'SIGCONT');
         const result = await child;
         const elapsed = performance.now() - sent;
 
@@ -212,6 +238,7 @@ describe('SIGINT and SIGTERM stop an add within a second and leave everything as
         expect(await entries(join(repo.dir, '.mv/cache/tmp'))).toEqual([]);
         // Objects stored before the signal are whole (content-addressed, reused by the next add).
         await expectIntact(join(repo.dir, '.mv/cache'));
+        await c.unfinished?.(repo);
         // No copy goes on writing after mvr has exited.
         const copies = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).split('\n').filter((line) => line.includes(repo.dir));
         expect(copies).toEqual([]);

@@ -89,5 +89,21 @@ describe('the registry story', () => {
     // Routing replays: today, with the same weights recorded, a live route gives the same answer.
     const routed = await mvJson<any>(repo.dir, ['route', 'chatbot#production', '--key', 'customer-4711']);
     expect(routed).toMatchObject({ bucket, version: '2.3.8' });
+
+    // What people and CI read: a version's record, a tag's event, and @latest (with a warning never to deploy it).
+    const shown = await mvOk(repo.dir, ['show', 'chatbot@v2.3.8']);
+    expect(shown.stdout).toContain('chatbot@v2.3.8');
+    expect(shown.stdout).toContain('production');
+    expect(await mvJson<any>(repo.dir, ['check-ref', 'chatbot#production#12'])).toMatchObject({ event: 'assign', stage: 'production', exists: true });
+    const latest = await mvOk(repo.dir, ['resolve', 'chatbot@latest']);
+    expect(latest.stdout.split(' ')[0]).toBe('chatbot@v2.5.0');
+    expect(latest.stderr).toContain('never deploy it');
+
+    // 2.5.0 is archived, 2.4.1 taken out of the registry: both stay in the history.
+    const archived = await mvJson<any>(repo.dir, ['archive', 'chatbot@v2.5.0', '-m', 'canary failed'], { env: at('2026-11-28T09:00:00Z', DANA) });
+    expect(archived.tags).toContain('chatbot#archived#15');
+    const deregistered = await mvJson<any>(repo.dir, ['deprecate', 'chatbot@v2.4.1', '-m', 'bad answers'], { env: at('2026-11-28T10:00:00Z', DANA) });
+    expect(deregistered).toMatchObject({ event: 'deregister', tags: ['chatbot@v2.4.1!'] });
+    expect((await mvJson<any>(repo.dir, ['resolve', 'chatbot@latest'])).versions[0].id).toBe('chatbot@v2.3.8');
   });
 });

@@ -4,13 +4,14 @@ import { describe, expect, it } from 'vitest';
 import { bareRemote, tempDir } from '../helpers/git-repo.js';
 import { mv, mvOk } from '../helpers/mv-cli.js';
 import { POINTER_FILE, cloneThroughOrigin, projectWithVersion, sameBytes } from '../helpers/remote-project.js';
+import { at } from '../helpers/registry.js';
 import { S3_CREDENTIALS, s3Server } from '../helpers/s3-server.js';
 import { createHash } from 'node:crypto';
 
 describe('remote workflow through the built bin/mvr', () => {
   it('push from one clone, git push, clone elsewhere, mv pull: identical bytes', async () => {
     const remote = await tempDir('mv-remote-');
-    const repo = await projectWithVersion({ remoteArgs: ['origin', remote, '--default'] });
+    const repo = await projectWithVersion({ remote: { name: 'origin', url: remote, makeDefault: true } });
     const pushed = await mvOk(repo.dir, ['push']);
     expect(pushed.stdout).toMatch(/^Pushed churn@v0\.1\.0: [\d.]+ KiB in the version, [\d.]+ KiB new, 0 B already on origin \(dedup 0%\)$/m);
     expect(pushed.stderr).toContain('9 objects sent');
@@ -26,12 +27,15 @@ describe('remote workflow through the built bin/mvr', () => {
     const status = JSON.parse((await mvOk(clone.dir, ['status', '--json'])).stdout);
     const files = status.artifacts[0].entries.filter((e: { role: string }) => e.role === 'file');
     expect(files.map((e: { condition: string; cached: boolean }) => [e.condition, e.cached])).toEqual([['unchanged', true], ['unchanged', true]]);
+    // The training inputs come only when asked for.
+    expect(JSON.parse((await mvOk(clone.dir, ['fetch', 'churn@v0.1.0', '--lineage', '--json'])).stdout)).toMatchObject({ downloaded: 5 });
+    expect((await mvOk(clone.dir, ['remote', 'list'])).stdout).toContain(`* origin\t${remote}`);
   });
 
   it('mv get from a bare repository URL into an empty folder, with mv.lock.json', async () => {
     const server = await s3Server();
     const env = { ...S3_CREDENTIALS, AWS_ENDPOINT_URL_S3: server.endpoint };
-    const repo = await projectWithVersion({ remoteArgs: ['origin', 's3://models/deploy'] });
+    const repo = await projectWithVersion({ remote: { name: 'origin', url: 's3://models/deploy' } });
     await mvOk(repo.dir, ['push'], { env });
     const origin = await bareRemote();
     await repo.git('push', '-q', origin, 'main', '--tags');
@@ -77,8 +81,8 @@ describe('remote workflow through the built bin/mvr', () => {
     const repo = await projectWithVersion({});
     await mvOk(repo.dir, ['remote', 'add', 'shared', store, '--default']);
     await mvOk(repo.dir, ['push', 'churn@v0.1.0']);
-    await mvOk(repo.dir, ['promote', 'churn@v0.1.0', 'staging']);
-    await mvOk(repo.dir, ['promote', 'churn@v0.1.0', 'production', '-m', 'release']);
+    await mvOk(repo.dir, ['promote', 'churn@v0.1.0', 'staging'], { env: at('2026-11-02T10:00:00Z') });
+    await mvOk(repo.dir, ['promote', 'churn@v0.1.0', 'production', '-m', 'release'], { env: at('2026-11-03T10:00:00Z') });
     const origin = await bareRemote();
     await repo.git('push', '-q', origin, 'main', '--tags');
 
@@ -89,5 +93,8 @@ describe('remote workflow through the built bin/mvr', () => {
     const lock = JSON.parse(await readFile(join(host, 'model/mv.lock.json'), 'utf8'));
     expect(lock).toMatchObject({ id: 'churn@v0.1.0', stage: 'production', commit: await repo.git('rev-parse', 'refs/tags/churn@v0.1.0^{commit}') });
     expect(await sameBytes(join(repo.dir, 'models/churn/model.pt'), join(host, 'model/model.pt'))).toBe(true);
+
+    await mvOk(repo.dir, ['remote', 'remove', 'shared']);
+    expect(await repo.read('.mv/config.yaml')).not.toContain(store);
   });
 });

@@ -3,6 +3,7 @@ import { stat, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { parse } from 'yaml';
+import { MvError, UsageError } from '../../src/index.js';
 import type { TestRepo } from './git-repo.js';
 
 export function objectPath(cacheDir: string, oid: string): string {
@@ -36,4 +37,22 @@ export async function expectPointer(repo: TestRepo, file: string, expected: Reco
 export async function tagsOf(repo: TestRepo): Promise<string[]> {
   const out = await repo.git('tag', '-l');
   return out.split('\n').filter(Boolean).sort();
+}
+
+export interface Refusal {
+  code: string;
+  /** A usage error: the CLI exits 2 for it (1 for any other refusal). */
+  usage: boolean;
+  /** The message and the hint, as the CLI prints them. */
+  text: string;
+}
+
+/** What a library call that must fail threw: an MvError (a plain Error is a bug), as the CLI would report it. */
+export async function refusal(work: Promise<unknown>): Promise<Refusal> {
+  const error = await work.then(
+    () => new Error('expected the command to be refused, and it succeeded'),
+    (thrown: unknown) => thrown,
+  );
+  if (!(error instanceof MvError)) throw error;
+  return { code: error.code, usage: error instanceof UsageError, text: [error.message, error.hint].filter(Boolean).join('\n') };
 }

@@ -5,7 +5,7 @@
  */
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { afterEach } from 'vitest';
+import { afterAll, afterEach } from 'vitest';
 
 export type Fault =
   | { kind: 'status'; status: number; code?: string; headers?: Record<string, string> }
@@ -39,12 +39,18 @@ export interface FaultProxy {
 }
 
 const open: Array<() => Promise<void>> = [];
+const openForSuite: Array<() => Promise<void>> = [];
 
 afterEach(async () => {
   while (open.length) await open.pop()!().catch(() => undefined);
 });
 
-export async function faultProxy(targetPort: number): Promise<FaultProxy> {
+afterAll(async () => {
+  while (openForSuite.length) await openForSuite.pop()!().catch(() => undefined);
+});
+
+/** A proxy to the server on `targetPort`, closed after the test (with `suite`, after the file's last test). */
+export async function faultProxy(targetPort: number, options: { suite?: boolean } = {}): Promise<FaultProxy> {
   const log: LoggedRequest[] = [];
   const rules: FaultRule[] = [];
   const sockets = new Set<Socket>();
@@ -112,6 +118,6 @@ export async function faultProxy(targetPort: number): Promise<FaultProxy> {
     for (const socket of sockets) socket.destroy();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   };
-  open.push(close);
+  (options.suite ? openForSuite : open).push(close);
   return { endpoint: `http://127.0.0.1:${port}`, log, rules, close };
 }

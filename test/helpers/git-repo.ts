@@ -91,6 +91,18 @@ export function testRepoAt(dir: string): TestRepo {
   return repo;
 }
 
+/**
+ * A copy of a prepared folder (a repository, with its cache), made with `cp -a` so that modes, times and
+ * links are kept; removed after the test (with `suite`, after the file's last test). Preparing once per file
+ * and copying per test is much cheaper than preparing again.
+ */
+export async function copyRepo(source: string, options: { suite?: boolean } = {}): Promise<TestRepo> {
+  // Into the temp folder itself, as gitRepo() makes it: a test may hand it to another user.
+  const dir = options.suite ? await suiteDir('mv-copy-') : await tempDir('mv-copy-');
+  await execa('cp', ['-a', `${source}/.`, dir]);
+  return testRepoAt(dir);
+}
+
 /** A bare repository to push to, and a configured clone of it. */
 export async function bareRemote(options: { suite?: boolean } = {}): Promise<string> {
   const dir = options.suite ? await suiteDir('mv-bare-') : await tempDir('mv-bare-');

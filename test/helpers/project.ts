@@ -1,8 +1,9 @@
 /** A small ML project in a test repository: weights, tokenizer, data, preprocessing, params, metrics. */
 import { randomBytes } from 'node:crypto';
+import { add, init, type AddOptions, type AddResult } from '../../src/index.js';
 import type { TestRepo } from './git-repo.js';
-import { mvOk } from './mv-cli.js';
 
+/** The command line of a user's `mvr add` of the project (for tests that drive the built CLI). */
 export const ADD_ARGS = [
   'add',
   'churn',
@@ -17,6 +18,16 @@ export const ADD_ARGS = [
   '--metrics',
   'metrics.json',
 ];
+
+/** The same add through the library. */
+export const ADD_OPTIONS = {
+  name: 'churn',
+  paths: ['models/churn/model.pt', 'models/churn/tokenizer/'],
+  data: ['data/train'],
+  pipeline: ['src/preprocess.py'],
+  paramsFile: 'params.yaml',
+  metricsFile: 'metrics.json',
+} satisfies AddOptions;
 
 export async function writeProject(repo: TestRepo, options: { weightsBytes?: number } = {}): Promise<void> {
   await repo.write('models/churn/model.pt', randomBytes(options.weightsBytes ?? 64 * 1024));
@@ -34,5 +45,10 @@ export async function writeProject(repo: TestRepo, options: { weightsBytes?: num
 /** A repository with mv set up and the project written (nothing added yet). */
 export async function initProject(repo: TestRepo): Promise<void> {
   await writeProject(repo);
-  await mvOk(repo.dir, ['init']);
+  await init({ cwd: repo.dir });
+}
+
+/** `mvr add` of the project (ADD_ARGS) through the library, with `extra` options on top. */
+export function addChurn(repo: TestRepo, extra: Partial<AddOptions> = {}): Promise<AddResult> {
+  return add({ cwd: repo.dir, ...ADD_OPTIONS, ...extra });
 }

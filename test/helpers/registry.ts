@@ -1,8 +1,9 @@
 /** Registry fixtures: a chatbot project with versions, fixed clocks, and hand-made (GTO-style) tags. */
 import { randomBytes } from 'node:crypto';
 import { execa } from 'execa';
+import { add, init, type AddResult } from '../../src/index.js';
+import { withEnv } from './env.js';
 import type { TestRepo } from './git-repo.js';
-import { mvOk, type MvRun } from './mv-cli.js';
 
 /** Environment that makes git record `iso` (UTC) as the tagger/committer date, and optionally who. */
 export function at(iso: string, who?: { name: string; email: string }): Record<string, string> {
@@ -12,6 +13,25 @@ export function at(iso: string, who?: { name: string; email: string }): Record<s
     GIT_COMMITTER_DATE: date,
     GIT_AUTHOR_DATE: date,
     ...(who ? { GIT_COMMITTER_NAME: who.name, GIT_COMMITTER_EMAIL: who.email, GIT_AUTHOR_NAME: who.name, GIT_AUTHOR_EMAIL: who.email } : {}),
+  };
+}
+
+/** Runs `work` as if at `iso` (and by `who`): registry tags and commits get that date. */
+export function registryAt<T>(iso: string, who: { name: string; email: string } | undefined, work: () => Promise<T>): Promise<T> {
+  return withEnv(at(iso, who), work);
+}
+
+/**
+ * Dates for a run of registry writes: each call runs `work` a minute after the previous one, starting at
+ * `start`. Events then never share a second, so no write waits for the clock to pass the newest event's
+ * second (GTO orders events by their date alone).
+ */
+export function registryClock(start: string, who?: { name: string; email: string }): <T>(work: () => Promise<T>) => Promise<T> {
+  let next = Date.parse(start);
+  return (work) => {
+    const iso = new Date(next).toISOString();
+    next += 60_000;
+    return registryAt(iso, who, work);
   };
 }
 
@@ -28,11 +48,11 @@ export async function chatbotProject(repo: TestRepo): Promise<void> {
   await repo.write('data/train/part-0.csv', 'q,a\nhi,hello\n');
   await repo.git('add', 'src', 'params.yaml', 'metrics.json');
   await repo.git('commit', '-q', '-m', 'training code');
-  await mvOk(repo.dir, ['init']);
+  await init({ cwd: repo.dir });
 }
 
-/** Trains (writes new weights, metrics, params, data) and registers `version` at `iso`. */
-export async function addChatbotVersion(repo: TestRepo, version: string, iso: string, changes: { accuracy?: number; lr?: number; data?: string } = {}): Promise<MvRun> {
+/** Trains (writes new weights, metrics, params, data) and registers `version` at `iso` (CHATBOT_ADD through the library). */
+export async function addChatbotVersion(repo: TestRepo, version: string, iso: string, changes: { accuracy?: number; lr?: number; data?: string } = {}): Promise<AddResult> {
   if (changes.lr !== undefined) await repo.write('params.yaml', `lr: ${changes.lr}\nepochs: 20\n`);
   if (changes.accuracy !== undefined) await repo.write('metrics.json', `{"accuracy": ${changes.accuracy}, "f1": 0.9}\n`);
   if (changes.data !== undefined) await repo.write('data/train/part-1.csv', changes.data);
@@ -40,7 +60,19 @@ export async function addChatbotVersion(repo: TestRepo, version: string, iso: st
     await execa('git', ['commit', '-q', '-am', `train ${version}`], { cwd: repo.dir, env: at(iso) });
   }
   await repo.write('models/chatbot/model.pt', randomBytes(4096));
-  return mvOk(repo.dir, [...CHATBOT_ADD, '--version', version, '-m', `train ${version}`], { env: at(iso) });
+  return registryAt(iso, undefined, () =>
+    add({
+      cwd: repo.dir,
+      name: 'chatbot',
+      paths: ['models/chatbot/model.pt'],
+      data: ['data/train'],
+      pipeline: ['src/preprocess.py'],
+      paramsFile: 'params.yaml',
+      metricsFile: 'metrics.json',
+      version,
+      message: `train ${version}`,
+    }),
+  );
 }
 
 /** Creates an annotated tag as GTO does (`git tag -a NAME -m MESSAGE COMMIT`) at a fixed time. */

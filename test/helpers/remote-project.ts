@@ -3,19 +3,44 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { execa } from 'execa';
-import { bareRemote, gitRepo, tempDir, type TestRepo } from './git-repo.js';
-import { mvOk } from './mv-cli.js';
-import { ADD_ARGS, writeProject } from './project.js';
+import { init, remoteAdd, type RemoteAddOptions } from '../../src/index.js';
+import { bareRemote, copyRepo, gitRepo, suiteDir, tempDir, type TestRepo } from './git-repo.js';
+import { addChurn, writeProject } from './project.js';
 
 export const POINTER_FILE = 'models/churn/churn.mv.yaml';
 
-/** A repository with mv set up, optionally a remote, and churn@v0.1.0 registered. */
-export async function projectWithVersion(options: { weightsBytes?: number; remoteArgs?: string[] } = {}): Promise<TestRepo> {
-  const repo = await gitRepo();
-  await writeProject(repo, options.weightsBytes === undefined ? {} : { weightsBytes: options.weightsBytes });
-  await mvOk(repo.dir, ['init']);
-  if (options.remoteArgs) await mvOk(repo.dir, ['remote', 'add', ...options.remoteArgs]);
-  await mvOk(repo.dir, ADD_ARGS);
+/** A remote as `mvr remote add NAME URL [--default] [--endpoint E]` would add it. */
+export type RemoteSpec = Omit<RemoteAddOptions, 'cwd'>;
+
+/** Prepared repositories of this test file: the project set up, with churn@v0.1.0 or without; by weights size. */
+const templates = new Map<string, Promise<string>>();
+
+function template(registered: boolean, weightsBytes: number | undefined): Promise<string> {
+  const key = `${registered} ${weightsBytes}`;
+  let made = templates.get(key);
+  if (!made) {
+    made = (async () => {
+      const repo = await gitRepo({ dir: join(await suiteDir('mv-project-'), 'project') });
+      await writeProject(repo, weightsBytes === undefined ? {} : { weightsBytes });
+      await init({ cwd: repo.dir });
+      if (registered) await addChurn(repo);
+      return repo.dir;
+    })();
+    templates.set(key, made);
+  }
+  return made;
+}
+
+/**
+ * A repository with mv set up, optionally a remote, and churn@v0.1.0 registered: a copy of one prepared
+ * once per test file (the same weights in each test of a file). A remote is added before the version, so
+ * that the version's commit names it.
+ */
+export async function projectWithVersion(options: { weightsBytes?: number; remote?: RemoteSpec } = {}): Promise<TestRepo> {
+  if (!options.remote) return copyRepo(await template(true, options.weightsBytes));
+  const repo = await copyRepo(await template(false, options.weightsBytes));
+  await remoteAdd({ cwd: repo.dir, ...options.remote });
+  await addChurn(repo);
   return repo;
 }
 

@@ -1,7 +1,7 @@
 /** A real S3-compatible server (s3rver) on a free loopback port, with one bucket, stopped after the test. */
-import { afterEach } from 'vitest';
+import { afterAll, afterEach } from 'vitest';
 import S3rver from 's3rver';
-import { tempDir } from './git-repo.js';
+import { suiteDir, tempDir } from './git-repo.js';
 
 export interface S3Server {
   endpoint: string;
@@ -13,18 +13,25 @@ export interface S3Server {
 }
 
 const running: S3rver[] = [];
+const runningForSuite: S3rver[] = [];
 
 afterEach(async () => {
   while (running.length) await running.pop()!.close().catch(() => undefined);
 });
 
+afterAll(async () => {
+  while (runningForSuite.length) await runningForSuite.pop()!.close().catch(() => undefined);
+});
+
 export const S3_CREDENTIALS = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_REGION: 'us-east-1' };
 
-export async function s3Server(options: { bucket?: string } = {}): Promise<S3Server> {
+/** A server with one bucket, stopped after the test (with `suite`, after the file's last test). */
+export async function s3Server(options: { bucket?: string; suite?: boolean } = {}): Promise<S3Server> {
   const bucket = options.bucket ?? 'models';
-  const server = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory: await tempDir('mv-s3rver-'), configureBuckets: [{ name: bucket, configs: [] }] });
+  const directory = options.suite ? await suiteDir('mv-s3rver-') : await tempDir('mv-s3rver-');
+  const server = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory, configureBuckets: [{ name: bucket, configs: [] }] });
   const { port } = await server.run();
-  running.push(server);
+  (options.suite ? runningForSuite : running).push(server);
   const endpoint = `http://127.0.0.1:${port}`;
   return {
     endpoint,

@@ -7,9 +7,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import { promote, rollback } from '../../src/index.js';
 import { gitRepo, type TestRepo } from './git-repo.js';
-import { mvOk } from './mv-cli.js';
-import { addChatbotVersion, at, chatbotProject, DANA, gtoTag } from './registry.js';
+import { addChatbotVersion, chatbotProject, DANA, gtoTag, registryAt } from './registry.js';
 
 export const HOSTILE_REASON = '<img src=x onerror=alert(1)> canary <script>alert(2)</script>';
 export const HOSTILE_METRIC = '<b onmouseover=alert(3)>latency</b>';
@@ -32,15 +32,16 @@ export async function uiFixture(): Promise<UiFixture> {
   await repo.write('metrics.json', JSON.stringify({ accuracy: 0.95, f1: 0.91, [HOSTILE_METRIC]: 12.5 }));
   await addChatbotVersion(repo, '1.2.0', '2026-05-03T10:00:00Z');
 
-  const promote = (args: string[], iso: string) => mvOk(repo.dir, args, { env: at(iso, DANA) });
-  await promote(['promote', 'chatbot@v1.0.0', 'staging', '-m', 'smoke tests passed'], '2026-05-04T09:00:00Z');
-  await promote(['promote', 'chatbot@v1.0.0', 'production', '-m', 'first release'], '2026-05-04T12:00:00Z');
-  await promote(['promote', 'chatbot@v1.1.0', 'staging'], '2026-05-05T09:00:00Z');
-  await promote(['promote', 'chatbot@v1.1.0', 'production', '-m', 'fresher data'], '2026-05-05T12:00:00Z');
-  await promote(['rollback', 'chatbot', '-m', 'v1.1.0 answers worse'], '2026-05-06T08:00:00Z');
-  await promote(['promote', 'chatbot@v1.2.0', 'staging'], '2026-05-07T09:00:00Z');
+  const cwd = repo.dir;
+  const by = (iso: string, work: () => Promise<unknown>) => registryAt(iso, DANA, work);
+  await by('2026-05-04T09:00:00Z', () => promote({ cwd, ref: 'chatbot@v1.0.0', stage: 'staging', message: 'smoke tests passed' }));
+  await by('2026-05-04T12:00:00Z', () => promote({ cwd, ref: 'chatbot@v1.0.0', stage: 'production', message: 'first release' }));
+  await by('2026-05-05T09:00:00Z', () => promote({ cwd, ref: 'chatbot@v1.1.0', stage: 'staging' }));
+  await by('2026-05-05T12:00:00Z', () => promote({ cwd, ref: 'chatbot@v1.1.0', stage: 'production', message: 'fresher data' }));
+  await by('2026-05-06T08:00:00Z', () => rollback({ cwd, name: 'chatbot', message: 'v1.1.0 answers worse' }));
+  await by('2026-05-07T09:00:00Z', () => promote({ cwd, ref: 'chatbot@v1.2.0', stage: 'staging' }));
   const signed = await signingKey(repo);
-  await promote(['promote', 'chatbot@v1.2.0', 'production', '--traffic', '10', '-m', HOSTILE_REASON, ...(signed ? ['--sign'] : [])], '2026-05-07T12:00:00Z');
+  await by('2026-05-07T12:00:00Z', () => promote({ cwd, ref: 'chatbot@v1.2.0', stage: 'production', traffic: 10, message: HOSTILE_REASON, sign: signed }));
 
   const head = await repo.git('rev-parse', 'HEAD');
   await gtoTag(repo, 'legacy@v0.1.0', head, 'Registering artifact legacy version v0.1.0', '2026-04-01T10:00:00Z');

@@ -2,10 +2,14 @@ import { chmod, mkdir, readFile, readdir, stat, symlink, writeFile } from 'node:
 import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
+import { hooksInstall } from '../../src/commands/hooks.js';
 import { hookScript } from '../../src/hooks/hook-script.js';
 import { bareRemote, gitRepo, tempDir, type TestRepo } from '../helpers/git-repo.js';
-import { MV_BIN, mv, mvOk } from '../helpers/mv-cli.js';
-import { ADD_ARGS, initProject } from '../helpers/project.js';
+import { MV_BIN, cli, mvOk } from '../helpers/mv-cli.js';
+import { ADD_ARGS, addChurn, initProject } from '../helpers/project.js';
+
+/** The hooks, installed through the library as `mvr hooks install` installs them (calling the built mvr). */
+const installHooks = (repo: TestRepo) => hooksInstall({ cwd: repo.dir, mvBin: MV_BIN });
 
 const HOOKS = ['pre-commit', 'pre-push', 'post-checkout', 'post-merge'];
 
@@ -40,7 +44,7 @@ describe('mv hooks install / uninstall', () => {
   it('honours core.hooksPath', async () => {
     const repo = await gitRepo();
     await repo.git('config', 'core.hooksPath', '.githooks');
-    await mvOk(repo.dir, ['hooks', 'install']);
+    await installHooks(repo);
     expect(await readFile(join(repo.dir, '.githooks/pre-commit'), 'utf8')).toContain('# mv-hook: pre-commit');
     await expect(stat(join(repo.dir, '.git/hooks/pre-commit'))).rejects.toThrow();
   });
@@ -50,8 +54,8 @@ describe('pre-commit', () => {
   it('refuses a hand-broken pointer, naming the file, field and fix', async () => {
     const repo = await gitRepo();
     await initProject(repo);
-    await mvOk(repo.dir, ['hooks', 'install']);
-    await mvOk(repo.dir, ADD_ARGS);
+    await installHooks(repo);
+    await addChurn(repo);
     const pointerFile = 'models/churn/churn.mv.yaml';
     const pointer = await repo.read(pointerFile);
     await repo.write(pointerFile, pointer.replace('path: model.pt', 'path: ../../../etc/passwd'));
@@ -66,8 +70,8 @@ describe('pre-commit', () => {
   it('refuses a pointer whose objects are not in the cache', async () => {
     const repo = await gitRepo();
     await initProject(repo);
-    await mvOk(repo.dir, ADD_ARGS);
-    await mvOk(repo.dir, ['hooks', 'install']);
+    await addChurn(repo);
+    await installHooks(repo);
     const pointerFile = 'models/churn/churn.mv.yaml';
     const other = `sha256:${'0'.repeat(64)}`;
     const pointer = await repo.read(pointerFile);
@@ -82,10 +86,10 @@ describe('pre-commit', () => {
   it('lets valid pointers and unrelated commits through', async () => {
     const repo = await gitRepo();
     await initProject(repo);
-    await mvOk(repo.dir, ['hooks', 'install']);
-    await mvOk(repo.dir, ADD_ARGS);
+    await installHooks(repo);
+    await addChurn(repo);
     await repo.write('models/churn/model.pt', 'retrained');
-    await mvOk(repo.dir, ADD_ARGS);
+    await addChurn(repo);
     // A pointer committed by hand with git (e.g. after a rebase) passes when valid and cached.
     const pointerFile = 'models/churn/churn.mv.yaml';
     await repo.write(pointerFile, `${await repo.read(pointerFile)}reviewed_by: lead\n`);
@@ -99,13 +103,13 @@ describe('post-checkout', () => {
   it('with hooks.checkout, switching branches brings artifacts in line with the pointers', async () => {
     const repo = await gitRepo();
     await initProject(repo);
-    await mvOk(repo.dir, ADD_ARGS);
+    await addChurn(repo);
     const v1 = await readFile(join(repo.dir, 'models/churn/model.pt'));
     await repo.git('branch', 'v1-line');
     await repo.write('models/churn/model.pt', 'v2 weights');
-    await mvOk(repo.dir, ADD_ARGS);
+    await addChurn(repo);
     await repo.write('.mv/config.local.yaml', 'hooks:\n  checkout: true\n');
-    await mvOk(repo.dir, ['hooks', 'install']);
+    await installHooks(repo);
 
     await repo.git('checkout', '-q', 'v1-line');
     expect(await readFile(join(repo.dir, 'models/churn/model.pt'))).toEqual(v1);
@@ -117,14 +121,14 @@ describe('post-checkout', () => {
   it('without hooks.checkout, does nothing', async () => {
     const repo = await gitRepo();
     await initProject(repo);
-    await mvOk(repo.dir, ADD_ARGS);
+    await addChurn(repo);
     await repo.git('branch', 'v1-line');
     await repo.write('models/churn/model.pt', 'v2 weights');
-    await mvOk(repo.dir, ADD_ARGS);
-    await mvOk(repo.dir, ['hooks', 'install']);
+    await addChurn(repo);
+    await installHooks(repo);
     await repo.git('checkout', '-q', 'v1-line');
     expect(await repo.read('models/churn/model.pt')).toBe('v2 weights');
-    const status = await mv(repo.dir, ['status']);
+    const status = await cli(repo.dir, ['status']);
     expect(status.stdout).toContain('changed');
   });
 });
@@ -148,7 +152,7 @@ describe('hooks written before the program was named mvr', () => {
   it('look for an `mv` on PATH and never run the system mv in its place', async () => {
     const repo = await gitRepo();
     await initProject(repo);
-    await mvOk(repo.dir, ADD_ARGS);
+    await addChurn(repo);
     await installLegacyHooks(repo);
     await repo.write('models/churn/churn.mv.yaml', `${await repo.read('models/churn/churn.mv.yaml')}note: x\n`);
     await repo.git('add', 'models/churn/churn.mv.yaml');
@@ -160,6 +164,7 @@ describe('hooks written before the program was named mvr', () => {
     expect((await readdir(repo.dir)).sort()).toEqual(before);
   });
 
+  // The built mvr rewrites them to call itself: these run it.
   it('are rewritten by any mvr command run in the repository, keeping the chained hook', async () => {
     const repo = await gitRepo();
     await initProject(repo);
@@ -205,7 +210,7 @@ describe('the hook scripts find mvr', () => {
     await initProject(repo);
     const hooksDir = join(repo.dir, '.git/hooks');
     await writeFile(join(hooksDir, 'pre-commit'), hookScript('pre-commit', '/nonexistent/bin/mvr'), { mode: 0o755 });
-    await mvOk(repo.dir, ADD_ARGS);
+    await addChurn(repo);
     const broken = async () => {
       await repo.write('models/churn/churn.mv.yaml', (await repo.read('models/churn/churn.mv.yaml')).replace('path: model.pt', 'path: ../../../etc/passwd'));
       await repo.git('add', 'models/churn/churn.mv.yaml');

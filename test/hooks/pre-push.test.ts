@@ -2,10 +2,12 @@ import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
+import { hooksInstall } from '../../src/commands/hooks.js';
+import { remoteAdd } from '../../src/index.js';
 import { readPointer } from '../helpers/assertions.js';
 import { bareRemote, gitRepo, tempDir, type TestRepo } from '../helpers/git-repo.js';
-import { mvOk } from '../helpers/mv-cli.js';
-import { ADD_ARGS, initProject } from '../helpers/project.js';
+import { MV_BIN } from '../helpers/mv-cli.js';
+import { addChurn, initProject } from '../helpers/project.js';
 
 async function objectsIn(store: string): Promise<string[]> {
   const found: string[] = [];
@@ -22,8 +24,8 @@ async function projectWithRemotes(): Promise<{ repo: TestRepo; origin: string; s
   const origin = await bareRemote();
   await repo.git('remote', 'add', 'origin', origin);
   const store = await tempDir('mv-store-');
-  await mvOk(repo.dir, ['remote', 'add', 'shared', store, '--default']);
-  await mvOk(repo.dir, ['hooks', 'install']);
+  await remoteAdd({ cwd: repo.dir, name: 'shared', url: store, makeDefault: true });
+  await hooksInstall({ cwd: repo.dir, mvBin: MV_BIN });
   return { repo, origin, store };
 }
 
@@ -33,7 +35,7 @@ const gitPush = (repo: TestRepo, args: string[], env: Record<string, string> = {
 describe('pre-push', () => {
   it('uploads the objects of pushed versions before git sends the refs', async () => {
     const { repo, origin, store } = await projectWithRemotes();
-    await mvOk(repo.dir, ADD_ARGS);
+    await addChurn(repo);
     const pointer = await readPointer(repo, 'models/churn/churn.mv.yaml');
     const pushed = await gitPush(repo, ['--follow-tags', 'origin', 'main']);
     expect(pushed.exitCode).toBe(0);
@@ -52,7 +54,7 @@ describe('pre-push', () => {
 
   it('refuses the push when the upload fails, and git sends nothing', async () => {
     const { repo, origin, store } = await projectWithRemotes();
-    await mvOk(repo.dir, ADD_ARGS);
+    await addChurn(repo);
     // The remote cannot store anything: its objects folder is a file.
     await rm(join(store, 'objects'), { recursive: true, force: true });
     await writeFile(join(store, 'objects'), 'not a folder');
@@ -78,9 +80,9 @@ describe('pre-push', () => {
     await initProject(repo);
     // mv's default remote is unusable; a push without pointers must not touch it.
     const store = await tempDir('mv-store-');
-    await mvOk(repo.dir, ['remote', 'add', 'broken', store, '--default']);
+    await remoteAdd({ cwd: repo.dir, name: 'broken', url: store, makeDefault: true });
     await writeFile(join(store, 'objects'), 'not a folder');
-    await mvOk(repo.dir, ['hooks', 'install']);
+    await hooksInstall({ cwd: repo.dir, mvBin: MV_BIN });
     await repo.write('README.md', 'changed');
     await repo.commitAll('docs only');
     const pushed = await gitPush(repo, ['origin', 'main']);

@@ -1,38 +1,31 @@
-import { cp, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { gitRepo, tempDir, testRepoAt, type TestRepo } from '../helpers/git-repo.js';
-import { mv, mvOk } from '../helpers/mv-cli.js';
-import { addChatbotVersion, chatbotProject, registryTags } from '../helpers/registry.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { promote } from '../../src/index.js';
+import { copyRepo, gitRepo, suiteDir, type TestRepo } from '../helpers/git-repo.js';
+import { cli, cliOk } from '../helpers/mv-cli.js';
+import { addChatbotVersion, at, chatbotProject, registryAt, registryTags } from '../helpers/registry.js';
 
-let template: Promise<string> | undefined;
+let template: string;
+/** A copy for the refusals: each one checks that it changed nothing, so they can share it. */
+let shared: TestRepo;
 
-/** Two versions, v2.3.8 in staging; built once, copied for each test. */
-async function registry(): Promise<TestRepo> {
-  template ??= (async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'mv-registry-template-'));
-    const repo = await gitRepo({ dir });
-    await chatbotProject(repo);
-    await addChatbotVersion(repo, '2.3.8', '2026-04-01T10:00:00Z');
-    await addChatbotVersion(repo, '2.4.1', '2026-04-02T10:00:00Z', { accuracy: 0.89 });
-    await mvOk(repo.dir, ['promote', 'chatbot@v2.3.8', 'staging']);
-    return dir;
-  })();
-  const source = await template;
-  const dir = await tempDir();
-  await cp(source, dir, { recursive: true });
-  return testRepoAt(dir);
-}
-
-afterAll(async () => {
-  if (template) await rm(await template, { recursive: true, force: true });
+/** Two versions, v2.3.8 in staging; built once, copied for the tests that change it. */
+beforeAll(async () => {
+  const repo = await gitRepo({ dir: join(await suiteDir('mv-registry-'), 'project') });
+  await chatbotProject(repo);
+  await addChatbotVersion(repo, '2.3.8', '2026-04-01T10:00:00Z');
+  await addChatbotVersion(repo, '2.4.1', '2026-04-02T10:00:00Z', { accuracy: 0.89 });
+  await registryAt('2026-04-03T10:00:00Z', undefined, () => promote({ cwd: repo.dir, ref: 'chatbot@v2.3.8', stage: 'staging' }));
+  template = repo.dir;
+  shared = await copyRepo(template, { suite: true });
 });
 
-/** Runs mv, expects exit 1 (2: usage) with `message` (and `hint`), no stack trace, and no tag created. */
+const registry = (): Promise<TestRepo> => copyRepo(template);
+
+/** Runs the command line, expects exit 1 (2: usage) with `message` (and `hint`), no stack trace, and no tag created. */
 async function expectRefused(repo: TestRepo, args: string[], message: string, hint?: string, exitCode = 1): Promise<void> {
   const before = await registryTags(repo);
-  const run = await mv(repo.dir, args);
+  const run = await cli(repo.dir, args);
   expect(run.exitCode, run.stderr).toBe(exitCode);
   expect(run.stderr).toContain(message);
   if (hint) expect(run.stderr).toContain(hint);
@@ -59,8 +52,7 @@ describe('bad input: a clear error, and no tag', () => {
     [['history', 'bad..name'], 'not a valid artifact name', undefined],
     [['deprecate', 'chatbot@v2.3.8'], 'chatbot@v2.3.8 still serves staging (100%)', 'mv archive chatbot@v2.3.8'],
   ])('mv %j', async (args, message, hint) => {
-    const repo = await registry();
-    await expectRefused(repo, args, message, hint);
+    await expectRefused(shared, args, message, hint);
   });
 
   // An option value that cannot be right is a usage error.
@@ -71,15 +63,14 @@ describe('bad input: a clear error, and no tag', () => {
     [['audit', 'chatbot', '--at', 'last tuesday'], '"last tuesday" is not a time mv understands', '2026-11-25T10:00Z'],
     [['audit', 'chatbot', '--at', '2026-02-30T10:00Z'], 'is not a time mv understands', undefined],
   ])('mv %j (exit 2)', async (args, message, hint) => {
-    const repo = await registry();
-    await expectRefused(repo, args, message, hint, 2);
+    await expectRefused(shared, args, message, hint, 2);
   });
 
   it('refuses to promote a deregistered or archived version, saying what to use instead', async () => {
     const repo = await registry();
-    await mvOk(repo.dir, ['deprecate', 'chatbot@v2.4.1', '-m', 'bad data']);
+    await cliOk(repo.dir, ['deprecate', 'chatbot@v2.4.1', '-m', 'bad data'], { env: at('2026-04-04T10:00:00Z') });
     await expectRefused(repo, ['promote', 'chatbot@v2.4.1', 'staging'], 'chatbot@v2.4.1 was deregistered (chatbot@v2.4.1!)', 'Pick another version');
-    await mvOk(repo.dir, ['archive', 'chatbot@v2.3.8']);
+    await cliOk(repo.dir, ['archive', 'chatbot@v2.3.8'], { env: at('2026-04-05T10:00:00Z') });
     await expectRefused(repo, ['promote', 'chatbot@v2.3.8', 'staging'], 'chatbot@v2.3.8 is archived (chatbot#archived#3); archived is terminal', undefined);
     await expectRefused(repo, ['archive', 'chatbot@v2.3.8'], 'chatbot@v2.3.8 is already archived', undefined);
   });
@@ -90,7 +81,7 @@ describe('bad input: a clear error, and no tag', () => {
     const commit = await repo.git('rev-parse', 'HEAD');
     await repo.git('update-ref', 'refs/tags/chatbot#production#2/blocker', commit);
     const before = await registryTags(repo);
-    const run = await mv(repo.dir, ['promote', 'chatbot@v2.3.8', 'production']);
+    const run = await cli(repo.dir, ['promote', 'chatbot@v2.3.8', 'production']);
     expect(run.exitCode).toBe(1);
     expect(await registryTags(repo)).toEqual(before);
   });

@@ -3,8 +3,10 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { bareRemote, configureRepo, gitRepo, tempDir, type TestRepo } from '../helpers/git-repo.js';
-import { mv, mvJson, mvOk } from '../helpers/mv-cli.js';
-import { addChatbotVersion, chatbotProject, registryTags, tagPayload } from '../helpers/registry.js';
+import { promote, resolve } from '../../src/index.js';
+import { refusal } from '../helpers/assertions.js';
+import { mv } from '../helpers/mv-cli.js';
+import { addChatbotVersion, chatbotProject, registryAt, registryTags, tagPayload } from '../helpers/registry.js';
 
 async function twoVersions(): Promise<TestRepo> {
   const repo = await gitRepo();
@@ -28,6 +30,7 @@ describe('concurrent writers', () => {
       ['chatbot@v1.0.0', 'candidate'],
       ['chatbot@v1.1.0', 'staging'],
     ];
+    // Separate processes, as four people or CI jobs would run them.
     const runs = await Promise.all(requests.map(([ref, stage]) => mv(repo.dir, ['promote', ref!, stage!, '--json'])));
     for (const run of runs) {
       // Each either succeeded or failed cleanly with a message (no stack trace).
@@ -46,7 +49,7 @@ describe('concurrent writers', () => {
       for (const tag of result.tags.filter((t) => !t.includes('!'))) expect((await tagPayload(repo, tag)).version).toBe(requests[i]![0]!.split('@v')[1]);
     }
     // The final state of each stage is the state recorded by its newest event.
-    const staging = await mvJson<any>(repo.dir, ['resolve', 'chatbot#staging']);
+    const staging = await resolve({ cwd: repo.dir, ref: 'chatbot#staging' });
     const newestStaging = (await registryTags(repo)).filter((t) => t.startsWith('chatbot#staging#')).sort((a, b) => Number(a.split('#')[2]) - Number(b.split('#')[2])).at(-1)!;
     expect(staging.event).toBe(newestStaging);
   });
@@ -62,7 +65,7 @@ describe('concurrent writers', () => {
     const b = { ...a, dir: bDir, git: async (...args: string[]) => (await execa('git', args, { cwd: bDir })).stdout };
 
     // A promotes and pushes; B has not fetched since.
-    const first = await mvJson<any>(a.dir, ['promote', 'chatbot@v1.0.0', 'staging', '--push']);
+    const first = await registryAt('2026-03-03T10:00:00Z', undefined, () => promote({ cwd: a.dir, ref: 'chatbot@v1.0.0', stage: 'staging', push: true }));
     expect(first).toMatchObject({ tags: ['chatbot#staging#1'], pushedTo: 'origin' });
 
     // While B pushes, someone else takes the very tag name B is about to push, for another version (a
@@ -77,7 +80,8 @@ describe('concurrent writers', () => {
     await chmod(hook, 0o755);
     // B's first attempt (assign #2, unassign of v1.0.0 #3) clashes with both tags made elsewhere; in one second
     // the unassignment made elsewhere wins (GTO's rule), so staging is empty and B only assigns, with #4.
-    const second = await mvJson<any>(bDir, ['promote', 'chatbot@v1.1.0', 'staging', '--push', '-m', 'from B']);
+    // B, and the hook that races it, write in the same second.
+    const second = await registryAt('2026-03-03T10:01:00Z', undefined, () => promote({ cwd: bDir, ref: 'chatbot@v1.1.0', stage: 'staging', push: true, message: 'from B' }));
     expect(second.tags).toEqual(['chatbot#staging#4']);
 
     // All exist on the remote; the ones made elsewhere were not overwritten.
@@ -93,11 +97,9 @@ describe('concurrent writers', () => {
     const repo = await twoVersions();
     await repo.git('remote', 'add', 'origin', join(await tempDir(), 'missing.git'));
     const before = await registryTags(repo);
-    const run = await mv(repo.dir, ['promote', 'chatbot@v1.0.0', 'staging', '--push']);
-    expect(run.exitCode).toBe(1);
-    expect(run.stderr).toMatch(/Could not (fetch|push)/);
+    expect((await refusal(promote({ cwd: repo.dir, ref: 'chatbot@v1.0.0', stage: 'staging', push: true }))).text).toMatch(/Could not (fetch|push)/);
     expect(await registryTags(repo)).toEqual(before);
-    await mvOk(repo.dir, ['promote', 'chatbot@v1.0.0', 'staging']);
+    await promote({ cwd: repo.dir, ref: 'chatbot@v1.0.0', stage: 'staging' });
     expect(await registryTags(repo)).toEqual([...before, 'chatbot#staging#1'].sort());
   });
 });

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { fetch, pull, push } from '../../src/index.js';
 import { objectPath, expectCached, expectNotCached } from '../helpers/assertions.js';
 import { tempDir } from '../helpers/git-repo.js';
-import { mvOk } from '../helpers/mv-cli.js';
+import { cli, cliOk } from '../helpers/mv-cli.js';
 import { POINTER_FILE, cloneThroughOrigin, pointerOids, projectWithVersion, sameBytes } from '../helpers/remote-project.js';
 
 const FAST_RETRY = { baseDelayMs: 1, maxDelayMs: 5, attempts: 2 };
@@ -16,7 +16,7 @@ async function remoteFolder(): Promise<string> {
 describe('a directory remote', () => {
   it('receives every object of a version, verified and read-only; a second push sends nothing and asks nothing', async () => {
     const remote = await remoteFolder();
-    const repo = await projectWithVersion({ remoteArgs: ['origin', remote, '--default'] });
+    const repo = await projectWithVersion({ remote: { name: 'origin', url: remote, makeDefault: true } });
     const first = await push({ cwd: repo.dir });
     // model.pt, tokenizer/ (manifest + 2 files), data/train/ (manifest + 2 files), preprocess.py, params.yaml
     expect(first.uploaded).toBe(9);
@@ -33,7 +33,7 @@ describe('a directory remote', () => {
 
   it('round-trips through git: a fresh clone pulls identical bytes', async () => {
     const remote = await remoteFolder();
-    const repo = await projectWithVersion({ remoteArgs: ['origin', remote, '--default'] });
+    const repo = await projectWithVersion({ remote: { name: 'origin', url: remote, makeDefault: true } });
     await push({ cwd: repo.dir });
     const clone = await cloneThroughOrigin(repo);
     const result = await pull({ cwd: clone.dir, refs: ['churn@v0.1.0'] });
@@ -52,7 +52,7 @@ describe('a directory remote', () => {
     ['a large', 3 * 1024 * 1024],
   ])('never lets %s damaged remote object into the cache or the workspace', async (_, weightsBytes) => {
     const remote = await remoteFolder();
-    const repo = await projectWithVersion({ remoteArgs: ['origin', remote, '--default'], ...(weightsBytes ? { weightsBytes } : {}) });
+    const repo = await projectWithVersion({ remote: { name: 'origin', url: remote, makeDefault: true }, ...(weightsBytes ? { weightsBytes } : {}) });
     await push({ cwd: repo.dir });
     const [modelOid] = await pointerOids(repo);
     const onRemote = objectPath(remote, modelOid!);
@@ -74,7 +74,7 @@ describe('a directory remote', () => {
 
   it('pulls a large file into a fresh clone byte for byte, read-only in the cache and writable in the work tree', async () => {
     const remote = await remoteFolder();
-    const repo = await projectWithVersion({ weightsBytes: 12 * 1024 * 1024, remoteArgs: ['origin', remote, '--default'] });
+    const repo = await projectWithVersion({ weightsBytes: 12 * 1024 * 1024, remote: { name: 'origin', url: remote, makeDefault: true } });
     await push({ cwd: repo.dir });
     const [modelOid] = await pointerOids(repo);
     const clone = await cloneThroughOrigin(repo);
@@ -88,7 +88,7 @@ describe('a directory remote', () => {
 
   it('uploads a directory manifest only after all of its entries, and reports every failure together', async () => {
     const remote = await remoteFolder();
-    const repo = await projectWithVersion({ remoteArgs: ['origin', remote, '--default'] });
+    const repo = await projectWithVersion({ remote: { name: 'origin', url: remote, makeDefault: true } });
     const cache = join(repo.dir, '.mv/cache');
     const pointer = await repo.read(POINTER_FILE);
     const tokenizerOid = /path: tokenizer\/\n\s+oid: (sha256:[0-9a-f]+)/.exec(pointer)![1]!;
@@ -108,12 +108,12 @@ describe('a directory remote', () => {
 
   it('resumes an interrupted large upload from the partial file on the remote', async () => {
     const remote = await remoteFolder();
-    const repo = await projectWithVersion({ weightsBytes: 12 * 1024 * 1024, remoteArgs: ['origin', remote, '--default'] });
+    const repo = await projectWithVersion({ weightsBytes: 12 * 1024 * 1024, remote: { name: 'origin', url: remote, makeDefault: true } });
     const [modelOid] = await pointerOids(repo);
     const hex = modelOid!.slice('sha256:'.length);
     const source = await readFile(objectPath(join(repo.dir, '.mv/cache'), modelOid!));
     const half = 5 * 1024 * 1024;
-    await mvOk(repo.dir, ['push', 'churn', '-r', remote]).catch(() => undefined);
+    await push({ cwd: repo.dir, refs: ['churn'], remote }).catch(() => undefined);
     await rm(objectPath(remote, modelOid!), { force: true });
     const partial = join(remote, 'tmp', `${hex}.partial`);
     await writeFile(partial, source.subarray(0, half));
@@ -137,7 +137,7 @@ describe('a directory remote', () => {
 
   it('copies a new large object into the folder while hashing it, and refuses a damaged one', async () => {
     const remote = await remoteFolder();
-    const repo = await projectWithVersion({ weightsBytes: 12 * 1024 * 1024, remoteArgs: ['origin', remote, '--default'] });
+    const repo = await projectWithVersion({ weightsBytes: 12 * 1024 * 1024, remote: { name: 'origin', url: remote, makeDefault: true } });
     const [modelOid] = await pointerOids(repo);
     const cached = objectPath(join(repo.dir, '.mv/cache'), modelOid!);
     // Damaged after it was stored: same size, one byte different.
@@ -161,15 +161,14 @@ describe('a directory remote', () => {
 
   it('refuses a remote folder that does not exist instead of creating it', async () => {
     const missing = join(await remoteFolder(), 'not-mounted');
-    const { mv } = await import('../helpers/mv-cli.js');
     const repo = await projectWithVersion({});
-    const added = await mv(repo.dir, ['remote', 'add', 'origin', missing, '--default']);
+    const added = await cli(repo.dir, ['remote', 'add', 'origin', missing, '--default']);
     expect(added.exitCode).toBe(1);
     expect(added.stderr).toContain(`The remote folder ${missing} does not exist`);
     // A share that was there when the remote was added but is not mounted now.
     const { mkdir, rm } = await import('node:fs/promises');
     await mkdir(missing);
-    await mvOk(repo.dir, ['remote', 'add', 'origin', missing, '--default']);
+    await cliOk(repo.dir, ['remote', 'add', 'origin', missing, '--default']);
     await rm(missing, { recursive: true });
     await expect(push({ cwd: repo.dir })).rejects.toMatchObject({ code: 'REMOTE_NOT_FOUND', message: expect.stringContaining(missing) });
     await expect(stat(missing)).rejects.toThrow();

@@ -1,11 +1,11 @@
 /** Fault injection between mv and the S3 server: every fault ends in a retry that succeeds or a clear error. */
 import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { fetch, push } from '../../src/index.js';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { add, fetch, push } from '../../src/index.js';
 import { expectCached, expectNotCached } from '../helpers/assertions.js';
 import { faultProxy, type Fault, type FaultProxy } from '../helpers/fault-proxy.js';
-import type { TestRepo } from '../helpers/git-repo.js';
+import { copyRepo, type TestRepo } from '../helpers/git-repo.js';
 import { cloneThroughOrigin, pointerOids, projectWithVersion } from '../helpers/remote-project.js';
 import { S3_CREDENTIALS, s3Server, useS3Environment } from '../helpers/s3-server.js';
 
@@ -21,17 +21,28 @@ interface Setup {
   modelKey: RegExp;
 }
 
-/** A pushed version and a clone whose remote goes through the fault proxy (1 s stall timeout). */
-async function setup(): Promise<Setup> {
-  const server = await s3Server();
-  const proxy = await faultProxy(server.port);
-  const repo = await projectWithVersion({ remoteArgs: ['origin', 's3://models/faults', '--endpoint', proxy.endpoint, '--default'] });
+/** A pushed version and a clone (nothing fetched yet) whose remote goes through the fault proxy (1 s stall timeout); made once. */
+let prepared: Setup;
+beforeAll(async () => {
+  const server = await s3Server({ suite: true });
+  const proxy = await faultProxy(server.port, { suite: true });
+  const repo = await projectWithVersion({ remote: { name: 'origin', url: 's3://models/faults', endpoint: proxy.endpoint, makeDefault: true } });
   await push({ cwd: repo.dir });
   const clone = await cloneThroughOrigin(repo);
   await writeFile(join(clone.dir, '.mv/config.local.yaml'), 'remotes:\n  origin:\n    url: s3://models/faults\n    timeout: 1\n');
   const [modelOid] = await pointerOids(repo);
-  proxy.log.length = 0;
-  return { repo, clone, proxy, modelOid: modelOid!, modelKey: new RegExp(modelOid!.slice('sha256:'.length + 2)) };
+  prepared = { repo: await copyRepo(repo.dir, { suite: true }), clone: await copyRepo(clone.dir, { suite: true }), proxy, modelOid: modelOid!, modelKey: new RegExp(modelOid!.slice('sha256:'.length + 2)) };
+});
+
+// Every test starts with no rule and an empty log.
+beforeEach(() => {
+  prepared.proxy.rules.length = 0;
+  prepared.proxy.log.length = 0;
+});
+
+/** The prepared setup, with copies of the repository and the clone for this test. */
+async function setup(): Promise<Setup> {
+  return { ...prepared, repo: await copyRepo(prepared.repo.dir), clone: await copyRepo(prepared.clone.dir) };
 }
 
 async function fetchWithFault(s: Setup, fault: Fault, times = 1) {
@@ -59,8 +70,7 @@ describe('transfers under faults', () => {
   it('retries uploads answered 503 SlowDown', async () => {
     const s = await setup();
     await s.repo.write('models/churn/model.pt', 'new weights');
-    const { mvOk } = await import('../helpers/mv-cli.js');
-    await mvOk(s.repo.dir, ['add', 'churn', 'models/churn/model.pt', 'models/churn/tokenizer/', '--data', 'data/train', '--pipeline', 'src/preprocess.py']);
+    await add({ cwd: s.repo.dir, name: 'churn', paths: ['models/churn/model.pt', 'models/churn/tokenizer/'], data: ['data/train'], pipeline: ['src/preprocess.py'] });
     s.proxy.rules.push({ method: 'PUT', fault: { kind: 'status', status: 503, code: 'SlowDown' }, times: 2 });
     const result = await push({ cwd: s.repo.dir, retry: FAST });
     expect(result.uploaded).toBe(1);

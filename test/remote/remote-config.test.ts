@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { gitRepo, tempDir } from '../helpers/git-repo.js';
-import { mv, mvJson, mvOk } from '../helpers/mv-cli.js';
-import { initProject } from '../helpers/project.js';
+import { cli, cliJson, cliOk } from '../helpers/mv-cli.js';
+import { addChurn, initProject } from '../helpers/project.js';
 import { parseRemoteUrl, redactUrl } from '../../src/remote/url.js';
 import { resolveRemote } from '../../src/remote/resolve-remote.js';
 import { configSchema } from '../../src/config.js';
@@ -47,7 +47,7 @@ describe('mv remote add | list | remove', () => {
     const repo = await gitRepo();
     await initProject(repo);
     const headBefore = await repo.git('rev-parse', 'HEAD');
-    const added = await mvJson<{ remote: { name: string; credentials: string }; commit: string }>(repo.dir, [
+    const added = await cliJson<{ remote: { name: string; credentials: string }; commit: string }>(repo.dir, [
       'remote', 'add', 'team', 's3://models-bucket/team', '--endpoint', 'http://127.0.0.1:9000', '--default',
       '--profile', 'ml-team', '--access-key-id', 'AKIAEXAMPLE', '--secret-access-key', 'SECRETVALUE123',
     ]);
@@ -62,8 +62,8 @@ describe('mv remote add | list | remove', () => {
     expect(local.remotes.team).toEqual({ profile: 'ml-team', access_key_id: 'AKIAEXAMPLE', secret_access_key: 'SECRETVALUE123' });
     expect(await repo.git('status', '--porcelain', '--', '.mv')).toBe('');
 
-    const list = await mvOk(repo.dir, ['remote', 'list']);
-    const listJson = await mv(repo.dir, ['remote', 'list', '--json']);
+    const list = await cliOk(repo.dir, ['remote', 'list']);
+    const listJson = await cli(repo.dir, ['remote', 'list', '--json']);
     expect(list.stdout).toContain('* team\ts3://models-bucket/team/');
     expect(JSON.parse(listJson.stdout).remotes[0]).toMatchObject({ name: 'team', default: true, credentials: 'local-config', defined_in: ['config', 'local'] });
     for (const out of [list.stdout, list.stderr, listJson.stdout]) {
@@ -71,7 +71,7 @@ describe('mv remote add | list | remove', () => {
       expect(out).not.toContain('AKIAEXAMPLE');
     }
 
-    await mvOk(repo.dir, ['remote', 'remove', 'team']);
+    await cliOk(repo.dir, ['remote', 'remove', 'team']);
     const after = parse(await repo.read('.mv/config.yaml')) as Record<string, any>;
     expect(after.remotes.team).toBeUndefined();
     expect(after.remote).toBeUndefined();
@@ -82,41 +82,40 @@ describe('mv remote add | list | remove', () => {
     const repo = await gitRepo();
     await initProject(repo);
     const before = await repo.read('.mv/config.yaml');
-    const withSecret = await mv(repo.dir, ['remote', 'add', 'x', 's3://KEY:SECRETVALUE@bucket/p']);
+    const withSecret = await cli(repo.dir, ['remote', 'add', 'x', 's3://KEY:SECRETVALUE@bucket/p']);
     expect(withSecret.exitCode).toBe(1);
     expect(withSecret.stderr).toContain('contains credentials');
     expect(withSecret.stderr).not.toContain('SECRETVALUE');
-    const badName = await mv(repo.dir, ['remote', 'add', '-bad', '/tmp/x']);
+    const badName = await cli(repo.dir, ['remote', 'add', '-bad', '/tmp/x']);
     expect(badName.exitCode).toBe(2);
-    await mvOk(repo.dir, ['remote', 'add', 'origin', await tempDir()]);
-    const twice = await mv(repo.dir, ['remote', 'add', 'origin', '/tmp/y']);
+    await cliOk(repo.dir, ['remote', 'add', 'origin', await tempDir()]);
+    const twice = await cli(repo.dir, ['remote', 'add', 'origin', '/tmp/y']);
     expect(twice.stderr).toContain('already exists');
-    const unknown = await mv(repo.dir, ['remote', 'remove', 'nope']);
+    const unknown = await cli(repo.dir, ['remote', 'remove', 'nope']);
     expect(unknown.stderr).toContain('There is no remote named nope');
     expect(await repo.read('.mv/config.yaml')).not.toBe(before);
-    const badJobs = await mv(repo.dir, ['push', '-j', '0']);
+    const badJobs = await cli(repo.dir, ['push', '-j', '0']);
     expect(badJobs.exitCode).toBe(2);
   });
 
   it('mv init --remote validates the URL and stores it in canonical form', async () => {
     const repo = await gitRepo();
-    const refused = await mv(repo.dir, ['init', '--remote', 'https://example.com/cache']);
+    const refused = await cli(repo.dir, ['init', '--remote', 'https://example.com/cache']);
     expect(refused.exitCode).toBe(1);
     expect(refused.stderr).toContain('does not support');
-    await mvOk(repo.dir, ['init', '--remote', 's3://team-bucket']);
+    await cliOk(repo.dir, ['init', '--remote', 's3://team-bucket']);
     expect((parse(await repo.read('.mv/config.yaml')) as Record<string, any>).remotes.origin.url).toBe('s3://team-bucket/');
   });
 
   it('MV_REMOTE supplies the remote when the repository configures none', async () => {
     const repo = await gitRepo();
     await initProject(repo);
-    const { ADD_ARGS } = await import('../helpers/project.js');
-    await mvOk(repo.dir, ADD_ARGS);
+    await addChurn(repo);
     const remote = await tempDir();
-    const run = await mv(repo.dir, ['push', '--json'], { env: { MV_REMOTE: remote } });
+    const run = await cli(repo.dir, ['push', '--json'], { env: { MV_REMOTE: remote } });
     expect(run.exitCode).toBe(0);
     expect(JSON.parse(run.stdout)).toMatchObject({ uploaded: 9, remote });
-    const none = await mv(repo.dir, ['push']);
+    const none = await cli(repo.dir, ['push']);
     expect(none.stderr).toContain('No remote is configured');
   });
 });

@@ -9,9 +9,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { objectPath } from '../helpers/assertions.js';
 import { giveToNobody, mvAsNobody } from '../helpers/unprivileged.js';
-import { mv, mvOk } from '../helpers/mv-cli.js';
+import { checkout, verify } from '../../src/index.js';
+import { cli } from '../helpers/mv-cli.js';
 import { mountTmpfs } from '../helpers/mounts.js';
-import { ADD_ARGS } from '../helpers/project.js';
+import { ADD_ARGS, addChurn } from '../helpers/project.js';
 import { POINTER_FILE, projectWithVersion } from '../helpers/remote-project.js';
 import { expectIntact, garbage, oidsIn } from '../helpers/safety.js';
 
@@ -20,7 +21,7 @@ async function projectWithCacheOn(dir: string, type = 'copy') {
   const repo = await projectWithVersion();
   await repo.write('.mv/config.local.yaml', `cache:\n  dir: ${dir}\n  type: ${type}\n`);
   await writeFile(join(repo.dir, 'models/churn/model.pt'), randomBytes(8 * 1024));
-  await mvOk(repo.dir, ADD_ARGS);
+  await addChurn(repo);
   return repo;
 }
 
@@ -38,14 +39,14 @@ describe('file-system faults', () => {
     const tags = await repo.git('tag', '-l');
     const head = await repo.git('rev-parse', 'HEAD');
     await writeFile(join(repo.dir, 'models/churn/model.pt'), randomBytes(3 * 1024 * 1024));
-    const run = await mv(repo.dir, ADD_ARGS);
+    const run = await cli(repo.dir, ADD_ARGS);
     expectCleanFailure(run, /No space left on the device/);
     expect(await repo.git('tag', '-l')).toBe(tags);
     expect(await repo.git('rev-parse', 'HEAD')).toBe(head);
     expect(await repo.git('status', '--porcelain', '--untracked-files=no')).toBe('');
     await expectIntact(fs.dir);
     expect((await readdir(join(fs.dir, 'tmp'))).filter((n) => n.endsWith('.tmp'))).toEqual([]);
-    await mvOk(repo.dir, ['verify']);
+    expect((await verify({ cwd: repo.dir })).ok).toBe(true);
   });
 
   it('a read-only cache: checkout still reads it; add, gc and verify fail with a clear message and change nothing', async (ctx) => {
@@ -61,13 +62,13 @@ describe('file-system faults', () => {
     await fs.remountReadOnly();
 
     await writeFile(join(repo.dir, 'models/churn/model.pt'), 'local edit');
-    await mvOk(repo.dir, ['checkout', 'churn', '--force']);
+    await checkout({ cwd: repo.dir, ref: 'churn', force: true });
     expect((await readFile(join(repo.dir, 'models/churn/model.pt'))).byteLength).toBe(8 * 1024);
 
     await writeFile(join(repo.dir, 'models/churn/model.pt'), randomBytes(4096));
-    expectCleanFailure(await mv(repo.dir, ADD_ARGS), /read-only/);
-    expectCleanFailure(await mv(repo.dir, ['gc', '--force', '--grace', '0']), /read-only while deleting/);
-    expectCleanFailure(await mv(repo.dir, ['verify']), /read-only while moving a corrupt object aside/);
+    expectCleanFailure(await cli(repo.dir, ADD_ARGS), /read-only/);
+    expectCleanFailure(await cli(repo.dir, ['gc', '--force', '--grace', '0']), /read-only while deleting/);
+    expectCleanFailure(await cli(repo.dir, ['verify']), /read-only while moving a corrupt object aside/);
     expect(await readFile(damaged)).toEqual(bytes);
     for (const oid of await oidsIn(repo, POINTER_FILE)) expect((await readFile(objectPath(fs.dir, oid))).byteLength).toBeGreaterThan(0);
   });
@@ -96,7 +97,7 @@ describe('file-system faults', () => {
     expect((await readdir(join(repo.dir, 'models/churn'))).filter((n) => n.includes('.mv-tmp-'))).toEqual([]);
     await expectIntact(fs.dir);
     await repo.write('.mv/config.local.yaml', `cache:\n  dir: ${fs.dir}\n  type: copy\n`);
-    await mvOk(repo.dir, ['checkout', 'churn', '--force']);
+    await checkout({ cwd: repo.dir, ref: 'churn', force: true });
     expect(await readFile(join(repo.dir, 'models/churn/model.pt'))).toEqual(before);
   });
 });

@@ -2,11 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { gc, planGc, type Oid } from '../../src/index.js';
+import { execa } from 'execa';
+import { archive, checkout, deprecate, gc, planGc, verify, type Oid } from '../../src/index.js';
 import { expectCached, expectNotCached } from '../helpers/assertions.js';
 import { tempDir } from '../helpers/git-repo.js';
-import { mv, mvJson, mvOk } from '../helpers/mv-cli.js';
-import { ADD_ARGS } from '../helpers/project.js';
+import { MV_BIN, cli, cliJson, cliOk } from '../helpers/mv-cli.js';
+import { ADD_ARGS, addChurn } from '../helpers/project.js';
+import { registryClock } from '../helpers/registry.js';
 import { POINTER_FILE, projectWithVersion } from '../helpers/remote-project.js';
 import { DAY, expectIntact, garbage, later, oidsIn, storedOids, leaveHistory } from '../helpers/safety.js';
 
@@ -33,7 +35,7 @@ describe('mv gc on the local cache', () => {
     for (const oid of v1) await expectCached(cacheOf(repo.dir), oid);
     await expectIntact(cacheOf(repo.dir));
     // The version still checks out from the cache.
-    await mvOk(repo.dir, ['checkout', 'churn@v0.1.0', '--force']);
+    await checkout({ cwd: repo.dir, ref: 'churn@v0.1.0', force: true });
   });
 
   it('keeps objects younger than the grace period, so it never races an add in another terminal', async () => {
@@ -49,10 +51,11 @@ describe('mv gc on the local cache', () => {
     const repo = await projectWithVersion();
     const v1 = await oidsIn(repo, POINTER_FILE);
     await newWeights(repo.dir);
-    await mvOk(repo.dir, ADD_ARGS);
+    await addChurn(repo);
     const v2 = await oidsIn(repo, POINTER_FILE);
-    await mvOk(repo.dir, ['archive', 'churn@v0.1.0']);
-    await mvOk(repo.dir, ['deprecate', 'churn@v0.1.1']);
+    const at = registryClock('2026-11-01T10:00:00Z');
+    await at(() => archive({ cwd: repo.dir, ref: 'churn@v0.1.0' }));
+    await at(() => deprecate({ cwd: repo.dir, ref: 'churn@v0.1.1' }));
     // No branch, no reflog: only the tags point at the versions now.
     await leaveHistory(repo);
     const junk = await garbage(repo);
@@ -66,14 +69,14 @@ describe('mv gc on the local cache', () => {
     const first = await repo.git('rev-parse', 'HEAD');
     // v0.1.1, then its tag deleted and main reset: only the reflog knows it.
     await newWeights(repo.dir);
-    await mvOk(repo.dir, ADD_ARGS);
+    await addChurn(repo);
     const inReflog = (await oidsIn(repo, POINTER_FILE))[0]!;
     await repo.git('tag', '-d', 'churn@v0.1.1');
     await repo.git('reset', '-q', '--hard', first);
     // v0.2.0 on a side branch whose tag is deleted: an unpushed commit.
     await repo.git('checkout', '-q', '-b', 'experiment');
     await newWeights(repo.dir);
-    await mvOk(repo.dir, [...ADD_ARGS, '--version', '0.2.0']);
+    await addChurn(repo, { version: '0.2.0' });
     const onBranch = (await oidsIn(repo, POINTER_FILE))[0]!;
     await repo.git('tag', '-d', 'churn@v0.2.0');
     await repo.git('checkout', '-q', 'main');
@@ -102,23 +105,23 @@ describe('mv gc on the local cache', () => {
     const shared = await tempDir('mv-shared-cache-');
     await repo.write('.mv/config.local.yaml', `cache:\n  dir: ${shared}\n`);
     await newWeights(repo.dir);
-    await mvOk(repo.dir, ADD_ARGS);
-    const refused = await mv(repo.dir, ['gc']);
+    await addChurn(repo);
+    const refused = await cli(repo.dir, ['gc']);
     expect(refused.exitCode).toBe(1);
     expect(refused.stderr).toContain(`The cache ${shared} is outside the repository`);
     expect(refused.stderr).not.toMatch(/\n\s+at /);
-    const forced = await mvJson<{ target: string; location: string; deleted: number }>(repo.dir, ['gc', '--force', '--grace', '0']);
+    const forced = await cliJson<{ target: string; location: string; deleted: number }>(repo.dir, ['gc', '--force', '--grace', '0']);
     expect(forced).toMatchObject({ target: 'cache', location: shared, deleted: 0 });
   });
 
   it('prints what it would free and what it freed', async () => {
     const repo = await projectWithVersion();
     await garbage(repo, randomBytes(5000));
-    const dry = await mvOk(repo.dir, ['gc', '--dry-run', '--grace', '0']);
+    const dry = await cliOk(repo.dir, ['gc', '--dry-run', '--grace', '0']);
     expect(dry.stdout).toMatch(/^Would remove 1 objects \(4\.9 KiB\) from the cache/);
-    const real = await mvOk(repo.dir, ['gc', '--grace', '0']);
+    const real = await cliOk(repo.dir, ['gc', '--grace', '0']);
     expect(real.stdout).toMatch(/^Removed 1 objects \(4\.9 KiB\)/);
-    expect((await mv(repo.dir, ['gc', '--grace', 'soon'])).stderr).toContain('--grace "soon" is not a duration');
+    expect((await cli(repo.dir, ['gc', '--grace', 'soon'])).stderr).toContain('--grace "soon" is not a duration');
   });
 });
 
@@ -148,11 +151,9 @@ describe('the gc plan', () => {
 
 describe('gc racing add', () => {
   it('with the default grace period an add running alongside gc always succeeds; with none it fails cleanly and a retry succeeds', async () => {
-    const { execa } = await import('execa');
-    const { MV_BIN } = await import('../helpers/mv-cli.js');
     const repo = await projectWithVersion();
     for (const grace of ['24h', '0']) {
-      for (let round = 0; round < 3; round++) {
+      for (let round = 0; round < 2; round++) {
         for (let i = 0; i < 3; i++) await writeFile(join(repo.dir, `models/churn/tokenizer/part-${i}.bin`), randomBytes(1024 * 1024));
         const [added, collected] = await Promise.all([
           execa(MV_BIN, ADD_ARGS, { cwd: repo.dir, reject: false }),
@@ -162,9 +163,9 @@ describe('gc racing add', () => {
         if (grace === '24h') expect(added.exitCode, added.stderr).toBe(0);
         else if (added.exitCode !== 0) {
           expect(added.stderr).toContain('left the cache while it was being added');
-          await mvOk(repo.dir, ADD_ARGS);
+          await addChurn(repo);
         }
-        await mvOk(repo.dir, ['verify']);
+        expect((await verify({ cwd: repo.dir })).ok).toBe(true);
         await expectIntact(cacheOf(repo.dir));
       }
     }

@@ -2,37 +2,37 @@ import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fetch, gc, purge, push, show, verify } from '../../src/index.js';
+import { fetch, gc, history, purge, push, show, verify } from '../../src/index.js';
 import { expectCached, expectNotCached, objectPath } from '../helpers/assertions.js';
 import { tempDir } from '../helpers/git-repo.js';
-import { mv, mvOk } from '../helpers/mv-cli.js';
-import { ADD_ARGS } from '../helpers/project.js';
-import { POINTER_FILE, cloneThroughOrigin, projectWithVersion } from '../helpers/remote-project.js';
+import { cli, cliOk } from '../helpers/mv-cli.js';
+import { addChurn } from '../helpers/project.js';
+import { POINTER_FILE, cloneThroughOrigin, projectWithVersion, type RemoteSpec } from '../helpers/remote-project.js';
 import { at, DANA } from '../helpers/registry.js';
 import { expectIntact, garbage, later, oidsIn, storedOids } from '../helpers/safety.js';
 
 const cacheOf = (dir: string) => join(dir, '.mv/cache');
 
 /** churn@v0.1.0 and churn@v0.1.1 that share everything but the weights; returns each one's model oid. */
-async function twoVersions(remoteArgs?: string[]) {
-  const repo = await projectWithVersion(remoteArgs ? { remoteArgs } : {});
+async function twoVersions(remote?: RemoteSpec) {
+  const repo = await projectWithVersion(remote ? { remote } : {});
   const shared = await oidsIn(repo, POINTER_FILE);
   const v1Model = shared[0]!;
   await writeFile(join(repo.dir, 'models/churn/model.pt'), randomBytes(4096));
-  await mvOk(repo.dir, ADD_ARGS);
+  await addChurn(repo);
   return { repo, v1Model, v2Model: (await oidsIn(repo, POINTER_FILE))[0]!, shared: shared.slice(1) };
 }
 
 describe('mv purge', () => {
   it('is refused without --force, explaining the consequence, and deletes nothing', async () => {
     const { repo, v1Model } = await twoVersions();
-    const run = await mv(repo.dir, ['purge', 'churn@v0.1.0']);
+    const run = await cli(repo.dir, ['purge', 'churn@v0.1.0']);
     expect(run.exitCode).toBe(1);
     expect(run.stderr).toMatch(/Purging churn@v0\.1\.0 would delete 1 object\(s\) \(64\.0 KiB\) from the cache for good: the version could never be checked out/);
     expect(run.stderr).toContain('mv purge churn@v0.1.0 --force -m');
     await expectCached(cacheOf(repo.dir), v1Model);
     expect(await repo.git('tag', '-l', 'mv-purge/*')).toBe('');
-    expect((await mv(repo.dir, ['purge', 'churn#production', '--force'])).exitCode).toBe(2);
+    expect((await cli(repo.dir, ['purge', 'churn#production', '--force'])).exitCode).toBe(2);
   });
 
   it("removes only the version's unshared objects and leaves an audit tag that GTO's grammar ignores", async () => {
@@ -53,7 +53,7 @@ describe('mv purge', () => {
     const payload = JSON.parse(message.split('\n').find((l) => l.startsWith('{"mv":'))!);
     expect(payload).toMatchObject({ event: 'purge', artifact: 'churn', version: '0.1.0', reason: 'licence withdrawn', from: ['cache'], objects: [v1Model] });
     // The registry is untouched: history and stages read as before.
-    expect((await mvOk(repo.dir, ['history', 'churn', '--json'])).stdout).not.toContain('mv-purge');
+    expect(JSON.stringify(await history({ cwd: repo.dir, name: 'churn' }))).not.toContain('mv-purge');
 
     // show and verify say it is purged, by whom and when.
     const shown = await show({ cwd: repo.dir, ref: 'churn@v0.1.0' });
@@ -65,12 +65,12 @@ describe('mv purge', () => {
 
   it('records when and by whom from git, and a second purge of the same version records nothing new', async () => {
     const { repo } = await twoVersions();
-    await mvOk(repo.dir, ['purge', 'churn@v0.1.0', '--force', '-m', 'gdpr'], { env: at('2026-03-01T10:00:00Z', DANA) });
+    await cliOk(repo.dir, ['purge', 'churn@v0.1.0', '--force', '-m', 'gdpr'], { env: at('2026-03-01T10:00:00Z', DANA) });
     const again = await purge({ cwd: repo.dir, ref: 'churn@v0.1.0', force: true });
     expect(again.tag).toBeNull();
     expect(again.notes.join(' ')).toContain('already purged');
     expect(await repo.git('tag', '-l', 'mv-purge/*')).toBe('mv-purge/churn/v0.1.0/1');
-    const shown = await mvOk(repo.dir, ['show', 'churn@v0.1.0']);
+    const shown = await cliOk(repo.dir, ['show', 'churn@v0.1.0']);
     expect(shown.stdout).toMatch(/^ {2}purged +2026-03-01T10:00:00Z by Dana <dana@example\.com>: gdpr \(mv-purge\/churn\/v0\.1\.0\/1\)$/m);
   });
 
@@ -94,7 +94,7 @@ describe('mv purge', () => {
 
   it('with -r removes the objects from the remote too; a clone then hears that the version was purged, not "object missing"', async () => {
     const remote = await tempDir('mv-remote-');
-    const { repo, v1Model, v2Model } = await twoVersions(['origin', remote, '--default']);
+    const { repo, v1Model, v2Model } = await twoVersions({ name: 'origin', url: remote, makeDefault: true });
     await push({ cwd: repo.dir, all: true });
     const before = await storedOids(remote);
     const result = await purge({ cwd: repo.dir, ref: 'churn@v0.1.0', force: true, remote: 'origin', message: 'leaked PII' });
@@ -110,7 +110,7 @@ describe('mv purge', () => {
       code: 'VERSION_PURGED',
       message: expect.stringContaining('churn@v0.1.0 was purged by Test User <test@example.com>') as string,
     });
-    const got = await mv(clone.dir, ['get', 'churn@v0.1.0', '-o', join(clone.dir, 'out')]);
+    const got = await cli(clone.dir, ['get', 'churn@v0.1.0', '-o', join(clone.dir, 'out')]);
     expect(got.exitCode).toBe(1);
     expect(got.stderr).toContain('churn@v0.1.0 was purged by Test User');
     expect(got.stderr).toContain('(leaked PII)');

@@ -2,10 +2,10 @@ import { randomBytes, createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { gc, parsePointer, push } from '../../src/index.js';
+import { gc, parsePointer, push, verify } from '../../src/index.js';
 import { expectCached, expectNotCached } from '../helpers/assertions.js';
 import { tempDir } from '../helpers/git-repo.js';
-import { mv, mvOk } from '../helpers/mv-cli.js';
+import { cli } from '../helpers/mv-cli.js';
 import { POINTER_FILE, projectWithVersion } from '../helpers/remote-project.js';
 import { DAY, expectIntact, oidsIn, storedOids, leaveHistory } from '../helpers/safety.js';
 import { S3_CREDENTIALS, s3Server, useS3Environment } from '../helpers/s3-server.js';
@@ -27,11 +27,11 @@ async function remoteGarbage(remote: string): Promise<string> {
 describe('mv gc -r on a remote', () => {
   it('is refused without --force; with it, keeps every tagged object and young objects, and deletes only old unreferenced ones', async () => {
     const remote = await tempDir('mv-remote-');
-    const repo = await projectWithVersion({ remoteArgs: ['origin', remote, '--default'] });
+    const repo = await projectWithVersion({ remote: { name: 'origin', url: remote, makeDefault: true } });
     await push({ cwd: repo.dir });
     const junk = await remoteGarbage(remote);
 
-    const refused = await mv(repo.dir, ['gc', '-r', 'origin']);
+    const refused = await cli(repo.dir, ['gc', '-r', 'origin']);
     expect(refused.exitCode).toBe(1);
     expect(refused.stderr).toContain('Garbage-collecting a remote is refused without --force');
     await expectCached(remote, junk);
@@ -51,7 +51,7 @@ describe('mv gc -r on a remote', () => {
 
   it('forgets deleted objects in the presence index, so a later push sends them again', async () => {
     const remote = await tempDir('mv-remote-');
-    const repo = await projectWithVersion({ remoteArgs: ['origin', remote, '--default'] });
+    const repo = await projectWithVersion({ remote: { name: 'origin', url: remote, makeDefault: true } });
     await push({ cwd: repo.dir });
     const content = await repo.read(POINTER_FILE);
     const presence = async () => {
@@ -76,7 +76,7 @@ describe('mv gc -r on a remote', () => {
 
   it('works on S3 (s3rver): keeps tagged objects, deletes what is old and unreferenced', async () => {
     const server = await s3Server();
-    const repo = await projectWithVersion({ remoteArgs: ['origin', 's3://models/team', '--endpoint', server.endpoint, '--default'] });
+    const repo = await projectWithVersion({ remote: { name: 'origin', url: 's3://models/team', endpoint: server.endpoint, makeDefault: true } });
     await push({ cwd: repo.dir });
     const { S3Client, PutObjectCommand, ListObjectsV2Command } = await import('@aws-sdk/client-s3');
     const client = new S3Client({ endpoint: server.endpoint, forcePathStyle: true, region: 'us-east-1' });
@@ -90,6 +90,6 @@ describe('mv gc -r on a remote', () => {
     expect(keys).toHaveLength(9);
     expect(keys).not.toContain(`team/objects/${hex.slice(0, 2)}/${hex.slice(2)}`);
     client.destroy();
-    await mvOk(repo.dir, ['verify', 'churn@v0.1.0', '-r', 'origin', '--rehash-remote']);
+    expect((await verify({ cwd: repo.dir, refs: ['churn@v0.1.0'], remote: 'origin', rehashRemote: true })).ok).toBe(true);
   });
 });

@@ -2,10 +2,10 @@ import { chmod, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { audit, fetch, push, verify } from '../../src/index.js';
+import { audit, fetch, promote, push, verify } from '../../src/index.js';
 import { expectCached, objectPath } from '../helpers/assertions.js';
 import { tempDir, type TestRepo } from '../helpers/git-repo.js';
-import { mv, mvOk } from '../helpers/mv-cli.js';
+import { cli, cliOk } from '../helpers/mv-cli.js';
 import { POINTER_FILE, projectWithVersion } from '../helpers/remote-project.js';
 import { oidsIn } from '../helpers/safety.js';
 
@@ -21,13 +21,13 @@ async function damage(path: string): Promise<void> {
 describe('mv verify', () => {
   it('detects a corrupt cache object, moves it into the quarantine, and a fetch restores a good copy', async () => {
     const remote = await tempDir('mv-remote-');
-    const repo = await projectWithVersion({ remoteArgs: ['origin', remote, '--default'] });
+    const repo = await projectWithVersion({ remote: { name: 'origin', url: remote, makeDefault: true } });
     await push({ cwd: repo.dir });
     const [model] = await oidsIn(repo, POINTER_FILE);
-    expect((await mvOk(repo.dir, ['verify'])).stdout).toMatch(/cache: 9 object\(s\) re-hashed, 0 corrupt[\s\S]*ok$/);
+    expect((await cliOk(repo.dir, ['verify'])).stdout).toMatch(/cache: 9 object\(s\) re-hashed, 0 corrupt[\s\S]*ok$/);
     await damage(objectPath(cacheOf(repo.dir), model!));
 
-    const run = await mv(repo.dir, ['verify', '--json']);
+    const run = await cli(repo.dir, ['verify', '--json']);
     expect(run.exitCode).toBe(1);
     const result = JSON.parse(run.stdout);
     expect(result.ok).toBe(false);
@@ -46,7 +46,7 @@ describe('mv verify', () => {
 
   it('checks that a remote has every object of a version, and re-hashes them there on request', async () => {
     const remote = await tempDir('mv-remote-');
-    const repo = await projectWithVersion({ remoteArgs: ['origin', remote, '--default'] });
+    const repo = await projectWithVersion({ remote: { name: 'origin', url: remote, makeDefault: true } });
     await push({ cwd: repo.dir });
     const [model, tokenizer] = await oidsIn(repo, POINTER_FILE);
     await damage(objectPath(remote, model!));
@@ -69,7 +69,7 @@ describe('mv verify', () => {
     await repo.write(POINTER_FILE, pointer.replace('accuracy: 0.912', 'accuracy: 0.999'));
     await repo.git('commit', '-qam', 'better numbers');
 
-    const run = await mv(repo.dir, ['verify']);
+    const run = await cli(repo.dir, ['verify']);
     expect(run.exitCode).toBe(1);
     expect(run.stderr).toContain(`tampered: ${POINTER_FILE} at HEAD hashes to`);
     const result = await verify({ cwd: repo.dir, refs: ['churn@v0.1.0'] });
@@ -102,7 +102,7 @@ describe('signatures', () => {
   it('mv verify --signatures reports which events are signed and by whom (SSH keys)', async () => {
     const repo = await projectWithVersion();
     const keys = await sshSigning(repo);
-    await mvOk(repo.dir, ['promote', 'churn@v0.1.0', 'staging', '--sign', '-m', 'eval passed']);
+    await promote({ cwd: repo.dir, ref: 'churn@v0.1.0', stage: 'staging', sign: true, message: 'eval passed' });
 
     const unverifiable = await verify({ cwd: repo.dir, signatures: true });
     expect(unverifiable.signatures).toEqual([
@@ -112,7 +112,7 @@ describe('signatures', () => {
     expect(unverifiable.ok).toBe(true);
 
     await trust(repo, keys);
-    const good = await mvOk(repo.dir, ['verify', '--signatures']);
+    const good = await cliOk(repo.dir, ['verify', '--signatures']);
     expect(good.stdout).toMatch(/churn#staging#1: signed by test@example\.com \(ED25519 SHA256:/);
     expect(good.stdout).toContain('churn@v0.1.0: unsigned');
 
@@ -120,7 +120,7 @@ describe('signatures', () => {
     const raw = await repo.git('cat-file', 'tag', 'churn#staging#1');
     const forged = (await execa('git', ['mktag'], { cwd: repo.dir, input: `${raw.replace('eval passed', 'eval skipped')}\n` })).stdout;
     await repo.git('update-ref', 'refs/tags/churn#staging#1', forged);
-    const bad = await mv(repo.dir, ['verify', '--signatures', '--json']);
+    const bad = await cli(repo.dir, ['verify', '--signatures', '--json']);
     expect(bad.exitCode).toBe(1);
     expect(JSON.parse(bad.stdout).signatures[0]).toMatchObject({ tag: 'churn#staging#1', status: 'bad' });
   });
@@ -129,11 +129,11 @@ describe('signatures', () => {
     const repo = await projectWithVersion();
     const keys = await sshSigning(repo);
     await trust(repo, keys);
-    await mvOk(repo.dir, ['promote', 'churn@v0.1.0', 'staging', '--sign']);
+    await promote({ cwd: repo.dir, ref: 'churn@v0.1.0', stage: 'staging', sign: true });
     const now = new Date(Date.now() + 5000).toISOString();
     const result = await audit({ cwd: repo.dir, name: 'churn', at: now });
     expect(result.stages[0]!.event).toMatchObject({ signed: true, signature: { status: 'good', signer: 'test@example.com' } });
-    const text = await mvOk(repo.dir, ['audit', 'churn', '--at', now]);
+    const text = await cliOk(repo.dir, ['audit', 'churn', '--at', now]);
     expect(text.stdout).toContain('[signed by test@example.com]');
   });
 });

@@ -14,7 +14,7 @@ import { show } from '../../src/commands/show.js';
 import { status } from '../../src/commands/status.js';
 import { verify } from '../../src/commands/verify.js';
 import { tempDir } from '../helpers/git-repo.js';
-import { mv } from '../helpers/mv-cli.js';
+import { cli } from '../helpers/mv-cli.js';
 import { attackBranch, commitRaw, expectUnchanged, handTag, publish, scene, snapshotTree, victim, type Scene } from './attack.js';
 
 let s: Scene;
@@ -49,7 +49,7 @@ describe('version tags that do not match their commit', () => {
     const shown = await show({ cwd: repo.dir, ref: 'churn@v3.0.0' });
     expect(shown.notes.join('\n')).toContain('records version 0.1.0, not 3.0.0');
     expect(shown.kind === 'version' && shown.version.pointer).toBe(null);
-    const run = await mv(repo.dir, ['verify']);
+    const run = await cli(repo.dir, ['verify']);
     expect(run.exitCode).toBe(1);
     expect(run.stdout + run.stderr).toContain('churn@v3.0.0');
   });
@@ -80,7 +80,7 @@ describe('version tags that do not match their commit', () => {
     await publish(s);
     const repo = await victim(s, 'bad-hint');
     await expect(checkout({ cwd: repo.dir, ref: 'churn@v5.0.0' })).rejects.toMatchObject({ code: expect.stringMatching(/NO_POINTER|POINTER_MISMATCH/) });
-    const run = await mv(repo.dir, ['show', 'churn@v5.0.0']);
+    const run = await cli(repo.dir, ['show', 'churn@v5.0.0']);
     expect(run.stderr).not.toContain('internal error');
   });
 });

@@ -13,10 +13,11 @@ import { pull } from '../../src/commands/fetch.js';
 import { promote } from '../../src/commands/promote.js';
 import { status } from '../../src/commands/status.js';
 import { systemCallError } from '../../src/errors.js';
+import { init, push, remoteAdd } from '../../src/index.js';
 import { gitRepo, tempDir, type TestRepo } from '../helpers/git-repo.js';
 import { mountTmpfs } from '../helpers/mounts.js';
-import { mv, mvOk } from '../helpers/mv-cli.js';
-import { ADD_ARGS, initProject, writeProject } from '../helpers/project.js';
+import { cli } from '../helpers/mv-cli.js';
+import { ADD_ARGS, addChurn, initProject, writeProject } from '../helpers/project.js';
 import { cloneThroughOrigin, projectWithVersion } from '../helpers/remote-project.js';
 import { giveToNobody, mvAsNobody } from '../helpers/unprivileged.js';
 import { commitRaw, snapshotTree, expectUnchanged } from './attack.js';
@@ -54,7 +55,7 @@ describe('errors from the environment name the path and what to do', () => {
   it('a command-line path with a name over 255 bytes: a clear refusal', async () => {
     const repo = await gitRepo();
     await initProject(repo);
-    const run = await mv(repo.dir, ['add', 'churn', `models/${'x'.repeat(300)}.pt`]);
+    const run = await cli(repo.dir, ['add', 'churn', `models/${'x'.repeat(300)}.pt`]);
     expect(run.exitCode).toBe(1);
     expect(run.stderr).toContain('has a name longer than 255 bytes');
     expectNoStackTrace(run);
@@ -64,7 +65,7 @@ describe('errors from the environment name the path and what to do', () => {
     const repo = await gitRepo();
     await initProject(repo);
     await symlink('loop.bin', join(repo.dir, 'models/churn/loop.bin'));
-    const run = await mv(repo.dir, ['add', 'churn', 'models/churn/loop.bin']);
+    const run = await cli(repo.dir, ['add', 'churn', 'models/churn/loop.bin']);
     expect(run.exitCode).toBe(1);
     expect(run.stderr).toContain('models/churn/loop.bin is a symbolic link to loop.bin');
     expectNoStackTrace(run);
@@ -75,7 +76,7 @@ describe('errors from the environment name the path and what to do', () => {
     await commitRaw(repo, [{ path: 'models/deep.mv.yaml', content: `mv: 1\nname: deep\nmetrics: ${'['.repeat(5000)}${']'.repeat(5000)}\n` }], 'deep');
     const result = await status({ cwd: repo.dir });
     expect(result.invalid).toEqual([expect.objectContaining({ file: 'models/deep.mv.yaml', message: expect.stringContaining('nested too deeply') })]);
-    const run = await mv(repo.dir, ['status']);
+    const run = await cli(repo.dir, ['status']);
     expect(run.exitCode).toBe(1);
     expect(run.stderr).not.toContain('call stack');
     expectNoStackTrace(run);
@@ -93,7 +94,7 @@ describe('errors from the environment name the path and what to do', () => {
     if (typeof fs === 'string') return ctx.skip(fs);
     const repo = await projectWithVersion();
     await fs.remountReadOnly();
-    const run = await mv(repo.dir, ['push', '-r', fs.dir]);
+    const run = await cli(repo.dir, ['push', '-r', fs.dir]);
     expect(run.exitCode).toBe(1);
     expect(run.stderr).toContain(`The remote ${fs.dir} is on a read-only file system`);
     expect(run.stderr).not.toContain('No such file');
@@ -141,8 +142,8 @@ describe('a failed command leaves everything as it was', () => {
       return gitRepo({ dir: join(fs.dir, 'project') });
     });
     await writeProject(repo);
-    await mvOk(repo.dir, ['init']);
-    await mvOk(repo.dir, ADD_ARGS);
+    await init({ cwd: repo.dir });
+    await addChurn(repo);
     // Fill the disk, then retrain: whichever write runs out of space, the version is not half-made.
     await writeFile(join(repo.dir, 'models/churn/model.pt'), randomBytes(200_000));
     const filler = join(fs.dir, 'filler');
@@ -156,7 +157,7 @@ describe('a failed command leaves everything as it was', () => {
     }
     const before = await gitState(repo);
     const pointer = await repo.read('models/churn/churn.mv.yaml');
-    const run = await mv(repo.dir, ADD_ARGS);
+    const run = await cli(repo.dir, ADD_ARGS);
     expect(run.exitCode).toBe(1);
     expect(run.stderr).toContain('No space left');
     expectNoStackTrace(run);
@@ -172,17 +173,17 @@ describe('a failed command leaves everything as it was', () => {
     await mkdir(join(fs.dir, 'project'));
     const repo = await gitRepo({ dir: join(fs.dir, 'project') });
     await writeProject(repo, { weightsBytes: 100_000 });
-    await mvOk(repo.dir, ['init']);
+    await init({ cwd: repo.dir });
     await writeFile(join(repo.dir, '.mv/config.local.yaml'), `cache:\n  dir: ${cache}\n`);
-    await mvOk(repo.dir, ['remote', 'add', 'origin', await tempDir('mv-remote-'), '--default']);
-    await mvOk(repo.dir, ADD_ARGS);
+    await remoteAdd({ cwd: repo.dir, name: 'origin', url: await tempDir('mv-remote-'), makeDefault: true });
+    await addChurn(repo);
     // The next version: new weights, a changed tokenizer file, and a 1.5 MB file.
     await writeFile(join(repo.dir, 'models/churn/model.pt'), randomBytes(100_000));
     await writeFile(join(repo.dir, 'models/churn/tokenizer/vocab.json'), '{"changed": 1}\n');
     await writeFile(join(repo.dir, 'models/churn/tokenizer/big.bin'), randomBytes(1_500_000));
-    const second = (await mvOk(repo.dir, ADD_ARGS)).stdout.trim();
-    await mvOk(repo.dir, ['push', '--all']);
-    await mvOk(repo.dir, ['checkout', 'churn@v0.1.0']);
+    const second = (await addChurn(repo)).id;
+    await push({ cwd: repo.dir, all: true });
+    await checkout({ cwd: repo.dir, ref: 'churn@v0.1.0' });
     // Leave too little space for its files.
     for (let i = 0; ; i++) {
       try {
@@ -203,10 +204,10 @@ describe('a failed command leaves everything as it was', () => {
   it('checkout of several versions writes all of them or none', async () => {
     const repo = await projectWithVersion();
     await writeFile(join(repo.dir, 'models/churn/model.pt'), 'v2');
-    await mvOk(repo.dir, ADD_ARGS);
+    await addChurn(repo);
     await mkdir(join(repo.dir, 'models/other'), { recursive: true });
     await writeFile(join(repo.dir, 'models/other/w.bin'), 'other');
-    await mvOk(repo.dir, ['add', 'other', 'models/other/w.bin', '--data', 'data/train']);
+    await add({ cwd: repo.dir, name: 'other', paths: ['models/other/w.bin'], data: ['data/train'] });
     await writeFile(join(repo.dir, 'models/other/w.bin'), 'unsaved work');
     const tree = await snapshotTree(repo.dir);
     // churn could be written, other cannot (unsaved local work): neither is.
@@ -220,8 +221,8 @@ describe('a failed command leaves everything as it was', () => {
     await mkdir(join(fs.dir, 'project'));
     const repo = await gitRepo({ dir: join(fs.dir, 'project') });
     await writeProject(repo);
-    await mvOk(repo.dir, ['init']);
-    await mvOk(repo.dir, ADD_ARGS);
+    await init({ cwd: repo.dir });
+    await addChurn(repo);
     for (let i = 0; ; i++) {
       try {
         await writeFile(join(fs.dir, `filler-${i}`), Buffer.alloc(16 * 1024));
@@ -236,8 +237,8 @@ describe('a failed command leaves everything as it was', () => {
 
   it('a fresh clone\'s pull that fails on one version writes none', async () => {
     const remote = await tempDir('mv-remote-');
-    const repo = await projectWithVersion({ remoteArgs: ['origin', remote, '--default'] });
-    await mvOk(repo.dir, ['push']);
+    const repo = await projectWithVersion({ remote: { name: 'origin', url: remote, makeDefault: true } });
+    await push({ cwd: repo.dir });
     const clone = await cloneThroughOrigin(repo);
     // The clone holds unsaved work where the version's tokenizer goes.
     await mkdir(join(clone.dir, 'models/churn/tokenizer'), { recursive: true });

@@ -2,14 +2,15 @@
  * Registry text is written by whoever can push a tag or a commit: tag messages, tagger names and e-mails,
  * pointer fields, file names. None of it can drive the victim's terminal or fake a line: control
  * characters, ESC sequences, CR, BEL and bidirectional controls come out as visible escapes, on stdout
- * and stderr alike; `--json` keeps the exact values, with those characters escaped by JSON.
+ * and stderr alike; `--json` keeps the exact values, with those characters escaped by JSON. The commands
+ * run through the CLI's main in the test process, which writes through the same output functions as bin/mvr.
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { promote } from '../../src/commands/promote.js';
 import { renderSite } from '../../src/commands/ui.js';
-import { mv } from '../helpers/mv-cli.js';
+import { cli } from '../helpers/mv-cli.js';
 import type { TestRepo } from '../helpers/git-repo.js';
 import { RAW_CONTROL, attackBranch, commitRaw, handTag, plantObject, pointerText, publish, scene, victim, type Scene } from './attack.js';
 
@@ -53,19 +54,19 @@ function expectNeutral(run: { stdout: string; stderr: string }): void {
 
 describe('text output neutralises registry text', () => {
   it('history shows the reason escaped', async () => {
-    const run = await mv(repo.dir, ['history', 'churn']);
+    const run = await cli(repo.dir, ['history', 'churn']);
     expect(run.exitCode).toBe(0);
     expectNeutral(run);
     expect(run.stdout).toContain(ESCAPED);
   });
 
   it('history shows the tagger\'s name and e-mail escaped', async () => {
-    const run = await mv(repo.dir, ['history', 'churn']);
+    const run = await cli(repo.dir, ['history', 'churn']);
     expect(run.stdout).toContain('Mal\\x1b[8mlory <evil\\u202e@x>');
   });
 
   it('audit shows who and why escaped', async () => {
-    const run = await mv(repo.dir, ['audit', 'churn', '--at', new Date(Date.now() + 60_000).toISOString()]);
+    const run = await cli(repo.dir, ['audit', 'churn', '--at', new Date(Date.now() + 60_000).toISOString()]);
     expect(run.exitCode).toBe(0);
     expectNeutral(run);
     expect(run.stdout).toContain(ESCAPED);
@@ -73,14 +74,14 @@ describe('text output neutralises registry text', () => {
 
   it('show of an artifact and of a stage', async () => {
     for (const ref of ['churn', 'churn#staging']) {
-      const run = await mv(repo.dir, ['show', ref]);
+      const run = await cli(repo.dir, ['show', ref]);
       expect(run.exitCode).toBe(0);
       expectNeutral(run);
     }
   });
 
   it('show of a hand-registered version: description, metrics and params escaped, one line each', async () => {
-    const run = await mv(repo.dir, ['show', 'evil@v1.0.0']);
+    const run = await cli(repo.dir, ['show', 'evil@v1.0.0']);
     expect(run.exitCode).toBe(0);
     expectNeutral(run);
     expect(run.stdout).toContain('\\x1b');
@@ -89,7 +90,7 @@ describe('text output neutralises registry text', () => {
 
   it('a hand-written tag message in ls and history', async () => {
     for (const args of [['ls'], ['history', 'evil']]) {
-      const run = await mv(repo.dir, args);
+      const run = await cli(repo.dir, args);
       expect(run.exitCode).toBe(0);
       expectNeutral(run);
     }
@@ -97,15 +98,15 @@ describe('text output neutralises registry text', () => {
 
   it('status names a file whose name holds a bidirectional override, escaped', async () => {
     await writeFile(join(repo.dir, 'models/weights\u202eexe.bin'), 'local edit');
-    const run = await mv(repo.dir, ['status', 'evil']);
+    const run = await cli(repo.dir, ['status', 'evil']);
     expectNeutral(run);
     expect(run.stdout).toContain('weights\\u202eexe.bin');
   });
 
   it('an error naming a hostile path is escaped on stderr', async () => {
     await writeFile(join(repo.dir, 'models/weights\u202eexe.bin'), 'local edit');
-    expect((await mv(repo.dir, ['fetch', 'evil@v1.0.0'])).exitCode).toBe(0);
-    const run = await mv(repo.dir, ['checkout', 'evil']);
+    expect((await cli(repo.dir, ['fetch', 'evil@v1.0.0'])).exitCode).toBe(0);
+    const run = await cli(repo.dir, ['checkout', 'evil']);
     expect(run.stderr).toContain('would overwrite local changes');
     expect(run.exitCode).toBe(1);
     expectNeutral(run);
@@ -113,18 +114,18 @@ describe('text output neutralises registry text', () => {
   });
 
   it('check-ref of a tag name with a bidirectional override', async () => {
-    const run = await mv(repo.dir, ['check-ref', 'churn\u202e@v1.0.0']);
+    const run = await cli(repo.dir, ['check-ref', 'churn\u202e@v1.0.0']);
     expectNeutral(run);
   });
 
   it('--json keeps the exact values, with no raw control or bidi byte in the output', async () => {
-    const run = await mv(repo.dir, ['history', 'churn', '--json']);
+    const run = await cli(repo.dir, ['history', 'churn', '--json']);
     expect(run.exitCode).toBe(0);
     expectNeutral(run);
     const events = (JSON.parse(run.stdout) as { events: Array<{ reason?: string; by: { name: string } }> }).events;
     expect(events.some((e) => e.reason === FAKE)).toBe(true);
     expect(events.some((e) => e.by.name === 'Mal\u001b[8mlory')).toBe(true);
-    const shown = await mv(repo.dir, ['show', 'evil@v1.0.0', '--json']);
+    const shown = await cli(repo.dir, ['show', 'evil@v1.0.0', '--json']);
     expectNeutral(shown);
     expect((JSON.parse(shown.stdout) as { version: { metrics: Record<string, string> } }).version.metrics.note).toBe(FAKE);
   });

@@ -15,7 +15,7 @@ import { status } from '../../src/commands/status.js';
 import { pull } from '../../src/commands/fetch.js';
 import { gitRepo, tempDir, type TestRepo } from '../helpers/git-repo.js';
 import { initProject } from '../helpers/project.js';
-import { mv } from '../helpers/mv-cli.js';
+import { cli } from '../helpers/mv-cli.js';
 import { attackBranch, commitRaw, oidOf, publish, scene, victim, type Scene } from './attack.js';
 
 const SECRET = 'AKIAEXAMPLE-the-victims-private-key\n';
@@ -170,7 +170,7 @@ describe('what is not a regular file is refused by name', () => {
     const repo = await userProject();
     execFileSync('sh', ['-c', `printf 'w' > "$(printf 'models/leak/caf\\351.bin')"`], { cwd: repo.dir });
     await expect(add({ cwd: repo.dir, name: 'leak', paths: ['models/leak/'], data: ['data/train'] })).rejects.toMatchObject({ code: 'UNSUPPORTED_FILE_NAME', message: expect.stringContaining('caf\\xe9.bin') });
-    const run = await mv(repo.dir, ['add', 'leak', 'models/leak/', '--data', 'data/train']);
+    const run = await cli(repo.dir, ['add', 'leak', 'models/leak/', '--data', 'data/train']);
     expect(run.exitCode).toBe(1);
     expect(run.stderr).toContain('models/leak/caf\\xe9.bin cannot be versioned: its name is not valid UTF-8');
     expect(run.stderr).not.toContain('No such file or directory');

@@ -10,7 +10,7 @@ import { push } from '../../src/commands/push.js';
 import { remoteAdd } from '../../src/commands/remote.js';
 import { tempDir } from '../helpers/git-repo.js';
 import { projectWithVersion } from '../helpers/remote-project.js';
-import { mv } from '../helpers/mv-cli.js';
+import { cli } from '../helpers/mv-cli.js';
 import { NOBODY } from '../helpers/unprivileged.js';
 
 const SECRET = 'wJalrXUtnFEMI-K7MDENG-bPxRfiCYEXAMPLEKEY';
@@ -45,20 +45,20 @@ describe('credentials', () => {
 
   it('credentials that others can read are warned about, with the fix', async () => {
     const remote = await tempDir('mv-remote-');
-    const repo = await projectWithVersion({ remoteArgs: ['origin', remote, '--default'] });
+    const repo = await projectWithVersion({ remote: { name: 'origin', url: remote, makeDefault: true } });
     const file = join(repo.dir, '.mv/config.local.yaml');
     await writeFile(file, `remotes:\n  spare:\n    url: s3://spare/x\n    secret_access_key: ${SECRET}\n    access_key_id: AKIAEXAMPLE\n`);
     await chmod(file, 0o644);
     const result = await push({ cwd: repo.dir });
     expect(result.warnings).toEqual([expect.stringContaining('chmod 600 .mv/config.local.yaml')]);
-    const run = await mv(repo.dir, ['push']);
+    const run = await cli(repo.dir, ['push']);
     expect(run.stderr).toContain('holds credentials and can be read by every user of this machine (mode 644)');
     expect(run.stdout + run.stderr).not.toContain(SECRET);
   });
 
   it('no warning for a private file, or for one without credentials', async () => {
     const remote = await tempDir('mv-remote-');
-    const repo = await projectWithVersion({ remoteArgs: ['origin', remote, '--default'] });
+    const repo = await projectWithVersion({ remote: { name: 'origin', url: remote, makeDefault: true } });
     const file = join(repo.dir, '.mv/config.local.yaml');
     await writeFile(file, 'cache:\n  fsync: false\n');
     await chmod(file, 0o644);
@@ -87,7 +87,7 @@ describe('credentials', () => {
   it('a secret in the committed config is refused, and never printed', async () => {
     const repo = await projectWithVersion();
     await writeFile(join(repo.dir, '.mv/config.yaml'), `${await readFile(join(repo.dir, '.mv/config.yaml'), 'utf8')}\nremotes:\n  leak:\n    url: s3://x/y\n    secret_access_key: ${SECRET}\n`.replace(/^remotes: \{\}\n/m, ''));
-    const run = await mv(repo.dir, ['remote', 'list']);
+    const run = await cli(repo.dir, ['remote', 'list']);
     expect(run.exitCode).toBe(1);
     expect(run.stderr).toContain('remotes.leak.secret_access_key is a secret and must not be in the committed config');
     expect(run.stdout + run.stderr).not.toContain(SECRET);

@@ -8,7 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderSite, type ExportSiteResult } from '../../src/index.js';
 import { tempDir } from '../helpers/git-repo.js';
-import { mv, mvJson } from '../helpers/mv-cli.js';
+import { cli, cliJson } from '../helpers/mv-cli.js';
 import { HOSTILE_REASON, uiFixture, type UiFixture } from '../helpers/ui-fixture.js';
 
 type ExportJson = ExportSiteResult;
@@ -33,7 +33,7 @@ describe('mv ui --export', () => {
   it('writes every page as a file whose links all lead to files of the export, and reports them with --json', async () => {
     const out = await tempDir();
     const status = await fixture.repo.git('status', '--porcelain', '--ignored');
-    const result = await mvJson<ExportJson>(fixture.repo.dir, ['ui', '--export', join(out, 'site')]);
+    const result = await cliJson<ExportJson>(fixture.repo.dir, ['ui', '--export', join(out, 'site')]);
     const site = join(out, 'site');
     expect(result).toMatchObject({ dir: site, artifacts: 2, versions: 4, replaced: false });
     expect(result.files).toEqual(expect.arrayContaining(['index.html', '404.html', 'mv-ui.json', 'a/chatbot/index.html', 'a/chatbot/history.html', 'a/chatbot/v/1.0.0.html', 'a/chatbot/v/1.2.0.html', 'a/chatbot/diff/1.0.0..1.1.0.html', 'a/chatbot/diff/1.1.0..1.2.0.html', 'a/legacy/index.html', 'a/legacy/v/0.1.0.html']));
@@ -63,13 +63,13 @@ describe('mv ui --export', () => {
   it('refuses a folder with other files unless --force, and then leaves those files alone', async () => {
     const out = await tempDir();
     await writeFile(join(out, 'notes.txt'), 'mine\n');
-    const refused = await mv(fixture.repo.dir, ['ui', '--export', out]);
+    const refused = await cli(fixture.repo.dir, ['ui', '--export', out]);
     expect(refused.exitCode).toBe(1);
     expect(refused.stderr).toContain('is not empty and does not hold a previous export of mv ui');
     expect(refused.stderr).toContain('--force');
     expect(await readdir(out)).toEqual(['notes.txt']);
 
-    const forced = await mv(fixture.repo.dir, ['ui', '--export', out, '--force']);
+    const forced = await cli(fixture.repo.dir, ['ui', '--export', out, '--force']);
     expect(forced.exitCode).toBe(0);
     expect(forced.stdout.trim()).toBe(`${out}/index.html`);
     expect(await readFile(join(out, 'notes.txt'), 'utf8')).toBe('mine\n');
@@ -78,10 +78,10 @@ describe('mv ui --export', () => {
 
   it('replaces a previous export whole (pages of artifacts that are gone disappear)', async () => {
     const out = await tempDir();
-    await mvJson(fixture.repo.dir, ['ui', '--export', out]);
+    await cliJson(fixture.repo.dir, ['ui', '--export', out]);
     await mkdir(join(out, 'a/gone'), { recursive: true });
     await writeFile(join(out, 'a/gone/index.html'), 'stale');
-    const again = await mvJson<ExportJson>(fixture.repo.dir, ['ui', '--export', out]);
+    const again = await cliJson<ExportJson>(fixture.repo.dir, ['ui', '--export', out]);
     expect(again.replaced).toBe(true);
     expect(existsSync(join(out, 'a/gone'))).toBe(false);
     expect(await filesUnder(out)).toEqual([...again.files].sort());
@@ -90,7 +90,7 @@ describe('mv ui --export', () => {
   it('fails cleanly when DIR is a file', async () => {
     const out = await tempDir();
     await writeFile(join(out, 'site'), 'x');
-    const run = await mv(fixture.repo.dir, ['ui', '--export', join(out, 'site')]);
+    const run = await cli(fixture.repo.dir, ['ui', '--export', join(out, 'site')]);
     expect(run.exitCode).toBe(1);
     expect(run.stderr).toContain('is a file, not a folder');
   });

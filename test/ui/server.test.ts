@@ -5,11 +5,18 @@
 import { createServer, request, type Server } from 'node:http';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startUi, type UiServer } from '../../src/index.js';
-import { MV_BIN, mv, mvOk } from '../helpers/mv-cli.js';
-import { at, DANA } from '../helpers/registry.js';
+import { promote, startUi, type UiServer } from '../../src/index.js';
+import { MV_BIN, cli } from '../helpers/mv-cli.js';
+import { DANA, registryAt } from '../helpers/registry.js';
 import { HOSTILE_METRIC, HOSTILE_PARAM, HOSTILE_REASON, uiFixture, type UiFixture } from '../helpers/ui-fixture.js';
-import { tempDir } from '../helpers/git-repo.js';
+import { copyRepo, tempDir } from '../helpers/git-repo.js';
+
+/** The registry the pages show, made once for the file. */
+let fixture: UiFixture;
+beforeAll(async () => {
+  fixture = await uiFixture();
+}, 120_000);
+afterAll(async () => fixture?.cleanup());
 
 interface Answer {
   status: number;
@@ -34,17 +41,14 @@ function escaped(text: string): string {
 }
 
 describe('mv ui server', () => {
-  let fixture: UiFixture;
   let server: UiServer;
 
   beforeAll(async () => {
-    fixture = await uiFixture();
     server = await startUi({ cwd: fixture.repo.dir, port: 0 });
-  }, 120_000);
+  });
 
   afterAll(async () => {
     await server?.close();
-    await fixture?.cleanup();
   });
 
   it('serves the pages with a strict Content-Security-Policy, nosniff and no framing', async () => {
@@ -133,30 +137,23 @@ describe('mv ui server', () => {
 
 describe('mv ui sees registry changes', () => {
   it('a promotion made while the server runs shows on the next request', async () => {
-    const fixture = await uiFixture();
-    const server = await startUi({ cwd: fixture.repo.dir, port: 0 });
+    const repo = await copyRepo(fixture.repo.dir);
+    const server = await startUi({ cwd: repo.dir, port: 0 });
     try {
       const before = (await fetchRaw(server.url)).body;
       expect(before).toContain('10%');
-      await mvOk(fixture.repo.dir, ['promote', 'chatbot@v1.2.0', 'production', '-m', 'canary graduated'], { env: at('2026-05-08T12:00:00Z', DANA) });
+      await registryAt('2026-05-08T12:00:00Z', DANA, () => promote({ cwd: repo.dir, ref: 'chatbot@v1.2.0', stage: 'production', message: 'canary graduated' }));
       const after = (await fetchRaw(`${server.url}a/chatbot/index.html`)).body;
       expect(after).toContain('canary graduated');
       expect(after).not.toContain('production 90%');
       expect((await fetchRaw(server.url)).body).not.toContain('10%');
     } finally {
       await server.close();
-      await fixture.cleanup();
     }
   });
 });
 
 describe('mv ui on the command line', () => {
-  let fixture: UiFixture;
-  beforeAll(async () => {
-    fixture = await uiFixture();
-  }, 120_000);
-  afterAll(async () => fixture?.cleanup());
-
   it('prints the URL, serves until Ctrl-C, then exits 130', async () => {
     const child = execa(MV_BIN, ['ui', '--port', '0'], { cwd: fixture.repo.dir, reject: false, env: { NO_COLOR: '1' } });
     const url = await new Promise<string>((resolve, reject) => {
@@ -178,12 +175,12 @@ describe('mv ui on the command line', () => {
 
   it('rejects bad --port values as usage errors (exit 2)', async () => {
     for (const port of ['abc', '70000', '-1', '80.5']) {
-      const run = await mv(fixture.repo.dir, ['ui', '--port', port]);
+      const run = await cli(fixture.repo.dir, ['ui', '--port', port]);
       expect(run.exitCode, port).toBe(2);
       expect(run.stderr).toMatch(/is not a port number|unknown option/);
       expect(run.stderr).not.toMatch(/\n\s+at /);
     }
-    const conflicting = await mv(fixture.repo.dir, ['ui', '--export', 'site', '--port', '9000']);
+    const conflicting = await cli(fixture.repo.dir, ['ui', '--export', 'site', '--port', '9000']);
     expect(conflicting.exitCode).toBe(2);
     expect(conflicting.stderr).toContain('--export writes files and serves nothing');
   });
@@ -193,7 +190,7 @@ describe('mv ui on the command line', () => {
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
     const port = (blocker.address() as { port: number }).port;
     try {
-      const run = await mv(fixture.repo.dir, ['ui', '--port', String(port)]);
+      const run = await cli(fixture.repo.dir, ['ui', '--port', String(port)]);
       expect(run.exitCode).toBe(1);
       expect(run.stderr).toContain(`Port ${port} on 127.0.0.1 is already in use.`);
       expect(run.stderr).toContain('--port 0');
@@ -227,7 +224,7 @@ describe('mv ui on the command line', () => {
 
   it('outside a git repository it says so (exit 1)', async () => {
     const dir = await tempDir();
-    const run = await mv(dir, ['ui', '--port', '0']);
+    const run = await cli(dir, ['ui', '--port', '0']);
     expect(run.exitCode).toBe(1);
     expect(run.stderr).toContain('is not inside a git repository');
   });

@@ -6,9 +6,11 @@ import type { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { HELP_EXAMPLES } from '../../src/cli/help-examples.js';
 import { buildProgram } from '../../src/cli/main.js';
+import { promote } from '../../src/index.js';
 import { gitRepo } from '../helpers/git-repo.js';
-import { mv, mvJson, mvOk } from '../helpers/mv-cli.js';
-import { ADD_ARGS, initProject } from '../helpers/project.js';
+import { cli, cliJson } from '../helpers/mv-cli.js';
+import { addChurn, initProject } from '../helpers/project.js';
+import { registryClock } from '../helpers/registry.js';
 
 const hidden = (command: Command) => (command as unknown as { _hidden: boolean })._hidden;
 
@@ -71,7 +73,7 @@ describe('bad option values are usage errors (exit 2)', () => {
   it('says what is wrong with the value, and changes nothing', async () => {
     const repo = await gitRepo();
     await initProject(repo);
-    await mvOk(repo.dir, ADD_ARGS);
+    await addChurn(repo);
     const head = await repo.git('rev-parse', 'HEAD');
     const cases: Array<[string[], string]> = [
       [['promote', 'churn@v0.1.0', 'production', '--traffic', '150'], '--traffic 150 is not a share between 1 and 99 percent'],
@@ -82,11 +84,11 @@ describe('bad option values are usage errors (exit 2)', () => {
       [['add', 'churn', 'models/churn/model.pt', '--bump', 'huge'], "argument 'huge' is invalid"],
     ];
     for (const [args, message] of cases) {
-      const run = await mv(repo.dir, args);
+      const run = await cli(repo.dir, args);
       expect(run.exitCode, args.join(' ')).toBe(2);
       expect(run.stderr, args.join(' ')).toContain(message);
     }
-    const json = await mv(repo.dir, ['promote', 'churn@v0.1.0', 'production', '--traffic', '0', '--json']);
+    const json = await cli(repo.dir, ['promote', 'churn@v0.1.0', 'production', '--traffic', '0', '--json']);
     expect(json.exitCode).toBe(2);
     expect(JSON.parse(json.stdout)).toMatchObject({ error: { code: 'USAGE' } });
     expect(await repo.git('rev-parse', 'HEAD')).toBe(head);
@@ -96,10 +98,11 @@ describe('bad option values are usage errors (exit 2)', () => {
   it('audit --key without --at answers for now', async () => {
     const repo = await gitRepo();
     await initProject(repo);
-    await mvOk(repo.dir, ADD_ARGS);
-    await mvOk(repo.dir, ['promote', 'churn@v0.1.0', 'staging']);
-    await mvOk(repo.dir, ['promote', 'churn@v0.1.0', 'production']);
-    const result = await mvJson<{ at: string; key: { version: string } }>(repo.dir, ['audit', 'churn', '--key', 'customer-4711']);
+    await addChurn(repo);
+    const at = registryClock('2026-11-01T10:00:00Z');
+    await at(() => promote({ cwd: repo.dir, ref: 'churn@v0.1.0', stage: 'staging' }));
+    await at(() => promote({ cwd: repo.dir, ref: 'churn@v0.1.0', stage: 'production' }));
+    const result = await cliJson<{ at: string; key: { version: string } }>(repo.dir, ['audit', 'churn', '--key', 'customer-4711']);
     expect(result.key.version).toBe('0.1.0');
     expect(Math.abs(Date.parse(result.at) - Date.now())).toBeLessThan(60_000);
   });

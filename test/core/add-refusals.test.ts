@@ -1,45 +1,52 @@
-import { chmod, mkdir, symlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { tagsOf } from '../helpers/assertions.js';
-import { gitRepo } from '../helpers/git-repo.js';
-import { mv, mvJson, mvOk } from '../helpers/mv-cli.js';
-import { ADD_ARGS, initProject } from '../helpers/project.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { add, checkout, status, type AddOptions } from '../../src/index.js';
+import { refusal, tagsOf } from '../helpers/assertions.js';
+import { copyRepo, gitRepo, suiteDir, type TestRepo } from '../helpers/git-repo.js';
+import { cli } from '../helpers/mv-cli.js';
+import { addChurn, initProject } from '../helpers/project.js';
+
+let template: string;
+beforeAll(async () => {
+  const repo = await gitRepo({ dir: join(await suiteDir('mv-refusals-'), 'project') });
+  await initProject(repo);
+  template = repo.dir;
+});
+const project = (): Promise<TestRepo> => copyRepo(template);
 
 /** mv add refuses, with the message, and leaves the repository as it was. */
-async function expectRefused(args: string[], message: string, setup: (dir: string) => Promise<void>): Promise<void> {
-  const repo = await gitRepo();
-  await initProject(repo);
+async function expectRefused(options: AddOptions, message: string, setup: (dir: string) => Promise<void>): Promise<void> {
+  const repo = await project();
   await setup(repo.dir);
   const head = await repo.git('rev-parse', 'HEAD');
-  const run = await mv(repo.dir, args);
-  expect(run.exitCode).toBe(1);
-  expect(run.stderr).toContain(message);
+  const refused = await refusal(add({ cwd: repo.dir, ...options }));
+  expect(refused).toMatchObject({ usage: false, text: expect.stringContaining(message) });
   expect(await repo.git('rev-parse', 'HEAD')).toBe(head);
   expect(await tagsOf(repo)).toEqual([]);
   // Nothing it could not read back was written: status still works.
-  await mvOk(repo.dir, ['status']);
+  await status({ cwd: repo.dir });
 }
 
 describe('mv add never commits a pointer it would refuse to read', () => {
-  it('an empty folder', () => expectRefused(['add', 'empty', 'nothing/', '--data', 'data/train'], 'has no files', (dir) => mkdir(join(dir, 'nothing'))));
+  it('an empty folder', () => expectRefused({ name: 'empty', paths: ['nothing/'], data: ['data/train'] }, 'has no files', (dir) => mkdir(join(dir, 'nothing'))));
 
   it('files whose names differ only by case', () =>
-    expectRefused(['add', 'cased', 'cs/M.bin', 'cs/m.bin', '--data', 'data/train'], 'case-insensitive', async (dir) => {
+    expectRefused({ name: 'cased', paths: ['cs/M.bin', 'cs/m.bin'], data: ['data/train'] }, 'case-insensitive', async (dir) => {
       await mkdir(join(dir, 'cs'));
       await writeFile(join(dir, 'cs/M.bin'), '1');
       await writeFile(join(dir, 'cs/m.bin'), '2');
     }));
 
   it('a file with a newline in its name inside a folder (never silently left out)', () =>
-    expectRefused(['add', 'nl', 'nl/', '--data', 'data/train'], 'control character', async (dir) => {
+    expectRefused({ name: 'nl', paths: ['nl/'], data: ['data/train'] }, 'control character', async (dir) => {
       await mkdir(join(dir, 'nl'));
       await writeFile(join(dir, 'nl/bad\nname.bin'), 'x');
       await writeFile(join(dir, 'nl/ok.bin'), 'ok');
     }));
 
   it('a symbolic link to a folder', () =>
-    expectRefused(['add', 'linked', 'linkdir', '--data', 'data/train'], 'symbolic link to a folder', async (dir) => {
+    expectRefused({ name: 'linked', paths: ['linkdir'], data: ['data/train'] }, 'symbolic link to a folder', async (dir) => {
       await mkdir(join(dir, 'real'));
       await writeFile(join(dir, 'real/w.bin'), 'w');
       await symlink(join(dir, 'real'), join(dir, 'linkdir'));
@@ -48,26 +55,23 @@ describe('mv add never commits a pointer it would refuse to read', () => {
 
 describe('one file, one artifact', () => {
   it('refuses to version a file that another artifact already versions', async () => {
-    const repo = await gitRepo();
-    await initProject(repo);
-    await mvOk(repo.dir, ADD_ARGS);
-    const run = await mv(repo.dir, ['add', 'other', 'models/churn/model.pt', '--data', 'data/train']);
-    expect(run.exitCode).toBe(1);
-    expect(run.stderr).toContain('already versioned as part of churn');
+    const repo = await project();
+    await addChurn(repo);
+    const refused = await refusal(add({ cwd: repo.dir, name: 'other', paths: ['models/churn/model.pt'], data: ['data/train'] }));
+    expect(refused.text).toContain('already versioned as part of churn');
     expect(await tagsOf(repo)).toEqual(['churn@v0.1.0']);
   });
 });
 
 describe('a broken pointer does not take the others down', () => {
   it('status reports it, exits 1, and still reports the healthy artifacts', async () => {
-    const repo = await gitRepo();
-    await initProject(repo);
-    await mvOk(repo.dir, ADD_ARGS);
+    const repo = await project();
+    await addChurn(repo);
     await repo.write('other/w.bin', 'w');
-    await mvOk(repo.dir, ['add', 'other', 'other/w.bin', '--data', 'data/train']);
+    await add({ cwd: repo.dir, name: 'other', paths: ['other/w.bin'], data: ['data/train'] });
     await repo.write('other/other.mv.yaml', (await repo.read('other/other.mv.yaml')).replace(/oid: sha256:[0-9a-f]+/, 'oid: sha256:nothex'));
     await repo.git('commit', '-qam', 'hand edit');
-    const run = await mv(repo.dir, ['status', '--json']);
+    const run = await cli(repo.dir, ['status', '--json']);
     expect(run.exitCode).toBe(1);
     const result = JSON.parse(run.stdout);
     expect(result.invalid[0]).toMatchObject({ file: 'other/other.mv.yaml', code: 'INVALID_POINTER' });
@@ -78,11 +82,9 @@ describe('a broken pointer does not take the others down', () => {
 
 describe('damaged cache objects never reach the work tree', () => {
   it('checkout refuses an object whose bytes do not match, small or large', async () => {
-    const repo = await gitRepo();
-    await initProject(repo);
+    const repo = await project();
     await repo.write('models/churn/big.bin', Buffer.alloc(3 * 1024 * 1024, 7));
-    const added = await mvJson<{ files: Array<{ path: string; oid: string }> }>(repo.dir, ['add', 'churn', 'models/churn/', '--data', 'data/train']);
-    const { readFile } = await import('node:fs/promises');
+    const added = await add({ cwd: repo.dir, name: 'churn', paths: ['models/churn/'], data: ['data/train'] });
     const manifest = JSON.parse(await readFile(join(repo.dir, '.mv/cache/objects', added.files[0]!.oid.slice(7, 9), added.files[0]!.oid.slice(9)), 'utf8'));
     for (const name of ['big.bin', 'model.pt']) {
       const entry = manifest.entries.find((e: { path: string }) => e.path === name);
@@ -90,9 +92,7 @@ describe('damaged cache objects never reach the work tree', () => {
       await chmod(object, 0o644);
       await writeFile(object, Buffer.alloc(entry.size, 0));
       await repo.write(`models/churn/${name}`, 'local edit');
-      const run = await mv(repo.dir, ['checkout', 'churn', '--force']);
-      expect(run.exitCode).toBe(1);
-      expect(run.stderr).toContain('does not match its content');
+      expect((await refusal(checkout({ cwd: repo.dir, ref: 'churn', force: true }))).text).toContain('does not match its content');
       expect(await repo.read(`models/churn/${name}`)).toBe('local edit');
     }
   });

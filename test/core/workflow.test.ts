@@ -1,0 +1,216 @@
+/**
+ * add, status and checkout through the library: version numbers, version rules, dirty code, lineage, and
+ * bad input that changes nothing. What the CLI prints for them is checked with `cli` where the text is the
+ * point; test/e2e/core-workflow.test.ts runs the same workflow through the built mvr.
+ */
+import { createHash } from 'node:crypto';
+import { readFile, readdir, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { add, checkout, init, status } from '../../src/index.js';
+import { readPointer, refusal, tagsOf } from '../helpers/assertions.js';
+import { copyRepo, gitRepo, suiteDir, tempDir, type TestRepo } from '../helpers/git-repo.js';
+import { cli, cliOk } from '../helpers/mv-cli.js';
+import { ADD_OPTIONS, addChurn, initProject } from '../helpers/project.js';
+
+/** The project with mv set up and nothing added, made once; each test works on a copy. */
+let template: string;
+beforeAll(async () => {
+  const repo = await gitRepo({ dir: join(await suiteDir('mv-workflow-'), 'project') });
+  await initProject(repo);
+  template = repo.dir;
+});
+const project = (): Promise<TestRepo> => copyRepo(template);
+
+describe('versions', () => {
+  it('bumps versions from what changed, and does nothing when nothing changed', async () => {
+    const repo = await project();
+    await addChurn(repo);
+
+    const same = await addChurn(repo);
+    expect(same).toMatchObject({ id: 'churn@v0.1.0', created: false });
+    expect(await tagsOf(repo)).toEqual(['churn@v0.1.0']);
+
+    await repo.write('models/churn/model.pt', 'new weights');
+    const patch = await addChurn(repo);
+    expect(patch.id).toBe('churn@v0.1.1');
+    expect(patch.change).toEqual({ level: 'patch', reasons: ['files changed'] });
+
+    await repo.write('params.yaml', 'lr: 0.01\nepochs: 20\n');
+    await repo.commitAll('tune lr');
+    await repo.write('models/churn/model.pt', 'retrained weights');
+    const minor = await addChurn(repo);
+    expect(minor.id).toBe('churn@v0.2.0');
+    expect(minor.change!.reasons).toContain('params changed');
+
+    await repo.write('signature.yaml', 'inputs: {features: "float32[14]"}\noutputs: {churn: float32}\n');
+    const major = await addChurn(repo, { signatureFile: 'signature.yaml', allowDirty: true });
+    expect(major).toMatchObject({ id: 'churn@v1.0.0', change: { level: 'major' } });
+
+    const explicit = await addChurn(repo, { bump: 'minor', allowDirty: true });
+    expect(explicit.id).toBe('churn@v1.1.0');
+  });
+
+  it('enforces version rules: no reuse, maintenance releases only on an existing major line', async () => {
+    const repo = await project();
+    await addChurn(repo, { version: '1.4.1' });
+    await repo.write('models/churn/model.pt', 'v2');
+    await addChurn(repo, { version: '2.0.0' });
+    const head = await repo.git('rev-parse', 'HEAD');
+
+    await repo.write('models/churn/model.pt', 'v3');
+    expect((await refusal(addChurn(repo, { version: '2.0.0' }))).text).toContain('churn@v2.0.0 already exists');
+    expect((await refusal(addChurn(repo, { version: '1.4.0' }))).text).toContain('newest of the 1.x line');
+    expect(await repo.git('rev-parse', 'HEAD')).toBe(head);
+
+    const maintenance = await addChurn(repo, { version: 'v1.4.2' });
+    expect(maintenance.id).toBe('churn@v1.4.2');
+    expect(maintenance.versionReason).toContain('maintenance release');
+
+    expect(await refusal(addChurn(repo, { version: '3.0.0', bump: 'major' }))).toMatchObject({ usage: true });
+  });
+});
+
+describe('status and checkout', () => {
+  it('status names data that moved on since the version, without calling everything up to date', async () => {
+    const repo = await project();
+    await addChurn(repo);
+    expect((await cliOk(repo.dir, ['status'])).stdout).toContain('Everything is up to date.');
+    await rm(join(repo.dir, 'data/train'), { recursive: true });
+
+    const text = await cliOk(repo.dir, ['status']);
+    expect(text.stdout).toContain('data missing: data/train/');
+    expect(text.stdout).toContain("The artifacts' files are up to date; the data or pipeline lines above differ");
+    expect(text.stdout).not.toContain('Everything is up to date.');
+  });
+
+  it('checks out an older version and status says which version is in the work tree', async () => {
+    const repo = await project();
+    await addChurn(repo);
+    const v1 = await readFile(join(repo.dir, 'models/churn/model.pt'));
+    await repo.write('models/churn/model.pt', 'second version weights');
+    await addChurn(repo);
+
+    const out = await checkout({ cwd: repo.dir, ref: 'churn@v0.1.0' });
+    expect(out.artifacts[0]).toMatchObject({ id: 'churn@v0.1.0', written: ['models/churn/model.pt'] });
+    expect(await readFile(join(repo.dir, 'models/churn/model.pt'))).toEqual(v1);
+    expect((await cliOk(repo.dir, ['status'])).stdout).toContain('checked out v0.1.0');
+
+    await checkout({ cwd: repo.dir, ref: 'churn@latest' });
+    expect(await repo.read('models/churn/model.pt')).toBe('second version weights');
+    expect((await status({ cwd: repo.dir })).clean).toBe(true);
+  });
+});
+
+describe('lineage and dirty code', () => {
+  it('refuses dirty code unless --allow-dirty, which is recorded', async () => {
+    const repo = await project();
+    await repo.write('README.md', '# project, edited\n');
+    const refused = await refusal(addChurn(repo));
+    expect(refused.text).toContain('README.md');
+    expect(refused.text).toContain('--allow-dirty');
+    expect(await tagsOf(repo)).toEqual([]);
+
+    await addChurn(repo, { allowDirty: true });
+    expect((await readPointer(repo, 'models/churn/churn.mv.yaml')).lineage.code.dirty).toBe(true);
+    // The user's uncommitted change is neither committed nor lost.
+    expect(await repo.git('status', '--porcelain')).toBe(' M README.md');
+  });
+
+  it('does not count changes to files the version records itself (params, metrics, pipeline) as dirty', async () => {
+    const repo = await project();
+    await repo.write('metrics.json', '{"accuracy": 0.95}\n');
+    await repo.write('params.yaml', 'lr: 0.02\nepochs: 20\n');
+    await repo.write('src/preprocess.py', 'def preprocess(rows):\n    return rows[1:]\n');
+    await addChurn(repo);
+    const pointer = await readPointer(repo, 'models/churn/churn.mv.yaml');
+    expect(pointer.lineage.code.dirty).toBe(false);
+    expect(pointer.metrics.accuracy).toBe(0.95);
+    expect(pointer.lineage.params.lr).toBe(0.02);
+    expect(pointer.lineage.pipeline[0].oid).toBe(`sha256:${createHash('sha256').update(await repo.read('src/preprocess.py')).digest('hex')}`);
+  });
+
+  it('warns when a version has no data or pipeline, and config can make it an error', async () => {
+    const repo = await project();
+    const warned = await cliOk(repo.dir, ['add', 'churn', 'models/churn/model.pt']);
+    expect(warned.stderr).toMatch(/^warning: .*cannot be reproduced/m);
+
+    const config = await repo.read('.mv/config.yaml');
+    await repo.write('.mv/config.yaml', config.replace('require_lineage: warn', 'require_lineage: error'));
+    await repo.commitAll('strict lineage');
+    await repo.write('models/other.bin', 'other');
+    expect((await refusal(add({ cwd: repo.dir, name: 'other', paths: ['models/other.bin'] }))).text).toContain('--data');
+    await expect(stat(join(repo.dir, 'models/other.mv.yaml'))).rejects.toThrow();
+  });
+});
+
+describe('bad input gets a clear error and changes nothing', () => {
+  it('outside a git repository', async () => {
+    const refused = await refusal(init({ cwd: await tempDir() }));
+    expect(refused.text).toContain('not inside a git repository');
+    expect(refused.text).toContain('git init');
+  });
+
+  it('in a repository without commits', async () => {
+    const repo = await gitRepo({ empty: true });
+    await init({ cwd: repo.dir });
+    await repo.git('update-ref', '-d', 'HEAD');
+    await repo.write('model.pt', 'w');
+    expect((await refusal(add({ cwd: repo.dir, name: 'm', paths: ['model.pt'], data: ['model.pt'] }))).text).toContain('has no commits');
+  });
+
+  it('before mv init', async () => {
+    const repo = await gitRepo();
+    await repo.write('model.pt', 'w');
+    expect((await refusal(add({ cwd: repo.dir, name: 'm', paths: ['model.pt'] }))).text).toContain('mv init');
+  });
+
+  describe('on the command line', () => {
+    // Nothing is changed by a refused add, so one repository serves every case.
+    let repo: TestRepo;
+    beforeAll(async () => {
+      repo = await copyRepo(template, { suite: true });
+    });
+
+    it.each([
+      [['add', 'churn', 'nope.pt'], 'nope.pt does not exist'],
+      [['add', 'churn', '../outside.pt'], 'outside the repository'],
+      [['add', '-bad', 'models/churn/model.pt'], ''],
+      [['add', 'bad name', 'models/churn/model.pt'], 'not a valid artifact name'],
+      [['add', 'churn', '.git/config'], '.git'],
+      [['add', 'churn', 'models/churn/model.pt', '--version', '1.2'], 'not a semantic version'],
+      [['add', 'churn', 'models/churn/model.pt', '--params', 'missing.yaml'], 'missing.yaml does not exist'],
+      [['add', 'churn', 'src/preprocess.py'], 'tracked by git'],
+    ])('mv %j', async (args, message) => {
+      const head = await repo.git('rev-parse', 'HEAD');
+      const before = await repo.git('status', '--porcelain');
+      const run = await cli(repo.dir, args);
+      expect(run.exitCode).toBeGreaterThan(0);
+      expect(run.stderr).toContain(message);
+      expect(run.stderr).not.toContain('    at ');
+      expect(await repo.git('rev-parse', 'HEAD')).toBe(head);
+      expect(await tagsOf(repo)).toEqual([]);
+      expect(await repo.git('status', '--porcelain')).toBe(before);
+    });
+  });
+
+  it('names the file and line of a params file that does not parse', async () => {
+    const repo = await project();
+    await repo.write('bad-params.yaml', 'lr: 0.1\nlayers: [1, 2\nepochs: 3\n');
+    expect((await refusal(add({ cwd: repo.dir, name: 'churn', paths: ['models/churn/model.pt'], paramsFile: 'bad-params.yaml' }))).text).toMatch(/bad-params\.yaml:\d+:\d+/);
+  });
+
+  it('undoes the pointer and .gitignore when the tag cannot be created', async () => {
+    const repo = await project();
+    const head = await repo.git('rev-parse', 'HEAD');
+    const before = await repo.git('status', '--porcelain');
+    // A ref below the tag's name makes creating the tag itself fail, after the pointer was written.
+    await repo.git('update-ref', 'refs/tags/churn@v0.1.0/blocker', head);
+    await expect(add({ cwd: repo.dir, ...ADD_OPTIONS })).rejects.toThrow();
+    expect(await repo.git('rev-parse', 'HEAD')).toBe(head);
+    await expect(stat(join(repo.dir, 'models/churn/churn.mv.yaml'))).rejects.toThrow();
+    await expect(stat(join(repo.dir, 'models/churn/.gitignore'))).rejects.toThrow();
+    expect(await repo.git('status', '--porcelain')).toBe(before);
+    expect((await readdir(join(repo.dir, 'models/churn'))).sort()).toEqual(['model.pt', 'tokenizer']);
+  });
+});

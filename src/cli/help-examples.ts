@@ -46,7 +46,7 @@ export const HELP_EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   ],
   'remote list': ['mvr remote list', 'mvr remote list --json'],
   'remote remove': ['mvr remote remove minio', 'mvr remote remove origin --json'],
-  push: ['mvr push', 'mvr push churn@v0.2.0 -r origin', 'mvr push --all -j 32'],
+  push: ['mvr push', 'mvr push churn@v0.2.0 -r origin', 'mvr push --all --dry-run', 'mvr push --all -j 32'],
   fetch: ['mvr fetch churn@v0.2.0', 'mvr fetch --lineage churn@v0.1.0'],
   pull: ['mvr pull churn@v0.2.0', 'mvr pull churn#production -r origin', 'mvr pull --lineage churn@v0.1.0'],
   get: ['mvr get churn#production -o /srv/models/churn', 'mvr get churn@v0.2.0 -o release --repo https://github.com/acme/ml.git -r s3://acme-models/registry'],

@@ -95,12 +95,13 @@ export function registerRemoteCommands(program: Command): void {
     .addOption(remoteOption())
     .addOption(jobsFlag())
     .option('--recheck', 'ask the remote about every object instead of trusting what this clone knows it has')
+    .option('--dry-run', 'show what would be sent (objects and bytes) and what the remote already has, and send nothing')
     .option('--json', 'print the result as JSON')
-    .action(async (refs: string[], opts: TransferFlags & { all?: boolean; recheck?: boolean }) => {
+    .action(async (refs: string[], opts: TransferFlags & { all?: boolean; recheck?: boolean; dryRun?: boolean }) => {
       const { push } = await import('../commands/push.js');
-      const activity = await startActivity('Pushing…', Boolean(opts.json));
+      const activity = await startActivity(opts.dryRun ? 'Checking the remote…' : 'Pushing…', Boolean(opts.json));
       try {
-        const result = await push({ cwd: process.cwd(), refs, all: Boolean(opts.all), remote: opts.remote, jobs: opts.jobs, recheck: Boolean(opts.recheck), signal: interruptSignal, onProgress: progressTo(activity, 'Pushing') });
+        const result = await push({ cwd: process.cwd(), refs, all: Boolean(opts.all), remote: opts.remote, jobs: opts.jobs, recheck: Boolean(opts.recheck), dryRun: Boolean(opts.dryRun), signal: interruptSignal, onProgress: progressTo(activity, 'Pushing') });
         activity.stop();
         renderPush(result, Boolean(opts.json));
       } finally {
@@ -191,7 +192,13 @@ function renderRemoteList(result: RemoteListResult, json: boolean): void {
 function renderPush(result: PushResult, json: boolean): void {
   for (const w of result.warnings) warn(w);
   if (json) return printJson(result);
-  // A folder whose manifest is already there counts once: its files are known to be there too.
+  if (result.wouldSend) {
+    const where = result.remoteName ?? result.remote;
+    if (result.wouldSend.objects === 0) print(`Everything is already on ${where} (${count(result.objects, 'object')} checked).`);
+    else print(`Would push ${result.versions.join(', ')} to ${where}: ${count(result.wouldSend.objects, 'object')} (${formatBytes(result.wouldSend.bytes)}) to send, ${result.present} already there.`);
+    if (result.wouldSend.bytes > 0) note('Large files go up as chunks where the remote holds earlier versions of them, and may send less.');
+    return note('Nothing was sent (--dry-run).');
+  }
   if (result.uploaded === 0) return print(`Everything is already on ${result.remote} (${count(result.objects, 'object')} checked).`);
   print(pushLine(result));
   note(`${count(result.uploaded, 'object')} sent (${formatBytes(result.bytes)}${result.chunkedFiles ? `, ${count(result.chunkedFiles, 'file')} as chunks` : ''}), ${result.present} already there.`);

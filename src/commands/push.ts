@@ -22,6 +22,8 @@ export interface PushOptions extends RemoteSessionOptions {
   all?: boolean;
   /** Exactly these pointers (for hooks). */
   pointers?: LocatedPointer[];
+  /** Look up what the remote lacks and report it; send nothing. */
+  dryRun?: boolean;
   signal?: AbortSignal;
   onProgress?: (progress: TransferProgress) => void;
 }
@@ -31,6 +33,8 @@ export interface PushResult extends UploadSummary {
   remoteName: string | undefined;
   versions: string[];
   warnings: string[];
+  /** Present (true) when nothing was sent because of `dryRun`. */
+  dryRun?: true;
 }
 
 export async function push(options: PushOptions = {}): Promise<PushResult> {
@@ -57,6 +61,7 @@ export async function push(options: PushOptions = {}): Promise<PushResult> {
       pools: session.pools,
       policy: session.policy,
       chunked,
+      dryRun: options.dryRun ?? false,
       signal: options.signal,
       onProgress: options.onProgress,
     });
@@ -66,6 +71,7 @@ export async function push(options: PushOptions = {}): Promise<PushResult> {
     ...summary,
     versionBytes,
     newBytes: Math.min(summary.newBytes, versionBytes),
+    ...(options.dryRun ? { dryRun: true } : {}),
     remote: session.remote.display,
     remoteName: session.remote.name,
     versions: [...new Set(versions.map((v) => v.id))],

@@ -21,6 +21,8 @@ export interface VersionObject {
   path: string;
   /** True for a directory: `oid` is its manifest's. */
   directory: boolean;
+  /** For a directory, the files its pointer entry records (`nfiles`). */
+  files?: number;
 }
 
 export interface DirectoryEntryObject {
@@ -39,9 +41,10 @@ export interface DirectoryEntryObject {
 export function pointerObjects(pointer: Pointer, file: string, roles: readonly ObjectRole[] = ALL_ROLES): VersionObject[] {
   const folder = pointerFolder(file);
   const out: VersionObject[] = [];
-  const add = (entry: PathEntry | { path: string; oid: Oid; size?: number }, role: ObjectRole) => {
+  const add = (entry: PathEntry | { path: string; oid: Oid; size?: number; nfiles?: number }, role: ObjectRole) => {
     const directory = entry.path.endsWith('/');
-    out.push({ oid: entry.oid, size: directory ? undefined : entry.size, role, path: joinRepoPath(folder, entry.path), directory });
+    const path = joinRepoPath(folder, entry.path);
+    out.push(directory ? { oid: entry.oid, size: undefined, role, path, directory, files: entry.nfiles ?? 0 } : { oid: entry.oid, size: entry.size, role, path, directory });
   };
   if (roles.includes('file')) for (const entry of pointer.files) add(entry, 'file');
   if (roles.includes('data')) for (const entry of pointer.lineage.data ?? []) if ('path' in entry && 'oid' in entry) add(entry as PathEntry, 'data');

@@ -24,6 +24,8 @@ export interface UploadOptions extends Omit<TransferRunOptions, 'remote'> {
   index: PresenceIndex;
   /** Large files go up as chunks where related files on the remote share some; whole without it. */
   chunked?: ChunkedPush | undefined;
+  /** Plan only: look up what the remote has, send nothing (and write nothing locally). */
+  dryRun?: boolean;
 }
 
 export interface UploadPlan {
@@ -37,10 +39,16 @@ export interface UploadPlan {
 
 export interface UploadSummary {
   remote: string;
-  /** Distinct objects of the versions, directory entries included when they had to be looked at. */
+  /**
+   * Objects of the versions: each distinct file, and each folder as its manifest and the files its pointer
+   * records, whether or not the remote has it, so that `uploaded + present` is the same on every run.
+   */
   objects: number;
+  /** Objects not sent: on the remote already (or, for a folder listing one file twice, sent once). */
   present: number;
   uploaded: number;
+  /** With dryRun: the objects and bytes that would be sent (large files may send less, as chunks). */
+  wouldSend?: { objects: number; bytes: number };
   /** Bytes sent: whole objects, new packs and recipes. */
   bytes: number;
   /** Bytes of the versions' files (each distinct object once, a folder's files included). */
@@ -135,6 +143,12 @@ export async function uploadObjects(tops: VersionObject[], options: UploadOption
     }
     await lookUp(uniqueObjects([...entries.values()].flat()).map((e) => ({ oid: e.oid, path: e.path, size: e.size })));
     const plan = planUpload(unique.filter((t) => !t.directory || entries.has(t.oid) || remoteHas(t.oid)), entries, remoteHas);
+    const objects = unique.reduce((n, o) => n + (o.directory ? 1 + (o.files ?? 0) : 1), 0);
+    const common = { remote: store.location, objects, versionBytes: unique.reduce((sum, o) => sum + (o.size ?? 0), 0), check: { method, requests } };
+    if (options.dryRun) {
+      const wouldSend = { objects: plan.send.length + plan.manifests.length, bytes: plan.send.reduce((sum, item) => sum + (item.size ?? 0), 0) };
+      return { ...common, present: Math.max(0, objects - wouldSend.objects - run.failures.length), uploaded: 0, bytes: 0, newBytes: 0, chunkedFiles: 0, wouldSend, notes: [], run };
+    }
 
     const finished = new Map<Oid, () => void>();
     chunked?.planned(plan.send, (oid) => new Promise<void>((resolve) => finished.set(oid, resolve)));
@@ -170,21 +184,20 @@ export async function uploadObjects(tops: VersionObject[], options: UploadOption
       else run.fail(manifest.item, new MvError('ENTRIES_FAILED', `not uploaded, because ${failed} of its files did not arrive`));
     }
     const sentManifests = await run.run('uploading', ready, put);
+    const uploaded = sent.size + sentManifests.size;
     return {
-      remote: store.location,
-      objects: plan.present + plan.send.length + plan.manifests.length,
-      present: plan.present,
-      uploaded: sent.size + sentManifests.size,
+      ...common,
+      check: { method, requests },
+      present: Math.max(0, objects - uploaded - run.failures.length),
+      uploaded,
       bytes: run.bytes,
-      versionBytes: unique.reduce((sum, o) => sum + (o.size ?? 0), 0),
       newBytes,
       chunkedFiles,
-      check: { method, requests },
       notes: chunked ? [...chunked.notes] : [],
       run,
     };
   } finally {
-    await index.save(store.location);
+    if (!options.dryRun) await index.save(store.location);
   }
 }
 

@@ -5,6 +5,7 @@ import { fetch, pull, push } from '../../src/index.js';
 import { objectPath, expectCached, expectNotCached } from '../helpers/assertions.js';
 import { tempDir } from '../helpers/git-repo.js';
 import { cli, cliOk } from '../helpers/mv-cli.js';
+import { expectUnchanged, snapshotTree } from '../security/attack.js';
 import { POINTER_FILE, cloneThroughOrigin, pointerOids, projectWithVersion, sameBytes } from '../helpers/remote-project.js';
 
 const FAST_RETRY = { baseDelayMs: 1, maxDelayMs: 5, attempts: 2 };
@@ -29,6 +30,28 @@ describe('a directory remote', () => {
     const rechecked = await push({ cwd: repo.dir, recheck: true });
     expect(rechecked.uploaded).toBe(0);
     expect(rechecked.check.requests).toBeGreaterThan(0);
+  });
+
+  it('push --dry-run sends and writes nothing and names what push then sends; uploaded + present is the same on every run', async () => {
+    const remote = await remoteFolder();
+    const repo = await projectWithVersion({ remote: { name: 'origin', url: remote, makeDefault: true } });
+    const [repoBefore, remoteBefore] = await Promise.all([snapshotTree(repo.dir), snapshotTree(remote)]);
+    const planned = await push({ cwd: repo.dir, dryRun: true });
+    await expectUnchanged(repo.dir, repoBefore);
+    await expectUnchanged(remote, remoteBefore);
+    // model.pt, tokenizer/ (manifest + 2 files), data/train/ (manifest + 2 files), preprocess.py, params.yaml
+    expect(planned).toMatchObject({ dryRun: true, uploaded: 0, bytes: 0, objects: 9, present: 0, wouldSend: { objects: 9 } });
+    const first = await push({ cwd: repo.dir });
+    expect(first).toMatchObject({ uploaded: 9, present: 0, objects: 9 });
+    expect(first.bytes).toBeGreaterThanOrEqual(planned.wouldSend!.bytes);
+    const again = await push({ cwd: repo.dir, dryRun: true });
+    expect(again).toMatchObject({ objects: 9, present: 9, wouldSend: { objects: 0, bytes: 0 } });
+    const second = await push({ cwd: repo.dir });
+    expect(second).toMatchObject({ objects: 9, present: 9, uploaded: 0 });
+
+    const shown = await cliOk(repo.dir, ['push', '--dry-run']);
+    expect(shown.stdout).toContain('Everything is already on origin (9 objects checked).');
+    expect(shown.stderr).toContain('Nothing was sent (--dry-run).');
   });
 
   it('round-trips through git: a fresh clone pulls identical bytes', async () => {

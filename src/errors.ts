@@ -242,7 +242,7 @@ export function fsError(error: unknown, action: string, path: string): unknown {
       });
     case 'EIO':
       return new MvError('IO_ERROR', `The device reported an I/O error while ${action} ${path}.`, {
-        hint: 'Check the disk (dmesg, SMART) and the mount; then run `mv verify`.',
+        hint: 'Check the disk (dmesg, SMART) and the mount; then run `mvr verify`.',
         cause: error,
       });
     case 'EBUSY':

@@ -120,12 +120,12 @@ async function findRepo(cwd: string): Promise<RepoLocation> {
     const message = error instanceof Error ? error.message : String(error);
     if (/not a git repository/i.test(message)) {
       throw new MvError('NOT_A_GIT_REPO', `${cwd} is not inside a git repository.`, {
-        hint: 'Run `git init` (and make a first commit) or change to your project directory, then run `mv init`.',
+        hint: 'Run `git init` (and make a first commit) or change to your project directory, then run `mvr init`.',
       });
     }
     if (/must be run in a work tree/i.test(message)) {
       throw new MvError('NO_WORK_TREE', `${cwd} is inside a git directory without a work tree (a bare repository?).`, {
-        hint: 'Run mv in a clone with a work tree; to read a bare repository use `mv get <ref> --repo <path>`.',
+        hint: 'Run mv in a clone with a work tree; to read a bare repository use `mvr get <ref> --repo <path>`.',
       });
     }
     throw error;

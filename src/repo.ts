@@ -51,7 +51,7 @@ export async function requireInitialized(repo: Repo): Promise<void> {
   try {
     await access(join(repo.root, MV_DIR, CONFIG_FILE));
   } catch {
-    throw new MvError('NOT_INITIALIZED', `mv is not set up in ${repo.root}.`, { hint: 'Run `mv init` first (once per repository).' });
+    throw new MvError('NOT_INITIALIZED', `mv is not set up in ${repo.root}.`, { hint: 'Run `mvr init` first (once per repository).' });
   }
 }
 

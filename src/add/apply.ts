@@ -83,7 +83,7 @@ export async function applyVersion(repo: Repo, input: ApplyInput): Promise<Appli
     } catch (error) {
       if (error instanceof MvError || (await repo.git.headCommit()) === head) throw error;
       throw new MvError('HEAD_MOVED', `The branch moved while ${id} was being added (another commit landed first).`, {
-        hint: 'Nothing was changed; run the same `mv add` again.',
+        hint: 'Nothing was changed; run the same `mvr add` again.',
         cause: error,
       });
     }
@@ -91,7 +91,7 @@ export async function applyVersion(repo: Repo, input: ApplyInput): Promise<Appli
       await repo.git.stage(edits.paths);
     } catch (error) {
       // The index could not take the new pointer (a full disk): the version is undone as a whole.
-      await repo.git.updateRef('HEAD', head, commit, `mv add ${id}: undone`);
+      await repo.git.updateRef('HEAD', head, commit, `mvr add ${id}: undone`);
       throw error;
     }
     await edits.finish();

@@ -50,7 +50,7 @@ export async function hashInputs(repo: Repo, request: AddRequest, options: HashO
     // which would change the only copy of the version's bytes. `mv checkout` links them once a remote holds them.
     let linkType = repo.config.cache.type;
     if (linkType !== 'copy' && options.store && process.getuid?.() === 0) {
-      warnings.push(`cache.type is ${linkType}, but mv runs as root, which file permissions do not stop: the files were copied into the cache rather than linked, so an edit in place cannot change the version. \`mv checkout\` links them once a remote holds them.`);
+      warnings.push(`cache.type is ${linkType}, but mv runs as root, which file permissions do not stop: the files were copied into the cache rather than linked, so an edit in place cannot change the version. \`mvr checkout\` links them once a remote holds them.`);
       linkType = 'copy';
     }
     const files = await entries(request.artifactPaths, linkType === 'copy' || !options.store ? ctx : { ...ctx, link: linkType });

@@ -103,7 +103,7 @@ export async function readAddRequest(repo: Repo, cwd: string, flags: AddFlags): 
   };
 
   if (flags.paths.length === 0 && !before) {
-    throw new UsageError(`Name the files and folders of ${name}: it has no committed pointer to take them from.`, `Example: mv add ${name} models/${name}/model.pt models/${name}/tokenizer/ --data data/train --pipeline src/preprocess.py`);
+    throw new UsageError(`Name the files and folders of ${name}: it has no committed pointer to take them from.`, `Example: mvr add ${name} models/${name}/model.pt models/${name}/tokenizer/ --data data/train --pipeline src/preprocess.py`);
   }
   const artifactPaths = flags.paths.length ? flags.paths.map(arg) : before!.files.map((f) => recorded(beforeFolder, f.path));
   if (!flags.paths.length) inherited.push('files');

@@ -115,7 +115,7 @@ export class LocalCache implements ObjectStore {
     }
     if (hashBuffer(data) !== oid) {
       throw new MvError('CORRUPT_OBJECT', `Cache object ${oid} does not match its content (${this.location}).`, {
-        hint: 'Run `mv verify` to move corrupt objects aside, then `mv fetch` the version again from a remote.',
+        hint: 'Run `mvr verify` to move corrupt objects aside, then `mvr fetch` the version again from a remote.',
       });
     }
     return data;
@@ -184,7 +184,7 @@ export class LocalCache implements ObjectStore {
       const result = hasher.digest();
       if (result.oid !== oid) {
         throw new MvError('CORRUPT_DOWNLOAD', `Object ${shortOid(oid)} from ${origin} has the wrong content (got ${shortOid(result.oid)}); it was not stored.`, {
-          hint: 'Run the command again; if it persists, run `mv verify -r <remote>` to find damaged objects on the remote.',
+          hint: 'Run the command again; if it persists, run `mvr verify -r <remote>` to find damaged objects on the remote.',
           details: { oid, remote: origin },
         });
       }
@@ -427,7 +427,7 @@ export async function storedInfo(path: string): Promise<{ size: number; modified
 
 export function missingObject(oid: Oid, location: string): MvError {
   return new MvError('OBJECT_MISSING', `Object ${oid} is not in ${location}.`, {
-    hint: 'Fetch it from a remote with `mv fetch <ref>` (or `mv pull <ref>`), or re-add the file if you still have it.',
+    hint: 'Fetch it from a remote with `mvr fetch <ref>` (or `mvr pull <ref>`), or re-add the file if you still have it.',
     details: { oid, location },
   });
 }

@@ -87,7 +87,7 @@ export function parseManifest(text: string, where: string): ManifestEntry[] {
 
 function invalidManifest(where: string, problem: string): MvError {
   return new MvError('INVALID_MANIFEST', `Directory manifest ${where} ${problem}.`, {
-    hint: 'Run `mv verify` to check the cache, then fetch the version again from a remote.',
+    hint: 'Run `mvr verify` to check the cache, then fetch the version again from a remote.',
   });
 }
 

@@ -53,7 +53,7 @@ export function writeSmallSync(source: string, dest: string, mode: number, oid: 
   } catch (error) {
     if (error instanceof MvError && error.code === 'CORRUPT_COPY') {
       throw new MvError('CORRUPT_OBJECT', `Cache object ${oid} (${source}) does not match its content; it was not checked out.`, {
-        hint: 'Run `mv verify` to move damaged objects aside, then `mv fetch` the version from a remote (or add it again).',
+        hint: 'Run `mvr verify` to move damaged objects aside, then `mvr fetch` the version from a remote (or add it again).',
       });
     }
     throw error;

@@ -56,7 +56,7 @@ export async function assembleFile(plan: AssemblyPlan, options: AssembleOptions)
     const built = await hashFile(options.temp);
     if (built.oid !== plan.oid || built.size !== plan.size) {
       throw new MvError('CORRUPT_DOWNLOAD', `The file rebuilt from the recipe of ${shortOid(plan.oid)} on ${options.store.location} has the wrong content (got ${shortOid(built.oid)}); it was not stored.`, {
-        hint: 'The recipe on the remote is wrong: run `mv verify -r <remote>`, then push the version again from a clone that has it.',
+        hint: 'The recipe on the remote is wrong: run `mvr verify -r <remote>`, then push the version again from a clone that has it.',
         details: { oid: plan.oid, remote: options.store.location },
       });
     }
@@ -134,7 +134,7 @@ async function copyRange(read: RangeRead, handle: FileHandle, options: AssembleO
 
 function corruptChunk(piece: AssemblyPiece, location: string): MvError {
   return new MvError('CORRUPT_CHUNK', `Chunk ${piece.hash.slice(0, 12)}… in ${describeSource(piece.source)} on ${location} has the wrong content; nothing was stored.`, {
-    hint: 'Run the command again; if it persists, run `mv verify -r <remote> --rehash-remote` to find damaged packs on the remote.',
+    hint: 'Run the command again; if it persists, run `mvr verify -r <remote> --rehash-remote` to find damaged packs on the remote.',
     details: { chunk: piece.hash, source: piece.source, remote: location },
   });
 }

@@ -68,7 +68,7 @@ export async function fetchRecipe(store: ChunkStore, oid: Oid, size: number): Pr
   const recipe = parseRecipe(bytes, oid, `${shortOid(oid)} on ${store.location}`);
   if (recipe.size !== size) {
     throw new MvError('INVALID_RECIPE', `Recipe ${shortOid(oid)} on ${store.location} describes ${recipe.size} bytes, but the version records ${size}.`, {
-      hint: 'Run `mv verify -r <remote>`.',
+      hint: 'Run `mvr verify -r <remote>`.',
     });
   }
   return recipe;

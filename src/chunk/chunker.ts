@@ -184,7 +184,7 @@ async function chunkInput(fill: Fill, where: string, options: ChunkingOptions): 
     result.oid = oidFromHex(wholeHex);
     if (options.expect && result.oid !== options.expect) {
       throw new MvError('CONTENT_MISMATCH', `${where} does not have the expected content ${shortOid(options.expect)} (it hashes to ${shortOid(result.oid)}).`, {
-        hint: 'Run `mv verify` to find damaged cache objects, then re-add or fetch them.',
+        hint: 'Run `mvr verify` to find damaged cache objects, then re-add or fetch them.',
         details: { oid: options.expect },
       });
     }

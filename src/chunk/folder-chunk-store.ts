@@ -154,7 +154,7 @@ export class FolderChunkStore implements ChunkStore {
     const path = this.recipePath(oid);
     try {
       const info = await stat(path);
-      if (info.size > maxBytes) throw new MvError('INVALID_RECIPE', `Recipe ${path} is ${info.size} bytes, more than a recipe for its file can be.`, { hint: 'Run `mv verify -r <remote>`.' });
+      if (info.size > maxBytes) throw new MvError('INVALID_RECIPE', `Recipe ${path} is ${info.size} bytes, more than a recipe for its file can be.`, { hint: 'Run `mvr verify -r <remote>`.' });
       const bytes = await readFile(path);
       this.counters.bytesRead += bytes.length;
       this.counters.readRequests++;
@@ -314,7 +314,7 @@ async function requireFolder(root: string): Promise<void> {
 
 export function missingPack(id: string, location: string): MvError {
   return new MvError('PACK_MISSING', `Pack ${id.slice(0, 12)}… is not in ${location}.`, {
-    hint: 'Run `mv verify -r <remote>`; push the version again from a clone that has it.',
+    hint: 'Run `mvr verify -r <remote>`; push the version again from a clone that has it.',
     details: { pack: id, location },
   });
 }

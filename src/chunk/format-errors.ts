@@ -5,13 +5,13 @@ export const HEX_HASH = /^[0-9a-f]{64}$/;
 
 export function invalidPack(where: string, problem: string): MvError {
   return new MvError('INVALID_PACK', `Pack ${where} ${problem}.`, {
-    hint: 'The remote holds a damaged pack: run `mv verify -r <remote>`, then push the versions that need it again from a clone that has them.',
+    hint: 'The remote holds a damaged pack: run `mvr verify -r <remote>`, then push the versions that need it again from a clone that has them.',
   });
 }
 
 export function invalidRecipe(where: string, problem: string): MvError {
   return new MvError('INVALID_RECIPE', `Recipe ${where} ${problem}.`, {
-    hint: 'The remote holds a damaged recipe: run `mv verify -r <remote>`, then push the version again from a clone that has it.',
+    hint: 'The remote holds a damaged recipe: run `mvr verify -r <remote>`, then push the version again from a clone that has it.',
   });
 }
 

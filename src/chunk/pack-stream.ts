@@ -58,6 +58,6 @@ function* runs(chunks: readonly PackPlanChunk[]): Generator<PackPlanChunk[]> {
 
 function changedSource(path: string): MvError {
   return new MvError('FILE_CHANGED', `${path} changed after it was chunked; no pack was stored from it.`, {
-    hint: 'Run `mv verify` to check the cache object, then push again.',
+    hint: 'Run `mvr verify` to check the cache object, then push again.',
   });
 }

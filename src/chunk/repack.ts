@@ -128,7 +128,7 @@ async function* copiedBytes(store: ChunkStore, pack: NewPack, signal: AbortSigna
       const data = bytes.subarray(chunk.offset - start, chunk.offset - start + chunk.length);
       if (createHash('sha256').update(data).digest('hex') !== chunk.hash) {
         throw new MvError('CORRUPT_CHUNK', `Chunk ${chunk.hash.slice(0, 12)}… in ${describeSource(chunk.source)} on ${store.location} has the wrong content; it was not copied, and nothing was repacked from it.`, {
-          hint: 'Run `mv verify -r <remote> --rehash-remote` to see which versions it damages, and push them again from a clone that has them.',
+          hint: 'Run `mvr verify -r <remote> --rehash-remote` to see which versions it damages, and push them again from a clone that has them.',
           details: { chunk: chunk.hash, source: chunk.source },
         });
       }

@@ -24,7 +24,7 @@ export function registerCoreCommands(program: Command): void {
       if (!result.initialized) return print(`mv is already set up in ${result.root}`);
       print(`Set up mv in ${result.root}`);
       if (result.adoptedStages) note(`Stages: ${result.adoptedStages.stages.join(', ')} (adopted from this registry's tags: ${result.adoptedStages.reason}). Reorder them in .mv/config.yaml if your promotion order differs.`);
-      note(`Committed ${result.files.join(' and ')}. Next: mv add <name> <path>… --data <data> --pipeline <code>`);
+      note(`Committed ${result.files.join(' and ')}. Next: mvr add <name> <path>… --data <data> --pipeline <code>`);
     });
 
   program
@@ -175,7 +175,7 @@ function renderStatus(result: StatusResult, json: boolean): void {
   for (const bad of result.invalid) {
     note(`${c.red('error:')} ${bad.message}${bad.hint ? `\n${c.dim('hint:')} ${bad.hint}` : ''}`);
   }
-  if (result.artifacts.length === 0 && result.invalid.length === 0) return print('No versioned artifacts in this work tree. Start with: mv add <name> <path>…');
+  if (result.artifacts.length === 0 && result.invalid.length === 0) return print('No versioned artifacts in this work tree. Start with: mvr add <name> <path>…');
   const toPull: string[] = [];
   const toCheckOut: string[] = [];
   for (const artifact of result.artifacts) {
@@ -185,26 +185,26 @@ function renderStatus(result: StatusResult, json: boolean): void {
     print(`${c.bold(artifact.name)} v${artifact.version}  ${state}  (${artifact.pointer})`);
     if (artifact.checkedOut) {
       const lineage = artifact.entries.some((e) => e.matchesCheckout) ? ' and lineage' : '';
-      print(`  the files${lineage} are those of v${artifact.checkedOut}; \`mv checkout ${artifact.name}\` returns to v${artifact.version}`);
+      print(`  the files${lineage} are those of v${artifact.checkedOut}; \`mvr checkout ${artifact.name}\` returns to v${artifact.version}`);
     } else if (absent) {
       (files.every((e) => e.cached) ? toCheckOut : toPull).push(artifact.name);
     } else {
       for (const entry of files) if (entry.condition !== 'unchanged') printEntry(entry, entry.condition);
-      if (files.some((e) => e.condition !== 'unchanged' && !e.cached)) print(`      ${c.dim(`v${artifact.version}'s content for ${files.some((e) => e.condition === 'missing') ? 'what is missing' : 'these'} is not in the cache: \`mv pull ${artifact.name}\` brings it`)}`);
+      if (files.some((e) => e.condition !== 'unchanged' && !e.cached)) print(`      ${c.dim(`v${artifact.version}'s content for ${files.some((e) => e.condition === 'missing') ? 'what is missing' : 'these'} is not in the cache: \`mvr pull ${artifact.name}\` brings it`)}`);
     }
     const lineageOf = artifact.entries.filter((e) => e.role !== 'file' && !e.matchesCheckout && e.condition !== 'unchanged');
     if (artifact.checkedOut) {
       // The lineage lines compare with the committed pointer's version, not the one checked out.
-      if (lineageOf.some((e) => e.condition === 'missing')) print(`  ${c.dim(`\`mv pull ${artifact.name}@v${artifact.checkedOut} --lineage\` writes v${artifact.checkedOut}'s data and pipeline too`)}`);
+      if (lineageOf.some((e) => e.condition === 'missing')) print(`  ${c.dim(`\`mvr pull ${artifact.name}@v${artifact.checkedOut} --lineage\` writes v${artifact.checkedOut}'s data and pipeline too`)}`);
       continue;
     }
     for (const entry of lineageOf) {
-      const note = entry.condition === 'missing' ? (entry.cached || entry.tracked ? `\`mv checkout ${artifact.name} --lineage\` writes it` : `\`mv pull ${artifact.name} --lineage\` writes it`) : 'changed since this version';
+      const note = entry.condition === 'missing' ? (entry.cached || entry.tracked ? `\`mvr checkout ${artifact.name} --lineage\` writes it` : `\`mvr pull ${artifact.name} --lineage\` writes it`) : 'changed since this version';
       printEntry(entry, `${entry.role} ${entry.condition === 'missing' ? 'missing' : 'changed'}`, note);
     }
   }
-  if (toPull.length) print(`Not here yet: ${toPull.join(', ')}. Get ${toPull.length === 1 ? 'it' : 'them'} with: mv pull ${toPull.join(' ')}`);
-  if (toCheckOut.length) print(`In the cache, not in the work tree: ${toCheckOut.join(', ')}. Restore with: mv checkout ${toCheckOut.join(' ')}`);
+  if (toPull.length) print(`Not here yet: ${toPull.join(', ')}. Get ${toPull.length === 1 ? 'it' : 'them'} with: mvr pull ${toPull.join(' ')}`);
+  if (toCheckOut.length) print(`In the cache, not in the work tree: ${toCheckOut.join(', ')}. Restore with: mvr checkout ${toCheckOut.join(' ')}`);
   if (!result.clean || toPull.length || toCheckOut.length) return;
   // Data and pipeline that moved on since a version do not make its files out of date, but they are not "up to date" either.
   const lineageMoved = result.artifacts.some((a) => a.entries.some((e) => e.role !== 'file' && e.condition !== 'unchanged' && !e.matchesCheckout));
@@ -227,7 +227,7 @@ function printEntry(entry: StatusResult['artifacts'][number]['entries'][number],
 
 function renderCheckout(result: CheckoutResult, json: boolean): void {
   if (result.copiedNotLinked) {
-    warn(`${result.copiedNotLinked} file${result.copiedNotLinked === 1 ? ' was' : 's were'} copied, not linked: mv runs as root, which the read-only bit does not stop, so an edit in place would change the only copy of the version. Files a remote holds (after \`mv push\`) are linked.`);
+    warn(`${result.copiedNotLinked} file${result.copiedNotLinked === 1 ? ' was' : 's were'} copied, not linked: mv runs as root, which the read-only bit does not stop, so an edit in place would change the only copy of the version. Files a remote holds (after \`mvr push\`) are linked.`);
   }
   if (json) return printJson(result);
   for (const a of result.artifacts) {

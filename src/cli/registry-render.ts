@@ -49,7 +49,7 @@ export function renderWrite(result: RegistryWriteResult, unchanged: string): voi
 
 export function renderLs(result: LsResult): void {
   renderNotes(result.notes);
-  if (result.artifacts.length === 0 && result.hidden === 0) return print('No artifacts in the registry yet. Register one with: mv add <name> <path>…');
+  if (result.artifacts.length === 0 && result.hidden === 0) return print('No artifacts in the registry yet. Register one with: mvr add <name> <path>…');
   for (const a of result.artifacts) {
     const counts = [`${a.versions} version${a.versions === 1 ? '' : 's'}`, ...(a.archived ? [`${a.archived} archived`] : []), ...(a.deregistered ? [`${a.deregistered} deregistered`] : [])];
     print(`${c.bold(a.name)}${a.deprecated ? c.red(' (deprecated)') : ''}  latest ${a.latest ?? '-'}  ${counts.join(', ')}`);

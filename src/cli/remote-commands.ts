@@ -181,7 +181,7 @@ interface RemoteAddFlags {
 
 function renderRemoteList(result: RemoteListResult, json: boolean): void {
   if (json) return printJson(result);
-  if (result.remotes.length === 0 && !result.active) return print('No remotes. Add one with: mv remote add origin <folder or s3://bucket/prefix> --default');
+  if (result.remotes.length === 0 && !result.active) return print('No remotes. Add one with: mvr remote add origin <folder or s3://bucket/prefix> --default');
   for (const r of result.remotes) {
     const extras = [r.endpoint && `endpoint ${r.endpoint}`, r.region && `region ${r.region}`, r.defined_in.includes('local') && !r.defined_in.includes('config') ? 'local only' : undefined].filter(Boolean);
     print(`${r.default ? '* ' : '  '}${c.bold(r.name)}\t${r.url}${extras.length ? `\t(${extras.join(', ')})` : ''}`);

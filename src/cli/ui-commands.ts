@@ -27,14 +27,14 @@ export function registerUiCommands(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(async (opts: UiFlags) => {
       if (opts.export !== undefined) return exportAction(opts.export, opts);
-      if (opts.force) throw new UsageError('--force only applies to --export.', 'Use `mv ui --export DIR --force`.');
+      if (opts.force) throw new UsageError('--force only applies to --export.', 'Use `mvr ui --export DIR --force`.');
       await serveAction(opts);
     });
 }
 
 async function exportAction(dir: string, opts: UiFlags): Promise<void> {
   const serving = (['port', 'host', 'open'] as const).filter((flag) => opts[flag] !== undefined);
-  if (serving.length) throw new UsageError(`--export writes files and serves nothing, so --${serving.join(', --')} ${serving.length === 1 ? 'does' : 'do'} not apply.`, 'Run `mv ui --export DIR` to write the site, or `mv ui --port N` to serve it.');
+  if (serving.length) throw new UsageError(`--export writes files and serves nothing, so --${serving.join(', --')} ${serving.length === 1 ? 'does' : 'do'} not apply.`, 'Run `mvr ui --export DIR` to write the site, or `mvr ui --port N` to serve it.');
   const { exportSite } = await import('../commands/ui.js');
   const result = await exportSite({ cwd: process.cwd(), dir, force: Boolean(opts.force) });
   if (opts.json) return printJson(result);

@@ -22,7 +22,7 @@ export async function archive(options: ArchiveOptions): Promise<ArchiveResult> {
   const ref = parseRef(options.ref);
   let chosen = '';
   const written = await writeArtifactTags(repo.git, ref.artifact, options, (state) => {
-    const version = versionOfAnyRef(state, ref, repo.config.stages, 'mv archive REF');
+    const version = versionOfAnyRef(state, ref, repo.config.stages, 'mvr archive REF');
     chosen = version.version;
     return planArchive(state, version, options.message);
   });

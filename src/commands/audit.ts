@@ -82,6 +82,6 @@ async function addSignatures(git: Git, events: EventInfo[]): Promise<void> {
 function nothingAt(state: ArtifactState, stage: string, until: number): MvError {
   const first = state.events.find((e) => e.stage === stage);
   return new MvError('STAGE_EMPTY', `No version of ${state.name} was in ${stage} at ${isoTime(until)}.`, {
-    hint: first ? 'See when it changed with `mv history ' + state.name + ' --stage ' + stage + '`.' : `Nothing was assigned to ${stage} by then; see \`mv history ${state.name}\`.`,
+    hint: first ? 'See when it changed with `mvr history ' + state.name + ' --stage ' + stage + '`.' : `Nothing was assigned to ${stage} by then; see \`mvr history ${state.name}\`.`,
   });
 }

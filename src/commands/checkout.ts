@@ -91,7 +91,7 @@ async function checkoutLocked(repo: Repo, options: CheckoutOptions): Promise<Che
   const refs = [...(options.ref ? [options.ref] : []), ...(options.refs ?? [])];
   const targets = refs.length ? await Promise.all(refs.map((ref) => resolvePointer(repo.git, repo.root, ref))) : await allWorkspacePointers(repo);
   const twice = targets.find((t, i) => targets.findIndex((o) => o.artifact === t.artifact) !== i);
-  if (twice) throw new UsageError(`${twice.artifact} is named twice; a work tree holds one version of an artifact.`, `Check out one of them, e.g. \`mv checkout ${pinnedId(twice.artifact, twice.version)}\`.`);
+  if (twice) throw new UsageError(`${twice.artifact} is named twice; a work tree holds one version of an artifact.`, `Check out one of them, e.g. \`mvr checkout ${pinnedId(twice.artifact, twice.version)}\`.`);
   const stats = await StatCache.load(statCacheFile(repo));
   const ctx: SnapshotContext = { root: repo.root, cache: repo.cache, stats, store: false, ...(options.signal ? { signal: options.signal } : {}) };
   try {
@@ -108,7 +108,7 @@ async function checkoutLocked(repo: Repo, options: CheckoutOptions): Promise<Che
       const complete = plans.filter((p) => !p.missing.length).map((p) => p.artifact);
       const nothing = plans.length > 1 ? ' Nothing was checked out: a checkout writes every artifact or none.' : '';
       throw new MvError('OBJECT_MISSING', `The cache lacks ${missing.length} object${missing.length === 1 ? '' : 's'} of ${lacking.join(', ')}.${nothing}`, {
-        hint: `${options.lineage ? `Fetch and write them: mv pull --lineage ${lacking.join(' ')}` : `Fetch them from a remote first: mv fetch ${lacking.join(' ')}`}${complete.length ? ` (or check out the others alone: ${complete.map((name) => `mv checkout ${name}`).join('; ')})` : ''}`,
+        hint: `${options.lineage ? `Fetch and write them: mvr pull --lineage ${lacking.join(' ')}` : `Fetch them from a remote first: mvr fetch ${lacking.join(' ')}`}${complete.length ? ` (or check out the others alone: ${complete.map((name) => `mvr checkout ${name}`).join('; ')})` : ''}`,
         details: { missing },
       });
     }
@@ -116,7 +116,7 @@ async function checkoutLocked(repo: Repo, options: CheckoutOptions): Promise<Che
     if (conflicts.length) {
       const shown = conflicts.slice(0, 5).join(', ') + (conflicts.length > 5 ? `, and ${conflicts.length - 5} more` : '');
       throw new MvError('LOCAL_CHANGES', `Checkout would overwrite local changes that are not saved anywhere: ${shown}.`, {
-        hint: 'Save them as a version (`mv add`) or elsewhere, or pass --force to discard them.',
+        hint: 'Save them as a version (`mvr add`) or elsewhere, or pass --force to discard them.',
         details: { paths: conflicts },
       });
     }

@@ -34,11 +34,11 @@ export async function diff(options: DiffOptions): Promise<DiffResult> {
     if (!reads.has(ref.artifact)) reads.set(ref.artifact, readArtifact(git, ref.artifact));
     const read = await reads.get(ref.artifact)!;
     notes.push(...read.notes.filter((n) => !notes.includes(n)));
-    versions.push({ artifact: ref.artifact, state: read.state, version: versionOfAnyRef(read.state, ref, DEFAULT_STAGES, 'mv diff REF …') });
+    versions.push({ artifact: ref.artifact, state: read.state, version: versionOfAnyRef(read.state, ref, DEFAULT_STAGES, 'mvr diff REF …') });
   }
   if (versions[0]!.artifact === versions[1]!.artifact && versions[0]!.version.version === versions[1]!.version.version) {
     const id = pinnedId(versions[0]!.artifact, versions[0]!.version.version);
-    throw new MvError('SAME_VERSION', `Both refs name ${id}.`, { hint: `Compare two versions, e.g. \`mv diff ${id} ${refs[0].artifact}@latest\`.` });
+    throw new MvError('SAME_VERSION', `Both refs name ${id}.`, { hint: `Compare two versions, e.g. \`mvr diff ${id} ${refs[0].artifact}@latest\`.` });
   }
   const [a, b] = await Promise.all(
     versions.map(async ({ artifact, state, version }) => ({ artifact, version, located: await requireVersionPointer(git, state, version) })),
@@ -93,5 +93,5 @@ async function compareFolders(cwd: string, result: DiffResult, withPaths: boolea
       ...(withPaths ? { paths: { added: changes.added, removed: changes.removed, changed: changes.modified } } : {}),
     };
   }
-  if (unknown) result.notes.push(`${unknown} changed folder(s) could not be compared file by file: their manifests are not in the cache (\`mv fetch --lineage ${result.from.id} ${result.to.id}\` brings them).`);
+  if (unknown) result.notes.push(`${unknown} changed folder(s) could not be compared file by file: their manifests are not in the cache (\`mvr fetch --lineage ${result.from.id} ${result.to.id}\` brings them).`);
 }

@@ -98,7 +98,7 @@ export async function gc(options: GcOptions = {}): Promise<GcResult> {
   if (target === 'remote') return gcRemote(repo, { ...options, cwd, dryRun, graceMs });
   if (!options.force && !(await isInside(repo.cache.location, repo.root))) {
     throw new MvError('SHARED_CACHE', `The cache ${repo.cache.location} is outside the repository (cache.dir), so other clones may share it; gc cannot see their branches, stashes or unpushed commits and could delete what they need.`, {
-      hint: 'Run `mv gc --dry-run --force` to see what would go, then `mv gc --force` only if no other clone uses this cache (or if they can fetch again from a remote).',
+      hint: 'Run `mvr gc --dry-run --force` to see what would go, then `mvr gc --force` only if no other clone uses this cache (or if they can fetch again from a remote).',
     });
   }
   return withRepoLock(repo, 'gc', async () => {
@@ -113,7 +113,7 @@ export async function gc(options: GcOptions = {}): Promise<GcResult> {
 async function gcRemote(repo: Repo, options: GcOptions & { dryRun: boolean; graceMs: number }): Promise<GcResult> {
   if (!options.force && !options.dryRun) {
     throw new MvError('REMOTE_GC_NEEDS_FORCE', 'Garbage-collecting a remote is refused without --force: other clones share it, and objects they pushed for branches or stashes this clone has never seen would be deleted.', {
-      hint: `See what would go with \`mv gc -r ${options.remote!} --dry-run\`; fetch every branch first (\`git fetch --all\`) so their pointers count, then run \`mv gc -r ${options.remote!} --force\`.`,
+      hint: `See what would go with \`mvr gc -r ${options.remote!} --dry-run\`; fetch every branch first (\`git fetch --all\`) so their pointers count, then run \`mvr gc -r ${options.remote!} --force\`.`,
     });
   }
   const session: RemoteSession = await openRemoteSession(repo, { remote: options.remote, env: options.env, cwd: options.cwd, jobs: options.jobs });
@@ -126,7 +126,7 @@ async function gcRemote(repo: Repo, options: GcOptions & { dryRun: boolean; grac
       const chunkPlan = chunks ? await planChunks(chunks, needed.oids, { nowMs, graceMs: options.graceMs, concurrency: session.pools.requests }) : undefined;
       const plan = await planStore(store, chunkPlan ? withSourceObjects(needed.oids, chunkPlan) : needed.oids, options.graceMs, () => nowMs);
       const notes = notesOf(needed);
-      if (chunkPlan?.unreadable.length) notes.push(`${chunkPlan.unreadable.length} recipe(s) that gc keeps could not be read, so no pack was deleted or repacked; \`mv verify -r ${options.remote!} --rehash-remote\` names the versions, and \`mv push --recheck\` of them writes their recipes again.`);
+      if (chunkPlan?.unreadable.length) notes.push(`${chunkPlan.unreadable.length} recipe(s) that gc keeps could not be read, so no pack was deleted or repacked; \`mvr verify -r ${options.remote!} --rehash-remote\` names the versions, and \`mvr push --recheck\` of them writes their recipes again.`);
       let repack = { packs: 0, bytes: 0 };
       let temps = 0;
       if (!options.dryRun) {
@@ -241,7 +241,7 @@ function ids(purges: Array<{ id: string }>): string[] {
 function notesOf(needed: { unreadable: Oid[]; notes: string[] }): string[] {
   const notes = [...needed.notes];
   if (needed.unreadable.length) {
-    notes.push(`${needed.unreadable.length} folder(s) of kept versions have no manifest here, so gc cannot tell which files they list (usually versions never fetched into this clone, whose files are not here either). Fetch a version first (\`mv fetch <ref>\`) if its files must stay.`);
+    notes.push(`${needed.unreadable.length} folder(s) of kept versions have no manifest here, so gc cannot tell which files they list (usually versions never fetched into this clone, whose files are not here either). Fetch a version first (\`mvr fetch <ref>\`) if its files must stay.`);
   }
   return notes;
 }

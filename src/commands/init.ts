@@ -68,7 +68,7 @@ export async function init(options: InitOptions = {}): Promise<InitResult> {
     await access(join(root, configPath));
     if (options.cacheDir || options.remote) {
       throw new MvError('ALREADY_INITIALIZED', `mv is already set up in ${root}; --cache-dir and --remote only apply to a new setup.`, {
-        hint: 'Edit cache.dir in .mv/config.yaml, or add a remote with `mv remote add <name> <url> --default`.',
+        hint: 'Edit cache.dir in .mv/config.yaml, or add a remote with `mvr remote add <name> <url> --default`.',
       });
     }
     return { root, initialized: false, files: [] };

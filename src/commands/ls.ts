@@ -30,7 +30,7 @@ export async function ls(options: LsOptions = {}): Promise<LsResult> {
     ...registry.notes,
     ...shown.flatMap((state) => state.notes),
     ...[...registry.problems.values()].map((problem) => `${problem.message} (left out)`),
-    ...(hidden ? [`${hidden} deprecated artifact${hidden > 1 ? 's are' : ' is'} not listed (\`mv ls --deprecated\` lists ${hidden > 1 ? 'them' : 'it'}).`] : []),
+    ...(hidden ? [`${hidden} deprecated artifact${hidden > 1 ? 's are' : ' is'} not listed (\`mvr ls --deprecated\` lists ${hidden > 1 ? 'them' : 'it'}).`] : []),
   ];
   return { artifacts: shown.map(summarize), hidden, notes };
 }

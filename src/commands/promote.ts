@@ -39,12 +39,12 @@ export async function promote(options: PromoteOptions): Promise<PromoteResult> {
   const known = await writableStages(repo);
   const stages = known.stages;
   const trafficBp = options.traffic === undefined ? undefined : parseTraffic(options.traffic);
-  if (options.stage === ARCHIVED_STAGE && trafficBp !== undefined) throw new MvError('INVALID_TRAFFIC', '--traffic does not apply to archived.', { hint: `Archive with \`mv archive ${options.ref}\`.` });
+  if (options.stage === ARCHIVED_STAGE && trafficBp !== undefined) throw new MvError('INVALID_TRAFFIC', '--traffic does not apply to archived.', { hint: `Archive with \`mvr archive ${options.ref}\`.` });
   let chosen = '';
   let stage = options.stage;
   const written = await writeArtifactTags(repo.git, ref.artifact, options, async (state) => {
     stage = checkStage(options.stage, known, state.stagesSeen);
-    const version = versionOfAnyRef(state, ref, stages, `mv promote REF ${stage}`);
+    const version = versionOfAnyRef(state, ref, stages, `mvr promote REF ${stage}`);
     chosen = version.version;
     requireActive(state, version, `promoted to ${stage}`);
     if (stage === ARCHIVED_STAGE) return planArchive(state, version, options.message);

@@ -65,7 +65,7 @@ export interface PurgeResult {
 export async function purge(options: PurgeOptions): Promise<PurgeResult> {
   const ref = parseRef(options.ref);
   if (ref.kind !== 'version') {
-    throw new UsageError(`mv purge needs one pinned version (name@vX.Y.Z), not ${JSON.stringify(options.ref)}.`, 'Name the exact version, e.g. `mv purge churn@v1.2.0 --force -m "why"`.');
+    throw new UsageError(`mvr purge needs one pinned version (name@vX.Y.Z), not ${JSON.stringify(options.ref)}.`, 'Name the exact version, e.g. `mvr purge churn@v1.2.0 --force -m "why"`.');
   }
   const repo = await openRepo(options.cwd ?? process.cwd());
   await requireInitialized(repo);
@@ -82,7 +82,7 @@ export async function purge(options: PurgeOptions): Promise<PurgeResult> {
       const inUse = workTreePointersOf(needed.pointers, id);
       if (inUse.length) {
         throw new MvError('PURGE_IN_USE', `${id} is the version of ${inUse.map((p) => p.file).join(', ')} in the work tree; purging it would leave that pointer without its files.`, {
-          hint: `Commit another version of ${state.name} there first (\`mv add\` or \`mv checkout ${state.name}@vX.Y.Z\` and commit the pointer), then purge ${id}.`,
+          hint: `Commit another version of ${state.name} there first (\`mvr add\` or \`mvr checkout ${state.name}@vX.Y.Z\` and commit the pointer), then purge ${id}.`,
         });
       }
       const manifests = new Map<Oid, Buffer>();
@@ -92,12 +92,12 @@ export async function purge(options: PurgeOptions): Promise<PurgeResult> {
         if (bytes) manifests.set(object.oid, bytes);
       }
       const plan = planPurge(located.pointer, located.file, needed.oids, manifests);
-      const notes = plan.unlisted.length ? [`The manifest of ${plan.unlisted.join(', ')} was not found, so the files of that folder were not removed; \`mv gc\` removes them once they are unreferenced.`] : [];
+      const notes = plan.unlisted.length ? [`The manifest of ${plan.unlisted.join(', ')} was not found, so the files of that folder were not removed; \`mvr gc\` removes them once they are unreferenced.`] : [];
       const held = stagesHeldBy(state, version.version);
       if (held.length) notes.push(`${id} still holds ${held.map((h) => h.stage).join(', ')}; deployments that resolve it will find no files.`);
       if (!options.force) {
         throw new MvError('PURGE_NEEDS_FORCE', `Purging ${id} would delete ${plan.remove.length} object(s) (${formatBytes(plan.bytes)}) from the cache${session ? ` and from ${session.remote.display}` : ''} for good: the version could never be checked out, fetched or reproduced again, although its tags and history stay. ${plan.shared} object(s) shared with other versions would stay.`, {
-          hint: `If that is intended, run \`mv purge ${id} --force -m "<reason>"\`; the purge is recorded as the tag mv-purge/${state.name}/v${version.version}/<N>.`,
+          hint: `If that is intended, run \`mvr purge ${id} --force -m "<reason>"\`; the purge is recorded as the tag mv-purge/${state.name}/v${version.version}/<N>.`,
           details: { objects: plan.remove.length, bytes: plan.bytes },
         });
       }
@@ -107,7 +107,7 @@ export async function purge(options: PurgeOptions): Promise<PurgeResult> {
       const onRemote = session ? await presentIn(plan.remove, (oid) => session.store.has(oid), checks) : [];
       const chunks = session?.store.chunks?.({ spoolDir: repo.cache.tempDir });
       const chunkPlan = chunks ? await planChunkPurge(chunks, new Set(plan.remove.map((o) => o.oid)), onRemote.map((o) => o.oid)) : undefined;
-      if (chunkPlan?.unreadable.length) notes.push(`${chunkPlan.unreadable.length} other recipe(s) on ${session!.remote.display} could not be read, so the packs ${id} used were kept; run \`mv verify -r\` and push the versions it names with --recheck, then purge again.`);
+      if (chunkPlan?.unreadable.length) notes.push(`${chunkPlan.unreadable.length} other recipe(s) on ${session!.remote.display} could not be read, so the packs ${id} used were kept; run \`mvr verify -r\` and push the versions it names with --recheck, then purge again.`);
       let tag: string | null = null;
       if (previous.length === 0 || inCache.length + onRemote.length + (chunkPlan?.recipes.length ?? 0) > 0) {
         tag = await writePurgeRecord(repo.git, {

@@ -42,7 +42,7 @@ export async function push(options: PushOptions = {}): Promise<PushResult> {
   const cwd = options.cwd ?? process.cwd();
   const repo = await openRepo(cwd);
   await requireInitialized(repo);
-  if (options.all && options.refs?.length) throw new UsageError('Give refs or --all, not both.', 'mv push churn@v1.2.0, or mv push --all for every version.');
+  if (options.all && options.refs?.length) throw new UsageError('Give refs or --all, not both.', 'mvr push churn@v1.2.0, or mvr push --all for every version.');
   const versions: VersionSource[] = options.pointers
     ? options.pointers.map((p) => ({ ...p, id: pinnedId(p.pointer.name, p.pointer.version) }))
     : options.all

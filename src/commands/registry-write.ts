@@ -89,7 +89,7 @@ export function checkStage(stage: string, known: WritableStages, used: readonly 
   const inTags = used.includes(stage) ? `This registry's tags already use ${stage}; add` : 'Use one of those, or add';
   if (!known.initialized && known.adopted) {
     throw new MvError('UNKNOWN_STAGE', `${JSON.stringify(stage)} is neither a stage this registry's tags use nor one of mv's defaults (stages: ${list}).`, {
-      hint: `Use one of those, or set mv up with \`mv init\` (it adopts these stages) and add ${stage} to \`stages\` in .mv/config.yaml, in promotion order.`,
+      hint: `Use one of those, or set mv up with \`mvr init\` (it adopts these stages) and add ${stage} to \`stages\` in .mv/config.yaml, in promotion order.`,
     });
   }
   throw new MvError('UNKNOWN_STAGE', `${JSON.stringify(stage)} is not a stage in .mv/config.yaml (stages: ${list}).`, {

@@ -71,7 +71,7 @@ export async function remoteAdd(options: RemoteAddOptions): Promise<RemoteAddRes
   }
   if (repo.config.remotes[options.name]) {
     throw new MvError('REMOTE_EXISTS', `A remote named ${options.name} already exists (${redactUrl(repo.config.remotes[options.name]!.url)}).`, {
-      hint: `Remove it first with \`mv remote remove ${options.name}\`, or choose another name.`,
+      hint: `Remove it first with \`mvr remote remove ${options.name}\`, or choose another name.`,
     });
   }
   const url = normalizeRemoteUrl(options.url, cwd);

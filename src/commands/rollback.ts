@@ -27,7 +27,7 @@ export async function rollback(options: RollbackOptions): Promise<RollbackResult
   const known = await writableStages(repo);
   const wanted = options.stage ?? deployStage(known.stages);
   if (wanted === ARCHIVED_STAGE) {
-    throw new MvError('INVALID_STAGE', 'archived is terminal and cannot be rolled back.', { hint: `Register the files again as a new version with \`mv add ${name} <path>…\`.` });
+    throw new MvError('INVALID_STAGE', 'archived is terminal and cannot be rolled back.', { hint: `Register the files again as a new version with \`mvr add ${name} <path>…\`.` });
   }
   let undid = '';
   let stage = wanted;

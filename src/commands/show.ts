@@ -58,5 +58,5 @@ async function addModelFiles(cwd: string, result: Extract<ShowResult, { kind: 'v
   if (!repo) return;
   const { models, uncached } = await versionModelFiles(repo.cache, located.pointer, located.file);
   if (models.length) result.version.models = models;
-  if (uncached.length) result.notes.push(`${uncached.join(', ')}: not in the cache; \`mv fetch ${result.version.id}\` to see their tensors.`);
+  if (uncached.length) result.notes.push(`${uncached.join(', ')}: not in the cache; \`mvr fetch ${result.version.id}\` to see their tensors.`);
 }

@@ -130,7 +130,7 @@ async function workspacePointers(repo: Repo, names: string[] | undefined, invali
     if (!found) {
       const known = located.map((l) => l.pointer.name);
       throw new MvError('UNKNOWN_ARTIFACT', `No pointer for ${name} in this work tree.`, {
-        hint: known.length ? `Artifacts here: ${known.join(', ')}.` : 'Nothing is versioned here yet; start with `mv add <name> <path>…`.',
+        hint: known.length ? `Artifacts here: ${known.join(', ')}.` : 'Nothing is versioned here yet; start with `mvr add <name> <path>…`.',
       });
     }
     return found;

@@ -270,7 +270,7 @@ function judge(result: VerifyResult, targets: Target[], purges: Map<string, Purg
     bad(m.id, 'incomplete', verdicts);
   }
   const lineageMissing = result.cache.missing.length - missingFiles.length;
-  if (scope.named && lineageMissing > 0) result.notes.push(`${lineageMissing} object(s) are not in the cache (${scope.remote ? 'checked on the remote instead' : 'lineage: data, pipeline, params; `mv fetch --lineage` brings them'}).`);
+  if (scope.named && lineageMissing > 0) result.notes.push(`${lineageMissing} object(s) are not in the cache (${scope.remote ? 'checked on the remote instead' : 'lineage: data, pipeline, params; `mvr fetch --lineage` brings them'}).`);
   for (const m of result.remote?.missing ?? []) {
     result.problems.push(`missing on ${result.remote!.remote}: ${m.id} ${m.path} (${m.oid})${m.reason ? `: ${m.reason}` : ''}`);
     bad(m.id, 'incomplete', verdicts);

@@ -32,7 +32,7 @@ export async function preCommit(repo: Repo): Promise<HookOutcome> {
     const missing = [];
     for (const { oid, path } of pointerObjects(pointer, file)) if (!(await repo.cache.has(oid))) missing.push(`${path} (${oid.slice(0, 19)}…)`);
     if (missing.length) {
-      problems.push(`${file}: the cache lacks ${missing.join(', ')}.\n  Re-create the version with \`mv add ${pointer.name} …\`, fetch it with \`mv fetch ${pointer.name}@v${pointer.version}\`, or, if the pointer was edited by hand, restore it with \`git checkout HEAD -- ${file}\`.`);
+      problems.push(`${file}: the cache lacks ${missing.join(', ')}.\n  Re-create the version with \`mvr add ${pointer.name} …\`, fetch it with \`mvr fetch ${pointer.name}@v${pointer.version}\`, or, if the pointer was edited by hand, restore it with \`git checkout HEAD -- ${file}\`.`);
     }
   }
   if (problems.length === 0) return { hook: 'pre-commit', exitCode: 0, messages: [] };

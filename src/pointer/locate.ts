@@ -81,7 +81,7 @@ export async function readCommittedPointer(git: Git, commit: string, name: strin
  */
 export function versionMismatch(name: string, version: string, commit: string, file: string, recorded: string): MvError {
   return new MvError('POINTER_MISMATCH', `The tag ${name}@v${version} is on commit ${commit.slice(0, 12)}, whose pointer ${file} records version ${recorded}, not ${version}.`, {
-    hint: 'The tag does not name that version\'s files, so mv will not use them for it; `mv verify` lists such tags. Whoever can push tags must delete or move it.',
+    hint: 'The tag does not name that version\'s files, so mv will not use them for it; `mvr verify` lists such tags. Whoever can push tags must delete or move it.',
     details: { artifact: name, version, commit, file, recorded },
   });
 }

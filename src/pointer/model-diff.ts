@@ -13,7 +13,7 @@ export async function modelFileDiffs(cache: LocalCache, from: { pointer: Pointer
     if (!old || old.oid === after.oid) continue;
     const [a, b] = [await cachedLayout(cache, old), await cachedLayout(cache, after)];
     if (a === 'uncached' || b === 'uncached') {
-      if (/\.(safetensors|gguf)$/i.test(after.path)) notes.push(`${after.path}: fetch both versions (\`mv fetch <ref>\`) to see which tensors changed.`);
+      if (/\.(safetensors|gguf)$/i.test(after.path)) notes.push(`${after.path}: fetch both versions (\`mvr fetch <ref>\`) to see which tensors changed.`);
       continue;
     }
     if (!a || !b) continue;

@@ -170,7 +170,7 @@ function fieldName(path: PropertyKey[]): string {
 
 function invalid(file: string, field: string | undefined, problem: string): MvError {
   return new MvError('INVALID_POINTER', `${file}: ${field ? `field ${field} ` : ''}${problem}.`, {
-    hint: `Restore the committed pointer (\`git checkout HEAD -- ${file}\`), or if the committed one is broken too, remove it (\`git rm ${file}\`) and add the artifact again with \`mv add\`; pointers are written by mv.`,
+    hint: `Restore the committed pointer (\`git checkout HEAD -- ${file}\`), or if the committed one is broken too, remove it (\`git rm ${file}\`) and add the artifact again with \`mvr add\`; pointers are written by mv.`,
     details: { file, ...(field ? { field } : {}) },
   });
 }

@@ -98,7 +98,7 @@ export function versionOfStageEvent(index: VersionIndex, event: RegistryEvent, a
   const tagged = index.byCommit.get(event.commit) ?? [];
   if (tagged.length > 1) {
     throw new MvError('MULTIPLE_VERSIONS', `Multiple versions are not allowed on the same Git commit: ${artifact} has ${tagged.map((v) => `v${v}`).join(' and ')} at commit ${event.commit.slice(0, 12)}, and ${event.tag} points there, so neither mv nor GTO can tell which version it is about.`, {
-      hint: `Deregister all but one of them (\`mv deprecate ${artifact}@v${tagged[0]!}\`), or delete the stray version tag with \`git tag -d\` if it was never shared.`,
+      hint: `Deregister all but one of them (\`mvr deprecate ${artifact}@v${tagged[0]!}\`), or delete the stray version tag with \`git tag -d\` if it was never shared.`,
     });
   }
   if (tagged.length === 1) return index.versions.get(tagged[0]!)!;

@@ -12,7 +12,7 @@ export function findVersion(state: ArtifactState, version: string): VersionState
   const known = versionsHighestFirst(state).filter((v) => v.registered);
   const list = known.slice(0, 8).map((v) => versionLabel(v.version)).join(', ');
   throw new MvError('UNKNOWN_VERSION', `${pinnedId(state.name, version)} does not exist.`, {
-    hint: known.length ? `Versions of ${state.name}: ${list}${known.length > 8 ? ', …' : ''} (see \`mv show ${state.name}\`).` : `${state.name} has no registered versions; register one with \`mv add ${state.name} <path>…\`.`,
+    hint: known.length ? `Versions of ${state.name}: ${list}${known.length > 8 ? ', …' : ''} (see \`mvr show ${state.name}\`).` : `${state.name} has no registered versions; register one with \`mvr add ${state.name} <path>…\`.`,
   });
 }
 
@@ -22,7 +22,7 @@ export function versionOfRef(state: ArtifactState, ref: Extract<Ref, { kind: 've
   const latest = latestVersion(state);
   if (!latest) {
     throw new MvError('UNKNOWN_VERSION', `${state.name} has no active version (all are deregistered), so ${ref.text} names nothing.`, {
-      hint: `Register a new version with \`mv add ${state.name} <path>…\`.`,
+      hint: `Register a new version with \`mvr add ${state.name} <path>…\`.`,
     });
   }
   return latest;
@@ -39,8 +39,8 @@ export function stageHolders(state: ArtifactState, stage: string, knownStages: r
   const isKnown = knownStages.includes(stage) || stage === ARCHIVED_STAGE || state.stages.has(stage);
   throw new MvError(isKnown ? 'STAGE_EMPTY' : 'UNKNOWN_STAGE', isKnown ? `No version of ${state.name} is in ${stage}.` : `${stage} is not a stage of ${state.name}.`, {
     hint: occupied.length
-      ? `Stages that hold versions: ${occupied.join('; ')}. Promote one with \`mv promote ${state.name}@vX.Y.Z ${stage}\`.`
-      : `No stage holds a version yet; promote one with \`mv promote ${state.name}@vX.Y.Z ${knownStages[0] ?? 'staging'}\`.`,
+      ? `Stages that hold versions: ${occupied.join('; ')}. Promote one with \`mvr promote ${state.name}@vX.Y.Z ${stage}\`.`
+      : `No stage holds a version yet; promote one with \`mvr promote ${state.name}@vX.Y.Z ${knownStages[0] ?? 'staging'}\`.`,
   });
 }
 
@@ -49,7 +49,7 @@ export function requireActive(state: ArtifactState, version: VersionState, actio
   const id = pinnedId(state.name, version.version);
   if (version.unregistered) {
     throw new MvError('VERSION_UNREGISTERED', `${id} is a commit with stage tags but no version tag, so it cannot be ${action}.`, {
-      hint: `Register a version for it first (GTO: \`gto register ${state.name} ${version.commit}\`), or promote a registered version (\`mv show ${state.name}\`).`,
+      hint: `Register a version for it first (GTO: \`gto register ${state.name} ${version.commit}\`), or promote a registered version (\`mvr show ${state.name}\`).`,
     });
   }
   if (version.active && !version.archived) return;
@@ -57,11 +57,11 @@ export function requireActive(state: ArtifactState, version: VersionState, actio
   const instead = latest && latest.version !== version.version && !latest.archived ? ` The newest active version is ${pinnedId(state.name, latest.version)}.` : '';
   if (version.archived) {
     throw new MvError('VERSION_ARCHIVED', `${id} is archived (${version.archived.tag}); archived is terminal, so it cannot be ${action}.${instead}`, {
-      hint: `Pick another version (\`mv show ${state.name}\`) or register the same files again as a new version with \`mv add\`.`,
+      hint: `Pick another version (\`mvr show ${state.name}\`) or register the same files again as a new version with \`mvr add\`.`,
     });
   }
   throw new MvError('VERSION_DEREGISTERED', `${id} was deregistered (${version.deregistered!.tag}), so it cannot be ${action}.${instead}`, {
-    hint: `Pick another version (\`mv show ${state.name}\`) or register a new one with \`mv add\`.`,
+    hint: `Pick another version (\`mvr show ${state.name}\`) or register a new one with \`mvr add\`.`,
   });
 }
 
@@ -75,6 +75,6 @@ export function requireNotDeprecated(state: ArtifactState, ref: Ref): string | u
   const what = `${state.name} is deprecated (${deprecation.tag}, ${new Date(deprecation.time * 1000).toISOString().slice(0, 10)} by ${deprecation.by.name || deprecation.by.email})`;
   if (ref.kind === 'version') return `${what}; ${pinnedId(state.name, ref.version)} still resolves because it is pinned.`;
   throw new MvError('ARTIFACT_DEPRECATED', `${what}, so ${ref.text} resolves to nothing, as in GTO.`, {
-    hint: `Pin a version (\`${state.name}@vX.Y.Z\`), or make ${state.name} active again by registering a new version (\`mv add ${state.name} …\`) or with \`mv promote ${state.name}@vX.Y.Z ${deployStage(state.stagesSeen)} --force\`.`,
+    hint: `Pin a version (\`${state.name}@vX.Y.Z\`), or make ${state.name} active again by registering a new version (\`mvr add ${state.name} …\`) or with \`mvr promote ${state.name}@vX.Y.Z ${deployStage(state.stagesSeen)} --force\`.`,
   });
 }

@@ -60,7 +60,7 @@ export function planPromote(state: ArtifactState, request: PromoteRequest): Writ
   const before = state.stages.get(stage) ?? [];
   if (request.violations.length && !request.force) {
     throw new MvError('GATE_FAILED', `${id} cannot be promoted to ${stage}: ${request.violations.join('; ')}.`, {
-      hint: `Fix the cause, or override with \`mv promote ${id} ${stage} --force -m "why"\` (the override is recorded in the tag).`,
+      hint: `Fix the cause, or override with \`mvr promote ${id} ${stage} --force -m "why"\` (the override is recorded in the tag).`,
       details: { violations: request.violations },
     });
   }
@@ -69,7 +69,7 @@ export function planPromote(state: ArtifactState, request: PromoteRequest): Writ
   else {
     if (!before.some((h) => h.version !== version.version)) {
       throw new MvError('NOTHING_TO_SHARE', `${stage} has no other version to share traffic with, so --traffic ${trafficBp / 100} cannot apply (${stage} holds ${describeHoldings(before)}).`, {
-        hint: `Promote without --traffic to make ${id} the only holder: \`mv promote ${id} ${stage}\`.`,
+        hint: `Promote without --traffic to make ${id} the only holder: \`mvr promote ${id} ${stage}\`.`,
       });
     }
     after = withShare(before, version.version, trafficBp);
@@ -106,7 +106,7 @@ export function planRollback(state: ArtifactState, stage: string, reason: string
   const target = stack.length >= 2 ? stack[stack.length - 2]!.holdings : [];
   if (!lastEvent || target.length === 0) {
     throw new MvError('NOTHING_TO_ROLL_BACK', lastEvent ? `${state.name} ${stage} had no holder before ${lastEvent.tag}, so there is nothing to roll back to.` : `${state.name} has never had a version in ${stage}.`, {
-      hint: `Promote a version instead: \`mv promote ${state.name}@vX.Y.Z ${stage}\` (see \`mv history ${state.name}\`).`,
+      hint: `Promote a version instead: \`mvr promote ${state.name}@vX.Y.Z ${stage}\` (see \`mvr history ${state.name}\`).`,
     });
   }
   for (const holding of target) {
@@ -114,7 +114,7 @@ export function planRollback(state: ArtifactState, stage: string, reason: string
     if (!version || !isActive(version)) {
       const why = version?.archived ? `was archived (${version.archived.tag})` : version?.deregistered ? `was deregistered (${version.deregistered.tag})` : 'is not a registered version';
       throw new MvError('ROLLBACK_TARGET_GONE', `Rolling back ${state.name} ${stage} would restore ${describeHoldings(target)}, but ${pinnedId(state.name, holding.version)} ${why}.`, {
-        hint: `Promote the version you want explicitly: \`mv promote ${state.name}@vX.Y.Z ${stage} -m "why"\`.`,
+        hint: `Promote the version you want explicitly: \`mvr promote ${state.name}@vX.Y.Z ${stage} -m "why"\`.`,
       });
     }
   }

@@ -75,8 +75,8 @@ export function unknownArtifact(name: string, existing: string[]): MvError {
   const list = existing.slice(0, 10).join(', ');
   return new MvError('UNKNOWN_ARTIFACT', `There is no artifact ${name} in this registry.`, {
     hint: existing.length
-      ? `Artifacts: ${list}${existing.length > 10 ? ', …' : ''} (see \`mv ls\`).`
-      : `The registry is empty here; register a version with \`mv add ${name} <path>…\`, or, in a shallow or tag-less clone (CI), fetch the tags first: \`git fetch --tags\`.`,
+      ? `Artifacts: ${list}${existing.length > 10 ? ', …' : ''} (see \`mvr ls\`).`
+      : `The registry is empty here; register a version with \`mvr add ${name} <path>…\`, or, in a shallow or tag-less clone (CI), fetch the tags first: \`git fetch --tags\`.`,
   });
 }
 

@@ -26,14 +26,14 @@ export function planArchive(state: ArtifactState, version: VersionState, reason:
   const id = pinnedId(state.name, version.version);
   requireRegistered(state, version, 'archived');
   if (version.archived && !version.active) {
-    throw new MvError('VERSION_ARCHIVED', `${id} is already archived (${version.archived.tag}).`, { hint: `See its history with \`mv history ${state.name}\`.` });
+    throw new MvError('VERSION_ARCHIVED', `${id} is already archived (${version.archived.tag}).`, { hint: `See its history with \`mvr history ${state.name}\`.` });
   }
   const drafts: TagDraft[] = [];
   const warnings: string[] = [];
   for (const [stage, mark] of version.stages) {
     if (!mark.active || stage === ARCHIVED_STAGE) continue;
     const after = holdersWithout(state, stage, version);
-    if (after.length === 0) warnings.push(`${state.name} ${stage} has no version now that ${id} is archived; promote one with \`mv promote ${state.name}@vX.Y.Z ${stage}\`.`);
+    if (after.length === 0) warnings.push(`${state.name} ${stage} has no version now that ${id} is archived; promote one with \`mvr promote ${state.name}@vX.Y.Z ${stage}\`.`);
     else if (!(state.stages.get(stage) ?? []).some((h) => after.some((a) => a.version === h.version))) {
       warnings.push(`${state.name} ${stage} falls back to ${describeHoldings(after)}, which GTO still counted there (assigned earlier and never unassigned).`);
     }
@@ -65,18 +65,18 @@ function deregisterDraft(state: ArtifactState, version: VersionState, summary: s
 export function planDeregister(state: ArtifactState, version: VersionState, reason: string | undefined): WritePlan {
   const id = pinnedId(state.name, version.version);
   requireRegistered(state, version, 'deregistered');
-  if (!version.active) throw new MvError('VERSION_DEREGISTERED', `${id} is already deregistered (${version.deregistered!.tag}).`, { hint: `See \`mv show ${state.name}\`.` });
+  if (!version.active) throw new MvError('VERSION_DEREGISTERED', `${id} is already deregistered (${version.deregistered!.tag}).`, { hint: `See \`mvr show ${state.name}\`.` });
   const held = stagesHeldBy(state, version.version).filter((h) => h.stage !== ARCHIVED_STAGE);
   if (held.length) {
     throw new MvError('VERSION_IN_STAGE', `${id} still serves ${held.map((h) => `${h.stage} (${h.bp / 100}%)`).join(', ')}, so it cannot be deregistered.`, {
-      hint: `Move the stage to another version first (\`mv promote\` or \`mv rollback\`), or retire it everywhere at once with \`mv archive ${id}\`.`,
+      hint: `Move the stage to another version first (\`mvr promote\` or \`mvr rollback\`), or retire it everywhere at once with \`mvr archive ${id}\`.`,
     });
   }
   return completePlan(state, [deregisterDraft(state, version, withReason(`Deregister ${id}`, reason), reason ? { reason } : {})]);
 }
 
 export function planDeprecate(state: ArtifactState, target: string, reason: string | undefined): WritePlan {
-  if (state.deprecated) throw new MvError('ARTIFACT_DEPRECATED', `${state.name} is already deprecated (${state.deprecated.tag}).`, { hint: `See \`mv history ${state.name}\`.` });
+  if (state.deprecated) throw new MvError('ARTIFACT_DEPRECATED', `${state.name} is already deprecated (${state.deprecated.tag}).`, { hint: `See \`mvr history ${state.name}\`.` });
   const serving = [...state.stages].filter(([s, h]) => h.length > 0 && s !== ARCHIVED_STAGE).map(([s, h]) => `${s} (${describeHoldings(h)})`);
   const draft: TagDraft = { kind: 'deprecate', target, summary: withReason(`Deprecate ${state.name}`, reason), payload: { mv: PAYLOAD_SCHEMA, event: 'deprecate', artifact: state.name, ...(reason ? { reason } : {}) } };
   return completePlan(state, [draft], {

@@ -216,7 +216,7 @@ function noteDisagreements(state: ArtifactState, recorded: Map<string, Recorded>
     if (!first || holders.length === 0 || holders.some((h) => h.version === first.version.version)) continue;
     const record = recorded.get(stage);
     state.notes.push(
-      `GTO reads ${state.name}#${stage} as ${pinnedId(state.name, first.version.version)} (assigned by ${first.assigned.tag}), while mv's record${record ? ` (${record.event.tag})` : ''} says ${describeHoldings(holders)}: tags made before mv wrote unassign tags; the next \`mv promote\` or \`mv rollback\` of ${stage} brings GTO in line.`,
+      `GTO reads ${state.name}#${stage} as ${pinnedId(state.name, first.version.version)} (assigned by ${first.assigned.tag}), while mv's record${record ? ` (${record.event.tag})` : ''} says ${describeHoldings(holders)}: tags made before mv wrote unassign tags; the next \`mvr promote\` or \`mvr rollback\` of ${stage} brings GTO in line.`,
     );
   }
 }

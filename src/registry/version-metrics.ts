@@ -17,7 +17,7 @@ export async function requireVersionPointer(git: Git, state: ArtifactState, vers
   if (located) return located;
   const id = pinnedId(state.name, version.version);
   throw new MvError('NO_POINTER', `${id} points at commit ${version.commit.slice(0, 12)}, which has no ${state.name}.mv.yaml pointer file (it was registered without mv, e.g. by GTO), so there is nothing recorded to read.`, {
-    hint: `Registry commands (ls, show, history, promote, resolve) still work for ${id}; to record files, metrics and lineage, register a new version with \`mv add ${state.name} <path>…\`.`,
+    hint: `Registry commands (ls, show, history, promote, resolve) still work for ${id}; to record files, metrics and lineage, register a new version with \`mvr add ${state.name} <path>…\`.`,
   });
 }
 

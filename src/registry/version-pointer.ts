@@ -14,7 +14,7 @@ export async function resolvePointer(git: Git, root: string, text: string): Prom
     const located = await findWorkspacePointer(git, root, ref.artifact);
     if (!located) {
       throw new MvError('UNKNOWN_ARTIFACT', `No committed pointer for ${ref.artifact} in this work tree.`, {
-        hint: 'List artifacts with `mv ls`, or name a version: `mv checkout name@vX.Y.Z`.',
+        hint: 'List artifacts with `mvr ls`, or name a version: `mvr checkout name@vX.Y.Z`.',
       });
     }
     return { ...located, artifact: ref.artifact, version: located.pointer.version };

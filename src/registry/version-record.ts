@@ -19,13 +19,13 @@ export interface VersionPointer extends LocatedPointer {
 export async function findVersionRecord(git: Git, ref: Extract<Ref, { kind: 'version' | 'latest' }>): Promise<VersionRecord> {
   if (ref.kind === 'version' && !isSemver(ref.version)) {
     throw new MvError('NO_POINTER', `${ref.text} is a commit with stage tags but no version tag, so mv has no files recorded for it.`, {
-      hint: 'Files can only be restored for versions added with `mv add`.',
+      hint: 'Files can only be restored for versions added with `mvr add`.',
     });
   }
   const versions = await listVersions(git, ref.artifact);
   if (versions.length === 0) {
     throw new MvError('UNKNOWN_ARTIFACT', `There is no artifact ${ref.artifact} in this repository (no ${ref.artifact}@v… tag).`, {
-      hint: 'List artifacts with `mv ls`; in a shallow or tag-less clone (CI), fetch the registry tags first: `git fetch --tags`.',
+      hint: 'List artifacts with `mvr ls`; in a shallow or tag-less clone (CI), fetch the registry tags first: `git fetch --tags`.',
     });
   }
   let wanted = ref.kind === 'version' ? ref.version : undefined;
@@ -45,7 +45,7 @@ export async function pointerOfRecord(git: Git, record: VersionRecord): Promise<
   const located = await readCommittedPointer(git, record.register.commit, record.artifact, record.register.payload?.pointer?.path, record.version);
   if (!located) {
     throw new MvError('NO_POINTER', `${pinnedId(record.artifact, record.version)} has no pointer file in commit ${record.register.commit.slice(0, 12)}; it was registered without mv (e.g. by GTO), so mv has no files to restore.`, {
-      hint: 'Registry commands (show, history, promote) still work for it; files can only be restored for versions added with `mv add`.',
+      hint: 'Registry commands (show, history, promote) still work for it; files can only be restored for versions added with `mvr add`.',
     });
   }
   return { ...located, artifact: record.artifact, version: record.version, record };

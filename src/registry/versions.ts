@@ -60,6 +60,6 @@ export async function versionTags(git: Git, artifact: string): Promise<{ registe
 export function unknownVersion(artifact: string, version: string, existing: VersionRecord[]): MvError {
   const list = existing.slice(0, 8).map((v) => `v${v.version}`).join(', ');
   return new MvError('UNKNOWN_VERSION', `${version === 'latest' ? `${artifact}@latest names nothing` : `${artifact}@v${version} does not exist`}.`, {
-    hint: existing.length ? `Versions of ${artifact}: ${list}${existing.length > 8 ? ', …' : ''}.` : `${artifact} has no versions yet; create one with \`mv add ${artifact} <path>…\`.`,
+    hint: existing.length ? `Versions of ${artifact}: ${list}${existing.length > 8 ? ', …' : ''}.` : `${artifact} has no versions yet; create one with \`mvr add ${artifact} <path>…\`.`,
   });
 }

@@ -75,7 +75,7 @@ export class ChunkedFetcher {
     } catch (error) {
       // A damaged recipe of a file the remote also holds whole costs only the reuse of local chunks.
       if (error instanceof MvError && error.code === 'INVALID_RECIPE' && (await this.options.store.has(item.oid))) {
-        this.notes.push(`The recipe of ${item.path} on ${this.options.chunks.location} is damaged; the file was downloaded whole. \`mv verify -r <remote> --rehash-remote\` reports it.`);
+        this.notes.push(`The recipe of ${item.path} on ${this.options.chunks.location} is damaged; the file was downloaded whole. \`mvr verify -r <remote> --rehash-remote\` reports it.`);
         return false;
       }
       throw error;

@@ -172,7 +172,7 @@ export class ChunkedPush {
       if (found) return found;
     } catch (error) {
       if (!(error instanceof MvError && error.code === 'INVALID_RECIPE')) throw error;
-      this.notes.push(`The recipe of ${file.path} (${shortOid(file.oid)}) on ${chunks.location} is damaged, so its chunks were not reused; \`mv verify -r\` reports it.`);
+      this.notes.push(`The recipe of ${file.path} (${shortOid(file.oid)}) on ${chunks.location} is damaged, so its chunks were not reused; \`mvr verify -r\` reports it.`);
       return undefined;
     }
     if (!(await store.has(file.oid)) || !(await cache.has(file.oid, file.size))) return undefined;

@@ -262,7 +262,7 @@ export function remoteWriteError(error: unknown, location: string): unknown {
     case 'ENOSPC':
     case 'EDQUOT':
       return new MvError('REMOTE_FULL', `The remote ${location} has no space left.`, {
-        hint: 'Free space there (`mv gc -r <remote> --force` removes objects no version needs), then push again.',
+        hint: 'Free space there (`mvr gc -r <remote> --force` removes objects no version needs), then push again.',
         cause: error,
       });
     default:

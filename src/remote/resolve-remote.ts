@@ -44,7 +44,7 @@ export function resolveRemote(config: Config, options: ResolveRemoteOptions): Re
       : ([config.remote ?? soleRemote(config), 'config'] as const);
   if (choice === undefined) {
     throw new MvError('NO_REMOTE', 'No remote is configured.', {
-      hint: 'Add one with `mv remote add origin s3://bucket/prefix --default` (or a folder path), pass -r URL, or set MV_REMOTE.',
+      hint: 'Add one with `mvr remote add origin s3://bucket/prefix --default` (or a folder path), pass -r URL, or set MV_REMOTE.',
     });
   }
   const configured = config.remotes[choice];
@@ -60,7 +60,7 @@ export function resolveRemote(config: Config, options: ResolveRemoteOptions): Re
           ? `MV_REMOTE names the remote ${JSON.stringify(choice)}, which is not configured.`
           : `.mv/config.yaml sets remote: ${choice}, but remotes has no such entry.`;
     throw new MvError('UNKNOWN_REMOTE', message, {
-      hint: names.length ? `Configured remotes: ${names.join(', ')}. Or give a URL: -r s3://bucket/prefix.` : 'Add it with `mv remote add <name> <url>`, or give a URL: -r s3://bucket/prefix.',
+      hint: names.length ? `Configured remotes: ${names.join(', ')}. Or give a URL: -r s3://bucket/prefix.` : 'Add it with `mvr remote add <name> <url>`, or give a URL: -r s3://bucket/prefix.',
     });
   }
   const spec = parseRemoteUrl(choice, source === 'option' ? (options.cwd ?? process.cwd()) : options.baseDir);

@@ -134,7 +134,7 @@ export class S3ChunkStore implements ChunkStore {
         const body = response.Body as (Readable & { transformToByteArray?: () => Promise<Uint8Array> }) | undefined;
         if ((response.ContentLength ?? 0) > maxBytes) {
           body?.destroy();
-          throw new MvError('INVALID_RECIPE', `Recipe ${recipeKey(oid)} on ${this.location} is ${response.ContentLength} bytes, more than a recipe for its file can be.`, { hint: 'Run `mv verify -r <remote>`.' });
+          throw new MvError('INVALID_RECIPE', `Recipe ${recipeKey(oid)} on ${this.location} is ${response.ContentLength} bytes, more than a recipe for its file can be.`, { hint: 'Run `mvr verify -r <remote>`.' });
         }
         const bytes = Buffer.from(await body!.transformToByteArray!());
         this.counters.bytesRead += bytes.length;

@@ -112,7 +112,7 @@ export class MultipartUploader {
       await this.abort(current);
       await this.forget(job.oid);
       throw new MvError('CORRUPT_OBJECT', `The cache object ${job.oid} does not match its content; it was not uploaded to ${job.where}.`, {
-        hint: 'Run `mv verify` to find damaged cache objects, then re-add or fetch them.',
+        hint: 'Run `mvr verify` to find damaged cache objects, then re-add or fetch them.',
         details: { oid: job.oid },
       });
     }

@@ -4,7 +4,7 @@ import { UsageError } from '../errors.js';
 export function checkRefs(refs: unknown, option = 'refs'): string[] | undefined {
   if (refs === undefined) return undefined;
   if (!Array.isArray(refs) || !refs.every((ref) => typeof ref === 'string' && ref.length > 0)) {
-    throw new UsageError(`${option} must be a list of refs (name, name@vX.Y.Z or name#stage).`, 'e.g. mv push churn@v1.2.0 churn#production');
+    throw new UsageError(`${option} must be a list of refs (name, name@vX.Y.Z or name#stage).`, 'e.g. mvr push churn@v1.2.0 churn#production');
   }
   return refs as string[];
 }

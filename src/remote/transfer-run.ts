@@ -155,8 +155,8 @@ export class TransferRun {
     const hint = !absent
       ? 'Run the command again: objects that arrived are not sent again, and large ones resume. Use --json for the full list.'
       : verb === 'fetched from'
-        ? 'The remote never received these objects: push the version from a clone that has them (`mv push <ref>`, or `mv push --all`), then fetch again.'
-        : 'This clone\'s cache lacks these objects: fetch them first (`mv fetch <ref>`), or push from a clone that has them.';
+        ? 'The remote never received these objects: push the version from a clone that has them (`mvr push <ref>`, or `mvr push --all`), then fetch again.'
+        : 'This clone\'s cache lacks these objects: fetch them first (`mvr fetch <ref>`), or push from a clone that has them.';
     throw new MvError('TRANSFER_FAILED', `${this.failures.length} object(s) could not be ${verb} ${this.options.remote}:${shown}${more}`, {
       hint,
       details: { remote: this.options.remote, failures: this.failures, ...summary },

@@ -100,7 +100,7 @@ export function incomplete(oid: Oid, where: string, got: number, size: number): 
 /** A cache object that does not hash to its oid while it is uploaded: nothing was stored on the remote. */
 export function corruptSource(oid: Oid, where: string): MvError {
   return new MvError('CORRUPT_OBJECT', `The cache object ${oid} does not match its content; it was not uploaded to ${where}.`, {
-    hint: 'Run `mv verify` to find damaged cache objects, then re-add or fetch them.',
+    hint: 'Run `mvr verify` to find damaged cache objects, then re-add or fetch them.',
     details: { oid },
   });
 }

@@ -34,12 +34,12 @@ export async function expandDirectories(objects: Iterable<ReferencedObject>, rea
     } catch (error) {
       if (!object.guessed) {
         result.unreadable.push(object.oid);
-        result.notes.push(`The manifest ${shortOid(object.oid)} cannot be read (${error instanceof Error ? error.message : String(error)}); run \`mv verify\`.`);
+        result.notes.push(`The manifest ${shortOid(object.oid)} cannot be read (${error instanceof Error ? error.message : String(error)}); run \`mvr verify\`.`);
       }
       continue;
     }
     // A damaged manifest still protects whatever it lists.
-    if (hashBuffer(bytes) !== object.oid) result.notes.push(`The manifest ${shortOid(object.oid)} does not match its content; run \`mv verify\`.`);
+    if (hashBuffer(bytes) !== object.oid) result.notes.push(`The manifest ${shortOid(object.oid)} does not match its content; run \`mvr verify\`.`);
     for (const entry of entries) {
       result.oids.add(entry.oid);
       result.entrySizes.set(entry.oid, entry.size);

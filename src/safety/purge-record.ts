@@ -119,8 +119,8 @@ export async function purgedVersionError(git: Git, versions: Array<{ artifact: s
   const fromRemote = purged.some((r) => r.from.length > 1);
   return new MvError('VERSION_PURGED', `${purged.map(describePurge).join('; ')}.`, {
     hint: fromRemote
-      ? 'Its bytes were deliberately removed and cannot be restored by mv; use another version (`mv show <name>`).'
-      : 'Its bytes were removed from this cache; a remote may still hold them (`mv fetch <ref> -r <remote>`), otherwise use another version.',
+      ? 'Its bytes were deliberately removed and cannot be restored by mv; use another version (`mvr show <name>`).'
+      : 'Its bytes were removed from this cache; a remote may still hold them (`mvr fetch <ref> -r <remote>`), otherwise use another version.',
     details: { purged: purged.map((r) => ({ id: r.id, tag: r.tag, by: r.by, at: r.at, ...(r.reason ? { reason: r.reason } : {}) })) },
   });
 }

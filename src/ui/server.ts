@@ -33,7 +33,7 @@ export interface HandlerOptions {
 export function createUiServer(options: HandlerOptions): Server {
   return createServer((request, response) => {
     handle(options, request, response).catch((error: unknown) => {
-      options.log(`mv ui: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      options.log(`mvr ui: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
       if (!response.headersSent) send(request, response, 500, 'text/plain; charset=utf-8', 'Internal error while rendering this page; see the terminal that runs mv ui.\n');
       else response.destroy();
     });
@@ -46,7 +46,7 @@ async function handle(options: HandlerOptions, request: IncomingMessage, respons
     return send(request, response, 405, 'text/plain; charset=utf-8', 'This dashboard is read-only: only GET and HEAD are answered.\n');
   }
   if (options.allowedHosts && !options.allowedHosts.has(hostName(request.headers.host))) {
-    return send(request, response, 403, 'text/plain; charset=utf-8', 'mv ui only answers requests addressed to localhost (open the URL it printed).\n');
+    return send(request, response, 403, 'text/plain; charset=utf-8', 'mvr ui only answers requests addressed to localhost (open the URL it printed).\n');
   }
   const url = new URL(request.url ?? '/', 'http://localhost');
   const path = url.pathname;
@@ -66,7 +66,7 @@ async function handle(options: HandlerOptions, request: IncomingMessage, respons
     else rendered = await renderSitePage(await options.source.current(), page, options.base);
   } catch (error) {
     if (!(error instanceof GitCommandError)) throw error;
-    options.log(`mv ui: ${error.message}`);
+    options.log(`mvr ui: ${error.message}`);
     return send(request, response, 500, 'text/plain; charset=utf-8', `git failed while reading the registry: ${error.message}\n`);
   }
   send(request, response, rendered.status, 'text/html; charset=utf-8', rendered.body);

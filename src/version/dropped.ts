@@ -82,7 +82,7 @@ export function checkDrops(dropped: Dropped[], allowed: Drop[], context: { name:
   if (refused.length) {
     const list = refused.map((d) => d.what).join(', ');
     throw new MvError('INPUTS_DROPPED', `This version of ${context.name} would leave out what ${context.current} has: ${list}.`, {
-      hint: `Add them again (\`mv add ${context.name}\` with no paths keeps everything ${context.current} recorded), or leave them out on purpose with ${refused.map((d) => `--drop ${d.flag}`).join(' ')}.`,
+      hint: `Add them again (\`mvr add ${context.name}\` with no paths keeps everything ${context.current} recorded), or leave them out on purpose with ${refused.map((d) => `--drop ${d.flag}`).join(' ')}.`,
       details: { dropped: refused.map((d) => d.what) },
     });
   }

@@ -67,8 +67,8 @@ export async function checkNotVersionedElsewhere(repo: Repo, name: string, paths
 export async function requireStored(repo: Repo, pointer: Pointer): Promise<void> {
   const missing = await missingObjects(repo.cache, pointer);
   if (missing.length) {
-    throw new MvError('OBJECTS_REMOVED', `${missing.length} object(s) of ${pointer.name} left the cache while it was being added (a concurrent \`mv gc\`?).`, {
-      hint: 'Nothing was committed; run the same `mv add` again.',
+    throw new MvError('OBJECTS_REMOVED', `${missing.length} object(s) of ${pointer.name} left the cache while it was being added (a concurrent \`mvr gc\`?).`, {
+      hint: 'Nothing was committed; run the same `mvr add` again.',
       details: { missing },
     });
   }

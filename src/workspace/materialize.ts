@@ -223,7 +223,7 @@ export async function writeObject(cache: LocalCache, oid: Oid, dest: string, mod
     await rm(dest, { force: true });
     if (error instanceof MvError) throw error;
     if (errnoCode(error) === 'ENOENT' && !(await cache.has(oid))) {
-      throw new MvError('OBJECT_MISSING', `Object ${oid} is not in the cache.`, { hint: 'Fetch it with `mv fetch <ref>`.' });
+      throw new MvError('OBJECT_MISSING', `Object ${oid} is not in the cache.`, { hint: 'Fetch it with `mvr fetch <ref>`.' });
     }
     if (errnoCode(error) === 'EXDEV' && linkType === 'hardlink') {
       throw new MvError('CROSS_DEVICE', 'Cannot hard-link work-tree files to the cache: they are on different file systems.', {
@@ -236,6 +236,6 @@ export async function writeObject(cache: LocalCache, oid: Oid, dest: string, mod
 
 function corruptObject(oid: Oid, path: string): MvError {
   return new MvError('CORRUPT_OBJECT', `Cache object ${oid} (${path}) does not match its content; it was not checked out.`, {
-    hint: 'Run `mv verify` to move damaged objects aside, then `mv fetch` the version from a remote (or add it again).',
+    hint: 'Run `mvr verify` to move damaged objects aside, then `mvr fetch` the version from a remote (or add it again).',
   });
 }

@@ -162,7 +162,7 @@ describe('bad input gets a clear error and changes nothing', () => {
   it('before mv init', async () => {
     const repo = await gitRepo();
     await repo.write('model.pt', 'w');
-    expect((await refusal(add({ cwd: repo.dir, name: 'm', paths: ['model.pt'] }))).text).toContain('mv init');
+    expect((await refusal(add({ cwd: repo.dir, name: 'm', paths: ['model.pt'] }))).text).toContain('mvr init');
   });
 
   describe('on the command line', () => {

@@ -80,7 +80,7 @@ describe('pre-commit', () => {
     const commit = await execa('git', ['commit', '-m', 'pointer to nothing'], { cwd: repo.dir, reject: false });
     expect(commit.exitCode).not.toBe(0);
     expect(commit.stderr).toContain('the cache lacks models/churn/model.pt');
-    expect(commit.stderr).toContain('mv fetch churn@v0.1.0');
+    expect(commit.stderr).toContain('mvr fetch churn@v0.1.0');
   });
 
   it('lets valid pointers and unrelated commits through', async () => {

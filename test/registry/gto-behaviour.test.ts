@@ -130,7 +130,7 @@ describe('stages a registry already uses', () => {
   it('before mv init, the stages the tags use are accepted too', async () => {
     const repo = await fixtureRepo('example-gto');
     expect((await promote({ cwd: repo.dir, ref: 'segment@v0.4.1', stage: 'prod' })).tags).toEqual(['segment#prod#2']);
-    await expect(promote({ cwd: repo.dir, ref: 'segment@v0.4.1', stage: 'qa' })).rejects.toMatchObject({ code: 'UNKNOWN_STAGE', hint: expect.stringContaining('`mv init`') });
+    await expect(promote({ cwd: repo.dir, ref: 'segment@v0.4.1', stage: 'qa' })).rejects.toMatchObject({ code: 'UNKNOWN_STAGE', hint: expect.stringContaining('`mvr init`') });
   });
 
   it("follows the order in GTO's config when it lists stages, and names others in the order they were first used", async () => {

@@ -122,7 +122,7 @@ describe('stage semantics', () => {
     await at(() => promote({ cwd, ref: 'chatbot@v1.2.0', stage: 'production', traffic: 25 }));
     const several = checkout({ cwd, ref: 'chatbot#production' });
     await expect(several).rejects.toThrow('chatbot#production is served by 2 versions: chatbot@v1.2.0 (25%), chatbot@v1.0.0 (75%)');
-    await expect(several).rejects.toMatchObject({ hint: expect.stringContaining('mv route chatbot#production --key KEY') });
+    await expect(several).rejects.toMatchObject({ hint: expect.stringContaining('mvr route chatbot#production --key KEY') });
   });
 
   it('resolves a stage in a bare repository, from tags and git objects only', async () => {

@@ -29,7 +29,7 @@ describe('mv purge', () => {
     const run = await cli(repo.dir, ['purge', 'churn@v0.1.0']);
     expect(run.exitCode).toBe(1);
     expect(run.stderr).toMatch(/Purging churn@v0\.1\.0 would delete 1 object\(s\) \(64\.0 KiB\) from the cache for good: the version could never be checked out/);
-    expect(run.stderr).toContain('mv purge churn@v0.1.0 --force -m');
+    expect(run.stderr).toContain('mvr purge churn@v0.1.0 --force -m');
     await expectCached(cacheOf(repo.dir), v1Model);
     expect(await repo.git('tag', '-l', 'mv-purge/*')).toBe('');
     expect((await cli(repo.dir, ['purge', 'churn#production', '--force'])).exitCode).toBe(2);

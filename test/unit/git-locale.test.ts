@@ -65,7 +65,7 @@ describe.each(GERMAN)('git answers are read in any language (LANGUAGE=$LANGUAGE 
     const error = await failure(locateRepo(dir));
     expect(error.code).toBe('NO_WORK_TREE');
     expect(error.message).toContain('without a work tree');
-    expect(error.hint).toContain('mv get <ref> --repo');
+    expect(error.hint).toContain('mvr get <ref> --repo');
   });
 
   it('a ref that names no version: mv names it', async () => {

@@ -43,6 +43,6 @@ ${a.lastEvent ? html`<div class="muted">last change ${timeTag(a.lastEvent)}</div
 
 function empty(): Html {
   return html`<p>No artifacts in this registry yet. Register a version at the end of a training run:</p>
-<pre><code>mv add churn models/churn/model.pt --metrics metrics.json</code></pre>
+<pre><code>mvr add churn models/churn/model.pt --metrics metrics.json</code></pre>
 <p class="muted">Versions and stages are git tags; once there are some, this page lists them.</p>`;
 }

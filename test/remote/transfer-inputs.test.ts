@@ -26,7 +26,7 @@ async function usage(promise: Promise<unknown>): Promise<UsageError> {
 describe('library inputs', () => {
   it('are usage errors that name the option, before anything is asked of a remote', async () => {
     const remote = await tempDir('mv-remote-');
-    const repo = await projectWithVersion({ remoteArgs: ['origin', remote, '--default'] });
+    const repo = await projectWithVersion({ remote: { name: 'origin', url: remote, makeDefault: true } });
     const cwd = repo.dir;
     expect((await usage(push({ cwd, jobs: 0 }))).message).toMatch(/^jobs must be a whole number from 1 to 256 \(got 0\)/);
     expect((await usage(push({ cwd, jobs: 2.5 }))).message).toMatch(/^jobs /);

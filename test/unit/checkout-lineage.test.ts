@@ -16,7 +16,7 @@ import { cloneThroughOrigin, projectWithVersion } from '../helpers/remote-projec
 
 async function twoVersions() {
   const remote = await tempDir('mv-remote-');
-  const repo = await projectWithVersion({ remoteArgs: ['origin', remote, '--default'] });
+  const repo = await projectWithVersion({ remote: { name: 'origin', url: remote, makeDefault: true } });
   await writeFile(join(repo.dir, 'data/train/part-0.csv'), 'id,churned\n1,0\n2,1\n5,1\n');
   await writeFile(join(repo.dir, 'src/preprocess.py'), 'def preprocess(rows):\n    return [r for r in rows if r]\n');
   await repo.git('commit', '-q', '-am', 'better preprocessing');

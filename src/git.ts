@@ -88,6 +88,98 @@ async function runGit(cwd: string, args: string[], options: { env?: Record<strin
   return (await runGitBytes(cwd, args, options)).toString('utf8');
 }
 
+/** One answer of `git cat-file --batch`. */
+export interface BatchObject {
+  oid: string;
+  /** `blob`, `tree`, `commit` or `tag`. */
+  type: string;
+  size: number;
+  /** The object's bytes; undefined when it is larger than the reader would hold. */
+  content?: Buffer;
+}
+
+/**
+ * Objects read through one `git cat-file --batch`, in rounds (see `Git.readObjectRounds`). Git flushes
+ * after each object, so a round's answers arrive before the next round is asked.
+ */
+function catFileRounds(cwd: string, next: (answers: Array<BatchObject | undefined>) => string[], maxSize: number): Promise<Array<BatchObject | undefined>> {
+  const args = ['cat-file', '--batch'];
+  return limitGit(
+    () =>
+      new Promise<Array<BatchObject | undefined>>((resolve, reject) => {
+        const child = spawn('git', args, { cwd, env: gitEnvironment(undefined), stdio: ['pipe', 'pipe', 'pipe'] });
+        const answers: Array<BatchObject | undefined> = [];
+        const err: Buffer[] = [];
+        let asked = 0;
+        let finished = false;
+        let failure: Error | undefined;
+        let pending: Buffer = Buffer.alloc(0);
+        let current: { object: BatchObject; remaining: number; kept: Buffer[] | undefined } | undefined;
+        const ask = () => {
+          let specs: string[];
+          try {
+            specs = next(answers);
+            if (specs.some((spec) => spec === '' || /[\n\r]/.test(spec))) throw new Error('cat-file --batch specs cannot be empty or contain line breaks');
+          } catch (error) {
+            failure = error instanceof Error ? error : new Error('cat-file --batch: the next specs could not be made', { cause: error });
+            specs = [];
+          }
+          if (specs.length === 0) {
+            finished = true;
+            child.stdin.end();
+            return;
+          }
+          asked += specs.length;
+          child.stdin.write(specs.map((spec) => `${spec}\n`).join(''));
+        };
+        const parse = () => {
+          for (;;) {
+            if (current) {
+              const take = Math.min(current.remaining, pending.length);
+              if (take === 0) return;
+              current.kept?.push(pending.subarray(0, take));
+              pending = pending.subarray(take);
+              current.remaining -= take;
+              if (current.remaining > 0) return;
+              // The content is followed by a line feed.
+              if (current.kept) current.object.content = Buffer.concat(current.kept).subarray(0, current.object.size);
+              answers.push(current.object);
+              current = undefined;
+              continue;
+            }
+            const end = pending.indexOf(10);
+            if (end < 0) return;
+            const header = pending.toString('utf8', 0, end);
+            pending = pending.subarray(end + 1);
+            const match = /^([0-9a-f]+) ([a-z]+) (\d+)$/.exec(header);
+            // "<spec> missing" or "<spec> ambiguous": no content follows.
+            if (!match) answers.push(undefined);
+            else {
+              const size = Number(match[3]);
+              current = { object: { oid: match[1]!, type: match[2]!, size }, remaining: size + 1, kept: size <= maxSize ? [] : undefined };
+            }
+          }
+        };
+        child.stdout.on('data', (chunk: Buffer) => {
+          pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
+          parse();
+          if (!finished && answers.length === asked) ask();
+        });
+        child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
+        // A git that exits early closes its stdin; the exit code reports why.
+        child.stdin.on('error', () => undefined);
+        child.on('error', (error) => reject(new GitCommandError(args, error.message)));
+        child.on('close', (code, signal) => {
+          if (failure) return reject(failure);
+          if (code !== 0) return reject(new GitCommandError(args, Buffer.concat(err).toString('utf8').trim() || (signal ? `killed by ${signal}` : `exited with code ${code}`)));
+          if (answers.length < asked) return reject(new Error(`git cat-file --batch ended early (${answers.length} of ${asked} answered)`));
+          resolve(answers);
+        });
+        ask();
+      }),
+  );
+}
+
 /** A lookup started by `locateRepoAhead`, handed to the next `locateRepo` of the same folder. */
 let lookedUp: { cwd: string; location: Promise<RepoLocation> } | undefined;
 
@@ -354,6 +446,16 @@ export class Git {
       at += size + 1;
     }
     return blobs;
+  }
+
+  /**
+   * Objects read in rounds through one `git cat-file --batch`, so that what is asked next can depend on
+   * what came back: `next` is given every answer so far (undefined for a spec that names nothing) and
+   * returns the specs (`<rev>`, `<rev>:<path>`) to ask next, or none to finish. An object larger than
+   * `maxSize` bytes comes back without its content, which is passed over, never held.
+   */
+  readObjectRounds(next: (answers: Array<BatchObject | undefined>) => string[], maxSize: number): Promise<Array<BatchObject | undefined>> {
+    return catFileRounds(this.cwd, next, maxSize);
   }
 
   /** The object id `ref` names, or undefined when it does not exist. */

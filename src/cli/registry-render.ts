@@ -52,7 +52,8 @@ export function renderLs(result: LsResult): void {
   if (result.artifacts.length === 0 && result.hidden === 0) return print('No artifacts in the registry yet. Register one with: mvr add <name> <path>…');
   for (const a of result.artifacts) {
     const counts = [`${a.versions} version${a.versions === 1 ? '' : 's'}`, ...(a.archived ? [`${a.archived} archived`] : []), ...(a.deregistered ? [`${a.deregistered} deregistered`] : [])];
-    print(`${c.bold(a.name)}${a.deprecated ? c.red(' (deprecated)') : ''}  latest ${a.latest ?? '-'}  ${counts.join(', ')}`);
+    const listedOnly = !a.registered && a.listedIn !== null ? c.dim(` (only listed in ${displayText(a.listedIn)})`) : '';
+    print(`${c.bold(a.name)}${a.deprecated ? c.red(' (deprecated)') : ''}${listedOnly}  latest ${a.latest ?? '-'}  ${counts.join(', ')}`);
     for (const [stage, list] of Object.entries(a.stages)) print(`  ${stage}: ${holders(list)}`);
     if (a.candidates.length) print(`  candidates: ${a.candidates.length > 5 ? `${a.candidates.length} (newest ${a.candidates.at(-1)!})` : a.candidates.map((id) => id.slice(a.name.length + 1)).join(', ')}`);
   }
@@ -101,14 +102,28 @@ export function renderShow(result: ShowResult): void {
     return;
   }
   if (result.kind === 'artifact') {
-    print(`${c.bold(result.artifact)}${result.deprecated ? c.red(` (deprecated ${result.deprecated.at}: its stages and latest version resolve to nothing until a newer event)`) : ''}`);
+    const annotation = result.annotation;
+    const listedOnly = !result.registered && annotation ? c.dim(` (only listed in ${displayText(annotation.file)}: no registry tags)`) : '';
+    print(`${c.bold(result.artifact)}${result.deprecated ? c.red(` (deprecated ${result.deprecated.at}: its stages and latest version resolve to nothing until a newer event)`) : ''}${listedOnly}`);
+    if (annotation) {
+      table(
+        [
+          ['type', annotation.type === null ? '-' : displayText(annotation.type)],
+          ['path', annotation.path === null ? '-' : displayText(annotation.path)],
+          ...(annotation.description ? [['description', displayText(annotation.description)] as [string, string]] : []),
+          ...(annotation.labels.length ? [['labels', annotation.labels.map(displayText).join(', ')] as [string, string]] : []),
+        ],
+        2,
+      );
+    }
     for (const s of result.stages) {
       print(`  ${s.stage}: ${holders(s.holders)}  ${c.dim(`since ${s.since.tag} by ${displayText(s.since.by.name)}, ${s.since.at}`)}`);
       if (s.members) print(`    ${c.dim('all in stage:')} ${s.members.map((m) => `${versionLabel(m.version)} ${c.dim(`(${m.tag}, ${m.at})`)}`).join(', ')}`);
     }
     for (const v of result.versions) {
       const stages = v.stages.map((s) => (s.weight === 100 ? s.stage : `${s.stage} ${s.weight}%`)).join(', ');
-      print(`  ${versionLabel(v.version)}  ${v.status}${stages ? ` (${stages})` : ''}  ${c.dim(`${v.commit.slice(0, 12)} ${v.registered ? `${v.registered.at} by ${displayText(v.registered.by.name)}` : ''}`)}`);
+      const listed = v.status === 'unregistered' && v.commit === annotation?.commit ? `HEAD, listed in ${displayText(annotation.file)}` : '';
+      print(`  ${versionLabel(v.version)}  ${v.status}${stages ? ` (${stages})` : ''}  ${c.dim(`${v.commit.slice(0, 12)} ${v.registered ? `${v.registered.at} by ${displayText(v.registered.by.name)}` : listed}`)}`);
     }
     return;
   }

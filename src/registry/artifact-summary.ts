@@ -17,6 +17,10 @@ export interface ArtifactSummary {
   /** Stages that hold versions now, with their traffic weights. */
   stages: Record<string, HolderInfo[]>;
   deprecated: boolean;
+  /** Whether any registry tag names it (GTO's `registered`): false when only GTO's index lists it. */
+  registered: boolean;
+  /** The file of GTO's index that lists it at HEAD (`artifacts.yaml`), or null. */
+  listedIn: string | null;
 }
 
 export function summarize(state: ArtifactState): ArtifactSummary {
@@ -31,5 +35,7 @@ export function summarize(state: ArtifactState): ArtifactSummary {
     candidates: versions.filter((v) => isActive(v) && !stagesHeldBy(state, v.version).some((s) => s.stage !== ARCHIVED_STAGE)).map((v) => pinnedId(state.name, v.version)),
     stages: Object.fromEntries([...state.stages].filter(([, h]) => h.length > 0).map(([stage, h]) => [stage, holderInfo(state.name, h)])),
     deprecated: state.deprecated !== undefined,
+    registered: state.events.length > 0,
+    listedIn: state.listing?.file ?? null,
   };
 }

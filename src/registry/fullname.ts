@@ -32,9 +32,9 @@ export function checkFullname(name: string): string {
   return name;
 }
 
-/** Whether `stage` follows GTO's name rule (what a stage tag can carry). */
-export function isGtoName(stage: string): boolean {
-  return stage.length <= 255 && NAME_ONLY.test(stage);
+/** Whether `name` follows GTO's name rule: what a stage tag can carry, and an artifact name in GTO's index. */
+export function isGtoName(name: string): boolean {
+  return name.length <= 255 && NAME_ONLY.test(name);
 }
 
 /** `path:name` → `path=name`, as written in tags. */

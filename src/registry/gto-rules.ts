@@ -12,8 +12,12 @@
  * - `gto show` names, per stage, the member with the newest assignment; `--vs -1` lists every member,
  *   newest assignment first. Ties go to the version GTO created first: oldest registration, then the
  *   first met.
+ * - An artifact listed in GTO's index at HEAD (gto-index.ts) has a version at HEAD's commit: the one a
+ *   version tag registers there, else the commit itself, unregistered (two version tags there make the
+ *   registry unreadable, as for a stage tag).
  * - The artifact is deprecated while its newest event is a deprecation: a later tag of any kind, or a
- *   version's commit dated after it, makes it active again (a tie does too).
+ *   version's commit dated after it (HEAD's commit, for an artifact the index lists), makes it active
+ *   again (a tie does too).
  * - `archived` is an ordinary stage to GTO.
  */
 import { MvError } from '../errors.js';
@@ -34,8 +38,10 @@ export interface VersionState {
   commit: string;
   /** Committer date of the commit, Unix seconds. */
   commitTime: number;
-  /** Known only from stage tags on its commit (no version tag). */
+  /** Known only from stage tags on its commit, or as HEAD's commit of an artifact GTO's index lists (no version tag). */
   unregistered: boolean;
+  /** HEAD's commit, where GTO's index lists the artifact (GTO counts it as a version). */
+  listed: boolean;
   /** The first registration. */
   registered?: RegistryEvent;
   /** The deregistration in force (the newest version tag is a deregistration). */
@@ -90,22 +96,34 @@ export function indexVersions(events: RegistryEvent[]): VersionIndex {
 }
 
 function newVersion(version: string, commit: string, commitTime: number, order: number, unregistered: boolean): VersionState {
-  return { version, commit, commitTime, unregistered, stagesEver: new Set(), active: unregistered, registeredAt: 0, order, stages: new Map() };
+  return { version, commit, commitTime, unregistered, listed: false, stagesEver: new Set(), active: unregistered, registeredAt: 0, order, stages: new Map() };
 }
 
 /** The version a stage tag is about (see the module comment); fails as GTO does on two versions. */
 export function versionOfStageEvent(index: VersionIndex, event: RegistryEvent, artifact: string): VersionState {
-  const tagged = index.byCommit.get(event.commit) ?? [];
+  return versionAtCommit(index, artifact, event.commit, event.commitTime, `${event.tag} points there`);
+}
+
+/** The version GTO gives an artifact its index lists at HEAD (see the module comment). */
+export function listedVersion(index: VersionIndex, artifact: string, listing: { file: string; commit: string; commitTime: number }): VersionState {
+  const version = versionAtCommit(index, artifact, listing.commit, listing.commitTime, `${listing.file} at that commit (HEAD) lists ${artifact}`);
+  version.listed = true;
+  return version;
+}
+
+/** The version registered at `commit`, else the commit as a version of its own; `why` says what asks about it. */
+function versionAtCommit(index: VersionIndex, artifact: string, commit: string, commitTime: number, why: string): VersionState {
+  const tagged = index.byCommit.get(commit) ?? [];
   if (tagged.length > 1) {
-    throw new MvError('MULTIPLE_VERSIONS', `Multiple versions are not allowed on the same Git commit: ${artifact} has ${tagged.map((v) => `v${v}`).join(' and ')} at commit ${event.commit.slice(0, 12)}, and ${event.tag} points there, so neither mv nor GTO can tell which version it is about.`, {
+    throw new MvError('MULTIPLE_VERSIONS', `Multiple versions are not allowed on the same Git commit: ${artifact} has ${tagged.map((v) => `v${v}`).join(' and ')} at commit ${commit.slice(0, 12)}, and ${why}, so neither mv nor GTO can tell which version it is about.`, {
       hint: `Deregister all but one of them (\`mvr deprecate ${artifact}@v${tagged[0]!}\`), or delete the stray version tag with \`git tag -d\` if it was never shared.`,
     });
   }
   if (tagged.length === 1) return index.versions.get(tagged[0]!)!;
-  let version = index.versions.get(event.commit);
+  let version = index.versions.get(commit);
   if (!version) {
-    version = newVersion(event.commit, event.commit, event.commitTime, Number.MAX_SAFE_INTEGER / 2 + index.versions.size, true);
-    index.versions.set(event.commit, version);
+    version = newVersion(commit, commit, commitTime, Number.MAX_SAFE_INTEGER / 2 + index.versions.size, true);
+    index.versions.set(commit, version);
   }
   return version;
 }
@@ -169,10 +187,13 @@ export function gtoLatest(versions: Iterable<VersionState>): VersionState | unde
   return best;
 }
 
-/** The deprecation in force: the newest deprecation, if no other event or version commit is as new. */
-export function deprecationInForce(events: RegistryEvent[]): RegistryEvent | undefined {
+/**
+ * The deprecation in force: the newest deprecation, if no other event, version commit or (`listedAt`)
+ * HEAD's commit where GTO's index lists the artifact is as new.
+ */
+export function deprecationInForce(events: RegistryEvent[], listedAt = Number.NEGATIVE_INFINITY): RegistryEvent | undefined {
   let deprecation: RegistryEvent | undefined;
-  let activity = Number.NEGATIVE_INFINITY;
+  let activity = listedAt;
   for (const event of events) {
     if (event.kind === 'deprecate') {
       if (!deprecation || event.time >= deprecation.time) deprecation = event;

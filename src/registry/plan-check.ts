@@ -51,7 +51,7 @@ export function simulate(state: ArtifactState, drafts: TagDraft[], time = simula
     ...(typeof draft.payload.rollback_of === 'string' ? { rollbackOf: draft.payload.rollback_of } : {}),
     signed: false,
   }));
-  return replayArtifact(state.name, [...state.events, ...planned]);
+  return replayArtifact(state.name, [...state.events, ...planned], state.listing);
 }
 
 function simulationTime(state: ArtifactState, drafts: TagDraft[]): number {

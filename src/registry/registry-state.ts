@@ -1,19 +1,21 @@
 /**
  * Reading the registry: one `git for-each-ref` call (over one artifact's tags when only that artifact is
- * asked about), replayed into per-artifact state. Works in bare repositories too: it reads only tags and
- * git objects.
+ * asked about), replayed into per-artifact state, with GTO's index (`artifacts.yaml`) committed at HEAD
+ * read alongside by one `git cat-file` (gto-index.ts). Works in bare repositories too: it reads only tags
+ * and git objects.
  */
 import { MvError } from '../errors.js';
 import { GitCommandError, type Git } from '../git.js';
 import { eventsFromRecords, type RegistryEvent } from './events.js';
-import { replayArtifact, type ArtifactState } from './state.js';
+import { readGtoIndex, type GtoIndex } from './gto-index.js';
+import { replayArtifact, type ArtifactState, type IndexListing } from './state.js';
 import { artifactTagPatterns, readTagRecords } from './tag-records.js';
 
 export interface Registry {
   artifacts: Map<string, ArtifactState>;
   /** Artifacts whose tags cannot be read (GTO refuses them too), with why. */
   problems: Map<string, MvError>;
-  /** Tags that were skipped and why (lightweight tags). */
+  /** Tags that were skipped and why (lightweight tags), and what of GTO's index was left out. */
   notes: string[];
   /** Every registry tag name read, lightweight ones included. */
   tagNames: Set<string>;
@@ -22,11 +24,14 @@ export interface Registry {
 export interface ReadRegistryOptions {
   /** Only this artifact's tags are read. */
   artifact?: string;
-  /** Only events tagged at or before this time (Unix seconds) are replayed. */
+  /** Only events tagged at or before this time (Unix seconds) are replayed; HEAD's commit counts when it is dated by then. */
   until?: number;
 }
 
 export async function readRegistry(git: Git, options: ReadRegistryOptions = {}): Promise<Registry> {
+  const indexRead = readGtoIndex(git);
+  // Awaited after the tags, whose failure (not a repository) is the one to report.
+  indexRead.catch(() => undefined);
   let records;
   try {
     records = await readTagRecords(git, options.artifact ? artifactTagPatterns(options.artifact) : undefined);
@@ -38,6 +43,7 @@ export async function readRegistry(git: Git, options: ReadRegistryOptions = {}):
     }
     throw error;
   }
+  const { index, notes: indexNotes } = await indexRead;
   const { events, notes } = eventsFromRecords(records.filter((r) => !options.artifact || r.artifact === options.artifact));
   const byArtifact = new Map<string, RegistryEvent[]>();
   for (const event of events) {
@@ -46,11 +52,13 @@ export async function readRegistry(git: Git, options: ReadRegistryOptions = {}):
     list.push(event);
     byArtifact.set(event.artifact, list);
   }
+  const listings = indexListings(index, options);
+  for (const name of listings.keys()) if (!byArtifact.has(name)) byArtifact.set(name, []);
   const artifacts = new Map<string, ArtifactState>();
   const problems = new Map<string, MvError>();
   for (const name of [...byArtifact.keys()].sort()) {
     try {
-      artifacts.set(name, replayArtifact(name, byArtifact.get(name)!));
+      artifacts.set(name, replayArtifact(name, byArtifact.get(name)!, listings.get(name)));
     } catch (error) {
       if (!(error instanceof MvError)) throw error;
       problems.set(name, error);
@@ -61,7 +69,19 @@ export async function readRegistry(git: Git, options: ReadRegistryOptions = {}):
     const state = artifacts.get(record.artifact);
     if (state && record.counter !== undefined) state.maxCounter = Math.max(state.maxCounter, record.counter);
   }
-  return { artifacts, problems, notes, tagNames: new Set(records.map((r) => r.tag)) };
+  const leftOut = (index?.leftOut ?? []).filter((entry) => options.artifact === undefined || entry.name === options.artifact).map((entry) => entry.note);
+  return { artifacts, problems, notes: [...notes, ...indexNotes, ...leftOut], tagNames: new Set(records.map((r) => r.tag)) };
+}
+
+/** The index's entries the read covers: the asked artifact's only, and none when HEAD's commit is dated after `until`. */
+function indexListings(index: GtoIndex | undefined, options: ReadRegistryOptions): Map<string, IndexListing> {
+  const listings = new Map<string, IndexListing>();
+  if (!index || (options.until !== undefined && index.commitTime > options.until)) return listings;
+  for (const [name, annotation] of index.artifacts) {
+    if (options.artifact !== undefined && name !== options.artifact) continue;
+    listings.set(name, { file: index.file, commit: index.commit, commitTime: index.commitTime, annotation });
+  }
+  return listings;
 }
 
 /** The artifact's state, or an error that lists the artifacts there are. */
@@ -80,7 +100,7 @@ export function unknownArtifact(name: string, existing: string[]): MvError {
   });
 }
 
-/** Reads one artifact's state (one git call), failing when it has no registry tags. */
+/** Reads one artifact's state, failing when neither its tags nor GTO's index at HEAD name it. */
 export async function readArtifact(git: Git, name: string, options: Omit<ReadRegistryOptions, 'artifact'> = {}): Promise<{ state: ArtifactState; notes: string[]; tagNames: Set<string> }> {
   const registry = await readRegistry(git, { ...options, artifact: name });
   const problem = registry.problems.get(name);
@@ -94,7 +114,7 @@ export async function readArtifact(git: Git, name: string, options: Omit<ReadReg
   throw await artifactNotFound(git, name);
 }
 
-/** The error for an artifact without registry tags, listing the artifacts there are (a second read, on this error path only). */
+/** The error for an artifact the registry does not know, listing the artifacts there are (a second read, on this error path only). */
 export async function artifactNotFound(git: Git, name: string): Promise<MvError> {
   const everything = await readRegistry(git);
   return everything.problems.get(name) ?? unknownArtifact(name, [...everything.artifacts.keys()]);

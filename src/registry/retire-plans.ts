@@ -79,7 +79,11 @@ export function planDeprecate(state: ArtifactState, target: string, reason: stri
   if (state.deprecated) throw new MvError('ARTIFACT_DEPRECATED', `${state.name} is already deprecated (${state.deprecated.tag}).`, { hint: `See \`mvr history ${state.name}\`.` });
   const serving = [...state.stages].filter(([s, h]) => h.length > 0 && s !== ARCHIVED_STAGE).map(([s, h]) => `${s} (${describeHoldings(h)})`);
   const draft: TagDraft = { kind: 'deprecate', target, summary: withReason(`Deprecate ${state.name}`, reason), payload: { mv: PAYLOAD_SCHEMA, event: 'deprecate', artifact: state.name, ...(reason ? { reason } : {}) } };
+  const listing = state.listing;
   return completePlan(state, [draft], {
-    warnings: serving.length ? [`${state.name} still has versions in ${serving.join('; ')}; they resolve to nothing while it is deprecated (as in GTO), until a new version is registered or promoted.`] : [],
+    warnings: [
+      ...(serving.length ? [`${state.name} still has versions in ${serving.join('; ')}; they resolve to nothing while it is deprecated (as in GTO), until a new version is registered or promoted.`] : []),
+      ...(listing ? [`${listing.file} lists ${state.name}: GTO counts HEAD's commit as an event of every artifact listed there, so the next commit that still lists it makes ${state.name} active again (for mv too); remove it from ${listing.file} to keep it deprecated.`] : []),
+    ],
   });
 }

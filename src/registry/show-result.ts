@@ -5,6 +5,7 @@ import type { LocatedPointer } from '../pointer/locate.js';
 import { pointerFolder } from '../pointer/pointer.js';
 import { joinRepoPath } from '../paths.js';
 import { eventInfo, registrationInfo, type EventInfo, type RegistrationInfo } from './event-info.js';
+import type { IndexAnnotation } from './gto-index.js';
 import { isoTime } from './events.js';
 import { holderInfo, type HolderInfo } from './holders.js';
 import { pinnedId } from './ref.js';
@@ -14,7 +15,8 @@ import { percent } from './weights.js';
 
 /**
  * `active`: holds a stage now; `candidate`: registered, holds no stage; `archived`, `deregistered`;
- * `unregistered`: a commit with stage tags but no version tag (GTO counts it as a version).
+ * `unregistered`: a commit with stage tags but no version tag, or HEAD's commit where GTO's index lists
+ * the artifact (GTO counts either as a version).
  */
 export type VersionStatus = 'candidate' | 'active' | 'archived' | 'deregistered' | 'unregistered';
 
@@ -44,12 +46,23 @@ export interface VersionSummary {
   registered: RegistrationInfo | null;
 }
 
+/** The artifact's annotation in GTO's index at HEAD (what `gto describe` prints), with where it was read. */
+export interface AnnotationInfo extends IndexAnnotation {
+  /** The index file, from the repository's top. */
+  file: string;
+  /** HEAD's commit. */
+  commit: string;
+}
+
 export type ShowResult =
   | {
       kind: 'artifact';
       artifact: string;
       /** The deprecation in force: the artifact's stages and latest version resolve to nothing. */
       deprecated: EventInfo | null;
+      /** Whether any registry tag names the artifact (GTO's `registered`): false when only GTO's index lists it. */
+      registered: boolean;
+      annotation: AnnotationInfo | null;
       stages: StageInfo[];
       versions: VersionSummary[];
       notes: string[];
@@ -89,6 +102,8 @@ export function artifactResult(state: ArtifactState, notes: string[], allInStage
     kind: 'artifact',
     artifact: state.name,
     deprecated: state.deprecated ? eventInfo(state, state.deprecated) : null,
+    registered: state.events.length > 0,
+    annotation: state.listing ? { file: state.listing.file, commit: state.listing.commit, ...state.listing.annotation } : null,
     stages,
     versions: listedVersions(state).map((v) => versionSummary(state, v)),
     notes,
@@ -109,7 +124,7 @@ export function stageInfo(state: ArtifactState, stage: string, allInStage: boole
 
 /** The versions `mv show <name>` lists, highest first: registered ones, and commits GTO counts as versions. */
 export function listedVersions(state: ArtifactState): VersionState[] {
-  return versionsHighestFirst(state).filter((v) => v.registered || (v.unregistered && v.stagesEver.size > 0));
+  return versionsHighestFirst(state).filter((v) => v.registered || (v.unregistered && (v.stagesEver.size > 0 || v.listed)));
 }
 
 /** What `mv show <name>@vX.Y.Z` reports, given the version's pointer as read from its commit (undefined when it has none). */

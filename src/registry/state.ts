@@ -14,7 +14,8 @@
  * the last event.
  */
 import { orderEvents, type RegistryEvent } from './events.js';
-import { applyStageTag, applyVersionTag, deprecationInForce, gtoLatest, indexVersions, markedStages, stageMembers, versionOfStageEvent, type Member, type VersionIndex, type VersionState } from './gto-rules.js';
+import type { IndexAnnotation } from './gto-index.js';
+import { applyStageTag, applyVersionTag, deprecationInForce, gtoLatest, indexVersions, listedVersion, markedStages, stageMembers, versionOfStageEvent, type Member, type VersionIndex, type VersionState } from './gto-rules.js';
 import { pinnedId } from './ref.js';
 import { ARCHIVED_STAGE } from './stage-names.js';
 import { canonicalOrder, compareVersions, describeHoldings, fromPercentMap, replaceAll, sameHoldings, type Holding } from './weights.js';
@@ -34,8 +35,20 @@ export interface StageChange {
   after: Holding[];
 }
 
+/** The artifact's entry in GTO's index at HEAD (gto-index.ts). */
+export interface IndexListing {
+  /** The index file, from the repository's top. */
+  file: string;
+  /** HEAD's commit and its committer date (Unix seconds). */
+  commit: string;
+  commitTime: number;
+  annotation: IndexAnnotation;
+}
+
 export interface ArtifactState {
   name: string;
+  /** Where GTO's index at HEAD lists the artifact, with its annotation (undefined when it does not). */
+  listing?: IndexListing;
   /** Every version: registered ones by SemVer, commits known only from stage tags by commit id. */
   versions: Map<string, VersionState>;
   /** All events in registry order, oldest first. */
@@ -62,7 +75,7 @@ export interface ArtifactState {
   maxCounter: number;
   /** Per stage, the date of its newest event (tags of a new event must be dated after it). */
   stageTimes: Map<string, number>;
-  /** The date of the newest event other than a deprecation, or of a version's commit if later. */
+  /** The date of the newest event other than a deprecation, or of a version's commit (HEAD's, where GTO's index lists the artifact) if later. */
   activityTime: number;
   /** Stage names in the order the tags first used them. */
   stagesSeen: string[];
@@ -75,12 +88,17 @@ interface Recorded {
   holdings: Holding[];
 }
 
-/** Replays one artifact's events (any order; they are ordered here). Fails as GTO does on an unreadable registry. */
-export function replayArtifact(name: string, events: RegistryEvent[]): ArtifactState {
+/**
+ * Replays one artifact's events (any order; they are ordered here), with its entry in GTO's index at HEAD
+ * if it has one. Fails as GTO does on an unreadable registry.
+ */
+export function replayArtifact(name: string, events: RegistryEvent[], listing?: IndexListing): ArtifactState {
   const ordered = orderEvents(events);
   const index = indexVersions(ordered);
+  if (listing) listedVersion(index, name, listing);
   const state: ArtifactState = {
     name,
+    ...(listing ? { listing } : {}),
     versions: index.versions,
     events: ordered,
     changes: [],
@@ -90,7 +108,7 @@ export function replayArtifact(name: string, events: RegistryEvent[]): ArtifactS
     rollbackStack: new Map(),
     maxCounter: 0,
     stageTimes: new Map(),
-    activityTime: 0,
+    activityTime: listing?.commitTime ?? 0,
     stagesSeen: [],
     notes: [...index.notes],
   };
@@ -116,7 +134,7 @@ export function replayArtifact(name: string, events: RegistryEvent[]): ArtifactS
     const archived = version.stages.get(ARCHIVED_STAGE);
     if (archived?.active) version.archived = archived.assigned!;
   }
-  const deprecation = deprecationInForce(ordered);
+  const deprecation = deprecationInForce(ordered, listing?.commitTime);
   if (deprecation) state.deprecated = deprecation;
   noteDisagreements(state, recorded);
   return state;

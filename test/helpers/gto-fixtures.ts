@@ -6,9 +6,9 @@
  *
  * Kept free of vitest so that the same fixtures can be built outside the test run to record GTO's answers.
  */
-import { mkdtemp } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 import type { GtoAnswers } from './gto-reader.js';
 
@@ -20,6 +20,8 @@ export interface TagSetBuilder {
   dir: string;
   /** A new commit dated BASE_TIME + seconds; returns its id. */
   commit(seconds: number): Promise<string>;
+  /** A new commit dated BASE_TIME + seconds that writes the files given (deletes those given null); returns its id. */
+  commitFiles(seconds: number, files: Record<string, string | null>): Promise<string>;
   /** `git tag -a NAME -m MESSAGE COMMIT`, dated BASE_TIME + seconds. */
   tag(name: string, commit: string, seconds: number, message?: string): Promise<void>;
   /** A lightweight tag (GTO and mv ignore it). */
@@ -39,6 +41,18 @@ export async function tagSetRepo(dir?: string): Promise<TagSetBuilder> {
   return {
     dir: root,
     commit: async (seconds) => {
+      await git(['commit', '-q', '--allow-empty', '-m', `commit ${++n}`], at(seconds));
+      return git(['rev-parse', 'HEAD']);
+    },
+    commitFiles: async (seconds, files) => {
+      for (const [path, content] of Object.entries(files)) {
+        if (content === null) await rm(join(root, path), { force: true });
+        else {
+          await mkdir(dirname(join(root, path)), { recursive: true });
+          await writeFile(join(root, path), content);
+        }
+      }
+      await git(['add', '-A']);
       await git(['commit', '-q', '--allow-empty', '-m', `commit ${++n}`], at(seconds));
       return git(['rev-parse', 'HEAD']);
     },
@@ -405,5 +419,219 @@ export const PARITY_FIXTURES: ParityFixture[] = [
     gto: {
       m: { active: true, all_in_stage: { prod: ['v1.0.0'] }, latest: 'v2.0.0', stages: { prod: 'v1.0.0' }, versions: ['v1.0.0', 'v2.0.0'] },
     },
+  },
+  {
+    name: 'index-only',
+    shows: "an artifact listed in artifacts.yaml at HEAD without any tag: active, no latest, no stages; its one version is HEAD's commit",
+    async build(b) {
+      const c1 = await b.commit(0);
+      await b.tag('m@v1.0.0', c1, 10);
+      await b.commitFiles(20, { 'artifacts.yaml': 'churn:\n  type: model\n  path: models/churn.pkl\n  description: Churn classifier\n  labels: [tabular, prod]\n' });
+    },
+    gto: {
+      churn: { active: true, all_in_stage: {}, latest: null, stages: {}, versions: ['b52797bdabcc4454be4f2037aaaf504b70db8a61'] },
+      m: { active: true, all_in_stage: {}, latest: 'v1.0.0', stages: {}, versions: ['v1.0.0'] },
+    },
+  },
+  {
+    name: 'index-lists-registered',
+    shows: "a registered artifact listed at HEAD, where it has no version tag: HEAD's commit is one more (unregistered) version; latest and stages unchanged",
+    async build(b) {
+      const c1 = await b.commit(0);
+      await b.tag('m@v1.0.0', c1, 10);
+      await b.tag('m#prod#1', c1, 11);
+      await b.commitFiles(30, { 'artifacts.yaml': 'm:\n  type: model\n' });
+    },
+    gto: {
+      m: { active: true, all_in_stage: { prod: ['v1.0.0'] }, latest: 'v1.0.0', stages: { prod: 'v1.0.0' }, versions: ['7e2d3af82a6335a3c08bb34c5107aa983051aefe', 'v1.0.0'] },
+    },
+  },
+  {
+    name: 'index-at-version-commit',
+    shows: 'an artifact listed at HEAD where one of its version tags points: no extra version',
+    async build(b) {
+      const c1 = await b.commit(0);
+      await b.tag('m@v1.0.0', c1, 10);
+      const c2 = await b.commitFiles(30, { 'artifacts.yaml': 'm: {type: model}\n' });
+      await b.tag('m@v1.1.0', c2, 40);
+    },
+    gto: {
+      m: { active: true, all_in_stage: {}, latest: 'v1.1.0', stages: {}, versions: ['v1.0.0', 'v1.1.0'] },
+    },
+  },
+  {
+    name: 'index-reactivates-deprecated',
+    shows: "a deprecated artifact listed in artifacts.yaml at a HEAD commit dated after the deprecation is active again",
+    async build(b) {
+      const c1 = await b.commit(0);
+      await b.tag('m@v1.0.0', c1, 10);
+      await b.tag('m@deprecated', c1, 20);
+      await b.commitFiles(30, { 'artifacts.yaml': 'm: {}\n' });
+    },
+    gto: {
+      m: { active: true, all_in_stage: {}, latest: 'v1.0.0', stages: {}, versions: ['c1b9daa8b839090608d4a1e23032b8b8d177302c', 'v1.0.0'] },
+    },
+  },
+  {
+    name: 'index-predates-deprecation',
+    shows: 'HEAD lists the artifact, but its commit is dated before the deprecation: still deprecated',
+    async build(b) {
+      const c1 = await b.commit(0);
+      await b.tag('m@v1.0.0', c1, 10);
+      await b.commitFiles(15, { 'artifacts.yaml': 'm: {}\n' });
+      await b.tag('m@deprecated', c1, 20);
+    },
+    gto: {
+      m: { active: false, all_in_stage: {}, latest: 'v1.0.0', stages: {}, versions: ['ed3ffa0f34d8e08d01336d03b9586f2e7d924d26', 'v1.0.0'] },
+    },
+  },
+  {
+    name: 'index-ties-deprecation',
+    shows: 'HEAD lists the artifact and its commit is dated in the second of the deprecation: active (a tie goes against the deprecation)',
+    async build(b) {
+      const c1 = await b.commit(0);
+      await b.tag('m@v1.0.0', c1, 10);
+      await b.commitFiles(20, { 'artifacts.yaml': 'm: {}\n' });
+      await b.tag('m@deprecated', c1, 20);
+    },
+    gto: {
+      m: { active: true, all_in_stage: {}, latest: 'v1.0.0', stages: {}, versions: ['f45cd9e99715f5d5c037b0f903b2af2a368006af', 'v1.0.0'] },
+    },
+  },
+  {
+    name: 'index-without-deprecated',
+    shows: 'a later HEAD whose artifacts.yaml does not list the deprecated artifact: still deprecated; an earlier commit that listed it does not count',
+    async build(b) {
+      const c1 = await b.commit(0);
+      await b.tag('m@v1.0.0', c1, 10);
+      await b.tag('m@deprecated', c1, 20);
+      await b.commitFiles(25, { 'artifacts.yaml': 'm: {}\nother: {}\n' });
+      await b.commitFiles(30, { 'artifacts.yaml': 'other: {}\n' });
+    },
+    gto: {
+      m: { active: false, all_in_stage: {}, latest: 'v1.0.0', stages: {}, versions: ['v1.0.0'] },
+      other: { active: true, all_in_stage: {}, latest: null, stages: {}, versions: ['6bdca15c387e2e366b48cb348a7c5cc33060e0f8'] },
+    },
+  },
+  {
+    name: 'index-gto-setting',
+    shows: "`.gto`'s INDEX names the index: that file is read, artifacts.yaml is not",
+    async build(b) {
+      const c1 = await b.commit(0);
+      await b.tag('m@v1.0.0', c1, 10);
+      await b.tag('m@deprecated', c1, 20);
+      await b.commitFiles(30, { '.gto': 'INDEX: registry/index.yaml\n', 'registry/index.yaml': 'm: {}\nidx: {type: dataset}\n', 'artifacts.yaml': 'ignored: {}\n' });
+    },
+    gto: {
+      idx: { active: true, all_in_stage: {}, latest: null, stages: {}, versions: ['6391ad2803b430754f51c6441c7101e83aa0ce99'] },
+      m: { active: true, all_in_stage: {}, latest: 'v1.0.0', stages: {}, versions: ['6391ad2803b430754f51c6441c7101e83aa0ce99', 'v1.0.0'] },
+    },
+  },
+  {
+    name: 'index-two-versions-at-head',
+    shows: 'an artifact listed at HEAD, where two of its version tags point: GTO refuses the registry',
+    async build(b) {
+      const c1 = await b.commit(0);
+      await b.tag('m@v1.0.0', c1, 10);
+      const c2 = await b.commitFiles(20, { 'artifacts.yaml': 'm: {}\n' });
+      await b.tag('m@v2.0.0', c2, 21);
+      await b.tag('m@v2.1.0', c2, 22);
+    },
+    gto: { error: "ManyVersions: Multiple versions are not allowed on the same Git commit. Violation detected for artifact 'm', versions '['v2.0.0', 'v2.1.0']'." },
+  },
+];
+
+/**
+ * Indexes GTO refuses outright (a malformed file, an invalid name) or reads beyond the limits mv puts on
+ * any small YAML file it reads (1 MiB, 64 levels): GTO's answer recorded as above, and mv's, which leaves
+ * out what it cannot read and says so in a note.
+ */
+export interface IndexDeviation extends ParityFixture {
+  /** mv's answer: the tags, and the entries of the index it could read. */
+  mv: GtoAnswers;
+  /** Part of the note mv gives. */
+  note: string;
+}
+
+export const INDEX_DEVIATIONS: IndexDeviation[] = [
+  {
+    name: 'index-invalid-name',
+    shows: 'an index that lists an invalid name: GTO refuses the whole registry; mv leaves that name out',
+    async build(b) {
+      const c1 = await b.commit(0);
+      await b.tag('m@v1.0.0', c1, 10);
+      await b.commitFiles(20, { 'artifacts.yaml': 'good: {}\n-bad-: {}\n' });
+    },
+    gto: { error: "ValidationError: Invalid value '-bad-'. Only letters, numbers, '_', '-', '/' are allowed. Value must be of len >= 2 and must start and end with a letter or a number." },
+    mv: {
+      good: { active: true, all_in_stage: {}, latest: null, stages: {}, versions: ['af62f020a0d3baed1657e10cd9a5cc065934e9e9'] },
+      m: { active: true, all_in_stage: {}, latest: 'v1.0.0', stages: {}, versions: ['v1.0.0'] },
+    },
+    note: 'lists "-bad-", which is not a valid artifact name',
+  },
+  {
+    name: 'index-bad-annotation',
+    shows: 'annotations GTO cannot read (none at all, a description that is a number): GTO refuses the registry; mv leaves those entries out',
+    async build(b) {
+      const c1 = await b.commit(0);
+      await b.tag('m@v1.0.0', c1, 10);
+      await b.commitFiles(20, { 'artifacts.yaml': 'empty:\nnumbered: {description: 5}\nfine: {type: model}\n' });
+    },
+    gto: { error: "WrongArtifactsYaml: artifacts.yaml file doesn't conform to GTO format" },
+    mv: {
+      fine: { active: true, all_in_stage: {}, latest: null, stages: {}, versions: ['1182f08c37d25565f0249415950e434de7924052'] },
+      m: { active: true, all_in_stage: {}, latest: 'v1.0.0', stages: {}, versions: ['v1.0.0'] },
+    },
+    note: 'the annotation of numbered is not one GTO reads ("description")',
+  },
+  {
+    name: 'index-malformed',
+    shows: 'an index that is not YAML: GTO refuses the registry; mv reads the tags and notes the file',
+    async build(b) {
+      const c1 = await b.commit(0);
+      await b.tag('m@v1.0.0', c1, 10);
+      await b.commitFiles(20, { 'artifacts.yaml': 'a: [\n' });
+    },
+    gto: { error: "WrongArtifactsYaml: artifacts.yaml file doesn't conform to GTO format" },
+    mv: {
+      m: { active: true, all_in_stage: {}, latest: 'v1.0.0', stages: {}, versions: ['v1.0.0'] },
+    },
+    note: 'artifacts.yaml at HEAD:',
+  },
+  {
+    name: 'index-too-large',
+    shows: 'an index over 1 MiB: GTO reads it; mv does not read it',
+    async build(b) {
+      const c1 = await b.commit(0);
+      await b.tag('m@v1.0.0', c1, 10);
+      await b.commitFiles(20, { 'artifacts.yaml': `a: {description: x}\nb: {custom: "${'x'.repeat(1100 * 1024)}"}\n` });
+    },
+    gto: {
+      a: { active: true, all_in_stage: {}, latest: null, stages: {}, versions: ['1ccbdf785eacb6cb6105d21084829013ee472cf1'] },
+      b: { active: true, all_in_stage: {}, latest: null, stages: {}, versions: ['1ccbdf785eacb6cb6105d21084829013ee472cf1'] },
+      m: { active: true, all_in_stage: {}, latest: 'v1.0.0', stages: {}, versions: ['v1.0.0'] },
+    },
+    mv: {
+      m: { active: true, all_in_stage: {}, latest: 'v1.0.0', stages: {}, versions: ['v1.0.0'] },
+    },
+    note: 'artifacts.yaml at HEAD is 1.1 MiB; mv reads at most 1.0 MiB of it',
+  },
+  {
+    name: 'index-too-deep',
+    shows: 'an index nested 100 levels deep: GTO reads it; mv reads no deeper than 64 levels, so not this file',
+    async build(b) {
+      const c1 = await b.commit(0);
+      await b.tag('m@v1.0.0', c1, 10);
+      await b.commitFiles(20, { 'artifacts.yaml': `a: {custom: ${'['.repeat(100)}${']'.repeat(100)}}\nb: {}\n` });
+    },
+    gto: {
+      a: { active: true, all_in_stage: {}, latest: null, stages: {}, versions: ['deba33482e6063a7624245990b08d5e221ceef94'] },
+      b: { active: true, all_in_stage: {}, latest: null, stages: {}, versions: ['deba33482e6063a7624245990b08d5e221ceef94'] },
+      m: { active: true, all_in_stage: {}, latest: 'v1.0.0', stages: {}, versions: ['v1.0.0'] },
+    },
+    mv: {
+      m: { active: true, all_in_stage: {}, latest: 'v1.0.0', stages: {}, versions: ['v1.0.0'] },
+    },
+    note: 'nested',
   },
 ];

@@ -6,9 +6,17 @@
  * structure (lists sorted stably by date, then reversed) so that ties fall as they do in GTO. Python's
  * `sorted` is stable and so is `Array.prototype.sort`.
  *
- * Not ported: GTO's `artifacts.yaml` index (the fixtures have none), and `name@created` tags.
+ * GTO's index (`artifacts.yaml`, or the file `.gto`'s INDEX names) is read as GTO reads it: `.gto` from
+ * the work tree, the index from HEAD's commit (`gto/index.py`: `EnrichmentManager.update_state`,
+ * `GTOEnrichment.discover`, `Index.read_state`); a malformed index or an invalid name in it fails the
+ * whole read, as in GTO.
+ *
+ * Not ported: `name@created` tags, `--all-branches`/`--all-commits`.
  */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { execa } from 'execa';
+import { parse as parseYaml } from 'yaml';
 import compareSemver from 'semver/functions/compare.js';
 import parseSemver from 'semver/functions/parse.js';
 
@@ -244,6 +252,16 @@ export async function readAsGto(dir: string): Promise<GtoAnswers> {
       v.add({ kind: 'commit', createdAt: time, version: v.version, commit: v.commit });
     }
   }
+  // Then every artifact HEAD's index lists gets a version at HEAD (found among versions with version tags, else new).
+  try {
+    const head = await headIndex(dir);
+    for (const name of head ? Object.keys(head.index) : []) {
+      const v = artifact(name).findVersion(undefined, head!.commit, true)!;
+      v.add({ kind: 'commit', createdAt: head!.time, version: v.version, commit: head!.commit });
+    }
+  } catch (error) {
+    return { error: (error as Error).message };
+  }
   const answers: Record<string, GtoAnswer> = {};
   for (const [name, art] of [...artifacts].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const one = art.vstages(1);
@@ -257,4 +275,32 @@ export async function readAsGto(dir: string): Promise<GtoAnswers> {
     };
   }
   return answers;
+}
+
+const NAME_RE = new RegExp(`^${NAME}$`);
+
+/** HEAD's commit, its date and the index committed there (`.gto`'s INDEX read from the work tree); undefined without one. */
+async function headIndex(dir: string): Promise<{ commit: string; time: number; index: Record<string, unknown> } | undefined> {
+  const head = await execa('git', ['show', '-s', '--format=%H %ct', 'HEAD'], { cwd: dir, reject: false });
+  if (head.exitCode !== 0) return undefined;
+  const [commit, time] = head.stdout.split(' ');
+  let file = 'artifacts.yaml';
+  const config = await readFile(join(dir, '.gto'), 'utf8').catch(() => undefined);
+  if (config !== undefined) file = String((parseYaml(config) as { INDEX?: string } | null)?.INDEX ?? file);
+  const blob = await execa('git', ['cat-file', 'blob', `HEAD:${file}`], { cwd: dir, reject: false });
+  if (blob.exitCode !== 0) return undefined;
+  const wrong = new Error("WrongArtifactsYaml: artifacts.yaml file doesn't conform to GTO format");
+  let index: unknown;
+  try {
+    index = parseYaml(blob.stdout);
+  } catch {
+    throw wrong;
+  }
+  // pydantic: a mapping of names to Artifact models (mappings).
+  if (index === null || typeof index !== 'object' || Array.isArray(index)) throw wrong;
+  for (const entry of Object.values(index)) if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) throw wrong;
+  for (const name of Object.keys(index)) {
+    if (!NAME_RE.test(name)) throw new Error(`ValidationError: Invalid value '${name}'. Only letters, numbers, '_', '-', '/' are allowed. Value must be of len >= 2 and must start and end with a letter or a number.`);
+  }
+  return { commit: commit!, time: Number(time), index: index as Record<string, unknown> };
 }

@@ -98,7 +98,7 @@ describe('the artifact page with many versions', () => {
         pointerProblem: null,
       };
     });
-    return { show: { kind: 'artifact', artifact: 'big', deprecated: null, stages: [], versions: rows, notes: [] }, rows, metricKeys: ['accuracy'], events: [] };
+    return { show: { kind: 'artifact', artifact: 'big', deprecated: null, registered: true, annotation: null, stages: [], versions: rows, notes: [] }, rows, metricKeys: ['accuracy'], events: [] };
   }
 
   it('shows fifty versions a page with links to the others, and the chart of all of them on the first', () => {

@@ -3,6 +3,8 @@
  * `code`, a message that says what happened (naming the file, field, ref or remote) and a `hint` that says
  * what to do. The CLI prints it without a stack trace and exits 1. Any other thrown `Error` is a bug.
  */
+import { open, type FileHandle } from 'node:fs/promises';
+
 /**
  * Every code a `MvError` can carry. Codes are stable (scripts match on them in `--json` output), and each is
  * described in docs/errors.md.
@@ -275,5 +277,14 @@ export class GitCommandError extends Error {
     super(`git ${args.join(' ')}: ${message.replace(/^Error: /, '').trim()}`);
     this.name = 'GitCommandError';
     this.args = args;
+  }
+}
+
+/** Opens `path` for reading; a failure is the error `fsError` makes of it (naming the path). */
+export async function openForReading(path: string): Promise<FileHandle> {
+  try {
+    return await open(path, 'r');
+  } catch (error) {
+    throw fsError(error, 'reading', path);
   }
 }

@@ -5,9 +5,8 @@
  * Forced boundaries (tensor starts and ends) split the input into segments that are chunked on their
  * own: no chunk spans one, so the chunks of a segment depend on the segment's bytes alone.
  */
-import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { MvError, fsError } from '../errors.js';
+import { MvError, fsError, openForReading } from '../errors.js';
 import { oidFromHex, shortOid, type Oid } from '../cache/oid.js';
 import { cutPoint } from './cut.js';
 import { CHUNK_MAX } from './params.js';
@@ -49,12 +48,7 @@ const BLOCK = 8 * 1024 * 1024;
 type Fill = (buffer: Uint8Array, at: number, max: number) => Promise<number>;
 
 export async function chunkFile(path: string, options: ChunkingOptions = {}): Promise<ChunkedFile> {
-  let handle;
-  try {
-    handle = await open(path, 'r');
-  } catch (error) {
-    throw fsError(error, 'reading', path);
-  }
+  const handle = await openForReading(path);
   try {
     let position = 0;
     const fill: Fill = async (buffer, at, max) => {

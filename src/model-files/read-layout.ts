@@ -3,19 +3,13 @@
  * safetensors by a plausible header length followed by `{`. Damaged or hostile headers give undefined,
  * never an exception or a large allocation; only a failure to read the file itself is thrown.
  */
-import { open } from 'node:fs/promises';
-import { fsError } from '../errors.js';
+import { fsError, openForReading } from '../errors.js';
 import { readGgufLayout } from './gguf.js';
 import { parseSafetensorsHeader, safetensorsHeaderLength } from './safetensors.js';
 import { summarizeLayout, tensorBoundaries, type ModelSummary, type TensorLayout } from './tensor-layout.js';
 
 export async function readTensorLayout(path: string): Promise<TensorLayout | undefined> {
-  let handle;
-  try {
-    handle = await open(path, 'r');
-  } catch (error) {
-    throw fsError(error, 'reading', path);
-  }
+  const handle = await openForReading(path);
   try {
     const size = (await handle.stat()).size;
     const first = Buffer.alloc(9);

@@ -5,8 +5,7 @@
  * did not change.
  */
 import { createHash } from 'node:crypto';
-import { open } from 'node:fs/promises';
-import { fsError } from '../errors.js';
+import { fsError, openForReading } from '../errors.js';
 import type { TensorInfo, TensorLayout } from './tensor-layout.js';
 
 export interface TensorSide {
@@ -40,12 +39,7 @@ const BLOCK = 8 * 1024 * 1024;
 
 /** The SHA-256 of each tensor's bytes, in layout order. */
 export async function tensorHashes(path: string, layout: TensorLayout): Promise<string[]> {
-  let handle;
-  try {
-    handle = await open(path, 'r');
-  } catch (error) {
-    throw fsError(error, 'reading', path);
-  }
+  const handle = await openForReading(path);
   try {
     const buffer = Buffer.allocUnsafe(BLOCK);
     const out: string[] = [];

@@ -39,18 +39,18 @@ describe('bad input: a clear error, and no tag', () => {
     [['promote', 'chatbot@v9.9.9', 'staging'], 'chatbot@v9.9.9 does not exist', 'Versions of chatbot: v2.4.1, v2.3.8'],
     [['promote', 'chatbot@v2.3.8', 'prod'], '"prod" is not a stage in .mv/config.yaml (stages: candidate, staging, production, archived)', 'add it to `stages`'],
     [['promote', 'chatbot@v2.3.8', 'Pro Duction'], 'is not a stage', undefined],
-    [['promote', 'chatbot', 'staging'], 'chatbot names an artifact, not a version', 'mv promote chatbot@v2.4.1 staging'],
+    [['promote', 'chatbot', 'staging'], 'chatbot names an artifact, not a version', 'mvr promote chatbot@v2.4.1 staging'],
     [['promote', 'chatbot@v2.4.1', 'production'], 'production requires the version to have been in staging first', '--force'],
     [['promote', 'chatbot@v2.4.1', 'production', '--traffic', '10', '--force'], 'production has no other version to share traffic with', 'Promote without --traffic'],
     [['promote', 'chat bot@v2.4.1', 'staging'], 'does not start with a valid artifact name', 'Refs look like'],
-    [['rollback', 'chatbot'], 'chatbot has never had a version in production', 'mv promote chatbot@vX.Y.Z production'],
+    [['rollback', 'chatbot'], 'chatbot has never had a version in production', 'mvr promote chatbot@vX.Y.Z production'],
     [['rollback', 'chatbot', 'staging'], 'had no holder before chatbot#staging#1', undefined],
     [['audit', 'chatbot', '--at', '2026-04-01T09:00Z', '--key', 'k'], 'No version of chatbot was in production at 2026-04-01T09:00:00Z', undefined],
     [['route', 'chatbot@v2.3.8', '--key', 'k'], 'route takes a stage ref like chatbot#staging', undefined],
     [['route', 'chatbot#production', '--key', 'k'], 'No version of chatbot is in production', 'Stages that hold versions: staging (v2.3.8)'],
     [['resolve', 'chatbot#qa'], 'qa is not a stage of chatbot', undefined],
     [['history', 'bad..name'], 'not a valid artifact name', undefined],
-    [['deprecate', 'chatbot@v2.3.8'], 'chatbot@v2.3.8 still serves staging (100%)', 'mv archive chatbot@v2.3.8'],
+    [['deprecate', 'chatbot@v2.3.8'], 'chatbot@v2.3.8 still serves staging (100%)', 'mvr archive chatbot@v2.3.8'],
   ])('mv %j', async (args, message, hint) => {
     await expectRefused(shared, args, message, hint);
   });

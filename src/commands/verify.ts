@@ -95,12 +95,16 @@ interface Target {
 export async function verify(options: VerifyOptions = {}): Promise<VerifyResult> {
   const repo = await openRepo(options.cwd ?? process.cwd());
   await requireInitialized(repo);
-  const records = await readTagRecords(repo.git);
-  const registered = [...versionsFromRecords(records).values()].flatMap((m) => [...m.values()]);
-  const purges = purgesById(await readPurgeRecords(repo.git));
   const refs = options.refs ?? [];
+  // The cache's listing and the two tag reads are independent: they overlap.
+  const listing = refs.length ? undefined : settled(listAll(repo.cache));
+  const [records, purgeRecords] = await Promise.all([readTagRecords(repo.git), readPurgeRecords(repo.git)]);
+  const registered = [...versionsFromRecords(records).values()].flatMap((m) => [...m.values()]);
+  const purges = purgesById(purgeRecords);
   const mismatched: MismatchedTag[] = [];
   const targets = refs.length ? await namedTargets(repo.git, repo.root, refs) : await allTargets(repo.git, registered, mismatched);
+  // The committed pointers are compared with their tags while the cache is re-hashed.
+  const tampering = settled(checkPointers(repo.git, targets.map((t) => t.version.record).filter((r): r is VersionRecord => r !== undefined)));
   const localPools = transferPools(resolveJobs(options.jobs, undefined, 'local'));
   const session: RemoteSession | undefined = options.remote !== undefined ? await openRemoteSession(repo, { remote: options.remote, env: options.env, cwd: options.cwd, jobs: options.jobs }) : undefined;
   try {
@@ -126,7 +130,7 @@ export async function verify(options: VerifyOptions = {}): Promise<VerifyResult>
     };
 
     // The cache: every object, or the named versions' objects.
-    const inScope = refs.length ? [...new Set(owned.map((o) => o.oid))] : await listAll(repo.cache);
+    const inScope = listing ? await listing : [...new Set(owned.map((o) => o.oid))];
     const outcomes = await rehashCache(repo.cache, inScope, { jobs: localPools.localFiles, onObject: progress(options, inScope.length) });
     result.cache.checked = [...outcomes.values()].filter((o) => o !== 'missing').length;
     const corrupt = [...outcomes].filter(([, o]) => o === 'corrupt').map(([oid]) => oid);
@@ -142,7 +146,7 @@ export async function verify(options: VerifyOptions = {}): Promise<VerifyResult>
 
     if (session) result.remote = await checkRemote(session, owned.filter((o) => !purges.has(o.id)), { rehash: Boolean(options.rehashRemote), spoolDir: repo.cache.tempDir });
 
-    const tamper = await checkPointers(repo.git, targets.map((t) => t.version.record).filter((r): r is VersionRecord => r !== undefined));
+    const tamper = await tampering;
     result.tampered = tamper.findings;
     result.unprotected = tamper.unprotected;
     if (options.signatures) {
@@ -187,6 +191,12 @@ async function allTargets(git: Git, registered: VersionRecord[], mismatched: Mis
     });
   }
   return targets;
+}
+
+/** A promise started ahead of its use: a rejection is handled where it is awaited, never reported as unhandled. */
+function settled<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined);
+  return promise;
 }
 
 async function listAll(cache: { list(): AsyncIterable<Oid> }): Promise<Oid[]> {

@@ -40,11 +40,11 @@ export interface UploadPlan {
 export interface UploadSummary {
   remote: string;
   /**
-   * Objects of the versions: each distinct file, and each folder as its manifest and the files its pointer
-   * records, whether or not the remote has it, so that `uploaded + present` is the same on every run.
+   * Distinct objects of the versions: files, folder manifests and the files they list, each oid once,
+   * whatever the remote holds, so that `uploaded + present` is the same on every run.
    */
   objects: number;
-  /** Objects not sent: on the remote already (or, for a folder listing one file twice, sent once). */
+  /** Objects the remote already had. */
   present: number;
   uploaded: number;
   /** With dryRun: the objects and bytes that would be sent (large files may send less, as chunks). */
@@ -143,7 +143,7 @@ export async function uploadObjects(tops: VersionObject[], options: UploadOption
     }
     await lookUp(uniqueObjects([...entries.values()].flat()).map((e) => ({ oid: e.oid, path: e.path, size: e.size })));
     const plan = planUpload(unique.filter((t) => !t.directory || entries.has(t.oid) || remoteHas(t.oid)), entries, remoteHas);
-    const objects = unique.reduce((n, o) => n + (o.directory ? 1 + (o.files ?? 0) : 1), 0);
+    const objects = await distinctObjects(cache, unique, entries);
     const common = { remote: store.location, objects, versionBytes: unique.reduce((sum, o) => sum + (o.size ?? 0), 0), check: { method, requests } };
     if (options.dryRun) {
       const wouldSend = { objects: plan.send.length + plan.manifests.length, bytes: plan.send.reduce((sum, item) => sum + (item.size ?? 0), 0) };
@@ -199,6 +199,24 @@ export async function uploadObjects(tops: VersionObject[], options: UploadOption
   } finally {
     if (!options.dryRun) await index.save(store.location);
   }
+}
+
+/**
+ * The distinct objects of the versions: files, manifests and the files the manifests list (read from the
+ * cache; a manifest the cache lacks counts the files its pointer records). The same on every run, whatever
+ * the remote holds, so `uploaded + present` adds up.
+ */
+async function distinctObjects(cache: LocalCache, tops: VersionObject[], read: Map<Oid, DirectoryEntryObject[]>): Promise<number> {
+  const oids = new Set<Oid>();
+  let unlisted = 0;
+  for (const top of tops) {
+    oids.add(top.oid);
+    if (!top.directory) continue;
+    const list = read.get(top.oid) ?? ((await cache.has(top.oid)) ? await directoryEntries(cache, top).catch(() => undefined) : undefined);
+    if (list) for (const entry of list) oids.add(entry.oid);
+    else unlisted += top.files ?? 0;
+  }
+  return oids.size + unlisted;
 }
 
 function notCached(oid: Oid, path: string): MvError {

@@ -1,7 +1,7 @@
 import { chmod, readdir, rm, stat, writeFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fetch, pull, push } from '../../src/index.js';
+import { add, fetch, pull, push } from '../../src/index.js';
 import { objectPath, expectCached, expectNotCached } from '../helpers/assertions.js';
 import { tempDir } from '../helpers/git-repo.js';
 import { cli, cliOk } from '../helpers/mv-cli.js';
@@ -48,6 +48,13 @@ describe('a directory remote', () => {
     expect(again).toMatchObject({ objects: 9, present: 9, wouldSend: { objects: 0, bytes: 0 } });
     const second = await push({ cwd: repo.dir });
     expect(second).toMatchObject({ objects: 9, present: 9, uploaded: 0 });
+
+    // A second version shares all but one file of its data folder: each shared object counts once.
+    await writeFile(join(repo.dir, 'data/train/part-0.csv'), 'id,churned\n1,0\n2,1\n9,1\n');
+    await add({ cwd: repo.dir, name: 'churn' });
+    const both = await push({ cwd: repo.dir, all: true });
+    expect(both).toMatchObject({ objects: 11, uploaded: 2, present: 9 });
+    expect(await push({ cwd: repo.dir, all: true })).toMatchObject({ objects: 11, uploaded: 0, present: 11 });
 
     const shown = await cliOk(repo.dir, ['push', '--dry-run']);
     expect(shown.stdout).toContain('Everything is already on origin (9 objects checked).');

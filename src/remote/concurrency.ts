@@ -15,10 +15,12 @@ const QUEUE_PER_JOB = 32;
 /** The copies are a few system calls each; more threads than this only add start-up cost. */
 const MAX_COPIER_THREADS = 4;
 /**
- * Chunking is CPU work (the cut on the main thread, SHA-256 on one hashing thread): a second file keeps
- * both busy while the first waits on its uploads; more only add buffers (about 26 MiB each).
+ * Chunking is CPU work, and its cut runs on the main thread, so a second file chunked at once is not
+ * chunked faster; it only doubles the buffers and chunk records held (a 10 GiB push of two related files
+ * peaked at 376 MiB with two at once, 312 MiB with one, in the same time: bench/README.md). Packs are
+ * spooled and uploaded while the chunking goes on, so one file at a time does not wait on the network.
  */
-const MAX_CHUNKINGS = 2;
+const MAX_CHUNKINGS = 1;
 
 export interface TransferPools {
   jobs: number;

@@ -77,7 +77,7 @@ describe('-j N', () => {
       expect(pools).toMatchObject({ jobs: n, transfers: n, requests: n, sockets: n, uploadParts: n, checks: n, deletions: n, localFiles: n });
       for (const [name, value] of Object.entries(pools)) if (name !== 'queuedCopies') expect(value, name).toBeLessThanOrEqual(n);
       expect(pools.copierThreads).toBe(Math.min(n, 4));
-      expect(pools.chunkings).toBe(Math.min(n, 2));
+      expect(pools.chunkings).toBe(1);
     }
   });
 

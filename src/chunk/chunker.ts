@@ -1,6 +1,6 @@
 /**
- * Streaming content-defined chunking in constant memory (about 26 MiB of buffers): a file or stream is
- * read in 8 MiB blocks, cut by `cutPoint` on the main thread, and every chunk is hashed with SHA-256 by a
+ * Streaming content-defined chunking in constant memory (about 13 MiB of buffers): a file or stream is
+ * read in 4 MiB blocks, cut by `cutPoint` on the main thread, and every chunk is hashed with SHA-256 by a
  * worker thread (chunk-hasher.ts) while the next block is read and cut.
  * Forced boundaries (tensor starts and ends) split the input into segments that are chunked on their
  * own: no chunk spans one, so the chunks of a segment depend on the segment's bytes alone.
@@ -42,7 +42,7 @@ export interface ChunkingOptions {
   onChunks?: (view: Uint8Array, chunks: ChunkRecord[], base: number) => Promise<void>;
 }
 
-const BLOCK = 8 * 1024 * 1024;
+const BLOCK = 4 * 1024 * 1024;
 
 /** Fills `buffer[at, at + max)` with the next bytes of the input; 0 means the input has ended. */
 type Fill = (buffer: Uint8Array, at: number, max: number) => Promise<number>;

@@ -25,12 +25,16 @@ export type KnownChunks = ReadonlyMap<string, ChunkLocation>;
 /** Every chunk the given recipes locate (the first location wins when several recipes name one chunk). */
 export function knownChunksFromRecipes(recipes: Iterable<Recipe>): Map<string, ChunkLocation> {
   const known = new Map<string, ChunkLocation>();
-  for (const recipe of recipes) {
-    for (const chunk of recipe.chunks) {
-      if (!known.has(chunk.hash)) known.set(chunk.hash, { source: chunk.source, offset: chunk.offset, length: chunk.length });
-    }
-  }
+  for (const recipe of recipes) addKnownChunks(known, recipe);
   return known;
+}
+
+/**
+ * Adds the chunks a recipe locates to `known`, keeping locations already there. A recipe's chunk is its
+ * own location: a large file has 16,000 chunks a GiB, and a copy of each would be memory for nothing.
+ */
+export function addKnownChunks(known: Map<string, ChunkLocation>, recipe: Recipe): void {
+  for (const chunk of recipe.chunks) if (!known.has(chunk.hash)) known.set(chunk.hash, chunk);
 }
 
 /**
@@ -103,7 +107,12 @@ export class UploadPlanner {
   private readonly packMax: number;
   private readonly packs: PackPlan[] = [];
   private readonly placed = new Map<string, { pack: OpenPack; offset: number }>();
-  private readonly entries: Array<{ hash: string; length: number; known?: ChunkLocation; pack?: OpenPack; offset: number }> = [];
+  /**
+   * The recipe in file order: a chunk the remote has is its known location when that is a recipe chunk
+   * of the same hash (no copy per chunk: a large file has 16,000 a GiB); a chunk in a pack of this upload
+   * waits for the pack's id.
+   */
+  private readonly entries: Array<RecipeChunk | { hash: string; length: number; pack: OpenPack; offset: number }> = [];
   private readonly reused = new Set<SourceKey>();
   private open: OpenPack = { chunks: [], dataLength: 0 };
   private size = 0;
@@ -124,7 +133,7 @@ export class UploadPlanner {
     const location = this.known.get(chunk.hash);
     // A known chunk of another length is a forged or damaged recipe: the chunk is stored afresh.
     if (location && location.length === chunk.length) {
-      this.entries.push({ hash: chunk.hash, length: chunk.length, known: location, offset: location.offset });
+      this.entries.push(isRecipeChunk(location, chunk.hash) ? location : { hash: chunk.hash, length: chunk.length, source: location.source, offset: location.offset });
       this.reused.add(location.source);
       this.sharedBytes += chunk.length;
       return { store: false };
@@ -149,7 +158,7 @@ export class UploadPlanner {
   /** Closes the last pack (returned in `plan.packs` like the others) and builds the recipe. */
   finish(): UploadPlan & { last?: PackPlan } {
     const last = this.close();
-    const chunks: RecipeChunk[] = this.entries.map((e) => ({ hash: e.hash, length: e.length, source: e.known ? e.known.source : packSource(e.pack!.plan!.id), offset: e.offset }));
+    const chunks: RecipeChunk[] = this.entries.map((e) => ('pack' in e ? { hash: e.hash, length: e.length, source: packSource(e.pack.plan!.id), offset: e.offset } : e));
     const recipe: Recipe = { oid: this.oid, size: this.size, chunks };
     const recipeBytes = encodeRecipe(recipe);
     const written = new Set(this.packs.map((p) => packSource(p.id)));
@@ -174,6 +183,10 @@ export class UploadPlanner {
     this.open = { chunks: [], dataLength: 0 };
     return plan;
   }
+}
+
+function isRecipeChunk(location: ChunkLocation, hash: string): location is RecipeChunk {
+  return (location as Partial<RecipeChunk>).hash === hash;
 }
 
 /** A pack being filled: recipe entries of its chunks point at it until it closes and has an id. */

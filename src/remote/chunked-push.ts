@@ -15,7 +15,7 @@ import { chunkAndStore } from '../chunk/chunk-upload.js';
 import { fetchRecipe } from '../chunk/chunked-transfer.js';
 import { chunkFile } from '../chunk/chunker.js';
 import { CHUNKED_MIN_FILE } from '../chunk/params.js';
-import { knownChunksFromRecipes, wholeObjectRecipe, type ChunkLocation } from '../chunk/plan-upload.js';
+import { addKnownChunks, wholeObjectRecipe, type ChunkLocation } from '../chunk/plan-upload.js';
 import { encodeRecipe, recipeSources, type Recipe } from '../chunk/recipe.js';
 import type { SourceKey } from '../chunk/sources.js';
 import { MvError } from '../errors.js';
@@ -103,7 +103,7 @@ export class ChunkedPush {
         this.notes.push(`${file.path} (${shortOid(file.oid)}) could not be used to find shared chunks: ${error.message}`);
         return undefined;
       });
-      if (recipe) for (const [hash, location] of knownChunksFromRecipes([recipe])) if (!known.has(hash)) known.set(hash, location);
+      if (recipe) addKnownChunks(known, recipe);
     }
     if (known.size === 0) return undefined;
     const path = this.options.cache.path(item.oid);

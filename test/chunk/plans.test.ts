@@ -46,7 +46,7 @@ describe('upload plan', () => {
             const entry = pack.chunks.find((x) => (offset += x.length) - x.length === c.offset);
             expect(entry?.hash).toBe(c.hash);
           } else {
-            expect(known.get(c.hash)).toEqual({ source: c.source, offset: c.offset, length: c.length });
+            expect(known.get(c.hash)).toMatchObject({ source: c.source, offset: c.offset, length: c.length });
           }
         }
         expect(plan.newBytes + plan.sharedBytes).toBe(file.size);
@@ -85,8 +85,8 @@ describe('upload plan', () => {
     const a: Recipe = { oid: OID, size: 3, chunks: [{ hash: '1'.repeat(64), length: 3, source: pa, offset: 7 }] };
     const b: Recipe = { oid: OID, size: 5, chunks: [{ hash: '1'.repeat(64), length: 3, source: pb, offset: 0 }, { hash: '2'.repeat(64), length: 2, source: pb, offset: 3 }] };
     expect([...knownChunksFromRecipes([a, b])]).toEqual([
-      ['1'.repeat(64), { source: pa, offset: 7, length: 3 }],
-      ['2'.repeat(64), { source: pb, offset: 3, length: 2 }],
+      ['1'.repeat(64), { hash: '1'.repeat(64), source: pa, offset: 7, length: 3 }],
+      ['2'.repeat(64), { hash: '2'.repeat(64), source: pb, offset: 3, length: 2 }],
     ]);
   });
 });

@@ -47,8 +47,12 @@ export function buildProgram(): Command {
   return program;
 }
 
-/** Commands that leave the repository's git hooks to themselves (or run outside any repository). */
-const NO_HOOK_UPGRADE = new Set(['hooks', 'shell-init', 'help']);
+/**
+ * Commands that leave the repository's git hooks to themselves: `hooks` (it writes them), those that run
+ * outside any repository, and the registry reads, which never open the work tree (finding the hooks would
+ * be one more git process for each; the next command that opens the repository upgrades them for free).
+ */
+const NO_HOOK_UPGRADE = new Set(['hooks', 'shell-init', 'help', 'ls', 'history', 'audit', 'route', 'resolve', 'check-ref']);
 
 export async function main(argv: string[]): Promise<number> {
   installInterruptHandler();

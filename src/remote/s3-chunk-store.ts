@@ -10,7 +10,7 @@ import { mkdir, open, rm, stat } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { DeleteObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, HeadObjectCommand, PutObjectCommand, GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { MvError, fsError } from '../errors.js';
 import { STREAM_CHUNK } from '../cache/hash.js';
 import { missingObject } from '../cache/local-cache.js';
@@ -21,7 +21,7 @@ import { PACKS_DIR, RECIPES_DIR, RETIRED_DIR, packIdFromKey, packKey, recipeKey,
 import { describeSource, parseSource, type SourceKey } from '../chunk/sources.js';
 import type { RequestSlots } from './request-slots.js';
 import { s3Failure } from './s3-errors.js';
-import { isNotFound, readRange } from './s3-reads.js';
+import { isNotFound, listObjects, readRange } from './s3-reads.js';
 
 export interface S3ChunkStoreOptions {
   bucket: string;
@@ -217,19 +217,9 @@ export class S3ChunkStore implements ChunkStore {
 
   private async *listUnder(dir: string): AsyncIterable<StoredChunkItem> {
     const base = this.key(`${dir}/`);
-    let token: string | undefined;
-    do {
-      let page;
-      try {
-        page = await this.client.send(new ListObjectsV2Command({ Bucket: this.options.bucket, Prefix: base, ...(token ? { ContinuationToken: token } : {}) }));
-      } catch (error) {
-        throw s3Failure(error, this.location);
-      }
-      for (const item of page.Contents ?? []) {
-        const id = item.Key ? packIdFromKey(item.Key.slice(base.length)) : undefined;
-        if (id) yield { id, size: item.Size ?? 0, modifiedMs: item.LastModified?.getTime() ?? Date.now() };
-      }
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token);
+    for await (const item of listObjects(this.client, this.options.bucket, base, this.location)) {
+      const id = packIdFromKey(item.key.slice(base.length));
+      if (id) yield { id, size: item.size, modifiedMs: item.modifiedMs };
+    }
   }
 }

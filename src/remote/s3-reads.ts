@@ -1,9 +1,10 @@
-/** Reads shared by the S3 object store and the S3 chunk store: ranged GETs, and telling a missing key. */
+/** Reads shared by the S3 object store and the S3 chunk store: ranged GETs, listings, and telling a missing key. */
 import type { Readable } from 'node:stream';
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { MvError } from '../errors.js';
 import type { RequestSlots } from './request-slots.js';
 import { httpStatus } from './retry.js';
+import { s3Failure } from './s3-errors.js';
 
 /**
  * A GET of bytes `[start, end)` of a key (to its end when `end` is undefined), holding a request slot
@@ -37,3 +38,17 @@ export function isNotFound(error: unknown): boolean {
   return httpStatus(error) === 404 || name === 'NotFound' || name === 'NoSuchKey';
 }
 
+/** Every object under `prefix`, page by page (a listing returns at most 1,000 keys); `where` names the remote in errors. */
+export async function* listObjects(client: S3Client, bucket: string, prefix: string, where: string): AsyncIterable<{ key: string; size: number; modifiedMs: number }> {
+  let token: string | undefined;
+  do {
+    let page;
+    try {
+      page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ...(token ? { ContinuationToken: token } : {}) }));
+    } catch (error) {
+      throw s3Failure(error, where);
+    }
+    for (const item of page.Contents ?? []) if (item.Key) yield { key: item.Key, size: item.Size ?? 0, modifiedMs: item.LastModified?.getTime() ?? Date.now() };
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+}

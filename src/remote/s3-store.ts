@@ -7,14 +7,14 @@
 import { readFile } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
 import { pipeline, type Readable } from 'node:stream';
-import { DeleteObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { MvError } from '../errors.js';
 import { STREAM_CHUNK, hashBuffer } from '../cache/hash.js';
 import { missingObject } from '../cache/local-cache.js';
 import type { ListOptions, ObjectStore, PutOptions, ReadOptions, StoredObjectInfo } from '../cache/object-store.js';
 import { objectKey, oidFromKey, shortOid, type Oid } from '../cache/oid.js';
 import { SMALL_FILE } from '../cache/small-file.js';
-import { isNotFound, readRange } from './s3-reads.js';
+import { isNotFound, listObjects, readRange } from './s3-reads.js';
 import { s3Failure } from './s3-errors.js';
 import { MultipartUploader, type MultipartOptions } from './s3-multipart.js';
 import type { RequestSlots } from './request-slots.js';
@@ -114,20 +114,10 @@ export class S3Store implements ObjectStore {
   async *listDetailed(options: ListOptions = {}): AsyncIterable<StoredObjectInfo> {
     const base = `${this.options.prefix}objects/`;
     const prefix = options.fanout === undefined ? base : `${base}${options.fanout}/`;
-    let token: string | undefined;
-    do {
-      let page;
-      try {
-        page = await this.client.send(new ListObjectsV2Command({ Bucket: this.options.bucket, Prefix: prefix, ...(token ? { ContinuationToken: token } : {}) }));
-      } catch (error) {
-        throw s3Failure(error, this.location);
-      }
-      for (const item of page.Contents ?? []) {
-        const oid = item.Key ? oidFromKey(item.Key.slice(base.length)) : undefined;
-        if (oid) yield { oid, size: item.Size ?? 0, modifiedMs: item.LastModified?.getTime() ?? Date.now() };
-      }
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token);
+    for await (const item of listObjects(this.client, this.options.bucket, prefix, this.location)) {
+      const oid = oidFromKey(item.key.slice(base.length));
+      if (oid) yield { oid, size: item.size, modifiedMs: item.modifiedMs };
+    }
   }
 
   close(): void {

@@ -10,6 +10,7 @@ import type { ChunkStore, PackWrite } from './chunk-store.js';
 import { chunkFile, type ChunkRecord } from './chunker.js';
 import { UploadPlanner, type KnownChunks, type PackPlan, type PlanUploadOptions, type UploadPlan } from './plan-upload.js';
 import { commitRecipe, type StoreResult } from './chunked-transfer.js';
+import { maxRecipeBytes } from './recipe.js';
 
 export interface ChunkUploadOptions extends PlanUploadOptions {
   /** Chunks the remote is known to hold (from the recipes of earlier versions). */
@@ -28,6 +29,11 @@ export interface ChunkUploadOptions extends PlanUploadOptions {
 export interface ChunkUploadResult extends StoreResult {
   plan: UploadPlan;
   chunks: ChunkRecord[];
+  /**
+   * The recipe would be larger than readers accept for a file of this size (a file of very many tiny
+   * tensors, each cut apart): it is not written, and the caller sends the file whole.
+   */
+  tooFine?: true;
 }
 
 export async function chunkAndStore(store: ChunkStore, file: { path: string; oid: Oid }, options: ChunkUploadOptions): Promise<ChunkUploadResult> {
@@ -112,6 +118,7 @@ export async function chunkAndStore(store: ChunkStore, file: { path: string; oid
     throw error;
   }
 
+  if (plan.recipeBytes.length > maxRecipeBytes(plan.recipe.size)) return { ...result, plan, chunks, tooFine: true };
   await commitRecipe(store, plan, result, options.replace ? { replace: true } : {});
   return { ...result, plan, chunks };
 }

@@ -16,7 +16,7 @@ import { fetchRecipe } from '../chunk/chunked-transfer.js';
 import { chunkFile } from '../chunk/chunker.js';
 import { CHUNKED_MIN_FILE } from '../chunk/params.js';
 import { addKnownChunks, wholeObjectRecipe, type ChunkLocation } from '../chunk/plan-upload.js';
-import { encodeRecipe, recipeSources, type Recipe } from '../chunk/recipe.js';
+import { encodeRecipe, maxRecipeBytes, recipeSources, type Recipe } from '../chunk/recipe.js';
 import type { SourceKey } from '../chunk/sources.js';
 import { MvError } from '../errors.js';
 import { modelBoundaries } from '../model-files/read-layout.js';
@@ -122,6 +122,10 @@ export class ChunkedPush {
         const missing = new Set(gone);
         result = await upload(new Map([...known].filter(([, location]) => !missing.has(location.source))));
       }
+      if (result.tooFine) {
+        this.notes.push(`${item.path} has too many small tensors to be stored as chunks (its recipe would be larger than readers accept); it was sent whole.`);
+        return undefined;
+      }
       this.recipes.set(item.oid, Promise.resolve(result.plan.recipe));
       const indexes = this.indexBytes;
       this.indexBytes = 0;
@@ -182,6 +186,8 @@ export class ChunkedPush {
       const chunked = await chunkFile(path, { expect: file.oid, boundaries: await modelBoundaries(path), signal });
       const recipe = wholeObjectRecipe({ oid: file.oid, size: chunked.size, chunks: chunked.chunks });
       const bytes = encodeRecipe(recipe);
+      // Readers refuse a recipe this large for the file's size: the file stays whole, unindexed.
+      if (bytes.length > maxRecipeBytes(file.size)) return undefined;
       await chunks.putRecipe(file.oid, bytes);
       this.indexBytes += bytes.length;
       return recipe;

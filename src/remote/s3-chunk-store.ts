@@ -132,9 +132,11 @@ export class S3ChunkStore implements ChunkStore {
       return await this.options.slots.run(async () => {
         const response = await this.client.send(new GetObjectCommand({ Bucket: this.options.bucket, Key: this.key(recipeKey(oid)) }));
         const body = response.Body as (Readable & { transformToByteArray?: () => Promise<Uint8Array> }) | undefined;
-        if ((response.ContentLength ?? 0) > maxBytes) {
+        // A body of unstated length is not read: it could be any size.
+        if (response.ContentLength === undefined || response.ContentLength > maxBytes) {
           body?.destroy();
-          throw new MvError('INVALID_RECIPE', `Recipe ${recipeKey(oid)} on ${this.location} is ${response.ContentLength} bytes, more than a recipe for its file can be.`, { hint: 'Run `mvr verify -r <remote>`.' });
+          const size = response.ContentLength === undefined ? 'of a size the server does not state' : `${response.ContentLength} bytes, more than a recipe for its file can be`;
+          throw new MvError('INVALID_RECIPE', `Recipe ${recipeKey(oid)} on ${this.location} is ${size}.`, { hint: 'Run `mvr verify -r <remote>`.' });
         }
         const bytes = Buffer.from(await body!.transformToByteArray!());
         this.counters.bytesRead += bytes.length;

@@ -9,7 +9,7 @@ import { chunkAndStore } from '../../src/chunk/chunk-upload.js';
 import { FolderChunkStore } from '../../src/chunk/folder-chunk-store.js';
 import { verifyPackBytes } from '../../src/chunk/pack-format.js';
 import { knownChunksFromRecipes, planUpload, type UploadPlan } from '../../src/chunk/plan-upload.js';
-import { encodeRecipe } from '../../src/chunk/recipe.js';
+import { encodeRecipe, maxRecipeBytes } from '../../src/chunk/recipe.js';
 import { oidFromHex, type Oid } from '../../src/cache/oid.js';
 import { MvError } from '../../src/errors.js';
 import { tempDir } from '../helpers/git-repo.js';
@@ -293,5 +293,17 @@ describe('chunked upload and rebuild through a folder remote', () => {
     await expect(chunkAndStore(store, { path: v.path, oid: wrong }, { known: new Map() })).rejects.toMatchObject({ code: 'CONTENT_MISMATCH' });
     expect(await store.hasRecipe(wrong)).toBe(false);
   });
-});
 
+  it('writes no recipe that readers would refuse: a file cut at very many tiny tensors is left to be sent whole', async () => {
+    const { store, version } = await setup();
+    const v = await version(pseudoRandom(2 * 1024 * 1024, 'tiny tensors'));
+    // A tensor every 64 bytes: 32,768 chunks, a recipe of about 1.5 MiB for a 2 MiB file.
+    const boundaries = Array.from({ length: v.bytes.length / 64 }, (_, i) => i * 64);
+    const result = await chunkAndStore(store, { path: v.path, oid: v.oid }, { known: new Map(), boundaries });
+    expect(result.tooFine).toBe(true);
+    expect(result.plan.recipeBytes.length).toBeGreaterThan(maxRecipeBytes(v.bytes.length));
+    expect(result.recipeWritten).toBe(false);
+    expect(await store.hasRecipe(v.oid)).toBe(false);
+    expect(await fetchRecipe(store, v.oid, v.bytes.length)).toBeUndefined();
+  });
+});

@@ -29,6 +29,8 @@ export interface PushOptions extends RemoteSessionOptions {
 }
 
 export interface PushResult extends UploadSummary {
+  /** Bytes of the versions' files, data, pipeline and params (each distinct object once, a folder's files included). */
+  versionBytes: number;
   /** The remote as named for people (name and URL, no credentials). */
   remoteName: string | undefined;
   versions: string[];

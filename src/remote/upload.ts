@@ -47,13 +47,14 @@ export interface UploadSummary {
   /** Objects the remote already had. */
   present: number;
   uploaded: number;
-  /** With dryRun: the objects and bytes that would be sent (large files may send less, as chunks). */
-  wouldSend?: { objects: number; bytes: number };
+  /**
+   * With dryRun: the objects and bytes that would be sent, and how many of them are large enough to go up
+   * as chunks (those may send less).
+   */
+  wouldSend?: { objects: number; bytes: number; largeFiles: number };
   /** Bytes sent: whole objects, new packs and recipes. */
   bytes: number;
-  /** Bytes of the versions' files (each distinct object once, a folder's files included). */
-  versionBytes: number;
-  /** Of `versionBytes`, what had to be stored anew (objects sent whole, and new chunks); the rest was on the remote. */
+  /** Of the versions' bytes, what had to be stored anew (objects sent whole, and new chunks); the rest was on the remote. */
   newBytes: number;
   /** Files stored as chunks by this push. */
   chunkedFiles: number;
@@ -144,9 +145,9 @@ export async function uploadObjects(tops: VersionObject[], options: UploadOption
     await lookUp(uniqueObjects([...entries.values()].flat()).map((e) => ({ oid: e.oid, path: e.path, size: e.size })));
     const plan = planUpload(unique.filter((t) => !t.directory || entries.has(t.oid) || remoteHas(t.oid)), entries, remoteHas);
     const objects = await distinctObjects(cache, unique, entries);
-    const common = { remote: store.location, objects, versionBytes: unique.reduce((sum, o) => sum + (o.size ?? 0), 0), check: { method, requests } };
+    const common = { remote: store.location, objects, check: { method, requests } };
     if (options.dryRun) {
-      const wouldSend = { objects: plan.send.length + plan.manifests.length, bytes: plan.send.reduce((sum, item) => sum + (item.size ?? 0), 0) };
+      const wouldSend = { objects: plan.send.length + plan.manifests.length, bytes: plan.send.reduce((sum, item) => sum + (item.size ?? 0), 0), largeFiles: plan.send.filter((item) => ChunkedPush.handles(item)).length };
       return { ...common, present: Math.max(0, objects - wouldSend.objects - run.failures.length), uploaded: 0, bytes: 0, newBytes: 0, chunkedFiles: 0, wouldSend, notes: [], run };
     }
 

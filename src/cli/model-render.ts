@@ -9,7 +9,7 @@ import { c, print } from './output.js';
 const SHOWN_TENSORS = 10;
 
 /** `3.1 B` parameters, `124 M`, `5.2 K`. */
-export function formatCount(n: number): string {
+function formatCount(n: number): string {
   for (const [unit, size] of [['T', 1e12], ['B', 1e9], ['M', 1e6], ['K', 1e3]] as const) if (n >= size) return `${(n / size).toFixed(n / size >= 100 ? 0 : 1)} ${unit}`;
   return String(n);
 }

@@ -5,6 +5,7 @@
  * first: GTO keeps an earlier version in a stage until it is unassigned.
  */
 import { MvError } from '../errors.js';
+import { displayText } from '../display-text.js';
 import { Git } from '../git.js';
 import { requireNotDeprecated, stageHolders, versionOfRef } from '../registry/lookup.js';
 import { parseRef, pinnedId } from '../registry/ref.js';
@@ -58,5 +59,5 @@ async function addModelFiles(cwd: string, result: Extract<ShowResult, { kind: 'v
   if (!repo) return;
   const { models, uncached } = await versionModelFiles(repo.cache, located.pointer, located.file);
   if (models.length) result.version.models = models;
-  if (uncached.length) result.notes.push(`${uncached.join(', ')}: not in the cache; \`mvr fetch ${result.version.id}\` to see their tensors.`);
+  if (uncached.length) result.notes.push(`${uncached.map(displayText).join(', ')}: not in the cache; \`mvr fetch ${result.version.id}\` to see their tensors.`);
 }

@@ -51,7 +51,7 @@ export function tensorBoundaries(layout: TensorLayout): number[] {
   return [...cuts].sort((a, b) => a - b);
 }
 
-export function elementCount(shape: readonly number[]): number {
+function elementCount(shape: readonly number[]): number {
   return shape.reduce((product, dim) => product * dim, 1);
 }
 

@@ -1,5 +1,6 @@
 /** The tensor-level part of `mv diff`: for each model file the two versions both have (by path), what changed. */
 import type { LocalCache } from '../cache/local-cache.js';
+import { displayText } from '../display-text.js';
 import type { Pointer } from './pointer.js';
 import { diffTensors, tensorHashes, type ModelFileDiff } from '../model-files/tensor-diff.js';
 import { cachedLayout, candidateModelFiles } from './version-models.js';
@@ -13,7 +14,7 @@ export async function modelFileDiffs(cache: LocalCache, from: { pointer: Pointer
     if (!old || old.oid === after.oid) continue;
     const [a, b] = [await cachedLayout(cache, old), await cachedLayout(cache, after)];
     if (a === 'uncached' || b === 'uncached') {
-      if (/\.(safetensors|gguf)$/i.test(after.path)) notes.push(`${after.path}: fetch both versions (\`mvr fetch <ref>\`) to see which tensors changed.`);
+      if (/\.(safetensors|gguf)$/i.test(after.path)) notes.push(`${displayText(after.path)}: fetch both versions (\`mvr fetch <ref>\`) to see which tensors changed.`);
       continue;
     }
     if (!a || !b) continue;

@@ -82,7 +82,9 @@ export function indexFile(config: BatchObject | undefined, notes: string[]): str
   const path = typeof setting === 'string' ? posix.normalize(setting) : undefined;
   const problem = path === undefined ? 'is not text' : path.endsWith('/') ? 'names a folder' : repoPathProblem(path);
   if (problem || path === undefined) {
-    notes.push(`INDEX in ${GTO_CONFIG_FILE} at HEAD (${quoted(typeof setting === 'string' ? setting : (JSON.stringify(setting) ?? ''))}) ${problem ?? 'is not usable'}; GTO's index was not read.`);
+    // A string is quoted; any other value is shown as YAML wrote it (5, true, a list), never as if it were text.
+    const shown = typeof setting === 'string' ? quoted(setting) : (JSON.stringify(setting) ?? '').slice(0, 80);
+    notes.push(`INDEX in ${GTO_CONFIG_FILE} at HEAD (${shown}) ${problem ?? 'is not usable'}; GTO's index was not read.`);
     return undefined;
   }
   return path;

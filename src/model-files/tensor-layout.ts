@@ -79,9 +79,10 @@ export function summarizeLayout(layout: TensorLayout): ModelSummary {
 /**
  * A fingerprint of each tensor's bytes from the chunk list of its file (a recipe, or the chunker's
  * output): SHA-256 over the hashes of the chunks that make up the tensor. Tensor boundaries are chunk
- * boundaries, so two versions' tensors have equal fingerprints exactly when their bytes are equal, and
- * `mv diff` can tell which tensors changed from two recipes without reading either file. Undefined for a
- * tensor whose range is not made of whole chunks (a chunk list cut without this layout).
+ * boundaries, so two versions' tensors have equal fingerprints exactly when their bytes are equal, from two
+ * recipes and without reading either file. (`mvr diff` hashes the cached files instead, so that it needs no
+ * remote: docs/decisions.md.) Undefined for a tensor whose range is not made of whole chunks (a chunk list
+ * cut without this layout).
  */
 export function tensorFingerprints(layout: TensorLayout, chunks: ReadonlyArray<{ length: number; hash: string }>): Array<string | undefined> {
   const starts: number[] = [];

@@ -1,6 +1,11 @@
-// Bundles the command-line entry points (after `tsc`) into dist/bundle/, which bin/mvr runs. One file per
-// entry plus shared chunks loads in a fraction of the time of hundreds of separate modules (zod, yaml and
-// semver alone are over 200 files), and start-up is paid by every command, hook and CI step.
+// Bundles the command-line entry points (after `tsc`) into dist/bundle/, which bin/mvr runs. Start-up is
+// paid by every command, hook and CI step; loading hundreds of separate modules (zod, yaml and semver alone
+// are over 200 files) costs more than the work of most commands.
+//   - cli.cjs: the whole CLI as one CommonJS script, which bin/mvr compiles with V8's code cache
+//     (docs/decisions.md, "The command line runs from a bundle"). Commands stay lazily evaluated.
+//   - resolve-entry.js, shell-entry.js: the two start-up paths that skip the CLI, as ES modules with
+//     shared chunks (each loads a small part of the code, where a cache would not pay).
+//   - file-worker.js: loaded by path from the file pool (new URL('./file-worker.js', import.meta.url)).
 // The library entry (dist/index.js) is not bundled: programs that import mv resolve its dependencies as usual.
 import { build } from 'esbuild';
 import { rmSync } from 'node:fs';
@@ -10,26 +15,42 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const outdir = `${root}dist/bundle`;
 rmSync(outdir, { recursive: true, force: true });
 
-await build({
+const common = {
   absWorkingDir: root,
-  entryPoints: {
-    main: 'dist/cli/main.js',
-    'resolve-entry': 'dist/cli/resolve-entry.js',
-    'shell-entry': 'dist/cli/shell-entry.js',
-    // Loaded by path from the file pool (new URL('./file-worker.js', import.meta.url)).
-    'file-worker': 'dist/cache/file-worker.js',
-  },
   outdir,
   bundle: true,
-  splitting: true,
-  format: 'esm',
   platform: 'node',
   target: 'node20',
   // The S3 client is large and loaded only for S3 remotes: it stays a normal dependency.
   external: ['@aws-sdk/*', '@smithy/*'],
-  // CommonJS dependencies call require() for Node's built-in modules.
-  banner: { js: "import { createRequire as __mvCreateRequire } from 'node:module'; const require = __mvCreateRequire(import.meta.url);" },
   // Class and function names stay as written: libraries compare error.name (commander's CommanderError).
   keepNames: true,
   logLevel: 'warning',
+};
+
+await build({
+  ...common,
+  entryPoints: {
+    'resolve-entry': 'dist/cli/resolve-entry.js',
+    'shell-entry': 'dist/cli/shell-entry.js',
+    'file-worker': 'dist/cache/file-worker.js',
+  },
+  splitting: true,
+  format: 'esm',
+  // CommonJS dependencies call require() for Node's built-in modules.
+  banner: { js: "import { createRequire as __mvCreateRequire } from 'node:module'; const require = __mvCreateRequire(import.meta.url);" },
+});
+
+await build({
+  ...common,
+  entryPoints: { cli: 'dist/cli/main.js' },
+  outExtension: { '.js': '.cjs' },
+  format: 'cjs',
+  // import() of what is not bundled (the S3 client, node:timers/promises) becomes require(): an import()
+  // inside a script compiled from V8's code cache finds no module loader in Node 20.
+  supported: { 'dynamic-import': false },
+  // Paths found from import.meta.url (package.json, bin/mvr, file-worker.js) are found from this file,
+  // which sits where the ES module chunks do.
+  define: { 'import.meta.url': '__mvModuleUrl' },
+  banner: { js: "const __mvModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
 });

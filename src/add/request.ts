@@ -14,7 +14,7 @@ import { POINTER_SUFFIX, pointerFolder, type DataEntry, type Pointer } from '../
 import type { Repo } from '../repo.js';
 import { parseStructured } from '../structured-file.js';
 import { parseVersionArgument, type BumpRequest } from '../version/version-policy.js';
-import { checkNoOverlap, checkNotTracked, checkNotVersionedElsewhere, existsInRepo, type PathArg } from '../workspace/add-checks.js';
+import { checkNoOverlap, checkNotTracked, checkNotVersionedElsewhere, existsInRepo, trackedAt, type PathArg } from '../workspace/add-checks.js';
 import { isUri, parseParamPairs, pinArtifactRef, readMapping, readSignature } from '../workspace/lineage-inputs.js';
 import { checkReadableLink } from '../workspace/snapshot.js';
 import { parseDrop, type Drop } from '../version/dropped.js';
@@ -78,6 +78,15 @@ export interface AddRequest {
 /** Keys the pointer format defines; any other top-level key of an existing pointer is carried over. */
 const POINTER_KEYS = new Set<string>(['mv', 'name', 'type', 'version', 'description', 'files', 'lineage', 'signature', 'signature_file', 'metrics', 'metrics_file', 'environment', 'created']);
 
+/** The paths, or undefined when one of them is refused: the caller converts them again and reports that in its turn. */
+function repoPathsOrUndefined(convert: () => PathArg[]): PathArg[] | undefined {
+  try {
+    return convert();
+  } catch {
+    return undefined;
+  }
+}
+
 export async function readAddRequest(repo: Repo, cwd: string, flags: AddFlags): Promise<AddRequest> {
   const name = checkArtifactName(flags.name);
   if (flags.version !== undefined && flags.bump !== undefined) throw new UsageError('Give either --version or --bump, not both.');
@@ -86,6 +95,10 @@ export async function readAddRequest(repo: Repo, cwd: string, flags: AddFlags): 
   // Paths from the committed pointer are shown as they are written there, relative to the repository.
   const recorded = (folder: string, path: string): PathArg => ({ input: joinRepoPath(folder, path), repoPath: joinRepoPath(folder, path) });
 
+  // Whether git tracks the artifact paths given is asked while the pointers and the work tree are read.
+  const given = flags.paths.length ? repoPathsOrUndefined(() => flags.paths.map(arg)) : undefined;
+  const givenTracked = given ? trackedAt(repo, given) : undefined;
+  givenTracked?.catch(() => undefined);
   const [pointerFiles, { changed: changedFiles, head, branch }] = await Promise.all([trackedPointerFiles(repo.git), repo.git.workTreeState()]);
   if (!head) {
     throw new MvError('NO_COMMITS', `The repository ${repo.root} has no commits yet.`, {
@@ -127,7 +140,7 @@ export async function readAddRequest(repo: Repo, cwd: string, flags: AddFlags): 
   const pipelinePaths = flags.pipeline?.length ? flags.pipeline.map(arg) : (inherit(undefined, before?.lineage.pipeline?.map((p) => recorded(beforeFolder, p.path)), 'pipeline') ?? []);
   checkNoOverlap([...artifactPaths, ...dataPaths]);
   for (const p of [...artifactPaths, ...dataPaths, ...pipelinePaths]) await checkNoLinkedFolders(repo.root, p.repoPath, p.input);
-  await checkNotTracked(repo, artifactPaths);
+  await checkNotTracked(repo, artifactPaths, given ? givenTracked : undefined);
   await checkNotVersionedElsewhere(repo, name, artifactPaths, pointerFiles);
 
   const paramsFile = flags.paramsFile !== undefined ? arg(flags.paramsFile) : inheritFile(before?.lineage.params_file?.path, beforeFolder, 'params file', inherited);

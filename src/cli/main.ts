@@ -11,7 +11,7 @@ import { registerShellCommands } from './shell-commands.js';
 import { examplesText, HELP_EXAMPLES } from './help-examples.js';
 import { checkOptionValues } from './option-values.js';
 import { EXIT_USAGE, installInterruptHandler, interruptedExitCode, reportError } from './run.js';
-import { warn } from './output.js';
+import { loadStyles, warn } from './output.js';
 
 export function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -56,6 +56,7 @@ const NO_HOOK_UPGRADE = new Set(['hooks', 'shell-init', 'help', 'ls', 'history',
 
 export async function main(argv: string[]): Promise<number> {
   installInterruptHandler();
+  await loadStyles();
   const json = argv.includes('--json');
   const program = buildProgram();
   try {

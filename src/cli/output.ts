@@ -15,12 +15,17 @@ type Styles = Pick<ChalkInstance, 'bold' | 'dim' | 'red' | 'green' | 'yellow' | 
 const plain = (text: unknown) => String(text);
 
 /**
- * Text styles: chalk on a terminal; identity functions otherwise, so piped runs (serving code calling
- * `mv resolve`, hooks, CI) do not even load it.
+ * Text styles: identity functions until `loadStyles` (which each entry point awaits before it renders)
+ * finds a colour terminal and puts chalk's in their place, so piped runs (serving code calling
+ * `mv resolve`, hooks, CI) do not even load chalk.
  */
-export const c: Styles = colour
-  ? new (await import('chalk')).Chalk({ level: 1 })
-  : ({ bold: plain, dim: plain, red: plain, green: plain, yellow: plain, cyan: plain } as unknown as Styles);
+export const c: Styles = { bold: plain, dim: plain, red: plain, green: plain, yellow: plain, cyan: plain } as unknown as Styles;
+
+export async function loadStyles(): Promise<void> {
+  if (!colour) return;
+  const chalk = new (await import('chalk')).Chalk({ level: 1 });
+  Object.assign(c, { bold: chalk.bold, dim: chalk.dim, red: chalk.red, green: chalk.green, yellow: chalk.yellow, cyan: chalk.cyan });
+}
 
 /** "1 object", "3 objects". */
 export function count(n: number, noun: string): string {

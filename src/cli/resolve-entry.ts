@@ -5,6 +5,7 @@
  */
 import { renderResolve } from './registry-render.js';
 import { installInterruptHandler, reportError } from './run.js';
+import { loadStyles } from './output.js';
 
 /** The exit code, or undefined when the arguments need the full CLI. */
 export async function runResolve(args: string[]): Promise<number | undefined> {
@@ -12,6 +13,7 @@ export async function runResolve(args: string[]): Promise<number | undefined> {
   const rest = args.filter((a) => a !== '--json');
   if (rest.length !== 1 || rest[0]!.startsWith('-')) return undefined;
   installInterruptHandler();
+  await loadStyles();
   try {
     const { resolve } = await import('../commands/resolve.js');
     renderResolve(await resolve({ cwd: process.cwd(), ref: rest[0]! }), json);

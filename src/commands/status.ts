@@ -62,24 +62,21 @@ export interface StatusResult {
 export async function status(options: StatusOptions = {}): Promise<StatusResult> {
   const repo = await openRepo(options.cwd ?? process.cwd());
   const invalid: StatusResult['invalid'] = [];
-  const pointers = await workspacePointers(repo, options.names, invalid);
-  const stats = await StatCache.load(statCacheFile(repo));
+  const [pointers, stats, checkouts] = await Promise.all([workspacePointers(repo, options.names, invalid), StatCache.load(statCacheFile(repo)), readCheckoutState(checkoutStateFile(repo))]);
   const folders = new RealFolders(repo.root, 'reading artifact files');
-  const checkouts = await readCheckoutState(checkoutStateFile(repo));
   const ctx: SnapshotContext = { root: repo.root, cache: repo.cache, stats, store: false, ...(options.signal ? { signal: options.signal } : {}) };
+  const recorded = pointers.map(recordedEntries);
+  // One question to git for every lineage path: which does it track (and so hold)? Asked while the work
+  // tree is compared.
+  const lineagePaths = [...new Set(recorded.flat().filter((e) => e.role !== 'file').map((e) => e.repoPath.replace(/\/$/, '')))];
+  const tracking = repo.git.trackedFiles(lineagePaths);
+  tracking.catch(() => undefined);
   const artifacts: ArtifactStatus[] = [];
   try {
-    for (const located of pointers) {
-      const folder = pointerFolder(located.file);
+    for (const [index, located] of pointers.entries()) {
       const { pointer } = located;
       const entries: EntryStatus[] = [];
-      const roles: Array<[PathEntry['path'], Oid, EntryStatus['role']]> = [
-        ...pointer.files.map((f) => [f.path, f.oid, 'file'] as [string, Oid, EntryStatus['role']]),
-        ...(pointer.lineage.data ?? []).filter((d): d is PathEntry => 'oid' in d && 'path' in d).map((d) => [d.path, d.oid, 'data'] as [string, Oid, EntryStatus['role']]),
-        ...(pointer.lineage.pipeline ?? []).map((p) => [p.path, p.oid, 'pipeline'] as [string, Oid, EntryStatus['role']]),
-      ];
-      for (const [path, oid, role] of roles) {
-        const repoPath = joinRepoPath(folder, path);
+      for (const { repoPath, oid, role } of recorded[index]!) {
         const inspection = await inspectEntry(repoPath, oid, ctx, folders);
         const cached = await repo.cache.has(oid);
         const entry: EntryStatus = { path: repoPath, role, condition: inspection.condition, cached, ...(inspection.current ? { currentOid: inspection.current.oid } : {}) };
@@ -102,14 +99,25 @@ export async function status(options: StatusOptions = {}): Promise<StatusResult>
   } finally {
     await stats.save();
   }
-  // One question to git for every lineage path: which does it track (and so hold)?
   const lineage = artifacts.flatMap((a) => a.entries.filter((e) => e.role !== 'file'));
-  const tracked = await repo.git.trackedFiles([...new Set(lineage.map((e) => e.path.replace(/\/$/, '')))]);
+  const tracked = await tracking;
   for (const entry of lineage) {
     const path = entry.path.replace(/\/$/, '');
     if (tracked.some((t) => t === path || t.startsWith(`${path}/`))) entry.tracked = true;
   }
   return { artifacts, invalid, clean: invalid.length === 0 && artifacts.every((a) => a.clean && a.entries.every((e) => e.cached || e.tracked)) };
+}
+
+/** The files, data and pipeline paths a pointer records, repository-relative, with their oids. */
+function recordedEntries(located: LocatedPointer): Array<{ repoPath: string; oid: Oid; role: EntryStatus['role'] }> {
+  const folder = pointerFolder(located.file);
+  const { pointer } = located;
+  const roles: Array<[PathEntry['path'], Oid, EntryStatus['role']]> = [
+    ...pointer.files.map((f) => [f.path, f.oid, 'file'] as [string, Oid, EntryStatus['role']]),
+    ...(pointer.lineage.data ?? []).filter((d): d is PathEntry => 'oid' in d && 'path' in d).map((d) => [d.path, d.oid, 'data'] as [string, Oid, EntryStatus['role']]),
+    ...(pointer.lineage.pipeline ?? []).map((p) => [p.path, p.oid, 'pipeline'] as [string, Oid, EntryStatus['role']]),
+  ];
+  return roles.map(([path, oid, role]) => ({ repoPath: joinRepoPath(folder, path), oid, role }));
 }
 
 async function workspacePointers(repo: Repo, names: string[] | undefined, invalid: StatusResult['invalid']): Promise<LocatedPointer[]> {

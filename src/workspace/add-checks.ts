@@ -95,10 +95,16 @@ export function checkNoOverlap(paths: PathArg[]): void {
   }
 }
 
-export async function checkNotTracked(repo: Repo, paths: PathArg[]): Promise<void> {
-  const tracked = await repo.git.trackedFiles(paths.map((p) => p.repoPath.replace(/\/$/, '')));
-  if (tracked.length === 0) return;
-  throw new MvError('ALREADY_TRACKED', `${tracked[0]}${tracked.length > 1 ? ` (and ${tracked.length - 1} more)` : ''} is tracked by git; an artifact's files are versioned by mv instead.`, {
+/** Tracked files at or under the given paths. */
+export function trackedAt(repo: Repo, paths: PathArg[]): Promise<string[]> {
+  return repo.git.trackedFiles(paths.map((p) => p.repoPath.replace(/\/$/, '')));
+}
+
+/** Refuses paths git tracks; `tracked` is `trackedAt(repo, paths)` when it was asked ahead. */
+export async function checkNotTracked(repo: Repo, paths: PathArg[], tracked: Promise<string[]> = trackedAt(repo, paths)): Promise<void> {
+  const list = await tracked;
+  if (list.length === 0) return;
+  throw new MvError('ALREADY_TRACKED', `${list[0]}${list.length > 1 ? ` (and ${list.length - 1} more)` : ''} is tracked by git; an artifact's files are versioned by mv instead.`, {
     hint: `Stop tracking them in git first: git rm -r --cached -- ${paths.map((p) => p.input).join(' ')} && git commit -m "Track with mv"`,
   });
 }

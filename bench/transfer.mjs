@@ -88,10 +88,13 @@ function peakRss(command, prepare) {
   const out = execFileSync('bash', ['-c', `/usr/bin/time -f '%M' ${command} 2>&1 >/dev/null | tail -1`], { cwd: repo, env }).toString().trim();
   return Math.round(Number(out) / 1024);
 }
-const bump = `n=$(( $(cat ${counter}) + 1 )); echo $n > ${counter}; rm -rf .git/mv/remotes`;
+// What a push knows the remote holds goes before each push, so every push sends everything; builds before
+// `.git/mv/` kept it in `.mv/state/remotes` (for --compare).
+const forgetRemotes = 'rm -rf .git/mv/remotes .mv/state/remotes';
+const bump = `n=$(( $(cat ${counter}) + 1 )); echo $n > ${counter}; ${forgetRemotes}`;
 // Folders of many files are set aside between runs, never deleted just before one (lib.mjs, setAside).
 const trash = join(work, 'trash');
-const freshDir = (dir) => `${setAside(trash, dir)} && mkdir -p ${dir} && rm -rf .git/mv/remotes && sync`;
+const freshDir = (dir) => `${setAside(trash, dir)} && mkdir -p ${dir} && ${forgetRemotes} && sync`;
 const emptyCache = (paths) => `${setAside(trash, '.mv/cache/objects', '.mv/cache/tmp', paths)} && sync`;
 
 // mv and rclone are timed in rounds (each once per round, prepared outside the timing), so that changes
@@ -132,7 +135,7 @@ for (const [what, ref, path] of [['small', 'small', 'small'], ['big', 'big', 'bi
 const memory = {
   'push big dir': peakRss(`${MV} push big -r ${dirRemote}`, freshDir(dirRemote)),
   'pull big dir': peakRss(`${MV} pull big -r ${dirRemote}`, emptyCache('big.bin')),
-  'push big s3': peakRss(`${MV} push big -r s3://bench/mem`, 'rm -rf .git/mv/remotes'),
+  'push big s3': peakRss(`${MV} push big -r s3://bench/mem`, forgetRemotes),
   'pull big s3': peakRss(`${MV} pull big -r s3://bench/mem`, emptyCache('big.bin')),
 };
 server.kill();

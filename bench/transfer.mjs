@@ -2,6 +2,8 @@
 // Remote transfer benchmark: mv push/pull against `rclone copy` to the same targets (a folder and an
 // S3 server, s3rver on loopback), medians of rounds that time each tool once, a no-op push, and peak memory.
 // Run after `npm run build`:  node bench/transfer.mjs [--runs 3] [--small 20000] [--big-mib 1024] [--pulls-only]
+// [--compare PATH]: PATH is another build's `bin/mvr` (e.g. a checkout of an earlier commit, built), timed in the
+// same rounds as this one, so a change can be judged against the code before it on the same machine state.
 import { execFileSync, spawn } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
@@ -18,6 +20,7 @@ const SMALL = option('--small', 20000);
 const BIG_MIB = option('--big-mib', 1024);
 // Only the pulls (the remotes are still filled by one push each): for re-measuring downloads alone.
 const PULLS_ONLY = args.includes('--pulls-only');
+const COMPARE = args.includes('--compare') ? args[args.indexOf('--compare') + 1] : undefined;
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const MV = join(ROOT, 'bin/mvr');
 const work = await mkdtemp(join(tmpdir(), 'mv-bench-transfer-'));
@@ -85,10 +88,13 @@ function peakRss(command, prepare) {
   const out = execFileSync('bash', ['-c', `/usr/bin/time -f '%M' ${command} 2>&1 >/dev/null | tail -1`], { cwd: repo, env }).toString().trim();
   return Math.round(Number(out) / 1024);
 }
-const bump = `n=$(( $(cat ${counter}) + 1 )); echo $n > ${counter}; rm -rf .git/mv/remotes`;
+// What a push knows the remote holds goes before each push, so every push sends everything; builds before
+// `.git/mv/` kept it in `.mv/state/remotes` (for --compare).
+const forgetRemotes = 'rm -rf .git/mv/remotes .mv/state/remotes';
+const bump = `n=$(( $(cat ${counter}) + 1 )); echo $n > ${counter}; ${forgetRemotes}`;
 // Folders of many files are set aside between runs, never deleted just before one (lib.mjs, setAside).
 const trash = join(work, 'trash');
-const freshDir = (dir) => `${setAside(trash, dir)} && mkdir -p ${dir} && rm -rf .git/mv/remotes && sync`;
+const freshDir = (dir) => `${setAside(trash, dir)} && mkdir -p ${dir} && ${forgetRemotes} && sync`;
 const emptyCache = (paths) => `${setAside(trash, '.mv/cache/objects', '.mv/cache/tmp', paths)} && sync`;
 
 // mv and rclone are timed in rounds (each once per round, prepared outside the timing), so that changes
@@ -97,8 +103,10 @@ const rounds = (label, cases) => Object.assign(results, interleaved(label, cases
 for (const [what, ref, src] of PULLS_ONLY ? [] : [['small', 'small', 'small'], ['big', 'big', 'big.bin']]) {
   rounds(`transfer-push-${what}`, [
     { name: `push ${what} dir mv`, prepare: freshDir(dirRemote), command: `${MV} push ${ref} -r ${dirRemote}` },
+    ...(COMPARE ? [{ name: `push ${what} dir mv-b`, prepare: freshDir(dirRemote), command: `${COMPARE} push ${ref} -r ${dirRemote}` }] : []),
     { name: `push ${what} dir rclone`, prepare: `${setAside(trash, `${dirRclone}/${what}`)} && sync`, command: `rclone copy ${src} ${dirRclone}/${what}` },
     { name: `push ${what} s3 mv`, prepare: bump, command: `${MV} push ${ref} -r s3://bench/mv-$(cat ${counter})` },
+    ...(COMPARE ? [{ name: `push ${what} s3 mv-b`, prepare: bump, command: `${COMPARE} push ${ref} -r s3://bench/mv-$(cat ${counter})` }] : []),
     { name: `push ${what} s3 rclone`, prepare: bump, command: `rclone copy ${src} s3r:bench/rc-$(cat ${counter})/${what}` },
   ]);
 }
@@ -116,8 +124,10 @@ if (!PULLS_ONLY) {
 for (const [what, ref, path] of [['small', 'small', 'small'], ['big', 'big', 'big.bin']]) {
   rounds(`transfer-pull-${what}`, [
     { name: `pull ${what} dir mv`, prepare: emptyCache(path), command: `${MV} pull ${ref} -r ${dirRemote}` },
+    ...(COMPARE ? [{ name: `pull ${what} dir mv-b`, prepare: emptyCache(path), command: `${COMPARE} pull ${ref} -r ${dirRemote}` }] : []),
     { name: `pull ${what} dir rclone`, prepare: `${setAside(trash, pulled)} && sync`, command: `rclone copy ${dirRclone}/${what} ${pulled}` },
     { name: `pull ${what} s3 mv`, prepare: emptyCache(path), command: `${MV} pull ${ref} -r s3://bench/mv-${s3Last}` },
+    ...(COMPARE ? [{ name: `pull ${what} s3 mv-b`, prepare: emptyCache(path), command: `${COMPARE} pull ${ref} -r s3://bench/mv-${s3Last}` }] : []),
     { name: `pull ${what} s3 rclone`, prepare: `${setAside(trash, pulled)} && sync`, command: `rclone copy s3r:bench/rc-${s3Last}/${what} ${pulled}` },
   ]);
 }
@@ -125,7 +135,7 @@ for (const [what, ref, path] of [['small', 'small', 'small'], ['big', 'big', 'bi
 const memory = {
   'push big dir': peakRss(`${MV} push big -r ${dirRemote}`, freshDir(dirRemote)),
   'pull big dir': peakRss(`${MV} pull big -r ${dirRemote}`, emptyCache('big.bin')),
-  'push big s3': peakRss(`${MV} push big -r s3://bench/mem`, 'rm -rf .git/mv/remotes'),
+  'push big s3': peakRss(`${MV} push big -r s3://bench/mem`, forgetRemotes),
   'pull big s3': peakRss(`${MV} pull big -r s3://bench/mem`, emptyCache('big.bin')),
 };
 server.kill();
@@ -136,12 +146,15 @@ for (const op of ['push', 'pull']) {
     for (const target of ['dir', 's3']) {
       const mv = results[`${op} ${what} ${target} mv`];
       const rc = results[`${op} ${what} ${target} rclone`];
+      const b = results[`${op} ${what} ${target} mv-b`];
       if (mv === undefined) continue;
-      rows.push(`| ${op} | ${what === 'small' ? `${SMALL} × 4 KiB` : `1 × ${BIG_MIB} MiB`} | ${target === 'dir' ? 'folder' : 's3rver'} | ${mv.toFixed(2)} s | ${rc.toFixed(2)} s | ${(mv / rc).toFixed(2)}× |`);
+      const compared = COMPARE ? ` ${b.toFixed(2)} s | ${(b / rc).toFixed(2)}× | ${(mv / b).toFixed(2)}× |` : '';
+      rows.push(`| ${op} | ${what === 'small' ? `${SMALL} × 4 KiB` : `1 × ${BIG_MIB} MiB`} | ${target === 'dir' ? 'folder' : 's3rver'} | ${mv.toFixed(2)} s | ${rc.toFixed(2)} s | ${(mv / rc).toFixed(2)}× |${compared}`);
     }
   }
 }
-const table = ['| operation | data | target | mv (median) | rclone copy (median) | ratio |', '|---|---|---|---|---|---|', ...rows].join('\n');
+const header = COMPARE ? ['| operation | data | target | mv (median) | rclone copy (median) | ratio | --compare build | its ratio | mv / --compare |', '|---|---|---|---|---|---|---|---|---|'] : ['| operation | data | target | mv (median) | rclone copy (median) | ratio |', '|---|---|---|---|---|---|'];
+const table = [...header, ...rows].join('\n');
 const noop = PULLS_ONLY ? '' : `no-op push of ${SMALL + 1} objects: folder ${results['no-op push small dir mv'].toFixed(2)} s (rclone ${results['no-op push small dir rclone'].toFixed(2)} s), s3rver ${results['no-op push small s3 mv'].toFixed(2)} s`;
 const mem = `peak RSS (MiB): ${Object.entries(memory).map(([k, v]) => `${k} ${v ?? 'n/a'}`).join(', ')}`;
 mkdirSync(join(ROOT, 'bench/results'), { recursive: true });

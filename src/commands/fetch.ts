@@ -52,7 +52,7 @@ async function fetchObjects(options: FetchOptions): Promise<{ result: FetchResul
         pools: session.pools,
         policy: session.policy,
         stallTimeoutMs: session.stallTimeoutMs,
-        chunked: await chunkedFetch(session, { git: repo.git, cache: repo.cache, versions }),
+        chunked: chunkedFetch(session, { git: repo.git, cache: repo.cache, versions }),
         signal: options.signal,
         onProgress: options.onProgress,
       },

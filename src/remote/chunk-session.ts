@@ -11,7 +11,7 @@ import type { Pointer } from '../pointer/pointer.js';
 import { readObjectBytes } from '../safety/object-bytes.js';
 import { ChunkedFetcher } from './chunked-fetch.js';
 import { ChunkedPush } from './chunked-push.js';
-import { relatedFiles } from './related-files.js';
+import { relatedFiles, type RelatedFiles } from './related-files.js';
 import type { RemoteSession } from './remote-session.js';
 
 /** A manifest from the cache (verified), else from the remote; undefined when neither has it. */
@@ -35,16 +35,22 @@ export async function chunkedPush(session: RemoteSession, context: { git: Git; c
   return new ChunkedPush({ store: session.store, chunks, cache: context.cache, related, pools: session.pools, recheck: context.recheck });
 }
 
-/** The chunked side of a fetch: related files are used where this cache holds them. */
-export async function chunkedFetch(session: RemoteSession, context: { git: Git; cache: LocalCache; versions: Array<{ pointer: Pointer; file: string }> }): Promise<ChunkedFetcher | undefined> {
+/**
+ * The chunked side of a fetch: related files are used where this cache holds them. They are looked up
+ * (the registry read, earlier versions' pointers) only when a file the remote holds as chunks is fetched.
+ */
+export function chunkedFetch(session: RemoteSession, context: { git: Git; cache: LocalCache; versions: Array<{ pointer: Pointer; file: string }> }): ChunkedFetcher | undefined {
   const chunks = session.store.chunks?.({ spoolDir: context.cache.tempDir });
   if (!chunks) return undefined;
-  const related = await relatedFiles(context.git, context.versions, manifestReader(context.cache, session.store));
   const { cache } = context;
+  let related: Promise<RelatedFiles> | undefined;
   return new ChunkedFetcher({
     store: session.store,
     chunks,
     pools: session.pools,
-    localFiles: (item) => related.of(item.oid, item.path).filter((file) => cache.hasSync(file.oid, file.size)).map((file) => ({ ...file, local: cache.path(file.oid) })),
+    localFiles: async (item) => {
+      related ??= relatedFiles(context.git, context.versions, manifestReader(cache, session.store));
+      return (await related).of(item.oid, item.path).filter((file) => cache.hasSync(file.oid, file.size)).map((file) => ({ ...file, local: cache.path(file.oid) }));
+    },
   });
 }

@@ -38,7 +38,7 @@ export interface ChunkedFetchOptions {
   chunks: ChunkStore;
   pools: TransferPools;
   /** Files on this machine related to `item` (nearest first). */
-  localFiles: (item: TransferItem) => LocalFile[];
+  localFiles: (item: TransferItem) => LocalFile[] | Promise<LocalFile[]>;
 }
 
 /** What one chunked fetch did. */
@@ -82,7 +82,7 @@ export class ChunkedFetcher {
     }
     if (!recipe) return false;
     const sources: Array<{ path: string; chunks: ReturnType<typeof recipeLayout> }> = [];
-    for (const file of this.options.localFiles(item)) {
+    for (const file of await this.options.localFiles(item)) {
       if (file.oid === item.oid) continue;
       const related = await this.recipeOf(file.oid, file.size).catch((error: unknown) => {
         if (error instanceof MvError && error.code === 'INVALID_RECIPE') return undefined;

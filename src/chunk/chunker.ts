@@ -1,7 +1,8 @@
 /**
  * Streaming content-defined chunking in about 13 MiB of buffers, plus 48 bytes a chunk for the chunk
- * list (chunk-table.ts): a file or stream is read in 4 MiB blocks, cut by `cutPoint` on the main thread, and every chunk is hashed with SHA-256 by a
- * worker thread (chunk-hasher.ts) while the next block is read and cut.
+ * list (chunk-table.ts): a file or stream is read in 4 MiB blocks, cut by `cutPoint` on the main thread,
+ * and every chunk is hashed with SHA-256 by a worker thread (chunk-hasher.ts) while the next block is read
+ * and cut.
  * Forced boundaries (tensor starts and ends) split the input into segments that are chunked on their
  * own: no chunk spans one, so the chunks of a segment depend on the segment's bytes alone.
  */

@@ -7,7 +7,7 @@
  */
 import type { Oid } from '../cache/oid.js';
 import type { ChunkStore, PackWrite } from './chunk-store.js';
-import { chunkFile, type ChunkRecord } from './chunker.js';
+import { chunkFile, type ChunkBlock } from './chunker.js';
 import { UploadPlanner, type KnownChunks, type PackPlan, type PlanUploadOptions, type UploadPlan } from './plan-upload.js';
 import { commitRecipe, type StoreResult } from './chunked-transfer.js';
 import { maxRecipeBytes } from './recipe.js';
@@ -28,7 +28,6 @@ export interface ChunkUploadOptions extends PlanUploadOptions {
 
 export interface ChunkUploadResult extends StoreResult {
   plan: UploadPlan;
-  chunks: ChunkRecord[];
   /**
    * The recipe would be larger than readers accept for a file of this size (a file of very many tiny
    * tensors, each cut apart): it is not written, and the caller sends the file whole.
@@ -66,7 +65,7 @@ export async function chunkAndStore(store: ChunkStore, file: { path: string; oid
     publishing.add(tracked);
   };
 
-  const onChunks = async (view: Uint8Array, chunks: ChunkRecord[], base: number) => {
+  const onChunks = async ({ view, base, chunks, first, end }: ChunkBlock) => {
     // Runs of stored chunks that are adjacent in the buffer go out in one write.
     let runStart = -1;
     let runEnd = -1;
@@ -75,9 +74,11 @@ export async function chunkAndStore(store: ChunkStore, file: { path: string; oid
       await current!.write(view.subarray(runStart - base, runEnd - base));
       runStart = -1;
     };
-    for (const chunk of chunks) {
-      options.onBytes?.(chunk.length);
-      const decision = planner.add(chunk);
+    for (let row = first; row < end; row++) {
+      const offset = chunks.offset(row);
+      const length = chunks.length(row);
+      options.onBytes?.(length);
+      const decision = planner.add(chunks, row);
       if (decision.closed) {
         await flush();
         const full = current!;
@@ -89,20 +90,19 @@ export async function chunkAndStore(store: ChunkStore, file: { path: string; oid
         continue;
       }
       current ??= await store.beginPack();
-      if (runStart >= 0 && runEnd === chunk.offset) runEnd += chunk.length;
+      if (runStart >= 0 && runEnd === offset) runEnd += length;
       else {
         await flush();
-        runStart = chunk.offset;
-        runEnd = chunk.offset + chunk.length;
+        runStart = offset;
+        runEnd = offset + length;
       }
     }
     await flush();
   };
 
-  let chunks: ChunkRecord[];
   let plan: UploadPlan;
   try {
-    chunks = (await chunkFile(file.path, { expect: file.oid, onChunks, ...(options.boundaries ? { boundaries: options.boundaries } : {}), ...(options.signal ? { signal: options.signal } : {}) })).chunks;
+    await chunkFile(file.path, { expect: file.oid, onChunks, ...(options.boundaries ? { boundaries: options.boundaries } : {}), ...(options.signal ? { signal: options.signal } : {}) });
     const { last, ...finished } = planner.finish();
     plan = finished;
     if (last) {
@@ -118,7 +118,7 @@ export async function chunkAndStore(store: ChunkStore, file: { path: string; oid
     throw error;
   }
 
-  if (plan.recipeBytes.length > maxRecipeBytes(plan.recipe.size)) return { ...result, plan, chunks, tooFine: true };
+  if (plan.recipeBytes.length > maxRecipeBytes(plan.recipe.size)) return { ...result, plan, tooFine: true };
   await commitRecipe(store, plan, result, options.replace ? { replace: true } : {});
-  return { ...result, plan, chunks };
+  return { ...result, plan };
 }

@@ -9,12 +9,12 @@ import { MvError } from '../errors.js';
 import { shortOid, type Oid } from '../cache/oid.js';
 import { assembleFile, type AssembleResult } from './assemble.js';
 import type { ChunkStore } from './chunk-store.js';
-import type { ChunkRecord } from './chunker.js';
+import type { ChunkRecord } from './chunk-table.js';
 import { packStream } from './pack-stream.js';
 import { runLimited } from './run-limited.js';
 import { planAssembly, type AssemblyPlan, type LocalChunks } from './plan-assembly.js';
 import type { UploadPlan } from './plan-upload.js';
-import { maxRecipeBytes, parseRecipe, type Recipe } from './recipe.js';
+import { maxRecipeBytes, readRecipeTable, recipeFromTable, type Recipe, type RecipeTable } from './recipe.js';
 import { describeSource, type SourceKey } from './sources.js';
 
 export interface StoreResult {
@@ -63,9 +63,15 @@ export async function commitRecipe(store: ChunkStore, plan: Pick<UploadPlan, 're
 
 /** The recipe of `oid` on the remote, checked; undefined when the file is not stored as chunks there. */
 export async function fetchRecipe(store: ChunkStore, oid: Oid, size: number): Promise<Recipe | undefined> {
+  const recipe = await fetchRecipeTable(store, oid, size);
+  return recipe && recipeFromTable(recipe);
+}
+
+/** `fetchRecipe`, in the flat form (a push keeps the recipes of related files). */
+export async function fetchRecipeTable(store: ChunkStore, oid: Oid, size: number): Promise<RecipeTable | undefined> {
   const bytes = await store.getRecipe(oid, maxRecipeBytes(size));
   if (!bytes) return undefined;
-  const recipe = parseRecipe(bytes, oid, `${shortOid(oid)} on ${store.location}`);
+  const recipe = readRecipeTable(bytes, oid, `${shortOid(oid)} on ${store.location}`);
   if (recipe.size !== size) {
     throw new MvError('INVALID_RECIPE', `Recipe ${shortOid(oid)} on ${store.location} describes ${recipe.size} bytes, but the version records ${size}.`, {
       hint: 'Run `mvr verify -r <remote>`.',

@@ -1,7 +1,8 @@
 /**
- * Streaming content-defined chunking in constant memory (about 13 MiB of buffers): a file or stream is
- * read in 4 MiB blocks, cut by `cutPoint` on the main thread, and every chunk is hashed with SHA-256 by a
- * worker thread (chunk-hasher.ts) while the next block is read and cut.
+ * Streaming content-defined chunking in about 13 MiB of buffers, plus 48 bytes a chunk for the chunk
+ * list (chunk-table.ts): a file or stream is read in 4 MiB blocks, cut by `cutPoint` on the main thread,
+ * and every chunk is hashed with SHA-256 by a worker thread (chunk-hasher.ts) while the next block is read
+ * and cut.
  * Forced boundaries (tensor starts and ends) split the input into segments that are chunked on their
  * own: no chunk spans one, so the chunks of a segment depend on the segment's bytes alone.
  */
@@ -11,17 +12,12 @@ import { oidFromHex, shortOid, type Oid } from '../cache/oid.js';
 import { cutPoint } from './cut.js';
 import { CHUNK_MAX } from './params.js';
 import { InlineHasher, WorkerHasher, type ChunkHasher } from './chunk-hasher.js';
-
-/** One chunk of a file: where it is and the SHA-256 of its bytes (64 lowercase hex digits). */
-export interface ChunkRecord {
-  offset: number;
-  length: number;
-  hash: string;
-}
+import { ChunkTable } from './chunk-table.js';
 
 export interface ChunkedFile {
   size: number;
-  chunks: ChunkRecord[];
+  /** In file order: each row's offset in the input, its length and hash (source 0). */
+  chunks: ChunkTable;
   /** The SHA-256 of the whole input, when `wholeHash` or `expect` asked for it. */
   oid?: Oid;
 }
@@ -35,11 +31,20 @@ export interface ChunkingOptions {
   expect?: Oid;
   signal?: AbortSignal;
   /**
-   * Receives each block's chunks, hashed, in input order: `view[at - base]` is the byte at input offset
-   * `at`. The view is valid until the returned promise settles (then its buffer is read into again), so a
-   * consumer can store the chunks' bytes without reading the input a second time.
+   * Receives each block's chunks, hashed, in input order: rows `first…end - 1` of `chunks`, whose bytes
+   * are in `view` (`view[at - base]` is the byte at input offset `at`). The view is valid until the
+   * returned promise settles (then its buffer is read into again), so a consumer can store the chunks'
+   * bytes without reading the input a second time.
    */
-  onChunks?: (view: Uint8Array, chunks: ChunkRecord[], base: number) => Promise<void>;
+  onChunks?: (block: ChunkBlock) => Promise<void>;
+}
+
+export interface ChunkBlock {
+  view: Uint8Array;
+  base: number;
+  chunks: ChunkTable;
+  first: number;
+  end: number;
 }
 
 const BLOCK = 4 * 1024 * 1024;
@@ -111,7 +116,7 @@ export async function chunkBytes(data: Uint8Array, options: ChunkingOptions = {}
  */
 async function chunkInput(fill: Fill, where: string, options: ChunkingOptions): Promise<ChunkedFile> {
   const segmenter = new Segmenter(options.boundaries ?? []);
-  const chunks: ChunkRecord[] = [];
+  const chunks = new ChunkTable();
   const buffers = Array.from({ length: 3 }, () => new Uint8Array(new SharedArrayBuffer(CHUNK_MAX + BLOCK)));
   let turn = 0;
   let data = buffers[0]!;
@@ -136,20 +141,17 @@ async function chunkInput(fill: Fill, where: string, options: ChunkingOptions): 
       reading = ended ? undefined : fill(spare, CHUNK_MAX, BLOCK);
       const from = pos;
       const cuts: number[] = [];
-      const firstRecord = chunks.length;
+      const first = chunks.count;
       const blockBase = base;
       pos = segmenter.cut(data, pos, end, base, ended, (at, length) => {
         cuts.push(at, length);
-        chunks.push({ offset: blockBase + at, length, hash: '' });
+        chunks.append(blockBase + at, length);
       });
-      const hashed = hasher.hash({ buffer: slot, cuts: Int32Array.from(cuts), from, to: pos }).then((digests) => {
-        for (let i = 0; i < cuts.length / 2; i++) chunks[firstRecord + i]!.hash = Buffer.from(digests.buffer, digests.byteOffset + 32 * i, 32).toString('hex');
-      });
+      const hashed = hasher.hash({ buffer: slot, cuts: Int32Array.from(cuts), from, to: pos }).then((digests) => chunks.setHashes(first, digests));
       const onChunks = options.onChunks;
-      const view = data;
       // Blocks reach the consumer in order, each before its buffer is read into again.
-      const blockChunks = onChunks ? chunks.slice(firstRecord) : [];
-      consumed = onChunks ? Promise.all([hashed, consumed]).then(() => onChunks(view, blockChunks, blockBase)) : hashed;
+      const block: ChunkBlock = { view: data, base: blockBase, chunks, first, end: chunks.count };
+      consumed = onChunks ? Promise.all([hashed, consumed]).then(() => onChunks(block)) : hashed;
       hashing[slot] = consumed;
       // Awaited later (before the buffer is reused, or on the way out); marked handled now so that a
       // failure in between is not reported as unhandled.
@@ -173,6 +175,7 @@ async function chunkInput(fill: Fill, where: string, options: ChunkingOptions): 
     throw error;
   }
   const wholeHex = await hasher.close();
+  chunks.trim();
   const result: ChunkedFile = { size: base + end, chunks };
   if (wholeHex !== undefined) {
     result.oid = oidFromHex(wholeHex);

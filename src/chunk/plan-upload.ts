@@ -7,10 +7,11 @@
  * written plans the same packs again when resumed, finds them on the remote and does not resend them.
  */
 import type { Oid } from '../cache/oid.js';
-import type { ChunkRecord } from './chunker.js';
+import { ChunkTable } from './chunk-table.js';
+import { HashIndex } from './hash-index.js';
 import { encodePackTail, packSize } from './pack-format.js';
 import { PACK_MAX_BYTES } from './params.js';
-import { encodeRecipe, type Recipe, type RecipeChunk } from './recipe.js';
+import { encodeRecipeTable, type RecipeTable } from './recipe.js';
 import { objectSource, packSource, type SourceKey } from './sources.js';
 
 export interface ChunkLocation {
@@ -19,37 +20,86 @@ export interface ChunkLocation {
   length: number;
 }
 
-/** Chunk hash → where the remote holds that chunk. */
-export type KnownChunks = ReadonlyMap<string, ChunkLocation>;
+/**
+ * The chunks the remote is known to hold, found by hash: the recipes of earlier versions, kept as they
+ * are (the first location wins when several name one chunk), with an index of about 16 bytes a chunk.
+ */
+export class KnownChunks {
+  private readonly recipes: RecipeTable[] = [];
+  /** Entry `starts[r] + row` is row `row` of `recipes[r]`. */
+  private readonly starts: number[] = [];
+  private readonly index = new HashIndex((entry, hash, at) => {
+    const [recipe, row] = this.row(entry);
+    return recipe.chunks.hashEquals(row, hash, at);
+  });
+  private entries = 0;
 
-/** Every chunk the given recipes locate (the first location wins when several recipes name one chunk). */
-export function knownChunksFromRecipes(recipes: Iterable<Recipe>): Map<string, ChunkLocation> {
-  const known = new Map<string, ChunkLocation>();
-  for (const recipe of recipes) addKnownChunks(known, recipe);
-  return known;
+  /** The number of distinct chunks known. */
+  get size(): number {
+    return this.index.size;
+  }
+
+  /** Adds the chunks `recipe` locates, except those in `without`, keeping locations already there. */
+  add(recipe: RecipeTable, without?: ReadonlySet<SourceKey>): void {
+    const start = this.entries;
+    this.recipes.push(recipe);
+    this.starts.push(start);
+    this.entries += recipe.chunks.count;
+    const { chunks, sources } = recipe;
+    for (let row = 0; row < chunks.count; row++) {
+      if (without?.has(sources[chunks.source(row)]!)) continue;
+      const hash = chunks.hash(row);
+      if (this.index.find(hash) < 0) this.index.add(start + row, hash);
+    }
+  }
+
+  /** The same chunks, less those in `sources` (found gone from the remote). */
+  without(sources: ReadonlySet<SourceKey>): KnownChunks {
+    const known = new KnownChunks();
+    for (const recipe of this.recipes) known.add(recipe, sources);
+    return known;
+  }
+
+  /** Where the remote holds the chunk of hash `hash[at, at + 32)`. */
+  locate(hash: Uint8Array, at = 0): ChunkLocation | undefined {
+    const entry = this.index.find(hash, at);
+    if (entry < 0) return undefined;
+    const [recipe, row] = this.row(entry);
+    return { source: recipe.sources[recipe.chunks.source(row)]!, offset: recipe.chunks.offset(row), length: recipe.chunks.length(row) };
+  }
+
+  private row(entry: number): [RecipeTable, number] {
+    let r = this.starts.length - 1;
+    while (this.starts[r]! > entry) r--;
+    return [this.recipes[r]!, entry - this.starts[r]!];
+  }
 }
 
-/**
- * Adds the chunks a recipe locates to `known`, keeping locations already there. A recipe's chunk is its
- * own location: a large file has 16,000 chunks a GiB, and a copy of each would be memory for nothing.
- */
-export function addKnownChunks(known: Map<string, ChunkLocation>, recipe: Recipe): void {
-  for (const chunk of recipe.chunks) if (!known.has(chunk.hash)) known.set(chunk.hash, chunk);
+/** Every chunk the given recipes locate (the first location wins when several recipes name one chunk). */
+export function knownChunksFromRecipes(recipes: Iterable<RecipeTable>): KnownChunks {
+  const known = new KnownChunks();
+  for (const recipe of recipes) known.add(recipe);
+  return known;
 }
 
 /**
  * The recipe of a file the remote holds whole: every chunk inside the file's own object, at its offset in
  * the file (a chunk repeated in the file at its first offset). It indexes the object's chunks so that
- * later versions refer to them instead of sending them again.
+ * later versions refer to them instead of sending them again. The recipe takes over `file.chunks`, whose
+ * rows it rewrites: the chunk list is not needed once the recipe exists.
  */
-export function wholeObjectRecipe(file: { oid: Oid; size: number; chunks: readonly ChunkRecord[] }): Recipe {
-  const source = objectSource(file.oid);
-  const first = new Map<string, number>();
-  const chunks = file.chunks.map((c) => {
-    if (!first.has(c.hash)) first.set(c.hash, c.offset);
-    return { hash: c.hash, length: c.length, source, offset: first.get(c.hash)! };
-  });
-  return { oid: file.oid, size: file.size, chunks };
+export function wholeObjectRecipe(file: { oid: Oid; size: number; chunks: ChunkTable }): RecipeTable {
+  const { chunks } = file;
+  const first = new HashIndex((row, hash, at) => chunks.hashEquals(row, hash, at), chunks.count);
+  for (let row = 0; row < chunks.count; row++) {
+    const earlier = first.find(chunks.hash(row));
+    if (earlier >= 0) chunks.setLocation(row, 0, chunks.offset(earlier));
+    else {
+      first.add(row, chunks.hash(row));
+      chunks.setLocation(row, 0, chunks.offset(row));
+    }
+  }
+  return { oid: file.oid, size: file.size, sources: [objectSource(file.oid)], chunks };
 }
 
 export interface PackPlanChunk {
@@ -70,7 +120,7 @@ export interface PackPlan {
 }
 
 export interface UploadPlan {
-  recipe: Recipe;
+  recipe: RecipeTable;
   /** The encoded recipe, written only after every pack it names is on the remote. */
   recipeBytes: Buffer;
   /** Packs to write, in order. */
@@ -106,13 +156,15 @@ export interface ChunkDecision {
 export class UploadPlanner {
   private readonly packMax: number;
   private readonly packs: PackPlan[] = [];
-  private readonly placed = new Map<string, { pack: OpenPack; offset: number }>();
   /**
-   * The recipe in file order: a chunk the remote has is its known location when that is a recipe chunk
-   * of the same hash (no copy per chunk: a large file has 16,000 a GiB); a chunk in a pack of this upload
-   * waits for the pack's id.
+   * The recipe in file order. Its source numbers are slots: a source the remote has, or a pack of this
+   * upload, whose key is known once the pack closes.
    */
-  private readonly entries: Array<RecipeChunk | { hash: string; length: number; pack: OpenPack; offset: number }> = [];
+  private readonly recipe = new ChunkTable();
+  private readonly slots: Array<SourceKey | OpenPack> = [];
+  private readonly slotOf = new Map<SourceKey | OpenPack, number>();
+  /** Recipe rows of the chunks stored in this upload's packs, by hash. */
+  private readonly placed = new HashIndex((row, hash, at) => this.recipe.hashEquals(row, hash, at));
   private readonly reused = new Set<SourceKey>();
   private open: OpenPack = { chunks: [], dataLength: 0 };
   private size = 0;
@@ -127,40 +179,45 @@ export class UploadPlanner {
     this.packMax = options.packMaxBytes ?? PACK_MAX_BYTES;
   }
 
-  add(chunk: ChunkRecord): ChunkDecision {
-    if (chunk.offset !== this.size) throw new Error('chunks do not cover the file in order');
-    this.size += chunk.length;
-    const location = this.known.get(chunk.hash);
+  /** Plans row `row` of `chunks` (the chunker's table: offsets in the file), the next chunk of the file. */
+  add(chunks: ChunkTable, row: number): ChunkDecision {
+    const length = chunks.length(row);
+    if (chunks.offset(row) !== this.size) throw new Error('chunks do not cover the file in order');
+    this.size += length;
+    const hash = chunks.hash(row);
+    const location = this.known.locate(hash);
     // A known chunk of another length is a forged or damaged recipe: the chunk is stored afresh.
-    if (location && location.length === chunk.length) {
-      this.entries.push(isRecipeChunk(location, chunk.hash) ? location : { hash: chunk.hash, length: chunk.length, source: location.source, offset: location.offset });
+    if (location && location.length === length) {
+      this.recipe.setHash(this.recipe.append(location.offset, length, this.slot(location.source)), hash);
       this.reused.add(location.source);
-      this.sharedBytes += chunk.length;
+      this.sharedBytes += length;
       return { store: false };
     }
-    const earlier = this.placed.get(chunk.hash);
-    if (earlier) {
-      this.entries.push({ hash: chunk.hash, length: chunk.length, pack: earlier.pack, offset: earlier.offset });
-      this.sharedBytes += chunk.length;
+    const earlier = this.placed.find(hash);
+    if (earlier >= 0) {
+      this.recipe.setHash(this.recipe.append(this.recipe.offset(earlier), length, this.recipe.source(earlier)), hash);
+      this.sharedBytes += length;
       return { store: false };
     }
     let closed: PackPlan | undefined;
-    if (this.open.chunks.length > 0 && packSize(this.open.dataLength + chunk.length, this.open.chunks.length + 1) > this.packMax) closed = this.close();
+    if (this.open.chunks.length > 0 && packSize(this.open.dataLength + length, this.open.chunks.length + 1) > this.packMax) closed = this.close();
     const offset = this.open.dataLength;
-    this.open.chunks.push({ hash: chunk.hash, length: chunk.length, source: chunk.offset });
-    this.open.dataLength += chunk.length;
-    this.placed.set(chunk.hash, { pack: this.open, offset });
-    this.entries.push({ hash: chunk.hash, length: chunk.length, pack: this.open, offset });
-    this.newBytes += chunk.length;
+    this.open.chunks.push({ hash: chunks.hashHex(row), length, source: chunks.offset(row) });
+    this.open.dataLength += length;
+    const placed = this.recipe.append(offset, length, this.slot(this.open));
+    this.recipe.setHash(placed, hash);
+    this.placed.add(placed, hash);
+    this.newBytes += length;
     return closed ? { store: true, closed } : { store: true };
   }
 
   /** Closes the last pack (returned in `plan.packs` like the others) and builds the recipe. */
   finish(): UploadPlan & { last?: PackPlan } {
     const last = this.close();
-    const chunks: RecipeChunk[] = this.entries.map((e) => ('pack' in e ? { hash: e.hash, length: e.length, source: packSource(e.pack.plan!.id), offset: e.offset } : e));
-    const recipe: Recipe = { oid: this.oid, size: this.size, chunks };
-    const recipeBytes = encodeRecipe(recipe);
+    this.recipe.trim();
+    const sources = this.slots.map((slot) => (typeof slot === 'string' ? slot : packSource(slot.plan!.id)));
+    const recipe: RecipeTable = { oid: this.oid, size: this.size, sources, chunks: this.recipe };
+    const recipeBytes = encodeRecipeTable(recipe);
     const written = new Set(this.packs.map((p) => packSource(p.id)));
     return {
       recipe,
@@ -174,6 +231,15 @@ export class UploadPlanner {
     };
   }
 
+  private slot(source: SourceKey | OpenPack): number {
+    let slot = this.slotOf.get(source);
+    if (slot === undefined) {
+      slot = this.slots.push(source) - 1;
+      this.slotOf.set(source, slot);
+    }
+    return slot;
+  }
+
   private close(): PackPlan | undefined {
     if (this.open.chunks.length === 0) return undefined;
     const { id, tail, dataLength } = encodePackTail(this.open.chunks);
@@ -185,10 +251,6 @@ export class UploadPlanner {
   }
 }
 
-function isRecipeChunk(location: ChunkLocation, hash: string): location is RecipeChunk {
-  return (location as Partial<RecipeChunk>).hash === hash;
-}
-
 /** A pack being filled: recipe entries of its chunks point at it until it closes and has an id. */
 interface OpenPack {
   chunks: PackPlanChunk[];
@@ -196,9 +258,9 @@ interface OpenPack {
   plan?: PackPlan;
 }
 
-export function planUpload(file: { oid: Oid; size: number; chunks: readonly ChunkRecord[] }, known: KnownChunks, options: PlanUploadOptions = {}): UploadPlan {
+export function planUpload(file: { oid: Oid; size: number; chunks: ChunkTable }, known: KnownChunks, options: PlanUploadOptions = {}): UploadPlan {
   const planner = new UploadPlanner(file.oid, known, options);
-  for (const chunk of file.chunks) planner.add(chunk);
+  for (let row = 0; row < file.chunks.count; row++) planner.add(file.chunks, row);
   const { last: _last, ...plan } = planner.finish();
   if (plan.recipe.size !== file.size) throw new Error('chunks do not add up to the file size');
   return plan;

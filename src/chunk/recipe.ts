@@ -14,7 +14,9 @@
  */
 import { createHash } from 'node:crypto';
 import { oidFromHex, oidHex, type Oid } from '../cache/oid.js';
+import { ChunkTable } from './chunk-table.js';
 import { asBuffer, HEX_HASH, invalidRecipe, newerFormat, readSafeU64 } from './format-errors.js';
+import { HashIndex } from './hash-index.js';
 import { MAX_CHUNK_LENGTH, MAX_PACK_DATA } from './pack-format.js';
 import { parseSource, type SourceKey } from './sources.js';
 
@@ -38,10 +40,23 @@ export interface RecipeChunk {
   offset: number;
 }
 
+/** A recipe as objects, one per chunk: for reading a file back, checking and repacking. */
 export interface Recipe {
   oid: Oid;
   size: number;
   chunks: RecipeChunk[];
+}
+
+/**
+ * A recipe held flat, as a push keeps the recipes of large files: row `i` of `chunks` is the file's
+ * `i`-th chunk, its offset within `sources[chunks.source(i)]`. `sources` may hold a key twice or one no
+ * chunk uses; the encoding lists each used source once.
+ */
+export interface RecipeTable {
+  oid: Oid;
+  size: number;
+  sources: SourceKey[];
+  chunks: ChunkTable;
 }
 
 /** The largest recipe a file of `size` bytes can need (chunks average at least 512 bytes), for downloads. */
@@ -54,48 +69,103 @@ export function recipeSources(recipe: Recipe): SourceKey[] {
   return [...new Set(recipe.chunks.map((c) => c.source))];
 }
 
+/** The flat form of a recipe; throws a plain Error on a chunk no writer may produce. */
+export function recipeTable(recipe: Recipe): RecipeTable {
+  const numbers = new Map<SourceKey, number>();
+  const chunks = new ChunkTable(Math.max(1, recipe.chunks.length));
+  recipe.chunks.forEach((chunk, i) => {
+    if (!HEX_HASH.test(chunk.hash)) throw new Error(`recipe chunk ${i} has an invalid hash`);
+    // Checked before the typed column would truncate it.
+    if (!Number.isInteger(chunk.length) || chunk.length < 1 || chunk.length > MAX_CHUNK_LENGTH) throw new Error(`recipe chunk ${i} has an invalid length`);
+    if (!numbers.has(chunk.source)) numbers.set(chunk.source, numbers.size);
+    chunks.setHash(chunks.append(chunk.offset, chunk.length, numbers.get(chunk.source)), Buffer.from(chunk.hash, 'hex'));
+  });
+  return { oid: recipe.oid, size: recipe.size, sources: [...numbers.keys()], chunks };
+}
+
+/** The object form of a flat recipe (a chunk that occurs several times is one object). */
+export function recipeFromTable(recipe: RecipeTable): Recipe {
+  const { chunks: table, sources } = recipe;
+  const first = new HashIndex((row, hash, at) => table.hashEquals(row, hash, at), table.count);
+  const chunks: RecipeChunk[] = [];
+  for (let row = 0; row < table.count; row++) {
+    const earlier = first.find(table.hash(row));
+    if (earlier >= 0) {
+      chunks.push(chunks[earlier]!);
+      continue;
+    }
+    first.add(row, table.hash(row));
+    chunks.push({ hash: table.hashHex(row), length: table.length(row), source: sources[table.source(row)]!, offset: table.offset(row) });
+  }
+  return { oid: recipe.oid, size: recipe.size, chunks };
+}
+
 /** Encodes a recipe; throws a plain Error on a recipe no writer may produce (a bug, not bad input). */
 export function encodeRecipe(recipe: Recipe): Buffer {
-  const sources = new Map<SourceKey, number>();
-  const locations = new Map<string, string>();
+  return encodeRecipeTable(recipeTable(recipe));
+}
+
+/** Encodes a flat recipe; throws a plain Error on a recipe no writer may produce (a bug, not bad input). */
+export function encodeRecipeTable(recipe: RecipeTable): Buffer {
+  const { chunks } = recipe;
+  // The table's source numbers, renumbered in the order of first use, one number per key.
+  const numbers = new Map<SourceKey, number>();
+  const renumbered = new Int32Array(recipe.sources.length).fill(-1);
+  const limits: number[] = [];
+  const first = new HashIndex((row, hash, at) => chunks.hashEquals(row, hash, at), chunks.count);
   let total = 0;
-  recipe.chunks.forEach((chunk, i) => {
-    const source = parseSource(chunk.source);
-    if (!HEX_HASH.test(chunk.hash)) throw new Error(`recipe chunk ${i} has an invalid hash`);
-    if (!Number.isInteger(chunk.length) || chunk.length < 1 || chunk.length > MAX_CHUNK_LENGTH) throw new Error(`recipe chunk ${i} has an invalid length`);
-    const limit = source.kind === 'pack' ? MAX_PACK_DATA : Number.MAX_SAFE_INTEGER;
-    if (!Number.isSafeInteger(chunk.offset) || chunk.offset < 0 || chunk.offset + chunk.length > limit) throw new Error(`recipe chunk ${i} has an invalid offset`);
-    const location = `${chunk.source}:${chunk.offset}:${chunk.length}`;
-    if ((locations.get(chunk.hash) ?? location) !== location) throw new Error(`recipe chunk ${chunk.hash} has two locations`);
-    locations.set(chunk.hash, location);
-    if (!sources.has(chunk.source)) sources.set(chunk.source, sources.size);
-    total += chunk.length;
-  });
-  if (recipe.chunks.length === 0 || total !== recipe.size) throw new Error('recipe chunks do not add up to the file size');
-  const bytes = Buffer.alloc(HEADER + SOURCE_ENTRY * sources.size + CHUNK_ENTRY * recipe.chunks.length + CHECKSUM);
+  for (let i = 0; i < chunks.count; i++) {
+    const own = chunks.source(i);
+    if (own >= recipe.sources.length) throw new Error(`recipe chunk ${i} has no source`);
+    if (renumbered[own] === -1) {
+      const key = recipe.sources[own]!;
+      if (!numbers.has(key)) {
+        numbers.set(key, numbers.size);
+        limits.push(parseSource(key).kind === 'pack' ? MAX_PACK_DATA : Number.MAX_SAFE_INTEGER);
+      }
+      renumbered[own] = numbers.get(key)!;
+    }
+    const source = renumbered[own]!;
+    const length = chunks.length(i);
+    const offset = chunks.offset(i);
+    if (!Number.isInteger(length) || length < 1 || length > MAX_CHUNK_LENGTH) throw new Error(`recipe chunk ${i} has an invalid length`);
+    if (!Number.isSafeInteger(offset) || offset < 0 || offset + length > limits[source]!) throw new Error(`recipe chunk ${i} has an invalid offset`);
+    const earlier = first.find(chunks.hash(i));
+    if (earlier < 0) first.add(i, chunks.hash(i));
+    else if (renumbered[chunks.source(earlier)] !== source || chunks.offset(earlier) !== offset || chunks.length(earlier) !== length) throw new Error(`recipe chunk ${chunks.hashHex(i)} has two locations`);
+    total += length;
+  }
+  if (chunks.count === 0 || total !== recipe.size) throw new Error('recipe chunks do not add up to the file size');
+  const bytes = Buffer.alloc(HEADER + SOURCE_ENTRY * numbers.size + CHUNK_ENTRY * chunks.count + CHECKSUM);
   MAGIC.copy(bytes, 0);
   bytes.writeUInt32LE(RECIPE_VERSION, 8);
   bytes.writeUInt32LE(0, 12);
   bytes.write(oidHex(recipe.oid), 16, 'hex');
   bytes.writeBigUInt64LE(BigInt(recipe.size), 48);
-  bytes.writeUInt32LE(sources.size, 56);
-  bytes.writeUInt32LE(recipe.chunks.length, 60);
+  bytes.writeUInt32LE(numbers.size, 56);
+  bytes.writeUInt32LE(chunks.count, 60);
   let at = HEADER;
-  for (const key of sources.keys()) {
+  for (const key of numbers.keys()) {
     const source = parseSource(key);
     bytes.writeUInt32LE(source.kind === 'pack' ? KIND_PACK : KIND_OBJECT, at);
     bytes.write(source.id, at + 4, 'hex');
     at += SOURCE_ENTRY;
   }
-  for (const chunk of recipe.chunks) {
-    bytes.write(chunk.hash, at, 'hex');
-    bytes.writeUInt32LE(chunk.length, at + 32);
-    bytes.writeUInt32LE(sources.get(chunk.source)!, at + 36);
-    bytes.writeBigUInt64LE(BigInt(chunk.offset), at + 40);
+  for (let i = 0; i < chunks.count; i++) {
+    chunks.hash(i).copy(bytes, at);
+    bytes.writeUInt32LE(chunks.length(i), at + 32);
+    bytes.writeUInt32LE(renumbered[chunks.source(i)]!, at + 36);
+    writeU64(bytes, chunks.offset(i), at + 40);
     at += CHUNK_ENTRY;
   }
   createHash('sha256').update(bytes.subarray(0, at)).digest().copy(bytes, at);
   return bytes;
+}
+
+/** A safe integer as u64le, without a BigInt per call. */
+function writeU64(bytes: Buffer, value: number, at: number): void {
+  bytes.writeUInt32LE(value % 2 ** 32, at);
+  bytes.writeUInt32LE(Math.floor(value / 2 ** 32), at + 4);
 }
 
 /**
@@ -103,6 +173,11 @@ export function encodeRecipe(recipe: Recipe): Buffer {
  * writer would not produce.
  */
 export function parseRecipe(input: Uint8Array, expected: Oid, where: string): Recipe {
+  return recipeFromTable(readRecipeTable(input, expected, where));
+}
+
+/** `parseRecipe`, into the flat form: the same checks, no object per chunk. */
+export function readRecipeTable(input: Uint8Array, expected: Oid, where: string): RecipeTable {
   const bytes = asBuffer(input);
   if (bytes.length < HEADER + CHECKSUM || !bytes.subarray(0, 8).equals(MAGIC)) throw invalidRecipe(where, 'is not a recipe');
   if (bytes.length > MAX_RECIPE_BYTES) throw invalidRecipe(where, 'is too large');
@@ -133,12 +208,12 @@ export function parseRecipe(input: Uint8Array, expected: Oid, where: string): Re
     seen.add(key);
     sources.push(key);
   }
-  const chunks: RecipeChunk[] = [];
-  const locations = new Map<string, RecipeChunk>();
+  const limits = sources.map((source) => (source.startsWith('pack:') ? MAX_PACK_DATA : Number.MAX_SAFE_INTEGER));
+  const chunks = new ChunkTable(chunkCount);
+  const first = new HashIndex((row, hash, hashAt) => chunks.hashEquals(row, hash, hashAt), chunkCount);
   let used = 0;
   let total = 0;
   for (let i = 0; i < chunkCount; i++, at += CHUNK_ENTRY) {
-    const hash = bytes.toString('hex', at, at + 32);
     const length = bytes.readUInt32LE(at + 32);
     const sourceNumber = bytes.readUInt32LE(at + 36);
     const offset = readSafeU64(bytes, at + 40);
@@ -146,17 +221,17 @@ export function parseRecipe(input: Uint8Array, expected: Oid, where: string): Re
     // Sources appear in the order of first use: a chunk names a source already used, or the next one.
     if (sourceNumber > used || sourceNumber >= sourceCount) throw invalidRecipe(where, `has chunk ${i} in source ${sourceNumber} out of order`);
     if (sourceNumber === used) used++;
-    const source = sources[sourceNumber]!;
-    const limit = source.startsWith('pack:') ? MAX_PACK_DATA : Number.MAX_SAFE_INTEGER;
-    if (offset === undefined || offset + length > limit) throw invalidRecipe(where, `has chunk ${i} beyond the end of its source`);
-    const chunk: RecipeChunk = { hash, length, source, offset };
-    const earlier = locations.get(hash);
-    if (earlier && (earlier.source !== source || earlier.offset !== offset || earlier.length !== length)) throw invalidRecipe(where, `gives chunk ${hash} two locations`);
-    if (!earlier) locations.set(hash, chunk);
-    chunks.push(earlier ?? chunk);
+    if (offset === undefined || offset + length > limits[sourceNumber]!) throw invalidRecipe(where, `has chunk ${i} beyond the end of its source`);
+    const earlier = first.find(bytes, at);
+    if (earlier >= 0 && (chunks.source(earlier) !== sourceNumber || chunks.offset(earlier) !== offset || chunks.length(earlier) !== length)) {
+      throw invalidRecipe(where, `gives chunk ${bytes.toString('hex', at, at + 32)} two locations`);
+    }
+    const row = chunks.append(offset, length, sourceNumber);
+    chunks.setHash(row, bytes, at);
+    if (earlier < 0) first.add(row, bytes, at);
     total += length;
   }
   if (used !== sourceCount) throw invalidRecipe(where, 'lists a source that no chunk uses');
   if (total !== size) throw invalidRecipe(where, `has chunks adding up to ${total} bytes, not ${size}`);
-  return { oid, size, chunks };
+  return { oid, size, sources, chunks };
 }

@@ -12,11 +12,11 @@ import type { ObjectStore } from '../cache/object-store.js';
 import { shortOid, type Oid } from '../cache/oid.js';
 import type { ChunkStore } from '../chunk/chunk-store.js';
 import { chunkAndStore } from '../chunk/chunk-upload.js';
-import { fetchRecipe } from '../chunk/chunked-transfer.js';
+import { fetchRecipeTable } from '../chunk/chunked-transfer.js';
 import { chunkFile } from '../chunk/chunker.js';
 import { CHUNKED_MIN_FILE } from '../chunk/params.js';
-import { addKnownChunks, wholeObjectRecipe, type ChunkLocation } from '../chunk/plan-upload.js';
-import { encodeRecipe, maxRecipeBytes, recipeSources, type Recipe } from '../chunk/recipe.js';
+import { KnownChunks, wholeObjectRecipe } from '../chunk/plan-upload.js';
+import { encodeRecipeTable, maxRecipeBytes, type RecipeTable } from '../chunk/recipe.js';
 import type { SourceKey } from '../chunk/sources.js';
 import { MvError } from '../errors.js';
 import { modelBoundaries } from '../model-files/read-layout.js';
@@ -44,10 +44,11 @@ export interface ChunkedStore {
 }
 
 /** A recipe on the remote, as push sees it. */
-type RecipeState = { kind: 'absent' } | { kind: 'ok'; recipe?: Recipe } | { kind: 'damaged'; reason: string };
+type RecipeState = { kind: 'absent' } | { kind: 'ok'; recipe?: RecipeTable } | { kind: 'damaged'; reason: string };
 
 export class ChunkedPush {
-  private readonly recipes = new Map<Oid, Promise<Recipe | undefined>>();
+  /** Recipes of files on the remote (read, indexed or written by this push), flat: a 10 GiB file's is about 8 MB. */
+  private readonly recipes = new Map<Oid, Promise<RecipeTable | undefined>>();
   private readonly inFlight = new Map<Oid, { order: number; done: Promise<unknown> }>();
   private readonly chunking: LimitFunction;
   private readonly replace = new Set<Oid>();
@@ -94,7 +95,7 @@ export class ChunkedPush {
     const mine = this.inFlight.get(item.oid)?.order ?? Number.POSITIVE_INFINITY;
     // Related files sent earlier in this push are on the remote once they are done; later ones are not waited for.
     await Promise.allSettled(related.map((r) => this.inFlight.get(r.oid)).filter((f) => f !== undefined && f.order < mine).map((f) => f!.done));
-    const known = new Map<string, ChunkLocation>();
+    const known = new KnownChunks();
     for (const file of related) {
       const recipe = await this.recipeOf(file, context.signal).catch((error: unknown) => {
         // A related file that cannot be read or indexed only means fewer chunks to reuse; a failure of
@@ -103,14 +104,14 @@ export class ChunkedPush {
         this.notes.push(`${file.path} (${shortOid(file.oid)}) could not be used to find shared chunks: ${error.message}`);
         return undefined;
       });
-      if (recipe) addKnownChunks(known, recipe);
+      if (recipe) known.add(recipe);
     }
     if (known.size === 0) return undefined;
     const path = this.options.cache.path(item.oid);
     return this.chunking(async () => {
       context.signal.throwIfAborted();
       const boundaries = await modelBoundaries(path);
-      const upload = (chunksKnown: Map<string, ChunkLocation>) =>
+      const upload = (chunksKnown: KnownChunks) =>
         chunkAndStore(this.options.chunks, { path, oid: item.oid }, { known: chunksKnown, boundaries, publishing: this.options.pools.requests, signal: context.signal, onBytes: context.onBytes, replace: this.replace.has(item.oid) });
       let result;
       try {
@@ -119,8 +120,7 @@ export class ChunkedPush {
         // A reused pack or object vanished since its recipe was read (gc, purge): plan again without it.
         const gone = error instanceof MvError && error.code === 'PACK_MISSING' ? (error.details?.sources as SourceKey[] | undefined) : undefined;
         if (!gone?.length) throw error;
-        const missing = new Set(gone);
-        result = await upload(new Map([...known].filter(([, location]) => !missing.has(location.source))));
+        result = await upload(known.without(new Set(gone)));
       }
       if (result.tooFine) {
         this.notes.push(`${item.path} has too many small tensors to be stored as chunks (its recipe would be larger than readers accept); it was sent whole.`);
@@ -141,15 +141,15 @@ export class ChunkedPush {
   private async recipeState(item: TransferItem): Promise<RecipeState> {
     const { chunks } = this.options;
     if (!this.options.recheck) return (await chunks.hasRecipe(item.oid)) ? { kind: 'ok' } : { kind: 'absent' };
-    let recipe: Recipe | undefined;
+    let recipe: RecipeTable | undefined;
     try {
-      recipe = await fetchRecipe(chunks, item.oid, item.size!);
+      recipe = await fetchRecipeTable(chunks, item.oid, item.size!);
     } catch (error) {
       if (error instanceof MvError && (error.code === 'INVALID_RECIPE')) return { kind: 'damaged', reason: 'is damaged' };
       throw error;
     }
     if (!recipe) return { kind: 'absent' };
-    for (const source of recipeSources(recipe)) if (!(await chunks.hasSource(source))) return { kind: 'damaged', reason: 'names a pack that is gone' };
+    for (const source of recipe.sources) if (!(await chunks.hasSource(source))) return { kind: 'damaged', reason: 'names a pack that is gone' };
     this.recipes.set(item.oid, Promise.resolve(recipe));
     return { kind: 'ok', recipe };
   }
@@ -158,7 +158,7 @@ export class ChunkedPush {
    * The recipe of a related file on the remote: read from there, or, for a file the remote holds whole
    * and this cache has, computed from the cached copy and written (the index of the whole object).
    */
-  private recipeOf(file: { oid: Oid; size: number; path: string }, signal: AbortSignal): Promise<Recipe | undefined> {
+  private recipeOf(file: { oid: Oid; size: number; path: string }, signal: AbortSignal): Promise<RecipeTable | undefined> {
     let pending = this.recipes.get(file.oid);
     if (!pending) {
       pending = this.readOrIndex(file, signal);
@@ -169,10 +169,10 @@ export class ChunkedPush {
     return pending;
   }
 
-  private async readOrIndex(file: { oid: Oid; size: number; path: string }, signal: AbortSignal): Promise<Recipe | undefined> {
+  private async readOrIndex(file: { oid: Oid; size: number; path: string }, signal: AbortSignal): Promise<RecipeTable | undefined> {
     const { chunks, cache, store } = this.options;
     try {
-      const found = await fetchRecipe(chunks, file.oid, file.size);
+      const found = await fetchRecipeTable(chunks, file.oid, file.size);
       if (found) return found;
     } catch (error) {
       if (!(error instanceof MvError && error.code === 'INVALID_RECIPE')) throw error;
@@ -185,7 +185,7 @@ export class ChunkedPush {
       const path = cache.path(file.oid);
       const chunked = await chunkFile(path, { expect: file.oid, boundaries: await modelBoundaries(path), signal });
       const recipe = wholeObjectRecipe({ oid: file.oid, size: chunked.size, chunks: chunked.chunks });
-      const bytes = encodeRecipe(recipe);
+      const bytes = encodeRecipeTable(recipe);
       // Readers refuse a recipe this large for the file's size: the file stays whole, unindexed.
       if (bytes.length > maxRecipeBytes(file.size)) return undefined;
       await chunks.putRecipe(file.oid, bytes);

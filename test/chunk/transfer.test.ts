@@ -8,8 +8,8 @@ import { fetchRecipe, localChunks, rebuildFile, storeChunkedFile } from '../../s
 import { chunkAndStore } from '../../src/chunk/chunk-upload.js';
 import { FolderChunkStore } from '../../src/chunk/folder-chunk-store.js';
 import { verifyPackBytes } from '../../src/chunk/pack-format.js';
-import { knownChunksFromRecipes, planUpload, type UploadPlan } from '../../src/chunk/plan-upload.js';
-import { encodeRecipe, maxRecipeBytes } from '../../src/chunk/recipe.js';
+import { KnownChunks, knownChunksFromRecipes, planUpload, type UploadPlan } from '../../src/chunk/plan-upload.js';
+import { encodeRecipeTable, maxRecipeBytes, recipeFromTable, recipeTable } from '../../src/chunk/recipe.js';
 import { oidFromHex, type Oid } from '../../src/cache/oid.js';
 import { MvError } from '../../src/errors.js';
 import { tempDir } from '../helpers/git-repo.js';
@@ -37,7 +37,7 @@ async function setup() {
   return { dir, remote, store: new FolderChunkStore(remote), version, temp: () => join(dir, 'cache', `build-${++n}.tmp`) };
 }
 
-async function plan(v: Version, known = new Map()): Promise<UploadPlan> {
+async function plan(v: Version, known = new KnownChunks()): Promise<UploadPlan> {
   const chunked = await chunkFile(v.path, { expect: v.oid });
   return planUpload({ oid: v.oid, size: chunked.size, chunks: chunked.chunks }, known, { packMaxBytes: PACK_MAX });
 }
@@ -110,8 +110,8 @@ describe('chunked upload and rebuild through a folder remote', () => {
     pseudoRandom(100 * 1024, 'edit').copy(bytes2, 3 * 1024 * 1024);
     const v2 = await version(bytes2);
     const recipe1 = (await fetchRecipe(store, v1.oid, v1.bytes.length))!;
-    expect(recipe1).toEqual(p1.recipe);
-    const p2 = await plan(v2, knownChunksFromRecipes([recipe1]));
+    expect(recipe1).toEqual(recipeFromTable(p1.recipe));
+    const p2 = await plan(v2, knownChunksFromRecipes([recipeTable(recipe1)]));
     expect(p2.newBytes).toBeGreaterThanOrEqual(100 * 1024);
     expect(p2.newBytes).toBeLessThan(100 * 1024 + 3 * 256 * 1024);
     const before = store.counters.bytesWritten;
@@ -120,7 +120,7 @@ describe('chunked upload and rebuild through a folder remote', () => {
 
     // A machine holding v1 fetches only what v2 adds.
     const recipe2 = (await fetchRecipe(store, v2.oid, bytes2.length))!;
-    const local = localChunks([{ path: v1.path, chunks: (await chunkFile(v1.path)).chunks }]);
+    const local = localChunks([{ path: v1.path, chunks: (await chunkFile(v1.path)).chunks.records() }]);
     const out = temp();
     const rebuilt = await rebuildFile(store, recipe2, { local, temp: out });
     expect((await readFile(out)).equals(bytes2)).toBe(true);
@@ -211,7 +211,7 @@ describe('chunked upload and rebuild through a folder remote', () => {
     bytes[1000]! ^= 0xff;
     await writeFile(packPath, bytes);
     const out = temp();
-    const error = await rebuildFile(store, p.recipe, { local: new Map(), temp: out }).catch((e: unknown) => e);
+    const error = await rebuildFile(store, recipeFromTable(p.recipe), { local: new Map(), temp: out }).catch((e: unknown) => e);
     expect((error as MvError).code).toBe('CORRUPT_CHUNK');
     await expect(stat(out)).rejects.toMatchObject({ code: 'ENOENT' });
   });
@@ -221,13 +221,13 @@ describe('chunked upload and rebuild through a folder remote', () => {
     const v1 = await version(pseudoRandom(3 * 1024 * 1024, 'local'));
     const p1 = await plan(v1);
     await storeChunkedFile(store, p1, v1.path);
-    const list = (await chunkFile(v1.path)).chunks;
+    const list = (await chunkFile(v1.path)).chunks.records();
     await chmod(v1.path, 0o644);
     const damaged = Buffer.from(v1.bytes);
     damaged[list[2]!.offset + 5]! ^= 1;
     await writeFile(v1.path, damaged.subarray(0, damaged.length - 100));
     const out = temp();
-    const result = await rebuildFile(store, p1.recipe, { local: localChunks([{ path: v1.path, chunks: list }]), temp: out });
+    const result = await rebuildFile(store, recipeFromTable(p1.recipe), { local: localChunks([{ path: v1.path, chunks: list }]), temp: out });
     expect((await readFile(out)).equals(v1.bytes)).toBe(true);
     expect(result.refetched).toBe(2);
   });
@@ -239,8 +239,7 @@ describe('chunked upload and rebuild through a folder remote', () => {
     await storeChunkedFile(store, p, v.path);
     // A recipe claiming another file's oid, made of valid chunks.
     const liar = oidFromHex(sha256(Buffer.from('some other file')));
-    const recipe = { ...p.recipe, oid: liar };
-    await store.putRecipe(liar, encodeRecipe(recipe));
+    await store.putRecipe(liar, encodeRecipeTable({ ...p.recipe, oid: liar }));
     const fetched = (await fetchRecipe(store, liar, v.bytes.length))!;
     const out = temp();
     await expect(rebuildFile(store, fetched, { local: new Map(), temp: out })).rejects.toMatchObject({ code: 'CORRUPT_DOWNLOAD' });
@@ -290,7 +289,7 @@ describe('chunked upload and rebuild through a folder remote', () => {
     const { store, version } = await setup();
     const v = await version(pseudoRandom(3 * 1024 * 1024, 'mismatch'));
     const wrong = oidFromHex(sha256(Buffer.from('not it')));
-    await expect(chunkAndStore(store, { path: v.path, oid: wrong }, { known: new Map() })).rejects.toMatchObject({ code: 'CONTENT_MISMATCH' });
+    await expect(chunkAndStore(store, { path: v.path, oid: wrong }, { known: new KnownChunks() })).rejects.toMatchObject({ code: 'CONTENT_MISMATCH' });
     expect(await store.hasRecipe(wrong)).toBe(false);
   });
 
@@ -299,7 +298,7 @@ describe('chunked upload and rebuild through a folder remote', () => {
     const v = await version(pseudoRandom(2 * 1024 * 1024, 'tiny tensors'));
     // A tensor every 64 bytes: 32,768 chunks, a recipe of about 1.5 MiB for a 2 MiB file.
     const boundaries = Array.from({ length: v.bytes.length / 64 }, (_, i) => i * 64);
-    const result = await chunkAndStore(store, { path: v.path, oid: v.oid }, { known: new Map(), boundaries });
+    const result = await chunkAndStore(store, { path: v.path, oid: v.oid }, { known: new KnownChunks(), boundaries });
     expect(result.tooFine).toBe(true);
     expect(result.plan.recipeBytes.length).toBeGreaterThan(maxRecipeBytes(v.bytes.length));
     expect(result.recipeWritten).toBe(false);

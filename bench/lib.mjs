@@ -96,15 +96,16 @@ export function hyperfine(label, cases, { runs = Number(process.env.BENCH_RUNS ?
 
 /**
  * Like `hyperfine`, but runs the cases in turn within each round (prepare, then the timed command) instead
- * of all runs of one case before the next: on a machine whose disk write-back comes and goes, every tool
- * then meets the same conditions. Returns median seconds by name and writes every time to `<label>.json`.
+ * of all runs of one case before the next, each round starting with the next case: on a machine whose disk
+ * write-back comes and goes, every tool then meets the same conditions. Returns median seconds by name and writes every time to `<label>.json`.
  */
 export function interleaved(label, cases, { runs = Number(process.env.BENCH_RUNS ?? 5), warmup = 1, cwd, env } = {}) {
   mkdirSync(RESULTS, { recursive: true });
   const times = Object.fromEntries(cases.map((c) => [c.name, []]));
   const where = { ...(cwd ? { cwd } : {}), ...(env ? { env } : {}) };
   for (let round = 0; round < warmup + runs; round++) {
-    for (const c of cases) {
+    // Each round starts one case later, so no tool always runs first (after the cleanup of the round before).
+    for (const c of [...cases.slice(round % cases.length), ...cases.slice(0, round % cases.length)]) {
       if (c.prepare) sh(c.prepare, where);
       const start = process.hrtime.bigint();
       const result = spawnSync('sh', ['-c', c.command], { stdio: ['ignore', 'ignore', 'inherit'], ...where });

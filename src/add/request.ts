@@ -78,7 +78,7 @@ export interface AddRequest {
 /** Keys the pointer format defines; any other top-level key of an existing pointer is carried over. */
 const POINTER_KEYS = new Set<string>(['mv', 'name', 'type', 'version', 'description', 'files', 'lineage', 'signature', 'signature_file', 'metrics', 'metrics_file', 'environment', 'created']);
 
-/** The paths, or undefined when one of them is refused: the caller converts them again and reports that in its turn. */
+/** The paths, or undefined when one of them is refused (the caller reports that where it checks paths). */
 function repoPathsOrUndefined(convert: () => PathArg[]): PathArg[] | undefined {
   try {
     return convert();
@@ -118,7 +118,8 @@ export async function readAddRequest(repo: Repo, cwd: string, flags: AddFlags): 
   if (flags.paths.length === 0 && !before) {
     throw new UsageError(`Name the files and folders of ${name}: it has no committed pointer to take them from.`, `Example: mvr add ${name} models/${name}/model.pt models/${name}/tokenizer/ --data data/train --pipeline src/preprocess.py`);
   }
-  const artifactPaths = flags.paths.length ? flags.paths.map(arg) : before!.files.map((f) => recorded(beforeFolder, f.path));
+  // Paths refused earlier (given undefined) are converted again here, where their error is reported in its turn.
+  const artifactPaths = flags.paths.length ? (given ?? flags.paths.map(arg)) : before!.files.map((f) => recorded(beforeFolder, f.path));
   if (!flags.paths.length) inherited.push('files');
 
   const dataPaths: PathArg[] = [];
@@ -140,7 +141,7 @@ export async function readAddRequest(repo: Repo, cwd: string, flags: AddFlags): 
   const pipelinePaths = flags.pipeline?.length ? flags.pipeline.map(arg) : (inherit(undefined, before?.lineage.pipeline?.map((p) => recorded(beforeFolder, p.path)), 'pipeline') ?? []);
   checkNoOverlap([...artifactPaths, ...dataPaths]);
   for (const p of [...artifactPaths, ...dataPaths, ...pipelinePaths]) await checkNoLinkedFolders(repo.root, p.repoPath, p.input);
-  await checkNotTracked(repo, artifactPaths, given ? givenTracked : undefined);
+  await checkNotTracked(repo, artifactPaths, givenTracked);
   await checkNotVersionedElsewhere(repo, name, artifactPaths, pointerFiles);
 
   const paramsFile = flags.paramsFile !== undefined ? arg(flags.paramsFile) : inheritFile(before?.lineage.params_file?.path, beforeFolder, 'params file', inherited);

@@ -6,6 +6,7 @@
  * (source 0); a recipe's has the chunk's place in one of the recipe's sources.
  */
 import { HEX_HASH } from './format-errors.js';
+import { HashIndex } from './hash-index.js';
 
 /** One chunk of a file: where it is and the SHA-256 of its bytes (64 lowercase hex digits). */
 export interface ChunkRecord {
@@ -77,6 +78,11 @@ export class ChunkTable {
 
   hashEquals(row: number, hash: Uint8Array, at = 0): boolean {
     return this.hashes.compare(hash, at, at + HASH, HASH * row, HASH * row + HASH) === 0;
+  }
+
+  /** An empty index of this table's rows by hash, sized for `expected` rows (callers add the rows they keep). */
+  rowsByHash(expected = this.rows): HashIndex {
+    return new HashIndex((row, hash, at) => this.hashEquals(row, hash, at), expected);
   }
 
   /** Sets the row's hash from `hash[at, at + 32)`. */

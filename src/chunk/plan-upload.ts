@@ -90,7 +90,7 @@ export function knownChunksFromRecipes(recipes: Iterable<RecipeTable>): KnownChu
  */
 export function wholeObjectRecipe(file: { oid: Oid; size: number; chunks: ChunkTable }): RecipeTable {
   const { chunks } = file;
-  const first = new HashIndex((row, hash, at) => chunks.hashEquals(row, hash, at), chunks.count);
+  const first = chunks.rowsByHash();
   for (let row = 0; row < chunks.count; row++) {
     const earlier = first.find(chunks.hash(row));
     if (earlier >= 0) chunks.setLocation(row, 0, chunks.offset(earlier));

@@ -16,7 +16,6 @@ import { createHash } from 'node:crypto';
 import { oidFromHex, oidHex, type Oid } from '../cache/oid.js';
 import { ChunkTable } from './chunk-table.js';
 import { asBuffer, HEX_HASH, invalidRecipe, newerFormat, readSafeU64 } from './format-errors.js';
-import { HashIndex } from './hash-index.js';
 import { MAX_CHUNK_LENGTH, MAX_PACK_DATA } from './pack-format.js';
 import { parseSource, type SourceKey } from './sources.js';
 
@@ -86,16 +85,14 @@ export function recipeTable(recipe: Recipe): RecipeTable {
 /** The object form of a flat recipe (a chunk that occurs several times is one object). */
 export function recipeFromTable(recipe: RecipeTable): Recipe {
   const { chunks: table, sources } = recipe;
-  const first = new HashIndex((row, hash, at) => table.hashEquals(row, hash, at), table.count);
+  // The table's writer or reader has checked that a repeated hash has one location.
+  const byHash = new Map<string, RecipeChunk>();
   const chunks: RecipeChunk[] = [];
   for (let row = 0; row < table.count; row++) {
-    const earlier = first.find(table.hash(row));
-    if (earlier >= 0) {
-      chunks.push(chunks[earlier]!);
-      continue;
-    }
-    first.add(row, table.hash(row));
-    chunks.push({ hash: table.hashHex(row), length: table.length(row), source: sources[table.source(row)]!, offset: table.offset(row) });
+    const hash = table.hashHex(row);
+    let chunk = byHash.get(hash);
+    if (!chunk) byHash.set(hash, (chunk = { hash, length: table.length(row), source: sources[table.source(row)]!, offset: table.offset(row) }));
+    chunks.push(chunk);
   }
   return { oid: recipe.oid, size: recipe.size, chunks };
 }
@@ -112,7 +109,7 @@ export function encodeRecipeTable(recipe: RecipeTable): Buffer {
   const numbers = new Map<SourceKey, number>();
   const renumbered = new Int32Array(recipe.sources.length).fill(-1);
   const limits: number[] = [];
-  const first = new HashIndex((row, hash, at) => chunks.hashEquals(row, hash, at), chunks.count);
+  const first = chunks.rowsByHash();
   let total = 0;
   for (let i = 0; i < chunks.count; i++) {
     const own = chunks.source(i);
@@ -210,7 +207,7 @@ export function readRecipeTable(input: Uint8Array, expected: Oid, where: string)
   }
   const limits = sources.map((source) => (source.startsWith('pack:') ? MAX_PACK_DATA : Number.MAX_SAFE_INTEGER));
   const chunks = new ChunkTable(chunkCount);
-  const first = new HashIndex((row, hash, hashAt) => chunks.hashEquals(row, hash, hashAt), chunkCount);
+  const first = chunks.rowsByHash(chunkCount);
   let used = 0;
   let total = 0;
   for (let i = 0; i < chunkCount; i++, at += CHUNK_ENTRY) {

@@ -12,6 +12,7 @@ import { readObjectBytes } from '../safety/object-bytes.js';
 import { ChunkedFetcher } from './chunked-fetch.js';
 import { ChunkedPush } from './chunked-push.js';
 import { relatedFiles, type RelatedFiles } from './related-files.js';
+import { FATAL_CODES } from './s3-errors.js';
 import type { RemoteSession } from './remote-session.js';
 
 /** A manifest from the cache (verified), else from the remote; undefined when neither has it. */
@@ -38,19 +39,31 @@ export async function chunkedPush(session: RemoteSession, context: { git: Git; c
 /**
  * The chunked side of a fetch: related files are used where this cache holds them. They are looked up
  * (the registry read, earlier versions' pointers) only when a file the remote holds as chunks is fetched.
+ * They only save bytes: when they cannot be read, files are rebuilt from the remote alone (with a note), as
+ * a push does; a failure of the remote or of this machine stops the fetch, and is asked again by a retry.
  */
 export function chunkedFetch(session: RemoteSession, context: { git: Git; cache: LocalCache; versions: Array<{ pointer: Pointer; file: string }> }): ChunkedFetcher | undefined {
   const chunks = session.store.chunks?.({ spoolDir: context.cache.tempDir });
   if (!chunks) return undefined;
   const { cache } = context;
   let related: Promise<RelatedFiles> | undefined;
-  return new ChunkedFetcher({
+  const lookUp = (): Promise<RelatedFiles> =>
+    relatedFiles(context.git, context.versions, manifestReader(cache, session.store)).catch((error: unknown) => {
+      if (!(error instanceof MvError) || FATAL_CODES.has(error.code)) {
+        related = undefined;
+        throw error;
+      }
+      fetcher.notes.push(`Earlier versions could not be read to reuse their chunks (${error.message}); files were rebuilt from the remote alone.`);
+      return { of: () => [] };
+    });
+  const fetcher = new ChunkedFetcher({
     store: session.store,
     chunks,
     pools: session.pools,
     localFiles: async (item) => {
-      related ??= relatedFiles(context.git, context.versions, manifestReader(cache, session.store));
+      related ??= lookUp();
       return (await related).of(item.oid, item.path).filter((file) => cache.hasSync(file.oid, file.size)).map((file) => ({ ...file, local: cache.path(file.oid) }));
     },
   });
+  return fetcher;
 }

@@ -5,7 +5,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { MvError, errnoCode } from './errors.js';
 import { parseStructured } from './structured-file.js';
 import { ARCHIVED_STAGE, DEFAULT_STAGES } from './names.js';

@@ -1,6 +1,7 @@
 /** The CLI entry: builds the commander program, runs one command, returns the exit code. */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import * as z from 'zod';
 import { registerCoreCommands } from './core-commands.js';
 import { registerRegistryCommands } from './registry-commands.js';
 import { registerRemoteCommands } from './remote-commands.js';
@@ -17,6 +18,9 @@ export function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
 }
+
+// One command reads a few pointers and settings: zod's compiled parsers would cost more to build than they save.
+z.config({ jitless: true });
 
 export function buildProgram(): Command {
   const program = new Command('mvr')

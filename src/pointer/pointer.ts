@@ -5,7 +5,7 @@
  * an inconsistent entry is rejected with the file and field named. Keys mv does not know are preserved.
  */
 import { Document, isMap, isSeq, visit } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import { MvError } from '../errors.js';
 import { isOid, type Oid } from '../cache/oid.js';
 import { joinRepoPath, relativePathProblem, repoPathProblem } from '../paths.js';

@@ -4,7 +4,7 @@
  * reads of every other repository (`mvr resolve` in a deploy, `mvr ls`) need not compile.
  */
 import { posix } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { formatBytes } from '../byte-size.js';
 import { MvError } from '../errors.js';
 import type { BatchObject } from '../git.js';

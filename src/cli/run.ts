@@ -80,7 +80,12 @@ export function reportError(error: unknown, json: boolean): number {
   return EXIT_FAILED;
 }
 
-/** commander's own errors (it has printed them already); recognised by shape so this module does not load commander. */
+/**
+ * commander's own errors (it has printed them already); recognised by shape (code `commander.*`, a numeric
+ * exit code) so this module does not load commander, and whatever name a bundler gives its classes.
+ */
 function isCommanderError(error: unknown): error is { exitCode: number; message: string } {
-  return error instanceof Error && error.name === 'CommanderError' && typeof (error as { exitCode?: unknown }).exitCode === 'number';
+  if (!(error instanceof Error)) return false;
+  const { code, exitCode } = error as { code?: unknown; exitCode?: unknown };
+  return typeof code === 'string' && code.startsWith('commander.') && typeof exitCode === 'number';
 }

@@ -81,6 +81,18 @@ export class StatCache {
     this.dirty = true;
   }
 
+  /** Whether there is an entry for `key`, current or not. */
+  has(key: string): boolean {
+    return this.entries.has(key);
+  }
+
+  /** The number of entries below `prefix` (a folder path ending in "/"). */
+  countBelow(prefix: string): number {
+    let count = 0;
+    for (const key of this.entries.keys()) if (key.startsWith(prefix)) count++;
+    return count;
+  }
+
   /** Forgets entries below `prefix` (a folder path ending in "/") that are not in `keep`. */
   prune(prefix: string, keep: Set<string>): void {
     for (const key of this.entries.keys()) {

@@ -205,18 +205,22 @@ async function snapshotDir(repoPath: string, ctx: SnapshotContext): Promise<DirS
   // Stat data is kept only for files the stat cache does not know: holding 100,000s of stat objects
   // would cost more in garbage collection than the whole comparison.
   const infos = new Array<BigIntStats | undefined>(files.length);
-  const seen = new Set<string>();
   let allKnown = true;
-  // First pass: stat everything and ask the stat cache; nothing is read yet.
-  for (const [i, rel] of files.entries()) {
-    if (yieldDue()) await breathe(ctx.signal);
+  /** How many of the files the stat cache has an entry for (to tell whether it holds entries of files gone). */
+  let remembered = 0;
+  // First pass: stat everything and ask the stat cache; nothing is read yet. This loop runs once per
+  // file of every folder artifact in every status: it is kept to the calls it needs.
+  for (let i = 0; i < files.length; i++) {
+    if ((i & 63) === 63 && yieldDue()) await breathe(ctx.signal);
+    const rel = files[i]!;
     const key = repoPath + rel;
-    seen.add(key);
     const info = statOf(`${absDir}/${rel}`, key);
     const known = ctx.stats.lookup(key, info);
-    if (!known) {
+    if (known) remembered++;
+    else {
       allKnown = false;
       infos[i] = info;
+      if (ctx.stats.has(key)) remembered++;
     }
     entries[i] = { path: rel, oid: known ?? ('' as Oid), size: Number(info.size), mode: modeOf(info.mode) };
   }
@@ -244,7 +248,9 @@ async function snapshotDir(repoPath: string, ctx: SnapshotContext): Promise<DirS
       entry.size = hashed.size;
     }
   }
-  ctx.stats.prune(repoPath, seen);
+  // Entries of files no longer in the folder are forgotten; there are none when the cache holds exactly
+  // as many entries below the folder as it had for the files listed.
+  if (ctx.stats.countBelow(repoPath) !== remembered) ctx.stats.prune(repoPath, new Set(files.map((rel) => repoPath + rel)));
   const manifest = complete ? knownManifest! : serializeManifest(entries);
   const oid = complete ? manifestOid : ctx.store ? (await ctx.cache.putBuffer(manifest)).oid : hashBuffer(manifest);
   const size = entries.reduce((sum, e) => sum + e.size, 0);

@@ -45,8 +45,12 @@ function componentProblem(segment: string): string | undefined {
   return undefined;
 }
 
+/** A path of plain names only: acceptable whatever else the rules below say (checked first, per file of a listing). */
+const PLAIN_PATH = new RegExp(`^${PLAIN_NAME.source.slice(1, -1)}(?:/${PLAIN_NAME.source.slice(1, -1)})*$`);
+
 /** Why `path` is not an acceptable POSIX relative path, or undefined when it is. */
 export function relativePathProblem(path: string): string | undefined {
+  if (path.length <= 4096 && PLAIN_PATH.test(path)) return undefined;
   if (path.length === 0) return 'is empty';
   if (path.length > 4096) return 'is longer than 4096 characters';
   if (CONTROL_CHARS.test(path)) return 'contains a control character';

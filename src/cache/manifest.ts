@@ -22,15 +22,18 @@ export function modeOf(statMode: number | bigint): number {
   return (Number(statMode) & 0o111) !== 0 ? MODE_EXECUTABLE : MODE_FILE;
 }
 
-function isAscii(text: string): boolean {
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;
-  return true;
-}
+/** Whether `text` is only ASCII, where string order (UTF-16 code units) is UTF-8 byte order. */
+// eslint-disable-next-line no-control-regex
+const ASCII_ONLY = /^[\x00-\x7f]*$/;
 
 /** Entries sorted by the UTF-8 bytes of their paths (each path encoded once, not once per comparison). */
 function sortedByPathBytes(entries: ManifestEntry[]): ManifestEntry[] {
-  // For ASCII paths, string order is byte order; only other paths need their bytes.
-  if (entries.every((e) => isAscii(e.path))) return [...entries].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  if (entries.every((e) => ASCII_ONLY.test(e.path))) {
+    // Listings usually come sorted already (snapshots sort them): then there is nothing to do.
+    let sorted = true;
+    for (let i = 1; i < entries.length && sorted; i++) sorted = entries[i - 1]!.path < entries[i]!.path;
+    return sorted ? entries : [...entries].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  }
   return entries
     .map((entry) => ({ entry, key: Buffer.from(entry.path) }))
     .sort((a, b) => Buffer.compare(a.key, b.key))
@@ -38,8 +41,9 @@ function sortedByPathBytes(entries: ManifestEntry[]): ManifestEntry[] {
 }
 
 export function serializeManifest(entries: ManifestEntry[]): string {
-  const sorted = sortedByPathBytes(entries);
-  const lines = sorted.map((e) => JSON.stringify({ path: e.path, oid: e.oid, size: e.size, mode: e.mode }));
+  // Written field by field: the same bytes as JSON.stringify of {path, oid, size, mode}, without an
+  // object per entry (folders hold hundreds of thousands of files).
+  const lines = sortedByPathBytes(entries).map((e) => `{"path":${JSON.stringify(e.path)},"oid":${JSON.stringify(e.oid)},"size":${JSON.stringify(e.size)},"mode":${JSON.stringify(e.mode)}}`);
   return `{"manifest":${MANIFEST_SCHEMA},"entries":[${lines.join(',')}]}\n`;
 }
 

@@ -326,41 +326,37 @@ async function listFiles(absDir: string, repoPath: string, ctx: SnapshotContext)
     throw fsError(error, 'listing', repoPath);
   }
   const base = absDir.length + 1;
-  const found: Array<{ path: string; dirent: Dirent }> = [];
+  const files: string[] = [];
+  const links = new Set<string>();
   for (const dirent of listed) {
     const parent = (dirent as Dirent & { parentPath?: string }).parentPath ?? dirent.path;
     const path = parent.length < base ? dirent.name : `${parent.slice(base)}/${dirent.name}`;
     if ((path.includes('.git') || path.includes(TEMP_MARKER)) && path.split('/').some((part) => part === '.git' || part.includes(TEMP_MARKER))) continue;
-    found.push({ path, dirent });
-  }
-  const files: string[] = [];
-  const links = new Set<string>();
-  for (const entry of found) {
-    const dirent = entry.dirent;
     if (dirent.isDirectory()) continue;
-    if (entry.path.includes('\ufffd')) await refuseIfNotUtf8(absDir, repoPath, entry.path);
-    const problem = relativePathProblem(entry.path);
+    if (path.includes('\ufffd')) await refuseIfNotUtf8(absDir, repoPath, path);
+    const problem = relativePathProblem(path);
     if (problem) {
-      throw new MvError('UNSUPPORTED_FILE_NAME', `${displayPath(repoPath + entry.path)} cannot be versioned: its path ${problem}.`, {
+      throw new MvError('UNSUPPORTED_FILE_NAME', `${displayPath(repoPath + path)} cannot be versioned: its path ${problem}.`, {
         hint: 'Rename the file (versioned paths are portable POSIX paths without control characters or backslashes).',
       });
     }
-    if (dirent.isFile()) files.push(entry.path);
+    if (dirent.isFile()) files.push(path);
     else if (dirent.isSymbolicLink()) {
-      const abs = `${absDir}/${entry.path}`;
-      await checkLinkTarget(ctx, abs, repoPath + entry.path);
+      const abs = `${absDir}/${path}`;
+      await checkLinkTarget(ctx, abs, repoPath + path);
       const target = await stat(abs);
       if (target.isFile()) {
-        files.push(entry.path);
-        links.add(entry.path);
+        files.push(path);
+        links.add(path);
       } else if (target.isDirectory()) {
-        throw new MvError('UNSUPPORTED_FILE', `${displayPath(repoPath + entry.path)} is a symbolic link to a folder.`, {
+        throw new MvError('UNSUPPORTED_FILE', `${displayPath(repoPath + path)} is a symbolic link to a folder.`, {
           hint: 'Replace it with the files it should contain, or remove it; links to folders are not versioned.',
         });
-      } else throw unsupportedKind(repoPath + entry.path, target);
-    } else throw unsupportedKind(repoPath + entry.path, dirent);
+      } else throw unsupportedKind(repoPath + path, target);
+    } else throw unsupportedKind(repoPath + path, dirent);
   }
-  return { files, links };
+  // In string order, which is the manifest's order for names in ASCII: serializing then sorts nothing.
+  return { files: files.sort(), links };
 }
 
 /**

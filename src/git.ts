@@ -405,9 +405,12 @@ export class Git {
     return out.split('\0').filter(Boolean);
   }
 
-  /** Tracked files matching a glob pathspec, relative to the repository root. */
-  async trackedFilesMatching(glob: string): Promise<string[]> {
-    const out = await this.run(['ls-files', '-z', '--full-name', '--', `:(top,glob)${glob}`]);
+  /**
+   * Tracked files matching a glob pathspec, relative to the repository root; with `paths`, also those at or
+   * under these repository-relative paths (one listing for both questions).
+   */
+  async trackedFilesMatching(glob: string, paths: string[] = []): Promise<string[]> {
+    const out = await this.run(['ls-files', '-z', '--full-name', '--', `:(top,glob)${glob}`, ...paths.map(literalPathspec)]);
     return out.split('\0').filter(Boolean);
   }
 

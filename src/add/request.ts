@@ -9,12 +9,12 @@ import { posix } from 'node:path';
 import { MvError, UsageError } from '../errors.js';
 import { checkArtifactName, checkArtifactType, type ArtifactType } from '../names.js';
 import { absolutePath, checkNoLinkedFolders, joinRepoPath, toRepoPath } from '../paths.js';
-import { findWorkspacePointer, trackedPointerFiles, type LocatedPointer } from '../pointer/locate.js';
+import { findWorkspacePointer, pointerFilesAmong, type LocatedPointer } from '../pointer/locate.js';
 import { POINTER_SUFFIX, pointerFolder, type DataEntry, type Pointer } from '../pointer/pointer.js';
 import type { Repo } from '../repo.js';
 import { parseStructured } from '../structured-file.js';
 import { parseVersionArgument, type BumpRequest } from '../version/version-policy.js';
-import { checkNoOverlap, checkNotTracked, checkNotVersionedElsewhere, existsInRepo, trackedAt, type PathArg } from '../workspace/add-checks.js';
+import { checkNoOverlap, checkNotTracked, checkNotVersionedElsewhere, existsInRepo, filesAt, type PathArg } from '../workspace/add-checks.js';
 import { isUri, parseParamPairs, pinArtifactRef, readMapping, readSignature } from '../workspace/lineage-inputs.js';
 import { checkReadableLink } from '../workspace/snapshot.js';
 import { parseDrop, type Drop } from '../version/dropped.js';
@@ -95,11 +95,13 @@ export async function readAddRequest(repo: Repo, cwd: string, flags: AddFlags): 
   // Paths from the committed pointer are shown as they are written there, relative to the repository.
   const recorded = (folder: string, path: string): PathArg => ({ input: joinRepoPath(folder, path), repoPath: joinRepoPath(folder, path) });
 
-  // Whether git tracks the artifact paths given is asked while the pointers and the work tree are read.
+  // Whether git tracks the artifact paths given is asked in the same listing as the pointer files, while
+  // the work tree is read.
   const given = flags.paths.length ? repoPathsOrUndefined(() => flags.paths.map(arg)) : undefined;
-  const givenTracked = given ? trackedAt(repo, given) : undefined;
+  const listed = repo.git.trackedFilesMatching(`**/*${POINTER_SUFFIX}`, given?.map((p) => p.repoPath.replace(/\/$/, '')));
+  const givenTracked = given ? listed.then((files) => filesAt(files, given)) : undefined;
   givenTracked?.catch(() => undefined);
-  const [pointerFiles, { changed: changedFiles, head, branch }] = await Promise.all([trackedPointerFiles(repo.git), repo.git.workTreeState()]);
+  const [pointerFiles, { changed: changedFiles, head, branch }] = await Promise.all([listed.then(pointerFilesAmong), repo.git.workTreeState()]);
   if (!head) {
     throw new MvError('NO_COMMITS', `The repository ${repo.root} has no commits yet.`, {
       hint: 'Commit your training code first (`git add … && git commit -m "…"`): each version records the commit it was trained from.',

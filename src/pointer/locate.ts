@@ -19,7 +19,12 @@ export interface LocatedPointer {
  * written (inside a folder spelled like `.git` or `.mv`, a control character in its name) is no pointer.
  */
 export async function trackedPointerFiles(git: Git): Promise<string[]> {
-  return (await git.trackedFilesMatching(`**/*${POINTER_SUFFIX}`)).filter((file) => repoPathProblem(file) === undefined);
+  return pointerFilesAmong(await git.trackedFilesMatching(`**/*${POINTER_SUFFIX}`));
+}
+
+/** The pointer files among tracked files (those the pointer glob matches), those with usable paths. */
+export function pointerFilesAmong(files: string[]): string[] {
+  return files.filter((file) => file.endsWith(POINTER_SUFFIX) && repoPathProblem(file) === undefined);
 }
 
 /** Candidate paths for artifact `name`'s pointer among `files`. */

@@ -100,6 +100,12 @@ export function trackedAt(repo: Repo, paths: PathArg[]): Promise<string[]> {
   return repo.git.trackedFiles(paths.map((p) => p.repoPath.replace(/\/$/, '')));
 }
 
+/** Those of `files` (tracked files, repository-relative) at or under the given paths. */
+export function filesAt(files: string[], paths: PathArg[]): string[] {
+  const roots = paths.map((p) => p.repoPath.replace(/\/$/, ''));
+  return files.filter((file) => roots.some((root) => file === root || file.startsWith(`${root}/`)));
+}
+
 /** Refuses paths git tracks; `tracked` is `trackedAt(repo, paths)` when it was asked ahead. */
 export async function checkNotTracked(repo: Repo, paths: PathArg[], tracked: Promise<string[]> = trackedAt(repo, paths)): Promise<void> {
   const list = await tracked;

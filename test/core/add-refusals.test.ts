@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { add, checkout, status, type AddOptions } from '../../src/index.js';
 import { refusal, tagsOf } from '../helpers/assertions.js';
-import { copyRepo, gitRepo, suiteDir, type TestRepo } from '../helpers/git-repo.js';
+import { copyRepo, gitRepo, suiteDir, testRepoAt, type TestRepo } from '../helpers/git-repo.js';
 import { cli } from '../helpers/mv-cli.js';
 import { addChurn, initProject } from '../helpers/project.js';
 
@@ -51,6 +51,36 @@ describe('mv add never commits a pointer it would refuse to read', () => {
       await writeFile(join(dir, 'real/w.bin'), 'w');
       await symlink(join(dir, 'real'), join(dir, 'linkdir'));
     }));
+});
+
+describe('files git tracks', () => {
+  it('a tracked file, or a folder holding one, is refused with the path named', async () => {
+    await expectRefused({ name: 'tracked', paths: ['code/w.bin'], data: ['data/train'] }, 'code/w.bin is tracked by git', async (dir) => {
+      await mkdir(join(dir, 'code'));
+      await writeFile(join(dir, 'code/w.bin'), 'w');
+      await testRepoAt(dir).git('add', 'code/w.bin');
+      await testRepoAt(dir).git('commit', '-qm', 'code');
+    });
+    await expectRefused({ name: 'tracked', paths: ['code/'], data: ['data/train'] }, 'code/deep/w.bin is tracked by git', async (dir) => {
+      await mkdir(join(dir, 'code/deep'), { recursive: true });
+      await writeFile(join(dir, 'code/deep/w.bin'), 'w');
+      await writeFile(join(dir, 'code/new.bin'), 'n');
+      await testRepoAt(dir).git('add', 'code/deep/w.bin');
+      await testRepoAt(dir).git('commit', '-qm', 'code');
+    });
+  });
+
+  it('a path that only starts like a tracked one is not refused', async () => {
+    const repo = await project();
+    // A tracked pointer file named after the artifact file: listed with the pointers, yet not under the path.
+    await mkdir(join(repo.dir, 'code'));
+    await writeFile(join(repo.dir, 'code/w.mv.yaml'), 'not a pointer\n');
+    await repo.git('add', 'code/w.mv.yaml');
+    await repo.git('commit', '-qm', 'code');
+    await writeFile(join(repo.dir, 'code/w'), 'v');
+    const result = await add({ cwd: repo.dir, name: 'prefixed', paths: ['code/w'], data: ['data/train'] });
+    expect(result).toMatchObject({ created: true, id: 'prefixed@v0.1.0' });
+  });
 });
 
 describe('one file, one artifact', () => {

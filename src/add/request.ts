@@ -53,6 +53,8 @@ export interface AddRequest {
   folder: string;
   /** The artifact's committed pointer in the work tree, whose paths and lineage are the defaults. */
   current: LocatedPointer | undefined;
+  /** `git status` found the work tree's pointer file as committed at `head` (no staged or unstaged change). */
+  currentAsCommitted: boolean;
   artifactPaths: PathArg[];
   dataPaths: PathArg[];
   /** Data recorded without hashing: URIs and pinned artifact refs. */
@@ -208,6 +210,7 @@ export async function readAddRequest(repo: Repo, cwd: string, flags: AddFlags): 
     pointerFile,
     folder: pointerFolder(pointerFile),
     current,
+    currentAsCommitted: current !== undefined && !changedFiles.includes(current.file),
     artifactPaths,
     dataPaths,
     otherData,

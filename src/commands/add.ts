@@ -8,7 +8,7 @@
 import { hashBuffer } from '../cache/hash.js';
 import { MvError } from '../errors.js';
 import { relativeFromFolder } from '../paths.js';
-import { readCommittedPointer, type LocatedPointer } from '../pointer/locate.js';
+import { readCommittedPointer, versionMismatch, type LocatedPointer } from '../pointer/locate.js';
 import { serializePointer, type PathEntry, type Pointer } from '../pointer/pointer.js';
 import { registerTag } from '../registry/tag-name.js';
 import { pinnedId } from '../registry/ref.js';
@@ -110,7 +110,7 @@ export async function add(options: AddOptions): Promise<AddResult> {
     const [{ taken, registered, deprecated }, head] = await Promise.all([versionTags(repo.git, request.name), repo.git.headCommit()]);
     if (deprecated) warnings.push(`${request.name} is deprecated (tag ${request.name}@deprecated); the new version is registered all the same.`);
     const newest = registered[0];
-    const previous = newest ? await pointerOf(repo, newest.register.commit, request.name, newest.register.payload?.pointer?.path, newest.version, warnings) : undefined;
+    const previous = newest ? await pointerOf(repo, request, head, newest.register.commit, newest.register.payload?.pointer?.path, newest.version, warnings) : undefined;
     const plan = planVersion({
       name: request.name,
       draft,
@@ -165,8 +165,22 @@ function draftPointer(request: AddRequest, inputs: HashedInputs, now: Date): Poi
 }
 
 /** The pointer of a registered version; a tag on another version's pointer says nothing about what changed since. */
-async function pointerOf(repo: Repo, commit: string, name: string, hint: string | undefined, version: string, warnings: string[]): Promise<LocatedPointer | undefined> {
-  return readCommittedPointer(repo.git, commit, name, hint, version).catch((error: unknown) => {
+/**
+ * The pointer of the newest version, committed at `commit` (at `hint` when its tag says where). When that
+ * commit is HEAD, the one `git status` compared the work tree with, and status found the work tree's
+ * pointer file unchanged, its bytes are the committed ones: they are read from the work tree (the checks
+ * are the same), with no git process.
+ */
+async function pointerOf(repo: Repo, request: AddRequest, head: string | undefined, commit: string, hint: string | undefined, version: string, warnings: string[]): Promise<LocatedPointer | undefined> {
+  const current = request.current;
+  const asCommitted = current !== undefined && request.currentAsCommitted && commit === head && commit === request.head && hint === current.file;
+  const read = asCommitted
+    ? Promise.resolve().then(() => {
+        if (current.pointer.version !== version) throw versionMismatch(request.name, version, commit, current.file, current.pointer.version);
+        return current;
+      })
+    : readCommittedPointer(repo.git, commit, request.name, hint, version);
+  return read.catch((error: unknown) => {
     if (!(error instanceof MvError && error.code === 'POINTER_MISMATCH')) throw error;
     warnings.push(error.message);
     return undefined;

@@ -23,6 +23,22 @@ beforeAll(async () => {
 const project = (): Promise<TestRepo> => copyRepo(template);
 
 describe('versions', () => {
+  it('compares with the committed pointer, not a work-tree pointer edited since', async () => {
+    const repo = await project();
+    const first = await addChurn(repo);
+    const weights = 'new weights';
+    await repo.write('models/churn/model.pt', weights);
+    // The work tree's pointer is edited by hand to claim the new weights: it is not the committed one.
+    const file = first.pointer.path;
+    const committed = await repo.read(file);
+    const oldEntry = /path: model\.pt\n\s+oid: (sha256:[0-9a-f]{64})\n\s+size: (\d+)/.exec(committed)!;
+    const claimed = committed.replace(oldEntry[1]!, `sha256:${createHash('sha256').update(weights).digest('hex')}`).replace(`size: ${oldEntry[2]!}`, `size: ${weights.length}`);
+    expect(claimed).not.toBe(committed);
+    await repo.write(file, claimed);
+    const next = await addChurn(repo, { allowDirty: true });
+    expect(next).toMatchObject({ id: 'churn@v0.1.1', created: true, change: { level: 'patch', reasons: ['files changed'] } });
+  });
+
   it('bumps versions from what changed, and does nothing when nothing changed', async () => {
     const repo = await project();
     await addChurn(repo);

@@ -94,6 +94,15 @@ describe('directory manifests', () => {
     expect(hashBuffer(a)).toBe(hashBuffer(b));
   });
 
+  it('have exactly these bytes (the oid of a folder must never change between releases)', () => {
+    const oid = `sha256:${'0'.repeat(63)}1` as Oid;
+    const text = serializeManifest([
+      { path: 'run.sh', oid, size: 12, mode: 0o755 },
+      { path: 'a/\u00e9 "x".bin', oid, size: 0, mode: 0o644, ...({ extra: 1 } as object) },
+    ]);
+    expect(text).toBe(`{"manifest":1,"entries":[{"path":"a/\u00e9 \\"x\\".bin","oid":"${oid}","size":0,"mode":420},{"path":"run.sh","oid":"${oid}","size":12,"mode":493}]}\n`);
+  });
+
   it.each([
     ['the same path twice', `{"manifest":1,"entries":[${JSON.stringify(entry('a'))},${JSON.stringify(entry('a'))}]}`, 'twice'],
     ['unsorted entries', `{"manifest":1,"entries":[${JSON.stringify(entry('b'))},${JSON.stringify(entry('a'))}]}`, 'not sorted'],

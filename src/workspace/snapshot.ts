@@ -225,8 +225,11 @@ async function snapshotDir(repoPath: string, ctx: SnapshotContext): Promise<DirS
     entries[i] = { path: rel, oid: known ?? ('' as Oid), size: Number(info.size), mode: modeOf(info.mode) };
   }
   // Every entry known and the manifest already cached: the folder is unchanged and fully stored.
-  const knownManifest = allKnown ? serializeManifest(entries) : undefined;
-  const manifestOid = knownManifest === undefined ? undefined : hashBuffer(knownManifest);
+  // Every file known, and the cache holding entries for exactly these files: the manifest is the one the
+  // stat cache remembers for the folder, if it does (see StatCache.folderManifest), else it is made now.
+  const remembers = allKnown && ctx.stats.countBelow(repoPath) === remembered ? ctx.stats.folderManifest(repoPath, entries.length) : undefined;
+  const knownManifest = allKnown && remembers === undefined ? serializeManifest(entries) : undefined;
+  const manifestOid = remembers ?? (knownManifest === undefined ? undefined : hashBuffer(knownManifest));
   const complete = manifestOid !== undefined && (!ctx.store || ctx.cache.hasSync(manifestOid));
   if (complete) {
     const bytes = entries.reduce((sum, e) => sum + e.size, 0);
@@ -251,8 +254,13 @@ async function snapshotDir(repoPath: string, ctx: SnapshotContext): Promise<DirS
   // Entries of files no longer in the folder are forgotten; there are none when the cache holds exactly
   // as many entries below the folder as it had for the files listed.
   if (ctx.stats.countBelow(repoPath) !== remembered) ctx.stats.prune(repoPath, new Set(files.map((rel) => repoPath + rel)));
-  const manifest = complete ? knownManifest! : serializeManifest(entries);
-  const oid = complete ? manifestOid : ctx.store ? (await ctx.cache.putBuffer(manifest)).oid : hashBuffer(manifest);
+  let oid: Oid;
+  if (complete) oid = manifestOid;
+  else {
+    const manifest = serializeManifest(entries);
+    oid = ctx.store ? (await ctx.cache.putBuffer(manifest)).oid : hashBuffer(manifest);
+  }
+  ctx.stats.recordFolder(repoPath, entries.length, oid);
   const size = entries.reduce((sum, e) => sum + e.size, 0);
   return { kind: 'dir', repoPath, oid, size, nfiles: entries.length, entries };
 }

@@ -1,0 +1,77 @@
+/**
+ * A folder's manifest is remembered in the stat cache once every file in it is known, so an unchanged
+ * folder is not serialized and hashed again. Whatever changes in the folder, by hand or by mv itself,
+ * status must see it: the scenarios below end with the remembered manifest in place and the folder changed.
+ */
+import { readdir, readFile, rename, rm, utimes, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { checkout, status } from '../../src/index.js';
+import { gitRepo, type TestRepo } from '../helpers/git-repo.js';
+import { addChurn, initProject } from '../helpers/project.js';
+
+const TOKENIZER = 'models/churn/tokenizer/';
+
+/** Every file below the folder dated a minute back, so the stat cache trusts it (git's racy rule). */
+async function age(repo: TestRepo, folder: string): Promise<void> {
+  const past = new Date(Date.now() - 60_000);
+  for (const name of await readdir(join(repo.dir, folder), { recursive: true })) await utimes(join(repo.dir, folder, name), past, past);
+}
+
+async function tokenizerCondition(repo: TestRepo): Promise<string | undefined> {
+  const result = await status({ cwd: repo.dir });
+  return result.artifacts.find((a) => a.name === 'churn')?.entries.find((e) => e.path === TOKENIZER)?.condition;
+}
+
+/** The project added, then two statuses: the second finds the folder's manifest remembered. */
+async function remembered(): Promise<TestRepo> {
+  const repo = await gitRepo();
+  await initProject(repo);
+  await addChurn(repo);
+  await age(repo, TOKENIZER);
+  expect(await tokenizerCondition(repo)).toBe('unchanged');
+  expect(await tokenizerCondition(repo)).toBe('unchanged');
+  const state = JSON.parse(await readFile(join(repo.dir, '.git/mv/stat-cache.json'), 'utf8')) as { folders?: Record<string, string> };
+  expect(state.folders?.[TOKENIZER]).toMatch(/^2:sha256:[0-9a-f]{64}$/);
+  return repo;
+}
+
+describe('a folder whose manifest the stat cache remembers', () => {
+  it('is modified when a file is replaced by another of a new name (same number of files)', async () => {
+    const repo = await remembered();
+    await rm(join(repo.dir, TOKENIZER, 'config.json'));
+    await writeFile(join(repo.dir, TOKENIZER, 'merges.txt'), 'a b\n');
+    await age(repo, TOKENIZER);
+    expect(await tokenizerCondition(repo)).toBe('modified');
+  });
+
+  it('is modified when a file is renamed', async () => {
+    const repo = await remembered();
+    await rename(join(repo.dir, TOKENIZER, 'config.json'), join(repo.dir, TOKENIZER, 'settings.json'));
+    await age(repo, TOKENIZER);
+    expect(await tokenizerCondition(repo)).toBe('modified');
+  });
+
+  it('is modified when a file is rewritten with the same size and its old dates', async () => {
+    const repo = await remembered();
+    const file = join(repo.dir, TOKENIZER, 'vocab.json');
+    const before = await readFile(file, 'utf8');
+    await writeFile(file, before.replace('hello', 'HELLO'));
+    await age(repo, TOKENIZER);
+    expect(await tokenizerCondition(repo)).toBe('modified');
+  });
+
+  it('follows a checkout that rewrote the folder (entries recorded by mv itself)', async () => {
+    const repo = await remembered();
+    // A second version with another vocabulary, then the first checked out again over the files.
+    await writeFile(join(repo.dir, TOKENIZER, 'vocab.json'), '{"hello": 1, "world": 2, "again": 3}\n');
+    await addChurn(repo, { allowDirty: true });
+    await age(repo, TOKENIZER);
+    expect(await tokenizerCondition(repo)).toBe('unchanged');
+    expect(await tokenizerCondition(repo)).toBe('unchanged');
+    // The files checkout wrote are older than the stat cache it saved: its entries are trusted as they are.
+    await checkout({ cwd: repo.dir, ref: 'churn@v0.1.0' });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(await tokenizerCondition(repo)).toBe('modified');
+  });
+});

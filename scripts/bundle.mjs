@@ -67,6 +67,8 @@ await build({
  * strings, regular expressions and names, except in a template read raw, which the check below refuses.
  */
 function asciiOnly(text) {
+  /* eslint-disable no-control-regex */
   if (/String\.raw`[^`]*[^\x00-\x7f]/.test(text)) throw new Error('cli.cjs: a String.raw template holds a character outside ASCII');
   return text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  /* eslint-enable no-control-regex */
 }

@@ -88,6 +88,14 @@ async function runGit(cwd: string, args: string[], options: { env?: Record<strin
   return (await runGitBytes(cwd, args, options)).toString('utf8');
 }
 
+/** A temporary index being filled with a commit's tree (`Git.prepareIndex`). */
+export interface PreparedIndex {
+  parent: string | undefined;
+  dir: Promise<string>;
+  /** The folder holding the index, once the tree is read into it. */
+  ready: Promise<string>;
+}
+
 /** One answer of `git cat-file --batch`. */
 export interface BatchObject {
   oid: string;
@@ -489,14 +497,38 @@ export class Git {
   }
 
   /**
-   * Creates a commit on top of `parent` (a root commit when undefined) that changes only `paths` (taken
-   * from the work tree), without touching the real index or HEAD. Returns the new commit id.
+   * Starts reading `parent`'s tree (the empty tree when undefined) into a temporary index, for a
+   * `commitPaths` on top of `parent` that comes later: the read then overlaps the work before it. The
+   * index is removed by the `commitPaths` that takes it, or by `discardIndex`.
    */
-  async commitPaths(options: { parent: string | undefined; paths: string[]; message: string }): Promise<string> {
-    const dir = await mkdtemp(join(tmpdir(), 'mv-index-'));
-    const env = { GIT_INDEX_FILE: join(dir, 'index') };
+  prepareIndex(parent: string | undefined): PreparedIndex {
+    const dir = mkdtemp(join(tmpdir(), 'mv-index-'));
+    const ready = dir.then(async (folder) => {
+      await this.run(parent ? ['read-tree', objectId(parent)] : ['read-tree', '--empty'], { GIT_INDEX_FILE: join(folder, 'index') });
+      return folder;
+    });
+    ready.catch(() => undefined);
+    return { parent, dir, ready };
+  }
+
+  /** Removes a prepared index that no commit took (waiting for its read to end first). */
+  async discardIndex(index: PreparedIndex): Promise<void> {
+    await index.ready.catch(() => undefined);
+    const folder = await index.dir.catch(() => undefined);
+    if (folder) await rm(folder, { recursive: true, force: true });
+  }
+
+  /**
+   * Creates a commit on top of `parent` (a root commit when undefined) that changes only `paths` (taken
+   * from the work tree), without touching the real index or HEAD. Returns the new commit id. `index`,
+   * prepared for the same parent, is used (and removed) instead of reading the parent's tree now.
+   */
+  async commitPaths(options: { parent: string | undefined; paths: string[]; message: string; index?: PreparedIndex | undefined }): Promise<string> {
+    const index = options.index !== undefined && options.index.parent === options.parent ? options.index : this.prepareIndex(options.parent);
+    if (options.index && options.index !== index) await this.discardIndex(options.index);
     try {
-      await this.run(options.parent ? ['read-tree', objectId(options.parent)] : ['read-tree', '--empty'], env);
+      const dir = await index.ready;
+      const env = { GIT_INDEX_FILE: join(dir, 'index') };
       await this.run(['update-index', '--add', '--remove', '--', ...options.paths], env);
       const tree = (await this.run(['write-tree'], env)).trim();
       const messageFile = join(dir, 'message');
@@ -504,7 +536,7 @@ export class Git {
       const parents = options.parent ? ['-p', options.parent] : [];
       return (await this.run(['commit-tree', tree, ...parents, '-F', messageFile], env)).trim();
     } finally {
-      await rm(dir, { recursive: true, force: true });
+      await this.discardIndex(index);
     }
   }
 

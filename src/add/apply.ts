@@ -11,6 +11,7 @@ import { joinRepoPath } from '../paths.js';
 import { pointerFolder, serializePointer, type PathEntry, type Pointer } from '../pointer/pointer.js';
 import { formatTagMessage, PAYLOAD_SCHEMA } from '../registry/tag-message.js';
 import { registerTag } from '../registry/tag-name.js';
+import type { PreparedIndex } from '../git.js';
 import type { Repo } from '../repo.js';
 import { requireStored, untracked, type PathArg } from '../workspace/add-checks.js';
 import { FileEdits } from '../workspace/file-edits.js';
@@ -26,6 +27,8 @@ export interface ApplyInput {
   dataPaths: PathArg[];
   message: string | undefined;
   signal?: AbortSignal | undefined;
+  /** The parent's tree, read ahead into a temporary index (used when its parent is `head`). */
+  index?: PreparedIndex | undefined;
 }
 
 export interface Applied {
@@ -63,7 +66,7 @@ export async function applyVersion(repo: Repo, input: ApplyInput): Promise<Appli
     await edits.write(pointerFile, content);
     await ignorePaths(edits, await ignoreTargets(repo, pointer, pointerFile, input.dataPaths));
     const summary = `Register ${id}${input.message ? `: ${input.message}` : ''}`;
-    const commit = await repo.git.commitPaths({ parent: head, paths: edits.paths, message: `${summary}\n` });
+    const commit = await repo.git.commitPaths({ parent: head, paths: edits.paths, message: `${summary}\n`, index: input.index });
     await edits.record({ head, commit, tag: tagName });
     const tag = {
       name: tagName,

@@ -7,6 +7,7 @@
  */
 import { hashBuffer } from '../cache/hash.js';
 import { MvError } from '../errors.js';
+import type { PreparedIndex } from '../git.js';
 import { relativeFromFolder } from '../paths.js';
 import { readCommittedPointer, versionMismatch, type LocatedPointer } from '../pointer/locate.js';
 import { serializePointer, type PathEntry, type Pointer } from '../pointer/pointer.js';
@@ -106,6 +107,16 @@ export async function add(options: AddOptions): Promise<AddResult> {
   // Deciding the number and writing happen under the repository lock, so two concurrent adds are
   // serialized here (hashing above runs in parallel). A dry run reads the registry without the lock.
   const decide = async () => {
+    // The commit will most likely go on the HEAD the request saw: its tree is read into a temporary
+    // index while the version is decided (and read again if HEAD has moved).
+    const index = dryRun ? undefined : repo.git.prepareIndex(request.head);
+    try {
+      return await decideWith(index);
+    } finally {
+      if (index) await repo.git.discardIndex(index);
+    }
+  };
+  const decideWith = async (index: PreparedIndex | undefined) => {
     // HEAD is read under the lock: another add may have committed on top of the one the request saw.
     const [{ taken, registered, deprecated }, head] = await Promise.all([versionTags(repo.git, request.name), repo.git.headCommit()]);
     if (deprecated) warnings.push(`${request.name} is deprecated (tag ${request.name}@deprecated); the new version is registered all the same.`);
@@ -125,7 +136,7 @@ export async function add(options: AddOptions): Promise<AddResult> {
     if (!plan.created) return unchanged(base, plan, newest!.register, previous);
     const pointer: Pointer = { ...draft, version: plan.version, environment: await environment };
     if (dryRun) return planned(repo, base, plan, pointer);
-    const applied = await applyVersion(repo, { pointer, pointerFile: request.pointerFile, head: head ?? request.head, dataPaths: request.dataPaths, message: request.message, signal: options.signal });
+    const applied = await applyVersion(repo, { pointer, pointerFile: request.pointerFile, head: head ?? request.head, dataPaths: request.dataPaths, message: request.message, signal: options.signal, index });
     return result(base, plan, { ...applied, created: true });
   };
   return dryRun ? decide() : withRepoLock(repo, `adding ${request.name}`, decide);

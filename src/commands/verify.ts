@@ -15,7 +15,6 @@ import { MvError } from '../errors.js';
 import type { Git } from '../git.js';
 import { withRepoLock } from '../lock.js';
 import { pinnedId } from '../registry/ref.js';
-import { readTagRecords } from '../registry/tag-records.js';
 import { resolvePointer, type VersionPointer } from '../registry/version-pointer.js';
 import { readCommittedPointers } from '../pointer/locate.js';
 import { versionsFromRecords, type VersionRecord } from '../registry/versions.js';
@@ -23,11 +22,11 @@ import { openRemoteSession, type RemoteSession } from '../remote/remote-session.
 import { remoteStatus } from '../remote/remote-status.js';
 import { openRepo, requireInitialized } from '../repo.js';
 import { readObjectBytes } from '../safety/object-bytes.js';
-import { purgesById, readPurgeRecords, type PurgeRecord } from '../safety/purge-record.js';
+import { purgesById, readTagAndPurgeRecords, type PurgeRecord } from '../safety/purge-record.js';
 import { quarantineObject, readQuarantined } from '../safety/quarantine.js';
 import { rehashCache, rehashRemote } from '../safety/rehash.js';
 import { checkSignatures, type SignatureCheck } from '../registry/signatures.js';
-import { checkPointers, type TamperFinding } from '../safety/tamper.js';
+import { checkPointers, readHeadPointers, type TamperFinding } from '../safety/tamper.js';
 import { versionObjects, type OwnedObject } from '../safety/version-objects.js';
 
 export interface VerifyOptions {
@@ -96,15 +95,18 @@ export async function verify(options: VerifyOptions = {}): Promise<VerifyResult>
   const repo = await openRepo(options.cwd ?? process.cwd());
   await requireInitialized(repo);
   const refs = options.refs ?? [];
-  // The cache's listing and the two tag reads are independent: they overlap.
+  // The cache's listing, the tags and HEAD's pointers are read at once.
   const listing = refs.length ? undefined : settled(listAll(repo.cache));
-  const [records, purgeRecords] = await Promise.all([readTagRecords(repo.git), readPurgeRecords(repo.git)]);
+  const atHead = settled(readHeadPointers(repo.git));
+  const { records, purges: purgeRecords } = await readTagAndPurgeRecords(repo.git);
   const registered = [...versionsFromRecords(records).values()].flatMap((m) => [...m.values()]);
   const purges = purgesById(purgeRecords);
   const mismatched: MismatchedTag[] = [];
   const targets = refs.length ? await namedTargets(repo.git, repo.root, refs) : await allTargets(repo.git, registered, mismatched);
-  // The committed pointers are compared with their tags while the cache is re-hashed.
-  const tampering = settled(checkPointers(repo.git, targets.map((t) => t.version.record).filter((r): r is VersionRecord => r !== undefined)));
+  // The committed pointers are compared with their tags while the cache is re-hashed; each target's
+  // pointer was read from its version tag's commit already.
+  const tagged = targets.flatMap((t) => (t.version.record ? [{ record: t.version.record, pointer: t.version }] : []));
+  const tampering = settled(checkPointers(repo.git, tagged, { head: atHead }));
   const localPools = transferPools(resolveJobs(options.jobs, undefined, 'local'));
   const session: RemoteSession | undefined = options.remote !== undefined ? await openRemoteSession(repo, { remote: options.remote, env: options.env, cwd: options.cwd, jobs: options.jobs }) : undefined;
   try {

@@ -11,7 +11,10 @@ import { listVersions, unknownVersion, type VersionRecord } from './versions.js'
 export interface VersionPointer extends LocatedPointer {
   artifact: string;
   version: string;
-  /** Undefined for a work-tree pointer (it may be ahead of any tag). */
+  /**
+   * The version's tags, when the pointer is the one committed where its registration tag points
+   * (`record.register.commit`); undefined for a work-tree pointer (it may be ahead of any tag).
+   */
   record?: VersionRecord;
 }
 

@@ -174,24 +174,23 @@ async function namedTargets(git: Git, root: string, refs: string[]): Promise<Tar
 /**
  * Every registered version that has a pointer (versions registered by other tools have no objects), and
  * the version tags whose commit holds another version's pointer. The pointers are read in one `git
- * cat-file --batch` per artifact, not one process per version.
+ * cat-file --batch`, not one process per version or per artifact.
  */
 async function allTargets(git: Git, registered: VersionRecord[], mismatched: MismatchedTag[]): Promise<Target[]> {
-  const targets: Target[] = [];
   const byArtifact = new Map<string, VersionRecord[]>();
   for (const record of registered) byArtifact.set(record.artifact, [...(byArtifact.get(record.artifact) ?? []), record]);
-  for (const [artifact, records] of byArtifact) {
-    const reads = await readCommittedPointers(git, artifact, records.map((r) => ({ commit: r.register.commit, hint: r.register.payload?.pointer?.path, version: r.version })));
-    records.forEach((record, i) => {
-      const read = reads[i]!;
-      const id = pinnedId(record.artifact, record.version);
-      if ('located' in read) targets.push({ id, version: { ...read.located, artifact: record.artifact, version: record.version, record } });
-      else if ('error' in read) {
-        if (read.error.code !== 'POINTER_MISMATCH') throw read.error;
-        mismatched.push({ id, tag: record.register.tag, commit: record.register.commit, message: read.error.message });
-      }
-    });
-  }
+  const records = [...byArtifact.values()].flat();
+  const reads = await readCommittedPointers(git, records.map((r) => ({ name: r.artifact, commit: r.register.commit, hint: r.register.payload?.pointer?.path, version: r.version })));
+  const targets: Target[] = [];
+  records.forEach((record, i) => {
+    const read = reads[i]!;
+    const id = pinnedId(record.artifact, record.version);
+    if ('located' in read) targets.push({ id, version: { ...read.located, artifact: record.artifact, version: record.version, record } });
+    else if ('error' in read) {
+      if (read.error.code !== 'POINTER_MISMATCH') throw read.error;
+      mismatched.push({ id, tag: record.register.tag, commit: record.register.commit, message: read.error.message });
+    }
+  });
   return targets;
 }
 

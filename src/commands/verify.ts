@@ -15,9 +15,9 @@ import { MvError } from '../errors.js';
 import type { Git } from '../git.js';
 import { withRepoLock } from '../lock.js';
 import { pinnedId } from '../registry/ref.js';
-import { resolvePointer, type VersionPointer } from '../registry/version-pointer.js';
+import { resolvePointer, type KnownVersions, type VersionPointer } from '../registry/version-pointer.js';
 import { readCommittedPointers } from '../pointer/locate.js';
-import { versionsFromRecords, type VersionRecord } from '../registry/versions.js';
+import { artifactVersions, versionsFromRecords, type VersionRecord } from '../registry/versions.js';
 import { openRemoteSession, type RemoteSession } from '../remote/remote-session.js';
 import { remoteStatus } from '../remote/remote-status.js';
 import { openRepo, requireInitialized } from '../repo.js';
@@ -99,10 +99,11 @@ export async function verify(options: VerifyOptions = {}): Promise<VerifyResult>
   const listing = refs.length ? undefined : settled(listAll(repo.cache));
   const atHead = settled(readHeadPointers(repo.git));
   const { records, purges: purgeRecords } = await readTagAndPurgeRecords(repo.git);
-  const registered = [...versionsFromRecords(records).values()].flatMap((m) => [...m.values()]);
+  const byArtifact = versionsFromRecords(records);
+  const registered = [...byArtifact.values()].flatMap((m) => [...m.values()]);
   const purges = purgesById(purgeRecords);
   const mismatched: MismatchedTag[] = [];
-  const targets = refs.length ? await namedTargets(repo.git, repo.root, refs) : await allTargets(repo.git, registered, mismatched);
+  const targets = refs.length ? await namedTargets(repo.git, repo.root, refs, (artifact) => artifactVersions(byArtifact, artifact)) : await allTargets(repo.git, registered, mismatched);
   // The committed pointers are compared with their tags while the cache is re-hashed; each target's
   // pointer was read from its version tag's commit already.
   const tagged = targets.flatMap((t) => (t.version.record ? [{ record: t.version.record, pointer: t.version }] : []));
@@ -162,10 +163,10 @@ export async function verify(options: VerifyOptions = {}): Promise<VerifyResult>
   }
 }
 
-async function namedTargets(git: Git, root: string, refs: string[]): Promise<Target[]> {
+async function namedTargets(git: Git, root: string, refs: string[], known: KnownVersions): Promise<Target[]> {
   const targets: Target[] = [];
   for (const ref of refs) {
-    const version = await resolvePointer(git, root, ref);
+    const version = await resolvePointer(git, root, ref, known);
     targets.push({ id: pinnedId(version.artifact, version.version), version });
   }
   return targets;

@@ -30,6 +30,10 @@ export interface ShowOptions {
 export async function show(options: ShowOptions): Promise<ShowResult> {
   const ref = parseRef(options.ref);
   const git = new Git(options.cwd ?? process.cwd());
+  // A version's purge records are read while the artifact's tags are, not with them: those are one
+  // artifact's tags, and a purge tag counts for the artifact its message names, whatever its own name.
+  const purges = ref.kind === 'version' || ref.kind === 'latest' ? readPurgeRecords(git) : undefined;
+  purges?.catch(() => undefined);
   const { state, notes } = await readArtifact(git, ref.artifact);
   if (ref.kind === 'artifact') return artifactResult(state, notes, Boolean(options.allInStage));
   if (ref.kind === 'stage') {
@@ -38,7 +42,7 @@ export async function show(options: ShowOptions): Promise<ShowResult> {
     return { kind: 'stage', artifact: state.name, notes, ...stageInfo(state, ref.stage, Boolean(options.allInStage)) };
   }
   const version = versionOfRef(state, ref);
-  const purge = (await readPurgeRecords(git)).filter((r) => r.artifact === state.name && r.version === version.version).at(-1);
+  const purge = (await purges!).filter((r) => r.artifact === state.name && r.version === version.version).at(-1);
   // A tag whose commit holds another version's pointer (or none) is shown, and said to be so.
   const located = await versionPointer(git, state, version).catch((error: unknown) => {
     if (!(error instanceof MvError && error.code === 'POINTER_MISMATCH')) throw error;

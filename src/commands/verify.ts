@@ -15,19 +15,18 @@ import { MvError } from '../errors.js';
 import type { Git } from '../git.js';
 import { withRepoLock } from '../lock.js';
 import { pinnedId } from '../registry/ref.js';
-import { readTagRecords } from '../registry/tag-records.js';
-import { resolvePointer, type VersionPointer } from '../registry/version-pointer.js';
+import { resolvePointer, type KnownVersions, type VersionPointer } from '../registry/version-pointer.js';
 import { readCommittedPointers } from '../pointer/locate.js';
-import { versionsFromRecords, type VersionRecord } from '../registry/versions.js';
+import { artifactVersions, versionsFromRecords, type VersionRecord } from '../registry/versions.js';
 import { openRemoteSession, type RemoteSession } from '../remote/remote-session.js';
 import { remoteStatus } from '../remote/remote-status.js';
 import { openRepo, requireInitialized } from '../repo.js';
 import { readObjectBytes } from '../safety/object-bytes.js';
-import { purgesById, readPurgeRecords, type PurgeRecord } from '../safety/purge-record.js';
+import { purgesById, readTagAndPurgeRecords, type PurgeRecord } from '../safety/purge-record.js';
 import { quarantineObject, readQuarantined } from '../safety/quarantine.js';
 import { rehashCache, rehashRemote } from '../safety/rehash.js';
 import { checkSignatures, type SignatureCheck } from '../registry/signatures.js';
-import { checkPointers, type TamperFinding } from '../safety/tamper.js';
+import { checkPointers, readHeadPointers, type TamperFinding } from '../safety/tamper.js';
 import { versionObjects, type OwnedObject } from '../safety/version-objects.js';
 
 export interface VerifyOptions {
@@ -96,15 +95,19 @@ export async function verify(options: VerifyOptions = {}): Promise<VerifyResult>
   const repo = await openRepo(options.cwd ?? process.cwd());
   await requireInitialized(repo);
   const refs = options.refs ?? [];
-  // The cache's listing and the two tag reads are independent: they overlap.
+  // The cache's listing, the tags and HEAD's pointers are read at once.
   const listing = refs.length ? undefined : settled(listAll(repo.cache));
-  const [records, purgeRecords] = await Promise.all([readTagRecords(repo.git), readPurgeRecords(repo.git)]);
-  const registered = [...versionsFromRecords(records).values()].flatMap((m) => [...m.values()]);
+  const atHead = settled(readHeadPointers(repo.git));
+  const { records, purges: purgeRecords } = await readTagAndPurgeRecords(repo.git);
+  const byArtifact = versionsFromRecords(records);
+  const registered = [...byArtifact.values()].flatMap((m) => [...m.values()]);
   const purges = purgesById(purgeRecords);
   const mismatched: MismatchedTag[] = [];
-  const targets = refs.length ? await namedTargets(repo.git, repo.root, refs) : await allTargets(repo.git, registered, mismatched);
-  // The committed pointers are compared with their tags while the cache is re-hashed.
-  const tampering = settled(checkPointers(repo.git, targets.map((t) => t.version.record).filter((r): r is VersionRecord => r !== undefined)));
+  const targets = refs.length ? await namedTargets(repo.git, repo.root, refs, (artifact) => artifactVersions(byArtifact, artifact)) : await allTargets(repo.git, registered, mismatched);
+  // The committed pointers are compared with their tags while the cache is re-hashed; each target's
+  // pointer was read from its version tag's commit already.
+  const tagged = targets.flatMap((t) => (t.version.record ? [{ record: t.version.record, pointer: t.version }] : []));
+  const tampering = settled(checkPointers(repo.git, tagged, { head: atHead }));
   const localPools = transferPools(resolveJobs(options.jobs, undefined, 'local'));
   const session: RemoteSession | undefined = options.remote !== undefined ? await openRemoteSession(repo, { remote: options.remote, env: options.env, cwd: options.cwd, jobs: options.jobs }) : undefined;
   try {
@@ -160,10 +163,10 @@ export async function verify(options: VerifyOptions = {}): Promise<VerifyResult>
   }
 }
 
-async function namedTargets(git: Git, root: string, refs: string[]): Promise<Target[]> {
+async function namedTargets(git: Git, root: string, refs: string[], known: KnownVersions): Promise<Target[]> {
   const targets: Target[] = [];
   for (const ref of refs) {
-    const version = await resolvePointer(git, root, ref);
+    const version = await resolvePointer(git, root, ref, known);
     targets.push({ id: pinnedId(version.artifact, version.version), version });
   }
   return targets;
@@ -172,24 +175,23 @@ async function namedTargets(git: Git, root: string, refs: string[]): Promise<Tar
 /**
  * Every registered version that has a pointer (versions registered by other tools have no objects), and
  * the version tags whose commit holds another version's pointer. The pointers are read in one `git
- * cat-file --batch` per artifact, not one process per version.
+ * cat-file --batch`, not one process per version or per artifact.
  */
 async function allTargets(git: Git, registered: VersionRecord[], mismatched: MismatchedTag[]): Promise<Target[]> {
-  const targets: Target[] = [];
   const byArtifact = new Map<string, VersionRecord[]>();
   for (const record of registered) byArtifact.set(record.artifact, [...(byArtifact.get(record.artifact) ?? []), record]);
-  for (const [artifact, records] of byArtifact) {
-    const reads = await readCommittedPointers(git, artifact, records.map((r) => ({ commit: r.register.commit, hint: r.register.payload?.pointer?.path, version: r.version })));
-    records.forEach((record, i) => {
-      const read = reads[i]!;
-      const id = pinnedId(record.artifact, record.version);
-      if ('located' in read) targets.push({ id, version: { ...read.located, artifact: record.artifact, version: record.version, record } });
-      else if ('error' in read) {
-        if (read.error.code !== 'POINTER_MISMATCH') throw read.error;
-        mismatched.push({ id, tag: record.register.tag, commit: record.register.commit, message: read.error.message });
-      }
-    });
-  }
+  const records = [...byArtifact.values()].flat();
+  const reads = await readCommittedPointers(git, records.map((r) => ({ name: r.artifact, commit: r.register.commit, hint: r.register.payload?.pointer?.path, version: r.version })));
+  const targets: Target[] = [];
+  records.forEach((record, i) => {
+    const read = reads[i]!;
+    const id = pinnedId(record.artifact, record.version);
+    if ('located' in read) targets.push({ id, version: { ...read.located, artifact: record.artifact, version: record.version, record } });
+    else if ('error' in read) {
+      if (read.error.code !== 'POINTER_MISMATCH') throw read.error;
+      mismatched.push({ id, tag: record.register.tag, commit: record.register.commit, message: read.error.message });
+    }
+  });
   return targets;
 }
 

@@ -95,21 +95,26 @@ export function versionMismatch(name: string, version: string, commit: string, f
 export type PointerRead = { located: LocatedPointer } | { missing: true } | { error: MvError };
 
 /**
- * The pointers of artifact `name` in many commits, read like `readCommittedPointer` but with one
+ * The pointers of many (artifact, commit) pairs, read like `readCommittedPointer` but with one
  * `git cat-file --batch` call for all of them: at each request's `hint` when given, else at any path
- * where another request's hint or the work tree has this artifact's pointer. Commits where none of those
- * paths holds it are searched one by one, as `readCommittedPointer` does.
+ * where another request of that artifact has its hint or the work tree has that artifact's pointer.
+ * Commits where none of those paths holds it are searched one by one, as `readCommittedPointer` does.
  */
-export async function readCommittedPointers(git: Git, name: string, asked: Array<{ commit: string; hint?: string | undefined; version?: string | undefined }>): Promise<PointerRead[]> {
+export async function readCommittedPointers(git: Git, asked: Array<{ name: string; commit: string; hint?: string | undefined; version?: string | undefined }>): Promise<PointerRead[]> {
   // A path recorded in a tag message is only a hint; one no pointer could have is where no pointer is.
-  const requests = asked.map((r) => (r.hint === undefined || usableHint(r.hint) ? r : { commit: r.commit, hint: undefined, version: r.version, unusable: true }));
-  const guesses = new Set<string>();
-  for (const r of requests) if (r.hint) guesses.add(r.hint);
-  if (requests.some((r) => !r.hint)) {
-    const tracked = await trackedPointerFiles(git).catch(() => []);
-    for (const file of pointerCandidates(tracked, name)) guesses.add(file);
+  const requests = asked.map((r) => (r.hint === undefined || usableHint(r.hint) ? r : { name: r.name, commit: r.commit, hint: undefined, version: r.version, unusable: true }));
+  const guesses = new Map<string, Set<string>>();
+  for (const r of requests) {
+    const paths = guesses.get(r.name) ?? new Set<string>();
+    guesses.set(r.name, paths);
+    if (r.hint) paths.add(r.hint);
   }
-  const paths = requests.map((r) => ('unusable' in r ? [] : r.hint ? [r.hint] : [...guesses]));
+  const guessing = new Set(requests.filter((r) => !r.hint && !('unusable' in r)).map((r) => r.name));
+  if (guessing.size) {
+    const tracked = await trackedPointerFiles(git).catch(() => []);
+    for (const name of guessing) for (const file of pointerCandidates(tracked, name)) guesses.get(name)!.add(file);
+  }
+  const paths = requests.map((r) => ('unusable' in r ? [] : r.hint ? [r.hint] : [...guesses.get(r.name)!]));
   const specs = requests.flatMap((r, i) => paths[i]!.map((file) => `${r.commit}:${file}`));
   const blobs = await git.readBlobs(specs);
   const results: PointerRead[] = [];
@@ -120,15 +125,16 @@ export async function readCommittedPointers(git: Git, name: string, asked: Array
     for (const file of paths[i]!) {
       const content = blobs[at++];
       if (result || content === undefined) continue;
-      result = parsed(name, file, content, requests[i]!);
+      result = parsed(file, content, requests[i]!);
     }
     if (!result && !requests[i]!.hint && !('unusable' in requests[i]!)) searchLater.push(i);
     results.push(result ?? { missing: true });
   }
   await Promise.all(
     searchLater.map(async (i) => {
+      const { name, commit, version } = requests[i]!;
       try {
-        const located = await readCommittedPointer(git, requests[i]!.commit, name, undefined, requests[i]!.version);
+        const located = await readCommittedPointer(git, commit, name, undefined, version);
         results[i] = located ? { located } : { missing: true };
       } catch (error) {
         if (!(error instanceof MvError)) throw error;
@@ -143,7 +149,8 @@ function usableHint(hint: string): boolean {
   return hint.endsWith(POINTER_SUFFIX) && repoPathProblem(hint) === undefined;
 }
 
-function parsed(name: string, file: string, content: string, request: { commit: string; version?: string | undefined }): PointerRead | undefined {
+function parsed(file: string, content: string, request: { name: string; commit: string; version?: string | undefined }): PointerRead | undefined {
+  const { name } = request;
   try {
     const pointer = parsePointer(content, file);
     if (pointer.name !== name) return undefined;

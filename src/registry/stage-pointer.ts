@@ -8,9 +8,9 @@ import { requireNotDeprecated, stageHolders } from './lookup.js';
 import { pinnedId, type Ref } from './ref.js';
 import { readArtifact } from './registry-state.js';
 import { canonicalOrder, percent } from './weights.js';
-import { findVersionRecord, pointerOfRecord, type VersionPointer } from './version-record.js';
+import { findVersionRecord, pointerOfRecord, type KnownVersions, type VersionPointer } from './version-record.js';
 
-export async function resolveStagePointer(git: Git, ref: Extract<Ref, { kind: 'stage' }>): Promise<VersionPointer> {
+export async function resolveStagePointer(git: Git, ref: Extract<Ref, { kind: 'stage' }>, known?: KnownVersions): Promise<VersionPointer> {
   const { state } = await readArtifact(git, ref.artifact);
   requireNotDeprecated(state, ref);
   const holders = stageHolders(state, ref.stage);
@@ -27,5 +27,5 @@ export async function resolveStagePointer(git: Git, ref: Extract<Ref, { kind: 's
       hint: `Registry commands (show, history, resolve) still work; files can only be restored for versions added with \`mvr add\`.`,
     });
   }
-  return pointerOfRecord(git, await findVersionRecord(git, { kind: 'version', artifact: ref.artifact, version: version.version, text: pinnedId(ref.artifact, version.version) }));
+  return pointerOfRecord(git, await findVersionRecord(git, { kind: 'version', artifact: ref.artifact, version: version.version, text: pinnedId(ref.artifact, version.version) }, known));
 }

@@ -28,6 +28,28 @@ export interface TagRecord extends ParsedTagName {
   payload?: TagPayload;
 }
 
+/** One tag as `git for-each-ref` reports it: what every reader of tags (registry events, purge records) needs. */
+export interface TagRow {
+  /** The name without `refs/tags/`. */
+  tag: string;
+  /** `tag` for an annotated tag; the type of the tagged object for a lightweight one. */
+  type: string;
+  /** The tag object's id, or the tagged object's for a lightweight tag. */
+  object: string;
+  /** What an annotated tag points at (peeled once); empty for a lightweight tag. */
+  target: string;
+  taggerName: string;
+  /** As git prints it, in angle brackets. */
+  taggerEmail: string;
+  /** `<unix seconds> <tz>`. */
+  taggerDate: string;
+  subject: string;
+  body: string;
+  signature: string;
+  /** The tagged commit's committer date, `<unix seconds> <tz>`; empty when it is no commit. */
+  targetDate: string;
+}
+
 const FIELDS = [
   '%(refname)',
   '%(objecttype)',
@@ -42,36 +64,54 @@ const FIELDS = [
   '%(*committerdate:raw)',
 ];
 
+/** The tags under `refs/tags/` matching the glob `patterns` (every tag by default), in one `git for-each-ref`. */
+export async function readTagRows(git: Git, patterns: string[] = ['refs/tags/']): Promise<TagRow[]> {
+  return (await git.refRecords(FIELDS, patterns)).map((parts) => ({
+    tag: parts[0]!.slice('refs/tags/'.length),
+    type: parts[1]!,
+    object: parts[2]!,
+    target: parts[3]!,
+    taggerName: parts[4]!,
+    taggerEmail: parts[5]!,
+    taggerDate: parts[6]!,
+    subject: parts[7]!,
+    body: parts[8]!,
+    signature: parts[9]!,
+    targetDate: parts[10]!,
+  }));
+}
+
 /**
  * Tags under `refs/tags/` matching the glob `patterns` (all registry tags by default). Unrelated tags
  * (`v1.0`, `release-3`) are skipped.
  */
 export async function readTagRecords(git: Git, patterns: string[] = ['refs/tags/']): Promise<TagRecord[]> {
+  return tagRecordsFromRows(await readTagRows(git, patterns));
+}
+
+/** The registry events among `rows`; other tags are skipped. */
+export function tagRecordsFromRows(rows: TagRow[]): TagRecord[] {
   const records: TagRecord[] = [];
-  for (const parts of await git.refRecords(FIELDS, patterns)) {
-    const tag = parts[0]!.slice('refs/tags/'.length);
-    const parsed = parseTagName(tag);
+  for (const row of rows) {
+    const parsed = parseTagName(row.tag);
     if (!parsed) continue;
-    const annotated = parts[1] === 'tag';
-    const objectName = parts[2]!;
-    const body = parts[8]!;
+    const annotated = row.type === 'tag';
     const record: TagRecord = parsed as TagRecord;
-    record.tag = tag;
+    record.tag = row.tag;
     record.annotated = annotated;
-    record.commit = annotated ? parts[3]! : objectName;
-    record.subject = parts[7]!;
-    record.body = body;
-    record.signed = parts[9]!.length > 0;
+    record.commit = annotated ? row.target : row.object;
+    record.subject = row.subject;
+    record.body = row.body;
+    record.signed = row.signature.length > 0;
     if (annotated) {
-      const date = parts[6]!;
+      const date = row.taggerDate;
       const space = date.indexOf(' ');
-      record.object = objectName;
-      record.tagger = { name: parts[4]!, email: parts[5]!.replace(/^<|>$/g, '') };
+      record.object = row.object;
+      record.tagger = { name: row.taggerName, email: row.taggerEmail.replace(/^<|>$/g, '') };
       record.time = Number(space < 0 ? date : date.slice(0, space));
       record.tz = space < 0 ? '+0000' : date.slice(space + 1);
-      const committed = parts[10]!;
-      if (committed) record.commitTime = Number(committed.split(' ')[0]);
-      const payload = parseTagPayload(body);
+      if (row.targetDate) record.commitTime = Number(row.targetDate.split(' ')[0]);
+      const payload = parseTagPayload(row.body);
       if (payload) record.payload = payload;
     }
     records.push(record);

@@ -4,11 +4,12 @@ import type { Git } from '../git.js';
 import { findWorkspacePointer } from '../pointer/locate.js';
 import { parseRef } from './ref.js';
 import { resolveStagePointer } from './stage-pointer.js';
-import { findVersionRecord, pointerOfRecord, type VersionPointer } from './version-record.js';
+import { findVersionRecord, pointerOfRecord, type KnownVersions, type VersionPointer } from './version-record.js';
 
-export { findVersionRecord, pointerOfRecord, type VersionPointer } from './version-record.js';
+export { findVersionRecord, pointerOfRecord, type KnownVersions, type VersionPointer } from './version-record.js';
 
-export async function resolvePointer(git: Git, root: string, text: string): Promise<VersionPointer> {
+/** `known`: the registry's versions, when the caller has read its tags already. */
+export async function resolvePointer(git: Git, root: string, text: string, known?: KnownVersions): Promise<VersionPointer> {
   const ref = parseRef(text);
   if (ref.kind === 'artifact') {
     const located = await findWorkspacePointer(git, root, ref.artifact);
@@ -19,6 +20,6 @@ export async function resolvePointer(git: Git, root: string, text: string): Prom
     }
     return { ...located, artifact: ref.artifact, version: located.pointer.version };
   }
-  if (ref.kind === 'stage') return resolveStagePointer(git, ref);
-  return pointerOfRecord(git, await findVersionRecord(git, ref));
+  if (ref.kind === 'stage') return resolveStagePointer(git, ref, known);
+  return pointerOfRecord(git, await findVersionRecord(git, ref, known));
 }

@@ -11,18 +11,27 @@ import { listVersions, unknownVersion, type VersionRecord } from './versions.js'
 export interface VersionPointer extends LocatedPointer {
   artifact: string;
   version: string;
-  /** Undefined for a work-tree pointer (it may be ahead of any tag). */
+  /**
+   * The version's tags, when the pointer is the one committed where its registration tag points
+   * (`record.register.commit`); undefined for a work-tree pointer (it may be ahead of any tag).
+   */
   record?: VersionRecord;
 }
 
+/**
+ * An artifact's versions (deregistered ones included), highest first, as `listVersions` reads them: for
+ * callers that have read the registry's tags already.
+ */
+export type KnownVersions = (artifact: string) => VersionRecord[];
+
 /** The version record a version or latest ref names. */
-export async function findVersionRecord(git: Git, ref: Extract<Ref, { kind: 'version' | 'latest' }>): Promise<VersionRecord> {
+export async function findVersionRecord(git: Git, ref: Extract<Ref, { kind: 'version' | 'latest' }>, known?: KnownVersions): Promise<VersionRecord> {
   if (ref.kind === 'version' && !isSemver(ref.version)) {
     throw new MvError('NO_POINTER', `${ref.text} is a commit with stage tags but no version tag, so mv has no files recorded for it.`, {
       hint: 'Files can only be restored for versions added with `mvr add`.',
     });
   }
-  const versions = await listVersions(git, ref.artifact);
+  const versions = known ? known(ref.artifact) : await listVersions(git, ref.artifact);
   if (versions.length === 0) {
     throw new MvError('UNKNOWN_ARTIFACT', `There is no artifact ${ref.artifact} in this repository (no ${ref.artifact}@v… tag).`, {
       hint: 'List artifacts with `mvr ls`; in a shallow or tag-less clone (CI), fetch the registry tags first: `git fetch --tags`.',

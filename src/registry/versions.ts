@@ -38,8 +38,12 @@ export function versionsFromRecords(records: TagRecord[]): Map<string, Map<strin
 
 /** Every version of one artifact (deregistered ones included), highest first. */
 export async function listVersions(git: Git, artifact: string): Promise<VersionRecord[]> {
-  const records = await readTagRecords(git, [`refs/tags/${tagForm(artifact)}@*`]);
-  const versions = versionsFromRecords(records).get(artifact);
+  return artifactVersions(versionsFromRecords(await readTagRecords(git, [`refs/tags/${tagForm(artifact)}@*`])), artifact);
+}
+
+/** One artifact's versions among those `versionsFromRecords` grouped (deregistered ones included), highest first. */
+export function artifactVersions(byArtifact: Map<string, Map<string, VersionRecord>>, artifact: string): VersionRecord[] {
+  const versions = byArtifact.get(artifact);
   return versions ? [...versions.values()].sort((a, b) => semver.rcompare(a.version, b.version)) : [];
 }
 

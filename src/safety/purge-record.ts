@@ -10,6 +10,7 @@ import type { Actor } from '../registry/events.js';
 import { isoTime } from '../registry/events.js';
 import { pinnedId } from '../registry/ref.js';
 import { parseTagPayload } from '../registry/tag-message.js';
+import { readTagRows, tagRecordsFromRows, type TagRecord, type TagRow } from '../registry/tag-records.js';
 
 export const PURGE_TAG_PREFIX = 'mv-purge/';
 const PURGE_TAG = /^mv-purge\/(.+)\/v([^/]+)\/(\d{1,9})$/;
@@ -48,36 +49,53 @@ export function purgeTagName(artifact: string, version: string, counter: number)
   return `${PURGE_TAG_PREFIX}${artifact}/v${version}/${counter}`;
 }
 
-const FIELDS = ['%(refname)', '%(objecttype)', '%(*objectname)', '%(taggername)', '%(taggeremail)', '%(taggerdate:raw)', '%(contents:body)'];
-
 /** Every purge event in the repository, oldest first. */
 export async function readPurgeRecords(git: Git): Promise<PurgeRecord[]> {
+  return purgeRecordsFromRows(await readTagRows(git, [`refs/tags/${PURGE_TAG_PREFIX}`]));
+}
+
+/**
+ * The registry's tag records and every purge event, from one `git for-each-ref` over all tags: for
+ * commands that need both.
+ */
+export async function readTagAndPurgeRecords(git: Git): Promise<{ records: TagRecord[]; purges: PurgeRecord[] }> {
+  const rows = await readTagRows(git);
+  return { records: tagRecordsFromRows(rows), purges: purgeRecordsFromRows(rows) };
+}
+
+/** The purge events among `rows` (tags of any kind), oldest first. */
+export function purgeRecordsFromRows(rows: TagRow[]): PurgeRecord[] {
   const records: PurgeRecord[] = [];
-  for (const parts of await git.refRecords(FIELDS, [`refs/tags/${PURGE_TAG_PREFIX}`])) {
-    const tag = parts[0]!.slice('refs/tags/'.length);
-    const name = PURGE_TAG.exec(tag);
-    if (!name || parts[1] !== 'tag') continue;
-    const payload = parseTagPayload(parts[6]!) as Partial<PurgePayload> | undefined;
-    const time = Number(parts[5]!.split(' ')[0]);
-    const artifact = typeof payload?.artifact === 'string' ? payload.artifact : name[1]!;
-    const version = typeof payload?.version === 'string' ? payload.version : name[2]!;
-    records.push({
-      tag,
-      artifact,
-      version,
-      id: pinnedId(artifact, version),
-      counter: Number(name[3]),
-      commit: parts[2]!,
-      by: { name: parts[3]!, email: parts[4]!.replace(/^<|>$/g, '') },
-      at: isoTime(time),
-      time,
-      ...(typeof payload?.reason === 'string' ? { reason: payload.reason } : {}),
-      from: Array.isArray(payload?.from) ? payload.from.filter((f): f is string => typeof f === 'string') : [],
-      objects: Array.isArray(payload?.objects) ? payload.objects.filter((o): o is string => typeof o === 'string') : [],
-      bytes: typeof payload?.bytes === 'number' ? payload.bytes : 0,
-    });
+  for (const row of rows) {
+    const record = purgeRecordFromRow(row);
+    if (record) records.push(record);
   }
   return records.sort((a, b) => a.time - b.time || a.counter - b.counter);
+}
+
+/** The purge event a tag records; undefined for any other tag, and for a lightweight one. */
+function purgeRecordFromRow(row: TagRow): PurgeRecord | undefined {
+  const name = PURGE_TAG.exec(row.tag);
+  if (!name || row.type !== 'tag') return undefined;
+  const payload = parseTagPayload(row.body) as Partial<PurgePayload> | undefined;
+  const time = Number(row.taggerDate.split(' ')[0]);
+  const artifact = typeof payload?.artifact === 'string' ? payload.artifact : name[1]!;
+  const version = typeof payload?.version === 'string' ? payload.version : name[2]!;
+  return {
+    tag: row.tag,
+    artifact,
+    version,
+    id: pinnedId(artifact, version),
+    counter: Number(name[3]),
+    commit: row.target,
+    by: { name: row.taggerName, email: row.taggerEmail.replace(/^<|>$/g, '') },
+    at: isoTime(time),
+    time,
+    ...(typeof payload?.reason === 'string' ? { reason: payload.reason } : {}),
+    from: Array.isArray(payload?.from) ? payload.from.filter((f): f is string => typeof f === 'string') : [],
+    objects: Array.isArray(payload?.objects) ? payload.objects.filter((o): o is string => typeof o === 'string') : [],
+    bytes: typeof payload?.bytes === 'number' ? payload.bytes : 0,
+  };
 }
 
 /** Purge records by pinned id (`name@vX.Y.Z`), oldest first. */

@@ -29,43 +29,77 @@ export interface TamperReport {
   unprotected: string[];
 }
 
-export async function checkPointers(git: Git, versions: VersionRecord[]): Promise<TamperReport> {
+/** HEAD's commit and the pointer files in it (every path ending in `.mv.yaml`, whatever it holds), with their bytes. */
+export interface HeadPointers {
+  commit: string;
+  files: Array<{ file: string; content: string }>;
+}
+
+/** A registered version to check, with its pointer when the caller has read it already. */
+export interface TaggedVersion {
+  record: VersionRecord;
+  /** The pointer file as read from the commit the registration tag points at (`record.register.commit`). */
+  pointer?: { file: string; content: string };
+}
+
+/** The pointer files in HEAD's commit; undefined in a repository with no commits. */
+export async function readHeadPointers(git: Git): Promise<HeadPointers | undefined> {
+  const commit = await git.headCommit();
+  if (!commit) return undefined;
+  const files = (await git.filesInCommit(commit)).filter((f) => f.endsWith(POINTER_SUFFIX) && !/[\n\r]/.test(f));
+  const contents = await git.readBlobs(files.map((f) => `${commit}:${f}`));
+  const read: HeadPointers['files'] = [];
+  files.forEach((file, i) => {
+    const content = contents[i];
+    if (content !== undefined) read.push({ file, content });
+  });
+  return { commit, files: read };
+}
+
+/**
+ * Compares each version's pointer, in its tagged commit and in HEAD's, with the oid its tag recorded.
+ * `head`: HEAD's pointers, when the caller started reading them earlier (`readHeadPointers`).
+ */
+export async function checkPointers(git: Git, versions: TaggedVersion[], options: { head?: Promise<HeadPointers | undefined> } = {}): Promise<TamperReport> {
+  // HEAD's pointers are read while the tagged ones are compared.
+  const atHead = options.head ?? readHeadPointers(git);
+  atHead.catch(() => undefined);
   const report: TamperReport = { findings: [], checked: 0, unprotected: [] };
   const byId = new Map<string, { record: VersionRecord; path: string; oid: string }>();
-  const protectedVersions: Array<{ id: string; record: VersionRecord; path: string; oid: string }> = [];
-  for (const record of versions) {
+  const protectedVersions: Array<{ id: string; record: VersionRecord; path: string; oid: string; spec: string; content?: string }> = [];
+  for (const { record, pointer } of versions) {
     const id = pinnedId(record.artifact, record.version);
     const recorded = record.register.payload?.pointer;
     if (typeof recorded?.oid !== 'string' || typeof recorded.path !== 'string' || /[\n\r]/.test(recorded.path)) {
       report.unprotected.push(id);
       continue;
     }
-    protectedVersions.push({ id, record, path: recorded.path, oid: recorded.oid });
+    // The pointer the caller read is the blob asked for when it was read from the same path.
+    const known = pointer?.file === recorded.path ? { content: pointer.content } : {};
+    protectedVersions.push({ id, record, path: recorded.path, oid: recorded.oid, spec: `${record.register.commit}:${recorded.path}`, ...known });
     byId.set(id, { record, path: recorded.path, oid: recorded.oid });
   }
   report.checked = protectedVersions.length;
-  // Every tagged pointer in one `git cat-file --batch`.
-  const tagged = await git.readBlobs(protectedVersions.map((v) => `${v.record.register.commit}:${v.path}`));
-  protectedVersions.forEach((v, i) => {
-    const content = tagged[i];
+  // Every other tagged pointer in one `git cat-file --batch`.
+  const unread = [...new Set(protectedVersions.filter((v) => v.content === undefined).map((v) => v.spec))];
+  const contents = await git.readBlobs(unread);
+  const read = new Map(unread.map((spec, i) => [spec, contents[i]]));
+  for (const v of protectedVersions) {
+    const content = v.content ?? read.get(v.spec);
     const actual = content === undefined ? null : hashBuffer(content);
     if (actual !== v.oid) report.findings.push({ id: v.id, tag: v.record.register.tag, path: v.path, where: 'tag', commit: v.record.register.commit, recorded: v.oid, actual });
-  });
-  const head = await git.headCommit();
+  }
+  const head = await atHead;
   if (!head) return report;
-  const files = (await git.filesInCommit(head)).filter((f) => f.endsWith(POINTER_SUFFIX) && !/[\n\r]/.test(f));
-  const atHead = await git.readBlobs(files.map((f) => `${head}:${f}`));
-  files.forEach((file, i) => {
-    const content = atHead[i];
-    if (content === undefined) return;
+  for (const { file, content } of head.files) {
     const id = claimedVersion(content, file);
-    if (id === undefined) return;
+    if (id === undefined) continue;
     const expected = byId.get(id);
     const actual = hashBuffer(content);
     if (expected && actual !== expected.oid) {
-      report.findings.push({ id, tag: expected.record.register.tag, path: file, where: 'HEAD', commit: head, recorded: expected.oid, actual });
+      report.findings.push({ id, tag: expected.record.register.tag, path: file, where: 'HEAD', commit: head.commit, recorded: expected.oid, actual });
     }
-  });
+  }
   return report;
 }
 

@@ -23,7 +23,7 @@ export class PointerCache {
     const wanted = [...new Set(keys.filter((k) => !known.has(k)))];
     if (wanted.length > 0) {
       const byKey = new Map(keys.map((k, i) => [k, versions[i]!]));
-      const reads = await readCommittedPointers(this.git, state.name, wanted.map((k) => ({ commit: byKey.get(k)!.commit, hint: hintOf(byKey.get(k)!), version: byKey.get(k)!.version })));
+      const reads = await readCommittedPointers(this.git, wanted.map((k) => ({ name: state.name, commit: byKey.get(k)!.commit, hint: hintOf(byKey.get(k)!), version: byKey.get(k)!.version })));
       if (this.entries.size + reads.length > MAX_ENTRIES) this.entries.clear();
       wanted.forEach((key, i) => {
         known.set(key, reads[i]!);

@@ -82,7 +82,33 @@ describe('mv verify', () => {
     const moved = await verify({ cwd: repo.dir });
     expect(moved.tampered.map((t) => t.where).sort()).toEqual(['HEAD', 'tag']);
   });
+
+  it('reads the tags (purge records among them) once, and each committed pointer once', async () => {
+    const repo = await projectWithVersion();
+    await repo.git('tag', '-a', 'mv-purge/churn/v0.0.9/1', '-m', 'Purge churn@v0.0.9\n\n{"mv":1,"event":"purge","artifact":"churn","version":"0.0.9","from":["cache"],"objects":[],"bytes":0}');
+    for (const refs of [[], ['churn@v0.1.0']]) {
+      const started = await gitProcesses(() => verify({ cwd: repo.dir, refs }));
+      expect(started.filter((p) => p.startsWith('for-each-ref'))).toHaveLength(1);
+      // The tagged pointer (a batch of all of them, or the named version's), then HEAD's: never the tagged one again.
+      expect(started.filter((p) => p.startsWith('cat-file'))).toHaveLength(2);
+      expect(started.filter((p) => p.startsWith('ls-tree'))).toHaveLength(1);
+    }
+    expect((await verify({ cwd: repo.dir })).versions).toEqual([{ id: 'churn@v0.1.0', status: 'ok' }]);
+  });
 });
+
+/** The git processes `run` starts, as `<command> <arguments>` (GIT_TRACE logs one `built-in` line for each). */
+async function gitProcesses(run: () => Promise<unknown>): Promise<string[]> {
+  const file = join(await tempDir(), 'trace');
+  process.env.GIT_TRACE = file;
+  try {
+    await run();
+  } finally {
+    delete process.env.GIT_TRACE;
+  }
+  const log = await readFile(file, 'utf8').catch(() => '');
+  return log.split('\n').flatMap((line) => /trace: built-in: git (.*)$/.exec(line)?.[1] ?? []);
+}
 
 async function sshSigning(repo: TestRepo): Promise<string> {
   const keys = await tempDir('mv-keys-');

@@ -23,14 +23,19 @@ describe('batch reads', () => {
       const git = new Git(fixture.repo.dir);
       const commits = (await fixture.repo.git('for-each-ref', '--format=%(*objectname)', 'refs/tags/chatbot@*', 'refs/tags/legacy@*')).split('\n');
       const single = await Promise.all(commits.map((commit) => readCommittedPointer(git, commit, 'chatbot')));
-      const hinted = await readCommittedPointers(git, 'chatbot', commits.map((commit) => ({ commit, hint: 'models/chatbot/chatbot.mv.yaml' })));
-      const guessed = await readCommittedPointers(git, 'chatbot', commits.map((commit) => ({ commit })));
+      const hinted = await readCommittedPointers(git, commits.map((commit) => ({ name: 'chatbot', commit, hint: 'models/chatbot/chatbot.mv.yaml' })));
+      const guessed = await readCommittedPointers(git, commits.map((commit) => ({ name: 'chatbot', commit })));
       for (const reads of [hinted, guessed]) {
         expect(reads.map((r) => ('located' in r ? r.located : undefined))).toEqual(single);
       }
       // Three chatbot versions, and the commit legacy@v0.1.0 was tagged on (which holds chatbot's newest pointer).
       expect(single.filter(Boolean)).toHaveLength(4);
-      const wrongHint = await readCommittedPointers(git, 'chatbot', [{ commit: commits[0]!, hint: 'elsewhere.mv.yaml' }]);
+      // Several artifacts' requests in one call read as they do artifact by artifact.
+      const legacy = commits.map((commit) => ({ name: 'legacy', commit }));
+      const mixed = await readCommittedPointers(git, [...commits.map((commit) => ({ name: 'chatbot', commit, hint: 'models/chatbot/chatbot.mv.yaml' })), ...legacy, ...commits.map((commit) => ({ name: 'chatbot', commit }))]);
+      expect(mixed).toEqual([...hinted, ...(await readCommittedPointers(git, legacy)), ...guessed]);
+      expect(mixed.slice(commits.length, 2 * commits.length)).toEqual(commits.map(() => ({ missing: true })));
+      const wrongHint = await readCommittedPointers(git, [{ name: 'chatbot', commit: commits[0]!, hint: 'elsewhere.mv.yaml' }]);
       expect(wrongHint).toEqual([{ missing: true }]);
     } finally {
       await fixture.cleanup();

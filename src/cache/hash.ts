@@ -34,14 +34,16 @@ export class HashingStream extends Transform {
 
 /**
  * Hashes a file with two buffers in turn: the next chunk is read on the I/O threads while the current one
- * is hashed, so reading and hashing overlap (16 MiB of memory whatever the file size). An aborted
- * `signal` stops it at the next chunk.
+ * is hashed, so reading and hashing overlap (at most 16 MiB of memory whatever the file size). The
+ * buffers are no larger than the file (and a byte, to see its end in one read): re-hashing a cache of
+ * small objects must not allocate 16 MiB for each. An aborted `signal` stops it at the next chunk.
  */
 export async function hashFile(path: string, signal?: AbortSignal): Promise<Hashed> {
   const file = await open(path, 'r');
   try {
     const hash = createHash('sha256');
-    const buffers = [Buffer.allocUnsafe(STREAM_CHUNK * 2), Buffer.allocUnsafe(STREAM_CHUNK * 2)];
+    const length = Math.min(STREAM_CHUNK * 2, (await file.stat()).size + 1);
+    const buffers = [Buffer.allocUnsafe(length), Buffer.allocUnsafe(length)];
     let size = 0;
     let turn = 0;
     let reading = file.read(buffers[0]!, 0, buffers[0]!.length, 0);

@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { add, deprecate, init, ls, show, status } from '../../src/index.js';
@@ -6,6 +6,7 @@ import { Git } from '../../src/git.js';
 import { readRegistry } from '../../src/registry/registry-state.js';
 import { INDEX_DEVIATIONS, PARITY_FIXTURES, tagSetRepo, type TagSetBuilder } from '../helpers/gto-fixtures.js';
 import { gitRepo, tempDir, type TestRepo } from '../helpers/git-repo.js';
+import { gitProcesses } from '../helpers/git-trace.js';
 import { mvAnswers } from '../helpers/gto-parity.js';
 import { readAsGto } from '../helpers/gto-reader.js';
 
@@ -108,25 +109,14 @@ describe('an artifact only listed in artifacts.yaml', () => {
 });
 
 describe('git processes', () => {
-
-  /** The git processes `run` starts (GIT_TRACE logs one `built-in` line for each). */
-  async function gitProcesses(run: () => Promise<unknown>): Promise<string[]> {
-    const file = join(await tempDir(), 'trace');
-    process.env.GIT_TRACE = file;
-    try {
-      await run();
-    } finally {
-      delete process.env.GIT_TRACE;
-    }
-    const log = await readFile(file, 'utf8').catch(() => '');
-    return log.split('\n').flatMap((line) => /trace: built-in: git (\S+)/.exec(line)?.[1] ?? []);
-  }
+  /** The git commands `run` starts, by name only. */
+  const gitCommands = async (run: () => Promise<unknown>): Promise<string[]> => (await gitProcesses(run)).map((line) => line.split(' ')[0]!);
 
   it('a registry read pays one cat-file for the index, and only when the work tree has one', async () => {
     const repo = await fixtureRepo('index-only');
-    const withIndex = await gitProcesses(() => readRegistry(new Git(repo.dir)));
+    const withIndex = await gitCommands(() => readRegistry(new Git(repo.dir)));
     await repo.commitFiles(30, { 'artifacts.yaml': null });
-    const without = await gitProcesses(() => readRegistry(new Git(repo.dir)));
+    const without = await gitCommands(() => readRegistry(new Git(repo.dir)));
     expect([...withIndex].sort()).toEqual([...without, 'cat-file'].sort());
     expect(without).not.toContain('cat-file');
   });
@@ -140,7 +130,7 @@ describe('git processes', () => {
       await repo.commitAll('mv');
       await repo.write('models/m.bin', 'weights\n');
       // Sorted: processes started side by side may start in either order.
-      counts.push([(await gitProcesses(() => add({ cwd: repo.dir, name: 'm', paths: ['models/m.bin'] }))).sort(), (await gitProcesses(() => status({ cwd: repo.dir }))).sort()]);
+      counts.push([(await gitCommands(() => add({ cwd: repo.dir, name: 'm', paths: ['models/m.bin'] }))).sort(), (await gitCommands(() => status({ cwd: repo.dir }))).sort()]);
     }
     const [without, withIndex] = counts;
     expect(without![0]!.length).toBeGreaterThan(0);

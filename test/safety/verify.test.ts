@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { audit, fetch, promote, push, verify } from '../../src/index.js';
 import { expectCached, objectPath } from '../helpers/assertions.js';
 import { tempDir, type TestRepo } from '../helpers/git-repo.js';
+import { gitProcesses } from '../helpers/git-trace.js';
 import { cli, cliOk } from '../helpers/mv-cli.js';
 import { POINTER_FILE, projectWithVersion } from '../helpers/remote-project.js';
 import { oidsIn } from '../helpers/safety.js';
@@ -97,18 +98,6 @@ describe('mv verify', () => {
   });
 });
 
-/** The git processes `run` starts, as `<command> <arguments>` (GIT_TRACE logs one `built-in` line for each). */
-async function gitProcesses(run: () => Promise<unknown>): Promise<string[]> {
-  const file = join(await tempDir(), 'trace');
-  process.env.GIT_TRACE = file;
-  try {
-    await run();
-  } finally {
-    delete process.env.GIT_TRACE;
-  }
-  const log = await readFile(file, 'utf8').catch(() => '');
-  return log.split('\n').flatMap((line) => /trace: built-in: git (.*)$/.exec(line)?.[1] ?? []);
-}
 
 async function sshSigning(repo: TestRepo): Promise<string> {
   const keys = await tempDir('mv-keys-');

@@ -175,10 +175,10 @@ function draftPointer(request: AddRequest, inputs: HashedInputs, now: Date): Poi
   };
 }
 
-/** The pointer of a registered version; a tag on another version's pointer says nothing about what changed since. */
 /**
- * The pointer of the newest version, committed at `commit` (at `hint` when its tag says where). When that
- * commit is HEAD, the one `git status` compared the work tree with, and status found the work tree's
+ * The pointer of the newest version, committed at `commit` (at `hint` when its tag says where); none, with a
+ * warning, when the tag is on another version's pointer, which says nothing about what changed since. When
+ * that commit is HEAD, the one `git status` compared the work tree with, and status found the work tree's
  * pointer file unchanged, its bytes are the committed ones: they are read from the work tree (the checks
  * are the same), with no git process.
  */

@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { cp, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
@@ -34,6 +34,19 @@ describe('the CLI as scripts use it', () => {
 });
 
 describe('failures outside mv are user errors, not crashes', () => {
+  it('a copy of mvr that was never built says to build it, with no stack trace', async () => {
+    // bin/ and package.json as a clone has them before `npm run build`: no dist/.
+    const copy = await tempDir();
+    await cp(join(MV_BIN, '..'), join(copy, 'bin'), { recursive: true });
+    await cp(join(MV_BIN, '../../package.json'), join(copy, 'package.json'));
+    for (const args of [['status'], ['resolve', 'churn@v1.0.0'], ['shell-init', 'bash']]) {
+      const run = await execa('node', [join(copy, 'bin', 'mvr'), ...args], { cwd: copy, reject: false });
+      expect(run.exitCode).toBe(1);
+      expect(run.stdout).toBe('');
+      expect(run.stderr).toBe(`error: this copy of mvr is not built (${join(copy, 'dist', 'bundle')} is missing or incomplete).\nhint: run \`npm run build\` in ${copy}, or install mvr with npm.`);
+    }
+  });
+
   it('mv get -o pointing at a file says so', async () => {
     const repo = await gitRepo();
     await initProject(repo);

@@ -19,9 +19,6 @@ export function packageVersion(): string {
   return pkg.version;
 }
 
-// One command reads a few pointers and settings: zod's compiled parsers would cost more to build than they save.
-z.config({ jitless: true });
-
 export function buildProgram(): Command {
   const program = new Command('mvr')
     .description('Git-native model versioning: weights, data, pipeline, params and metrics as one version; git tags as the registry.')
@@ -59,6 +56,8 @@ export function buildProgram(): Command {
 const NO_HOOK_UPGRADE = new Set(['hooks', 'shell-init', 'help', 'ls', 'history', 'audit', 'route', 'resolve', 'check-ref']);
 
 export async function main(argv: string[]): Promise<number> {
+  // One command reads a few pointers and settings: zod's compiled parsers would cost more to build than they save.
+  z.config({ jitless: true });
   installInterruptHandler();
   await loadStyles();
   const json = argv.includes('--json');

@@ -224,10 +224,12 @@ async function snapshotDir(repoPath: string, ctx: SnapshotContext): Promise<DirS
     }
     entries[i] = { path: rel, oid: known ?? ('' as Oid), size: Number(info.size), mode: modeOf(info.mode) };
   }
-  // Every entry known and the manifest already cached: the folder is unchanged and fully stored.
+  // Entries below the folder for files no longer listed (hashing the rest below only adds listed ones).
+  const gone = ctx.stats.countBelow(repoPath) - remembered;
   // Every file known, and the cache holding entries for exactly these files: the manifest is the one the
   // stat cache remembers for the folder, if it does (see StatCache.folderManifest), else it is made now.
-  const remembers = allKnown && ctx.stats.countBelow(repoPath) === remembered ? ctx.stats.folderManifest(repoPath, entries.length) : undefined;
+  // With that manifest in the cache, the folder is unchanged and fully stored.
+  const remembers = allKnown && gone === 0 ? ctx.stats.folderManifest(repoPath, entries.length) : undefined;
   const knownManifest = allKnown && remembers === undefined ? serializeManifest(entries) : undefined;
   const manifestOid = remembers ?? (knownManifest === undefined ? undefined : hashBuffer(knownManifest));
   const complete = manifestOid !== undefined && (!ctx.store || ctx.cache.hasSync(manifestOid));
@@ -251,9 +253,7 @@ async function snapshotDir(repoPath: string, ctx: SnapshotContext): Promise<DirS
       entry.size = hashed.size;
     }
   }
-  // Entries of files no longer in the folder are forgotten; there are none when the cache holds exactly
-  // as many entries below the folder as it had for the files listed.
-  if (ctx.stats.countBelow(repoPath) !== remembered) ctx.stats.prune(repoPath, new Set(files.map((rel) => repoPath + rel)));
+  if (gone > 0) ctx.stats.prune(repoPath, new Set(files.map((rel) => repoPath + rel)));
   let oid: Oid;
   if (complete) oid = manifestOid;
   else {

@@ -55,7 +55,7 @@ export async function push(options: PushOptions = {}): Promise<PushResult> {
   const session = await openRemoteSession(repo, { ...options, cwd });
   const objects = versions.flatMap((v) => pointerObjects(v.pointer, v.file, ALL_ROLES));
   const { run, ...summary } = await (async () => {
-    const chunked = await chunkedPush(session, { git: repo.git, cache: repo.cache, versions, recheck: Boolean(options.recheck) });
+    const chunked = chunkedPush(session, { git: repo.git, cache: repo.cache, versions, recheck: Boolean(options.recheck) });
     return uploadObjects(objects, {
       cache: repo.cache,
       store: session.store,

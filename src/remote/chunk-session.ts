@@ -11,8 +11,7 @@ import type { Pointer } from '../pointer/pointer.js';
 import { readObjectBytes } from '../safety/object-bytes.js';
 import { ChunkedFetcher } from './chunked-fetch.js';
 import { ChunkedPush } from './chunked-push.js';
-import { relatedFiles, type RelatedFiles } from './related-files.js';
-import { FATAL_CODES } from './s3-errors.js';
+import { relatedFiles, type ManifestReader, type RelatedFiles } from './related-files.js';
 import type { RemoteSession } from './remote-session.js';
 
 /** A manifest from the cache (verified), else from the remote; undefined when neither has it. */
@@ -27,43 +26,45 @@ export function manifestReader(cache: LocalCache, store: ObjectStore): (oid: Oid
   };
 }
 
-/** The chunked side of a push, or undefined when the remote keeps whole objects only (`chunks: false`). */
-export async function chunkedPush(session: RemoteSession, context: { git: Git; cache: LocalCache; versions: Array<{ pointer: Pointer; file: string }>; recheck: boolean }): Promise<ChunkedPush | undefined> {
+/**
+ * The related files of `versions`, looked up on first use (the registry read, earlier versions' pointers
+ * and manifests; versions whose pointer or manifest cannot be read offer nothing) and kept for the
+ * command. A lookup that failed is not kept: the next file asks again.
+ */
+function relatedOnDemand(git: Git, versions: Array<{ pointer: Pointer; file: string }>, readManifest: ManifestReader): () => Promise<RelatedFiles> {
+  let related: Promise<RelatedFiles> | undefined;
+  return () =>
+    (related ??= relatedFiles(git, versions, readManifest).catch((error: unknown) => {
+      related = undefined;
+      throw error;
+    }));
+}
+
+/**
+ * The chunked side of a push, or undefined when the remote keeps whole objects only (`chunks: false`).
+ * Related files are looked up only when a large file is sent.
+ */
+export function chunkedPush(session: RemoteSession, context: { git: Git; cache: LocalCache; versions: Array<{ pointer: Pointer; file: string }>; recheck: boolean }): ChunkedPush | undefined {
   if (session.remote.settings.chunks === false) return undefined;
   const chunks = session.store.chunks?.({ spoolDir: context.cache.tempDir });
   if (!chunks) return undefined;
-  const related = await relatedFiles(context.git, context.versions, manifestReader(context.cache, session.store));
+  const related = relatedOnDemand(context.git, context.versions, manifestReader(context.cache, session.store));
   return new ChunkedPush({ store: session.store, chunks, cache: context.cache, related, pools: session.pools, recheck: context.recheck });
 }
 
 /**
- * The chunked side of a fetch: related files are used where this cache holds them. They are looked up
- * (the registry read, earlier versions' pointers) only when a file the remote holds as chunks is fetched.
- * They only save bytes: when they cannot be read, files are rebuilt from the remote alone (with a note), as
- * a push does; a failure of the remote or of this machine stops the fetch, and is asked again by a retry.
+ * The chunked side of a fetch: related files are used where this cache holds them, looked up only when a
+ * file the remote holds as chunks is fetched.
  */
 export function chunkedFetch(session: RemoteSession, context: { git: Git; cache: LocalCache; versions: Array<{ pointer: Pointer; file: string }> }): ChunkedFetcher | undefined {
   const chunks = session.store.chunks?.({ spoolDir: context.cache.tempDir });
   if (!chunks) return undefined;
   const { cache } = context;
-  let related: Promise<RelatedFiles> | undefined;
-  const lookUp = (): Promise<RelatedFiles> =>
-    relatedFiles(context.git, context.versions, manifestReader(cache, session.store)).catch((error: unknown) => {
-      if (!(error instanceof MvError) || FATAL_CODES.has(error.code)) {
-        related = undefined;
-        throw error;
-      }
-      fetcher.notes.push(`Earlier versions could not be read to reuse their chunks (${error.message}); files were rebuilt from the remote alone.`);
-      return { of: () => [] };
-    });
-  const fetcher = new ChunkedFetcher({
+  const related = relatedOnDemand(context.git, context.versions, manifestReader(cache, session.store));
+  return new ChunkedFetcher({
     store: session.store,
     chunks,
     pools: session.pools,
-    localFiles: async (item) => {
-      related ??= lookUp();
-      return (await related).of(item.oid, item.path).filter((file) => cache.hasSync(file.oid, file.size)).map((file) => ({ ...file, local: cache.path(file.oid) }));
-    },
+    localFiles: async (item) => (await related()).of(item.oid, item.path).filter((file) => cache.hasSync(file.oid, file.size)).map((file) => ({ ...file, local: cache.path(file.oid) })),
   });
-  return fetcher;
 }

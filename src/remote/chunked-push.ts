@@ -29,7 +29,8 @@ export interface ChunkedPushOptions {
   store: ObjectStore;
   chunks: ChunkStore;
   cache: LocalCache;
-  related: RelatedFiles;
+  /** The related files of what this push sends (looked up when first asked). */
+  related: () => Promise<RelatedFiles>;
   pools: TransferPools;
   /** Push --recheck: recipes found on the remote are read and checked, and a damaged one is replaced. */
   recheck: boolean;
@@ -91,7 +92,7 @@ export class ChunkedPush {
    * can be shared, and the caller sends the file whole.
    */
   async store(item: TransferItem, context: { signal: AbortSignal; onBytes: (n: number) => void }): Promise<ChunkedStore | undefined> {
-    const related = this.options.related.of(item.oid, item.path);
+    const related = (await this.options.related()).of(item.oid, item.path);
     const mine = this.inFlight.get(item.oid)?.order ?? Number.POSITIVE_INFINITY;
     // Related files sent earlier in this push are on the remote once they are done; later ones are not waited for.
     await Promise.allSettled(related.map((r) => this.inFlight.get(r.oid)).filter((f) => f !== undefined && f.order < mine).map((f) => f!.done));

@@ -44,6 +44,24 @@ export class HashIndex {
     }
   }
 
+  /**
+   * The entry that has the hash `hash[at, at + 32)` already, or -1 after adding `entry` under it. The
+   * owner must answer for `entry`'s hash by the next lookup.
+   */
+  addIfAbsent(entry: number, hash: Uint8Array, at = 0): number {
+    if (2 * (this.used + 1) > this.entries.length) this.grow();
+    const mask = this.entries.length - 1;
+    const key = mix(hash, at);
+    let slot = key & mask;
+    for (; this.entries[slot] !== EMPTY; slot = (slot + 1) & mask) {
+      if (this.keys[slot] === key && this.equals(this.entries[slot]!, hash, at)) return this.entries[slot]!;
+    }
+    this.entries[slot] = entry;
+    this.keys[slot] = key;
+    this.used++;
+    return -1;
+  }
+
   /** Adds `entry` under its hash; the caller has made sure no entry of that hash is there. */
   add(entry: number, hash: Uint8Array, at = 0): void {
     if (2 * (this.used + 1) > this.entries.length) this.grow();

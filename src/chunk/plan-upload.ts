@@ -48,8 +48,7 @@ export class KnownChunks {
     const { chunks, sources } = recipe;
     for (let row = 0; row < chunks.count; row++) {
       if (without?.has(sources[chunks.source(row)]!)) continue;
-      const hash = chunks.hash(row);
-      if (this.index.find(hash) < 0) this.index.add(start + row, hash);
+      this.index.addIfAbsent(start + row, chunks.hash(row));
     }
   }
 
@@ -92,12 +91,9 @@ export function wholeObjectRecipe(file: { oid: Oid; size: number; chunks: ChunkT
   const { chunks } = file;
   const first = chunks.rowsByHash();
   for (let row = 0; row < chunks.count; row++) {
-    const earlier = first.find(chunks.hash(row));
+    // The chunker's rows are in source 0 at their offset in the file already: only repeats move.
+    const earlier = first.addIfAbsent(row, chunks.hash(row));
     if (earlier >= 0) chunks.setLocation(row, 0, chunks.offset(earlier));
-    else {
-      first.add(row, chunks.hash(row));
-      chunks.setLocation(row, 0, chunks.offset(row));
-    }
   }
   return { oid: file.oid, size: file.size, sources: [objectSource(file.oid)], chunks };
 }

@@ -127,9 +127,8 @@ export function encodeRecipeTable(recipe: RecipeTable): Buffer {
     const offset = chunks.offset(i);
     if (!Number.isInteger(length) || length < 1 || length > MAX_CHUNK_LENGTH) throw new Error(`recipe chunk ${i} has an invalid length`);
     if (!Number.isSafeInteger(offset) || offset < 0 || offset + length > limits[source]!) throw new Error(`recipe chunk ${i} has an invalid offset`);
-    const earlier = first.find(chunks.hash(i));
-    if (earlier < 0) first.add(i, chunks.hash(i));
-    else if (renumbered[chunks.source(earlier)] !== source || chunks.offset(earlier) !== offset || chunks.length(earlier) !== length) throw new Error(`recipe chunk ${chunks.hashHex(i)} has two locations`);
+    const earlier = first.addIfAbsent(i, chunks.hash(i));
+    if (earlier >= 0 && (renumbered[chunks.source(earlier)] !== source || chunks.offset(earlier) !== offset || chunks.length(earlier) !== length)) throw new Error(`recipe chunk ${chunks.hashHex(i)} has two locations`);
     total += length;
   }
   if (chunks.count === 0 || total !== recipe.size) throw new Error('recipe chunks do not add up to the file size');
@@ -219,13 +218,12 @@ export function readRecipeTable(input: Uint8Array, expected: Oid, where: string)
     if (sourceNumber > used || sourceNumber >= sourceCount) throw invalidRecipe(where, `has chunk ${i} in source ${sourceNumber} out of order`);
     if (sourceNumber === used) used++;
     if (offset === undefined || offset + length > limits[sourceNumber]!) throw invalidRecipe(where, `has chunk ${i} beyond the end of its source`);
-    const earlier = first.find(bytes, at);
+    const row = chunks.append(offset, length, sourceNumber);
+    chunks.setHash(row, bytes, at);
+    const earlier = first.addIfAbsent(row, bytes, at);
     if (earlier >= 0 && (chunks.source(earlier) !== sourceNumber || chunks.offset(earlier) !== offset || chunks.length(earlier) !== length)) {
       throw invalidRecipe(where, `gives chunk ${bytes.toString('hex', at, at + 32)} two locations`);
     }
-    const row = chunks.append(offset, length, sourceNumber);
-    chunks.setHash(row, bytes, at);
-    if (earlier < 0) first.add(row, bytes, at);
     total += length;
   }
   if (used !== sourceCount) throw invalidRecipe(where, 'lists a source that no chunk uses');

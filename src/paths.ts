@@ -79,6 +79,11 @@ export function repoPathProblem(repoPath: string): string | undefined {
   return relativePathProblem(repoPath);
 }
 
+/** Whether repository path `path` is `root` or lies below it (both without a trailing slash). */
+export function atOrUnder(path: string, root: string): boolean {
+  return path === root || path.startsWith(`${root}/`);
+}
+
 /** Joins a pointer-relative path onto the pointer's folder (repository-relative), keeping a trailing slash. */
 export function joinRepoPath(folder: string, path: string): string {
   const isDir = path.endsWith('/');

@@ -8,7 +8,7 @@
 import { posix } from 'node:path';
 import { MvError, UsageError } from '../errors.js';
 import { checkArtifactName, checkArtifactType, type ArtifactType } from '../names.js';
-import { absolutePath, checkNoLinkedFolders, joinRepoPath, toRepoPath } from '../paths.js';
+import { absolutePath, atOrUnder, checkNoLinkedFolders, joinRepoPath, toRepoPath } from '../paths.js';
 import { findWorkspacePointer, pointerFilesAmong, type LocatedPointer } from '../pointer/locate.js';
 import { POINTER_SUFFIX, pointerFolder, type DataEntry, type Pointer } from '../pointer/pointer.js';
 import type { Repo } from '../repo.js';
@@ -155,7 +155,7 @@ export async function readAddRequest(repo: Repo, cwd: string, flags: AddFlags): 
   // Uncommitted changes to tracked code make the version irreproducible, except in files the version
   // records itself (hashed and cached, or read into the pointer).
   const own = [...dataPaths, ...pipelinePaths, ...[paramsFile, metricsFile, signatureFile].filter((f): f is PathArg => f !== undefined)].map((p) => p.repoPath.replace(/\/$/, ''));
-  const dirtyFiles = changedFiles.filter((f) => !own.some((r) => f === r || f.startsWith(`${r}/`)));
+  const dirtyFiles = changedFiles.filter((f) => !own.some((r) => atOrUnder(f, r)));
   if (dirtyFiles.length > 0 && !flags.allowDirty) {
     const shown = dirtyFiles.slice(0, 5).join(', ') + (dirtyFiles.length > 5 ? `, and ${dirtyFiles.length - 5} more` : '');
     throw new MvError('DIRTY_WORKTREE', `Tracked files have uncommitted changes (${shown}), so this version's code could not be reproduced.`, {

@@ -7,7 +7,7 @@ import { MvError } from '../errors.js';
 import { diffEntries, parseManifest, type DirChanges, type ManifestEntry } from '../cache/manifest.js';
 import type { Oid } from '../cache/oid.js';
 import { StatCache } from '../cache/stat-cache.js';
-import { joinRepoPath } from '../paths.js';
+import { atOrUnder, joinRepoPath } from '../paths.js';
 import { readWorkspacePointer, trackedPointerFiles, type LocatedPointer } from '../pointer/locate.js';
 import { pointerFolder, type PathEntry } from '../pointer/pointer.js';
 import { openRepo, type Repo } from '../repo.js';
@@ -103,7 +103,7 @@ export async function status(options: StatusOptions = {}): Promise<StatusResult>
   const tracked = await tracking;
   for (const entry of lineage) {
     const path = entry.path.replace(/\/$/, '');
-    if (tracked.some((t) => t === path || t.startsWith(`${path}/`))) entry.tracked = true;
+    if (tracked.some((t) => atOrUnder(t, path))) entry.tracked = true;
   }
   return { artifacts, invalid, clean: invalid.length === 0 && artifacts.every((a) => a.clean && a.entries.every((e) => e.cached || e.tracked)) };
 }

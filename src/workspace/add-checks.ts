@@ -6,7 +6,7 @@
 import { access } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { MvError, UsageError } from '../errors.js';
-import { joinRepoPath } from '../paths.js';
+import { atOrUnder, joinRepoPath } from '../paths.js';
 import { readWorkspacePointer } from '../pointer/locate.js';
 import { parsePointer, pointerFolder, serializePointer, type Pointer } from '../pointer/pointer.js';
 import { missingObjects } from '../pointer/stored.js';
@@ -48,7 +48,7 @@ export async function checkNotVersionedElsewhere(repo: Repo, name: string, paths
       const owned = joinRepoPath(folder, entry.path).replace(/\/$/, '');
       const clash = paths.find((p) => {
         const mine = p.repoPath.replace(/\/$/, '');
-        return mine === owned || mine.startsWith(`${owned}/`) || owned.startsWith(`${mine}/`);
+        return atOrUnder(mine, owned) || atOrUnder(owned, mine);
       });
       if (clash) {
         throw new MvError('ALREADY_VERSIONED', `${clash.input} is already versioned as part of ${located.pointer.name} (${file}).`, {
@@ -88,7 +88,7 @@ export function checkNoOverlap(paths: PathArg[]): void {
     for (let j = i + 1; j < paths.length; j++) {
       const a = paths[i]!.repoPath.replace(/\/$/, '');
       const b = paths[j]!.repoPath.replace(/\/$/, '');
-      if (a === b || a.startsWith(`${b}/`) || b.startsWith(`${a}/`)) {
+      if (atOrUnder(a, b) || atOrUnder(b, a)) {
         throw new UsageError(`${paths[i]!.input} and ${paths[j]!.input} overlap.`, 'Give each file or folder once, as an artifact path or as --data, not both.');
       }
     }
@@ -103,7 +103,7 @@ export function trackedAt(repo: Repo, paths: PathArg[]): Promise<string[]> {
 /** Those of `files` (tracked files, repository-relative) at or under the given paths. */
 export function filesAt(files: string[], paths: PathArg[]): string[] {
   const roots = paths.map((p) => p.repoPath.replace(/\/$/, ''));
-  return files.filter((file) => roots.some((root) => file === root || file.startsWith(`${root}/`)));
+  return files.filter((file) => roots.some((root) => atOrUnder(file, root)));
 }
 
 /** Refuses paths git tracks; `tracked` is `trackedAt(repo, paths)` when it was asked ahead. */

@@ -119,7 +119,15 @@ export function tagRecordsFromRows(rows: TagRow[]): TagRecord[] {
   return records;
 }
 
-/** Glob patterns for one artifact's tags. */
+/**
+ * `for-each-ref` patterns for one artifact's tags. Its `*` stops at a slash, and a stage name may hold
+ * one (`churn#team/prod#3`): the third pattern takes those tags.
+ */
 export function artifactTagPatterns(artifact: string): string[] {
+  return [...artifactTagRefspecs(artifact), `refs/tags/${tagForm(artifact)}#*/**`];
+}
+
+/** Fetch refspec globs for one artifact's tags (a refspec's `*` matches `/` too). */
+export function artifactTagRefspecs(artifact: string): string[] {
   return [`refs/tags/${tagForm(artifact)}@*`, `refs/tags/${tagForm(artifact)}#*`];
 }

@@ -19,7 +19,7 @@ import { readRegistry } from './registry-state.js';
 import type { ArtifactState } from './state.js';
 import { replayArtifact } from './state.js';
 import type { TagDraft, WritePlan } from './write-plan.js';
-import { artifactTagPatterns, readTagRecords } from './tag-records.js';
+import { artifactTagPatterns, artifactTagRefspecs, readTagRecords } from './tag-records.js';
 
 export interface WriteOptions {
   git: Git;
@@ -205,7 +205,7 @@ async function requirePushRemote(git: Git): Promise<string> {
 
 async function fetchArtifactTags(git: Git, remote: string, artifact: string): Promise<void> {
   try {
-    await git.fetchTags(remote, artifactTagPatterns(artifact));
+    await git.fetchTags(remote, artifactTagRefspecs(artifact));
   } catch (error) {
     throw new MvError('FETCH_FAILED', `Could not fetch ${artifact}'s tags from ${remote}: ${error instanceof Error ? error.message : String(error)}`, {
       hint: 'A tag that differs locally and on the remote must be reconciled by hand (`git fetch --tags` shows which); otherwise check the remote and your access.',

@@ -136,6 +136,32 @@ describe('stage semantics', () => {
     expect(resolved.versions[0]!.id).toBe('chatbot@v1.0.0');
   });
 
+  it('a stage whose name holds a slash is read the same per artifact as across the registry, and fetched before a push', async () => {
+    const repo = await threeVersions();
+    const cwd = repo.dir;
+    const config = await repo.read('.mv/config.yaml');
+    await repo.write('.mv/config.yaml', config.replace(/stages: \[candidate, staging, production\]/, 'stages: [candidate, staging, team/prod]'));
+    await repo.commitAll('stage team/prod');
+    await at(() => promote({ cwd, ref: 'chatbot@v1.0.0', stage: 'team/prod' }));
+    const bare = await bareRemote();
+    await repo.git('push', '-q', bare, 'main', '--tags');
+    const stale = await copyRepo(cwd);
+    await stale.git('remote', 'add', 'origin', bare);
+
+    // The second promotion reads the artifact's tags, sees the first holder and moves it out.
+    await at(() => promote({ cwd, ref: 'chatbot@v1.1.0', stage: 'team/prod' }));
+    const holders = async (dir: string) => (await resolve({ cwd: dir, ref: 'chatbot#team/prod' })).versions.map((v) => v.id);
+    expect(await holders(cwd)).toEqual(['chatbot@v1.1.0']);
+    expect((await ls({ cwd })).artifacts[0]!.stages['team/prod']!.map((h) => h.version)).toEqual(['1.1.0']);
+    const shown = await show({ cwd, ref: 'chatbot' });
+    expect(shown.kind === 'artifact' && shown.stages.map((s) => [s.stage, s.holders.map((h) => h.version)])).toContainEqual(['team/prod', ['1.1.0']]);
+
+    // A clone without that promotion fetches its tag before it promotes and pushes.
+    await repo.git('push', '-q', bare, '--tags');
+    await at(() => promote({ cwd: stale.dir, ref: 'chatbot@v1.2.0', stage: 'team/prod', push: true }));
+    expect(await holders(stale.dir)).toEqual(['chatbot@v1.2.0']);
+  });
+
   it('the library resolves, routes, audits and lists history without the CLI', async () => {
     const repo = await threeVersions();
     const cwd = repo.dir;

@@ -48,7 +48,7 @@ export const configSchema = z.strictObject({
       dir: z.string().min(1).default(`${MV_DIR}/cache`),
       type: z.enum(['copy', 'hardlink', 'symlink']).default('copy'),
       fsync: z.boolean().default(false),
-      /** Large files stored by `mv add` are written with direct I/O (Linux), past the page cache. */
+      /** Files large against memory stored by `mv add` are written with direct I/O (Linux), past the page cache. */
       direct_io: z.boolean().default(true),
     })
     .prefault({}),

@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { constants, createReadStream, createWriteStream, mkdirSync, type Stats, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { chmod, copyFile, mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
+import { totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -34,13 +35,21 @@ export class LocalCache implements ObjectStore {
 
   /** Whether `ingest(…, { direct: true })` writes large files with direct I/O (`cache.direct_io`). */
   readonly directIo: boolean;
+  /** The size from which a file counts as large for direct I/O (`directIoThreshold()` unless given). */
+  readonly directIoFrom: number;
 
-  constructor(dir: string, options: { fsync?: boolean; directIo?: boolean } = {}) {
+  constructor(dir: string, options: { fsync?: boolean; directIo?: boolean; directIoFrom?: number } = {}) {
     this.location = dir;
     this.objectsDir = join(dir, 'objects');
     this.tempDir = join(dir, 'tmp');
     this.fsync = options.fsync ?? false;
     this.directIo = options.directIo ?? false;
+    this.directIoFrom = options.directIoFrom ?? directIoThreshold();
+  }
+
+  /** Whether `ingest(…, { direct: true })` writes a file of `size` bytes with direct I/O. */
+  writesDirect(size: number): boolean {
+    return this.directIo && size > SMALL_FILE && size >= this.directIoFrom;
   }
 
   path(oid: Oid): string {
@@ -158,7 +167,7 @@ export class LocalCache implements ObjectStore {
       const temp = this.tempName();
       await this.ensureDir(this.tempDir);
       try {
-        result = await copyWhileHashing(sourcePath, temp, this.fsync, OBJECT_MODE, (options.direct ?? false) && this.directIo, options.signal);
+        result = await copyWhileHashing(sourcePath, temp, this.fsync, OBJECT_MODE, (options.direct ?? false) && this.writesDirect(before.size), options.signal);
         // The kernel copied the same bytes that were hashed only if the file did not change meanwhile.
         if (changed(before, await stat(sourcePath))) throw fileChanged(sourcePath);
         checkExpected(result, expected, sourcePath);
@@ -309,6 +318,16 @@ export class LocalCache implements ObjectStore {
  * `copy_file_range`) while the source is hashed, both at full speed at once. The caller checks that the
  * source did not change meanwhile, which makes the copy the hashed bytes.
  */
+/**
+ * Direct I/O is for files large against memory (1 GiB, or an eighth of the machine's memory where that is
+ * less): their buffered copy would evict much of the page cache for an object read again only at checkout
+ * or push. A smaller file's buffered copy costs the disk nothing while the hash runs, where a direct write
+ * waits for it (docs/decisions.md).
+ */
+export function directIoThreshold(): number {
+  return Math.min(1024 ** 3, Math.floor(totalmem() / 8));
+}
+
 export async function copyWhileHashing(source: string, target: string, fsync: boolean, mode = OBJECT_MODE, direct = false, signal?: AbortSignal): Promise<Hashed> {
   // Both settle before either failure is thrown: a caller that then removes the target must not race a
   // copy still writing it.

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { chmod, readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
+import { totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
@@ -40,7 +41,7 @@ describe('local cache', () => {
 
   it('stores a large file with direct I/O (an odd size: the last partial block too) exactly as a buffered copy does', async () => {
     const dir = await tempDir();
-    const direct = new LocalCache(join(dir, 'direct'), { directIo: true });
+    const direct = new LocalCache(join(dir, 'direct'), { directIo: true, directIoFrom: 0 });
     const buffered = new LocalCache(join(dir, 'buffered'), { directIo: false });
     const large = join(dir, 'large.bin');
     const bytes = randomBytes(9 * 1024 * 1024 + 4097);
@@ -54,6 +55,16 @@ describe('local cache', () => {
       expect((await stat(cache.path(expected.oid))).mode & 0o777).toBe(0o444);
       expect(await readdir(cache.tempDir)).toEqual([]);
     }
+  });
+
+  it('writes with direct I/O only files large against memory, and only when the cache is set to', async () => {
+    const threshold = Math.min(1024 ** 3, Math.floor(totalmem() / 8));
+    const cache = new LocalCache(join(await tempDir(), 'c'), { directIo: true });
+    expect(cache.directIoFrom).toBe(threshold);
+    expect([cache.writesDirect(threshold - 1), cache.writesDirect(threshold), cache.writesDirect(4 * threshold)]).toEqual([false, true, true]);
+    expect(new LocalCache(join(await tempDir(), 'd'), { directIo: false }).writesDirect(4 * threshold)).toBe(false);
+    // Small files never are, whatever the threshold.
+    expect(new LocalCache(join(await tempDir(), 'e'), { directIo: true, directIoFrom: 0 }).writesDirect(1000)).toBe(false);
   });
 
   it('refuses a download whose bytes do not match the oid, storing nothing', async () => {

@@ -6,8 +6,6 @@
  * `path_style: false`. Retries are mv's own (see retry.ts), so the SDK makes one attempt per call.
  */
 import { readFile } from 'node:fs/promises';
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
@@ -67,6 +65,8 @@ export async function connectS3(settings: RemoteConfig, options: S3ConnectionOpt
   }
   const explicitKeys = settings.access_key_id !== undefined && settings.secret_access_key !== undefined;
   if (!explicitKeys) await checkProfile(settings.profile, env);
+  // Loaded here, not at the top: `mvr remote add` and `remote list` check endpoints without connecting.
+  const [{ Agent: HttpAgent }, { Agent: HttpsAgent }] = await Promise.all([import('node:http'), import('node:https')]);
   const agentOptions = { keepAlive: true, maxSockets: options.sockets };
   const config: S3ClientConfig = {
     ...(region ? { region } : {}),

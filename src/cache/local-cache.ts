@@ -314,11 +314,6 @@ export class LocalCache implements ObjectStore {
 }
 
 /**
- * Copies `source` to the new file `target` in the kernel (a reflink where the file system can, else
- * `copy_file_range`) while the source is hashed, both at full speed at once. The caller checks that the
- * source did not change meanwhile, which makes the copy the hashed bytes.
- */
-/**
  * Direct I/O is for files large against memory (1 GiB, or an eighth of the machine's memory where that is
  * less): their buffered copy would evict much of the page cache for an object read again only at checkout
  * or push. A smaller file's buffered copy costs the disk nothing while the hash runs, where a direct write
@@ -328,6 +323,11 @@ export function directIoThreshold(): number {
   return Math.min(1024 ** 3, Math.floor(totalmem() / 8));
 }
 
+/**
+ * Copies `source` to the new file `target` in the kernel (a reflink where the file system can, else
+ * `copy_file_range`) while the source is hashed, both at full speed at once. The caller checks that the
+ * source did not change meanwhile, which makes the copy the hashed bytes.
+ */
 export async function copyWhileHashing(source: string, target: string, fsync: boolean, mode = OBJECT_MODE, direct = false, signal?: AbortSignal): Promise<Hashed> {
   // Both settle before either failure is thrown: a caller that then removes the target must not race a
   // copy still writing it.

@@ -314,13 +314,19 @@ export class LocalCache implements ObjectStore {
 }
 
 /**
- * Direct I/O is for files large against memory (1 GiB, or an eighth of the machine's memory where that is
- * less): their buffered copy would evict much of the page cache for an object read again only at checkout
- * or push. A smaller file's buffered copy costs the disk nothing while the hash runs, where a direct write
- * waits for it (docs/decisions.md).
+ * Direct I/O is for files large against memory (1 GiB, or an eighth of the memory where that is less):
+ * their buffered copy would evict much of the page cache for an object read again only at checkout or
+ * push. A smaller file's buffered copy costs the disk nothing while the hash runs, where a direct write
+ * waits for it (docs/decisions.md). In a container with a memory limit, the limit is the memory.
  */
 export function directIoThreshold(): number {
-  return Math.min(1024 ** 3, Math.floor(totalmem() / 8));
+  return Math.min(1024 ** 3, Math.floor(usableMemory() / 8));
+}
+
+/** The machine's memory, or the process's cgroup limit where one is set lower (0 or huge when none). */
+function usableMemory(): number {
+  const limit = process.constrainedMemory?.() ?? 0;
+  return limit > 0 && limit < totalmem() ? limit : totalmem();
 }
 
 /**

@@ -1,9 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { chmod, readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { describe, expect, it } from 'vitest';
+import { execa } from 'execa';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { MvError } from '../../src/errors.js';
 import { LocalCache } from '../../src/cache/local-cache.js';
 import { parseManifest, serializeManifest, type ManifestEntry } from '../../src/cache/manifest.js';
@@ -58,13 +59,36 @@ describe('local cache', () => {
   });
 
   it('writes with direct I/O only files large against memory, and only when the cache is set to', async () => {
-    const threshold = Math.min(1024 ** 3, Math.floor(totalmem() / 8));
     const cache = new LocalCache(join(await tempDir(), 'c'), { directIo: true });
-    expect(cache.directIoFrom).toBe(threshold);
+    const threshold = cache.directIoFrom;
+    // 1 GiB, or an eighth of the memory (the machine's, or a container's limit) where that is less.
+    expect(threshold).toBeLessThanOrEqual(1024 ** 3);
+    expect(threshold).toBeLessThanOrEqual(totalmem() / 8);
+    expect(threshold === 1024 ** 3 || threshold === Math.floor(Math.min(totalmem(), process.constrainedMemory() || Infinity) / 8)).toBe(true);
     expect([cache.writesDirect(threshold - 1), cache.writesDirect(threshold), cache.writesDirect(4 * threshold)]).toEqual([false, true, true]);
     expect(new LocalCache(join(await tempDir(), 'd'), { directIo: false }).writesDirect(4 * threshold)).toBe(false);
     // Small files never are, whatever the threshold.
     expect(new LocalCache(join(await tempDir(), 'e'), { directIo: true, directIoFrom: 0 }).writesDirect(1000)).toBe(false);
+  });
+
+  it('a copy written with direct I/O stays out of the page cache; a file below the threshold is copied through it', async (context) => {
+    if ((await execa('fincore', ['--version'], { reject: false })).exitCode !== 0) context.skip('fincore (util-linux) is not installed');
+    // On a disk: the suite's temp folders are on a memory file system, which takes no direct writes.
+    const dir = await mkdtemp(join('/var/tmp', 'mv-direct-io-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
+    const large = join(dir, 'large.bin');
+    const bytes = randomBytes(4 * 1024 * 1024);
+    await writeFile(large, bytes);
+    const oid = sha(bytes);
+    const resident = async (cache: LocalCache) => Number((await execa('fincore', ['--bytes', '--noheadings', '--output', 'RES', cache.path(oid)])).stdout.trim());
+    const atThreshold = new LocalCache(join(dir, 'at'), { directIo: true, directIoFrom: bytes.length });
+    await atThreshold.ingest(large, undefined, { direct: true });
+    // A file system that refuses O_DIRECT (tmpfs) gets a buffered copy either way: nothing to tell apart there.
+    if ((await resident(atThreshold)) > 0) context.skip('this file system does not take direct writes');
+    const below = new LocalCache(join(dir, 'below'), { directIo: true, directIoFrom: bytes.length + 1 });
+    await below.ingest(large, undefined, { direct: true });
+    expect(await resident(below)).toBeGreaterThan(0);
+    expect((await readFile(below.path(oid))).equals(bytes)).toBe(true);
   });
 
   it('refuses a download whose bytes do not match the oid, storing nothing', async () => {

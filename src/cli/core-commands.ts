@@ -202,6 +202,10 @@ function renderStatus(result: StatusResult, json: boolean): void {
       const note = entry.condition === 'missing' ? (entry.cached || entry.tracked ? `\`mvr checkout ${artifact.name} --lineage\` writes it` : `\`mvr pull ${artifact.name} --lineage\` writes it`) : 'changed since this version';
       printEntry(entry, `${entry.role} ${entry.condition === 'missing' ? 'missing' : 'changed'}`, note);
     }
+    // As recorded, but the work tree holds the only copy here: the cache lost it (removed, or quarantined by verify).
+    for (const entry of artifact.entries) {
+      if (entry.condition === 'unchanged' && !entry.cached && !entry.tracked) printEntry(entry, 'not in the cache', `\`mvr fetch ${artifact.name}\` gets it from a remote; \`mvr add ${artifact.name}\` stores this copy`);
+    }
   }
   if (toPull.length) print(`Not here yet: ${toPull.join(', ')}. Get ${toPull.length === 1 ? 'it' : 'them'} with: mvr pull ${toPull.join(' ')}`);
   if (toCheckOut.length) print(`In the cache, not in the work tree: ${toCheckOut.join(', ')}. Restore with: mvr checkout ${toCheckOut.join(' ')}`);

@@ -10,7 +10,7 @@ import { removeAbandonedTemps, TEMP_MARKER } from '../atomic-file.js';
 import pLimit from 'p-limit';
 import { MvError, UsageError, fsError } from '../errors.js';
 import { parseManifest, type ManifestEntry } from '../cache/manifest.js';
-import type { Oid } from '../cache/oid.js';
+import { isOid, type Oid } from '../cache/oid.js';
 import { StatCache } from '../cache/stat-cache.js';
 import { joinRepoPath } from '../paths.js';
 import { readWorkspacePointer, trackedPointerFiles, findWorkspacePointer } from '../pointer/locate.js';
@@ -21,7 +21,7 @@ import { resolvePointer, type VersionPointer } from '../registry/version-pointer
 import { openRepo, type Repo } from '../repo.js';
 import { withRepoLock } from '../lock.js';
 import { purgedVersionError } from '../safety/purge-record.js';
-import { recordCheckout } from '../workspace/checkout-state.js';
+import { readCheckoutState, recordCheckout } from '../workspace/checkout-state.js';
 import { inspectEntry } from '../workspace/inspect.js';
 import { RealFolders } from '../real-folders.js';
 import { WorkTreeChange, writeObject, writeSmallSync, type LinkType, type WritePlace } from '../workspace/materialize.js';
@@ -71,6 +71,8 @@ export interface CheckoutPlan {
   unchanged: number;
   /** Paths whose local content is not in the cache and would be lost. */
   conflicts: string[];
+  /** Paths whose local content a version records but the cache lacks: stored in the cache before they are replaced. */
+  saves: Array<{ path: string; oid: Oid }>;
   /** Objects the cache lacks. */
   missing: Oid[];
 }
@@ -96,7 +98,11 @@ async function checkoutLocked(repo: Repo, options: CheckoutOptions): Promise<Che
   const ctx: SnapshotContext = { root: repo.root, cache: repo.cache, stats, store: false, ...(options.signal ? { signal: options.signal } : {}) };
   try {
     const roles: readonly ObjectRole[] = options.lineage ? ALL_ROLES : ['file'];
-    const safe: Restorable = { force: options.force ?? false, committed: options.lineage ? await repo.git.committedFiles(lineagePaths(targets)) : new Set() };
+    const safe: Restorable = {
+      force: options.force ?? false,
+      committed: options.lineage ? await repo.git.committedFiles(lineagePaths(targets)) : new Set(),
+      recorded: once(() => recordedContent(repo, targets)),
+    };
     const plans: CheckoutPlan[] = [];
     for (const target of targets) plans.push(await planCheckout(repo, target, ctx, safe, roles));
     const missing = plans.flatMap((p) => p.missing);
@@ -120,6 +126,9 @@ async function checkoutLocked(repo: Repo, options: CheckoutOptions): Promise<Che
         details: { paths: conflicts },
       });
     }
+    // Content of the version in the work tree that the cache lost (removed by hand, quarantined by verify):
+    // stored again, checked against its oid, before anything replaces it.
+    for (const save of plans.flatMap((p) => p.saves)) await repo.cache.ingest(join(repo.root, save.path), save.oid);
     options.signal?.throwIfAborted();
     // Temp files and staging folders of a checkout that was killed midway: in the folders about to be
     // written, the artifacts' folders (even when nothing in them changes now) and the folders above them.
@@ -280,6 +289,12 @@ export interface Restorable {
   force: boolean;
   /** Tracked files without uncommitted changes. */
   committed: ReadonlySet<string>;
+  /**
+   * Content the work tree's versions record (the committed pointers' and what `mvr checkout` last wrote),
+   * looked up when first needed: when the cache lacks it, it is stored there before it is replaced, which
+   * loses nothing.
+   */
+  recorded?: () => Promise<ReadonlySet<Oid>>;
 }
 
 export async function planCheckout(repo: Repo, target: VersionPointer, ctx: SnapshotContext, safe: Restorable, roles: readonly ObjectRole[] = ['file']): Promise<CheckoutPlan> {
@@ -292,13 +307,15 @@ export async function planCheckout(repo: Repo, target: VersionPointer, ctx: Snap
     replacedFolders: [],
     unchanged: 0,
     conflicts: [],
+    saves: [],
     missing: [],
   };
   const uncheckedEntries: Oid[] = [];
   const guard = async (path: string, oid: Oid | undefined) => {
     // Local content may be replaced only if it can be restored: from the cache, or from git.
     if (safe.force || safe.committed.has(path) || (oid && (await repo.cache.has(oid)))) return;
-    plan.conflicts.push(path);
+    if (oid && (await safe.recorded?.())?.has(oid)) plan.saves.push({ path, oid });
+    else plan.conflicts.push(path);
   };
   const folders = new RealFolders(repo.root, 'checking out');
   for (const file of uniqueObjects(pointerObjects(target.pointer, target.file, roles))) {
@@ -368,6 +385,37 @@ async function rememberCheckout(repo: Repo, target: VersionPointer, roles: reado
   const written = (role: ObjectRole) => Object.fromEntries(pointerObjects(target.pointer, target.file, [role]).map((o) => [o.path, o.oid]));
   const lineage = roles.includes('data') ? { ...written('data'), ...written('pipeline'), ...written('params') } : undefined;
   await recordCheckout(checkoutStateFile(repo), target.artifact, differs ? { version: target.version, files: written('file'), ...(lineage ? { lineage } : {}) } : undefined);
+}
+
+/** `make`'s promise, made on the first call. */
+function once<T>(make: () => Promise<T>): () => Promise<T> {
+  let made: Promise<T> | undefined;
+  return () => (made ??= make());
+}
+
+/** The oids the targets' committed pointers record, and those `mvr checkout` last wrote for them (`Restorable.recorded`). */
+async function recordedContent(repo: Repo, targets: VersionPointer[]): Promise<Set<Oid>> {
+  const recorded = new Set<Oid>();
+  const folders: Oid[] = [];
+  const add = (path: string, oid: unknown) => {
+    if (!isOid(oid)) return;
+    recorded.add(oid);
+    if (path.endsWith('/')) folders.push(oid);
+  };
+  const state = await readCheckoutState(checkoutStateFile(repo));
+  const files = await trackedPointerFiles(repo.git);
+  for (const target of targets) {
+    const workspace = await findWorkspacePointer(repo.git, repo.root, target.artifact, files).catch(() => undefined);
+    for (const object of workspace ? pointerObjects(workspace.pointer, workspace.file, ALL_ROLES) : []) add(object.path, object.oid);
+    const checkedOut = Object.hasOwn(state, target.artifact) ? state[target.artifact] : undefined;
+    for (const [path, oid] of [...Object.entries(checkedOut?.files ?? {}), ...Object.entries(checkedOut?.lineage ?? {})]) add(path, oid);
+  }
+  // A folder records its files through its manifest, when the cache still holds that.
+  for (const oid of folders) {
+    const manifest = await repo.cache.readVerified(oid).then((bytes) => parseManifest(bytes.toString('utf8'), oid), () => undefined);
+    for (const entry of manifest ?? []) recorded.add(entry.oid);
+  }
+  return recorded;
 }
 
 /** The data, pipeline and params paths of the targets (files and folders), repository-relative. */

@@ -3,9 +3,9 @@
  * and a failed add, checkout, pull or promote leaves the work tree, the index, the refs and the tags
  * exactly as they were: rolled back by the same command before it exits.
  */
-import { chmod, mkdir, readFile, readdir, symlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { add } from '../../src/commands/add.js';
 import { checkout } from '../../src/commands/checkout.js';
@@ -199,6 +199,27 @@ describe('a failed command leaves everything as it was', () => {
     expect(await gitState(repo)).toBe(before);
     await expect(pull({ cwd: repo.dir, refs: [second] })).rejects.toMatchObject({ code: 'DISK_FULL' });
     await expectUnchanged(repo.dir, tree, (p) => /^\.git\/mv(\/|$)/.test(p));
+  });
+
+  it('content of the version in the work tree that the cache lost is stored again before a checkout replaces it', async () => {
+    const repo = await projectWithVersion();
+    await writeFile(join(repo.dir, 'models/churn/model.pt'), 'v2');
+    const second = (await addChurn(repo)).id;
+    const oid = createHash('sha256').update('v2').digest('hex');
+    const object = join(repo.dir, '.mv/cache/objects', oid.slice(0, 2), oid.slice(2));
+    await rm(object, { force: true });
+    const shown = await cli(repo.dir, ['status']);
+    expect(shown.stdout).toContain('not in the cache: models/churn/model.pt  (`mvr fetch churn` gets it from a remote; `mvr add churn` stores this copy)');
+    // The only copy is the work tree's: checkout keeps it in the cache, then writes the older version.
+    await checkout({ cwd: repo.dir, ref: 'churn@v0.1.0' });
+    expect(await readFile(object, 'utf8')).toBe('v2');
+    expect(await readFile(join(repo.dir, 'models/churn/model.pt'), 'utf8')).not.toBe('v2');
+    await checkout({ cwd: repo.dir, ref: second });
+    expect(await readFile(join(repo.dir, 'models/churn/model.pt'), 'utf8')).toBe('v2');
+    // Content no version records is still never replaced.
+    await writeFile(join(repo.dir, 'models/churn/model.pt'), 'unsaved work');
+    await expect(checkout({ cwd: repo.dir, ref: 'churn@v0.1.0' })).rejects.toMatchObject({ code: 'LOCAL_CHANGES' });
+    expect(await readFile(join(repo.dir, 'models/churn/model.pt'), 'utf8')).toBe('unsaved work');
   });
 
   it('checkout of several versions writes all of them or none', async () => {

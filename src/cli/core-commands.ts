@@ -184,8 +184,8 @@ function renderStatus(result: StatusResult, json: boolean): void {
     const state = artifact.checkedOut ? c.cyan(`checked out v${artifact.checkedOut}`) : absent ? c.yellow('not in the work tree') : artifact.clean ? c.green('up to date') : c.yellow('changed');
     print(`${c.bold(artifact.name)} v${artifact.version}  ${state}  (${artifact.pointer})`);
     if (artifact.checkedOut) {
-      const lineage = artifact.entries.some((e) => e.matchesCheckout) ? ' and lineage' : '';
-      print(`  the files${lineage} are those of v${artifact.checkedOut}; \`mvr checkout ${artifact.name}\` returns to v${artifact.version}`);
+      const lineage = artifact.entries.some((e) => e.matchesCheckout);
+      print(`  the files${lineage ? ' and lineage' : ''} are those of v${artifact.checkedOut}; \`mvr checkout ${artifact.name}${lineage ? ' --lineage' : ''}\` returns to v${artifact.version}`);
     } else if (absent) {
       (files.every((e) => e.cached) ? toCheckOut : toPull).push(artifact.name);
     } else {

@@ -12,6 +12,7 @@ import { pull } from '../../src/commands/fetch.js';
 import { push } from '../../src/commands/push.js';
 import { status } from '../../src/commands/status.js';
 import { tempDir } from '../helpers/git-repo.js';
+import { cli, cliOk } from '../helpers/mv-cli.js';
 import { cloneThroughOrigin, projectWithVersion } from '../helpers/remote-project.js';
 
 async function twoVersions() {
@@ -55,6 +56,16 @@ describe('reproducing a version', () => {
     expect(await readFile(join(repo.dir, 'src/preprocess.py'), 'utf8')).toBe('# my experiment, not committed\n');
     await checkout({ cwd: repo.dir, ref: 'churn@v0.1.0', lineage: true, force: true });
     expect(await readFile(join(repo.dir, 'src/preprocess.py'), 'utf8')).toBe('def preprocess(rows):\n    return rows\n');
+  });
+
+  it('after a lineage checkout, status names the command that brings files and lineage back, and it does', async () => {
+    const { repo } = await twoVersions();
+    await checkout({ cwd: repo.dir, ref: 'churn@v0.1.0', lineage: true });
+    const shown = await cli(repo.dir, ['status']);
+    expect(shown.stdout).toContain('the files and lineage are those of v0.1.0; `mvr checkout churn --lineage` returns to v0.2.0');
+    await cliOk(repo.dir, ['checkout', 'churn', '--lineage']);
+    expect((await status({ cwd: repo.dir })).clean).toBe(true);
+    expect(await repo.git('status', '--porcelain')).toBe('');
   });
 
   it('without --lineage, a checkout leaves data and pipeline alone', async () => {

@@ -212,7 +212,7 @@ function renderStatus(result: StatusResult, json: boolean): void {
   if (!result.clean || toPull.length || toCheckOut.length) return;
   // Data and pipeline that moved on since a version do not make its files out of date, but they are not "up to date" either.
   const lineageMoved = result.artifacts.some((a) => a.entries.some((e) => e.role !== 'file' && e.condition !== 'unchanged' && !e.matchesCheckout));
-  print(lineageMoved ? "The artifacts' files are up to date; the data or pipeline lines above differ from what their versions recorded." : 'Everything is up to date.');
+  print(lineageMoved ? "The artifacts' files are up to date; the data, pipeline or params lines above differ from what their versions recorded." : 'Everything is up to date.');
 }
 
 function printEntry(entry: StatusResult['artifacts'][number]['entries'][number], label: string, comment?: string): void {

@@ -26,7 +26,7 @@ export interface StatusOptions {
 export interface EntryStatus {
   /** Repository-relative path; folders end with "/". */
   path: string;
-  role: 'file' | 'data' | 'pipeline';
+  role: 'file' | 'data' | 'pipeline' | 'params';
   condition: EntryCondition;
   /** Whether the cache holds the recorded content (so `mv checkout` can restore it). */
   cached: boolean;
@@ -116,6 +116,7 @@ function recordedEntries(located: LocatedPointer): Array<{ repoPath: string; oid
     ...pointer.files.map((f) => [f.path, f.oid, 'file'] as [string, Oid, EntryStatus['role']]),
     ...(pointer.lineage.data ?? []).filter((d): d is PathEntry => 'oid' in d && 'path' in d).map((d) => [d.path, d.oid, 'data'] as [string, Oid, EntryStatus['role']]),
     ...(pointer.lineage.pipeline ?? []).map((p) => [p.path, p.oid, 'pipeline'] as [string, Oid, EntryStatus['role']]),
+    ...(pointer.lineage.params_file ? [[pointer.lineage.params_file.path, pointer.lineage.params_file.oid, 'params'] as [string, Oid, EntryStatus['role']]] : []),
   ];
   return roles.map(([path, oid, role]) => ({ repoPath: joinRepoPath(folder, path), oid, role }));
 }

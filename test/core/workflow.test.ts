@@ -96,8 +96,15 @@ describe('status and checkout', () => {
 
     const text = await cliOk(repo.dir, ['status']);
     expect(text.stdout).toContain('data missing: data/train/');
-    expect(text.stdout).toContain("The artifacts' files are up to date; the data or pipeline lines above differ");
+    expect(text.stdout).toContain("The artifacts' files are up to date; the data, pipeline or params lines above differ");
     expect(text.stdout).not.toContain('Everything is up to date.');
+
+    // The params file is compared like the pipeline: an edit shows, the recorded content stays known.
+    expect(text.stdout).not.toContain('params.yaml');
+    await repo.write('params.yaml', 'lr: 0.01\nepochs: 20\n');
+    expect((await cliOk(repo.dir, ['status'])).stdout).toContain('params changed: params.yaml  (changed since this version)');
+    const params = (await status({ cwd: repo.dir })).artifacts[0]!.entries.find((e) => e.role === 'params');
+    expect(params).toMatchObject({ path: 'params.yaml', condition: 'modified', tracked: true });
   });
 
   it('checks out an older version and status says which version is in the work tree', async () => {

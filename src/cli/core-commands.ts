@@ -175,7 +175,9 @@ function renderStatus(result: StatusResult, json: boolean): void {
   for (const bad of result.invalid) {
     note(`${c.red('error:')} ${bad.message}${bad.hint ? `\n${c.dim('hint:')} ${bad.hint}` : ''}`);
   }
-  if (result.artifacts.length === 0 && result.invalid.length === 0) return print('No versioned artifacts in this work tree. Start with: mvr add <name> <path>…');
+  if (result.artifacts.length === 0 && result.invalid.length === 0) {
+    return print(`No versioned artifacts in this work tree. Start with: ${result.initialized ? '' : 'mvr init (once per repository), then '}mvr add <name> <path>…`);
+  }
   const toPull: string[] = [];
   const toCheckOut: string[] = [];
   for (const artifact of result.artifacts) {

@@ -57,6 +57,8 @@ export interface StatusResult {
   /** Committed pointers that cannot be read (reported, not fatal for the others). */
   invalid: Array<{ file: string; code: string; message: string; hint?: string }>;
   clean: boolean;
+  /** Whether mv is set up in the repository (`.mv/config.yaml` committed); status works either way. */
+  initialized: boolean;
 }
 
 export async function status(options: StatusOptions = {}): Promise<StatusResult> {
@@ -105,7 +107,7 @@ export async function status(options: StatusOptions = {}): Promise<StatusResult>
     const path = entry.path.replace(/\/$/, '');
     if (tracked.some((t) => atOrUnder(t, path))) entry.tracked = true;
   }
-  return { artifacts, invalid, clean: invalid.length === 0 && artifacts.every((a) => a.clean && a.entries.every((e) => e.cached || e.tracked)) };
+  return { artifacts, invalid, clean: invalid.length === 0 && artifacts.every((a) => a.clean && a.entries.every((e) => e.cached || e.tracked)), initialized: repo.initialized };
 }
 
 /** The files, data and pipeline paths a pointer records, repository-relative, with their oids. */

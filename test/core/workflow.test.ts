@@ -88,6 +88,14 @@ describe('versions', () => {
 });
 
 describe('status and checkout', () => {
+  it('status in a repository mv is not set up in says to run init first, as add would', async () => {
+    const repo = await gitRepo();
+    expect((await cliOk(repo.dir, ['status'])).stdout).toBe('No versioned artifacts in this work tree. Start with: mvr init (once per repository), then mvr add <name> <path>…');
+    expect((await status({ cwd: repo.dir })).initialized).toBe(false);
+    await init({ cwd: repo.dir });
+    expect((await cliOk(repo.dir, ['status'])).stdout).toBe('No versioned artifacts in this work tree. Start with: mvr add <name> <path>…');
+  });
+
   it('status names data that moved on since the version, without calling everything up to date', async () => {
     const repo = await project();
     await addChurn(repo);

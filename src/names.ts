@@ -1,4 +1,5 @@
 /** Names users give to things: artifacts (GTO's rule), stages and remotes. */
+import { editDistance } from './edit-distance.js';
 import { MvError } from './errors.js';
 
 export const ARTIFACT_TYPES = ['model', 'dataset', 'other'] as const;
@@ -34,6 +35,21 @@ export function checkArtifactName(name: string): string {
     throw new MvError('INVALID_NAME', `Artifact name ${problem}.`, { hint: 'Use a name like `churn`, `nlp/bert-base` or `imagenet-subset`.' });
   }
   return name;
+}
+
+/**
+ * The stages `stage` is likely a slip for, closest first: the same name in another case, the start of one
+ * (`prod` for `production`), or one within two edits (and fewer edits than it has letters).
+ */
+export function nearStages(stage: string, stages: readonly string[]): string[] {
+  const lower = stage.toLowerCase();
+  if (stages.includes(stage)) return [];
+  const scored = stages
+    .map((known, order) => ({ known, order, distance: lower === known.toLowerCase() ? 0 : lower.length >= 3 && known.toLowerCase().startsWith(lower) ? 1 : editDistance(lower, known.toLowerCase()) }))
+    .filter((c) => c.distance <= 2 && c.distance < c.known.length);
+  if (scored.length === 0) return [];
+  const best = Math.min(...scored.map((c) => c.distance));
+  return scored.filter((c) => c.distance === best).sort((x, y) => x.order - y.order).map((c) => c.known);
 }
 
 export function checkStageName(stage: string): string {

@@ -7,6 +7,7 @@ import type { WritePlan } from '../registry/write-plan.js';
 import { artifactNotFound, readRegistry } from '../registry/registry-state.js';
 import { adoptStages, usedStages, type AdoptedStages } from '../registry/stage-adoption.js';
 import { ARCHIVED_STAGE } from '../registry/stage-names.js';
+import { nearStages } from '../names.js';
 import type { Repo } from '../repo.js';
 import type { ArtifactState } from '../registry/state.js';
 import { writeRegistryTags, type WrittenTags } from '../registry/tag-writer.js';
@@ -86,10 +87,12 @@ export async function writableStages(repo: Repo): Promise<WritableStages> {
 export function checkStage(stage: string, known: WritableStages, used: readonly string[] = []): string {
   if (known.stages.includes(stage) || stage === ARCHIVED_STAGE) return stage;
   const list = [...known.stages, ARCHIVED_STAGE].join(', ');
-  const inTags = used.includes(stage) ? `This registry's tags already use ${stage}; add` : 'Use one of those, or add';
+  const near = nearStages(stage, [...known.stages, ARCHIVED_STAGE]);
+  const meant = near.length ? `Did you mean ${near.join(' or ')}? ` : '';
+  const inTags = used.includes(stage) ? `This registry's tags already use ${stage}; add` : `${meant}Use one of those, or add`;
   if (!known.initialized && known.adopted) {
     throw new MvError('UNKNOWN_STAGE', `${JSON.stringify(stage)} is neither a stage this registry's tags use nor one of mv's defaults (stages: ${list}).`, {
-      hint: `Use one of those, or set mv up with \`mvr init\` (it adopts these stages) and add ${stage} to \`stages\` in .mv/config.yaml, in promotion order.`,
+      hint: `${meant}Use one of those, or set mv up with \`mvr init\` (it adopts these stages) and add ${stage} to \`stages\` in .mv/config.yaml, in promotion order.`,
     });
   }
   throw new MvError('UNKNOWN_STAGE', `${JSON.stringify(stage)} is not a stage in .mv/config.yaml (stages: ${list}).`, {

@@ -2,6 +2,7 @@
 import { MvError } from '../errors.js';
 import { pinnedId, versionLabel, type Ref } from './ref.js';
 import { ARCHIVED_STAGE, DEFAULT_STAGES, deployStage, hintStages } from './stage-names.js';
+import { nearStages } from '../names.js';
 import { latestVersion, versionsHighestFirst, type ArtifactState, type VersionState } from './state.js';
 import { describeHoldings, type Holding } from './weights.js';
 
@@ -37,8 +38,11 @@ export function stageHolders(state: ArtifactState, stage: string, knownStages: r
   if (holders.length > 0) return holders;
   const occupied = [...state.stages].filter(([, h]) => h.length > 0).map(([s, h]) => `${s} (${describeHoldings(h)})`);
   const isKnown = knownStages.includes(stage) || stage === ARCHIVED_STAGE || state.stages.has(stage);
+  const near = isKnown ? [] : nearStages(stage, [...new Set([...state.stages.keys(), ...knownStages, ARCHIVED_STAGE])]);
   throw new MvError(isKnown ? 'STAGE_EMPTY' : 'UNKNOWN_STAGE', isKnown ? `No version of ${state.name} is in ${stage}.` : `${stage} is not a stage of ${state.name}.`, {
-    hint: occupied.length
+    hint: near.length
+      ? `Did you mean ${near.map((s) => `${state.name}#${s}`).join(' or ')}?`
+      : occupied.length
       ? `Stages that hold versions: ${occupied.join('; ')}. Promote one with \`mvr promote ${state.name}@vX.Y.Z ${stage}\`.`
       : `No stage holds a version yet; promote one with \`mvr promote ${state.name}@vX.Y.Z ${knownStages[0] ?? 'staging'}\`.`,
   });

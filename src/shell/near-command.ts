@@ -3,30 +3,15 @@
  * `mv ad churn model.pt tokenizer/` to the system mv, which would move the files.
  */
 
+import { editDistance } from '../edit-distance.js';
+
+export { editDistance };
+
 /** A word that looks like a command name: letters, digits, `-` and `_`, starting with a letter. */
 const BARE_WORD = /^[A-Za-z][A-Za-z0-9_-]*$/;
 
 /** The largest edit distance still taken for a typo. */
 export const MAX_DISTANCE = 2;
-
-/**
- * Edit distance with adjacent transpositions counted as one edit (optimal string alignment), so `psuh`
- * is one edit from `push`.
- */
-export function editDistance(a: string, b: string): number {
-  const rows = a.length + 1;
-  const cols = b.length + 1;
-  const d: number[][] = Array.from({ length: rows }, (_, i) => Array.from({ length: cols }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
-  for (let i = 1; i < rows; i++) {
-    for (let j = 1; j < cols; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let best = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, d[i - 2]![j - 2]! + 1);
-      d[i]![j] = best;
-    }
-  }
-  return d[rows - 1]![cols - 1]!;
-}
 
 /**
  * The commands `word` is a near miss of, closest first: a bare word within MAX_DISTANCE edits of a

@@ -37,7 +37,9 @@ describe('bad input: a clear error, and no tag', () => {
   it.each([
     [['promote', 'nope@v1.0.0', 'staging'], 'There is no artifact nope', 'Artifacts: chatbot'],
     [['promote', 'chatbot@v9.9.9', 'staging'], 'chatbot@v9.9.9 does not exist', 'Versions of chatbot: v2.4.1, v2.3.8'],
-    [['promote', 'chatbot@v2.3.8', 'prod'], '"prod" is not a stage in .mv/config.yaml (stages: candidate, staging, production, archived)', 'add it to `stages`'],
+    [['promote', 'chatbot@v2.3.8', 'prod'], '"prod" is not a stage in .mv/config.yaml (stages: candidate, staging, production, archived)', 'Did you mean production? Use one of those, or add it to `stages`'],
+    [['promote', 'chatbot@v2.3.8', 'Staging'], '"Staging" is not a stage in .mv/config.yaml', 'Did you mean staging?'],
+    [['promote', 'chatbot@v2.3.8', 'qa'], '"qa" is not a stage in .mv/config.yaml', 'hint: Use one of those, or add it to `stages`'],
     [['promote', 'chatbot@v2.3.8', 'Pro Duction'], 'is not a stage', undefined],
     [['promote', 'chatbot', 'staging'], 'chatbot names an artifact, not a version', 'mvr promote chatbot@v2.4.1 staging'],
     [['promote', 'chatbot@v2.4.1', 'production'], 'production requires the version to have been in staging first', '--force'],
@@ -49,6 +51,7 @@ describe('bad input: a clear error, and no tag', () => {
     [['route', 'chatbot@v2.3.8', '--key', 'k'], 'route takes a stage ref like chatbot#staging', undefined],
     [['route', 'chatbot#production', '--key', 'k'], 'No version of chatbot is in production', 'Stages that hold versions: staging (v2.3.8)'],
     [['resolve', 'chatbot#qa'], 'qa is not a stage of chatbot', undefined],
+    [['resolve', 'chatbot#stagign'], 'stagign is not a stage of chatbot', 'Did you mean chatbot#staging?'],
     [['history', 'bad..name'], 'not a valid artifact name', undefined],
     [['deprecate', 'chatbot@v2.3.8'], 'chatbot@v2.3.8 still serves staging (100%)', 'mvr archive chatbot@v2.3.8'],
   ])('mv %j', async (args, message, hint) => {

@@ -40,8 +40,10 @@ export function buildProgram(): Command {
     const examples = HELP_EXAMPLES[path];
     if (examples) command.addHelpText('after', examplesText(examples));
     for (const sub of command.commands) {
+      const subPath = path ? `${path} ${sub.name()}` : sub.name();
       sub.exitOverride();
-      finish(sub, path ? `${path} ${sub.name()}` : sub.name());
+      sub.showHelpAfterError(`(run \`mvr ${subPath} --help\` for usage)`);
+      finish(sub, subPath);
     }
   };
   finish(program, '');

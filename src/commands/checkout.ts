@@ -113,8 +113,9 @@ async function checkoutLocked(repo: Repo, options: CheckoutOptions): Promise<Che
       const lacking = plans.filter((p) => p.missing.length).map((p) => p.id);
       const complete = plans.filter((p) => !p.missing.length).map((p) => p.artifact);
       const nothing = plans.length > 1 ? ' Nothing was checked out: a checkout writes every artifact or none.' : '';
+      const them = missing.length === 1 ? 'it' : 'them';
       throw new MvError('OBJECT_MISSING', `The cache lacks ${missing.length} object${missing.length === 1 ? '' : 's'} of ${lacking.join(', ')}.${nothing}`, {
-        hint: `${options.lineage ? `Fetch and write them: mvr pull --lineage ${lacking.join(' ')}` : `Fetch them from a remote first: mvr fetch ${lacking.join(' ')}`}${complete.length ? ` (or check out the others alone: ${complete.map((name) => `mvr checkout ${name}`).join('; ')})` : ''}`,
+        hint: `${options.lineage ? `Fetch and write ${them}: mvr pull --lineage ${lacking.join(' ')}` : `Fetch ${them} from a remote first: mvr fetch ${lacking.join(' ')}`}${complete.length ? ` (or check out the others alone: ${complete.map((name) => `mvr checkout ${name}`).join('; ')})` : ''}`,
         details: { missing },
       });
     }

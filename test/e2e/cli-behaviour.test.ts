@@ -19,6 +19,15 @@ describe('the CLI as scripts use it', () => {
     }
   });
 
+  it('a usage error names the command whose help to read', async () => {
+    const dir = await tempDir();
+    for (const [args, command] of [[['show'], 'show'], [['remote', 'add'], 'remote add'], [['diff', 'churn@v0.1.0'], 'diff']] as const) {
+      const run = await mv(dir, [...args]);
+      expect(run.exitCode).toBe(2);
+      expect(run.stderr).toContain(`(run \`mvr ${command} --help\` for usage)`);
+    }
+  });
+
   it('a reader that closes the pipe early is not an error', async () => {
     const repo = await gitRepo();
     await initProject(repo);

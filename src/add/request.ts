@@ -14,7 +14,7 @@ import { POINTER_SUFFIX, pointerFolder, type DataEntry, type Pointer } from '../
 import type { Repo } from '../repo.js';
 import { parseStructured } from '../structured-file.js';
 import { parseVersionArgument, type BumpRequest } from '../version/version-policy.js';
-import { checkNoOverlap, checkNotTracked, checkNotVersionedElsewhere, existsInRepo, filesAt, type PathArg } from '../workspace/add-checks.js';
+import { checkNoOverlap, checkNotTracked, checkNotVersionedElsewhere, checkPathsExist, existsInRepo, filesAt, type PathArg } from '../workspace/add-checks.js';
 import { isUri, parseParamPairs, pinArtifactRef, readMapping, readSignature } from '../workspace/lineage-inputs.js';
 import { checkReadableLink } from '../workspace/snapshot.js';
 import { parseDrop, type Drop } from '../version/dropped.js';
@@ -143,6 +143,7 @@ export async function readAddRequest(repo: Repo, cwd: string, flags: AddFlags): 
     }
   }
   const pipelinePaths = flags.pipeline?.length ? flags.pipeline.map(arg) : (inherit(undefined, before?.lineage.pipeline?.map((p) => recorded(beforeFolder, p.path)), 'pipeline') ?? []);
+  await checkPathsExist(repo.root, [...artifactPaths, ...pipelinePaths]);
   checkNoOverlap([...artifactPaths, ...dataPaths]);
   for (const p of [...artifactPaths, ...dataPaths, ...pipelinePaths]) await checkNoLinkedFolders(repo.root, p.repoPath, p.input);
   await checkNotTracked(repo, artifactPaths, givenTracked);

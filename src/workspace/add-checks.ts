@@ -3,10 +3,11 @@
  * or owned by another artifact, and make a pointer that reads back; and, under the lock, that every object
  * is still cached.
  */
-import { access } from 'node:fs/promises';
+import { access, lstat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { MvError, UsageError } from '../errors.js';
-import { atOrUnder, joinRepoPath } from '../paths.js';
+import { displayPath } from '../display-text.js';
+import { MvError, UsageError, errnoCode } from '../errors.js';
+import { absolutePath, atOrUnder, joinRepoPath } from '../paths.js';
 import { readWorkspacePointer } from '../pointer/locate.js';
 import { parsePointer, pointerFolder, serializePointer, type Pointer } from '../pointer/pointer.js';
 import { missingObjects } from '../pointer/stored.js';
@@ -71,6 +72,19 @@ export async function requireStored(repo: Repo, pointer: Pointer): Promise<void>
       hint: 'Nothing was committed; run the same `mvr add` again.',
       details: { missing },
     });
+  }
+}
+
+/**
+ * Refuses a path that is not there, before anything slower is checked (uncommitted code, hashing): the
+ * same refusal the snapshot would make once it reached it.
+ */
+export async function checkPathsExist(root: string, paths: PathArg[]): Promise<void> {
+  for (const p of paths) {
+    const there = await lstat(absolutePath(root, p.repoPath)).then(() => true, (error: unknown) => errnoCode(error) !== 'ENOENT');
+    if (!there) {
+      throw new MvError('PATH_MISSING', `${displayPath(p.repoPath)} does not exist.`, { hint: 'Check the path; it is relative to the current directory.', details: { path: p.repoPath } });
+    }
   }
 }
 

@@ -29,6 +29,11 @@ async function expectRefused(options: AddOptions, message: string, setup: (dir: 
 }
 
 describe('mv add never commits a pointer it would refuse to read', () => {
+  it('a path that is not there, named before uncommitted code is', () =>
+    expectRefused({ name: 'gone', paths: ['models/nothere.pt'], pipeline: ['src/nothere.py'], data: ['data/train'] }, 'models/nothere.pt does not exist.', async (dir) => {
+      await writeFile(join(dir, 'params.yaml'), 'lr: 0.5\n');
+    }));
+
   it('an empty folder', () => expectRefused({ name: 'empty', paths: ['nothing/'], data: ['data/train'] }, 'has no files', (dir) => mkdir(join(dir, 'nothing'))));
 
   it('files whose names differ only by case', () =>

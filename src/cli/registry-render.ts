@@ -55,7 +55,7 @@ export function renderLs(result: LsResult): void {
     const listedOnly = !a.registered && a.listedIn !== null ? c.dim(` (only listed in ${displayText(a.listedIn)})`) : '';
     print(`${c.bold(a.name)}${a.deprecated ? c.red(' (deprecated)') : ''}${listedOnly}  latest ${a.latest ?? '-'}  ${counts.join(', ')}`);
     for (const [stage, list] of Object.entries(a.stages)) print(`  ${stage}: ${holders(list)}`);
-    if (a.candidates.length) print(`  candidates: ${a.candidates.length > 5 ? `${a.candidates.length} (newest ${a.candidates.at(-1)!})` : a.candidates.map((id) => id.slice(a.name.length + 1)).join(', ')}`);
+    if (a.candidates.length) print(`  in no stage: ${a.candidates.length > 5 ? `${a.candidates.length} (newest ${a.candidates.at(-1)!})` : a.candidates.map((id) => id.slice(a.name.length + 1)).join(', ')}`);
   }
 }
 

@@ -205,8 +205,11 @@ function renderStatus(result: StatusResult, json: boolean): void {
       printEntry(entry, `${entry.role} ${entry.condition === 'missing' ? 'missing' : 'changed'}`, note);
     }
     // As recorded, but the work tree holds the only copy here: the cache lost it (removed, or quarantined by verify).
+    // A plain fetch brings the files only; data, pipeline and params objects come with --lineage.
     for (const entry of artifact.entries) {
-      if (entry.condition === 'unchanged' && !entry.cached && !entry.tracked) printEntry(entry, 'not in the cache', `\`mvr fetch ${artifact.name}\` gets it from a remote; \`mvr add ${artifact.name}\` stores this copy`);
+      if (entry.condition !== 'unchanged' || entry.cached || entry.tracked) continue;
+      const fetch = `mvr fetch ${artifact.name}${entry.role === 'file' ? '' : ' --lineage'}`;
+      printEntry(entry, 'not in the cache', `\`${fetch}\` gets it from a remote; \`mvr add ${artifact.name}\` stores this copy`);
     }
   }
   if (toPull.length) print(`Not here yet: ${toPull.join(', ')}. Get ${toPull.length === 1 ? 'it' : 'them'} with: mvr pull ${toPull.join(' ')}`);

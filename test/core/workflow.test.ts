@@ -115,6 +115,15 @@ describe('status and checkout', () => {
     expect(params).toMatchObject({ path: 'params.yaml', condition: 'modified', tracked: true });
   });
 
+  it('status names lineage the cache lost with the fetch that brings lineage objects', async () => {
+    const repo = await project();
+    await addChurn(repo);
+    const data = (await status({ cwd: repo.dir })).artifacts[0]!.entries.find((e) => e.role === 'data')!;
+    const hex = data.currentOid!.slice('sha256:'.length);
+    await rm(join(repo.dir, '.mv/cache/objects', hex.slice(0, 2), hex.slice(2)));
+    expect((await cliOk(repo.dir, ['status'])).stdout).toContain('not in the cache: data/train/  (`mvr fetch churn --lineage` gets it from a remote; `mvr add churn` stores this copy)');
+  });
+
   it('checks out an older version and status says which version is in the work tree', async () => {
     const repo = await project();
     await addChurn(repo);

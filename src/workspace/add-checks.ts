@@ -5,13 +5,13 @@
  */
 import { access, lstat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { displayPath } from '../display-text.js';
 import { MvError, UsageError, errnoCode } from '../errors.js';
 import { absolutePath, atOrUnder, joinRepoPath } from '../paths.js';
 import { readWorkspacePointer } from '../pointer/locate.js';
 import { parsePointer, pointerFolder, serializePointer, type Pointer } from '../pointer/pointer.js';
 import { missingObjects } from '../pointer/stored.js';
 import type { Repo } from '../repo.js';
+import { pathMissing } from './snapshot.js';
 
 /** A path given on the command line and its repository-relative form. */
 export interface PathArg {
@@ -82,9 +82,7 @@ export async function requireStored(repo: Repo, pointer: Pointer): Promise<void>
 export async function checkPathsExist(root: string, paths: PathArg[]): Promise<void> {
   for (const p of paths) {
     const there = await lstat(absolutePath(root, p.repoPath)).then(() => true, (error: unknown) => errnoCode(error) !== 'ENOENT');
-    if (!there) {
-      throw new MvError('PATH_MISSING', `${displayPath(p.repoPath)} does not exist.`, { hint: 'Check the path; it is relative to the current directory.', details: { path: p.repoPath } });
-    }
+    if (!there) throw pathMissing(p.repoPath);
   }
 }
 

@@ -81,12 +81,7 @@ export async function snapshotPath(repoPath: string, ctx: SnapshotContext): Prom
   try {
     link = lstatSync(abs, { bigint: true });
   } catch (error) {
-    if (errnoCode(error) === 'ENOENT') {
-      throw new MvError('PATH_MISSING', `${displayPath(repoPath)} does not exist.`, {
-        hint: repoPath.includes('\ufffd') ? NOT_UTF8_HINT : 'Check the path; it is relative to the current directory.',
-        details: { path: repoPath },
-      });
-    }
+    if (errnoCode(error) === 'ENOENT') throw pathMissing(repoPath);
     throw fsError(error, 'reading', repoPath);
   }
   const linked = link.isSymbolicLink();
@@ -117,6 +112,14 @@ export async function checkReadableLink(ctx: Pick<SnapshotContext, 'root' | 'cac
 }
 
 const NOT_UTF8_HINT = 'mv versions files whose names are UTF-8; rename it (e.g. with `convmv` or a file manager) and run the command again.';
+
+/** A path given to version that is not there (a name that is not UTF-8 arrives with U+FFFD in it, and is not found). */
+export function pathMissing(repoPath: string): MvError {
+  return new MvError('PATH_MISSING', `${displayPath(repoPath)} does not exist.`, {
+    hint: repoPath.includes('\ufffd') ? NOT_UTF8_HINT : 'Check the path; it is relative to the current directory.',
+    details: { path: repoPath },
+  });
+}
 
 /** A file that is neither a regular file nor a folder, refused by name and kind. */
 function unsupportedKind(repoPath: string, info: { isFIFO(): boolean; isSocket(): boolean; isBlockDevice(): boolean; isCharacterDevice(): boolean }): MvError {

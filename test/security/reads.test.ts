@@ -174,6 +174,10 @@ describe('what is not a regular file is refused by name', () => {
     expect(run.exitCode).toBe(1);
     expect(run.stderr).toContain('models/leak/caf\\xe9.bin cannot be versioned: its name is not valid UTF-8');
     expect(run.stderr).not.toContain('No such file or directory');
+    // Named on the command line, the name arrives decoded with U+FFFD and is not found: the hint says why.
+    const named = await cli(repo.dir, ['add', 'leak', 'models/leak/caf\ufffd.bin', '--data', 'data/train']);
+    expect(named.exitCode).toBe(1);
+    expect(named.stderr).toContain('names are UTF-8; rename it');
   });
 });
 

@@ -12,6 +12,7 @@ import { MvError, UsageError, fsError } from '../errors.js';
 import { parseManifest, type ManifestEntry } from '../cache/manifest.js';
 import { isOid, type Oid } from '../cache/oid.js';
 import { StatCache } from '../cache/stat-cache.js';
+import { displayPath } from '../display-text.js';
 import { joinRepoPath } from '../paths.js';
 import { readWorkspacePointer, trackedPointerFiles, findWorkspacePointer } from '../pointer/locate.js';
 import { pointerFolder } from '../pointer/pointer.js';
@@ -129,7 +130,7 @@ async function checkoutLocked(repo: Repo, options: CheckoutOptions): Promise<Che
     }
     // Content of the version in the work tree that the cache lost (removed by hand, quarantined by verify):
     // stored again, checked against its oid, before anything replaces it.
-    for (const save of plans.flatMap((p) => p.saves)) await repo.cache.ingest(join(repo.root, save.path), save.oid);
+    for (const save of plans.flatMap((p) => p.saves)) await storeLost(repo, save, options.signal);
     options.signal?.throwIfAborted();
     // Temp files and staging folders of a checkout that was killed midway: in the folders about to be
     // written, the artifacts' folders (even when nothing in them changes now) and the folders above them.
@@ -386,6 +387,22 @@ async function rememberCheckout(repo: Repo, target: VersionPointer, roles: reado
   const written = (role: ObjectRole) => Object.fromEntries(pointerObjects(target.pointer, target.file, [role]).map((o) => [o.path, o.oid]));
   const lineage = roles.includes('data') ? { ...written('data'), ...written('pipeline'), ...written('params') } : undefined;
   await recordCheckout(checkoutStateFile(repo), target.artifact, differs ? { version: target.version, files: written('file'), ...(lineage ? { lineage } : {}) } : undefined);
+}
+
+/**
+ * Stores a work-tree file whose content a version records and the cache lost. Bytes that no longer hash
+ * to the oid inspected (written to since) stop the checkout before anything in the work tree is replaced.
+ */
+async function storeLost(repo: Repo, save: { path: string; oid: Oid }, signal: AbortSignal | undefined): Promise<void> {
+  try {
+    await repo.cache.ingest(join(repo.root, save.path), save.oid, signal ? { signal } : {});
+  } catch (error) {
+    if (!(error instanceof MvError && (error.code === 'CONTENT_MISMATCH' || error.code === 'FILE_CHANGED'))) throw error;
+    throw new MvError('FILE_CHANGED', `${displayPath(save.path)} changed while checkout was reading it; nothing was checked out.`, {
+      hint: 'Wait until the program writing it has finished, then run the command again.',
+      details: { path: save.path },
+    });
+  }
 }
 
 /** `make`'s promise, made on the first call. */

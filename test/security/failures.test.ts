@@ -3,7 +3,7 @@
  * and a failed add, checkout, pull or promote leaves the work tree, the index, the refs and the tags
  * exactly as they were: rolled back by the same command before it exits.
  */
-import { chmod, mkdir, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, readdir, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
@@ -12,6 +12,7 @@ import { checkout } from '../../src/commands/checkout.js';
 import { pull } from '../../src/commands/fetch.js';
 import { promote } from '../../src/commands/promote.js';
 import { status } from '../../src/commands/status.js';
+import { StatCache } from '../../src/cache/stat-cache.js';
 import { systemCallError } from '../../src/errors.js';
 import { init, push, remoteAdd } from '../../src/index.js';
 import { gitRepo, tempDir, type TestRepo } from '../helpers/git-repo.js';
@@ -220,6 +221,29 @@ describe('a failed command leaves everything as it was', () => {
     await writeFile(join(repo.dir, 'models/churn/model.pt'), 'unsaved work');
     await expect(checkout({ cwd: repo.dir, ref: 'churn@v0.1.0' })).rejects.toMatchObject({ code: 'LOCAL_CHANGES' });
     expect(await readFile(join(repo.dir, 'models/churn/model.pt'), 'utf8')).toBe('unsaved work');
+  });
+
+  it('a lost file that changes before checkout stores it stops the checkout, with nothing stored or replaced', async () => {
+    const repo = await projectWithVersion();
+    await writeFile(join(repo.dir, 'models/churn/model.pt'), 'v2');
+    await addChurn(repo);
+    const hex = createHash('sha256').update('v2').digest('hex');
+    const object = join(repo.dir, '.mv/cache/objects', hex.slice(0, 2), hex.slice(2));
+    await rm(object);
+    // The file is written to after it was inspected: the stat cache still vouches for the recorded bytes.
+    const file = join(repo.dir, 'models/churn/model.pt');
+    await writeFile(file, 'v3');
+    await utimes(file, new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
+    const stats = await StatCache.load(join(repo.dir, '.git/mv/stat-cache.json'));
+    stats.record('models/churn/model.pt', await stat(file, { bigint: true }), `sha256:${hex}`);
+    await stats.save();
+    const tree = await snapshotTree(repo.dir);
+    const run = await cli(repo.dir, ['checkout', 'churn@v0.1.0']);
+    expect(run.exitCode).toBe(1);
+    expect(run.stderr).toContain('models/churn/model.pt changed while checkout was reading it; nothing was checked out.');
+    expectNoStackTrace(run);
+    await expectUnchanged(repo.dir, tree, (p) => /^\.git\/mv(\/|$)/.test(p));
+    await expect(stat(object)).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
   it('checkout of several versions writes all of them or none', async () => {

@@ -21,6 +21,7 @@ import { pinnedId } from '../registry/ref.js';
 import { resolvePointer, type VersionPointer } from '../registry/version-pointer.js';
 import { openRepo, type Repo } from '../repo.js';
 import { withRepoLock } from '../lock.js';
+import { looksLikeManifest } from '../safety/object-bytes.js';
 import { purgedVersionError } from '../safety/purge-record.js';
 import { readCheckoutState, recordCheckout } from '../workspace/checkout-state.js';
 import { inspectEntry } from '../workspace/inspect.js';
@@ -428,8 +429,10 @@ async function recordedContent(repo: Repo, targets: VersionPointer[]): Promise<S
     const checkedOut = Object.hasOwn(state, target.artifact) ? state[target.artifact] : undefined;
     for (const [path, oid] of [...Object.entries(checkedOut?.files ?? {}), ...Object.entries(checkedOut?.lineage ?? {})]) add(path, oid);
   }
-  // A folder records its files through its manifest, when the cache still holds that.
+  // A folder records its files through its manifest, when the cache still holds that. Only an object
+  // that starts as a manifest is read whole: a pointer can name any object as a folder.
   for (const oid of folders) {
+    if (!(await looksLikeManifest(repo.cache, oid))) continue;
     const manifest = await repo.cache.readVerified(oid).then((bytes) => parseManifest(bytes.toString('utf8'), oid), () => undefined);
     for (const entry of manifest ?? []) recorded.add(entry.oid);
   }

@@ -223,6 +223,26 @@ describe('a failed command leaves everything as it was', () => {
     expect(await readFile(join(repo.dir, 'models/churn/model.pt'), 'utf8')).toBe('unsaved work');
   });
 
+  it('lost content is stored again for a file in a folder (through its manifest) and for a version checked out', async () => {
+    const repo = await projectWithVersion();
+    const objectOf = (bytes: string) => {
+      const hex = createHash('sha256').update(bytes).digest('hex');
+      return join(repo.dir, '.mv/cache/objects', hex.slice(0, 2), hex.slice(2));
+    };
+    const vocab = join(repo.dir, 'models/churn/tokenizer/vocab.json');
+    const firstVocab = await readFile(vocab, 'utf8');
+    await writeFile(vocab, 'vocab v2');
+    await addChurn(repo);
+    await rm(objectOf('vocab v2'));
+    await checkout({ cwd: repo.dir, ref: 'churn@v0.1.0' });
+    expect(await readFile(objectOf('vocab v2'), 'utf8')).toBe('vocab v2');
+    // The work tree holds v0.1.0, which only the checkout record names; its vocabulary leaves the cache.
+    await rm(objectOf(firstVocab));
+    await checkout({ cwd: repo.dir });
+    expect(await readFile(objectOf(firstVocab), 'utf8')).toBe(firstVocab);
+    expect(await readFile(vocab, 'utf8')).toBe('vocab v2');
+  });
+
   it('a lost file that changes before checkout stores it stops the checkout, with nothing stored or replaced', async () => {
     const repo = await projectWithVersion();
     await writeFile(join(repo.dir, 'models/churn/model.pt'), 'v2');

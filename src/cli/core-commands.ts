@@ -197,7 +197,7 @@ function renderStatus(result: StatusResult, json: boolean): void {
     const lineageOf = artifact.entries.filter((e) => e.role !== 'file' && !e.matchesCheckout && e.condition !== 'unchanged');
     if (artifact.checkedOut) {
       // The lineage lines compare with the committed pointer's version, not the one checked out.
-      if (lineageOf.some((e) => e.condition === 'missing')) print(`  ${c.dim(`\`mvr pull ${artifact.name}@v${artifact.checkedOut} --lineage\` writes v${artifact.checkedOut}'s data and pipeline too`)}`);
+      if (lineageOf.some((e) => e.condition === 'missing')) print(`  ${c.dim(`\`mvr pull ${artifact.name}@v${artifact.checkedOut} --lineage\` writes v${artifact.checkedOut}'s data, pipeline and params file too`)}`);
       continue;
     }
     for (const entry of lineageOf) {

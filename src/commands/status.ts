@@ -110,7 +110,7 @@ export async function status(options: StatusOptions = {}): Promise<StatusResult>
   return { artifacts, invalid, clean: invalid.length === 0 && artifacts.every((a) => a.clean && a.entries.every((e) => e.cached || e.tracked)), initialized: repo.initialized };
 }
 
-/** The files, data and pipeline paths a pointer records, repository-relative, with their oids. */
+/** The files, data and pipeline paths and params file a pointer records, repository-relative, with their oids. */
 function recordedEntries(located: LocatedPointer): Array<{ repoPath: string; oid: Oid; role: EntryStatus['role'] }> {
   const folder = pointerFolder(located.file);
   const { pointer } = located;

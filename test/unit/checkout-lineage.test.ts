@@ -3,7 +3,7 @@
  * file back, with the same protection of unsaved work as its files; `status` in a fresh clone says what is
  * missing and the command that brings it, and never calls a file git tracks "not in cache".
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { add } from '../../src/commands/add.js';
@@ -73,5 +73,8 @@ describe('reproducing a version', () => {
     await checkout({ cwd: repo.dir, ref: 'churn@v0.1.0' });
     expect(await readFile(join(repo.dir, 'src/preprocess.py'), 'utf8')).toContain('if r]');
     expect(await readFile(join(repo.dir, 'data/train/part-0.csv'), 'utf8')).toContain('5,1');
+    // Lineage missing beside the files of another version: status names the pull that writes all of it.
+    await rm(join(repo.dir, 'data/train'), { recursive: true });
+    expect((await cli(repo.dir, ['status'])).stdout).toContain("`mvr pull churn@v0.1.0 --lineage` writes v0.1.0's data, pipeline and params file too");
   });
 });

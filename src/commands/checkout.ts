@@ -293,7 +293,7 @@ export interface Restorable {
   /** Tracked files without uncommitted changes. */
   committed: ReadonlySet<string>;
   /**
-   * Content the work tree's versions record (the committed pointers' and what `mvr checkout` last wrote),
+   * Content the work tree's versions record (its pointer files' and what `mvr checkout` last wrote),
    * looked up when first needed: when the cache lacks it, it is stored there before it is replaced, which
    * loses nothing.
    */
@@ -315,10 +315,11 @@ export async function planCheckout(repo: Repo, target: VersionPointer, ctx: Snap
   };
   const uncheckedEntries: Oid[] = [];
   const guard = async (path: string, oid: Oid | undefined) => {
-    // Local content may be replaced only if it can be restored: from the cache, or from git.
-    if (safe.force || safe.committed.has(path) || (oid && (await repo.cache.has(oid)))) return;
+    // Local content may be replaced only if it can be restored: from the cache, or from git. A version's
+    // content the cache lost is stored again first, --force or not.
+    if (safe.committed.has(path) || (oid && (await repo.cache.has(oid)))) return;
     if (oid && (await safe.recorded?.())?.has(oid)) plan.saves.push({ path, oid });
-    else plan.conflicts.push(path);
+    else if (!safe.force) plan.conflicts.push(path);
   };
   const folders = new RealFolders(repo.root, 'checking out');
   for (const file of uniqueObjects(pointerObjects(target.pointer, target.file, roles))) {
@@ -412,7 +413,10 @@ function once<T>(make: () => Promise<T>): () => Promise<T> {
   return () => (made ??= make());
 }
 
-/** The oids the targets' committed pointers record, and those `mvr checkout` last wrote for them (`Restorable.recorded`). */
+/**
+ * The oids the targets' pointer files in the work tree record, and those `mvr checkout` last wrote for them
+ * (`Restorable.recorded`). A pointer edited by hand can only name more content to store, never less to keep.
+ */
 async function recordedContent(repo: Repo, targets: VersionPointer[]): Promise<Set<Oid>> {
   const recorded = new Set<Oid>();
   const folders: Oid[] = [];

@@ -217,6 +217,11 @@ describe('a failed command leaves everything as it was', () => {
     expect(await readFile(join(repo.dir, 'models/churn/model.pt'), 'utf8')).not.toBe('v2');
     await checkout({ cwd: repo.dir, ref: second });
     expect(await readFile(join(repo.dir, 'models/churn/model.pt'), 'utf8')).toBe('v2');
+    // --force discards local changes, never a version's only copy: that is stored again all the same.
+    await rm(object, { force: true });
+    await checkout({ cwd: repo.dir, ref: 'churn@v0.1.0', force: true });
+    expect(await readFile(object, 'utf8')).toBe('v2');
+    await checkout({ cwd: repo.dir, ref: second });
     // Content no version records is still never replaced.
     await writeFile(join(repo.dir, 'models/churn/model.pt'), 'unsaved work');
     await expect(checkout({ cwd: repo.dir, ref: 'churn@v0.1.0' })).rejects.toMatchObject({ code: 'LOCAL_CHANGES' });

@@ -91,6 +91,8 @@ export async function downloadObjects(tops: VersionObject[], options: DownloadOp
       const data = await readWhole(store, item.oid, context.signal);
       if (hashBuffer(data) !== item.oid) throw corrupt(item.oid, store.location, 'bytes that do not match');
       manifests.set(item.oid, data);
+      // The manifest's own bytes, not the folder's size the pointer records.
+      return { bytes: data.length };
     };
     downloaded += (await run.run('downloading', missingTops.filter((t) => !directories.has(t.oid)), fetchOne)).size;
     await run.run('downloading', missingTops.filter((t) => directories.has(t.oid)), fetchManifest);

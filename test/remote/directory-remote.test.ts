@@ -76,6 +76,19 @@ describe('a directory remote', () => {
     expect(lineage.downloaded).toBe(5);
   });
 
+  it('a fetch of a folder manifest the cache lost reports the manifest\'s bytes', async () => {
+    const remote = await remoteFolder();
+    const repo = await projectWithVersion({ remote: { name: 'origin', url: remote, makeDefault: true } });
+    await push({ cwd: repo.dir });
+    const manifest = (await readFile(join(repo.dir, POINTER_FILE), 'utf8')).match(/path: tokenizer\/\n\s+oid: (sha256:[0-9a-f]{64})/)![1]!;
+    const object = objectPath(join(repo.dir, '.mv/cache'), manifest);
+    const size = (await stat(object)).size;
+    await rm(object, { force: true });
+    const fetched = await fetch({ cwd: repo.dir });
+    expect(fetched).toMatchObject({ downloaded: 1, bytes: size });
+    await expectCached(join(repo.dir, '.mv/cache'), manifest);
+  });
+
   // Small objects are copied by worker threads, large ones by the kernel while the source is hashed.
   it.each([
     ['a small', undefined],

@@ -178,12 +178,9 @@ async function namedTargets(git: Git, root: string, refs: string[], known: Known
  * cat-file --batch`, not one process per version or per artifact.
  */
 async function allTargets(git: Git, registered: VersionRecord[], mismatched: MismatchedTag[]): Promise<Target[]> {
-  const byArtifact = new Map<string, VersionRecord[]>();
-  for (const record of registered) byArtifact.set(record.artifact, [...(byArtifact.get(record.artifact) ?? []), record]);
-  const records = [...byArtifact.values()].flat();
-  const reads = await readCommittedPointers(git, records.map((r) => ({ name: r.artifact, commit: r.register.commit, hint: r.register.payload?.pointer?.path, version: r.version })));
+  const reads = await readCommittedPointers(git, registered.map((r) => ({ name: r.artifact, commit: r.register.commit, hint: r.register.payload?.pointer?.path, version: r.version })));
   const targets: Target[] = [];
-  records.forEach((record, i) => {
+  registered.forEach((record, i) => {
     const read = reads[i]!;
     const id = pinnedId(record.artifact, record.version);
     if ('located' in read) targets.push({ id, version: { ...read.located, artifact: record.artifact, version: record.version, record } });

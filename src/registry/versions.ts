@@ -53,10 +53,9 @@ export function artifactVersions(byArtifact: Map<string, Map<string, VersionReco
  */
 export async function versionTags(git: Git, artifact: string): Promise<{ registered: VersionRecord[]; taken: string[]; deprecated: boolean }> {
   const records = await readTagRecords(git, [`refs/tags/${tagForm(artifact)}@*`]);
-  const versions = versionsFromRecords(records).get(artifact);
   return {
     deprecated: records.some((r) => r.kind === 'deprecate' && r.artifact === artifact),
-    registered: versions ? [...versions.values()].sort((a, b) => semver.rcompare(a.version, b.version)) : [],
+    registered: artifactVersions(versionsFromRecords(records), artifact),
     taken: [...new Set(records.filter((r) => r.version !== undefined).map((r) => r.version!))],
   };
 }

@@ -65,7 +65,6 @@ export async function checkPointers(git: Git, versions: TaggedVersion[], options
   const atHead = options.head ?? readHeadPointers(git);
   atHead.catch(() => undefined);
   const report: TamperReport = { findings: [], checked: 0, unprotected: [] };
-  const byId = new Map<string, { record: VersionRecord; path: string; oid: string }>();
   const protectedVersions: Array<{ id: string; record: VersionRecord; path: string; oid: string; spec: string; content?: string }> = [];
   for (const { record, pointer } of versions) {
     const id = pinnedId(record.artifact, record.version);
@@ -77,9 +76,9 @@ export async function checkPointers(git: Git, versions: TaggedVersion[], options
     // The pointer the caller read is the blob asked for when it was read from the same path.
     const known = pointer?.file === recorded.path ? { content: pointer.content } : {};
     protectedVersions.push({ id, record, path: recorded.path, oid: recorded.oid, spec: `${record.register.commit}:${recorded.path}`, ...known });
-    byId.set(id, { record, path: recorded.path, oid: recorded.oid });
   }
   report.checked = protectedVersions.length;
+  const byId = new Map(protectedVersions.map((v) => [v.id, v]));
   // Every other tagged pointer in one `git cat-file --batch`.
   const unread = [...new Set(protectedVersions.filter((v) => v.content === undefined).map((v) => v.spec))];
   const contents = await git.readBlobs(unread);

@@ -1,5 +1,5 @@
 /** Names users give to things: artifacts (GTO's rule), stages and remotes. */
-import { editDistance } from './edit-distance.js';
+import { editDistance, nearest } from './edit-distance.js';
 import { MvError } from './errors.js';
 
 export const ARTIFACT_TYPES = ['model', 'dataset', 'other'] as const;
@@ -42,14 +42,11 @@ export function checkArtifactName(name: string): string {
  * (`prod` for `production`), or one within two edits (and fewer edits than it has letters).
  */
 export function nearStages(stage: string, stages: readonly string[]): string[] {
-  const lower = stage.toLowerCase();
   if (stages.includes(stage)) return [];
-  const scored = stages
-    .map((known, order) => ({ known, order, distance: lower === known.toLowerCase() ? 0 : lower.length >= 3 && known.toLowerCase().startsWith(lower) ? 1 : editDistance(lower, known.toLowerCase()) }))
-    .filter((c) => c.distance <= 2 && c.distance < c.known.length);
-  if (scored.length === 0) return [];
-  const best = Math.min(...scored.map((c) => c.distance));
-  return scored.filter((c) => c.distance === best).sort((x, y) => x.order - y.order).map((c) => c.known);
+  return nearest(stage.toLowerCase(), stages, 2, (word, known) => {
+    const name = known.toLowerCase();
+    return word === name ? 0 : word.length >= 3 && name.startsWith(word) ? 1 : editDistance(word, name);
+  });
 }
 
 export function checkStageName(stage: string): string {

@@ -3,9 +3,7 @@
  * `mv ad churn model.pt tokenizer/` to the system mv, which would move the files.
  */
 
-import { editDistance } from '../edit-distance.js';
-
-export { editDistance };
+import { nearest } from '../edit-distance.js';
 
 /** A word that looks like a command name: letters, digits, `-` and `_`, starting with a letter. */
 const BARE_WORD = /^[A-Za-z][A-Za-z0-9_-]*$/;
@@ -20,14 +18,8 @@ export const MAX_DISTANCE = 2;
  */
 export function nearCommands(word: string, commands: readonly string[]): string[] {
   if (!BARE_WORD.test(word)) return [];
-  const lower = word.toLowerCase();
   if (commands.includes(word)) return [];
-  const scored = commands
-    .map((command, order) => ({ command, order, distance: editDistance(lower, command) }))
-    .filter((c) => c.distance <= MAX_DISTANCE && c.distance < c.command.length);
-  if (scored.length === 0) return [];
-  const best = Math.min(...scored.map((c) => c.distance));
-  return scored.filter((c) => c.distance === best).sort((x, y) => x.order - y.order).map((c) => c.command);
+  return nearest(word.toLowerCase(), commands, MAX_DISTANCE);
 }
 
 /** `unknown command 'ad' — did you mean 'add'?` */

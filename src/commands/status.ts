@@ -7,9 +7,9 @@ import { MvError } from '../errors.js';
 import { diffEntries, parseManifest, type DirChanges, type ManifestEntry } from '../cache/manifest.js';
 import type { Oid } from '../cache/oid.js';
 import { StatCache } from '../cache/stat-cache.js';
-import { atOrUnder, joinRepoPath } from '../paths.js';
+import { atOrUnder } from '../paths.js';
 import { readWorkspacePointer, trackedPointerFiles, type LocatedPointer } from '../pointer/locate.js';
-import { pointerFolder, type PathEntry } from '../pointer/pointer.js';
+import { pointerObjects, type ObjectRole } from '../pointer/objects.js';
 import { openRepo, type Repo } from '../repo.js';
 import { inspectEntry, type EntryCondition } from '../workspace/inspect.js';
 import { RealFolders } from '../real-folders.js';
@@ -26,7 +26,7 @@ export interface StatusOptions {
 export interface EntryStatus {
   /** Repository-relative path; folders end with "/". */
   path: string;
-  role: 'file' | 'data' | 'pipeline' | 'params';
+  role: ObjectRole;
   condition: EntryCondition;
   /** Whether the cache holds the recorded content (so `mv checkout` can restore it). */
   cached: boolean;
@@ -111,16 +111,8 @@ export async function status(options: StatusOptions = {}): Promise<StatusResult>
 }
 
 /** The files, data and pipeline paths and params file a pointer records, repository-relative, with their oids. */
-function recordedEntries(located: LocatedPointer): Array<{ repoPath: string; oid: Oid; role: EntryStatus['role'] }> {
-  const folder = pointerFolder(located.file);
-  const { pointer } = located;
-  const roles: Array<[PathEntry['path'], Oid, EntryStatus['role']]> = [
-    ...pointer.files.map((f) => [f.path, f.oid, 'file'] as [string, Oid, EntryStatus['role']]),
-    ...(pointer.lineage.data ?? []).filter((d): d is PathEntry => 'oid' in d && 'path' in d).map((d) => [d.path, d.oid, 'data'] as [string, Oid, EntryStatus['role']]),
-    ...(pointer.lineage.pipeline ?? []).map((p) => [p.path, p.oid, 'pipeline'] as [string, Oid, EntryStatus['role']]),
-    ...(pointer.lineage.params_file ? [[pointer.lineage.params_file.path, pointer.lineage.params_file.oid, 'params'] as [string, Oid, EntryStatus['role']]] : []),
-  ];
-  return roles.map(([path, oid, role]) => ({ repoPath: joinRepoPath(folder, path), oid, role }));
+function recordedEntries(located: LocatedPointer): Array<{ repoPath: string; oid: Oid; role: ObjectRole }> {
+  return pointerObjects(located.pointer, located.file).map(({ path, oid, role }) => ({ repoPath: path, oid, role }));
 }
 
 async function workspacePointers(repo: Repo, names: string[] | undefined, invalid: StatusResult['invalid']): Promise<LocatedPointer[]> {

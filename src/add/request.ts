@@ -143,7 +143,7 @@ export async function readAddRequest(repo: Repo, cwd: string, flags: AddFlags): 
     }
   }
   const pipelinePaths = flags.pipeline?.length ? flags.pipeline.map(arg) : (inherit(undefined, before?.lineage.pipeline?.map((p) => recorded(beforeFolder, p.path)), 'pipeline') ?? []);
-  await checkPathsExist(repo.root, [...artifactPaths, ...pipelinePaths]);
+  await checkPathsExist(repo.root, [...artifactPaths, ...dataPaths, ...pipelinePaths]);
   checkNoOverlap([...artifactPaths, ...dataPaths]);
   for (const p of [...artifactPaths, ...dataPaths, ...pipelinePaths]) await checkNoLinkedFolders(repo.root, p.repoPath, p.input);
   await checkNotTracked(repo, artifactPaths, givenTracked);

@@ -1,4 +1,4 @@
-import { chmod, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { add, checkout, status, type AddOptions } from '../../src/index.js';
@@ -33,6 +33,18 @@ describe('mv add never commits a pointer it would refuse to read', () => {
     expectRefused({ name: 'gone', paths: ['models/nothere.pt'], pipeline: ['src/nothere.py'], data: ['data/train'] }, 'models/nothere.pt does not exist.', async (dir) => {
       await writeFile(join(dir, 'params.yaml'), 'lr: 0.5\n');
     }));
+
+  it('a recorded data path that is gone, named before uncommitted code is', async () => {
+    const repo = await project();
+    await addChurn(repo);
+    await repo.write('src/train.py', 'fit()\n');
+    await repo.git('add', 'src/train.py');
+    await repo.git('commit', '-qm', 'train');
+    await rm(join(repo.dir, 'data/train'), { recursive: true });
+    await repo.write('src/train.py', 'fit(epochs=3)\n');
+    const refused = await refusal(add({ cwd: repo.dir, name: 'churn' }));
+    expect(refused).toMatchObject({ code: 'PATH_MISSING', text: expect.stringContaining('data/train/ does not exist.') });
+  });
 
   it('an empty folder', () => expectRefused({ name: 'empty', paths: ['nothing/'], data: ['data/train'] }, 'has no files', (dir) => mkdir(join(dir, 'nothing'))));
 

@@ -21,6 +21,7 @@ import { pinnedId } from '../registry/ref.js';
 import { resolvePointer, type VersionPointer } from '../registry/version-pointer.js';
 import { openRepo, type Repo } from '../repo.js';
 import { withRepoLock } from '../lock.js';
+import { onDemand } from '../on-demand.js';
 import { looksLikeManifest } from '../safety/object-bytes.js';
 import { purgedVersionError } from '../safety/purge-record.js';
 import { readCheckoutState, recordCheckout } from '../workspace/checkout-state.js';
@@ -103,7 +104,7 @@ async function checkoutLocked(repo: Repo, options: CheckoutOptions): Promise<Che
     const safe: Restorable = {
       force: options.force ?? false,
       committed: options.lineage ? await repo.git.committedFiles(lineagePaths(targets)) : new Set(),
-      recorded: once(() => recordedContent(repo, targets)),
+      recorded: onDemand(() => recordedContent(repo, targets)),
     };
     const plans: CheckoutPlan[] = [];
     for (const target of targets) plans.push(await planCheckout(repo, target, ctx, safe, roles));
@@ -405,12 +406,6 @@ async function storeLost(repo: Repo, save: { path: string; oid: Oid }, signal: A
       details: { path: save.path },
     });
   }
-}
-
-/** `make`'s promise, made on the first call. */
-function once<T>(make: () => Promise<T>): () => Promise<T> {
-  let made: Promise<T> | undefined;
-  return () => (made ??= make());
 }
 
 /**

@@ -13,6 +13,7 @@ import { ChunkedFetcher } from './chunked-fetch.js';
 import { ChunkedPush } from './chunked-push.js';
 import { relatedFiles, type ManifestReader, type RelatedFiles } from './related-files.js';
 import type { RemoteSession } from './remote-session.js';
+import { onDemand } from '../on-demand.js';
 
 /** A manifest from the cache (verified), else from the remote; undefined when neither has it. */
 export function manifestReader(cache: LocalCache, store: ObjectStore): (oid: Oid) => Promise<Buffer | undefined> {
@@ -32,12 +33,7 @@ export function manifestReader(cache: LocalCache, store: ObjectStore): (oid: Oid
  * command. A lookup that failed is not kept: the next file asks again.
  */
 function relatedOnDemand(git: Git, versions: Array<{ pointer: Pointer; file: string }>, readManifest: ManifestReader): () => Promise<RelatedFiles> {
-  let related: Promise<RelatedFiles> | undefined;
-  return () =>
-    (related ??= relatedFiles(git, versions, readManifest).catch((error: unknown) => {
-      related = undefined;
-      throw error;
-    }));
+  return onDemand(() => relatedFiles(git, versions, readManifest));
 }
 
 /**

@@ -14,8 +14,8 @@ import { shortOid, type Oid } from './oid.js';
  */
 export const SMALL_FILE = 1024 * 1024;
 
-/** Stat data as decimal strings: [inode, size, mtime ns, ctime ns]. */
-export type StatTuple = [string, string, string, string];
+/** Stat data for the stat cache, as a worker thread sends it back. */
+export type StatTuple = [ino: number, size: number, mtimeMs: number, ctimeMs: number];
 
 /**
  * Copies the small file `source`, whose bytes must hash to `expected.oid` (and be `expected.size` bytes
@@ -39,8 +39,8 @@ export function copyVerifiedSync(source: string, dest: string, expected: { oid: 
 }
 
 export function statTuple(path: string): StatTuple {
-  const info = statSync(path, { bigint: true });
-  return [String(info.ino), String(info.size), String(info.mtimeNs), String(info.ctimeNs)];
+  const info = statSync(path);
+  return [info.ino, info.size, info.mtimeMs, info.ctimeMs];
 }
 
 /**

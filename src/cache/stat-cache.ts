@@ -4,90 +4,118 @@
  * the cache file was last written is not trusted, because the file may have been rewritten with the same
  * size within the same timestamp tick after it was hashed.
  */
-import type { BigIntStats } from 'node:fs';
+import type { Stats } from 'node:fs';
 import { mkdir, readFile, stat } from 'node:fs/promises';
+import { endianness } from 'node:os';
 import { dirname } from 'node:path';
 import { writeFileAtomic } from '../atomic-file.js';
 import { errnoCode } from '../errors.js';
 import type { Oid } from './oid.js';
 
-const FORMAT = 2;
+const FORMAT = 3;
 const OID_LENGTH = 'sha256:'.length + 64;
+/** Stat values per entry: inode, size, mtime and ctime (ms, as Node gives them). */
+const STAMP = 4;
 
 /**
- * One entry: `inode:size:mtimeNs:ctimeNs:oid`. A single string per file keeps loading a cache of hundreds
- * of thousands of entries cheap (one string each to parse and keep, no arrays), and a lookup is one
- * prefix comparison.
+ * The stat data an entry is compared by. Node's numbers, not its `bigint` form: making a `bigint` stat
+ * object costs about three times as much, and status takes one per file. The times are milliseconds
+ * with a fraction, which tells apart times a quarter of a microsecond apart (docs/formats.md).
  */
-type Entry = string;
+export type FileStamp = Pick<Stats, 'ino' | 'size' | 'mtimeMs' | 'ctimeMs'>;
 
-/** The stat part of an entry, ending with ":". */
-function stampOf(info: BigIntStats): string {
-  return `${info.ino}:${info.size}:${info.mtimeNs}:${info.ctimeNs}:`;
-}
-
+/**
+ * The entries are three parallel lists (docs/formats.md): the paths, their stat values as one block of
+ * 64-bit floating-point numbers, and their oids as one string. Loading a cache of 100,000s of entries so
+ * costs a list of paths and two copies of memory, and a lookup compares four numbers: it builds no string.
+ * Entries recorded since loading sit in `added`; an entry's index is below `loaded` when it is in the
+ * loaded block.
+ */
 export class StatCache {
   private readonly file: string;
-  private readonly entries: Map<string, Entry>;
+  /** Path → index: into the loaded block when below `loaded`, else into `added` (less `loaded`). */
+  private readonly index = new Map<string, number>();
+  private readonly stamps: Float64Array;
+  private readonly oids: string;
+  private readonly loaded: number;
+  private readonly added: Array<{ stamp: [number, number, number, number]; oid: Oid }> = [];
   /**
    * Per folder (a path ending in "/"), `<number of files>:<manifest oid>`: the manifest made from the
    * entries below it when it was last snapshotted. Recording an entry below a folder forgets it.
    */
   private readonly folders: Map<string, string>;
-  /** mtime (ns) of the cache file when loaded: entries must be strictly older to be trusted. */
-  private readonly writtenAtNs: bigint;
+  /** mtime (ms) of the cache file when loaded: entries must be strictly older to be trusted. */
+  private readonly writtenAtMs: number;
   private dirty = false;
 
-  private constructor(file: string, entries: Map<string, Entry>, writtenAtNs: bigint, folders = new Map<string, string>()) {
+  private constructor(file: string, loaded?: { keys: string[]; stamps: Float64Array; oids: string; writtenAtMs: number; folders: Map<string, string> }) {
     this.file = file;
-    this.entries = entries;
-    this.writtenAtNs = writtenAtNs;
-    this.folders = folders;
+    this.stamps = loaded?.stamps ?? new Float64Array(0);
+    this.oids = loaded?.oids ?? '';
+    this.loaded = loaded?.keys.length ?? 0;
+    this.writtenAtMs = loaded?.writtenAtMs ?? 0;
+    this.folders = loaded?.folders ?? new Map<string, string>();
+    loaded?.keys.forEach((key, i) => this.index.set(key, i));
   }
 
   static async load(file: string): Promise<StatCache> {
     try {
-      const [text, info] = await Promise.all([readFile(file, 'utf8'), stat(file, { bigint: true })]);
-      const parsed = JSON.parse(text) as { format?: number; entries?: Record<string, unknown>; folders?: Record<string, unknown> };
-      if (parsed.format !== FORMAT || typeof parsed.entries !== 'object' || parsed.entries === null) return new StatCache(file, new Map(), 0n);
-      const entries = new Map<string, Entry>();
-      // Entries are checked when used (lookup validates the oid), so loading is one pass with no parsing.
-      for (const key of Object.keys(parsed.entries)) {
-        const entry = parsed.entries[key];
-        if (typeof entry === 'string') entries.set(key, entry);
-      }
+      const [text, info] = await Promise.all([readFile(file, 'utf8'), stat(file)]);
+      const parsed = JSON.parse(text) as { format?: unknown; endian?: unknown; keys?: unknown; stamps?: unknown; oids?: unknown; folders?: unknown };
+      const { keys, stamps, oids } = parsed;
+      // Anything else (an earlier format, another machine's byte order, a damaged file) only costs re-hashing.
+      if (parsed.format !== FORMAT || parsed.endian !== endianness() || !Array.isArray(keys) || typeof stamps !== 'string' || typeof oids !== 'string') return new StatCache(file);
+      const bytes = Buffer.from(stamps, 'base64');
+      if (bytes.length !== keys.length * STAMP * 8 || oids.length !== keys.length * OID_LENGTH || !keys.every((key) => typeof key === 'string')) return new StatCache(file);
+      // A typed array needs an aligned start; a small decoded buffer may be a slice of a shared pool.
+      const block = bytes.byteOffset % 8 === 0 ? bytes : Buffer.from(bytes);
       const folders = new Map<string, string>();
       if (typeof parsed.folders === 'object' && parsed.folders !== null) {
         for (const [key, value] of Object.entries(parsed.folders)) if (key.endsWith('/') && typeof value === 'string') folders.set(key, value);
       }
-      return new StatCache(file, entries, info.mtimeNs, folders);
+      return new StatCache(file, {
+        keys,
+        stamps: new Float64Array(block.buffer, block.byteOffset, keys.length * STAMP),
+        oids,
+        writtenAtMs: info.mtimeMs,
+        folders,
+      });
     } catch (error) {
-      // A missing or damaged stat cache only costs re-hashing.
-      if (errnoCode(error) === 'ENOENT' || error instanceof SyntaxError) return new StatCache(file, new Map(), 0n);
+      if (errnoCode(error) === 'ENOENT' || error instanceof SyntaxError) return new StatCache(file);
       throw error;
     }
   }
 
   /** The remembered oid of the file at `key`, if its stat data still matches and is not racy. */
-  lookup(key: string, info: BigIntStats): Oid | undefined {
-    const entry = this.entries.get(key);
-    if (entry === undefined) return undefined;
-    const stamp = stampOf(info);
-    if (!entry.startsWith(stamp)) return undefined;
-    if (info.mtimeNs >= this.writtenAtNs) return undefined;
-    const oid = entry.slice(stamp.length);
+  lookup(key: string, info: FileStamp): Oid | undefined {
+    const i = this.index.get(key);
+    if (i === undefined || info.mtimeMs >= this.writtenAtMs) return undefined;
+    let oid: string;
+    if (i < this.loaded) {
+      const at = i * STAMP;
+      const stamps = this.stamps;
+      if (stamps[at + 2] !== info.mtimeMs || stamps[at + 3] !== info.ctimeMs || stamps[at + 1] !== info.size || stamps[at] !== info.ino) return undefined;
+      oid = this.oids.slice(i * OID_LENGTH, (i + 1) * OID_LENGTH);
+    } else {
+      const { stamp, oid: added } = this.added[i - this.loaded]!;
+      if (stamp[2] !== info.mtimeMs || stamp[3] !== info.ctimeMs || stamp[1] !== info.size || stamp[0] !== info.ino) return undefined;
+      oid = added;
+    }
     // The file is mv's own state (in .git/mv): the shape is checked, not each hex digit.
-    return oid.length === OID_LENGTH && oid.startsWith('sha256:') ? (oid as Oid) : undefined;
+    return oid.startsWith('sha256:') ? (oid as Oid) : undefined;
   }
 
-  record(key: string, info: BigIntStats, oid: Oid): void {
-    this.entries.set(key, stampOf(info) + oid);
-    this.changedBelow(key);
+  record(key: string, info: FileStamp, oid: Oid): void {
+    this.add(key, [info.ino, info.size, info.mtimeMs, info.ctimeMs], oid);
   }
 
-  /** `record` with stat data already as strings (from a worker thread). */
-  recordTuple(key: string, stat: [string, string, string, string], oid: Oid): void {
-    this.entries.set(key, `${stat.join(':')}:${oid}`);
+  /** `record` with stat data as a tuple `[ino, size, mtimeMs, ctimeMs]` (from a worker thread). */
+  recordTuple(key: string, stat: [number, number, number, number], oid: Oid): void {
+    this.add(key, stat, oid);
+  }
+
+  private add(key: string, stamp: [number, number, number, number], oid: Oid): void {
+    this.index.set(key, this.loaded + this.added.push({ stamp, oid }) - 1);
     this.changedBelow(key);
   }
 
@@ -121,21 +149,21 @@ export class StatCache {
 
   /** Whether there is an entry for `key`, current or not. */
   has(key: string): boolean {
-    return this.entries.has(key);
+    return this.index.has(key);
   }
 
   /** The number of entries below `prefix` (a folder path ending in "/"). */
   countBelow(prefix: string): number {
     let count = 0;
-    for (const key of this.entries.keys()) if (key.startsWith(prefix)) count++;
+    for (const key of this.index.keys()) if (key.startsWith(prefix)) count++;
     return count;
   }
 
   /** Forgets entries below `prefix` (a folder path ending in "/") that are not in `keep`. */
   prune(prefix: string, keep: Set<string>): void {
-    for (const key of this.entries.keys()) {
+    for (const key of this.index.keys()) {
       if (key.startsWith(prefix) && !keep.has(key)) {
-        this.entries.delete(key);
+        this.index.delete(key);
         this.changedBelow(key);
       }
     }
@@ -143,8 +171,24 @@ export class StatCache {
 
   async save(): Promise<void> {
     if (!this.dirty) return;
+    const keys = [...this.index.keys()];
+    const stamps = new Float64Array(keys.length * STAMP);
+    const oids: string[] = [];
+    keys.forEach((key, k) => {
+      const i = this.index.get(key)!;
+      if (i < this.loaded) {
+        stamps.set(this.stamps.subarray(i * STAMP, (i + 1) * STAMP), k * STAMP);
+        oids.push(this.oids.slice(i * OID_LENGTH, (i + 1) * OID_LENGTH));
+      } else {
+        const { stamp, oid } = this.added[i - this.loaded]!;
+        stamps.set(stamp, k * STAMP);
+        oids.push(oid);
+      }
+    });
+    const stampText = Buffer.from(stamps.buffer, stamps.byteOffset, stamps.byteLength).toString('base64');
+    const text = JSON.stringify({ format: FORMAT, endian: endianness(), keys, stamps: stampText, oids: oids.join(''), folders: Object.fromEntries(this.folders) });
     await mkdir(dirname(this.file), { recursive: true });
-    await writeFileAtomic(this.file, JSON.stringify({ format: FORMAT, entries: Object.fromEntries(this.entries), folders: Object.fromEntries(this.folders) }));
+    await writeFileAtomic(this.file, text);
     this.dirty = false;
   }
 }

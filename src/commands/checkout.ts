@@ -179,7 +179,7 @@ async function applyPlans(repo: Repo, plans: CheckoutPlan[], stats: StatCache, o
     const place = places.get(write)!;
     const tuple = place.fresh ? tuples.get(write) : undefined;
     if (tuple) stats.recordTuple(write.path, tuple, write.oid);
-    else stats.record(write.path, await stat(place.target, { bigint: true }), write.oid);
+    else stats.record(write.path, await stat(place.target), write.oid);
   }
   return { copiedAsRoot: linkFor.copiedAsRoot() };
 }

@@ -4,7 +4,7 @@
  * written into the cache, and a directory's manifest only after all of its entries, so a manifest present
  * in the cache implies its files are too.
  */
-import type { BigIntStats } from 'node:fs';
+import type { Stats } from 'node:fs';
 import { existsSync, lstatSync, readdirSync, readFileSync, statSync, type Dirent } from 'node:fs';
 import { readdir, readlink, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, relative, sep } from 'node:path';
@@ -77,9 +77,9 @@ async function breathe(signal: AbortSignal | undefined): Promise<void> {
 
 export async function snapshotPath(repoPath: string, ctx: SnapshotContext): Promise<Snapshot> {
   const abs = absolutePath(ctx.root, repoPath);
-  let link: BigIntStats;
+  let link: Stats;
   try {
-    link = lstatSync(abs, { bigint: true });
+    link = lstatSync(abs);
   } catch (error) {
     if (errnoCode(error) === 'ENOENT') throw pathMissing(repoPath);
     throw fsError(error, 'reading', repoPath);
@@ -179,9 +179,9 @@ function shellQuote(text: string): string {
  * The oid of one file: from the stat cache when its stat data is unchanged (and, when storing, the object
  * is present), else by reading it. Small files are handled with synchronous calls, large ones streamed.
  */
-async function snapshotFile(key: string, abs: string, info: BigIntStats, ctx: SnapshotContext): Promise<{ oid: Oid; size: number }> {
+async function snapshotFile(key: string, abs: string, info: Stats, ctx: SnapshotContext): Promise<{ oid: Oid; size: number }> {
   ctx.signal?.throwIfAborted();
-  const size = Number(info.size);
+  const size = info.size;
   const known = ctx.stats.lookup(key, info);
   if (known && (!ctx.store || ctx.cache.hasSync(known, size))) {
     ctx.onProgress?.({ bytes: size, files: 1, read: false });
@@ -196,7 +196,7 @@ async function snapshotFile(key: string, abs: string, info: BigIntStats, ctx: Sn
     throw fsError(error, 'reading', key);
   }
   // Linking changed the file's inode data (mode, link count): remember what it is now.
-  ctx.stats.record(key, ctx.store && ctx.link ? statSync(abs, { bigint: true }) : info, hashed.oid);
+  ctx.stats.record(key, ctx.store && ctx.link ? statSync(abs) : info, hashed.oid);
   ctx.onProgress?.({ bytes: hashed.size, files: 1, read: true });
   return hashed;
 }
@@ -207,7 +207,7 @@ async function snapshotDir(repoPath: string, ctx: SnapshotContext): Promise<DirS
   const entries = new Array<ManifestEntry>(files.length);
   // Stat data is kept only for files the stat cache does not know: holding 100,000s of stat objects
   // would cost more in garbage collection than the whole comparison.
-  const infos = new Array<BigIntStats | undefined>(files.length);
+  const infos = new Array<Stats | undefined>(files.length);
   let allKnown = true;
   /** How many of the files the stat cache has an entry for (to tell whether it holds entries of files gone). */
   let remembered = 0;
@@ -225,7 +225,7 @@ async function snapshotDir(repoPath: string, ctx: SnapshotContext): Promise<DirS
       infos[i] = info;
       if (ctx.stats.has(key)) remembered++;
     }
-    entries[i] = { path: rel, oid: known ?? ('' as Oid), size: Number(info.size), mode: modeOf(info.mode) };
+    entries[i] = { path: rel, oid: known ?? ('' as Oid), size: info.size, mode: modeOf(info.mode) };
   }
   // Entries below the folder for files no longer listed (hashing the rest below only adds listed ones).
   const gone = ctx.stats.countBelow(repoPath) - remembered;
@@ -268,9 +268,9 @@ async function snapshotDir(repoPath: string, ctx: SnapshotContext): Promise<DirS
   return { kind: 'dir', repoPath, oid, size, nfiles: entries.length, entries };
 }
 
-function statOf(abs: string, key: string): BigIntStats {
+function statOf(abs: string, key: string): Stats {
   try {
-    return statSync(abs, { bigint: true });
+    return statSync(abs);
   } catch (error) {
     throw fsError(error, 'reading', key);
   }
@@ -280,7 +280,7 @@ function statOf(abs: string, key: string): BigIntStats {
  * When storing thousands of new small files, hands them to worker threads; returns the indexes it handled
  * (their entries are filled in and recorded in the stat cache).
  */
-async function storeManyInWorkers(repoPath: string, absDir: string, entries: ManifestEntry[], infos: Array<BigIntStats | undefined>, ctx: SnapshotContext, links: Set<string>): Promise<Set<number>> {
+async function storeManyInWorkers(repoPath: string, absDir: string, entries: ManifestEntry[], infos: Array<Stats | undefined>, ctx: SnapshotContext, links: Set<string>): Promise<Set<number>> {
   if (!ctx.store) return new Set();
   const todo: number[] = [];
   for (const [i, entry] of entries.entries()) {
@@ -309,7 +309,7 @@ async function storeManyInWorkers(repoPath: string, absDir: string, entries: Man
     entries[index]!.oid = result.oid;
     entries[index]!.size = result.size;
     const key = repoPath + entries[index]!.path;
-    ctx.stats.record(key, ctx.link ? statSync(`${absDir}/${entries[index]!.path}`, { bigint: true }) : infos[index] ?? statOf(`${absDir}/${entries[index]!.path}`, key), result.oid);
+    ctx.stats.record(key, ctx.link ? statSync(`${absDir}/${entries[index]!.path}`) : infos[index] ?? statOf(`${absDir}/${entries[index]!.path}`, key), result.oid);
   });
   const handled = new Set(todo);
   // Small files whose oid was known and whose object is cached are done too.

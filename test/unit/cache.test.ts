@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import type { Stats } from 'node:fs';
 import { chmod, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -163,14 +164,14 @@ describe('stat cache', () => {
     const past = new Date(Date.now() - 10_000);
     await utimes(file, past, past);
     const first = await StatCache.load(state);
-    first.record('f.bin', await stat(file, { bigint: true }), sha('one'));
+    first.record('f.bin', await stat(file), sha('one'));
     await first.save();
 
     const second = await StatCache.load(state);
-    expect(second.lookup('f.bin', await stat(file, { bigint: true }))).toBe(sha('one'));
+    expect(second.lookup('f.bin', await stat(file))).toBe(sha('one'));
 
     await writeFile(file, 'two!');
-    expect(second.lookup('f.bin', await stat(file, { bigint: true }))).toBeUndefined();
+    expect(second.lookup('f.bin', await stat(file))).toBeUndefined();
   });
 
   it('does not trust an entry whose mtime is not older than the state file (git racy rule)', async () => {
@@ -178,15 +179,74 @@ describe('stat cache', () => {
     const file = join(dir, 'f.bin');
     const state = join(dir, 'state.json');
     await writeFile(file, 'aaaa');
-    const info = await stat(file, { bigint: true });
+    const info = await stat(file);
     const cache = await StatCache.load(state);
     cache.record('f.bin', info, sha('aaaa'));
     await cache.save();
     // Put the state file's mtime in the same tick as the file's: a same-size rewrite then would be invisible.
-    const t = new Date(Number(info.mtimeNs / 1_000_000n));
+    const t = new Date(info.mtimeMs);
     await utimes(state, t, t);
     const reloaded = await StatCache.load(state);
     expect(reloaded.lookup('f.bin', info)).toBeUndefined();
+  });
+
+  it('keeps loaded and newly recorded entries, any path, across saves; forgets pruned ones', async () => {
+    const dir = await tempDir();
+    const state = join(dir, 'state.json');
+    const past = new Date(Date.now() - 10_000);
+    const names = ['a.bin', 'données/é.bin', 'data/x.bin', 'data/y.bin'];
+    const infos = new Map<string, Stats>();
+    for (const name of names) {
+      const file = join(dir, name.replace('/', '-'));
+      await writeFile(file, name);
+      await utimes(file, past, past);
+      infos.set(name, await stat(file));
+    }
+    const first = await StatCache.load(state);
+    for (const name of names.slice(0, 3)) first.record(name, infos.get(name)!, sha(name));
+    await first.save();
+    // Loaded entries, one recorded after loading, one recorded again with other stat data.
+    const second = await StatCache.load(state);
+    second.record('data/y.bin', infos.get('data/y.bin')!, sha('data/y.bin'));
+    const moved = { ...infos.get('a.bin')!, ino: infos.get('a.bin')!.ino + 1 };
+    second.record('a.bin', moved, sha('moved'));
+    expect(second.lookup('data/y.bin', infos.get('data/y.bin')!)).toBe(sha('data/y.bin'));
+    expect(second.lookup('a.bin', infos.get('a.bin')!)).toBeUndefined();
+    second.prune('data/', new Set(['data/y.bin']));
+    await second.save();
+    await utimes(state, new Date(), new Date(Date.now() + 1000));
+
+    const third = await StatCache.load(state);
+    expect(third.lookup('a.bin', moved)).toBe(sha('moved'));
+    expect(third.lookup('données/é.bin', infos.get('données/é.bin')!)).toBe(sha('données/é.bin'));
+    expect(third.lookup('data/y.bin', infos.get('data/y.bin')!)).toBe(sha('data/y.bin'));
+    expect(third.has('data/x.bin')).toBe(false);
+    expect(third.countBelow('data/')).toBe(1);
+    // Each stat value is compared: a different size, or a time one microsecond apart, is a different file.
+    const info = infos.get('data/y.bin')!;
+    expect(third.lookup('data/y.bin', { ...info, size: info.size + 1 })).toBeUndefined();
+    expect(third.lookup('data/y.bin', { ...info, mtimeMs: info.mtimeMs - 0.001 })).toBeUndefined();
+    expect(third.lookup('data/y.bin', { ...info, ctimeMs: info.ctimeMs + 0.001 })).toBeUndefined();
+  });
+
+  it('starts over from a file of an earlier format, of another byte order or with lists that disagree', async () => {
+    const dir = await tempDir();
+    const file = join(dir, 'f.bin');
+    const state = join(dir, 'state.json');
+    await writeFile(file, 'one');
+    await utimes(file, new Date(Date.now() - 10_000), new Date(Date.now() - 10_000));
+    const info = await stat(file);
+    const cache = await StatCache.load(state);
+    cache.record('f.bin', info, sha('one'));
+    await cache.save();
+    const saved = JSON.parse(await readFile(state, 'utf8')) as Record<string, unknown>;
+    expect((await StatCache.load(state)).lookup('f.bin', info)).toBe(sha('one'));
+    const earlier = { format: 2, entries: { 'f.bin': `${info.ino}:${info.size}:${BigInt(Math.floor(info.mtimeMs)) * 1_000_000n}:${BigInt(Math.floor(info.ctimeMs)) * 1_000_000n}:${sha('one')}` } };
+    for (const damaged of [earlier, { ...saved, endian: saved.endian === 'LE' ? 'BE' : 'LE' }, { ...saved, keys: ['f.bin', 'g.bin'] }, { ...saved, oids: `${saved.oids as string}x` }]) {
+      await writeFile(state, JSON.stringify(damaged));
+      await utimes(state, new Date(), new Date(Date.now() + 1000));
+      expect((await StatCache.load(state)).lookup('f.bin', info)).toBeUndefined();
+    }
   });
 
   it('survives a damaged state file by starting over', async () => {
@@ -194,7 +254,7 @@ describe('stat cache', () => {
     const state = join(dir, 'state.json');
     await writeFile(state, '{not json');
     const cache = await StatCache.load(state);
-    expect(cache.lookup('x', await stat(state, { bigint: true }))).toBeUndefined();
+    expect(cache.lookup('x', await stat(state))).toBeUndefined();
     await readFile(state);
   });
 });

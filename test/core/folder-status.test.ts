@@ -3,11 +3,15 @@
  * folder is not serialized and hashed again. Whatever changes in the folder, by hand or by mv itself,
  * status must see it: the scenarios below end with the remembered manifest in place and the folder changed.
  */
-import { readdir, readFile, rename, rm, utimes, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readdir, readFile, rename, rm, utimes, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkout, status } from '../../src/index.js';
-import { gitRepo, type TestRepo } from '../helpers/git-repo.js';
+import { hashBuffer } from '../../src/cache/hash.js';
+import { LocalCache } from '../../src/cache/local-cache.js';
+import { StatCache } from '../../src/cache/stat-cache.js';
+import { snapshotPath } from '../../src/workspace/snapshot.js';
+import { gitRepo, tempDir, type TestRepo } from '../helpers/git-repo.js';
 import { addChurn, initProject } from '../helpers/project.js';
 
 const TOKENIZER = 'models/churn/tokenizer/';
@@ -73,5 +77,24 @@ describe('a folder whose manifest the stat cache remembers', () => {
     await checkout({ cwd: repo.dir, ref: 'churn@v0.1.0' });
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(await tokenizerCondition(repo)).toBe('modified');
+  });
+});
+
+describe('a folder snapshot', () => {
+  it('lists files in byte order of their paths, folders inside, and leaves out .git folders and temp files', async () => {
+    const root = await tempDir();
+    const folder = join(root, 'data');
+    // "a.txt" sorts before "a/…" ("." < "/") though the folder "a" sorts before the name "a.txt"; "a-b/"
+    // sorts before "a/" too, and "ab" after.
+    for (const path of ['a/x', 'a/b/y', 'a.txt', 'a-b/z', 'ab', 'a/.git/config', 'a/c.mv-tmp-1.part', '.git/HEAD', 'z/.mv-tmp-staging/w']) {
+      await mkdir(dirname(join(folder, path)), { recursive: true });
+      await writeFile(join(folder, path), path);
+    }
+    const ctx = { root, cache: new LocalCache(join(root, 'cache')), stats: await StatCache.load(join(root, 'stat-cache.json')), store: false };
+    const snapshot = await snapshotPath('data', ctx);
+    if (snapshot.kind !== 'dir') throw new Error('a folder was expected');
+    expect(snapshot.entries.map((e) => e.path)).toEqual(['a-b/z', 'a.txt', 'a/b/y', 'a/x', 'ab']);
+    expect(snapshot.entries.map((e) => e.oid)).toEqual(['a-b/z', 'a.txt', 'a/b/y', 'a/x', 'ab'].map((p) => hashBuffer(Buffer.from(p))));
+    expect(snapshot.nfiles).toBe(5);
   });
 });

@@ -61,18 +61,19 @@ export class StatCache {
   static async load(file: string): Promise<StatCache> {
     try {
       const [text, info] = await Promise.all([readFile(file, 'utf8'), stat(file)]);
-      const parsed = JSON.parse(text) as { format?: unknown; endian?: unknown; keys?: unknown; stamps?: unknown; oids?: unknown; folders?: unknown };
+      const parsed = JSON.parse(text) as { format?: unknown; endian?: unknown; keys?: unknown; stamps?: unknown; oids?: unknown; entries?: unknown; folders?: unknown };
+      const folders = new Map<string, string>();
+      if (typeof parsed.folders === 'object' && parsed.folders !== null) {
+        for (const [key, value] of Object.entries(parsed.folders)) if (key.endsWith('/') && typeof value === 'string') folders.set(key, value);
+      }
+      if (parsed.format === 2) return StatCache.fromFormat2(file, parsed.entries, info.mtimeMs, folders);
       const { keys, stamps, oids } = parsed;
-      // Anything else (an earlier format, another machine's byte order, a damaged file) only costs re-hashing.
+      // Anything else (another format or machine's byte order, a damaged file) only costs re-hashing.
       if (parsed.format !== FORMAT || parsed.endian !== endianness() || !Array.isArray(keys) || typeof stamps !== 'string' || typeof oids !== 'string') return new StatCache(file);
       const bytes = Buffer.from(stamps, 'base64');
       if (bytes.length !== keys.length * STAMP * 8 || oids.length !== keys.length * OID_LENGTH || !keys.every((key) => typeof key === 'string')) return new StatCache(file);
       // A typed array needs an aligned start; a small decoded buffer may be a slice of a shared pool.
       const block = bytes.byteOffset % 8 === 0 ? bytes : Buffer.from(bytes);
-      const folders = new Map<string, string>();
-      if (typeof parsed.folders === 'object' && parsed.folders !== null) {
-        for (const [key, value] of Object.entries(parsed.folders)) if (key.endsWith('/') && typeof value === 'string') folders.set(key, value);
-      }
       return new StatCache(file, {
         keys,
         stamps: new Float64Array(block.buffer, block.byteOffset, keys.length * STAMP),
@@ -84,6 +85,30 @@ export class StatCache {
       if (errnoCode(error) === 'ENOENT' || error instanceof SyntaxError) return new StatCache(file);
       throw error;
     }
+  }
+
+  /**
+   * The cache an earlier mv wrote (format 2: `"<path>": "<inode>:<size>:<mtime ns>:<ctime ns>:<oid>"`),
+   * taken over so that upgrading re-reads no file: a time in nanoseconds becomes the milliseconds Node's
+   * stat data gives for it (seconds × 1000 + nanoseconds of the second / 10⁶). It is written in the
+   * current format at the next save.
+   */
+  private static fromFormat2(file: string, entries: unknown, writtenAtMs: number, folders: Map<string, string>): StatCache {
+    if (typeof entries !== 'object' || entries === null) return new StatCache(file);
+    const keys: string[] = [];
+    const stamps: number[] = [];
+    const oids: string[] = [];
+    for (const [key, entry] of Object.entries(entries)) {
+      const parts = typeof entry === 'string' ? entry.split(':') : [];
+      const oid = `${parts[4]}:${parts[5]}`;
+      if (parts.length !== 6 || oid.length !== OID_LENGTH || !oid.startsWith('sha256:') || !parts.slice(0, 4).every((part) => /^\d{1,20}$/.test(part))) continue;
+      keys.push(key);
+      stamps.push(Number(parts[0]), Number(parts[1]), msOfNs(BigInt(parts[2]!)), msOfNs(BigInt(parts[3]!)));
+      oids.push(oid);
+    }
+    const cache = new StatCache(file, { keys, stamps: Float64Array.from(stamps), oids: oids.join(''), writtenAtMs, folders });
+    cache.dirty = keys.length > 0;
+    return cache;
   }
 
   /** The remembered oid of the file at `key`, if its stat data still matches and is not racy. */
@@ -191,4 +216,9 @@ export class StatCache {
     await writeFileAtomic(this.file, text);
     this.dirty = false;
   }
+}
+
+/** A time in nanoseconds since 1970 as Node's number stat data gives it: milliseconds with a fraction. */
+function msOfNs(ns: bigint): number {
+  return Number(ns / 1_000_000_000n) * 1000 + Number(ns % 1_000_000_000n) / 1e6;
 }

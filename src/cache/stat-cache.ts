@@ -18,9 +18,10 @@ const OID_LENGTH = 'sha256:'.length + 64;
 const STAMP = 4;
 
 /**
- * The stat data an entry is compared by. Node's numbers, not its `bigint` form: making a `bigint` stat
- * object costs about three times as much, and status takes one per file. The times are milliseconds
- * with a fraction, which tells apart times a quarter of a microsecond apart (docs/formats.md).
+ * The stat data an entry is compared by. Node's numbers, not its `bigint` form, whose stat object holds
+ * some twenty `BigInt`s (four made by multiplying) where status takes one per file. The times are
+ * milliseconds with a fraction, which tells apart times a quarter of a microsecond apart
+ * (docs/decisions.md, docs/formats.md).
  */
 export type FileStamp = Pick<Stats, 'ino' | 'size' | 'mtimeMs' | 'ctimeMs'>;
 

@@ -197,21 +197,30 @@ export class StatCache {
 
   async save(): Promise<void> {
     if (!this.dirty) return;
-    const keys = [...this.index.keys()];
-    const stamps = new Float64Array(keys.length * STAMP);
+    const keys: string[] = [];
+    const stamps = new Float64Array(this.index.size * STAMP);
     const oids: string[] = [];
-    keys.forEach((key, k) => {
-      const i = this.index.get(key)!;
+    for (const [key, i] of this.index) {
+      let stamp: ArrayLike<number>;
+      let at = 0;
+      let oid: string;
       if (i < this.loaded) {
-        stamps.set(this.stamps.subarray(i * STAMP, (i + 1) * STAMP), k * STAMP);
-        oids.push(this.oids.slice(i * OID_LENGTH, (i + 1) * OID_LENGTH));
+        // An entry that was racy when loaded is left out: saved again now, the file's newer mtime would make
+        // it trusted, though the file may have been rewritten in the tick it was hashed (git "smudges" such
+        // index entries for the same reason). The file is hashed again next time.
+        if (this.stamps[i * STAMP + 2]! >= this.writtenAtMs) continue;
+        stamp = this.stamps;
+        at = i * STAMP;
+        oid = this.oids.slice(i * OID_LENGTH, (i + 1) * OID_LENGTH);
       } else {
-        const { stamp, oid } = this.added[i - this.loaded]!;
-        stamps.set(stamp, k * STAMP);
-        oids.push(oid);
+        ({ stamp, oid } = this.added[i - this.loaded]!);
       }
-    });
-    const stampText = Buffer.from(stamps.buffer, stamps.byteOffset, stamps.byteLength).toString('base64');
+      const to = keys.length * STAMP;
+      for (let v = 0; v < STAMP; v++) stamps[to + v] = stamp[at + v]!;
+      keys.push(key);
+      oids.push(oid);
+    }
+    const stampText = Buffer.from(stamps.buffer, 0, keys.length * STAMP * 8).toString('base64');
     const text = JSON.stringify({ format: FORMAT, endian: endianness(), keys, stamps: stampText, oids: oids.join(''), folders: Object.fromEntries(this.folders) });
     await mkdir(dirname(this.file), { recursive: true });
     await writeFileAtomic(this.file, text);

@@ -179,15 +179,44 @@ describe('stat cache', () => {
     const file = join(dir, 'f.bin');
     const state = join(dir, 'state.json');
     await writeFile(file, 'aaaa');
+    // A whole millisecond, so the state file can be given exactly the same mtime.
+    const t = new Date(Date.now() - 5000);
+    await utimes(file, t, t);
     const info = await stat(file);
     const cache = await StatCache.load(state);
     cache.record('f.bin', info, sha('aaaa'));
     await cache.save();
-    // Put the state file's mtime in the same tick as the file's: a same-size rewrite then would be invisible.
-    const t = new Date(info.mtimeMs);
+    // The state file written in the same tick as the file: a same-size rewrite then would be invisible.
     await utimes(state, t, t);
     const reloaded = await StatCache.load(state);
     expect(reloaded.lookup('f.bin', info)).toBeUndefined();
+  });
+
+  it('does not save a racy entry again, where the newer state file would make it trusted', async () => {
+    const dir = await tempDir();
+    const state = join(dir, 'state.json');
+    const t = new Date(Date.now() - 5000);
+    const infos = new Map<string, Stats>();
+    for (const name of ['racy.bin', 'old.bin', 'other.bin']) {
+      await writeFile(join(dir, name), name);
+      await utimes(join(dir, name), name === 'old.bin' ? new Date(t.getTime() - 5000) : t, name === 'old.bin' ? new Date(t.getTime() - 5000) : t);
+      infos.set(name, await stat(join(dir, name)));
+    }
+    const first = await StatCache.load(state);
+    first.record('racy.bin', infos.get('racy.bin')!, sha('racy.bin'));
+    first.record('old.bin', infos.get('old.bin')!, sha('old.bin'));
+    await first.save();
+    await utimes(state, t, t);
+    // Another file recorded and the cache saved later: racy.bin was racy when loaded and stays untrusted.
+    const second = await StatCache.load(state);
+    expect(second.lookup('racy.bin', infos.get('racy.bin')!)).toBeUndefined();
+    second.record('other.bin', infos.get('other.bin')!, sha('other.bin'));
+    await second.save();
+    await utimes(state, new Date(), new Date(Date.now() + 1000));
+    const third = await StatCache.load(state);
+    expect(third.lookup('racy.bin', infos.get('racy.bin')!)).toBeUndefined();
+    expect(third.lookup('old.bin', infos.get('old.bin')!)).toBe(sha('old.bin'));
+    expect(third.lookup('other.bin', infos.get('other.bin')!)).toBe(sha('other.bin'));
   });
 
   it('keeps loaded and newly recorded entries, any path, across saves; forgets pruned ones', async () => {
@@ -253,11 +282,12 @@ describe('stat cache', () => {
     const state = join(dir, 'state.json');
     const entries: Record<string, string> = {};
     const infos = new Map<string, Stats>();
-    for (const name of ['a.bin', 'b.bin']) {
+    const names = Array.from({ length: 24 }, (_, i) => `f${i}.bin`);
+    for (const [i, name] of names.entries()) {
       const file = join(dir, name);
       await writeFile(file, name);
-      // Times with a nanosecond fraction, as a file system gives them.
-      const t = Date.now() / 1000 - 10.123456789;
+      // Times with a nanosecond fraction, as a file system gives them, a different one for each file.
+      const t = Date.now() / 1000 - 10 - i * 0.013579246;
       await utimes(file, t, t);
       const big = await stat(file, { bigint: true });
       entries[name] = `${big.ino}:${big.size}:${big.mtimeNs}:${big.ctimeNs}:${sha(name)}`;
@@ -267,15 +297,15 @@ describe('stat cache', () => {
     await writeFile(state, JSON.stringify({ format: 2, entries, folders: { 'd/': `2:${sha('manifest')}` } }));
     await utimes(state, new Date(), new Date(Date.now() + 1000));
     const cache = await StatCache.load(state);
-    expect(cache.lookup('a.bin', infos.get('a.bin')!)).toBe(sha('a.bin'));
-    expect(cache.lookup('b.bin', infos.get('b.bin')!)).toBe(sha('b.bin'));
+    for (const name of names) expect(cache.lookup(name, infos.get(name)!)).toBe(sha(name));
     expect(cache.has('c.bin')).toBe(false);
     expect(cache.folderManifest('d/', 2)).toBe(sha('manifest'));
     // Written in the current format at the next save, and read back the same.
     await cache.save();
-    expect(JSON.parse(await readFile(state, 'utf8'))).toMatchObject({ format: 3, keys: ['a.bin', 'b.bin'] });
+    expect(JSON.parse(await readFile(state, 'utf8'))).toMatchObject({ format: 3, keys: names });
     await utimes(state, new Date(), new Date(Date.now() + 1000));
-    expect((await StatCache.load(state)).lookup('b.bin', infos.get('b.bin')!)).toBe(sha('b.bin'));
+    const reloaded = await StatCache.load(state);
+    for (const name of names) expect(reloaded.lookup(name, infos.get(name)!)).toBe(sha(name));
   });
 
   it('survives a damaged state file by starting over', async () => {
@@ -283,7 +313,12 @@ describe('stat cache', () => {
     const state = join(dir, 'state.json');
     await writeFile(state, '{not json');
     const cache = await StatCache.load(state);
-    expect(cache.lookup('x', await stat(state))).toBeUndefined();
-    await readFile(state);
+    const info = await stat(state);
+    expect(cache.lookup('x', info)).toBeUndefined();
+    // The next save replaces the damaged file with one that loads.
+    cache.record('x', info, sha('x'));
+    await cache.save();
+    await utimes(state, new Date(), new Date(Date.now() + 1000));
+    expect((await StatCache.load(state)).lookup('x', info)).toBe(sha('x'));
   });
 });

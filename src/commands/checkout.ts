@@ -9,7 +9,8 @@ import { join, posix } from 'node:path';
 import { removeAbandonedTemps, TEMP_MARKER } from '../atomic-file.js';
 import pLimit from 'p-limit';
 import { MvError, UsageError, fsError } from '../errors.js';
-import { parseManifest, type ManifestEntry } from '../cache/manifest.js';
+import { parseManifest, serializeManifest, type ManifestEntry } from '../cache/manifest.js';
+import { hashBuffer } from '../cache/hash.js';
 import { isOid, type Oid } from '../cache/oid.js';
 import { StatCache } from '../cache/stat-cache.js';
 import { displayPath } from '../display-text.js';
@@ -33,7 +34,7 @@ import { checkJobs, resolveJobs, transferPools } from '../remote/concurrency.js'
 import type { StatTuple } from '../cache/file-pool.js';
 import { placeMany, POOL_THRESHOLD } from '../cache/file-pool.js';
 import { SMALL_FILE } from '../cache/local-cache.js';
-import type { SnapshotContext } from '../workspace/snapshot.js';
+import type { DirSnapshot, SnapshotContext } from '../workspace/snapshot.js';
 import { checkoutStateFile, statCacheFile } from '../workspace/state-files.js';
 
 export interface CheckoutOptions {
@@ -76,6 +77,11 @@ export interface CheckoutPlan {
   conflicts: string[];
   /** Paths whose local content a version records but the cache lacks: stored in the cache before they are replaced. */
   saves: Array<{ path: string; oid: Oid }>;
+  /**
+   * Manifests of work-tree folders a version records but the cache lacks: stored after their files (`saves`),
+   * so a version whose folder is replaced can still be checked out again.
+   */
+  manifests: Array<{ path: string; oid: Oid; bytes: string }>;
   /** Objects the cache lacks. */
   missing: Oid[];
 }
@@ -133,6 +139,7 @@ async function checkoutLocked(repo: Repo, options: CheckoutOptions): Promise<Che
     // Content of the version in the work tree that the cache lost (removed by hand, quarantined by verify):
     // stored again, checked against its oid, before anything replaces it.
     for (const save of plans.flatMap((p) => p.saves)) await storeLost(repo, save, options.signal);
+    for (const manifest of plans.flatMap((p) => p.manifests)) await storeLostManifest(repo, manifest);
     options.signal?.throwIfAborted();
     // Temp files and staging folders of a checkout that was killed midway: in the folders about to be
     // written, the artifacts' folders (even when nothing in them changes now) and the folders above them.
@@ -312,13 +319,16 @@ export async function planCheckout(repo: Repo, target: VersionPointer, ctx: Snap
     unchanged: 0,
     conflicts: [],
     saves: [],
+    manifests: [],
     missing: [],
   };
   const uncheckedEntries: Oid[] = [];
+  /** Paths stored before anything is replaced (`plan.saves`). */
+  const saving = new Set<string>();
   const guard = async (path: string, oid: Oid | undefined) => {
     // Local content may be replaced only if it can be restored: from the cache, or from git. A version's
     // content the cache lost is stored again first, --force or not.
-    if (safe.committed.has(path) || (oid && (await repo.cache.has(oid)))) return;
+    if (safe.committed.has(path) || saving.has(path) || (oid && (await repo.cache.has(oid)))) return;
     if (oid && (await safe.recorded?.())?.has(oid)) plan.saves.push({ path, oid });
     else if (!safe.force) plan.conflicts.push(path);
   };
@@ -353,8 +363,10 @@ export async function planCheckout(repo: Repo, target: VersionPointer, ctx: Snap
       throw error;
     }
     const current = new Map<string, Oid>();
-    if (inspection.current?.kind === 'dir') for (const e of inspection.current.entries) current.set(e.path, e.oid);
-    else if (inspection.current) {
+    if (inspection.current?.kind === 'dir') {
+      for (const e of inspection.current.entries) current.set(e.path, e.oid);
+      for (const path of await saveRecordedFolder(repo, repoPath, inspection.current, safe, plan)) saving.add(path);
+    } else if (inspection.current) {
       // A file where the folder should be: it goes (once it is known to be restorable).
       await guard(repoPath.slice(0, -1), inspection.current.oid);
       plan.removals.push(repoPath.slice(0, -1));
@@ -390,6 +402,28 @@ async function rememberCheckout(repo: Repo, target: VersionPointer, roles: reado
   const written = (role: ObjectRole) => Object.fromEntries(pointerObjects(target.pointer, target.file, [role]).map((o) => [o.path, o.oid]));
   const lineage = roles.includes('data') ? { ...written('data'), ...written('pipeline'), ...written('params') } : undefined;
   await recordCheckout(checkoutStateFile(repo), target.artifact, differs ? { version: target.version, files: written('file'), ...(lineage ? { lineage } : {}) } : undefined);
+}
+
+/**
+ * A work-tree folder that is a version's recorded folder whose manifest the cache lost (removed by hand,
+ * quarantined by verify): its files, and then its manifest, are stored before checkout replaces any of it.
+ * Without the manifest that version could not be checked out again, though every file of it were cached.
+ * Returns the paths of the files it stores.
+ */
+async function saveRecordedFolder(repo: Repo, repoPath: string, folder: DirSnapshot, safe: Restorable, plan: CheckoutPlan): Promise<string[]> {
+  if ((await repo.cache.has(folder.oid)) || !(await safe.recorded?.())?.has(folder.oid)) return [];
+  const bytes = serializeManifest(folder.entries);
+  // The folder as listed now must be the one recorded; anything else is guarded file by file as usual.
+  if (hashBuffer(bytes) !== folder.oid) return [];
+  const saves = folder.entries.filter((entry) => !repo.cache.hasSync(entry.oid)).map((entry) => ({ path: `${repoPath}${entry.path}`, oid: entry.oid }));
+  plan.saves.push(...saves);
+  plan.manifests.push({ path: repoPath, oid: folder.oid, bytes });
+  return saves.map((save) => save.path);
+}
+
+async function storeLostManifest(repo: Repo, manifest: { path: string; oid: Oid; bytes: string }): Promise<void> {
+  const stored = await repo.cache.putBuffer(manifest.bytes);
+  if (stored.oid !== manifest.oid) throw new Error(`the manifest of ${manifest.path} hashed to ${stored.oid}, not ${manifest.oid}`);
 }
 
 /**

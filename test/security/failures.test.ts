@@ -248,6 +248,38 @@ describe('a failed command leaves everything as it was', () => {
     expect(await readFile(vocab, 'utf8')).toBe('vocab v2');
   });
 
+  it('a folder whose manifest the cache lost is stored again, manifest and files, before a checkout replaces it', async () => {
+    const repo = await projectWithVersion();
+    const objectFor = (hex: string) => join(repo.dir, '.mv/cache/objects', hex.slice(0, 2), hex.slice(2));
+    const sha = (bytes: string) => createHash('sha256').update(bytes).digest('hex');
+    const vocab = join(repo.dir, 'models/churn/tokenizer/vocab.json');
+    await writeFile(vocab, 'vocab v2');
+    const second = (await addChurn(repo)).id;
+    const folder = (await status({ cwd: repo.dir })).artifacts.find((a) => a.name === 'churn')!.entries.find((e) => e.path === 'models/churn/tokenizer/')!;
+    const manifest = objectFor(folder.currentOid!.slice('sha256:'.length));
+    const manifestBytes = await readFile(manifest, 'utf8');
+    // The manifest and one of its files leave the cache: the work tree holds the only copy of both.
+    await rm(manifest);
+    await rm(objectFor(sha('vocab v2')));
+    expect((await cli(repo.dir, ['status'])).stdout).toContain('not in the cache: models/churn/tokenizer/');
+    await checkout({ cwd: repo.dir, ref: 'churn@v0.1.0' });
+    expect(await readFile(manifest, 'utf8')).toBe(manifestBytes);
+    expect(await readFile(objectFor(sha('vocab v2')), 'utf8')).toBe('vocab v2');
+    expect(await readFile(vocab, 'utf8')).not.toBe('vocab v2');
+    await checkout({ cwd: repo.dir, ref: second });
+    expect(await readFile(vocab, 'utf8')).toBe('vocab v2');
+    // Under --force too, and a folder that is not the recorded one is guarded file by file as before.
+    await rm(manifest);
+    await checkout({ cwd: repo.dir, ref: 'churn@v0.1.0', force: true });
+    expect(await readFile(manifest, 'utf8')).toBe(manifestBytes);
+    await checkout({ cwd: repo.dir, ref: second });
+    await rm(manifest);
+    await writeFile(vocab, 'unsaved vocabulary');
+    await expect(checkout({ cwd: repo.dir, ref: 'churn@v0.1.0' })).rejects.toMatchObject({ code: 'LOCAL_CHANGES' });
+    expect(await readFile(vocab, 'utf8')).toBe('unsaved vocabulary');
+    await expect(stat(manifest)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
   it('a lost file that changes before checkout stores it stops the checkout, with nothing stored or replaced', async () => {
     const repo = await projectWithVersion();
     await writeFile(join(repo.dir, 'models/churn/model.pt'), 'v2');

@@ -35,10 +35,10 @@ export function linkedFolderError(root: string, folder: string, purpose: string)
   });
 }
 
-function fileInTheWayError(root: string, folder: string, repoPath: string): MvError {
+export function fileInTheWayError(root: string, folder: string, repoPath: string): MvError {
   const shown = relative(root, folder) || folder;
   return new MvError('PATH_CONFLICT', `${shown} is a file, but ${repoPath} needs it to be a folder.`, {
-    hint: 'Move the file away (or use --force to replace it), then run the command again.',
+    hint: 'Move the file away, then run the command again.',
     details: { path: shown },
   });
 }

@@ -325,10 +325,11 @@ export async function planCheckout(repo: Repo, target: VersionPointer, ctx: Snap
   const uncheckedEntries: Oid[] = [];
   /** Paths stored before anything is replaced (`plan.saves`). */
   const saving = new Set<string>();
-  const guard = async (path: string, oid: Oid | undefined) => {
-    // Local content may be replaced only if it can be restored: from the cache, or from git. A version's
-    // content the cache lost is stored again first, --force or not.
-    if (safe.committed.has(path) || saving.has(path) || (oid && (await repo.cache.has(oid)))) return;
+  const guard = async (path: string, oid: Oid | undefined, size: number | undefined) => {
+    // Local content may be replaced only if it can be restored: from the cache (an object of the right
+    // size: a truncated one is no copy), or from git. A version's content the cache lost is stored again
+    // first, --force or not.
+    if (safe.committed.has(path) || saving.has(path) || (oid && (await repo.cache.has(oid, size)))) return;
     if (oid && (await safe.recorded?.())?.has(oid)) plan.saves.push({ path, oid });
     else if (!safe.force) plan.conflicts.push(path);
   };
@@ -345,9 +346,10 @@ export async function planCheckout(repo: Repo, target: VersionPointer, ctx: Snap
     if (!repoPath.endsWith('/')) {
       if (!(await repo.cache.has(file.oid))) plan.missing.push(file.oid);
       if (inspection.current?.kind === 'dir') {
-        for (const e of inspection.current.entries) await guard(`${repoPath}/${e.path}`, e.oid);
+        for (const path of await saveRecordedFolder(repo, `${repoPath}/`, inspection.current, safe, plan)) saving.add(path);
+        for (const e of inspection.current.entries) await guard(`${repoPath}/${e.path}`, e.oid, e.size);
         plan.replacedFolders.push(repoPath);
-      } else if (inspection.current) await guard(repoPath, inspection.current.oid);
+      } else if (inspection.current) await guard(repoPath, inspection.current.oid, inspection.current.size);
       const mode = inspection.current?.kind === 'file' ? inspection.current.mode : 0o644;
       plan.writes.push({ path: repoPath, oid: file.oid, size: file.size ?? repo.cache.sizeSync(file.oid) ?? 0, mode });
       continue;
@@ -362,13 +364,13 @@ export async function planCheckout(repo: Repo, target: VersionPointer, ctx: Snap
       }
       throw error;
     }
-    const current = new Map<string, Oid>();
+    const current = new Map<string, ManifestEntry>();
     if (inspection.current?.kind === 'dir') {
-      for (const e of inspection.current.entries) current.set(e.path, e.oid);
+      for (const e of inspection.current.entries) current.set(e.path, e);
       for (const path of await saveRecordedFolder(repo, repoPath, inspection.current, safe, plan)) saving.add(path);
     } else if (inspection.current) {
       // A file where the folder should be: it goes (once it is known to be restorable).
-      await guard(repoPath.slice(0, -1), inspection.current.oid);
+      await guard(repoPath.slice(0, -1), inspection.current.oid, inspection.current.size);
       plan.removals.push(repoPath.slice(0, -1));
     }
     const wanted = new Set<string>();
@@ -376,17 +378,17 @@ export async function planCheckout(repo: Repo, target: VersionPointer, ctx: Snap
       wanted.add(entry.path);
       const path = `${repoPath}${entry.path}`;
       const have = current.get(entry.path);
-      if (have === entry.oid) {
+      if (have?.oid === entry.oid) {
         plan.unchanged++;
         continue;
       }
       uncheckedEntries.push(entry.oid);
-      if (have !== undefined) await guard(path, have);
+      if (have !== undefined) await guard(path, have.oid, have.size);
       plan.writes.push({ path, oid: entry.oid, size: entry.size, mode: entry.mode });
     }
-    for (const [path, oid] of current) {
+    for (const [path, { oid, size }] of current) {
       if (wanted.has(path)) continue;
-      await guard(`${repoPath}${path}`, oid);
+      await guard(`${repoPath}${path}`, oid, size);
       plan.removals.push(`${repoPath}${path}`);
     }
   }
@@ -415,7 +417,7 @@ async function saveRecordedFolder(repo: Repo, repoPath: string, folder: DirSnaps
   const bytes = serializeManifest(folder.entries);
   // The folder as listed now must be the one recorded; anything else is guarded file by file as usual.
   if (hashBuffer(bytes) !== folder.oid) return [];
-  const saves = folder.entries.filter((entry) => !repo.cache.hasSync(entry.oid)).map((entry) => ({ path: `${repoPath}${entry.path}`, oid: entry.oid }));
+  const saves = folder.entries.filter((entry) => !repo.cache.hasSync(entry.oid, entry.size)).map((entry) => ({ path: `${repoPath}${entry.path}`, oid: entry.oid }));
   plan.saves.push(...saves);
   plan.manifests.push({ path: repoPath, oid: folder.oid, bytes });
   return saves.map((save) => save.path);

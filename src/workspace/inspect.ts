@@ -1,5 +1,6 @@
 /** What is on disk now at a pointer entry's path, compared with what the pointer records. */
 import { lstat } from 'node:fs/promises';
+import { sep } from 'node:path';
 import { MvError, errnoCode } from '../errors.js';
 import { absolutePath } from '../paths.js';
 import { RealFolders } from '../real-folders.js';
@@ -26,6 +27,9 @@ export async function inspectEntry(repoPath: string, expectedOid: string, ctx: S
   try {
     if ((await folders.check(repoPath)) === 'missing') return { repoPath, condition: 'missing' };
   } catch (error) {
+    // A file where the folder itself was recorded is what is there now (a checkout replaces it once it is
+    // known to be restorable); a file or link on the way to it, or a link in its place, blocks the entry.
+    if (error instanceof MvError && error.code === 'PATH_CONFLICT' && conflictPath(error) === repoPath.slice(0, -1)) return inspectEntry(repoPath.slice(0, -1), expectedOid, ctx, folders).then((found) => ({ ...found, repoPath }));
     if (error instanceof MvError && (error.code === 'LINKED_FOLDER' || error.code === 'PATH_CONFLICT')) return { repoPath, condition: 'modified', blocked: error };
     throw error;
   }
@@ -47,4 +51,10 @@ export async function inspectEntry(repoPath: string, expectedOid: string, ctx: S
   const wantDir = repoPath.endsWith('/');
   const sameKind = (current.kind === 'dir') === wantDir;
   return { repoPath, condition: sameKind && current.oid === expectedOid ? 'unchanged' : 'modified', current };
+}
+
+/** The repository path (with "/") of the file a PATH_CONFLICT error names. */
+function conflictPath(error: MvError): string | undefined {
+  const path = error.details?.path;
+  return typeof path === 'string' ? path.split(sep).join('/') : undefined;
 }

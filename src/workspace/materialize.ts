@@ -22,7 +22,7 @@ import { copyWhileHashing, kernelCopy, type LocalCache } from '../cache/local-ca
 import { hashFile } from '../cache/hash.js';
 import type { Oid } from '../cache/oid.js';
 import { writeSmallSync } from '../cache/small-file.js';
-import { linkedFolderError } from '../real-folders.js';
+import { fileInTheWayError, linkedFolderError } from '../real-folders.js';
 
 export type LinkType = 'copy' | 'hardlink' | 'symlink';
 
@@ -117,11 +117,7 @@ export class WorkTreeChange {
       return folder;
     }
     if (info.isSymbolicLink()) throw linkedFolderError(this.root, folder, 'writing artifact files');
-    if (!info.isDirectory()) {
-      throw new MvError('PATH_CONFLICT', `${relative(this.root, folder)} is a file, but ${repoPath} needs it to be a folder.`, {
-        hint: 'Move the file away (or use --force to replace it), then run the command again.',
-      });
-    }
+    if (!info.isDirectory()) throw fileInTheWayError(this.root, folder, repoPath);
     return folder;
   }
 

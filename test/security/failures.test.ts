@@ -280,6 +280,31 @@ describe('a failed command leaves everything as it was', () => {
     await expect(stat(manifest)).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
+  it('a recorded folder that a version\'s file replaces, and a truncated object of it, are stored again first', async () => {
+    const repo = await projectWithVersion();
+    const objectFor = (hex: string) => join(repo.dir, '.mv/cache/objects', hex.slice(0, 2), hex.slice(2));
+    const sha = (bytes: string) => createHash('sha256').update(bytes).digest('hex');
+    const tokenizer = join(repo.dir, 'models/churn/tokenizer');
+    const folderOid = (await status({ cwd: repo.dir })).artifacts[0]!.entries.find((e) => e.path === 'models/churn/tokenizer/')!.currentOid!;
+    const manifest = objectFor(folderOid.slice('sha256:'.length));
+    const manifestBytes = await readFile(manifest, 'utf8');
+    const vocab = await readFile(join(tokenizer, 'vocab.json'), 'utf8');
+    // The next version has a file where the folder was.
+    await rm(tokenizer, { recursive: true });
+    await writeFile(tokenizer, 'one file now');
+    await addChurn(repo, { paths: ['models/churn/model.pt', 'models/churn/tokenizer'] });
+    await checkout({ cwd: repo.dir, ref: 'churn@v0.1.0' });
+    // The folder of v0.1.0 is in the work tree; its manifest leaves the cache and one file's object is cut short.
+    await rm(manifest);
+    await writeFile(objectFor(sha(vocab)), vocab.slice(0, 3));
+    await checkout({ cwd: repo.dir });
+    expect(await readFile(tokenizer, 'utf8')).toBe('one file now');
+    expect(await readFile(manifest, 'utf8')).toBe(manifestBytes);
+    expect(await readFile(objectFor(sha(vocab)), 'utf8')).toBe(vocab);
+    await checkout({ cwd: repo.dir, ref: 'churn@v0.1.0' });
+    expect(await readFile(join(tokenizer, 'vocab.json'), 'utf8')).toBe(vocab);
+  });
+
   it('a lost file that changes before checkout stores it stops the checkout, with nothing stored or replaced', async () => {
     const repo = await projectWithVersion();
     await writeFile(join(repo.dir, 'models/churn/model.pt'), 'v2');

@@ -83,7 +83,8 @@ export async function status(options: StatusOptions = {}): Promise<StatusResult>
         const cached = await repo.cache.has(oid);
         const entry: EntryStatus = { path: repoPath, role, condition: inspection.condition, cached, ...(inspection.current ? { currentOid: inspection.current.oid } : {}) };
         if (inspection.blocked) entry.problem = { code: inspection.blocked.code, message: inspection.blocked.message };
-        if (inspection.condition === 'modified' && inspection.current?.kind === 'dir' && cached) {
+        // What differs inside a folder, when a folder was recorded there (not a file now replaced by one).
+        if (inspection.condition === 'modified' && inspection.current?.kind === 'dir' && repoPath.endsWith('/') && cached) {
           entry.changes = diffEntries(await manifestOf(repo, oid), (inspection.current).entries);
         }
         entries.push(entry);

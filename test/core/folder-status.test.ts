@@ -80,6 +80,27 @@ describe('a folder whose manifest the stat cache remembers', () => {
   });
 });
 
+describe('an entry that changed kind', () => {
+  it('a folder where a file is recorded, and a file where a folder is: modified, and checkout goes both ways', async () => {
+    const repo = await gitRepo();
+    await initProject(repo);
+    await addChurn(repo);
+    const tokenizer = join(repo.dir, 'models/churn/tokenizer');
+    const vocab = await readFile(join(tokenizer, 'vocab.json'), 'utf8');
+    await rm(tokenizer, { recursive: true });
+    await writeFile(tokenizer, 'one file now');
+    await addChurn(repo, { paths: ['models/churn/model.pt', 'models/churn/tokenizer'] });
+    await checkout({ cwd: repo.dir, ref: 'churn@v0.1.0' });
+    expect(await readFile(join(tokenizer, 'vocab.json'), 'utf8')).toBe(vocab);
+    // The pointer records a file; a folder stands there.
+    const entry = (await status({ cwd: repo.dir })).artifacts[0]!.entries.find((e) => e.path === 'models/churn/tokenizer')!;
+    expect(entry).toMatchObject({ condition: 'modified', cached: true });
+    expect(entry.changes).toBeUndefined();
+    await checkout({ cwd: repo.dir });
+    expect(await readFile(tokenizer, 'utf8')).toBe('one file now');
+  });
+});
+
 describe('a folder snapshot', () => {
   it('lists files in byte order of their paths, folders inside, and leaves out .git folders and temp files', async () => {
     const root = await tempDir();

@@ -53,7 +53,7 @@ export async function inspectEntry(repoPath: string, expectedOid: string, ctx: S
   return { repoPath, condition: sameKind && current.oid === expectedOid ? 'unchanged' : 'modified', current };
 }
 
-/** The repository path (with "/") of the file a PATH_CONFLICT error names. */
+/** The repository path ("/"-separated) of the file a PATH_CONFLICT error names. */
 function conflictPath(error: MvError): string | undefined {
   const path = error.details?.path;
   return typeof path === 'string' ? path.split(sep).join('/') : undefined;

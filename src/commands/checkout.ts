@@ -78,10 +78,10 @@ export interface CheckoutPlan {
   /** Paths whose local content a version records but the cache lacks: stored in the cache before they are replaced. */
   saves: Array<{ path: string; oid: Oid }>;
   /**
-   * Manifests of work-tree folders a version records but the cache lacks: stored after their files (`saves`),
-   * so a version whose folder is replaced can still be checked out again.
+   * Manifests (their text) of work-tree folders a version records but the cache lacks: stored after their
+   * files (`saves`), so a version whose folder is replaced can still be checked out again.
    */
-  manifests: Array<{ path: string; oid: Oid; bytes: string }>;
+  manifests: string[];
   /** Objects the cache lacks. */
   missing: Oid[];
 }
@@ -139,7 +139,7 @@ async function checkoutLocked(repo: Repo, options: CheckoutOptions): Promise<Che
     // Content of the version in the work tree that the cache lost (removed by hand, quarantined by verify):
     // stored again, checked against its oid, before anything replaces it.
     for (const save of plans.flatMap((p) => p.saves)) await storeLost(repo, save, options.signal);
-    for (const manifest of plans.flatMap((p) => p.manifests)) await storeLostManifest(repo, manifest);
+    for (const manifest of plans.flatMap((p) => p.manifests)) await repo.cache.putBuffer(manifest);
     options.signal?.throwIfAborted();
     // Temp files and staging folders of a checkout that was killed midway: in the folders about to be
     // written, the artifacts' folders (even when nothing in them changes now) and the folders above them.
@@ -419,13 +419,8 @@ async function saveRecordedFolder(repo: Repo, repoPath: string, folder: DirSnaps
   if (hashBuffer(bytes) !== folder.oid) return [];
   const saves = folder.entries.filter((entry) => !repo.cache.hasSync(entry.oid, entry.size)).map((entry) => ({ path: `${repoPath}${entry.path}`, oid: entry.oid }));
   plan.saves.push(...saves);
-  plan.manifests.push({ path: repoPath, oid: folder.oid, bytes });
+  plan.manifests.push(bytes);
   return saves.map((save) => save.path);
-}
-
-async function storeLostManifest(repo: Repo, manifest: { path: string; oid: Oid; bytes: string }): Promise<void> {
-  const stored = await repo.cache.putBuffer(manifest.bytes);
-  if (stored.oid !== manifest.oid) throw new Error(`the manifest of ${manifest.path} hashed to ${stored.oid}, not ${manifest.oid}`);
 }
 
 /**

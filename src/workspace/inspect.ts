@@ -1,6 +1,5 @@
 /** What is on disk now at a pointer entry's path, compared with what the pointer records. */
 import { lstat } from 'node:fs/promises';
-import { sep } from 'node:path';
 import { MvError, errnoCode } from '../errors.js';
 import { absolutePath } from '../paths.js';
 import { RealFolders } from '../real-folders.js';
@@ -24,37 +23,28 @@ export interface EntryInspection {
  * Nothing is read through a symbolic link standing for one of its folders: such an entry is modified.
  */
 export async function inspectEntry(repoPath: string, expectedOid: string, ctx: SnapshotContext, folders = new RealFolders(ctx.root, 'reading artifact files')): Promise<EntryInspection> {
+  const wantDir = repoPath.endsWith('/');
+  // The entry itself, without "/": what stands there may be a file where a folder was recorded (a checkout
+  // replaces it once it is known to be restorable).
+  const path = wantDir ? repoPath.slice(0, -1) : repoPath;
   try {
-    if ((await folders.check(repoPath)) === 'missing') return { repoPath, condition: 'missing' };
-  } catch (error) {
-    // A file where the folder itself was recorded is what is there now (a checkout replaces it once it is
-    // known to be restorable); a file or link on the way to it, or a link in its place, blocks the entry.
-    if (error instanceof MvError && error.code === 'PATH_CONFLICT' && conflictPath(error) === repoPath.slice(0, -1)) return inspectEntry(repoPath.slice(0, -1), expectedOid, ctx, folders).then((found) => ({ ...found, repoPath }));
-    if (error instanceof MvError && (error.code === 'LINKED_FOLDER' || error.code === 'PATH_CONFLICT')) return { repoPath, condition: 'modified', blocked: error };
-    throw error;
-  }
-  const abs = absolutePath(ctx.root, repoPath);
-  try {
-    await lstat(abs);
+    // The folders on the way to it must be real folders; a link standing for a recorded folder is refused too.
+    if ((await folders.check(path)) === 'missing') return { repoPath, condition: 'missing' };
+    if (wantDir && (await lstat(absolutePath(ctx.root, path))).isSymbolicLink()) await folders.check(repoPath);
   } catch (error) {
     if (errnoCode(error) === 'ENOENT' || errnoCode(error) === 'ENOTDIR') return { repoPath, condition: 'missing' };
+    if (error instanceof MvError && (error.code === 'LINKED_FOLDER' || error.code === 'PATH_CONFLICT')) return { repoPath, condition: 'modified', blocked: error };
     throw error;
   }
   let current: Snapshot;
   try {
-    current = await snapshotPath(repoPath, { ...ctx, store: false });
+    current = await snapshotPath(path, { ...ctx, store: false });
   } catch (error) {
+    if (error instanceof MvError && error.code === 'PATH_MISSING') return { repoPath, condition: 'missing' };
     // A link leading outside, a pipe or an unreadable name: what is there cannot be read, so it is not the version.
     if (error instanceof MvError && UNREADABLE.has(error.code)) return { repoPath, condition: 'modified', blocked: error };
     throw error;
   }
-  const wantDir = repoPath.endsWith('/');
   const sameKind = (current.kind === 'dir') === wantDir;
   return { repoPath, condition: sameKind && current.oid === expectedOid ? 'unchanged' : 'modified', current };
-}
-
-/** The repository path ("/"-separated) of the file a PATH_CONFLICT error names. */
-function conflictPath(error: MvError): string | undefined {
-  const path = error.details?.path;
-  return typeof path === 'string' ? path.split(sep).join('/') : undefined;
 }

@@ -4,8 +4,7 @@
  * written into the cache, and a directory's manifest only after all of its entries, so a manifest present
  * in the cache implies its files are too.
  */
-import type { Stats } from 'node:fs';
-import { existsSync, lstatSync, readdirSync, readFileSync, statSync, type Dirent } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, statSync, type Dirent, type Stats } from 'node:fs';
 import { readdir, readlink, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, relative, sep } from 'node:path';
 import { isUtf8 } from 'node:buffer';

@@ -35,8 +35,8 @@ export class LocalCache implements ObjectStore {
 
   /** Whether `ingest(…, { direct: true })` writes large files with direct I/O (`cache.direct_io`). */
   readonly directIo: boolean;
-  /** The size from which a file counts as large for direct I/O (`directIoThreshold()` unless given). */
-  readonly directIoFrom: number;
+  /** The size from which a file counts as large for direct I/O, when given (else `directIoThreshold()`). */
+  private readonly directIoFromOption: number | undefined;
 
   constructor(dir: string, options: { fsync?: boolean; directIo?: boolean; directIoFrom?: number } = {}) {
     this.location = dir;
@@ -44,7 +44,12 @@ export class LocalCache implements ObjectStore {
     this.tempDir = join(dir, 'tmp');
     this.fsync = options.fsync ?? false;
     this.directIo = options.directIo ?? false;
-    this.directIoFrom = options.directIoFrom ?? directIoThreshold();
+    this.directIoFromOption = options.directIoFrom;
+  }
+
+  /** The size from which a file counts as large for direct I/O; worked out (from the memory) when first asked. */
+  get directIoFrom(): number {
+    return this.directIoFromOption ?? directIoThreshold();
   }
 
   /** Whether `ingest(…, { direct: true })` writes a file of `size` bytes with direct I/O. */
@@ -319,14 +324,16 @@ export class LocalCache implements ObjectStore {
  * push. A smaller file's buffered copy costs the disk nothing while the hash runs, where a direct write
  * waits for it (docs/decisions.md). In a container with a memory limit, the limit is the memory.
  */
-export function directIoThreshold(): number {
-  return Math.min(1024 ** 3, Math.floor(usableMemory() / 8));
+function directIoThreshold(): number {
+  return (threshold ??= Math.min(1024 ** 3, Math.floor(usableMemory() / 8)));
 }
+let threshold: number | undefined;
 
 /** The machine's memory, or the process's cgroup limit where one is set lower (0 or huge when none). */
 function usableMemory(): number {
+  const total = totalmem();
   const limit = process.constrainedMemory?.() ?? 0;
-  return limit > 0 && limit < totalmem() ? limit : totalmem();
+  return limit > 0 && limit < total ? limit : total;
 }
 
 /**

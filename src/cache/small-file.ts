@@ -7,6 +7,7 @@ import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { MvError } from '../errors.js';
 import { hashBuffer } from './hash.js';
 import { shortOid, type Oid } from './oid.js';
+import type { FileStamp } from './stat-cache.js';
 
 /**
  * Files and objects up to this size are small: read whole (never streamed), hashed in memory, copied in
@@ -15,7 +16,7 @@ import { shortOid, type Oid } from './oid.js';
 export const SMALL_FILE = 1024 * 1024;
 
 /** Stat data for the stat cache, as a worker thread sends it back. */
-export type StatTuple = [ino: number, size: number, mtimeMs: number, ctimeMs: number];
+export type StatTuple = FileStamp;
 
 /**
  * Copies the small file `source`, whose bytes must hash to `expected.oid` (and be `expected.size` bytes
@@ -39,8 +40,8 @@ export function copyVerifiedSync(source: string, dest: string, expected: { oid: 
 }
 
 export function statTuple(path: string): StatTuple {
-  const info = statSync(path);
-  return [info.ino, info.size, info.mtimeMs, info.ctimeMs];
+  const { ino, size, mtimeMs, ctimeMs } = statSync(path);
+  return { ino, size, mtimeMs, ctimeMs };
 }
 
 /**

@@ -62,7 +62,8 @@ export class StatCache {
   static async load(file: string): Promise<StatCache> {
     try {
       const [text, info] = await Promise.all([readFile(file, 'utf8'), stat(file)]);
-      const parsed = JSON.parse(text) as { format?: unknown; endian?: unknown; keys?: unknown; stamps?: unknown; oids?: unknown; entries?: unknown; folders?: unknown };
+      const parsed = JSON.parse(text) as { format?: unknown; endian?: unknown; keys?: unknown; stamps?: unknown; oids?: unknown; entries?: unknown; folders?: unknown } | null;
+      if (typeof parsed !== 'object' || parsed === null) return new StatCache(file);
       const folders = new Map<string, string>();
       if (typeof parsed.folders === 'object' && parsed.folders !== null) {
         for (const [key, value] of Object.entries(parsed.folders)) if (key.endsWith('/') && typeof value === 'string') folders.set(key, value);
@@ -116,32 +117,20 @@ export class StatCache {
   lookup(key: string, info: FileStamp): Oid | undefined {
     const i = this.index.get(key);
     if (i === undefined || info.mtimeMs >= this.writtenAtMs) return undefined;
-    let oid: string;
-    if (i < this.loaded) {
-      const at = i * STAMP;
-      const stamps = this.stamps;
-      if (stamps[at + 2] !== info.mtimeMs || stamps[at + 3] !== info.ctimeMs || stamps[at + 1] !== info.size || stamps[at] !== info.ino) return undefined;
-      oid = this.oids.slice(i * OID_LENGTH, (i + 1) * OID_LENGTH);
-    } else {
-      const { stamp, oid: added } = this.added[i - this.loaded]!;
-      if (stamp[2] !== info.mtimeMs || stamp[3] !== info.ctimeMs || stamp[1] !== info.size || stamp[0] !== info.ino) return undefined;
-      oid = added;
+    if (i >= this.loaded) {
+      const { stamp, oid } = this.added[i - this.loaded]!;
+      return stamp[2] !== info.mtimeMs || stamp[3] !== info.ctimeMs || stamp[1] !== info.size || stamp[0] !== info.ino ? undefined : oid;
     }
+    const at = i * STAMP;
+    const stamps = this.stamps;
+    if (stamps[at + 2] !== info.mtimeMs || stamps[at + 3] !== info.ctimeMs || stamps[at + 1] !== info.size || stamps[at] !== info.ino) return undefined;
+    const oid = this.oids.slice(i * OID_LENGTH, (i + 1) * OID_LENGTH);
     // The file is mv's own state (in .git/mv): the shape is checked, not each hex digit.
     return oid.startsWith('sha256:') ? (oid as Oid) : undefined;
   }
 
   record(key: string, info: FileStamp, oid: Oid): void {
-    this.add(key, [info.ino, info.size, info.mtimeMs, info.ctimeMs], oid);
-  }
-
-  /** `record` with stat data as a tuple `[ino, size, mtimeMs, ctimeMs]` (from a worker thread). */
-  recordTuple(key: string, stat: [number, number, number, number], oid: Oid): void {
-    this.add(key, stat, oid);
-  }
-
-  private add(key: string, stamp: [number, number, number, number], oid: Oid): void {
-    this.index.set(key, this.loaded + this.added.push({ stamp, oid }) - 1);
+    this.index.set(key, this.loaded + this.added.push({ stamp: [info.ino, info.size, info.mtimeMs, info.ctimeMs], oid }) - 1);
     this.changedBelow(key);
   }
 

@@ -185,7 +185,7 @@ async function applyPlans(repo: Repo, plans: CheckoutPlan[], stats: StatCache, o
   for (const write of writes) {
     const place = places.get(write)!;
     const tuple = place.fresh ? tuples.get(write) : undefined;
-    if (tuple) stats.recordTuple(write.path, tuple, write.oid);
+    if (tuple) stats.record(write.path, tuple, write.oid);
     else stats.record(write.path, await stat(place.target), write.oid);
   }
   return { copiedAsRoot: linkFor.copiedAsRoot() };

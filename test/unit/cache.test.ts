@@ -311,6 +311,10 @@ describe('stat cache', () => {
   it('survives a damaged state file by starting over', async () => {
     const dir = await tempDir();
     const state = join(dir, 'state.json');
+    for (const damaged of ['null', '[]', '"text"', '{"format":3,"keys":null}']) {
+      await writeFile(state, damaged);
+      expect((await StatCache.load(state)).lookup('x', await stat(state))).toBeUndefined();
+    }
     await writeFile(state, '{not json');
     const cache = await StatCache.load(state);
     const info = await stat(state);

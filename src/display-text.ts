@@ -41,6 +41,11 @@ export function displayPath(path: string): string {
   return displayText(path);
 }
 
+/** A path as one word for a shell command shown in a hint: bare when plain, else single-quoted (and safe to print). */
+export function shellQuote(text: string): string {
+  return /^[\w./@%+=:,-]+$/.test(text) ? text : displayText(`'${text.replace(/'/g, `'\\''`)}'`);
+}
+
 /** Raw bytes of a file name that is not UTF-8: printable ASCII as is, every other byte as `\xNN`. */
 export function escapeBytes(bytes: Uint8Array): string {
   let out = '';

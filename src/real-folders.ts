@@ -10,6 +10,7 @@
  */
 import { lstat, mkdir } from 'node:fs/promises';
 import { relative, sep } from 'node:path';
+import { displayPath, shellQuote } from './display-text.js';
 import { MvError, errnoCode, fsError } from './errors.js';
 
 export type FolderState = 'exists' | 'missing';
@@ -29,15 +30,15 @@ async function folderProblem(abs: string): Promise<{ state: FolderState } | { li
 
 export function linkedFolderError(root: string, folder: string, purpose: string): MvError {
   const shown = relative(root, folder) || folder;
-  return new MvError('LINKED_FOLDER', `${shown} is a symbolic link; mv does not write through links (${purpose}).`, {
-    hint: `Replace the link with a real folder (\`rm ${shown} && mkdir ${shown}\`) if its content belongs in the work tree, then run the command again.`,
+  return new MvError('LINKED_FOLDER', `${displayPath(shown)} is a symbolic link; mv does not write through links (${purpose}).`, {
+    hint: `Replace the link with a real folder (\`rm ${shellQuote(shown)} && mkdir ${shellQuote(shown)}\`) if its content belongs in the work tree, then run the command again.`,
     details: { path: shown },
   });
 }
 
 export function fileInTheWayError(root: string, folder: string, repoPath: string): MvError {
   const shown = relative(root, folder) || folder;
-  return new MvError('PATH_CONFLICT', `${shown} is a file, but ${repoPath} needs it to be a folder.`, {
+  return new MvError('PATH_CONFLICT', `${displayPath(shown)} is a file, but ${displayPath(repoPath)} needs it to be a folder.`, {
     hint: 'Move the file away, then run the command again.',
     details: { path: shown },
   });

@@ -14,7 +14,7 @@ import { hashBuffer } from '../cache/hash.js';
 import { isOid, type Oid } from '../cache/oid.js';
 import { StatCache } from '../cache/stat-cache.js';
 import { displayPath } from '../display-text.js';
-import { joinRepoPath } from '../paths.js';
+import { absolutePath, joinRepoPath } from '../paths.js';
 import { readWorkspacePointer, trackedPointerFiles, findWorkspacePointer } from '../pointer/locate.js';
 import { pointerFolder } from '../pointer/pointer.js';
 import { ALL_ROLES, pointerObjects, uniqueObjects, type ObjectRole } from '../pointer/objects.js';
@@ -296,7 +296,7 @@ async function allWorkspacePointers(repo: Repo): Promise<VersionPointer[]> {
  * What can be replaced without losing anything: content the cache holds, or (for lineage files such as the
  * pipeline code) a file git tracks that has no uncommitted changes, which git can restore.
  */
-export interface Restorable {
+interface Restorable {
   force: boolean;
   /** Tracked files without uncommitted changes. */
   committed: ReadonlySet<string>;
@@ -305,10 +305,10 @@ export interface Restorable {
    * looked up when first needed: when the cache lacks it, it is stored there before it is replaced, which
    * loses nothing.
    */
-  recorded?: () => Promise<ReadonlySet<Oid>>;
+  recorded: () => Promise<ReadonlySet<Oid>>;
 }
 
-export async function planCheckout(repo: Repo, target: VersionPointer, ctx: SnapshotContext, safe: Restorable, roles: readonly ObjectRole[] = ['file']): Promise<CheckoutPlan> {
+async function planCheckout(repo: Repo, target: VersionPointer, ctx: SnapshotContext, safe: Restorable, roles: readonly ObjectRole[] = ['file']): Promise<CheckoutPlan> {
   const plan: CheckoutPlan = {
     artifact: target.artifact,
     version: target.version,
@@ -330,7 +330,7 @@ export async function planCheckout(repo: Repo, target: VersionPointer, ctx: Snap
     // size: a truncated one is no copy), or from git. A version's content the cache lost is stored again
     // first, --force or not.
     if (safe.committed.has(path) || saving.has(path) || (oid && (await repo.cache.has(oid, size)))) return;
-    if (oid && (await safe.recorded?.())?.has(oid)) plan.saves.push({ path, oid });
+    if (oid && (await safe.recorded()).has(oid)) plan.saves.push({ path, oid });
     else if (!safe.force) plan.conflicts.push(path);
   };
   const folders = new RealFolders(repo.root, 'checking out');
@@ -413,7 +413,7 @@ async function rememberCheckout(repo: Repo, target: VersionPointer, roles: reado
  * Returns the paths of the files it stores.
  */
 async function saveRecordedFolder(repo: Repo, repoPath: string, folder: DirSnapshot, safe: Restorable, plan: CheckoutPlan): Promise<string[]> {
-  if ((await repo.cache.has(folder.oid)) || !(await safe.recorded?.())?.has(folder.oid)) return [];
+  if ((await repo.cache.has(folder.oid)) || !(await safe.recorded()).has(folder.oid)) return [];
   const bytes = serializeManifest(folder.entries);
   // The folder as listed now must be the one recorded; anything else is guarded file by file as usual.
   if (hashBuffer(bytes) !== folder.oid) return [];
@@ -429,7 +429,7 @@ async function saveRecordedFolder(repo: Repo, repoPath: string, folder: DirSnaps
  */
 async function storeLost(repo: Repo, save: { path: string; oid: Oid }, signal: AbortSignal | undefined): Promise<void> {
   try {
-    await repo.cache.ingest(join(repo.root, save.path), save.oid, signal ? { signal } : {});
+    await repo.cache.ingest(absolutePath(repo.root, save.path), save.oid, signal ? { signal } : {});
   } catch (error) {
     if (!(error instanceof MvError && (error.code === 'CONTENT_MISMATCH' || error.code === 'FILE_CHANGED'))) throw error;
     throw new MvError('FILE_CHANGED', `${displayPath(save.path)} changed while checkout was reading it; nothing was checked out.`, {
@@ -454,7 +454,8 @@ async function recordedContent(repo: Repo, targets: VersionPointer[]): Promise<S
   const state = await readCheckoutState(checkoutStateFile(repo));
   const files = await trackedPointerFiles(repo.git);
   for (const target of targets) {
-    const workspace = await findWorkspacePointer(repo.git, repo.root, target.artifact, files).catch(() => undefined);
+    // A pointer that cannot be read records nothing here (the plan reports it where it matters).
+    const workspace = await findWorkspacePointer(repo.git, repo.root, target.artifact, files).catch(unlessUserError);
     for (const object of workspace ? pointerObjects(workspace.pointer, workspace.file, ALL_ROLES) : []) add(object.path, object.oid);
     const checkedOut = Object.hasOwn(state, target.artifact) ? state[target.artifact] : undefined;
     for (const [path, oid] of [...Object.entries(checkedOut?.files ?? {}), ...Object.entries(checkedOut?.lineage ?? {})]) add(path, oid);
@@ -463,10 +464,16 @@ async function recordedContent(repo: Repo, targets: VersionPointer[]): Promise<S
   // that starts as a manifest is read whole: a pointer can name any object as a folder.
   for (const oid of folders) {
     if (!(await looksLikeManifest(repo.cache, oid))) continue;
-    const manifest = await repo.cache.readVerified(oid).then((bytes) => parseManifest(bytes.toString('utf8'), oid), () => undefined);
+    const manifest = await repo.cache.readVerified(oid).then((bytes) => parseManifest(bytes.toString('utf8'), oid), unlessUserError);
     for (const entry of manifest ?? []) recorded.add(entry.oid);
   }
   return recorded;
+}
+
+/** undefined for an `MvError` (unreadable input, a missing or damaged object); anything else is a bug and goes on. */
+function unlessUserError(error: unknown): undefined {
+  if (error instanceof MvError) return undefined;
+  throw error;
 }
 
 /** The data, pipeline and params paths of the targets (files and folders), repository-relative. */

@@ -17,7 +17,7 @@ import { modeOf, serializeManifest, type ManifestEntry } from '../cache/manifest
 import type { Oid } from '../cache/oid.js';
 import type { StatCache } from '../cache/stat-cache.js';
 import { absolutePath, relativePathProblem, reservedFolderNamed } from '../paths.js';
-import { displayPath, escapeBytes } from '../display-text.js';
+import { displayPath, escapeBytes, shellQuote } from '../display-text.js';
 import { TEMP_MARKER } from '../atomic-file.js';
 
 export interface FileSnapshot {
@@ -168,10 +168,6 @@ async function checkLinkTarget(ctx: Pick<SnapshotContext, 'root' | 'cache'>, abs
       details: { path: repoPath, target },
     });
   }
-}
-
-function shellQuote(text: string): string {
-  return /^[\w./@%+=:,-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
 }
 
 /**

@@ -53,7 +53,7 @@ export async function checkNotVersionedElsewhere(repo: Repo, name: string, paths
       });
       if (clash) {
         throw new MvError('ALREADY_VERSIONED', `${clash.input} is already versioned as part of ${located.pointer.name} (${file}).`, {
-          hint: `A file belongs to one artifact; to move it, leave it out of ${located.pointer.name}'s next version first (\`mvr add ${located.pointer.name} --drop <path>\`), or version it as --data of ${name}.`,
+          hint: `A file belongs to one artifact; to move it, leave it out of ${located.pointer.name}'s next version first (\`mvr add ${located.pointer.name} <the paths it keeps> --drop <path>\`), or version it as --data of ${name}.`,
         });
       }
     }

@@ -82,7 +82,8 @@ export async function downloadObjects(tops: VersionObject[], options: DownloadOp
   };
   try {
     const unique = uniqueObjects(tops);
-    const missingTops = await missingOf(unique.map((t) => ({ oid: t.oid, path: t.path, size: t.size })));
+    // A folder's recorded size is its files'; its manifest's own size is known once it is read.
+    const missingTops = await missingOf(unique.map((t) => ({ oid: t.oid, path: t.path, size: t.directory ? undefined : t.size })));
     const directories = new Set(unique.filter((t) => t.directory).map((t) => t.oid));
     // A manifest enters the cache only after every file it lists: until then it is held in memory, so a
     // fetch cut short never leaves a manifest whose files are missing.
@@ -91,7 +92,6 @@ export async function downloadObjects(tops: VersionObject[], options: DownloadOp
       const data = await readWhole(store, item.oid, context.signal);
       if (hashBuffer(data) !== item.oid) throw corrupt(item.oid, store.location, 'bytes that do not match');
       manifests.set(item.oid, data);
-      // The manifest's own bytes, not the folder's size the pointer records.
       return { bytes: data.length };
     };
     downloaded += (await run.run('downloading', missingTops.filter((t) => !directories.has(t.oid)), fetchOne)).size;

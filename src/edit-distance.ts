@@ -19,13 +19,16 @@ export function editDistance(a: string, b: string): number {
   return d[rows - 1]![cols - 1]!;
 }
 
+/** The largest distance still taken for a slip. */
+const MAX_SLIP = 2;
+
 /**
  * The candidates `word` is likely a slip for, closest first (ties in the candidates' order): those whose
- * distance from it is at most `max` and smaller than their own length, so a short word is not taken for
- * a whole other name. `distance` is the measure, `editDistance` unless a caller counts other slips.
+ * distance from it is at most MAX_SLIP and smaller than their own length, so a short word is not taken
+ * for a whole other name. `distance` is the measure, `editDistance` unless a caller counts other slips.
  */
-export function nearest(word: string, candidates: readonly string[], max: number, distance: (word: string, candidate: string) => number = editDistance): string[] {
-  const scored = candidates.map((candidate, order) => ({ candidate, order, distance: distance(word, candidate) })).filter((c) => c.distance <= max && c.distance < c.candidate.length);
+export function nearest(word: string, candidates: readonly string[], distance: (word: string, candidate: string) => number = editDistance): string[] {
+  const scored = candidates.map((candidate, order) => ({ candidate, order, distance: distance(word, candidate) })).filter((c) => c.distance <= MAX_SLIP && c.distance < c.candidate.length);
   if (scored.length === 0) return [];
   const best = Math.min(...scored.map((c) => c.distance));
   return scored.filter((c) => c.distance === best).sort((x, y) => x.order - y.order).map((c) => c.candidate);

@@ -13,9 +13,7 @@ export type ArtifactType = (typeof ARTIFACT_TYPES)[number];
 
 /** GTO's artifact name rule. */
 const ARTIFACT_NAME = /^[a-zA-Z0-9]([a-zA-Z0-9_/-]*[a-zA-Z0-9])?$/;
-/** Stage names: a letter, then letters, digits, `_` or `-` (no characters that tags or shells treat specially). */
-const STAGE_NAME = /^[a-z][a-z0-9_-]{0,62}$/;
-/** Remote names, same shape as stage names but any case. */
+/** Remote names: a letter, then letters, digits, `_` or `-` (no characters that URLs or shells treat specially). */
 const REMOTE_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,62}$/;
 
 /** Why `name` is not a valid artifact name, or undefined when it is. */
@@ -43,19 +41,10 @@ export function checkArtifactName(name: string): string {
  */
 export function nearStages(stage: string, stages: readonly string[]): string[] {
   if (stages.includes(stage)) return [];
-  return nearest(stage.toLowerCase(), stages, 2, (word, known) => {
+  return nearest(stage.toLowerCase(), stages, (word, known) => {
     const name = known.toLowerCase();
     return word === name ? 0 : word.length >= 3 && name.startsWith(word) ? 1 : editDistance(word, name);
   });
-}
-
-export function checkStageName(stage: string): string {
-  if (!STAGE_NAME.test(stage)) {
-    throw new MvError('INVALID_STAGE', `${JSON.stringify(stage)} is not a valid stage name.`, {
-      hint: 'Stage names are lowercase letters, digits, "_" and "-", starting with a letter (e.g. `staging`, `production`).',
-    });
-  }
-  return stage;
 }
 
 export function checkRemoteName(name: string): string {

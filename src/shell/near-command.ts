@@ -8,18 +8,15 @@ import { nearest } from '../edit-distance.js';
 /** A word that looks like a command name: letters, digits, `-` and `_`, starting with a letter. */
 const BARE_WORD = /^[A-Za-z][A-Za-z0-9_-]*$/;
 
-/** The largest edit distance still taken for a typo. */
-export const MAX_DISTANCE = 2;
-
 /**
- * The commands `word` is a near miss of, closest first: a bare word within MAX_DISTANCE edits of a
+ * The commands `word` is a near miss of, closest first: a bare word within two edits of a
  * command, and fewer edits than the command has letters (so `x` is not taken for `ls`: that would be
  * rewriting the whole name, not a typo). An exact command name is not a near miss.
  */
 export function nearCommands(word: string, commands: readonly string[]): string[] {
   if (!BARE_WORD.test(word)) return [];
   if (commands.includes(word)) return [];
-  return nearest(word.toLowerCase(), commands, MAX_DISTANCE);
+  return nearest(word.toLowerCase(), commands);
 }
 
 /** `unknown command 'ad' — did you mean 'add'?` */

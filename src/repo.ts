@@ -5,6 +5,7 @@
 import { access, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { MvError } from './errors.js';
+import { atOrUnder } from './paths.js';
 import { Git, locateRepo } from './git.js';
 import { CONFIG_FILE, LOCAL_CONFIG_FILE, MV_DIR, loadConfig, type Config } from './config.js';
 import { RealFolders } from './real-folders.js';
@@ -96,7 +97,7 @@ async function checkCacheLocation(root: string, gitDir: string, cacheDir: string
   }
   if (inside(root)) {
     const rel = relative(root, cacheDir).split(sep).join('/');
-    if (rel !== MV_DIR && !rel.startsWith(`${MV_DIR}/`)) {
+    if (!atOrUnder(rel, MV_DIR)) {
       throw new MvError('INVALID_CONFIG', `cache.dir (${rel}, from ${where}) is among the work tree's files.`, {
         hint: `Keep the cache in ${MV_DIR}/ (remove cache.dir) or put it outside the repository.`,
       });

@@ -67,10 +67,11 @@ export async function status(options: StatusOptions = {}): Promise<StatusResult>
   const [pointers, stats, checkouts] = await Promise.all([workspacePointers(repo, options.names, invalid), StatCache.load(statCacheFile(repo)), readCheckoutState(checkoutStateFile(repo))]);
   const folders = new RealFolders(repo.root, 'reading artifact files');
   const ctx: SnapshotContext = { root: repo.root, cache: repo.cache, stats, store: false, ...(options.signal ? { signal: options.signal } : {}) };
-  const recorded = pointers.map(recordedEntries);
+  // The files, data and pipeline paths and params file each pointer records, repository-relative.
+  const recorded = pointers.map((located) => pointerObjects(located.pointer, located.file));
   // One question to git for every lineage path: which does it track (and so hold)? Asked while the work
   // tree is compared.
-  const lineagePaths = [...new Set(recorded.flat().filter((e) => e.role !== 'file').map((e) => e.repoPath.replace(/\/$/, '')))];
+  const lineagePaths = [...new Set(recorded.flat().filter((e) => e.role !== 'file').map((e) => e.path.replace(/\/$/, '')))];
   const tracking = repo.git.trackedFiles(lineagePaths);
   tracking.catch(() => undefined);
   const artifacts: ArtifactStatus[] = [];
@@ -78,7 +79,7 @@ export async function status(options: StatusOptions = {}): Promise<StatusResult>
     for (const [index, located] of pointers.entries()) {
       const { pointer } = located;
       const entries: EntryStatus[] = [];
-      for (const { repoPath, oid, role } of recorded[index]!) {
+      for (const { path: repoPath, oid, role } of recorded[index]!) {
         const inspection = await inspectEntry(repoPath, oid, ctx, folders);
         const cached = await repo.cache.has(oid);
         const entry: EntryStatus = { path: repoPath, role, condition: inspection.condition, cached, ...(inspection.current ? { currentOid: inspection.current.oid } : {}) };
@@ -109,11 +110,6 @@ export async function status(options: StatusOptions = {}): Promise<StatusResult>
     if (tracked.some((t) => atOrUnder(t, path))) entry.tracked = true;
   }
   return { artifacts, invalid, clean: invalid.length === 0 && artifacts.every((a) => a.clean && a.entries.every((e) => e.cached || e.tracked)), initialized: repo.initialized };
-}
-
-/** The files, data and pipeline paths and params file a pointer records, repository-relative, with their oids. */
-function recordedEntries(located: LocatedPointer): Array<{ repoPath: string; oid: Oid; role: ObjectRole }> {
-  return pointerObjects(located.pointer, located.file).map(({ path, oid, role }) => ({ repoPath: path, oid, role }));
 }
 
 async function workspacePointers(repo: Repo, names: string[] | undefined, invalid: StatusResult['invalid']): Promise<LocatedPointer[]> {

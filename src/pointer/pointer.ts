@@ -8,7 +8,7 @@ import { Document, isMap, isSeq, visit } from 'yaml';
 import * as z from 'zod';
 import { MvError } from '../errors.js';
 import { isOid, type Oid } from '../cache/oid.js';
-import { joinRepoPath, relativePathProblem, repoPathProblem } from '../paths.js';
+import { atOrUnder, joinRepoPath, relativePathProblem, repoPathProblem } from '../paths.js';
 import { MAX_STRUCTURED_FILE, parseStructured } from '../structured-file.js';
 import { ARTIFACT_TYPES, nameProblem } from '../names.js';
 import { isSemver } from '../semver.js';
@@ -126,7 +126,7 @@ function checkPointerSemantics(pointer: Pointer, file: string): void {
       throw invalid(file, `files[${i}].path`, clash === repoPath ? `lists ${entry.path} twice` : `${entry.path} collides with ${clash} on case-insensitive file systems`);
     }
     for (const [otherKey, other] of seen) {
-      if (key.startsWith(`${otherKey}/`) || otherKey.startsWith(`${key}/`)) throw invalid(file, `files[${i}].path`, `${entry.path} overlaps ${other}`);
+      if (atOrUnder(key, otherKey) || atOrUnder(otherKey, key)) throw invalid(file, `files[${i}].path`, `${entry.path} overlaps ${other}`);
     }
     seen.set(key, repoPath);
   });

@@ -57,7 +57,7 @@ export interface StatusResult {
   /** Committed pointers that cannot be read (reported, not fatal for the others). */
   invalid: Array<{ file: string; code: string; message: string; hint?: string }>;
   clean: boolean;
-  /** Whether mv is set up in the repository (`.mv/config.yaml` committed); status works either way. */
+  /** Whether mv is set up in the repository (`.mv/config.yaml` is there); status works either way. */
   initialized: boolean;
 }
 

@@ -95,7 +95,7 @@ export async function readAddRequest(repo: Repo, cwd: string, flags: AddFlags): 
   const version = flags.version === undefined ? undefined : parseVersionArgument(flags.version);
   const arg = (input: string): PathArg => ({ input, repoPath: toRepoPath(repo.root, cwd, input) });
   // Paths from the committed pointer are shown as they are written there, relative to the repository.
-  const recorded = (folder: string, path: string): PathArg => ({ input: joinRepoPath(folder, path), repoPath: joinRepoPath(folder, path) });
+  const recorded = (folder: string, path: string): PathArg => ({ input: joinRepoPath(folder, path), repoPath: joinRepoPath(folder, path), recorded: true });
 
   // Whether git tracks the artifact paths given is asked in the same listing as the pointer files, while
   // the work tree is read.
@@ -143,7 +143,7 @@ export async function readAddRequest(repo: Repo, cwd: string, flags: AddFlags): 
     }
   }
   const pipelinePaths = flags.pipeline?.length ? flags.pipeline.map(arg) : (inherit(undefined, before?.lineage.pipeline?.map((p) => recorded(beforeFolder, p.path)), 'pipeline') ?? []);
-  await checkPathsExist(repo.root, [...artifactPaths, ...dataPaths, ...pipelinePaths]);
+  await checkPathsExist(repo.root, name, [...artifactPaths, ...dataPaths, ...pipelinePaths]);
   checkNoOverlap([...artifactPaths, ...dataPaths]);
   for (const p of [...artifactPaths, ...dataPaths, ...pipelinePaths]) await checkNoLinkedFolders(repo.root, p.repoPath, p.input);
   await checkNotTracked(repo, artifactPaths, givenTracked);

@@ -44,6 +44,10 @@ describe('mv add never commits a pointer it would refuse to read', () => {
     await repo.write('src/train.py', 'fit(epochs=3)\n');
     const refused = await refusal(add({ cwd: repo.dir, name: 'churn' }));
     expect(refused).toMatchObject({ code: 'PATH_MISSING', text: expect.stringContaining('data/train/ does not exist.') });
+    // The command line did not name it: the message says where it comes from and both ways on.
+    expect(refused.text).toContain('The current version of churn records it.');
+    expect(refused.text).toContain('`mvr checkout churn --lineage`');
+    expect(refused.text).toContain('`--drop data/train/`');
   });
 
   it('an empty folder', () => expectRefused({ name: 'empty', paths: ['nothing/'], data: ['data/train'] }, 'has no files', (dir) => mkdir(join(dir, 'nothing'))));

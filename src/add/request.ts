@@ -17,7 +17,7 @@ import { parseVersionArgument, type BumpRequest } from '../version/version-polic
 import { checkNoOverlap, checkNotTracked, checkNotVersionedElsewhere, checkPathsExist, existsInRepo, filesAt, type PathArg } from '../workspace/add-checks.js';
 import { isUri, parseParamPairs, pinArtifactRef, readMapping, readSignature } from '../workspace/lineage-inputs.js';
 import { checkReadableLink } from '../workspace/snapshot.js';
-import { parseDrop, type Drop } from '../version/dropped.js';
+import { dropsData, dropsPath, parseDrop, type Drop } from '../version/dropped.js';
 
 export interface AddFlags {
   name: string;
@@ -123,7 +123,10 @@ export async function readAddRequest(repo: Repo, cwd: string, flags: AddFlags): 
     throw new UsageError(`Name the files and folders of ${name}: it has no committed pointer to take them from.`, `Example: mvr add ${name} models/${name}/model.pt models/${name}/tokenizer/ --data data/train --pipeline src/preprocess.py`);
   }
   // Paths refused earlier (given undefined) are converted again here, where their error is reported in its turn.
-  const artifactPaths = flags.paths.length ? (given ?? flags.paths.map(arg)) : before!.files.map((f) => recorded(beforeFolder, f.path));
+  // What `--drop` names is not carried over from the committed pointer.
+  const drops = (flags.drop ?? []).map((text) => parseDrop(text, (path) => toRepoPath(repo.root, cwd, path)));
+  const kept = (entries: Array<{ path: string }> | undefined) => entries?.map((e) => recorded(beforeFolder, e.path)).filter((p) => !dropsPath(drops, p.repoPath));
+  const artifactPaths = flags.paths.length ? (given ?? flags.paths.map(arg)) : kept(before!.files)!;
   if (!flags.paths.length) inherited.push('files');
 
   const dataPaths: PathArg[] = [];
@@ -135,14 +138,16 @@ export async function readAddRequest(repo: Repo, cwd: string, flags: AddFlags): 
       else if (input.includes('@')) otherData.push({ artifact: await pinArtifactRef(repo.git, input, '--data') });
       else throw new MvError('PATH_MISSING', `--data ${input}: no such file or folder.`, { hint: 'Give a path, a URI (s3://…, https://…) or a pinned artifact (name@vX.Y.Z).' });
     }
-  } else if (before?.lineage.data?.length) {
-    inherited.push('data');
-    for (const entry of before.lineage.data) {
+  } else {
+    for (const entry of before?.lineage.data ?? []) {
+      if (dropsData(drops, entry, beforeFolder)) continue;
       if ('path' in entry && typeof entry.path === 'string') dataPaths.push(recorded(beforeFolder, entry.path));
       else otherData.push(entry);
     }
+    if (dataPaths.length || otherData.length) inherited.push('data');
   }
-  const pipelinePaths = flags.pipeline?.length ? flags.pipeline.map(arg) : (inherit(undefined, before?.lineage.pipeline?.map((p) => recorded(beforeFolder, p.path)), 'pipeline') ?? []);
+  const keptPipeline = kept(before?.lineage.pipeline);
+  const pipelinePaths = flags.pipeline?.length ? flags.pipeline.map(arg) : (inherit(undefined, keptPipeline?.length ? keptPipeline : undefined, 'pipeline') ?? []);
   await checkPathsExist(repo.root, name, [...artifactPaths, ...dataPaths, ...pipelinePaths]);
   checkNoOverlap([...artifactPaths, ...dataPaths]);
   for (const p of [...artifactPaths, ...dataPaths, ...pipelinePaths]) await checkNoLinkedFolders(repo.root, p.repoPath, p.input);
@@ -225,7 +230,7 @@ export async function readAddRequest(repo: Repo, cwd: string, flags: AddFlags): 
     parent,
     version,
     bump: flags.bump,
-    drops: (flags.drop ?? []).map((text) => parseDrop(text, (path) => toRepoPath(repo.root, cwd, path))),
+    drops,
     inherited,
     extraKeys,
     warnings,

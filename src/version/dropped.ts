@@ -36,6 +36,18 @@ function same(a: Drop, b: Drop): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
+/** Whether `--drop` names the data entry `entry` of the pointer in `folder` (then it is not carried over). */
+export function dropsData(drops: Drop[], entry: DataEntry, folder: string): boolean {
+  const key = dataKey(entry, folder);
+  return drops.some((drop) => same(drop, key));
+}
+
+/** Whether `--drop` names the file or folder at `repoPath` (then it is not carried over). */
+export function dropsPath(drops: Drop[], repoPath: string): boolean {
+  const path = repoPath.replace(/\/$/, '');
+  return drops.some((drop) => drop.kind === 'path' && drop.repoPath === path);
+}
+
 function describe(key: Drop, role: string, display?: string): Dropped {
   switch (key.kind) {
     case 'path':

@@ -56,7 +56,7 @@ export async function checkNotVersionedElsewhere(repo: Repo, name: string, paths
       });
       if (clash) {
         throw new MvError('ALREADY_VERSIONED', `${clash.input} is already versioned as part of ${located.pointer.name} (${file}).`, {
-          hint: `A file belongs to one artifact; to move it, leave it out of ${located.pointer.name}'s next version first (\`mvr add ${located.pointer.name} <the paths it keeps> --drop <path>\`), or version it as --data of ${name}.`,
+          hint: `A file belongs to one artifact; to move it, leave it out of ${located.pointer.name}'s next version first (\`mvr add ${located.pointer.name} --drop <path>\`), or version it as --data of ${name}.`,
         });
       }
     }
@@ -89,7 +89,7 @@ export async function checkPathsExist(root: string, name: string, paths: PathArg
     if (!p.recorded) throw pathMissing(p.repoPath);
     // A path the current version records, gone from the work tree: the command line did not name it.
     throw new MvError('PATH_MISSING', `${displayPath(p.repoPath)} does not exist. The current version of ${name} records it.`, {
-      hint: `Bring it back (\`mvr checkout ${name} --lineage\` restores the version's files, data and pipeline), or leave it out on purpose: give the paths this version keeps and \`--drop ${shellQuote(p.repoPath)}\`.`,
+      hint: `Bring it back (\`mvr checkout ${name} --lineage\` restores the version's files, data and pipeline), or leave it out of this version on purpose (\`mvr add ${name} --drop ${shellQuote(p.repoPath)}\`).`,
       details: { path: p.repoPath },
     });
   }

@@ -1,6 +1,7 @@
 import { chmod, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { readWorkspacePointer } from '../../src/pointer/locate.js';
 import { add, checkout, status, type AddOptions } from '../../src/index.js';
 import { refusal, tagsOf } from '../helpers/assertions.js';
 import { copyRepo, gitRepo, suiteDir, testRepoAt, type TestRepo } from '../helpers/git-repo.js';
@@ -47,7 +48,13 @@ describe('mv add never commits a pointer it would refuse to read', () => {
     // The command line did not name it: the message says where it comes from and both ways on.
     expect(refused.text).toContain('The current version of churn records it.');
     expect(refused.text).toContain('`mvr checkout churn --lineage`');
-    expect(refused.text).toContain('`--drop data/train/`');
+    expect(refused.text).toContain('`mvr add churn --drop data/train/`');
+    // As the hint says: the version is made without it, and says so.
+    await repo.git('commit', '-qam', 'epochs');
+    const made = await add({ cwd: repo.dir, name: 'churn', drop: ['data/train/'] });
+    const { pointer } = (await readWorkspacePointer(repo.dir, made.pointer.path))!;
+    expect(pointer.lineage.data ?? []).toEqual([]);
+    expect(pointer.files.map((f) => f.path)).toEqual(['model.pt', 'tokenizer/']);
   });
 
   it('an empty folder', () => expectRefused({ name: 'empty', paths: ['nothing/'], data: ['data/train'] }, 'has no files', (dir) => mkdir(join(dir, 'nothing'))));

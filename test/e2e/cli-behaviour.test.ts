@@ -40,6 +40,17 @@ describe('the CLI as scripts use it', () => {
     expect(run.stderr).not.toContain('EPIPE');
     expect(run.stdout).toMatch(/rc=0$/);
   });
+
+  it('output larger than a pipe holds reaches a slow reader whole', async () => {
+    const repo = await gitRepo();
+    await initProject(repo);
+    // 4,000 hyperparameters: `show --json` prints about 160 KB, more than a pipe buffers (64 KiB).
+    const params = Object.fromEntries(Array.from({ length: 4000 }, (_, i) => [`param_${i}`, `value number ${i}`]));
+    await addChurn(repo, { params: Object.entries(params).map(([key, value]) => `${key}=${value}`) });
+    const run = await execa('bash', ['-c', `${MV_BIN} show churn@v0.1.0 --json | (sleep 1; cat)`], { cwd: repo.dir });
+    expect(run.stdout.length).toBeGreaterThan(100_000);
+    expect(JSON.parse(run.stdout)).toMatchObject({ version: { params } });
+  });
 });
 
 describe('failures outside mv are user errors, not crashes', () => {

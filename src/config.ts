@@ -5,7 +5,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import * as z from 'zod';
+import * as z from './schema.js';
 import { MvError, errnoCode } from './errors.js';
 import { parseStructured } from './structured-file.js';
 import { ARCHIVED_STAGE, DEFAULT_STAGES } from './names.js';
@@ -16,66 +16,70 @@ export const LOCAL_CONFIG_FILE = 'config.local.yaml';
 export { ARCHIVED_STAGE, DEFAULT_STAGES } from './names.js';
 
 /** GTO's name rule, so that every stage a GTO registry uses can be configured. */
-const stageName = z.string().max(255).regex(/^[a-zA-Z0-9](?:[a-zA-Z0-9_/-]*[a-zA-Z0-9])?$/, 'is not a valid stage name');
+const stageName = z.string().check(z.maxLength(255), z.regex(/^[a-zA-Z0-9](?:[a-zA-Z0-9_/-]*[a-zA-Z0-9])?$/, 'is not a valid stage name'));
 
 const remoteSchema = z.strictObject({
-  url: z.string().min(1),
-  endpoint: z.string().optional(),
-  region: z.string().optional(),
-  profile: z.string().optional(),
-  path_style: z.boolean().optional(),
-  access_key_id: z.string().optional(),
-  secret_access_key: z.string().optional(),
-  session_token: z.string().optional(),
-  jobs: z.number().int().min(1).max(256).optional(),
+  url: z.string().check(z.minLength(1)),
+  endpoint: z.optional(z.string()),
+  region: z.optional(z.string()),
+  profile: z.optional(z.string()),
+  path_style: z.optional(z.boolean()),
+  access_key_id: z.optional(z.string()),
+  secret_access_key: z.optional(z.string()),
+  session_token: z.optional(z.string()),
+  jobs: z.optional(z.number().check(z.int(), z.gte(1), z.lte(256))),
   /** Seconds a transfer may send or receive nothing before it is dropped and retried. */
-  timeout: z.number().positive().max(3600).optional(),
+  timeout: z.optional(z.number().check(z.positive(), z.lte(3600))),
   /** Push large files as chunks where earlier versions share some (default true); false keeps every object whole. */
-  chunks: z.boolean().optional(),
+  chunks: z.optional(z.boolean()),
 });
 
 const gateSchema = z.strictObject({
-  metric: z.string().min(1),
+  metric: z.string().check(z.minLength(1)),
   /** Whether a higher (max) or lower (min) value is better. */
-  direction: z.enum(['max', 'min']).default('max'),
+  direction: z._default(z.enum(['max', 'min']), 'max'),
   /** Allowed regression before the gate fails, in the metric's own units. */
-  tolerance: z.number().nonnegative().default(0),
+  tolerance: z._default(z.number().check(z.nonnegative()), 0),
 });
 
 export const configSchema = z.strictObject({
-  cache: z
-    .strictObject({
-      dir: z.string().min(1).default(`${MV_DIR}/cache`),
-      type: z.enum(['copy', 'hardlink', 'symlink']).default('copy'),
-      fsync: z.boolean().default(false),
+  cache: z.prefault(
+    z.strictObject({
+      dir: z._default(z.string().check(z.minLength(1)), `${MV_DIR}/cache`),
+      type: z._default(z.enum(['copy', 'hardlink', 'symlink']), 'copy'),
+      fsync: z._default(z.boolean(), false),
       /** Files large against memory stored by `mv add` are written with direct I/O (Linux), past the page cache. */
-      direct_io: z.boolean().default(true),
-    })
-    .prefault({}),
-  add: z
-    .strictObject({
+      direct_io: z._default(z.boolean(), true),
+    }),
+    {},
+  ),
+  add: z.prefault(
+    z.strictObject({
       /** What to do when a version is added without --data or --pipeline. */
-      require_lineage: z.enum(['warn', 'error', 'off']).default('warn'),
+      require_lineage: z._default(z.enum(['warn', 'error', 'off']), 'warn'),
       /** The Python interpreter the training runs with, whose version `mv add` records (default: see docs/config.md). */
-      python: z.string().min(1).optional(),
-    })
-    .prefault({}),
-  stages: z.array(stageName).min(1).default([...DEFAULT_STAGES]),
-  promote: z
-    .strictObject({
+      python: z.optional(z.string().check(z.minLength(1))),
+    }),
+    {},
+  ),
+  stages: z._default(z.array(stageName).check(z.minLength(1)), () => [...DEFAULT_STAGES]),
+  promote: z.prefault(
+    z.strictObject({
       /** Each stage requires the version to have held the stage before it in `stages`. */
-      require_order: z.boolean().default(true),
+      require_order: z._default(z.boolean(), true),
       /** Metric gates, per stage: promoting must not regress against the stage's current holder. */
-      gates: z.record(z.string(), gateSchema).default({}),
-    })
-    .prefault({}),
-  remote: z.string().optional(),
-  remotes: z.record(z.string(), remoteSchema).default({}),
-  hooks: z
-    .strictObject({
-      checkout: z.boolean().default(false),
-    })
-    .prefault({}),
+      gates: z._default(z.record(z.string(), gateSchema), () => ({})),
+    }),
+    {},
+  ),
+  remote: z.optional(z.string()),
+  remotes: z._default(z.record(z.string(), remoteSchema), () => ({})),
+  hooks: z.prefault(
+    z.strictObject({
+      checkout: z._default(z.boolean(), false),
+    }),
+    {},
+  ),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -125,7 +129,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 export function validateConfig(raw: Record<string, unknown>, display: string): Config {
-  const result = configSchema.safeParse(raw);
+  const result = z.safeParse(configSchema, raw);
   if (result.success) {
     const stages = result.data.stages;
     if (stages.includes(ARCHIVED_STAGE)) {

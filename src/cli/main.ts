@@ -1,7 +1,6 @@
 /** The CLI entry: builds the commander program, runs one command, returns the exit code. */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import * as z from 'zod';
 import { registerCoreCommands } from './core-commands.js';
 import { registerRegistryCommands } from './registry-commands.js';
 import { registerRemoteCommands } from './remote-commands.js';
@@ -58,8 +57,6 @@ export function buildProgram(): Command {
 const NO_HOOK_UPGRADE = new Set(['hooks', 'shell-init', 'help', 'ls', 'history', 'audit', 'route', 'resolve', 'check-ref']);
 
 export async function main(argv: string[]): Promise<number> {
-  // One command reads a few pointers and settings: zod's compiled parsers would cost more to build than they save.
-  z.config({ jitless: true });
   installInterruptHandler();
   await loadStyles();
   const json = argv.includes('--json');

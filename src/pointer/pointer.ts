@@ -5,7 +5,7 @@
  * an inconsistent entry is rejected with the file and field named. Keys mv does not know are preserved.
  */
 import { Document, isMap, isSeq, visit } from 'yaml';
-import * as z from 'zod';
+import * as z from '../schema.js';
 import { MvError } from '../errors.js';
 import { isOid, type Oid } from '../cache/oid.js';
 import { atOrUnder, joinRepoPath, relativePathProblem, repoPathProblem } from '../paths.js';
@@ -17,8 +17,8 @@ export const POINTER_SUFFIX = '.mv.yaml';
 export const POINTER_SCHEMA = 1;
 
 const oid = z.custom<Oid>(isOid, 'is not an object id ("sha256:" and 64 lowercase hex digits)');
-const size = z.number().int('must be a whole number').nonnegative('must not be negative').max(Number.MAX_SAFE_INTEGER, 'is absurdly large');
-const text = z.string().max(4096);
+const size = z.number().check(z.int('must be a whole number'), z.nonnegative('must not be negative'), z.lte(Number.MAX_SAFE_INTEGER, 'is absurdly large'));
+const text = z.string().check(z.maxLength(4096));
 const record = z.record(z.string(), z.unknown());
 /** A file recorded by path and content (the params file, lockfiles). */
 const fileRef = z.looseObject({ path: text, oid });
@@ -28,49 +28,49 @@ const pathEntry = z.looseObject({
   oid,
   size,
   /** Present for a directory (whose `path` ends with `/`): the number of files in its manifest. */
-  nfiles: z.number().int().positive().max(1e9).optional(),
+  nfiles: z.optional(z.number().check(z.int(), z.positive(), z.lte(1e9))),
 });
-const uriEntry = z.looseObject({ uri: text, etag: text.optional(), version: text.optional() });
+const uriEntry = z.looseObject({ uri: text, etag: z.optional(text), version: z.optional(text) });
 const artifactEntry = z.looseObject({ artifact: text });
-const codeInfo = z.looseObject({ commit: z.string().regex(/^([0-9a-f]{40}|[0-9a-f]{64})$/, 'is not a git commit id'), branch: text.optional(), dirty: z.boolean() });
+const codeInfo = z.looseObject({ commit: z.string().check(z.regex(/^([0-9a-f]{40}|[0-9a-f]{64})$/, 'is not a git commit id')), branch: z.optional(text), dirty: z.boolean() });
 
 const lineageSchema = z.looseObject({
-  code: codeInfo.optional(),
-  data: z.array(z.union([pathEntry, uriEntry, artifactEntry])).optional(),
-  pipeline: z.array(pathEntry).optional(),
-  params: record.optional(),
-  params_file: fileRef.optional(),
-  parent: text.optional(),
+  code: z.optional(codeInfo),
+  data: z.optional(z.array(z.union([pathEntry, uriEntry, artifactEntry]))),
+  pipeline: z.optional(z.array(pathEntry)),
+  params: z.optional(record),
+  params_file: z.optional(fileRef),
+  parent: z.optional(text),
 });
 
 const environmentSchema = z.looseObject({
-  os: z.string().optional(),
-  arch: z.string().optional(),
-  cpu: z.string().optional(),
-  cpus: z.number().optional(),
-  memory: z.number().optional(),
-  gpus: z.array(record).optional(),
-  python: z.string().optional(),
-  node: z.string().optional(),
-  lockfiles: z.array(fileRef).optional(),
+  os: z.optional(z.string()),
+  arch: z.optional(z.string()),
+  cpu: z.optional(z.string()),
+  cpus: z.optional(z.number()),
+  memory: z.optional(z.number()),
+  gpus: z.optional(z.array(record)),
+  python: z.optional(z.string()),
+  node: z.optional(z.string()),
+  lockfiles: z.optional(z.array(fileRef)),
 });
 
 const pointerSchema = z.looseObject({
-  mv: z.number().int(),
+  mv: z.number().check(z.int()),
   name: z.string(),
   type: z.enum(ARTIFACT_TYPES),
   version: z.string(),
-  description: z.string().max(65536).optional(),
-  files: z.array(pathEntry).min(1, 'must list at least one file'),
-  lineage: lineageSchema.default({}),
-  signature: z.unknown().optional(),
+  description: z.optional(z.string().check(z.maxLength(65536))),
+  files: z.array(pathEntry).check(z.minLength(1, 'must list at least one file')),
+  lineage: z._default(lineageSchema, {}),
+  signature: z.optional(z.unknown()),
   /** Where the signature was read from (relative to the pointer's folder), for the next add to read again. */
-  signature_file: text.optional(),
-  metrics: record.optional(),
+  signature_file: z.optional(text),
+  metrics: z.optional(record),
   /** Where the metrics were read from, for the next add to read again. */
-  metrics_file: text.optional(),
-  environment: environmentSchema.optional(),
-  created: z.string().regex(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/, 'is not a UTC timestamp like 2026-11-27T20:30:00Z'),
+  metrics_file: z.optional(text),
+  environment: z.optional(environmentSchema),
+  created: z.string().check(z.regex(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/, 'is not a UTC timestamp like 2026-11-27T20:30:00Z')),
 });
 
 export type PathEntry = z.infer<typeof pathEntry>;
@@ -101,7 +101,7 @@ export function parsePointer(content: string, file: string): Pointer {
     });
   }
   if (schema !== POINTER_SCHEMA) throw invalid(file, 'mv', `must be ${POINTER_SCHEMA}, found ${JSON.stringify(schema)}`);
-  const result = pointerSchema.safeParse(raw);
+  const result = z.safeParse(pointerSchema, raw);
   if (!result.success) {
     const issue = result.error.issues[0]!;
     throw invalid(file, fieldName(issue.path), issue.message.replace(/^Invalid input: /, ''));

@@ -4,7 +4,7 @@
  * reads of every other repository (`mvr resolve` in a deploy, `mvr ls`) need not compile.
  */
 import { posix } from 'node:path';
-import * as z from 'zod';
+import * as z from '../schema.js';
 import { formatBytes } from '../byte-size.js';
 import { MvError } from '../errors.js';
 import type { BatchObject } from '../git.js';
@@ -41,12 +41,12 @@ export interface GtoIndex {
 
 // GTO's `Artifact` model; keys it does not know are ignored, as GTO ignores them.
 const annotationSchema = z.object({
-  type: z.string().nullable().optional(),
-  path: z.string().nullable().optional(),
-  virtual: z.boolean().optional(),
-  labels: z.array(z.string()).optional(),
-  description: z.string().optional(),
-  custom: z.unknown().optional(),
+  type: z.optional(z.nullable(z.string())),
+  path: z.optional(z.nullable(z.string())),
+  virtual: z.optional(z.boolean()),
+  labels: z.optional(z.array(z.string())),
+  description: z.optional(z.string()),
+  custom: z.optional(z.unknown()),
 });
 
 const GTO_REFUSES = 'GTO refuses the whole registry while it is so';
@@ -110,7 +110,7 @@ export function indexEntries(text: string, file: string, notes: string[], leftOu
       leftOut.push({ name, note: `${file} at HEAD lists ${quoted(name)}, which is not a valid artifact name (letters, digits, "_", "-" and "/", starting and ending with a letter or digit); it was left out (${GTO_REFUSES}).` });
       continue;
     }
-    const parsed = annotationSchema.safeParse(entry);
+    const parsed = z.safeParse(annotationSchema, entry);
     if (!parsed.success) {
       const field = parsed.error.issues[0]?.path.join('.');
       leftOut.push({ name, note: `${file} at HEAD: the annotation of ${name} is not one GTO reads${field ? ` (${quoted(field)})` : ' (not a mapping)'}; it was left out (${GTO_REFUSES}).` });

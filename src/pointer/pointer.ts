@@ -36,7 +36,7 @@ const codeInfo = z.looseObject({ commit: z.string().check(z.regex(/^([0-9a-f]{40
 
 const lineageSchema = z.looseObject({
   code: z.optional(codeInfo),
-  data: z.optional(z.array(z.union([pathEntry, uriEntry, artifactEntry]))),
+  data: z.optional(z.array(z.union([pathEntry, uriEntry, artifactEntry], 'must be a file or folder (path, oid, size), a URI (uri) or an artifact version (artifact)'))),
   pipeline: z.optional(z.array(pathEntry)),
   params: z.optional(record),
   params_file: z.optional(fileRef),

@@ -99,6 +99,19 @@ describe('pointer parser rejects what it cannot trust, naming the file and field
     expect(error.hint).toContain('git checkout');
   });
 
+  it.each([
+    ['a missing field', (({ name: _name, ...rest }) => rest)(minimal()), 'field name is missing'],
+    ['a string for a number', minimal({ files: [{ path: 'model.pt', oid: OID, size: '10' }] }), 'field files[0].size must be a number, not a string'],
+    ['a list for a mapping', minimal({ lineage: [] }), 'field lineage must be a mapping, not a list'],
+    ['a string for true or false', minimal({ lineage: { code: { commit: 'a'.repeat(40), dirty: 'no' } } }), 'field lineage.code.dirty must be true or false, not a string'],
+    ['an unknown type', minimal({ type: 'weights' }), 'field type must be one of "model", "dataset" or "other"'],
+    ['a path too long', minimal({ files: [{ path: 'm'.repeat(5000), oid: OID, size: 10 }] }), 'field files[0].path must be at most 4096 characters long'],
+    ['a folder of no files', minimal({ files: [{ path: 'tok/', oid: OID, size: 10, nfiles: 0 }] }), 'field files[0].nfiles must be more than 0'],
+    ['a data entry of no known form', minimal({ lineage: { data: [{ name: 'x' }] } }), 'field lineage.data[0] must be a file or folder (path, oid, size), a URI (uri) or an artifact version (artifact)'],
+  ])('names what is wrong in words of the file: %s', (_what, value, expected) => {
+    expect(rejection(text(value)).message).toBe(`models/churn.mv.yaml: ${expected}.`);
+  });
+
   it('an unknown schema major asks for a newer mv', () => {
     const error = rejection(text(minimal({ mv: 2 })));
     expect(error.code).toBe('UNSUPPORTED_SCHEMA');

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { validateConfig } from '../../src/config.js';
+
+function refusal(raw: Record<string, unknown>): string {
+  try {
+    validateConfig(raw, '.mv/config.yaml');
+  } catch (error) {
+    expect(error).toMatchObject({ code: 'INVALID_CONFIG', hint: expect.stringContaining('docs/config.md') });
+    return (error as Error).message;
+  }
+  throw new Error('the settings were accepted');
+}
+
+describe('settings', () => {
+  it('an empty file means every default', () => {
+    expect(validateConfig({}, '.mv/config.yaml')).toEqual({
+      cache: { dir: '.mv/cache', type: 'copy', fsync: false, direct_io: true },
+      add: { require_lineage: 'warn' },
+      stages: ['candidate', 'staging', 'production'],
+      promote: { require_order: true, gates: {} },
+      remotes: {},
+      hooks: { checkout: false },
+    });
+  });
+
+  it('defaults are fresh for each read', () => {
+    const first = validateConfig({}, '.mv/config.yaml');
+    first.stages.push('canary');
+    expect(validateConfig({}, '.mv/config.yaml').stages).toEqual(['candidate', 'staging', 'production']);
+  });
+
+  it.each([
+    [{ bogus: 1 }, 'unknown setting bogus'],
+    [{ cache: { bogus: 1 } }, 'unknown setting cache.bogus'],
+    [{ cache: { type: 'zip' } }, 'cache.type: must be one of "copy", "hardlink" or "symlink"'],
+    [{ cache: { fsync: 'yes' } }, 'cache.fsync: must be true or false, not a string'],
+    [{ stages: [] }, 'stages: must list at least 1 item'],
+    [{ stages: 'production' }, 'stages: must be a list, not a string'],
+    [{ stages: ['bad stage'] }, 'stages.0: is not a valid stage name'],
+    [{ remotes: [] }, 'remotes: must be a mapping, not a list'],
+    [{ remotes: { origin: {} } }, 'remotes.origin.url: is missing'],
+    [{ remotes: { origin: { url: '' } } }, 'remotes.origin.url: must not be empty'],
+    [{ remotes: { origin: { url: '/srv/mv', jobs: 0 } } }, 'remotes.origin.jobs: must be at least 1'],
+    [{ remotes: { origin: { url: '/srv/mv', timeout: 0 } } }, 'remotes.origin.timeout: must be more than 0'],
+    [{ promote: { gates: { production: { metric: 'auc', tolerance: -1 } } } }, 'promote.gates.production.tolerance: must be at least 0'],
+  ])('%j is refused: %s', (raw, expected) => {
+    expect(refusal(raw)).toBe(`.mv/config.yaml: ${expected}.`);
+  });
+});

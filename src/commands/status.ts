@@ -7,7 +7,7 @@ import { MvError } from '../errors.js';
 import { diffEntries, parseManifest, type DirChanges, type ManifestEntry } from '../cache/manifest.js';
 import type { Oid } from '../cache/oid.js';
 import { StatCache } from '../cache/stat-cache.js';
-import { atOrUnder } from '../paths.js';
+import { atOrUnder, repoPathProblem } from '../paths.js';
 import { readWorkspacePointer, trackedPointerFiles, type LocatedPointer } from '../pointer/locate.js';
 import { pointerObjects, type ObjectRole } from '../pointer/objects.js';
 import { openRepo, type Repo } from '../repo.js';
@@ -94,7 +94,7 @@ export async function status(options: StatusOptions = {}): Promise<StatusResult>
       const clean = fileEntries.every((e) => e.condition === 'unchanged');
       const checkedOut = checkouts[pointer.name];
       const status: ArtifactStatus = { name: pointer.name, version: pointer.version, pointer: located.file, clean, entries };
-      if (!clean && checkedOut && checkedOut.version !== pointer.version && matchesCheckout(fileEntries, checkedOut.files)) {
+      if (!clean && checkedOut && checkedOut.version !== pointer.version && (await holdsCheckout(fileEntries, checkedOut.files, ctx, folders))) {
         status.checkedOut = checkedOut.version;
         for (const entry of entries) if (entry.role !== 'file' && entry.currentOid !== undefined && checkedOut.lineage?.[entry.path] === entry.currentOid) entry.matchesCheckout = true;
       }
@@ -142,6 +142,20 @@ async function manifestOf(repo: Repo, oid: Oid): Promise<ManifestEntry[]> {
 }
 
 /** Whether the work tree's current content is exactly what a `mv checkout` of another version wrote. */
-function matchesCheckout(entries: EntryStatus[], recorded: Record<string, string>): boolean {
-  return entries.length > 0 && entries.every((e) => e.currentOid !== undefined && recorded[e.path] === e.currentOid);
+/**
+ * Whether the work tree holds every file of the version the last checkout wrote, as written. That
+ * version's paths need not be the committed pointer's (a file it has and the newer version dropped, a
+ * folder where the newer version has a file of the same name): the committed entries already inspected
+ * answer for their paths, and the others are inspected now.
+ */
+async function holdsCheckout(entries: EntryStatus[], recorded: Record<string, string>, ctx: SnapshotContext, folders: RealFolders): Promise<boolean> {
+  const written = Object.entries(recorded);
+  if (written.length === 0) return false;
+  const inspected = new Map(entries.map((e) => [e.path, e.currentOid]));
+  for (const [path, oid] of written) {
+    if (inspected.has(path)) {
+      if (inspected.get(path) !== oid) return false;
+    } else if (repoPathProblem(path.replace(/\/$/, '')) !== undefined || (await inspectEntry(path, oid, ctx, folders)).condition !== 'unchanged') return false;
+  }
+  return true;
 }

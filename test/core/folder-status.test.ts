@@ -92,12 +92,36 @@ describe('an entry that changed kind', () => {
     await addChurn(repo, { paths: ['models/churn/model.pt', 'models/churn/tokenizer'] });
     await checkout({ cwd: repo.dir, ref: 'churn@v0.1.0' });
     expect(await readFile(join(tokenizer, 'vocab.json'), 'utf8')).toBe(vocab);
-    // The pointer records a file; a folder stands there.
-    const entry = (await status({ cwd: repo.dir })).artifacts[0]!.entries.find((e) => e.path === 'models/churn/tokenizer')!;
+    // The pointer records a file; a folder stands there: the one the checkout wrote.
+    const churn = (await status({ cwd: repo.dir })).artifacts[0]!;
+    const entry = churn.entries.find((e) => e.path === 'models/churn/tokenizer')!;
     expect(entry).toMatchObject({ condition: 'modified', cached: true });
     expect(entry.changes).toBeUndefined();
-    await checkout({ cwd: repo.dir });
+    expect(churn.checkedOut).toBe('0.1.0');
+    await writeFile(join(tokenizer, 'vocab.json'), 'edited');
+    expect((await status({ cwd: repo.dir })).artifacts[0]!.checkedOut).toBeUndefined();
+    await checkout({ cwd: repo.dir, force: true });
     expect(await readFile(tokenizer, 'utf8')).toBe('one file now');
+  });
+});
+
+describe('a version checked out whose files are not the committed version\'s', () => {
+  it('is recognised by the files it has, and no longer once one of them changes', async () => {
+    const repo = await gitRepo();
+    await initProject(repo);
+    await addChurn(repo);
+    // The second version drops the tokenizer and has a new file.
+    await writeFile(join(repo.dir, 'models/churn/model.pt'), 'retrained');
+    await writeFile(join(repo.dir, 'models/churn/labels.txt'), 'churned\nstayed\n');
+    await addChurn(repo, { paths: ['models/churn/model.pt', 'models/churn/labels.txt'], drop: [TOKENIZER] });
+    await rm(join(repo.dir, TOKENIZER), { recursive: true });
+    await checkout({ cwd: repo.dir, ref: 'churn@v0.1.0' });
+    const back = (await status({ cwd: repo.dir })).artifacts[0]!;
+    expect(back).toMatchObject({ version: '0.1.1', clean: false, checkedOut: '0.1.0' });
+    // The tokenizer is not the committed version's: it is only looked at, never listed.
+    expect(back.entries.map((e) => e.path)).not.toContain(TOKENIZER);
+    await writeFile(join(repo.dir, TOKENIZER, 'vocab.json'), '{"edited": true}');
+    expect((await status({ cwd: repo.dir })).artifacts[0]!.checkedOut).toBeUndefined();
   });
 });
 

@@ -86,7 +86,7 @@ export async function checkPathsExist(root: string, name: string, paths: PathArg
   for (const p of paths) {
     const there = await lstat(absolutePath(root, p.repoPath)).then(() => true, (error: unknown) => errnoCode(error) !== 'ENOENT');
     if (there) continue;
-    if (!p.recorded) throw pathMissing(p.repoPath);
+    if (!p.recorded) throw pathMissing(p.repoPath, p.input);
     // A path the current version records, gone from the work tree: the command line did not name it.
     throw new MvError('PATH_MISSING', `${displayPath(p.repoPath)} does not exist. The current version of ${name} records it.`, {
       hint: `Bring it back (\`mvr checkout ${name} --lineage\` restores the version's files, data and pipeline), or leave it out of this version on purpose (\`mvr add ${name} --drop ${shellQuote(p.repoPath)}\`).`,

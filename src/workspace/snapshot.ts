@@ -6,7 +6,7 @@
  */
 import { existsSync, lstatSync, readdirSync, readFileSync, statSync, type Dirent, type Stats } from 'node:fs';
 import { readdir, readlink, realpath, stat } from 'node:fs/promises';
-import { isAbsolute, relative, sep } from 'node:path';
+import { isAbsolute, posix, relative, sep } from 'node:path';
 import { isUtf8 } from 'node:buffer';
 import { MvError, errnoCode, fsError } from '../errors.js';
 import { hashBuffer, hashFile } from '../cache/hash.js';
@@ -112,9 +112,14 @@ export async function checkReadableLink(ctx: Pick<SnapshotContext, 'root' | 'cac
 
 const NOT_UTF8_HINT = 'mv versions files whose names are UTF-8; rename it (e.g. with `convmv` or a file manager) and run the command again.';
 
-/** A path given to version that is not there (a name that is not UTF-8 arrives with U+FFFD in it, and is not found). */
-export function pathMissing(repoPath: string): MvError {
-  return new MvError('PATH_MISSING', `${displayPath(repoPath)} does not exist.`, {
+/**
+ * A path given to version that is not there (a name that is not UTF-8 arrives with U+FFFD in it, and is
+ * not found), named as it was typed when that was in a subfolder.
+ */
+export function pathMissing(repoPath: string, typed = repoPath): MvError {
+  const bare = (path: string) => posix.normalize(path).replace(/\/+$/, '');
+  const where = bare(typed) === bare(repoPath) ? '' : ` (${displayPath(repoPath)} from the top of the repository)`;
+  return new MvError('PATH_MISSING', `${displayPath(typed)} does not exist${where}.`, {
     hint: repoPath.includes('\ufffd') ? NOT_UTF8_HINT : 'Check the path; it is relative to the current directory.',
     details: { path: repoPath },
   });

@@ -35,6 +35,13 @@ describe('mv add never commits a pointer it would refuse to read', () => {
       await writeFile(join(dir, 'params.yaml'), 'lr: 0.5\n');
     }));
 
+  it('a path that is not there, typed in a subfolder, is named as typed and from the top', async () => {
+    const repo = await project();
+    const refused = await refusal(add({ cwd: join(repo.dir, 'models'), name: 'gone', paths: ['nothere.pt'], data: ['../data/train'] }));
+    expect(refused).toMatchObject({ code: 'PATH_MISSING', text: expect.stringContaining('nothere.pt does not exist (models/nothere.pt from the top of the repository).') });
+    expect(refused.text).toContain('relative to the current directory');
+  });
+
   it('a recorded data path that is gone, named before uncommitted code is', async () => {
     const repo = await project();
     await addChurn(repo);

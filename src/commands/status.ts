@@ -141,21 +141,25 @@ async function manifestOf(repo: Repo, oid: Oid): Promise<ManifestEntry[]> {
   return parseManifest((await repo.cache.readVerified(oid)).toString('utf8'), oid);
 }
 
-/** Whether the work tree's current content is exactly what a `mv checkout` of another version wrote. */
 /**
- * Whether the work tree holds every file of the version the last checkout wrote, as written. That
- * version's paths need not be the committed pointer's (a file it has and the newer version dropped, a
- * folder where the newer version has a file of the same name): the committed entries already inspected
- * answer for their paths, and the others are inspected now.
+ * Whether the work tree holds what the last checkout of another version wrote, and nothing else changed.
+ * That version's paths need not be the committed pointer's (a file it has and the newer version dropped,
+ * a folder where the newer version has a file of the same name): the committed entries already inspected
+ * answer for their paths, and the others are inspected now. A committed file that version does not have
+ * was left where it was by the checkout: it must be as committed (or gone), else the work tree holds an
+ * edit that status must show.
  */
 async function holdsCheckout(entries: EntryStatus[], recorded: Record<string, string>, ctx: SnapshotContext, folders: RealFolders): Promise<boolean> {
   const written = Object.entries(recorded);
   if (written.length === 0) return false;
+  const bare = (path: string) => path.replace(/\/$/, '');
+  const covered = (path: string) => written.some(([other]) => atOrUnder(bare(path), bare(other)) || atOrUnder(bare(other), bare(path)));
+  if (entries.some((e) => e.condition === 'modified' && !covered(e.path))) return false;
   const inspected = new Map(entries.map((e) => [e.path, e.currentOid]));
   for (const [path, oid] of written) {
     if (inspected.has(path)) {
       if (inspected.get(path) !== oid) return false;
-    } else if (repoPathProblem(path.replace(/\/$/, '')) !== undefined || (await inspectEntry(path, oid, ctx, folders)).condition !== 'unchanged') return false;
+    } else if (repoPathProblem(bare(path)) !== undefined || (await inspectEntry(path, oid, ctx, folders)).condition !== 'unchanged') return false;
   }
   return true;
 }

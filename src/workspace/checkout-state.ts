@@ -6,6 +6,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { writeFileAtomic } from '../atomic-file.js';
 import { errnoCode } from '../errors.js';
+import { isOid } from '../cache/oid.js';
 
 export interface CheckedOutVersion {
   version: string;
@@ -17,14 +18,34 @@ export interface CheckedOutVersion {
 
 export type CheckoutState = Record<string, CheckedOutVersion>;
 
+/**
+ * The record, keyed by artifact name with no inherited keys (an artifact may be called `constructor`).
+ * It is mv's own file, but a damaged or hand-edited one must not crash a command: an entry that is not a
+ * version with path → oid maps is left out, as if that checkout had not been recorded.
+ */
 export async function readCheckoutState(file: string): Promise<CheckoutState> {
+  let value: unknown;
   try {
-    const value = JSON.parse(await readFile(file, 'utf8')) as unknown;
-    return typeof value === 'object' && value !== null ? (value as CheckoutState) : {};
+    value = JSON.parse(await readFile(file, 'utf8'));
   } catch (error) {
-    if (errnoCode(error) === 'ENOENT' || error instanceof SyntaxError) return {};
+    if (errnoCode(error) === 'ENOENT' || error instanceof SyntaxError) return Object.create(null) as CheckoutState;
     throw error;
   }
+  const state = Object.create(null) as CheckoutState;
+  if (!isPlainObject(value)) return state;
+  for (const [artifact, entry] of Object.entries(value)) {
+    if (!isPlainObject(entry) || typeof entry.version !== 'string' || !isOidMap(entry.files) || (entry.lineage !== undefined && !isOidMap(entry.lineage))) continue;
+    state[artifact] = { version: entry.version, files: entry.files, ...(entry.lineage !== undefined ? { lineage: entry.lineage } : {}) };
+  }
+  return state;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isOidMap(value: unknown): value is Record<string, string> {
+  return isPlainObject(value) && Object.values(value).every(isOid);
 }
 
 export async function recordCheckout(file: string, artifact: string, entry: CheckedOutVersion | undefined): Promise<void> {

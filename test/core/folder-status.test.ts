@@ -6,7 +6,7 @@
 import { mkdir, readdir, readFile, rename, rm, utimes, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkout, status } from '../../src/index.js';
+import { add, checkout, status } from '../../src/index.js';
 import { hashBuffer } from '../../src/cache/hash.js';
 import { LocalCache } from '../../src/cache/local-cache.js';
 import { StatCache } from '../../src/cache/stat-cache.js';
@@ -122,6 +122,40 @@ describe('a version checked out whose files are not the committed version\'s', (
     expect(back.entries.map((e) => e.path)).not.toContain(TOKENIZER);
     await writeFile(join(repo.dir, TOKENIZER, 'vocab.json'), '{"edited": true}');
     expect((await status({ cwd: repo.dir })).artifacts[0]!.checkedOut).toBeUndefined();
+  });
+
+  it('is not claimed while a committed file that version lacks holds an edit', async () => {
+    const repo = await gitRepo();
+    await initProject(repo);
+    await addChurn(repo);
+    await writeFile(join(repo.dir, 'models/churn/model.pt'), 'retrained');
+    await writeFile(join(repo.dir, 'models/churn/labels.txt'), 'churned\nstayed\n');
+    await addChurn(repo, { paths: ['models/churn/model.pt', 'models/churn/labels.txt'], drop: [TOKENIZER] });
+    await rm(join(repo.dir, TOKENIZER), { recursive: true });
+    await checkout({ cwd: repo.dir, ref: 'churn@v0.1.0' });
+    // The checkout left labels.txt (v0.1.0 has no such file) as committed: the work tree is v0.1.0's.
+    expect((await status({ cwd: repo.dir })).artifacts[0]!.checkedOut).toBe('0.1.0');
+    await writeFile(join(repo.dir, 'models/churn/labels.txt'), 'my unsaved edit\n');
+    const churn = (await status({ cwd: repo.dir })).artifacts[0]!;
+    expect(churn.checkedOut).toBeUndefined();
+    expect(churn.entries.find((e) => e.path === 'models/churn/labels.txt')).toMatchObject({ condition: 'modified' });
+  });
+
+  it('a damaged record of checkouts, or an artifact named like an object property, is no checkout', async () => {
+    const repo = await gitRepo();
+    await initProject(repo);
+    await addChurn(repo);
+    await writeFile(join(repo.dir, 'notes.bin'), 'notes');
+    await add({ cwd: repo.dir, name: 'toString', paths: ['notes.bin'] });
+    await writeFile(join(repo.dir, 'notes.bin'), 'edited');
+    expect((await status({ cwd: repo.dir })).artifacts.find((a) => a.name === 'toString')).toMatchObject({ clean: false });
+    await writeFile(join(repo.dir, 'models/churn/model.pt'), 'edited');
+    for (const record of ['{"churn": {"version": "0.0.9", "files": null}}', '{"churn": "x"}', '{"churn": {"version": "0.0.9", "files": {"models/churn/model.pt": 5}}}', '[1]', 'null']) {
+      await writeFile(join(repo.dir, '.git/mv/checkouts.json'), record);
+      const churn = (await status({ cwd: repo.dir })).artifacts.find((a) => a.name === 'churn')!;
+      expect(churn).toMatchObject({ clean: false });
+      expect(churn.checkedOut).toBeUndefined();
+    }
   });
 });
 

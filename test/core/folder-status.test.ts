@@ -106,16 +106,21 @@ describe('an entry that changed kind', () => {
 });
 
 describe('a version checked out whose files are not the committed version\'s', () => {
-  it('is recognised by the files it has, and no longer once one of them changes', async () => {
+  /** v0.1.0 has the tokenizer; v0.1.1 (committed) drops it and has a new file, labels.txt; v0.1.0 is checked out. */
+  async function olderCheckedOut(): Promise<TestRepo> {
     const repo = await gitRepo();
     await initProject(repo);
     await addChurn(repo);
-    // The second version drops the tokenizer and has a new file.
     await writeFile(join(repo.dir, 'models/churn/model.pt'), 'retrained');
     await writeFile(join(repo.dir, 'models/churn/labels.txt'), 'churned\nstayed\n');
     await addChurn(repo, { paths: ['models/churn/model.pt', 'models/churn/labels.txt'], drop: [TOKENIZER] });
     await rm(join(repo.dir, TOKENIZER), { recursive: true });
     await checkout({ cwd: repo.dir, ref: 'churn@v0.1.0' });
+    return repo;
+  }
+
+  it('is recognised by the files it has, and no longer once one of them changes', async () => {
+    const repo = await olderCheckedOut();
     const back = (await status({ cwd: repo.dir })).artifacts[0]!;
     expect(back).toMatchObject({ version: '0.1.1', clean: false, checkedOut: '0.1.0' });
     // The tokenizer is not the committed version's: it is only looked at, never listed.
@@ -125,14 +130,7 @@ describe('a version checked out whose files are not the committed version\'s', (
   });
 
   it('is not claimed while a committed file that version lacks holds an edit', async () => {
-    const repo = await gitRepo();
-    await initProject(repo);
-    await addChurn(repo);
-    await writeFile(join(repo.dir, 'models/churn/model.pt'), 'retrained');
-    await writeFile(join(repo.dir, 'models/churn/labels.txt'), 'churned\nstayed\n');
-    await addChurn(repo, { paths: ['models/churn/model.pt', 'models/churn/labels.txt'], drop: [TOKENIZER] });
-    await rm(join(repo.dir, TOKENIZER), { recursive: true });
-    await checkout({ cwd: repo.dir, ref: 'churn@v0.1.0' });
+    const repo = await olderCheckedOut();
     // The checkout left labels.txt (v0.1.0 has no such file) as committed: the work tree is v0.1.0's.
     expect((await status({ cwd: repo.dir })).artifacts[0]!.checkedOut).toBe('0.1.0');
     await writeFile(join(repo.dir, 'models/churn/labels.txt'), 'my unsaved edit\n');

@@ -129,7 +129,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 export function validateConfig(raw: Record<string, unknown>, display: string): Config {
-  const result = z.safeParse(configSchema, raw);
+  const result = z.safeParse(configSchema, raw, z.PARSE);
   if (result.success) {
     const stages = result.data.stages;
     if (stages.includes(ARCHIVED_STAGE)) {

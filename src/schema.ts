@@ -1,13 +1,14 @@
 /**
- * The `z` every schema of mv is made with: zod's functional API (`zod/mini`), whose schemas cost a
- * fraction of the method-laden classic ones to build at start-up (docs/decisions.md), without compiled
- * parsers (built with `new Function` on first use, outside V8's code cache: a command parses a few files,
- * never enough to earn them back), and with messages that read after a field's name, in the words of a
- * YAML file ("field files[0].size must be a number, not a string"; "stages: must list at least 1 item").
- * Checks with a message of their own keep it; what is not phrased here gets zod's English message (the
- * mini API loads no locale by itself).
+ * What every schema of mv is made and parsed with: zod's functional API (`zod/mini`), whose schemas cost a
+ * fraction of the method-laden classic ones to build at start-up (docs/decisions.md), and the options of
+ * every parse (`PARSE`): no compiled parsers (built with `new Function` on first use, outside V8's code
+ * cache: a command parses a few files, never enough to earn them back), and messages that read after a
+ * field's name, in the words of a YAML file ("field files[0].size must be a number, not a string";
+ * "stages: must list at least 1 item"). Checks with a message of their own keep it; what is not phrased
+ * here gets zod's English message. Nothing is set in zod's global configuration, which every copy of zod
+ * in a process shares: a program that imports mv keeps its own messages, and cannot change mv's.
  */
-import { config, type core } from 'zod/mini';
+import type { core } from 'zod/mini';
 import en from 'zod/v4/locales/en.js';
 
 /** What a value of each expected type is called. */
@@ -25,7 +26,10 @@ const EXPECTED: Record<string, string> = {
 function described(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'object') return 'a mapping';
+  if (typeof value === 'object') {
+    const proto = Object.getPrototypeOf(value) as unknown;
+    return proto === Object.prototype || proto === null ? 'a mapping' : 'a value of another kind';
+  }
   if (typeof value === 'number') return Number.isFinite(value) ? 'a number' : String(value);
   if (typeof value === 'boolean') return String(value);
   return `a ${typeof value}`;
@@ -40,14 +44,17 @@ function bound(issue: core.$ZodRawIssue<core.$ZodIssueTooBig | core.$ZodIssueToo
   const count = (unit: string) => `${limit} ${unit}${limit === 1 ? '' : 's'}`;
   if (issue.origin === 'string') return !big && limit === 1 ? 'must not be empty' : `must be at ${big ? 'most' : 'least'} ${count('character')} long`;
   if (issue.origin === 'array') return `must list at ${big ? 'most' : 'least'} ${count('item')}`;
-  if (issue.origin === 'number') return `must be ${issue.inclusive ? `at ${big ? 'most' : 'least'}` : big ? 'less than' : 'more than'} ${limit}`;
+  if (issue.origin === 'number' || issue.origin === 'int') return `must be ${issue.inclusive ? `at ${big ? 'most' : 'least'}` : big ? 'less than' : 'more than'} ${limit}`;
   return undefined;
 }
 
 function phrased(issue: core.$ZodRawIssue): string | undefined {
   switch (issue.code) {
     case 'invalid_type':
-      return issue.input === undefined ? 'is missing' : `must be ${EXPECTED[issue.expected] ?? issue.expected}, not ${described(issue.input)}`;
+      if (issue.input === undefined) return 'is missing';
+      // A number that is not whole, or beyond 2^53, for a whole number.
+      if (issue.expected === 'int' && typeof issue.input === 'number' && Number.isFinite(issue.input)) return 'must be a whole number';
+      return `must be ${EXPECTED[issue.expected] ?? issue.expected}, not ${described(issue.input)}`;
     case 'invalid_value':
       return `must be ${oneOf(issue.values)}`;
     case 'too_big':
@@ -59,7 +66,10 @@ function phrased(issue: core.$ZodRawIssue): string | undefined {
   }
 }
 
-config({ ...en(), customError: phrased, jitless: true });
+const english = en().localeError;
+
+/** The options of every parse: `z.safeParse(schema, value, PARSE)`. */
+export const PARSE: core.ParseContext<core.$ZodIssue> = { error: (issue) => phrased(issue) ?? english(issue), jitless: true };
 
 // Imported as a namespace (`import * as z`), which lets the bundler keep only what is used.
 export * from 'zod/mini';

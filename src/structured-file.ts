@@ -1,6 +1,7 @@
 /**
  * Reading the small YAML/JSON files users hand to mv (params, metrics, signature, config, pointers):
- * YAML 1.2 core schema (so `yes`, dates and octal-looking strings stay strings), alias expansion capped,
+ * YAML 1.2 core schema (so `yes`, dates and octal-looking strings stay strings, and YAML 1.1's explicit
+ * tags such as `!!set` and `!!timestamp` give the plain value under them), alias expansion capped,
  * duplicate keys rejected, and every problem reported with the file, line and column.
  */
 import { readFile, stat } from 'node:fs/promises';
@@ -15,7 +16,9 @@ const MAX_DEPTH = 64;
 export function parseStructured(text: string, where: string): unknown {
   let value: unknown;
   try {
-    const doc = parseDocument(text, { version: '1.2', schema: 'core', uniqueKeys: true, prettyErrors: true, strict: true });
+    // YAML 1.1's explicit tags (!!set, !!omap, !!binary, !!timestamp) are read as the plain node under them,
+    // as other unknown tags are: a set is no mapping of settings, and would pass for an empty one.
+    const doc = parseDocument(text, { version: '1.2', schema: 'core', resolveKnownTags: false, uniqueKeys: true, prettyErrors: true, strict: true });
     const problem = doc.errors[0];
     if (problem) throw problem;
     value = doc.toJS({ maxAliasCount: 20 });

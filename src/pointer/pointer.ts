@@ -17,7 +17,7 @@ export const POINTER_SUFFIX = '.mv.yaml';
 export const POINTER_SCHEMA = 1;
 
 const oid = z.custom<Oid>(isOid, 'is not an object id ("sha256:" and 64 lowercase hex digits)');
-const size = z.number().check(z.int('must be a whole number'), z.nonnegative('must not be negative'), z.lte(Number.MAX_SAFE_INTEGER, 'is absurdly large'));
+const size = z.number().check(z.lte(Number.MAX_SAFE_INTEGER, 'is absurdly large'), z.int('must be a whole number'), z.nonnegative('must not be negative'));
 const text = z.string().check(z.maxLength(4096));
 const record = z.record(z.string(), z.unknown());
 /** A file recorded by path and content (the params file, lockfiles). */
@@ -101,7 +101,7 @@ export function parsePointer(content: string, file: string): Pointer {
     });
   }
   if (schema !== POINTER_SCHEMA) throw invalid(file, 'mv', `must be ${POINTER_SCHEMA}, found ${JSON.stringify(schema)}`);
-  const result = z.safeParse(pointerSchema, raw);
+  const result = z.safeParse(pointerSchema, raw, z.PARSE);
   if (!result.success) {
     const issue = result.error.issues[0]!;
     throw invalid(file, fieldName(issue.path), issue.message.replace(/^Invalid input: /, ''));

@@ -110,7 +110,7 @@ export function indexEntries(text: string, file: string, notes: string[], leftOu
       leftOut.push({ name, note: `${file} at HEAD lists ${quoted(name)}, which is not a valid artifact name (letters, digits, "_", "-" and "/", starting and ending with a letter or digit); it was left out (${GTO_REFUSES}).` });
       continue;
     }
-    const parsed = z.safeParse(annotationSchema, entry);
+    const parsed = z.safeParse(annotationSchema, entry, z.PARSE);
     if (!parsed.success) {
       const field = parsed.error.issues[0]?.path.join('.');
       leftOut.push({ name, note: `${file} at HEAD: the annotation of ${name} is not one GTO reads${field ? ` (${quoted(field)})` : ' (not a mapping)'}; it was left out (${GTO_REFUSES}).` });

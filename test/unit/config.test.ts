@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import * as zod from 'zod';
 import { validateConfig } from '../../src/config.js';
+import { parsePointer } from '../../src/pointer/pointer.js';
 
 function refusal(raw: Record<string, unknown>): string {
   try {
@@ -45,5 +47,22 @@ describe('settings', () => {
     [{ promote: { gates: { production: { metric: 'auc', tolerance: -1 } } } }, 'promote.gates.production.tolerance: must be at least 0'],
   ])('%j is refused: %s', (raw, expected) => {
     expect(refusal(raw)).toBe(`.mv/config.yaml: ${expected}.`);
+  });
+});
+
+describe('mv and a program that imports it share zod', () => {
+  it('mv sets nothing in zod\'s global configuration, and a program\'s settings do not change mv\'s messages', () => {
+    expect(() => parsePointer('mv: 1\nname: 5\n', 'm.mv.yaml')).toThrow('field name must be a string, not a number');
+    refusal({ stages: [] });
+    const global = zod.config();
+    expect(global.customError).toBeUndefined();
+    expect(global.jitless).toBeUndefined();
+    zod.config({ customError: () => 'the host program says no' });
+    try {
+      expect(refusal({ stages: 'production' })).toBe('.mv/config.yaml: stages: must be a list, not a string.');
+      expect(zod.string().safeParse(5).error?.issues[0]?.message).toBe('the host program says no');
+    } finally {
+      zod.config({ customError: undefined });
+    }
   });
 });

@@ -108,8 +108,18 @@ describe('pointer parser rejects what it cannot trust, naming the file and field
     ['a path too long', minimal({ files: [{ path: 'm'.repeat(5000), oid: OID, size: 10 }] }), 'field files[0].path must be at most 4096 characters long'],
     ['a folder of no files', minimal({ files: [{ path: 'tok/', oid: OID, size: 10, nfiles: 0 }] }), 'field files[0].nfiles must be more than 0'],
     ['a data entry of no known form', minimal({ lineage: { data: [{ name: 'x' }] } }), 'field lineage.data[0] must be a file or folder (path, oid, size), a URI (uri) or an artifact version (artifact)'],
+    ['a count that is not whole', minimal({ files: [{ path: 'tok/', oid: OID, size: 10, nfiles: 1.5 }] }), 'field files[0].nfiles must be a whole number'],
+    ['a size beyond 2^53', minimal({ files: [{ path: 'model.pt', oid: OID, size: 2 ** 53 }] }), 'field files[0].size is absurdly large'],
   ])('names what is wrong in words of the file: %s', (_what, value, expected) => {
     expect(rejection(text(value)).message).toBe(`models/churn.mv.yaml: ${expected}.`);
+  });
+
+  it('reads YAML 1.1 tags (!!set, !!omap, !!timestamp) as the plain node under them', () => {
+    const base = ['mv: 1', 'name: churn', 'type: model', 'version: 1.0.0', `files: [{path: model.pt, oid: "${OID}", size: 10}]`, 'created: 2026-11-27T20:30:00Z'].join('\n');
+    // A set is no mapping of lineage fields: it would pass for an empty one.
+    expect(rejection(`${base}\nlineage: !!set {code}\n`).message).toBe('models/churn.mv.yaml: field lineage.code must be a mapping, not null.');
+    expect(rejection(`${base}\nmetrics: !!omap [{auc: 0.9}]\n`).message).toBe('models/churn.mv.yaml: field metrics must be a mapping, not a list.');
+    expect(parsePointer(`${base}\ndescription: !!timestamp 2020-01-01\n`, 'models/churn.mv.yaml').description).toBe('2020-01-01');
   });
 
   it('an unknown schema major asks for a newer mv', () => {

@@ -8,7 +8,6 @@
  * and gets a longer default grace period; see docs/guarantees.md for what that means.
  */
 import { realpath } from 'node:fs/promises';
-import pLimit from 'p-limit';
 import { relative, isAbsolute } from 'node:path';
 import { removeAbandonedTemps } from '../atomic-file.js';
 import type { ObjectStore } from '../cache/object-store.js';
@@ -17,6 +16,7 @@ import { MvError } from '../errors.js';
 import { withRepoLock } from '../lock.js';
 import type { ChunkStore } from '../chunk/chunk-store.js';
 import { applyRepack, planRepack } from '../chunk/repack.js';
+import { runLimited } from '../chunk/run-limited.js';
 import { packSource } from '../chunk/sources.js';
 import { resolveJobs, transferPools } from '../remote/concurrency.js';
 import { planChunkGc, readChunkInventory, withSourceObjects, type ChunkGcPlan } from '../safety/chunk-gc.js';
@@ -136,15 +136,17 @@ async function gcRemote(repo: Repo, options: GcOptions & { dryRun: boolean; grac
           if (chunks && chunkPlan) {
             repack = await repackPacks(chunks, chunkPlan, signal);
             // Recipes go before whole objects and packs: a recipe never names something already gone.
-            await runEach(chunkPlan.deleteRecipes, session.pools.deletions, async (r) => {
+            // Every deletion started is settled before the presence index forgets what was deleted (finally):
+            // forgetting while one is still in flight would leave the index listing a recipe that is gone.
+            await runLimited(chunkPlan.deleteRecipes, { concurrency: session.pools.deletions, ...signal }, async (r) => {
               await chunks.deleteRecipe(r.oid);
               deleted.push(r.oid);
             });
           }
           await applyDeletions(store, plan.delete, { jobs: session.pools.deletions, deleted, ...signal });
           if (chunks && chunkPlan) {
-            await runEach(chunkPlan.deletePacks, session.pools.deletions, (p) => chunks.deletePack(p.id));
-            await runEach(chunkPlan.unmark, session.pools.deletions, (id) => chunks.unmarkRetired(id));
+            await runLimited(chunkPlan.deletePacks, { concurrency: session.pools.deletions, ...signal }, (p) => chunks.deletePack(p.id));
+            await runLimited(chunkPlan.unmark, { concurrency: session.pools.deletions, ...signal }, (id) => chunks.unmarkRetired(id));
           }
           temps = (await chunks?.removeStaleTemps?.(nowMs - options.graceMs)) ?? 0;
         } finally {
@@ -182,11 +184,6 @@ async function repackPacks(chunks: ChunkStore, plan: ChunkGcPlan, options: { sig
   await applyRepack(chunks, repack, options);
   for (const pack of plan.repack) await chunks.markRetired(pack.id);
   return { packs: plan.repack.length, bytes: repack.bytes };
-}
-
-async function runEach<T>(items: T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
-  const limit = pLimit(concurrency);
-  await Promise.all(items.map((item) => limit(() => work(item))));
 }
 
 function chunkSummary(plan: ChunkGcPlan, repack: { packs: number; bytes: number }): GcChunks {

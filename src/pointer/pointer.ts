@@ -103,12 +103,27 @@ export function parsePointer(content: string, file: string): Pointer {
   if (schema !== POINTER_SCHEMA) throw invalid(file, 'mv', `must be ${POINTER_SCHEMA}, found ${JSON.stringify(schema)}`);
   const result = z.safeParse(pointerSchema, raw, z.PARSE);
   if (!result.success) {
-    const issue = result.error.issues[0]!;
+    const issue = dataEntryIssue(result.error.issues[0]!, raw);
     throw invalid(file, fieldName(issue.path), issue.message.replace(/^Invalid input: /, ''));
   }
   const pointer = result.data;
   checkPointerSemantics(pointer, file);
   return pointer;
+}
+
+/** The forms of a `lineage.data` entry, in the union's order, each known by the key it has. */
+const DATA_FORMS = ['path', 'uri', 'artifact'];
+
+/**
+ * A `lineage.data` entry fits none of the forms: when it has one form's key, what that form found wrong
+ * (`field lineage.data[0].size must be a whole number`), not the union's list of forms.
+ */
+function dataEntryIssue(issue: z.core.$ZodIssue, raw: unknown): { path: PropertyKey[]; message: string } {
+  if (issue.code !== 'invalid_union') return issue;
+  const entry = issue.path.reduce<unknown>((value, key) => (value !== null && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[key] : undefined), raw);
+  const form = entry !== null && typeof entry === 'object' ? DATA_FORMS.findIndex((key) => Object.hasOwn(entry, key)) : -1;
+  const specific = issue.errors[form]?.[0];
+  return specific ? { path: [...issue.path, ...specific.path], message: specific.message } : issue;
 }
 
 function checkPointerSemantics(pointer: Pointer, file: string): void {

@@ -153,8 +153,12 @@ async function holdsCheckout(entries: EntryStatus[], recorded: Record<string, st
   const written = Object.entries(recorded);
   if (written.length === 0) return false;
   const bare = (path: string) => path.replace(/\/$/, '');
-  const covered = (path: string) => written.some(([other]) => atOrUnder(bare(path), bare(other)) || atOrUnder(bare(other), bare(path)));
-  if (entries.some((e) => e.condition === 'modified' && !covered(e.path))) return false;
+  const writtenThere = (path: string) => written.some(([other]) => atOrUnder(bare(path), bare(other)));
+  // A committed entry that differs must be one the checkout wrote, or a folder that differs only where the
+  // checkout wrote into it (files of the folder it left are as committed or gone).
+  const explained = (e: EntryStatus) =>
+    writtenThere(e.path) || (e.changes !== undefined && [...e.changes.added, ...e.changes.modified].every((rel) => writtenThere(`${e.path}${rel}`)));
+  if (entries.some((e) => e.condition === 'modified' && !explained(e))) return false;
   const inspected = new Map(entries.map((e) => [e.path, e.currentOid]));
   for (const [path, oid] of written) {
     if (inspected.has(path)) {

@@ -139,6 +139,25 @@ describe('a version checked out whose files are not the committed version\'s', (
     expect(churn.entries.find((e) => e.path === 'models/churn/labels.txt')).toMatchObject({ condition: 'modified' });
   });
 
+  it('is not claimed while a committed folder holds an edit outside what the checkout wrote into it', async () => {
+    const repo = await gitRepo();
+    await initProject(repo);
+    // v0.1.0 has one file of the tokenizer folder; v0.1.1 (committed) has the whole folder, less that file.
+    await addChurn(repo, { paths: ['models/churn/model.pt', `${TOKENIZER}vocab.json`] });
+    await writeFile(join(repo.dir, 'models/churn/model.pt'), 'retrained');
+    await writeFile(join(repo.dir, TOKENIZER, 'merges.txt'), 'a b\n');
+    // The .gitignore mv wrote for the one file would be part of the folder: git stops tracking it.
+    await repo.git('rm', '-q', `${TOKENIZER}.gitignore`);
+    await repo.git('commit', '-qm', 'the tokenizer folder becomes one artifact path');
+    await addChurn(repo, { paths: ['models/churn/model.pt', TOKENIZER], drop: [`${TOKENIZER}vocab.json`] });
+    await checkout({ cwd: repo.dir, ref: 'churn@v0.1.0' });
+    expect((await status({ cwd: repo.dir })).artifacts[0]!.checkedOut).toBe('0.1.0');
+    await writeFile(join(repo.dir, TOKENIZER, 'merges.txt'), 'my unsaved edit\n');
+    const churn = (await status({ cwd: repo.dir })).artifacts[0]!;
+    expect(churn.checkedOut).toBeUndefined();
+    expect(churn.entries.find((e) => e.path === TOKENIZER)?.changes?.modified).toContain('merges.txt');
+  });
+
   it('a damaged record of checkouts, or an artifact named like an object property, is no checkout', async () => {
     const repo = await gitRepo();
     await initProject(repo);

@@ -147,6 +147,9 @@ function checkPointerSemantics(pointer: Pointer, file: string): void {
   });
   const lineage = pointer.lineage;
   lineage.data?.forEach((entry, i) => {
+    // Each form is a loose object: one with another form's key too would pass as the first that fits.
+    const forms = DATA_FORMS.filter((key) => Object.hasOwn(entry, key));
+    if (forms.length > 1) throw invalid(file, `lineage.data[${i}]`, `has both ${forms.join(' and ')}; an entry is a file or folder (path), a URI (uri) or an artifact version (artifact)`);
     if ('path' in entry) checkPathEntry(entry as PathEntry, `lineage.data[${i}]`, folder, file);
     else if ('artifact' in entry) {
       const ref = String(entry.artifact);

@@ -109,6 +109,7 @@ describe('pointer parser rejects what it cannot trust, naming the file and field
     ['a folder of no files', minimal({ files: [{ path: 'tok/', oid: OID, size: 10, nfiles: 0 }] }), 'field files[0].nfiles must be more than 0'],
     ['a data entry of no known form', minimal({ lineage: { data: [{ name: 'x' }] } }), 'field lineage.data[0] must be a file or folder (path, oid, size), a URI (uri) or an artifact version (artifact)'],
     ['a data file entry with a bad size', minimal({ lineage: { data: [{ path: 'data/', oid: OID, size: 1.5, nfiles: 1 }] } }), 'field lineage.data[0].size must be a whole number'],
+    ['a data entry of two forms', minimal({ lineage: { data: [{ uri: 's3://bucket/key', path: 5 }] } }), 'field lineage.data[0] has both path and uri; an entry is a file or folder (path), a URI (uri) or an artifact version (artifact)'],
     ['a data URI that is not a string', minimal({ lineage: { data: [{ uri: 5 }] } }), 'field lineage.data[0].uri must be a string, not a number'],
     ['a count that is not whole', minimal({ files: [{ path: 'tok/', oid: OID, size: 10, nfiles: 1.5 }] }), 'field files[0].nfiles must be a whole number'],
     ['a size beyond 2^53', minimal({ files: [{ path: 'model.pt', oid: OID, size: 2 ** 53 }] }), 'field files[0].size is absurdly large'],

@@ -7,7 +7,7 @@
 import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { MvError } from '../errors.js';
-import { configSchema, loadConfig, validateConfig, type Config } from '../config.js';
+import { loadConfig, validateConfig, type Config } from '../config.js';
 import { hashBuffer } from '../cache/hash.js';
 import { LocalCache } from '../cache/local-cache.js';
 import { parseManifest } from '../cache/manifest.js';
@@ -167,7 +167,7 @@ async function configAt(source: SourceRepository, commit: string): Promise<Confi
     if (Object.keys(config.remotes).length) return config;
     fallback ??= config;
   }
-  return fallback ?? configSchema.parse({});
+  return fallback ?? validateConfig({}, '.mv/config.yaml');
 }
 
 /**

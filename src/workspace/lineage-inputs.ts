@@ -17,7 +17,8 @@ export function parseParamPairs(pairs: string[]): Record<string, unknown> {
     if (eq <= 0) throw new UsageError(`-p ${JSON.stringify(pair)}: expected key=value.`, 'Example: -p lr=0.001 -p model.layers=12');
     const key = pair.slice(0, eq);
     const raw = pair.slice(eq + 1);
-    const doc = parseDocument(raw, { version: '1.2', schema: 'core' });
+    // As a params file is read (structured-file.ts): YAML 1.1's explicit tags give the plain value under them.
+    const doc = parseDocument(raw, { version: '1.2', schema: 'core', resolveKnownTags: false });
     const value: unknown = doc.errors.length ? raw : doc.toJS();
     let target = params;
     const parts = key.split('.');

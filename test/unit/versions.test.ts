@@ -92,6 +92,8 @@ describe('names, refs and params', () => {
       name: 7,
     });
     expect(() => parseParamPairs(['oops'])).toThrow('key=value');
+    // YAML 1.1 tags give the plain value under them, as in a params file.
+    expect(parseParamPairs(['d=!!timestamp 2024-01-01', 'b=!!binary aGk=', 's=!!set {q}'])).toEqual({ d: '2024-01-01', b: 'aGk=', s: { q: null } });
   });
 
   it('puts the pointer in the deepest folder holding all the artifact paths', () => {

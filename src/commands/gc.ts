@@ -131,27 +131,21 @@ async function gcRemote(repo: Repo, options: GcOptions & { dryRun: boolean; grac
       let temps = 0;
       if (!options.dryRun) {
         const signal = options.signal ? { signal: options.signal } : {};
-        const deleted: Oid[] = [];
-        try {
-          if (chunks && chunkPlan) {
-            repack = await repackPacks(chunks, chunkPlan, signal);
-            // Recipes go before whole objects and packs: a recipe never names something already gone.
-            // Every deletion started is settled before the presence index forgets what was deleted (finally):
-            // forgetting while one is still in flight would leave the index listing a recipe that is gone.
-            await runLimited(chunkPlan.deleteRecipes, { concurrency: session.pools.deletions, ...signal }, async (r) => {
-              await chunks.deleteRecipe(r.oid);
-              deleted.push(r.oid);
-            });
-          }
-          await applyDeletions(store, plan.delete, { jobs: session.pools.deletions, deleted, ...signal });
-          if (chunks && chunkPlan) {
-            await runLimited(chunkPlan.deletePacks, { concurrency: session.pools.deletions, ...signal }, (p) => chunks.deletePack(p.id));
-            await runLimited(chunkPlan.unmark, { concurrency: session.pools.deletions, ...signal }, (id) => chunks.unmarkRetired(id));
-          }
-          temps = (await chunks?.removeStaleTemps?.(nowMs - options.graceMs)) ?? 0;
-        } finally {
-          await session.index.forget(deleted);
+        // The presence index lets push skip what it lists: it forgets everything planned to go before any of
+        // it goes, so a gc that fails, is interrupted or killed midway never leaves it listing something
+        // gone (what it forgot and gc kept costs a later push one check).
+        await session.index.forget([...(chunkPlan?.deleteRecipes.map((r) => r.oid) ?? []), ...plan.delete.map((d) => d.oid)]);
+        if (chunks && chunkPlan) {
+          repack = await repackPacks(chunks, chunkPlan, signal);
+          // Recipes go before whole objects and packs: a recipe never names something already gone.
+          await runLimited(chunkPlan.deleteRecipes, { concurrency: session.pools.deletions, ...signal }, (r) => chunks.deleteRecipe(r.oid));
         }
+        await applyDeletions(store, plan.delete, { jobs: session.pools.deletions, ...signal });
+        if (chunks && chunkPlan) {
+          await runLimited(chunkPlan.deletePacks, { concurrency: session.pools.deletions, ...signal }, (p) => chunks.deletePack(p.id));
+          await runLimited(chunkPlan.unmark, { concurrency: session.pools.deletions, ...signal }, (id) => chunks.unmarkRetired(id));
+        }
+        temps = (await chunks?.removeStaleTemps?.(nowMs - options.graceMs)) ?? 0;
       } else if (chunkPlan) {
         repack = { packs: chunkPlan.repack.length, bytes: chunkPlan.repack.reduce((sum, p) => sum + p.live, 0) };
       }

@@ -101,15 +101,19 @@ export interface DirChanges {
   modified: string[];
 }
 
-/** What differs between two listings of one folder: paths added, removed, and whose content changed. */
-export function diffEntries(recorded: ManifestEntry[], current: ManifestEntry[]): DirChanges {
-  const before = new Map(recorded.map((e) => [e.path, e.oid]));
-  const after = new Map(current.map((e) => [e.path, e.oid]));
+/**
+ * What differs between two listings of one folder: paths added, removed, and whose content or executable
+ * bit changed (both are in the folder's oid).
+ */
+export function diffEntries(recorded: Array<Pick<ManifestEntry, 'path' | 'oid' | 'mode'>>, current: Array<Pick<ManifestEntry, 'path' | 'oid' | 'mode'>>): DirChanges {
+  const before = new Map(recorded.map((e) => [e.path, e]));
   const changes: DirChanges = { added: [], removed: [], modified: [] };
-  for (const [path, oid] of after) {
-    const old = before.get(path);
-    if (old === undefined) changes.added.push(path);
-    else if (old !== oid) changes.modified.push(path);
+  const after = new Set<string>();
+  for (const entry of current) {
+    after.add(entry.path);
+    const old = before.get(entry.path);
+    if (old === undefined) changes.added.push(entry.path);
+    else if (old.oid !== entry.oid || old.mode !== entry.mode) changes.modified.push(entry.path);
   }
   for (const path of before.keys()) if (!after.has(path)) changes.removed.push(path);
   return changes;

@@ -79,6 +79,8 @@ export async function status(options: StatusOptions = {}): Promise<StatusResult>
     for (const [index, located] of pointers.entries()) {
       const { pointer } = located;
       const entries: EntryStatus[] = [];
+      /** The files now in a folder that differs, when what the version recorded there is not known (not cached). */
+      const folderFiles = new Map<string, string[]>();
       for (const { path: repoPath, oid, role } of recorded[index]!) {
         const inspection = await inspectEntry(repoPath, oid, ctx, folders);
         const cached = await repo.cache.has(oid);
@@ -87,6 +89,8 @@ export async function status(options: StatusOptions = {}): Promise<StatusResult>
         // What differs inside a folder, when a folder was recorded there (not a file now replaced by one).
         if (inspection.condition === 'modified' && inspection.current?.kind === 'dir' && repoPath.endsWith('/') && cached) {
           entry.changes = diffEntries(await manifestOf(repo, oid), (inspection.current).entries);
+        } else if (inspection.condition === 'modified' && inspection.current?.kind === 'dir') {
+          folderFiles.set(repoPath, inspection.current.entries.map((e) => e.path));
         }
         entries.push(entry);
       }
@@ -94,7 +98,7 @@ export async function status(options: StatusOptions = {}): Promise<StatusResult>
       const clean = fileEntries.every((e) => e.condition === 'unchanged');
       const checkedOut = checkouts[pointer.name];
       const status: ArtifactStatus = { name: pointer.name, version: pointer.version, pointer: located.file, clean, entries };
-      if (!clean && checkedOut && checkedOut.version !== pointer.version && (await holdsCheckout(fileEntries, checkedOut.files, ctx, folders))) {
+      if (!clean && checkedOut && checkedOut.version !== pointer.version && (await holdsCheckout(fileEntries, folderFiles, checkedOut.files, ctx, folders))) {
         status.checkedOut = checkedOut.version;
         for (const entry of entries) if (entry.role !== 'file' && entry.currentOid !== undefined && checkedOut.lineage?.[entry.path] === entry.currentOid) entry.matchesCheckout = true;
       }
@@ -149,15 +153,20 @@ async function manifestOf(repo: Repo, oid: Oid): Promise<ManifestEntry[]> {
  * was left where it was by the checkout: it must be as committed (or gone), else the work tree holds an
  * edit that status must show.
  */
-async function holdsCheckout(entries: EntryStatus[], recorded: Record<string, string>, ctx: SnapshotContext, folders: RealFolders): Promise<boolean> {
+async function holdsCheckout(entries: EntryStatus[], folderFiles: Map<string, string[]>, recorded: Record<string, string>, ctx: SnapshotContext, folders: RealFolders): Promise<boolean> {
   const written = Object.entries(recorded);
   if (written.length === 0) return false;
   const bare = (path: string) => path.replace(/\/$/, '');
   const writtenThere = (path: string) => written.some(([other]) => atOrUnder(bare(path), bare(other)));
   // A committed entry that differs must be one the checkout wrote, or a folder that differs only where the
-  // checkout wrote into it (files of the folder it left are as committed or gone).
-  const explained = (e: EntryStatus) =>
-    writtenThere(e.path) || (e.changes !== undefined && [...e.changes.added, ...e.changes.modified].every((rel) => writtenThere(`${e.path}${rel}`)));
+  // checkout wrote into it: files of the folder it left are as committed or gone. When what the committed
+  // version has in the folder is not known (its manifest is not cached), every file there must be one the
+  // checkout wrote (a clone that checked out an older version without the newer one's objects).
+  const explained = (e: EntryStatus) => {
+    if (writtenThere(e.path)) return true;
+    const differing = e.changes ? [...e.changes.added, ...e.changes.modified] : folderFiles.get(e.path);
+    return differing !== undefined && differing.length > 0 && differing.every((rel) => writtenThere(`${e.path}${rel}`));
+  };
   if (entries.some((e) => e.condition === 'modified' && !explained(e))) return false;
   const inspected = new Map(entries.map((e) => [e.path, e.currentOid]));
   for (const [path, oid] of written) {

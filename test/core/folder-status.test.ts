@@ -3,7 +3,7 @@
  * folder is not serialized and hashed again. Whatever changes in the folder, by hand or by mv itself,
  * status must see it: the scenarios below end with the remembered manifest in place and the folder changed.
  */
-import { mkdir, readdir, readFile, rename, rm, utimes, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, rename, rm, utimes, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { add, checkout, status } from '../../src/index.js';
@@ -139,10 +139,10 @@ describe('a version checked out whose files are not the committed version\'s', (
     expect(churn.entries.find((e) => e.path === 'models/churn/labels.txt')).toMatchObject({ condition: 'modified' });
   });
 
-  it('is not claimed while a committed folder holds an edit outside what the checkout wrote into it', async () => {
+  /** v0.1.0 has one file of the tokenizer folder; v0.1.1 (committed) has the whole folder, less that file. */
+  async function folderGrown(): Promise<TestRepo> {
     const repo = await gitRepo();
     await initProject(repo);
-    // v0.1.0 has one file of the tokenizer folder; v0.1.1 (committed) has the whole folder, less that file.
     await addChurn(repo, { paths: ['models/churn/model.pt', `${TOKENIZER}vocab.json`] });
     await writeFile(join(repo.dir, 'models/churn/model.pt'), 'retrained');
     await writeFile(join(repo.dir, TOKENIZER, 'merges.txt'), 'a b\n');
@@ -150,12 +150,35 @@ describe('a version checked out whose files are not the committed version\'s', (
     await repo.git('rm', '-q', `${TOKENIZER}.gitignore`);
     await repo.git('commit', '-qm', 'the tokenizer folder becomes one artifact path');
     await addChurn(repo, { paths: ['models/churn/model.pt', TOKENIZER], drop: [`${TOKENIZER}vocab.json`] });
+    return repo;
+  }
+
+  it('is not claimed while a committed folder holds a change outside what the checkout wrote into it', async () => {
+    const repo = await folderGrown();
     await checkout({ cwd: repo.dir, ref: 'churn@v0.1.0' });
     expect((await status({ cwd: repo.dir })).artifacts[0]!.checkedOut).toBe('0.1.0');
     await writeFile(join(repo.dir, TOKENIZER, 'merges.txt'), 'my unsaved edit\n');
-    const churn = (await status({ cwd: repo.dir })).artifacts[0]!;
-    expect(churn.checkedOut).toBeUndefined();
-    expect(churn.entries.find((e) => e.path === TOKENIZER)?.changes?.modified).toContain('merges.txt');
+    const edited = (await status({ cwd: repo.dir })).artifacts[0]!;
+    expect(edited.checkedOut).toBeUndefined();
+    expect(edited.entries.find((e) => e.path === TOKENIZER)?.changes?.modified).toEqual(['merges.txt']);
+    // The executable bit is part of the version too.
+    await writeFile(join(repo.dir, TOKENIZER, 'merges.txt'), 'a b\n');
+    await chmod(join(repo.dir, TOKENIZER, 'merges.txt'), 0o755);
+    const mode = (await status({ cwd: repo.dir })).artifacts[0]!;
+    expect(mode.checkedOut).toBeUndefined();
+    expect(mode.entries.find((e) => e.path === TOKENIZER)?.changes?.modified).toEqual(['merges.txt']);
+  });
+
+  it('is claimed when the committed folder\'s own listing is not in the cache and holds only what the checkout wrote', async () => {
+    const repo = await folderGrown();
+    const tokenizer = (await status({ cwd: repo.dir })).artifacts[0]!.entries.find((e) => e.path === TOKENIZER)!;
+    const hex = tokenizer.currentOid!.slice('sha256:'.length);
+    await rm(join(repo.dir, '.mv/cache/objects', hex.slice(0, 2), hex.slice(2)));
+    await rm(join(repo.dir, TOKENIZER), { recursive: true });
+    await checkout({ cwd: repo.dir, ref: 'churn@v0.1.0' });
+    expect((await status({ cwd: repo.dir })).artifacts[0]!.checkedOut).toBe('0.1.0');
+    await writeFile(join(repo.dir, TOKENIZER, 'notes.txt'), 'mine\n');
+    expect((await status({ cwd: repo.dir })).artifacts[0]!.checkedOut).toBeUndefined();
   });
 
   it('a damaged record of checkouts, or an artifact named like an object property, is no checkout', async () => {

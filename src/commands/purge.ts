@@ -130,19 +130,13 @@ export async function purge(options: PurgeOptions): Promise<PurgeResult> {
       const removed: PurgeResult['removed'] = { cache: 0 };
       removed.cache = (await applyDeletions(repo.cache, asDeletions({ ...plan, remove: inCache }), { jobs: localPools.deletions, ...signal })).length;
       if (session) {
-        const deleted: Oid[] = [];
-        try {
-          // Chunks other versions share are moved out of the version's packs and objects before those go.
-          if (chunks && chunkPlan) {
-            const done = await applyChunkPurge(chunks, chunkPlan, signal);
-            deleted.push(...chunkPlan.recipes);
-            removed.chunks = done;
-          }
-          await applyDeletions(session.store, asDeletions({ ...plan, remove: onRemote }), { jobs: session.pools.deletions, deleted, ...signal });
-        } finally {
-          await session.index.forget(deleted);
-        }
-        removed.remote = deleted.length;
+        // The presence index lets push skip what it lists: it forgets all the purge will delete before any of
+        // it goes, so a purge that fails or is stopped midway leaves none listed that is gone.
+        await session.index.forget([...(chunkPlan?.recipes ?? []), ...onRemote.map((o) => o.oid)]);
+        // Chunks other versions share are moved out of the version's packs and objects before those go.
+        if (chunks && chunkPlan) removed.chunks = await applyChunkPurge(chunks, chunkPlan, signal);
+        const deleted = await applyDeletions(session.store, asDeletions({ ...plan, remove: onRemote }), { jobs: session.pools.deletions, ...signal });
+        removed.remote = deleted.length + (chunkPlan?.recipes.length ?? 0);
       }
       return {
         id,

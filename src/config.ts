@@ -9,6 +9,7 @@ import * as z from './schema.js';
 import { MvError, errnoCode } from './errors.js';
 import { parseStructured } from './structured-file.js';
 import { ARCHIVED_STAGE, DEFAULT_STAGES } from './names.js';
+import { isPlainObject } from './plain-object.js';
 
 export const MV_DIR = '.mv';
 export const CONFIG_FILE = 'config.yaml';
@@ -124,9 +125,6 @@ export function deepMerge(base: Record<string, unknown>, over: Record<string, un
   return out;
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 export function validateConfig(raw: Record<string, unknown>, display: string): Config {
   const result = z.safeParse(configSchema, raw, z.PARSE);

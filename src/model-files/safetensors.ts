@@ -7,6 +7,7 @@
  * is still chunked, only without them. The checks run before any large allocation.
  */
 import type { TensorInfo, TensorLayout } from './tensor-layout.js';
+import { isPlainObject } from '../plain-object.js';
 
 /** Headers above this size are not read (real ones are kilobytes to a few megabytes). */
 export const SAFETENSORS_MAX_HEADER = 16 * 1024 * 1024;
@@ -100,9 +101,6 @@ function tensorEntry(name: string, value: unknown, dataStart: number): TensorInf
   return { name, dtype, shape: dims, start: dataStart + (begin as number), end: dataStart + (end as number) };
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /**
  * Whether the JSON text nests at most `MAX_DEPTH` levels (a valid header nests 3), checked before

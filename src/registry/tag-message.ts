@@ -3,6 +3,7 @@
  * line, one JSON line carries the event for machines, so the whole registry reads from one
  * `git for-each-ref` call. Tags made by other tools (GTO) have free text and no payload.
  */
+import { isPlainObject } from '../plain-object.js';
 
 export const PAYLOAD_SCHEMA = 1;
 
@@ -44,18 +45,14 @@ export function parseTagPayload(body: string): TagPayload | undefined {
   } catch {
     return undefined;
   }
-  if (!isRecord(value) || typeof value.mv !== 'number' || typeof value.event !== 'string' || typeof value.artifact !== 'string') return undefined;
+  if (!isPlainObject(value) || typeof value.mv !== 'number' || typeof value.event !== 'string' || typeof value.artifact !== 'string') return undefined;
   const payload: TagPayload = { ...value, mv: value.mv, event: value.event, artifact: value.artifact };
   for (const key of ['version', 'stage', 'reason'] as const) if (typeof value[key] !== 'string') delete payload[key];
   const pointer = value.pointer;
-  if (!(isRecord(pointer) && typeof pointer.path === 'string' && typeof pointer.oid === 'string')) delete payload.pointer;
+  if (!(isPlainObject(pointer) && typeof pointer.path === 'string' && typeof pointer.oid === 'string')) delete payload.pointer;
   const state = value.state;
-  if (!(isRecord(state) && Object.values(state).every((weight) => typeof weight === 'number'))) delete payload.state;
+  if (!(isPlainObject(state) && Object.values(state).every((weight) => typeof weight === 'number'))) delete payload.state;
   return payload;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** Whether a message line is mv's machine-readable payload line. */

@@ -7,6 +7,7 @@ import { dirname } from 'node:path';
 import { writeFileAtomic } from '../atomic-file.js';
 import { errnoCode } from '../errors.js';
 import { isOid } from '../cache/oid.js';
+import { isPlainObject } from '../plain-object.js';
 
 export interface CheckedOutVersion {
   version: string;
@@ -40,9 +41,6 @@ export async function readCheckoutState(file: string): Promise<CheckoutState> {
   return state;
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function isOidMap(value: unknown): value is Record<string, string> {
   return isPlainObject(value) && Object.values(value).every(isOid);

@@ -100,6 +100,15 @@ export function relativeFromFolder(folder: string, repoPath: string): string {
 }
 
 /** Converts a path given on the command line (relative to `cwd`, or absolute) to a repository-relative one. */
+/**
+ * How to name a repository path from `cwd` on a command line (which `toRepoPath` turns back into it): a
+ * folder keeps its final "/", the current folder itself is ".".
+ */
+export function typedPath(root: string, cwd: string, repoPath: string): string {
+  const rel = relative(cwd, resolve(root, repoPath)).split(sep).join('/') || '.';
+  return repoPath.endsWith('/') && !rel.endsWith('/') ? `${rel}/` : rel;
+}
+
 export function toRepoPath(root: string, cwd: string, input: string): string {
   const absolute = resolve(cwd, input);
   const rel = relative(root, absolute);

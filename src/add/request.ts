@@ -122,11 +122,14 @@ export async function readAddRequest(repo: Repo, cwd: string, flags: AddFlags): 
   if (flags.paths.length === 0 && !before) {
     throw new UsageError(`Name the files and folders of ${name}: it has no committed pointer to take them from.`, `Example: mvr add ${name} models/${name}/model.pt models/${name}/tokenizer/ --data data/train --pipeline src/preprocess.py`);
   }
-  // Paths refused earlier (given undefined) are converted again here, where their error is reported in its turn.
   // What `--drop` names is not carried over from the committed pointer.
   const drops = (flags.drop ?? []).map((text) => parseDrop(text, (path) => toRepoPath(repo.root, cwd, path)));
   const kept = (entries: Array<{ path: string }> | undefined) => entries?.map((e) => recorded(beforeFolder, e.path)).filter((p) => !dropsPath(drops, p.repoPath));
+  // Paths refused earlier (given undefined) are converted again here, where their error is reported in its turn.
   const artifactPaths = flags.paths.length ? (given ?? flags.paths.map(arg)) : kept(before!.files)!;
+  if (artifactPaths.length === 0) {
+    throw new UsageError(`Every file of ${name} would be left out: a version has at least one file.`, `Name the files of the new version (\`mvr add ${name} <path>…\`), or drop fewer.`);
+  }
   if (!flags.paths.length) inherited.push('files');
 
   const dataPaths: PathArg[] = [];
@@ -148,7 +151,7 @@ export async function readAddRequest(repo: Repo, cwd: string, flags: AddFlags): 
   }
   const keptPipeline = kept(before?.lineage.pipeline);
   const pipelinePaths = flags.pipeline?.length ? flags.pipeline.map(arg) : (inherit(undefined, keptPipeline?.length ? keptPipeline : undefined, 'pipeline') ?? []);
-  await checkPathsExist(repo.root, name, [...artifactPaths, ...dataPaths, ...pipelinePaths]);
+  await checkPathsExist(repo.root, cwd, name, [...artifactPaths, ...dataPaths, ...pipelinePaths]);
   checkNoOverlap([...artifactPaths, ...dataPaths]);
   for (const p of [...artifactPaths, ...dataPaths, ...pipelinePaths]) await checkNoLinkedFolders(repo.root, p.repoPath, p.input);
   await checkNotTracked(repo, artifactPaths, givenTracked);

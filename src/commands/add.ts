@@ -8,7 +8,7 @@
 import { hashBuffer } from '../cache/hash.js';
 import { MvError } from '../errors.js';
 import type { PreparedIndex } from '../git.js';
-import { relativeFromFolder } from '../paths.js';
+import { relativeFromFolder, typedPath } from '../paths.js';
 import { readCommittedPointer, versionMismatch, type LocatedPointer } from '../pointer/locate.js';
 import { serializePointer, type PathEntry, type Pointer } from '../pointer/pointer.js';
 import { registerTag } from '../registry/tag-name.js';
@@ -131,6 +131,7 @@ export async function add(options: AddOptions): Promise<AddResult> {
       taken,
       requested: { version: request.version, bump: request.bump },
       drops: request.drops,
+      typed: (repoPath) => typedPath(repo.root, cwd, repoPath),
     });
     const base = { request, inputs, warnings, dryRun, previous: newest ? pinnedId(request.name, newest.version) : undefined };
     if (!plan.created) return unchanged(base, plan, newest!.register, previous);

@@ -4,6 +4,7 @@
  * not silently strip a version, so each loss has to be asked for (`--drop`); pure functions.
  */
 import { MvError } from '../errors.js';
+import { shellQuote } from '../display-text.js';
 import { joinRepoPath } from '../paths.js';
 import { pointerFolder, type DataEntry, type Pointer } from '../pointer/pointer.js';
 
@@ -89,12 +90,12 @@ export function droppedInputs(before: { pointer: Pointer; file: string }, after:
 }
 
 /** Fails unless every loss was asked for; returns the losses that were. */
-export function checkDrops(dropped: Dropped[], allowed: Drop[], context: { name: string; current: string }): Dropped[] {
+export function checkDrops(dropped: Dropped[], allowed: Drop[], context: { name: string; current: string; typed?: (repoPath: string) => string }): Dropped[] {
   const refused = dropped.filter((d) => !allowed.some((a) => same(a, d.key) || (a.kind === 'path' && d.key.kind === 'path' && a.repoPath === d.key.repoPath)));
   if (refused.length) {
     const list = refused.map((d) => d.what).join(', ');
     throw new MvError('INPUTS_DROPPED', `This version of ${context.name} would leave out what ${context.current} has: ${list}.`, {
-      hint: `Add them again (\`mvr add ${context.name}\` with no paths keeps everything ${context.current} recorded), or leave them out on purpose with ${refused.map((d) => `--drop ${d.flag}`).join(' ')}.`,
+      hint: `Add them again (\`mvr add ${context.name}\` with no paths keeps everything ${context.current} recorded), or leave them out on purpose with ${refused.map((d) => `--drop ${shellQuote(d.key.kind === 'path' && context.typed ? context.typed(d.key.repoPath) : d.flag)}`).join(' ')}.`,
       details: { dropped: refused.map((d) => d.what) },
     });
   }

@@ -22,6 +22,8 @@ export interface PlanInput {
   taken: string[];
   requested: { version?: string | undefined; bump?: BumpRequest | undefined };
   drops: Drop[];
+  /** How the user names a repository path on the command line (from the current folder), for hints. */
+  typed?: (repoPath: string) => string;
 }
 
 export type VersionPlan =
@@ -35,7 +37,7 @@ export function planVersion(input: PlanInput): VersionPlan {
     return { created: false, version: previous!.version, id: pinnedId(name, previous!.version), reason: 'nothing changed since the previous version', change };
   }
   const dropped = input.current
-    ? checkDrops(droppedInputs(input.current, { pointer: draft, file: input.pointerFile }), input.drops, { name, current: pinnedId(name, input.current.pointer.version) })
+    ? checkDrops(droppedInputs(input.current, { pointer: draft, file: input.pointerFile }), input.drops, { name, current: pinnedId(name, input.current.pointer.version), ...(input.typed ? { typed: input.typed } : {}) })
     : [];
   const number =
     input.requested.version !== undefined

@@ -7,7 +7,7 @@ import { access, lstat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { MvError, UsageError, errnoCode } from '../errors.js';
 import { displayPath, shellQuote } from '../display-text.js';
-import { absolutePath, atOrUnder, joinRepoPath } from '../paths.js';
+import { absolutePath, atOrUnder, joinRepoPath, typedPath } from '../paths.js';
 import { readWorkspacePointer } from '../pointer/locate.js';
 import { parsePointer, pointerFolder, serializePointer, type Pointer } from '../pointer/pointer.js';
 import { missingObjects } from '../pointer/stored.js';
@@ -82,14 +82,14 @@ export async function requireStored(repo: Repo, pointer: Pointer): Promise<void>
  * Refuses a path that is not there, before anything slower is checked (uncommitted code, hashing): the
  * same refusal the snapshot would make once it reached it.
  */
-export async function checkPathsExist(root: string, name: string, paths: PathArg[]): Promise<void> {
+export async function checkPathsExist(root: string, cwd: string, name: string, paths: PathArg[]): Promise<void> {
   for (const p of paths) {
     const there = await lstat(absolutePath(root, p.repoPath)).then(() => true, (error: unknown) => errnoCode(error) !== 'ENOENT');
     if (there) continue;
     if (!p.recorded) throw pathMissing(p.repoPath, p.input);
     // A path the current version records, gone from the work tree: the command line did not name it.
     throw new MvError('PATH_MISSING', `${displayPath(p.repoPath)} does not exist. The current version of ${name} records it.`, {
-      hint: `Bring it back (\`mvr checkout ${name} --lineage\` restores the version's files, data and pipeline), or leave it out of this version on purpose (\`mvr add ${name} --drop ${shellQuote(p.repoPath)}\`).`,
+      hint: `Bring it back (\`mvr checkout ${name} --lineage\` restores the version's files, data and pipeline), or leave it out of this version on purpose (\`mvr add ${name} --drop ${shellQuote(typedPath(root, cwd, p.repoPath))}\`).`,
       details: { path: p.repoPath },
     });
   }

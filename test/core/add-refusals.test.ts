@@ -42,6 +42,22 @@ describe('mv add never commits a pointer it would refuse to read', () => {
     expect(refused.text).toContain('relative to the current directory');
   });
 
+  it('from a subfolder, the --drop a refusal offers names the path from there, and it works', async () => {
+    const repo = await project();
+    await addChurn(repo);
+    await rm(join(repo.dir, 'models/churn/tokenizer'), { recursive: true });
+    const cwd = join(repo.dir, 'models');
+    const refused = await refusal(add({ cwd, name: 'churn' }));
+    expect(refused.text).toContain('`mvr add churn --drop churn/tokenizer/`');
+    // Naming the files without the tokenizer: the loss is refused, with the same --drop.
+    const lost = await refusal(add({ cwd, name: 'churn', paths: ['churn/model.pt'] }));
+    expect(lost).toMatchObject({ code: 'INPUTS_DROPPED', text: expect.stringContaining('--drop churn/tokenizer.') });
+    const made = await add({ cwd, name: 'churn', drop: ['churn/tokenizer/'] });
+    expect((await readWorkspacePointer(repo.dir, made.pointer.path))!.pointer.files.map((f) => f.path)).toEqual(['model.pt']);
+    // Dropping every file leaves nothing to version: refused as such.
+    await expect(add({ cwd, name: 'churn', drop: ['churn/model.pt'] })).rejects.toMatchObject({ message: 'Every file of churn would be left out: a version has at least one file.' });
+  });
+
   it('a recorded data path that is gone, named before uncommitted code is', async () => {
     const repo = await project();
     await addChurn(repo);

@@ -1,5 +1,5 @@
 /** Gathering what a store holds for a gc plan, and carrying the plan out. */
-import pLimit from 'p-limit';
+import { runLimited } from '../chunk/run-limited.js';
 import type { ObjectStore, StoredObjectInfo } from '../cache/object-store.js';
 import type { Oid } from '../cache/oid.js';
 import { MvError } from '../errors.js';
@@ -38,28 +38,15 @@ export async function findManifests(store: ObjectStore, candidates: StoredObject
 /**
  * Deletes in plan order: every manifest first (all of them gone before any file is touched), then the
  * rest, a few at a time. Returns the oids deleted; the first failure stops the run and is thrown after
- * the deletions in flight settle, with what was deleted so far recorded in `deleted`.
+ * the deletions in flight settle.
  */
-export async function applyDeletions(store: ObjectStore, deletions: GcDeletion[], options: { jobs?: number; signal?: AbortSignal; deleted?: Oid[] } = {}): Promise<Oid[]> {
-  const deleted = options.deleted ?? [];
-  const limit = pLimit(options.jobs ?? 8);
+export async function applyDeletions(store: ObjectStore, deletions: GcDeletion[], options: { jobs?: number; signal?: AbortSignal } = {}): Promise<Oid[]> {
+  const deleted: Oid[] = [];
   for (const phase of [deletions.filter((d) => d.manifest), deletions.filter((d) => !d.manifest)]) {
-    let failure: Error | undefined;
-    await Promise.all(
-      phase.map((object) =>
-        limit(async () => {
-          if (failure !== undefined) return;
-          try {
-            options.signal?.throwIfAborted();
-            await store.delete(object.oid);
-            deleted.push(object.oid);
-          } catch (error) {
-            failure ??= error instanceof Error ? error : new Error(`deleting ${object.oid} failed`);
-          }
-        }),
-      ),
-    );
-    if (failure !== undefined) throw failure;
+    await runLimited(phase, { concurrency: options.jobs ?? 8, ...(options.signal ? { signal: options.signal } : {}) }, async (object) => {
+      await store.delete(object.oid);
+      deleted.push(object.oid);
+    });
   }
   return deleted;
 }

@@ -7,7 +7,7 @@ import { MvError } from '../errors.js';
 import { diffEntries, parseManifest, type DirChanges, type ManifestEntry } from '../cache/manifest.js';
 import type { Oid } from '../cache/oid.js';
 import { StatCache } from '../cache/stat-cache.js';
-import { atOrUnder, repoPathProblem } from '../paths.js';
+import { atOrUnder } from '../paths.js';
 import { readWorkspacePointer, trackedPointerFiles, type LocatedPointer } from '../pointer/locate.js';
 import { pointerObjects, type ObjectRole } from '../pointer/objects.js';
 import { openRepo, type Repo } from '../repo.js';
@@ -165,14 +165,14 @@ async function holdsCheckout(entries: EntryStatus[], folderFiles: Map<string, st
   const explained = (e: EntryStatus) => {
     if (writtenThere(e.path)) return true;
     const differing = e.changes ? [...e.changes.added, ...e.changes.modified] : folderFiles.get(e.path);
-    return differing !== undefined && differing.length > 0 && differing.every((rel) => writtenThere(`${e.path}${rel}`));
+    return differing !== undefined && differing.length > 0 && differing.every((rel) => writtenThere(`${bare(e.path)}/${rel}`));
   };
   if (entries.some((e) => e.condition === 'modified' && !explained(e))) return false;
   const inspected = new Map(entries.map((e) => [e.path, e.currentOid]));
   for (const [path, oid] of written) {
     if (inspected.has(path)) {
       if (inspected.get(path) !== oid) return false;
-    } else if (repoPathProblem(bare(path)) !== undefined || (await inspectEntry(path, oid, ctx, folders)).condition !== 'unchanged') return false;
+    } else if ((await inspectEntry(path, oid, ctx, folders)).condition !== 'unchanged') return false;
   }
   return true;
 }

@@ -7,6 +7,8 @@ import { dirname } from 'node:path';
 import { writeFileAtomic } from '../atomic-file.js';
 import { errnoCode } from '../errors.js';
 import { isOid } from '../cache/oid.js';
+import { repoPathProblem } from '../paths.js';
+import { isSemver } from '../semver.js';
 import { isPlainObject } from '../plain-object.js';
 
 export interface CheckedOutVersion {
@@ -21,8 +23,9 @@ export type CheckoutState = Record<string, CheckedOutVersion>;
 
 /**
  * The record, keyed by artifact name with no inherited keys (an artifact may be called `constructor`).
- * It is mv's own file, but a damaged or hand-edited one must not crash a command: an entry that is not a
- * version with path → oid maps is left out, as if that checkout had not been recorded.
+ * It is mv's own file, but a damaged or hand-edited one must not crash a command or send it outside the
+ * repository: an entry that is not a semantic version with maps of repository paths to oids is left
+ * out, as if that checkout had not been recorded.
  */
 export async function readCheckoutState(file: string): Promise<CheckoutState> {
   let value: unknown;
@@ -35,7 +38,7 @@ export async function readCheckoutState(file: string): Promise<CheckoutState> {
   const state = Object.create(null) as CheckoutState;
   if (!isPlainObject(value)) return state;
   for (const [artifact, entry] of Object.entries(value)) {
-    if (!isPlainObject(entry) || typeof entry.version !== 'string' || !isOidMap(entry.files) || (entry.lineage !== undefined && !isOidMap(entry.lineage))) continue;
+    if (!isPlainObject(entry) || typeof entry.version !== 'string' || !isSemver(entry.version) || !isOidMap(entry.files) || (entry.lineage !== undefined && !isOidMap(entry.lineage))) continue;
     state[artifact] = { version: entry.version, files: entry.files, ...(entry.lineage !== undefined ? { lineage: entry.lineage } : {}) };
   }
   return state;
@@ -43,7 +46,7 @@ export async function readCheckoutState(file: string): Promise<CheckoutState> {
 
 
 function isOidMap(value: unknown): value is Record<string, string> {
-  return isPlainObject(value) && Object.values(value).every(isOid);
+  return isPlainObject(value) && Object.entries(value).every(([path, oid]) => repoPathProblem(path.replace(/\/$/, '')) === undefined && isOid(oid));
 }
 
 export async function recordCheckout(file: string, artifact: string, entry: CheckedOutVersion | undefined): Promise<void> {

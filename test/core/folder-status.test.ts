@@ -190,7 +190,7 @@ describe('a version checked out whose files are not the committed version\'s', (
     await writeFile(join(repo.dir, 'notes.bin'), 'edited');
     expect((await status({ cwd: repo.dir })).artifacts.find((a) => a.name === 'toString')).toMatchObject({ clean: false });
     await writeFile(join(repo.dir, 'models/churn/model.pt'), 'edited');
-    for (const record of ['{"churn": {"version": "0.0.9", "files": null}}', '{"churn": "x"}', '{"churn": {"version": "0.0.9", "files": {"models/churn/model.pt": 5}}}', '[1]', 'null']) {
+    for (const record of ['{"churn": {"version": "0.0.9", "files": null}}', '{"churn": "x"}', '{"churn": {"version": "0.0.9", "files": {"models/churn/model.pt": 5}}}', `{"churn": {"version": "0.0.9", "files": {"../outside": "sha256:${'a'.repeat(64)}"}}}`, '[1]', 'null']) {
       await writeFile(join(repo.dir, '.git/mv/checkouts.json'), record);
       const churn = (await status({ cwd: repo.dir })).artifacts.find((a) => a.name === 'churn')!;
       expect(churn).toMatchObject({ clean: false });

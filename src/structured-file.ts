@@ -12,13 +12,18 @@ import { formatBytes } from './byte-size.js';
 export const MAX_STRUCTURED_FILE = 1024 * 1024;
 const MAX_DEPTH = 64;
 
+/**
+ * How YAML is read, in files and in `-p` values alike: YAML 1.2's core schema, and YAML 1.1's explicit tags
+ * (!!set, !!omap, !!binary, !!timestamp) give the plain node under them, as other unknown tags do: a set
+ * is no mapping of settings, and would pass for an empty one.
+ */
+export const YAML_READING = { version: '1.2', schema: 'core', resolveKnownTags: false } as const;
+
 /** Parses YAML (or JSON, a subset) text; `where` names the file in errors. */
 export function parseStructured(text: string, where: string): unknown {
   let value: unknown;
   try {
-    // YAML 1.1's explicit tags (!!set, !!omap, !!binary, !!timestamp) are read as the plain node under them,
-    // as other unknown tags are: a set is no mapping of settings, and would pass for an empty one.
-    const doc = parseDocument(text, { version: '1.2', schema: 'core', resolveKnownTags: false, uniqueKeys: true, prettyErrors: true, strict: true });
+    const doc = parseDocument(text, { ...YAML_READING, uniqueKeys: true, prettyErrors: true, strict: true });
     const problem = doc.errors[0];
     if (problem) throw problem;
     value = doc.toJS({ maxAliasCount: 20 });

@@ -7,7 +7,7 @@ import { MvError, UsageError } from '../errors.js';
 import type { Git } from '../git.js';
 import { parseRef, pinnedId } from '../registry/ref.js';
 import { listVersions, unknownVersion } from '../registry/versions.js';
-import { expectMapping, readStructuredFile } from '../structured-file.js';
+import { expectMapping, readStructuredFile, YAML_READING } from '../structured-file.js';
 
 /** `-p key=value` pairs; values are read as YAML scalars (`0.1` a number, `true` a boolean). Dotted keys nest. */
 export function parseParamPairs(pairs: string[]): Record<string, unknown> {
@@ -17,8 +17,7 @@ export function parseParamPairs(pairs: string[]): Record<string, unknown> {
     if (eq <= 0) throw new UsageError(`-p ${JSON.stringify(pair)}: expected key=value.`, 'Example: -p lr=0.001 -p model.layers=12');
     const key = pair.slice(0, eq);
     const raw = pair.slice(eq + 1);
-    // As a params file is read (structured-file.ts): YAML 1.1's explicit tags give the plain value under them.
-    const doc = parseDocument(raw, { version: '1.2', schema: 'core', resolveKnownTags: false });
+    const doc = parseDocument(raw, YAML_READING);
     const value: unknown = doc.errors.length ? raw : doc.toJS();
     let target = params;
     const parts = key.split('.');

@@ -9,6 +9,7 @@ import { posix } from 'node:path';
 import { MvError, UsageError } from '../errors.js';
 import { checkArtifactName, checkArtifactType, type ArtifactType } from '../names.js';
 import { absolutePath, atOrUnder, checkNoLinkedFolders, joinRepoPath, toRepoPath } from '../paths.js';
+import { displayPath } from '../display-text.js';
 import { findWorkspacePointer, pointerFilesAmong, type LocatedPointer } from '../pointer/locate.js';
 import { POINTER_SUFFIX, pointerFolder, type DataEntry, type Pointer } from '../pointer/pointer.js';
 import type { Repo } from '../repo.js';
@@ -157,9 +158,17 @@ export async function readAddRequest(repo: Repo, cwd: string, flags: AddFlags): 
   await checkNotTracked(repo, artifactPaths, givenTracked);
   await checkNotVersionedElsewhere(repo, name, artifactPaths, pointerFiles);
 
-  const paramsFile = flags.paramsFile !== undefined ? arg(flags.paramsFile) : inheritFile(before?.lineage.params_file?.path, beforeFolder, 'params file', inherited);
-  const metricsFile = flags.metricsFile !== undefined ? arg(flags.metricsFile) : inheritFile(before?.metrics_file, beforeFolder, 'metrics file', inherited);
-  const signatureFile = flags.signatureFile !== undefined ? arg(flags.signatureFile) : inheritFile(before?.signature_file, beforeFolder, 'signature file', inherited);
+  // A file the current version read its params, metrics or signature from is read again, unless `--drop`
+  // names it or the part read from it.
+  const inheritRead = (path: string | undefined, what: string, part: 'params' | 'metrics' | 'signature') => {
+    const file = path === undefined ? undefined : recorded(beforeFolder, path);
+    if (!file || dropsPath(drops, file.repoPath) || drops.some((d) => d.kind === 'part' && d.part === part)) return undefined;
+    inherited.push(what);
+    return file;
+  };
+  const paramsFile = flags.paramsFile !== undefined ? arg(flags.paramsFile) : inheritRead(before?.lineage.params_file?.path, 'params file', 'params');
+  const metricsFile = flags.metricsFile !== undefined ? arg(flags.metricsFile) : inheritRead(before?.metrics_file, 'metrics file', 'metrics');
+  const signatureFile = flags.signatureFile !== undefined ? arg(flags.signatureFile) : inheritRead(before?.signature_file, 'signature file', 'signature');
 
   // Uncommitted changes to tracked code make the version irreproducible, except in files the version
   // records itself (hashed and cached, or read into the pointer).
@@ -187,15 +196,23 @@ export async function readAddRequest(repo: Repo, cwd: string, flags: AddFlags): 
   if (!branch) warnings.push('HEAD is detached: the commit recording this version will be reachable only through its tag (create a branch with `git switch -c <name>` to keep it on one).');
 
   // The small inputs, read now; never through a link leading outside the work tree.
-  const read = async (file: PathArg) => {
+  const read = async (file: PathArg, part: 'params' | 'metrics' | 'signature') => {
+    if (file.recorded && !(await existsInRepo(repo.root, file.repoPath))) {
+      // Not named on the command line: the current version read it, and the work tree lost it.
+      throw new MvError('PATH_MISSING', `${displayPath(file.repoPath)} does not exist. The current version of ${name} read its ${part} from it.`, {
+        hint: `Put it back, give another (\`--${part} <file>\`), or leave the ${part} out of this version on purpose (\`mvr add ${name} --drop ${part}\`).`,
+        details: { path: file.repoPath },
+      });
+    }
     await checkNoLinkedFolders(repo.root, file.repoPath, file.input);
     await checkReadableLink(repo, file.repoPath);
     return absolutePath(repo.root, file.repoPath);
   };
-  const fileParams = paramsFile ? await readMapping(await read(paramsFile), 'params file', paramsFile.input) : {};
-  const pairs = flags.params?.length ? parseParamPairs(flags.params) : await inheritedPairs(repo, before, fileParams, inherited, warnings);
-  const metrics = metricsFile ? await readMapping(await read(metricsFile), 'metrics file', metricsFile.input) : undefined;
-  const signature = signatureFile ? await readSignature(await read(signatureFile), signatureFile.input) : inherit(undefined, before?.signature_file === undefined ? before?.signature : undefined, 'signature');
+  const fileParams = paramsFile ? await readMapping(await read(paramsFile, 'params'), 'params file', paramsFile.input) : {};
+  const dropsParams = drops.some((d) => d.kind === 'part' && d.part === 'params');
+  const pairs = flags.params?.length ? parseParamPairs(flags.params) : dropsParams ? {} : await inheritedPairs(repo, before, fileParams, inherited, warnings);
+  const metrics = metricsFile ? await readMapping(await read(metricsFile, 'metrics'), 'metrics file', metricsFile.input) : undefined;
+  const signature = signatureFile ? await readSignature(await read(signatureFile, 'signature'), signatureFile.input) : inherit(undefined, before?.signature_file === undefined ? before?.signature : undefined, 'signature');
   const parent = flags.parent ? await pinArtifactRef(repo.git, flags.parent, '--parent') : inherit(undefined, before?.lineage.parent, 'parent');
   const type = checkArtifactType(flags.type ?? before?.type ?? 'model');
 
@@ -238,13 +255,6 @@ export async function readAddRequest(repo: Repo, cwd: string, flags: AddFlags): 
     extraKeys,
     warnings,
   };
-}
-
-function inheritFile(path: string | undefined, folder: string, what: string, inherited: string[]): PathArg | undefined {
-  if (path === undefined) return undefined;
-  inherited.push(what);
-  const repoPath = joinRepoPath(folder, path);
-  return { input: repoPath, repoPath };
 }
 
 /**

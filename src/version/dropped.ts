@@ -16,6 +16,8 @@ export interface Dropped {
   /** The `--drop` argument that allows it. */
   flag: string;
   key: Drop;
+  /** Another `--drop` that allows it too: `params` for the params file the params were read from. */
+  alias?: Drop;
 }
 
 /** A `--drop` argument: `metrics`, `signature` or `params`; a URI; an artifact ref (`name@vX`); else a path. */
@@ -81,7 +83,7 @@ export function droppedInputs(before: { pointer: Pointer; file: string }, after:
   const nowPipeline = paths(after.pointer.lineage.pipeline, af);
   for (const path of paths(before.pointer.lineage.pipeline, bf)) if (!kept(nowPipeline, path)) dropped.push(describe({ kind: 'path', repoPath: path.replace(/\/$/, '') }, 'pipeline', path));
   if (before.pointer.lineage.params_file && !after.pointer.lineage.params_file) {
-    dropped.push(describe({ kind: 'path', repoPath: joinRepoPath(bf, before.pointer.lineage.params_file.path) }, 'params file'));
+    dropped.push({ ...describe({ kind: 'path', repoPath: joinRepoPath(bf, before.pointer.lineage.params_file.path) }, 'params file'), alias: { kind: 'part', part: 'params' } });
   }
   if (Object.keys(before.pointer.lineage.params ?? {}).length && !Object.keys(after.pointer.lineage.params ?? {}).length) dropped.push(describe({ kind: 'part', part: 'params' }, 'params'));
   if (before.pointer.metrics !== undefined && after.pointer.metrics === undefined) dropped.push(describe({ kind: 'part', part: 'metrics' }, 'metrics'));
@@ -91,7 +93,7 @@ export function droppedInputs(before: { pointer: Pointer; file: string }, after:
 
 /** Fails unless every loss was asked for; returns the losses that were. */
 export function checkDrops(dropped: Dropped[], allowed: Drop[], context: { name: string; current: string; typed?: (repoPath: string) => string }): Dropped[] {
-  const refused = dropped.filter((d) => !allowed.some((a) => same(a, d.key) || (a.kind === 'path' && d.key.kind === 'path' && a.repoPath === d.key.repoPath)));
+  const refused = dropped.filter((d) => !allowed.some((a) => same(a, d.key) || (d.alias !== undefined && same(a, d.alias))));
   if (refused.length) {
     const list = refused.map((d) => d.what).join(', ');
     throw new MvError('INPUTS_DROPPED', `This version of ${context.name} would leave out what ${context.current} has: ${list}.`, {

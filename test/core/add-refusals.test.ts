@@ -58,6 +58,24 @@ describe('mv add never commits a pointer it would refuse to read', () => {
     await expect(add({ cwd, name: 'churn', drop: ['churn/model.pt'] })).rejects.toMatchObject({ message: 'Every file of churn would be left out: a version has at least one file.' });
   });
 
+  it('a params or metrics file the current version read, gone from the work tree: named as such, and --drop leaves it out', async () => {
+    const repo = await project();
+    await addChurn(repo, { paramsFile: 'params.yaml', metricsFile: 'metrics.json', params: ['seed=3'] });
+    await repo.git('rm', '-q', '--ignore-unmatch', 'params.yaml', 'metrics.json');
+    await rm(join(repo.dir, 'params.yaml'), { force: true });
+    await rm(join(repo.dir, 'metrics.json'), { force: true });
+    await repo.git('commit', '-qm', 'no params or metrics files', '--allow-empty');
+    await repo.write('models/churn/model.pt', 'retrained');
+    const refused = await refusal(add({ cwd: repo.dir, name: 'churn' }));
+    expect(refused).toMatchObject({ code: 'PATH_MISSING', text: expect.stringContaining('params.yaml does not exist. The current version of churn read its params from it.') });
+    expect(refused.text).toContain('`mvr add churn --drop params`');
+    const made = await add({ cwd: repo.dir, name: 'churn', drop: ['params', 'metrics'] });
+    const { pointer } = (await readWorkspacePointer(repo.dir, made.pointer.path))!;
+    expect(pointer.lineage.params_file).toBeUndefined();
+    expect(pointer.lineage.params).toBeUndefined();
+    expect(pointer.metrics_file).toBeUndefined();
+  });
+
   it('a recorded data path that is gone, named before uncommitted code is', async () => {
     const repo = await project();
     await addChurn(repo);

@@ -11,7 +11,8 @@ import { adoptSmallSync, type LinkMode } from './adopt.js';
 import type { Hashed } from './hash.js';
 import { LocalCache } from './local-cache.js';
 import type { Oid } from './oid.js';
-import { copyVerifiedSync, writeSmallSync, type StatTuple } from './small-file.js';
+import { copyVerifiedSync, writeSmallSync } from './small-file.js';
+import type { FileStamp } from './stat-cache.js';
 
 export interface PlaceItem {
   source: string;
@@ -45,7 +46,7 @@ export interface JobFailure {
 }
 
 export type PoolReply =
-  | { ok: true; results: Array<Hashed | StatTuple> }
+  | { ok: true; results: Array<Hashed | FileStamp> }
   /** ingest and place stop at the first failure, at item `index`. */
   | ({ ok: false; index: number } & JobFailure)
   /** The batch stopped before item `index` because the run was aborted. */
@@ -100,7 +101,7 @@ export function runJob(job: PoolJob, stop: Int32Array): PoolReply {
       }),
     };
   }
-  const results: Array<Hashed | StatTuple> = [];
+  const results: Array<Hashed | FileStamp> = [];
   const count = job.kind === 'ingest' ? job.paths.length : job.items.length;
   for (let index = 0; index < count; index++) {
     if (Atomics.load(stop, 0) === 1) return { ok: false, index, aborted: true };

@@ -18,9 +18,9 @@ import { isErrorCode, MvError } from '../errors.js';
 import type { LinkMode } from './adopt.js';
 import { runJob, type CopyItem, type JobFailure, type PlaceItem, type PoolJob, type PoolReply } from './file-jobs.js';
 import type { Hashed } from './hash.js';
-import type { StatTuple } from './small-file.js';
+import type { FileStamp } from './stat-cache.js';
 
-export type { CopyItem, PlaceItem, StatTuple };
+export type { CopyItem, PlaceItem };
 
 /** Below this many files a pool costs more to start than it saves. */
 export const POOL_THRESHOLD = 2000;
@@ -154,8 +154,8 @@ export function ingestMany(job: { cacheDir: string; fsync: boolean; paths: strin
 }
 
 /** Copies cache objects to their work-tree targets (folders already prepared); returns each target's stat data. */
-export function placeMany(items: PlaceItem[], options: PoolOptions = {}): Promise<StatTuple[]> {
-  return runBatches<PlaceItem, StatTuple>(items, (batch) => ({ kind: 'place', items: batch }), options);
+export function placeMany(items: PlaceItem[], options: PoolOptions = {}): Promise<FileStamp[]> {
+  return runBatches<PlaceItem, FileStamp>(items, (batch) => ({ kind: 'place', items: batch }), options);
 }
 
 /**

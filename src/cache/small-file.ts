@@ -15,9 +15,6 @@ import type { FileStamp } from './stat-cache.js';
  */
 export const SMALL_FILE = 1024 * 1024;
 
-/** Stat data for the stat cache, as a worker thread sends it back. */
-export type StatTuple = FileStamp;
-
 /**
  * Copies the small file `source`, whose bytes must hash to `expected.oid` (and be `expected.size` bytes
  * when given), to `dest`, a new file (it must not exist yet) with `mode`. Fails with `CORRUPT_COPY`, and
@@ -39,7 +36,8 @@ export function copyVerifiedSync(source: string, dest: string, expected: { oid: 
   }
 }
 
-export function statTuple(path: string): StatTuple {
+/** The stat data the stat cache keeps, of the file at `path`. */
+export function fileStamp(path: string): FileStamp {
   const { ino, size, mtimeMs, ctimeMs } = statSync(path);
   return { ino, size, mtimeMs, ctimeMs };
 }
@@ -48,7 +46,7 @@ export function statTuple(path: string): StatTuple {
  * Copies a small cache object to `dest` (a new file, created exclusively) after checking it hashes to
  * `oid`, and returns its stat data for the stat cache.
  */
-export function writeSmallSync(source: string, dest: string, mode: number, oid: Oid): StatTuple {
+export function writeSmallSync(source: string, dest: string, mode: number, oid: Oid): FileStamp {
   try {
     copyVerifiedSync(source, dest, { oid }, mode);
   } catch (error) {
@@ -59,5 +57,5 @@ export function writeSmallSync(source: string, dest: string, mode: number, oid: 
     }
     throw error;
   }
-  return statTuple(dest);
+  return fileStamp(dest);
 }

@@ -12,7 +12,7 @@ import { MvError, UsageError, fsError } from '../errors.js';
 import { parseManifest, serializeManifest, type ManifestEntry } from '../cache/manifest.js';
 import { hashBuffer } from '../cache/hash.js';
 import { isOid, type Oid } from '../cache/oid.js';
-import { StatCache } from '../cache/stat-cache.js';
+import { StatCache, type FileStamp } from '../cache/stat-cache.js';
 import { displayPath } from '../display-text.js';
 import { absolutePath, joinRepoPath } from '../paths.js';
 import { readWorkspacePointer, trackedPointerFiles, findWorkspacePointer } from '../pointer/locate.js';
@@ -31,7 +31,6 @@ import { RealFolders } from '../real-folders.js';
 import { WorkTreeChange, writeObject, writeSmallSync, type LinkType, type WritePlace } from '../workspace/materialize.js';
 import { objectsOnRemotes } from '../remote/presence-index.js';
 import { checkJobs, resolveJobs, transferPools } from '../remote/concurrency.js';
-import type { StatTuple } from '../cache/file-pool.js';
 import { placeMany, POOL_THRESHOLD } from '../cache/file-pool.js';
 import { SMALL_FILE } from '../cache/local-cache.js';
 import type { DirSnapshot, SnapshotContext } from '../workspace/snapshot.js';
@@ -171,7 +170,7 @@ async function applyPlans(repo: Repo, plans: CheckoutPlan[], stats: StatCache, o
   const writes = plans.flatMap((plan) => plan.writes);
   const linkFor = await linkPolicy(repo);
   const places = new Map<PlannedWrite, WritePlace>();
-  const tuples = new Map<PlannedWrite, StatTuple>();
+  const tuples = new Map<PlannedWrite, FileStamp>();
   try {
     for (const write of writes) places.set(write, await change.prepare(write.path));
     await writeAll(repo, writes, places, tuples, linkFor, options);
@@ -191,7 +190,7 @@ async function applyPlans(repo: Repo, plans: CheckoutPlan[], stats: StatCache, o
   return { copiedAsRoot: linkFor.copiedAsRoot() };
 }
 
-async function writeAll(repo: Repo, writes: PlannedWrite[], places: Map<PlannedWrite, WritePlace>, tuples: Map<PlannedWrite, StatTuple>, linkFor: LinkPolicy, options: CheckoutOptions): Promise<void> {
+async function writeAll(repo: Repo, writes: PlannedWrite[], places: Map<PlannedWrite, WritePlace>, tuples: Map<PlannedWrite, FileStamp>, linkFor: LinkPolicy, options: CheckoutOptions): Promise<void> {
   const pools = transferPools(resolveJobs(options.jobs, undefined, 'local'));
   const limitWrites = pLimit(pools.localFiles);
   const copy = repo.config.cache.type === 'copy';

@@ -5,7 +5,7 @@
  * only come from outside interference, which `verify` detects.
  */
 import { randomBytes } from 'node:crypto';
-import { constants, createReadStream, createWriteStream, mkdirSync, type Stats, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { constants, createReadStream, createWriteStream, mkdirSync, type Stats, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { chmod, copyFile, mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import { totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -14,6 +14,7 @@ import { pipeline } from 'node:stream/promises';
 import { MvError, errnoCode, fsError } from '../errors.js';
 import { isAbandonedTemp, removeAbandonedTemps } from '../atomic-file.js';
 import { runTool } from '../subprocess.js';
+import { isRegularFile, statData } from '../stat-data.js';
 import { HashingStream, STREAM_CHUNK, hashBuffer, hashFile, type Hashed } from './hash.js';
 import type { ListOptions, ObjectStore, ReadOptions, StoredObjectInfo } from './object-store.js';
 import { objectKey, oidFromKey, shortOid, type Oid } from './oid.js';
@@ -75,9 +76,9 @@ export class LocalCache implements ObjectStore {
   hasSync(oid: Oid, expectedSize?: number): boolean {
     try {
       // No exception for the common "not there yet": thousands of new files would pay for a stack trace each.
-      const info = statSync(this.path(oid), { throwIfNoEntry: false });
+      const info = statData(this.path(oid), { throwIfNoEntry: false });
       if (!info) return false;
-      return info.isFile() && (expectedSize === undefined || info.size === expectedSize);
+      return isRegularFile(info.mode) && (expectedSize === undefined || info.size === expectedSize);
     } catch (error) {
       if (errnoCode(error) === 'ENOENT' || errnoCode(error) === 'ENOTDIR') return false;
       throw error;
@@ -86,8 +87,8 @@ export class LocalCache implements ObjectStore {
 
   /** The size of a cached object; undefined when it is not there. */
   sizeSync(oid: Oid): number | undefined {
-    const info = statSync(this.path(oid), { throwIfNoEntry: false });
-    return info?.isFile() ? info.size : undefined;
+    const info = statData(this.path(oid), { throwIfNoEntry: false });
+    return info && isRegularFile(info.mode) ? info.size : undefined;
   }
 
   /**

@@ -3,8 +3,9 @@
  * few KiB, handing each call to libuv's thread pool costs far more than the calls themselves, so this code
  * runs on the main thread or on the file pool's worker threads (file-pool.ts), never in between.
  */
-import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { MvError } from '../errors.js';
+import { statData } from '../stat-data.js';
 import { hashBuffer } from './hash.js';
 import { shortOid, type Oid } from './oid.js';
 import type { FileStamp } from './stat-cache.js';
@@ -38,7 +39,7 @@ export function copyVerifiedSync(source: string, dest: string, expected: { oid: 
 
 /** The stat data the stat cache keeps, of the file at `path`. */
 export function fileStamp(path: string): FileStamp {
-  const { ino, size, mtimeMs, ctimeMs } = statSync(path);
+  const { ino, size, mtimeMs, ctimeMs } = statData(path);
   return { ino, size, mtimeMs, ctimeMs };
 }
 

@@ -19,6 +19,7 @@ import type { StatCache } from '../cache/stat-cache.js';
 import { absolutePath, relativePathProblem, reservedFolderNamed } from '../paths.js';
 import { displayPath, escapeBytes, shellQuote } from '../display-text.js';
 import { TEMP_MARKER } from '../atomic-file.js';
+import { statData, type StatData } from '../stat-data.js';
 
 export interface FileSnapshot {
   kind: 'file';
@@ -85,7 +86,14 @@ export async function snapshotPath(repoPath: string, ctx: SnapshotContext): Prom
   }
   const linked = link.isSymbolicLink();
   if (linked) await checkLinkTarget(ctx, abs, repoPath.replace(/\/$/, ''));
-  const info = linked ? statOf(abs, repoPath) : link;
+  let info = link;
+  if (linked) {
+    try {
+      info = statSync(abs);
+    } catch (error) {
+      throw fsError(error, 'reading', repoPath);
+    }
+  }
   if (info.isDirectory()) {
     if (linked) {
       throw new MvError('UNSUPPORTED_FILE', `${displayPath(repoPath)} is a symbolic link to a folder.`, {
@@ -179,7 +187,7 @@ async function checkLinkTarget(ctx: Pick<SnapshotContext, 'root' | 'cache'>, abs
  * The oid of one file: from the stat cache when its stat data is unchanged (and, when storing, the object
  * is present), else by reading it. Small files are handled with synchronous calls, large ones streamed.
  */
-async function snapshotFile(key: string, abs: string, info: Stats, ctx: SnapshotContext): Promise<{ oid: Oid; size: number }> {
+async function snapshotFile(key: string, abs: string, info: StatData, ctx: SnapshotContext): Promise<{ oid: Oid; size: number }> {
   ctx.signal?.throwIfAborted();
   const size = info.size;
   const known = ctx.stats.lookup(key, info);
@@ -207,7 +215,7 @@ async function snapshotDir(repoPath: string, ctx: SnapshotContext): Promise<DirS
   const entries = new Array<ManifestEntry>(files.length);
   // Stat data is kept only for files the stat cache does not know: holding 100,000s of stat objects
   // would cost more in garbage collection than the whole comparison.
-  const infos = new Array<Stats | undefined>(files.length);
+  const infos = new Array<StatData | undefined>(files.length);
   let allKnown = true;
   /** How many of the files the stat cache has an entry for (to tell whether it holds entries of files gone). */
   let remembered = 0;
@@ -268,9 +276,9 @@ async function snapshotDir(repoPath: string, ctx: SnapshotContext): Promise<DirS
   return { kind: 'dir', repoPath, oid, size, nfiles: entries.length, entries };
 }
 
-function statOf(abs: string, key: string): Stats {
+function statOf(abs: string, key: string): StatData {
   try {
-    return statSync(abs);
+    return statData(abs);
   } catch (error) {
     throw fsError(error, 'reading', key);
   }
@@ -280,7 +288,7 @@ function statOf(abs: string, key: string): Stats {
  * When storing thousands of new small files, hands them to worker threads; returns the indexes it handled
  * (their entries are filled in and recorded in the stat cache).
  */
-async function storeManyInWorkers(repoPath: string, absDir: string, entries: ManifestEntry[], infos: Array<Stats | undefined>, ctx: SnapshotContext, links: Set<string>): Promise<Set<number>> {
+async function storeManyInWorkers(repoPath: string, absDir: string, entries: ManifestEntry[], infos: Array<StatData | undefined>, ctx: SnapshotContext, links: Set<string>): Promise<Set<number>> {
   if (!ctx.store) return new Set();
   const todo: number[] = [];
   for (const [i, entry] of entries.entries()) {

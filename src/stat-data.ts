@@ -1,0 +1,85 @@
+/**
+ * stat(2) for loops over many files: `status` of a folder of 10,000s of files, the presence checks and stat
+ * records of a checkout.
+ *
+ * Node 20's `statSync` builds a `Stats` object with four `Date` objects on every call (Node 22 makes the
+ * dates lazily, nodejs/node#50908): about 1 KB of garbage a file, most of what the young generation
+ * collects during a status of 10,000 files. On Node 20 and 21 the five numbers mv uses are read instead
+ * from the array that Node's own binding fills for `statSync` (the call `statSync` itself makes, with the
+ * same arguments): `status` of 10,000 files took 11% less time (docs/decisions.md). That binding is not a
+ * public API, so it is used only after checking it: on the first call, its numbers for the file must equal
+ * `statSync`'s to the bit. Anywhere it is missing, different, or would print a warning (Node's
+ * `--pending-deprecation`, under which `process.binding` warns; the permission model, under which it
+ * throws), and on Node 22 and later, `statSync` is used.
+ */
+import { statSync, type Stats } from 'node:fs';
+
+/** What mv takes from stat data: the stat cache's stamp (inode, size, times) and the mode. */
+export type StatData = Pick<Stats, 'mode' | 'ino' | 'size' | 'mtimeMs' | 'ctimeMs'>;
+
+interface FsBinding {
+  stat(path: string, bigint: false, request: undefined, throwIfNoEntry: boolean): Float64Array | undefined;
+}
+
+/** Node's fs binding once checked; null when `statSync` is used; undefined until the first call. */
+let binding: FsBinding | null | undefined;
+
+/** How stat data is read in this process: through the checked binding, `statSync`, or not decided yet. */
+export function statDataSource(): 'binding' | 'statSync' | 'unchecked' {
+  return binding === undefined ? 'unchecked' : binding === null ? 'statSync' : 'binding';
+}
+
+/** Whether `mode` is a regular file's. */
+export function isRegularFile(mode: number): boolean {
+  return (mode & 0o170000) === 0o100000;
+}
+
+/** The stat data of `path` (following links); throws as `statSync` does (ENOENT, ENOTDIR, EACCES…). */
+export function statData(path: string): StatData;
+/** The same, but undefined where nothing is at `path` (ENOENT only, as `statSync` does). */
+export function statData(path: string, options: { throwIfNoEntry: false }): StatData | undefined;
+export function statData(path: string, options?: { throwIfNoEntry: false }): StatData | undefined {
+  const throwIfNoEntry = options?.throwIfNoEntry ?? true;
+  // A NUL would end the path early in the system call: statSync refuses such a path by name.
+  if (binding === undefined || binding === null || path.includes('\0')) {
+    const reference = statSync(path, { throwIfNoEntry });
+    if (binding === undefined && reference) binding = checkedBinding(path, reference);
+    return reference;
+  }
+  const values = binding.stat(path, false, undefined, throwIfNoEntry);
+  return values === undefined ? undefined : fromValues(values);
+}
+
+/** The fields Node computes from the binding's numbers (lib/internal/fs/utils.js, getStatsFromBinding). */
+function fromValues(values: Float64Array): StatData {
+  return {
+    mode: values[1]!,
+    ino: values[7]!,
+    size: values[8]!,
+    mtimeMs: values[12]! * 1000 + values[13]! / 1e6,
+    ctimeMs: values[14]! * 1000 + values[15]! / 1e6,
+  };
+}
+
+/** Node's fs binding, if it may be used and gives exactly `reference` for `path`; else null. */
+function checkedBinding(path: string, reference: StatData): FsBinding | null {
+  // Not in @types/node: deprecated in documentation only (DEP0111), and still how Node exposes it.
+  const bind = (process as unknown as { binding?: (name: string) => unknown }).binding;
+  if (Number(process.versions.node.split('.')[0]) >= 22 || pendingDeprecation() || typeof bind !== 'function') return null;
+  try {
+    const candidate = bind.call(process, 'fs') as Partial<FsBinding> | undefined;
+    if (typeof candidate?.stat !== 'function') return null;
+    const values = candidate.stat(path, false, undefined, true);
+    if (!(values instanceof Float64Array) || values.length < 16) return null;
+    const ours = fromValues(values);
+    const same = ours.mode === reference.mode && ours.ino === reference.ino && ours.size === reference.size && ours.mtimeMs === reference.mtimeMs && ours.ctimeMs === reference.ctimeMs;
+    return same ? (candidate as FsBinding) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Whether Node runs with `--pending-deprecation`, which makes `process.binding` print a warning. */
+function pendingDeprecation(): boolean {
+  return process.env.NODE_PENDING_DEPRECATION === '1' || [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((arg) => arg.includes('--pending-deprecation'));
+}

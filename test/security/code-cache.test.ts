@@ -7,6 +7,7 @@ import { chmod, chown, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { gitRepo } from '../helpers/git-repo.js';
 import { giveToNobody, mvAsNobodyOk, NOBODY } from '../helpers/unprivileged.js';
 
 const homes: string[] = [];
@@ -27,14 +28,32 @@ describe('code cache of a shared install', () => {
     await mvAsNobodyOk(home, ['--help'], { home });
     const dir = join(home, '.cache', 'mvr');
     const [name] = await readdir(dir);
-    expect(name).toMatch(/^cli-[0-9a-f]{16}\.cache$/);
+    expect(name).toMatch(/^cli-[0-9a-f]{16}-help\.cache$/);
     const file = join(dir, name!);
     const [dirInfo, fileInfo] = [await stat(dir), await stat(file)];
     expect(dirInfo.uid).toBe(NOBODY.uid);
     expect(dirInfo.mode & 0o777).toBe(0o700);
     expect(fileInfo.uid).toBe(NOBODY.uid);
     expect(fileInfo.mode & 0o777).toBe(0o600);
-    expect((await readFile(file)).subarray(0, 17).toString('latin1')).toBe('mvr-code-cache-1 ');
+    expect((await readFile(file)).subarray(0, 17).toString('latin1')).toBe('mvr-code-cache-2 ');
+  });
+
+  it('keeps a cache per command; a request for help writes the help cache, never the command’s', async () => {
+    const home = await nobodyHome();
+    const repo = await gitRepo({ dir: join(home, 'repo') });
+    await giveToNobody(home);
+    const dir = join(home, '.cache', 'mvr');
+    const names = async () => (await readdir(dir)).map((name) => name.replace(/^cli-[0-9a-f]{16}-/, '')).sort();
+
+    await mvAsNobodyOk(repo.dir, ['init', '--help'], { home });
+    expect(await names()).toEqual(['help.cache']);
+    await mvAsNobodyOk(repo.dir, ['init'], { home });
+    await mvAsNobodyOk(repo.dir, ['ls'], { home });
+    expect(await names()).toEqual(['help.cache', 'init.cache', 'ls.cache']);
+    // A cache V8 took is not written again.
+    const before = (await stat(join(dir, (await readdir(dir)).find((name) => name.endsWith('-ls.cache'))!))).mtimeMs;
+    await mvAsNobodyOk(repo.dir, ['ls'], { home });
+    expect((await stat(join(dir, (await readdir(dir)).find((name) => name.endsWith('-ls.cache'))!))).mtimeMs).toBe(before);
   });
 
   it('replaces a damaged cache of its own, and never touches one others could have written', async () => {
@@ -44,14 +63,14 @@ describe('code cache of a shared install', () => {
     const file = join(dir, (await readdir(dir))[0]!);
 
     // Its own file, damaged: ignored and written again.
-    await writeFile(file, 'mvr-code-cache-1 0:0 help\nnot v8 data');
+    await writeFile(file, 'mvr-code-cache-2 0:0\nnot v8 data');
     await giveToNobody(file);
     await chmod(file, 0o600);
     await mvAsNobodyOk(home, ['--help'], { home });
-    expect((await readFile(file, 'latin1')).startsWith('mvr-code-cache-1 0:0 ')).toBe(false);
+    expect((await readFile(file, 'latin1')).startsWith('mvr-code-cache-2 0:0\n')).toBe(false);
 
     // The same file writable by its group: neither read nor replaced.
-    const planted = 'mvr-code-cache-1 0:0 help\nplanted';
+    const planted = 'mvr-code-cache-2 0:0\nplanted';
     await writeFile(file, planted);
     await chmod(file, 0o660);
     await mvAsNobodyOk(home, ['--help'], { home });

@@ -47,6 +47,10 @@ describe('code cache of a shared install', () => {
 
     await mvAsNobodyOk(repo.dir, ['init', '--help'], { home });
     expect(await names()).toEqual(['help.cache']);
+    // The one cache of earlier versions goes when a command's own is written.
+    const legacy = join(dir, (await readdir(dir))[0]!.replace(/-help\.cache$/, '.cache'));
+    await writeFile(legacy, 'mvr-code-cache-1 0:0 help\nold');
+    await giveToNobody(legacy);
     await mvAsNobodyOk(repo.dir, ['init'], { home });
     await mvAsNobodyOk(repo.dir, ['ls'], { home });
     expect(await names()).toEqual(['help.cache', 'init.cache', 'ls.cache']);

@@ -56,6 +56,13 @@ export function buildProgram(): Command {
  */
 const NO_HOOK_UPGRADE = new Set(['hooks', 'shell-init', 'help', 'ls', 'history', 'audit', 'route', 'resolve', 'check-ref']);
 
+let showedHelp = false;
+
+/** Whether the last run of `main` only showed help or the version (bin/mvr keeps one code cache for those). */
+export function helpShown(): boolean {
+  return showedHelp;
+}
+
 export async function main(argv: string[]): Promise<number> {
   installInterruptHandler();
   await loadStyles();
@@ -71,7 +78,10 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv, { from: 'user' });
     return interruptedExitCode() ?? (typeof process.exitCode === 'number' ? process.exitCode : 0);
   } catch (error) {
-    if (error instanceof CommanderError && (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help')) return 0;
+    if (error instanceof CommanderError && (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help')) {
+      showedHelp = true;
+      return 0;
+    }
     return reportError(error, json);
   }
 }

@@ -25,6 +25,18 @@ async function nobodyHome(): Promise<string> {
   return home;
 }
 
+/** A copy of the built package in a temp folder, whose bin/mvr keeps its caches beside the script. */
+async function packageCopy(): Promise<{ bin: string; bundle: string }> {
+  const dir = await mkdtemp(join(tmpdir(), 'mv-package-'));
+  homes.push(dir);
+  const source = join(dirname(MV_BIN), '..');
+  await cp(join(source, 'bin'), join(dir, 'bin'), { recursive: true });
+  await cp(join(source, 'dist'), join(dir, 'dist'), { recursive: true, filter: (path) => !path.endsWith('.cache') });
+  await cp(join(source, 'package.json'), join(dir, 'package.json'));
+  await symlink(join(source, 'node_modules'), join(dir, 'node_modules'));
+  return { bin: join(dir, 'bin', 'mvr'), bundle: join(dir, 'dist', 'bundle') };
+}
+
 describe('code cache of a shared install', () => {
   it('is written into the user’s own cache folder, private to them', async () => {
     const home = await nobodyHome();
@@ -145,6 +157,20 @@ describe('code cache files, as opened', () => {
     expect(await readFile(file)).not.toEqual(damaged);
   });
 
+  it('makes no cache folder in a home that is not the user’s (sudo keeps HOME)', async () => {
+    // As root with nobody's home: root writes no cache there (beside a read-only script it would go to the
+    // home's cache folder), which would keep nobody's own caches out of a folder root owns.
+    const home = await nobodyHome();
+    // Open to all, so that root without its override of file permissions could still write there.
+    await chmod(home, 0o777);
+    const { bin } = await packageCopy();
+    await chmod(dirname(bin), 0o555);
+    await chmod(join(dirname(bin), '..', 'dist', 'bundle'), 0o555);
+    const asRoot = await execa('setpriv', ['--inh-caps=-dac_override', '--bounding-set=-dac_override', process.execPath, bin, '--help'], { cwd: home, reject: false, env: { HOME: home, NO_COLOR: '1' } });
+    expect(asRoot.exitCode).toBe(0);
+    expect(await readdir(home)).toEqual([]);
+  });
+
   it('a command succeeds, silently, where the cache folder cannot even be looked into', async () => {
     // /root is closed to nobody: mkdir, the temp file and its removal all fail with EACCES.
     const run = await mvAsNobody(tmpdir(), ['--help'], { home: '/root' });
@@ -154,17 +180,6 @@ describe('code cache files, as opened', () => {
 });
 
 describe('code caches beside the script (an install the user can write to)', () => {
-  /** A copy of the built package in a temp folder, whose bin/mvr keeps its caches beside the script. */
-  async function packageCopy(): Promise<{ bin: string; bundle: string }> {
-    const dir = await mkdtemp(join(tmpdir(), 'mv-package-'));
-    homes.push(dir);
-    const source = join(dirname(MV_BIN), '..');
-    await cp(join(source, 'bin'), join(dir, 'bin'), { recursive: true });
-    await cp(join(source, 'dist'), join(dir, 'dist'), { recursive: true, filter: (path) => !path.endsWith('.cache') });
-    await cp(join(source, 'package.json'), join(dir, 'package.json'));
-    await symlink(join(source, 'node_modules'), join(dir, 'node_modules'));
-    return { bin: join(dir, 'bin', 'mvr'), bundle: join(dir, 'dist', 'bundle') };
-  }
   const caches = async (bundle: string) => (await readdir(bundle)).filter((name) => name.endsWith('.cache')).sort();
   const run = (bin: string, cwd: string, args: string[]) => execa(process.execPath, [bin, ...args], { cwd, reject: false, env: { NO_COLOR: '1' } });
 

@@ -195,6 +195,22 @@ describe('code caches beside the script (an install the user can write to)', () 
     expect(await caches(bundle)).toEqual(['cli.cjs.help.cache', 'cli.cjs.init.cache', 'cli.cjs.ls.cache', 'cli.cjs.remote-list.cache']);
   });
 
+  it('mvr ui, which serves until stopped, writes its cache at every stop by a signal', async () => {
+    const { bin, bundle } = await packageCopy();
+    const repo = await gitRepo();
+    expect((await run(bin, repo.dir, ['init'])).exitCode).toBe(0);
+    const serveAndStop = async () => {
+      const server = execa(process.execPath, [bin, 'ui', '--port', '0'], { cwd: repo.dir, reject: false, env: { NO_COLOR: '1' } });
+      await new Promise<void>((resolve) => server.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('http://') && resolve()));
+      server.kill('SIGTERM');
+      expect((await server).exitCode).toBe(143);
+      return stat(join(bundle, 'cli.cjs.ui.cache'));
+    };
+    const first = await serveAndStop();
+    const second = await serveAndStop();
+    expect(second.ino).not.toBe(first.ino);
+  });
+
   it('writes again a cache V8 rejects, and leaves one it took as it is', async () => {
     const { bin, bundle } = await packageCopy();
     const repo = await gitRepo();

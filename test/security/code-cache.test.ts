@@ -201,7 +201,7 @@ describe('code caches beside the script (an install the user can write to)', () 
     expect((await run(bin, repo.dir, ['init'])).exitCode).toBe(0);
     const serveAndStop = async () => {
       const server = execa(process.execPath, [bin, 'ui', '--port', '0'], { cwd: repo.dir, reject: false, env: { NO_COLOR: '1' } });
-      await new Promise<void>((resolve) => server.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('http://') && resolve()));
+      await new Promise<void>((resolve) => server.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('http://') && resolve()));
       server.kill('SIGTERM');
       expect((await server).exitCode).toBe(143);
       return stat(join(bundle, 'cli.cjs.ui.cache'));

@@ -1,6 +1,6 @@
 /**
- * stat(2) for loops over many files: `status` of a folder of 10,000s of files, the presence checks and stat
- * records of a checkout.
+ * stat(2) and lstat(2) for loops over many files: listing a folder of 10,000s of files for `status` and
+ * `add`, the presence checks and stat records of a checkout.
  *
  * Node 20's `statSync` builds a `Stats` object with four `Date` objects on every call (Node 22 makes the
  * dates lazily, nodejs/node#50908): about 1 KB of garbage a file, most of what the young generation
@@ -8,19 +8,20 @@
  * read instead from the array Node's own binding fills for `statSync` (the call `statSync` makes there,
  * with the same arguments): `status` of 10,000 files took 9% less time (docs/decisions.md). That binding
  * is not a public API, so it is used only after checking it on the first call: its numbers for that file
- * must equal `statSync`'s to the bit, and a missing path must throw ENOENT (or give nothing when asked
+ * must equal `statSync`'s and `lstatSync`'s to the bit, and a missing path must throw ENOENT (or give nothing when asked
  * to), as earlier Node 20s, whose binding takes other arguments, do not. Anywhere it is missing or
  * different, where it would print a warning (under Node's pending deprecations, `process.binding` warns),
  * under the permission model (where it throws), on Windows (where `statSync` first makes the path a
  * namespaced one), and on Node 22 and later, `statSync` is used.
  */
-import { statSync, type Stats } from 'node:fs';
+import { lstatSync, statSync, type Stats } from 'node:fs';
 
 /** What mv takes from stat data: the stat cache's stamp (inode, size, times) and the mode. */
 export type StatData = Pick<Stats, 'mode' | 'ino' | 'size' | 'mtimeMs' | 'ctimeMs'>;
 
 interface FsBinding {
   stat(path: string, bigint: false, request: undefined, throwIfNoEntry: boolean): Float64Array | undefined;
+  lstat(path: string, bigint: false, request: undefined, throwIfNoEntry: boolean): Float64Array | undefined;
 }
 
 /** Node's fs binding once checked; null when `statSync` is used; undefined until the first call. */
@@ -45,11 +46,21 @@ export function statData(path: string, options?: { throwIfNoEntry: false }): Sta
   // A NUL would end the path early in the system call: statSync refuses such a path by name.
   if (binding === undefined || binding === null || path.includes('\0')) {
     const reference = statSync(path, { throwIfNoEntry });
-    if (binding === undefined && reference) binding = checkedBinding(path, reference);
+    if (binding === undefined && reference) binding = checkedBinding(path);
     return reference;
   }
   const values = binding.stat(path, false, undefined, throwIfNoEntry);
   return values === undefined ? undefined : fromValues(values);
+}
+
+/** The stat data of `path` itself (a link, not what it leads to); throws as `lstatSync` does. */
+export function lstatData(path: string): StatData {
+  if (binding === undefined || binding === null || path.includes('\0')) {
+    const reference = lstatSync(path);
+    if (binding === undefined) binding = checkedBinding(path);
+    return reference;
+  }
+  return fromValues(binding.lstat(path, false, undefined, true)!);
 }
 
 /** The fields Node computes from the binding's numbers (lib/internal/fs/utils.js, getStatsFromBinding). */
@@ -63,29 +74,33 @@ function fromValues(values: Float64Array): StatData {
   };
 }
 
-/** Node's fs binding, if it may be used and gives exactly `reference` for `path`; else null. */
-function checkedBinding(path: string, reference: StatData): FsBinding | null {
+/** Node's fs binding, if it may be used and gives exactly what `statSync` and `lstatSync` give for `path`; else null. */
+function checkedBinding(path: string): FsBinding | null {
   // Not in @types/node: deprecated in documentation only (DEP0111), and still how Node exposes it.
   const bind = (process as unknown as { binding?: (name: string) => unknown }).binding;
   if (Number(process.versions.node.split('.')[0]) >= 22 || process.platform === 'win32' || typeof bind !== 'function' || pendingDeprecation(bind)) return null;
   try {
     const candidate = bind.call(process, 'fs') as Partial<FsBinding> | undefined;
-    if (typeof candidate?.stat !== 'function') return null;
-    const values = candidate.stat(path, false, undefined, true);
-    if (!(values instanceof Float64Array) || values.length < 16) return null;
-    const ours = fromValues(values);
-    const same = ours.mode === reference.mode && ours.ino === reference.ino && ours.size === reference.size && ours.mtimeMs === reference.mtimeMs && ours.ctimeMs === reference.ctimeMs;
-    return same && failsAsStatSync(candidate as FsBinding) ? (candidate as FsBinding) : null;
+    if (typeof candidate?.stat !== 'function' || typeof candidate.lstat !== 'function') return null;
+    const checked = candidate as FsBinding;
+    const same = (call: keyof FsBinding, reference: StatData) => {
+      const values = checked[call](path, false, undefined, true);
+      if (!(values instanceof Float64Array) || values.length < 16) return false;
+      const ours = fromValues(values);
+      return ours.mode === reference.mode && ours.ino === reference.ino && ours.size === reference.size && ours.mtimeMs === reference.mtimeMs && ours.ctimeMs === reference.ctimeMs;
+    };
+    const ok = same('stat', statSync(path)) && same('lstat', lstatSync(path)) && failsAsNode(checked, 'stat') && failsAsNode(checked, 'lstat');
+    return ok ? checked : null;
   } catch {
     return null;
   }
 }
 
-/** Whether the binding reports a missing path as `statSync` does: ENOENT thrown, or nothing when asked. */
-function failsAsStatSync(candidate: FsBinding): boolean {
-  if (candidate.stat('', false, undefined, false) !== undefined) return false;
+/** Whether the binding's `call` reports a missing path as Node does: ENOENT thrown, or nothing when asked. */
+function failsAsNode(candidate: FsBinding, call: keyof FsBinding): boolean {
+  if (candidate[call]('', false, undefined, false) !== undefined) return false;
   try {
-    candidate.stat('', false, undefined, true);
+    candidate[call]('', false, undefined, true);
     return false;
   } catch (error) {
     return (error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';

@@ -4,7 +4,7 @@
  * written into the cache, and a directory's manifest only after all of its entries, so a manifest present
  * in the cache implies its files are too.
  */
-import { existsSync, lstatSync, readdirSync, readFileSync, statSync, type Dirent, type Stats } from 'node:fs';
+import { constants, existsSync, lstatSync, readdirSync, readFileSync, statSync, type Stats } from 'node:fs';
 import { readdir, readlink, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, posix, relative, sep } from 'node:path';
 import { isUtf8 } from 'node:buffer';
@@ -19,7 +19,9 @@ import type { StatCache } from '../cache/stat-cache.js';
 import { absolutePath, relativePathProblem, reservedFolderNamed } from '../paths.js';
 import { displayPath, escapeBytes, shellQuote } from '../display-text.js';
 import { TEMP_MARKER } from '../atomic-file.js';
-import { statData, type StatData } from '../stat-data.js';
+import { lstatData, statData, type StatData } from '../stat-data.js';
+
+const { S_IFMT, S_IFREG, S_IFDIR, S_IFLNK, S_IFIFO, S_IFSOCK, S_IFBLK, S_IFCHR } = constants;
 
 export interface FileSnapshot {
   kind: 'file';
@@ -211,7 +213,7 @@ async function snapshotFile(key: string, abs: string, info: StatData, ctx: Snaps
 
 async function snapshotDir(repoPath: string, ctx: SnapshotContext): Promise<DirSnapshot> {
   const absDir = absolutePath(ctx.root, repoPath);
-  const { files, links } = await listFiles(absDir, repoPath, ctx);
+  const { files, stats, links } = await listFiles(absDir, repoPath, ctx);
   const entries = new Array<ManifestEntry>(files.length);
   // Stat data is kept only for files the stat cache does not know: holding 100,000s of stat objects
   // would cost more in garbage collection than the whole comparison.
@@ -225,7 +227,7 @@ async function snapshotDir(repoPath: string, ctx: SnapshotContext): Promise<DirS
     if ((i & 63) === 63 && yieldDue()) await breathe(ctx.signal);
     const rel = files[i]!;
     const key = repoPath + rel;
-    const info = statOf(`${absDir}/${rel}`, key);
+    const info = stats[i]!;
     const known = ctx.stats.lookup(key, info);
     if (known) remembered++;
     else {
@@ -330,52 +332,79 @@ async function storeManyInWorkers(repoPath: string, absDir: string, entries: Man
 }
 
 /**
- * Regular files below `absDir`, as POSIX paths relative to it, and which of them are symbolic links.
- * A link is followed only to a file inside the work tree (`checkLinkTarget`); links to folders, pipes,
- * sockets, devices and names that are not UTF-8 are refused by name rather than silently skipped.
+ * Regular files below `absDir`, as POSIX paths relative to it in string order, with their stat data, and
+ * which of them are symbolic links. A link is followed only to a file inside the work tree
+ * (`checkLinkTarget`); links to folders, pipes, sockets, devices and names that are not UTF-8 are refused
+ * by name rather than silently skipped.
  */
-async function listFiles(absDir: string, repoPath: string, ctx: SnapshotContext): Promise<{ files: string[]; links: Set<string> }> {
-  // Node's own recursive listing: it never descends into a link, and costs a fraction of a glob matcher
-  // on folders of many files (docs/decisions.md). Nested `.git` folders, temp files and staging folders
-  // of a checkout killed midway are not the artifact's.
-  let listed: Dirent[];
-  try {
-    listed = readdirSync(absDir, { recursive: true, withFileTypes: true });
-  } catch (error) {
-    throw fsError(error, 'listing', repoPath);
-  }
-  const base = absDir.length + 1;
+async function listFiles(absDir: string, repoPath: string, ctx: SnapshotContext): Promise<{ files: string[]; stats: StatData[]; links: Set<string> }> {
+  // Each folder's names, then one lstat of each: it tells files, folders and links apart, and it is the
+  // stat data of every file that is no link. Node's recursive listing with file types built an object per
+  // file and cost more than the names and those calls (docs/decisions.md). Nested `.git` folders, temp
+  // files and staging folders of a checkout killed midway are not the artifact's.
   const files: string[] = [];
+  const stats: StatData[] = [];
   const links = new Set<string>();
-  for (const dirent of listed) {
-    const parent = (dirent as Dirent & { parentPath?: string }).parentPath ?? dirent.path;
-    const path = parent.length < base ? dirent.name : `${parent.slice(base)}/${dirent.name}`;
-    if ((path.includes('.git') || path.includes(TEMP_MARKER)) && path.split('/').some((part) => part === '.git' || part.includes(TEMP_MARKER))) continue;
-    if (dirent.isDirectory()) continue;
-    if (path.includes('\ufffd')) await refuseIfNotUtf8(absDir, repoPath, path);
-    const problem = relativePathProblem(path);
-    if (problem) {
-      throw new MvError('UNSUPPORTED_FILE_NAME', `${displayPath(repoPath + path)} cannot be versioned: its path ${problem}.`, {
-        hint: 'Rename the file (versioned paths are portable POSIX paths without control characters or backslashes).',
-      });
+  const folders = [''];
+  for (let prefix = folders.pop(); prefix !== undefined; prefix = folders.pop()) {
+    let names: string[];
+    try {
+      names = readdirSync(prefix ? `${absDir}/${prefix}` : absDir);
+    } catch (error) {
+      throw fsError(error, 'listing', repoPath + prefix);
     }
-    if (dirent.isFile()) files.push(path);
-    else if (dirent.isSymbolicLink()) {
+    for (const name of names) {
+      if (name === '.git' || name.includes(TEMP_MARKER)) continue;
+      const path = prefix + name;
       const abs = `${absDir}/${path}`;
-      await checkLinkTarget(ctx, abs, repoPath + path);
-      const target = await stat(abs);
-      if (target.isFile()) {
-        files.push(path);
-        links.add(path);
-      } else if (target.isDirectory()) {
-        throw new MvError('UNSUPPORTED_FILE', `${displayPath(repoPath + path)} is a symbolic link to a folder.`, {
-          hint: 'Replace it with the files it should contain, or remove it; links to folders are not versioned.',
+      // A name that is not UTF-8 no longer opens once decoded: refused by name before it is looked at.
+      if (name.includes('\ufffd')) await refuseIfNotUtf8(absDir, repoPath, path);
+      const info = lstatOf(abs, repoPath + path);
+      const kind = info.mode & S_IFMT;
+      if (kind === S_IFDIR) {
+        folders.push(`${path}/`);
+        continue;
+      }
+      const problem = relativePathProblem(path);
+      if (problem) {
+        throw new MvError('UNSUPPORTED_FILE_NAME', `${displayPath(repoPath + path)} cannot be versioned: its path ${problem}.`, {
+          hint: 'Rename the file (versioned paths are portable POSIX paths without control characters or backslashes).',
         });
-      } else throw unsupportedKind(repoPath + path, target);
-    } else throw unsupportedKind(repoPath + path, dirent);
+      }
+      if (kind === S_IFREG) {
+        files.push(path);
+        stats.push(info);
+      } else if (kind === S_IFLNK) {
+        await checkLinkTarget(ctx, abs, repoPath + path);
+        const target = await stat(abs);
+        if (target.isFile()) {
+          files.push(path);
+          stats.push(target);
+          links.add(path);
+        } else if (target.isDirectory()) {
+          throw new MvError('UNSUPPORTED_FILE', `${displayPath(repoPath + path)} is a symbolic link to a folder.`, {
+            hint: 'Replace it with the files it should contain, or remove it; links to folders are not versioned.',
+          });
+        } else throw unsupportedKind(repoPath + path, target);
+      } else throw unsupportedKind(repoPath + path, kindTests(kind));
+    }
   }
   // In string order, which is the manifest's order for names in ASCII: serializing then sorts nothing.
-  return { files: files.sort(), links };
+  const order = files.map((_, i) => i).sort((a, b) => (files[a]! < files[b]! ? -1 : 1));
+  return { files: order.map((i) => files[i]!), stats: order.map((i) => stats[i]!), links };
+}
+
+function lstatOf(abs: string, key: string): StatData {
+  try {
+    return lstatData(abs);
+  } catch (error) {
+    throw fsError(error, 'reading', key);
+  }
+}
+
+/** The kind tests of stat data for `unsupportedKind`, from the file type bits of a mode. */
+function kindTests(kind: number): Parameters<typeof unsupportedKind>[1] {
+  return { isFIFO: () => kind === S_IFIFO, isSocket: () => kind === S_IFSOCK, isBlockDevice: () => kind === S_IFBLK, isCharacterDevice: () => kind === S_IFCHR };
 }
 
 /**

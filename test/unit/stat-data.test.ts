@@ -1,9 +1,9 @@
-import { statSync } from 'node:fs';
+import { lstatSync, statSync } from 'node:fs';
 import { chmod, mkdir, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { isRegularFile, statData, statDataSource, type StatData } from '../../src/stat-data.js';
+import { isRegularFile, lstatData, statData, statDataSource, type StatData } from '../../src/stat-data.js';
 import { tempDir } from '../helpers/git-repo.js';
 
 const pick = ({ mode, ino, size, mtimeMs, ctimeMs }: StatData) => ({ mode, ino, size, mtimeMs, ctimeMs });
@@ -32,6 +32,19 @@ describe('stat data for loops over many files', () => {
     expect(isRegularFile(statData(tool).mode)).toBe(true);
     expect(isRegularFile(statData(folder).mode)).toBe(false);
     expect(statData(file).mtimeMs).toBe(statSync(file).mtimeMs);
+  });
+
+  it('lstat data is the link itself, exactly as lstatSync gives it, and fails as lstatSync does', async () => {
+    const dir = await tempDir();
+    const file = join(dir, 'a.bin');
+    await writeFile(file, 'data');
+    await symlink('a.bin', join(dir, 'link'));
+    await symlink('nowhere', join(dir, 'dangling'));
+    statData(file);
+    for (const path of [file, dir, join(dir, 'link'), join(dir, 'dangling')]) expect(pick(lstatData(path))).toEqual(pick(lstatSync(path)));
+    expect(lstatData(join(dir, 'link')).ino).not.toBe(statSync(file).ino);
+    expect(() => lstatData(join(dir, 'missing'))).toThrow(expect.objectContaining({ code: 'ENOENT', syscall: 'lstat', path: join(dir, 'missing') }));
+    expect(() => lstatData(`${file}\0/x`)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }));
   });
 
   it('fails as statSync does: a missing path, a file in place of a folder, a NUL in the path', async () => {

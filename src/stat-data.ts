@@ -43,7 +43,7 @@ export function statData(path: string): StatData;
 export function statData(path: string, options: { throwIfNoEntry: false }): StatData | undefined;
 export function statData(path: string, options?: { throwIfNoEntry: false }): StatData | undefined {
   const throwIfNoEntry = options?.throwIfNoEntry ?? true;
-  // A NUL would end the path early in the system call: statSync refuses such a path by name.
+  // A NUL would end the path early in the system call: statSync (lstatSync below) refuses such a path.
   if (binding === undefined || binding === null || path.includes('\0')) {
     const reference = statSync(path, { throwIfNoEntry });
     if (binding === undefined && reference) binding = checkedBinding(path);
@@ -74,11 +74,22 @@ function fromValues(values: Float64Array): StatData {
   };
 }
 
-/** Node's fs binding, if it may be used and gives exactly what `statSync` and `lstatSync` give for `path`; else null. */
-function checkedBinding(path: string): FsBinding | null {
+/**
+ * Node's fs binding, if it may be used and gives exactly what `statSync` and `lstatSync` give for `path`;
+ * null if not; undefined (still to be checked) where `path` does not stat (a dangling link, a file gone).
+ */
+function checkedBinding(path: string): FsBinding | null | undefined {
   // Not in @types/node: deprecated in documentation only (DEP0111), and still how Node exposes it.
   const bind = (process as unknown as { binding?: (name: string) => unknown }).binding;
   if (Number(process.versions.node.split('.')[0]) >= 22 || process.platform === 'win32' || typeof bind !== 'function' || pendingDeprecation(bind)) return null;
+  let viaStat: StatData;
+  let viaLstat: StatData;
+  try {
+    viaStat = statSync(path);
+    viaLstat = lstatSync(path);
+  } catch {
+    return undefined;
+  }
   try {
     const candidate = bind.call(process, 'fs') as Partial<FsBinding> | undefined;
     if (typeof candidate?.stat !== 'function' || typeof candidate.lstat !== 'function') return null;
@@ -89,7 +100,7 @@ function checkedBinding(path: string): FsBinding | null {
       const ours = fromValues(values);
       return ours.mode === reference.mode && ours.ino === reference.ino && ours.size === reference.size && ours.mtimeMs === reference.mtimeMs && ours.ctimeMs === reference.ctimeMs;
     };
-    const ok = same('stat', statSync(path)) && same('lstat', lstatSync(path)) && failsAsNode(checked, 'stat') && failsAsNode(checked, 'lstat');
+    const ok = same('stat', viaStat) && same('lstat', viaLstat) && failsAsNode(checked, 'stat') && failsAsNode(checked, 'lstat');
     return ok ? checked : null;
   } catch {
     return null;

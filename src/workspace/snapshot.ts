@@ -19,7 +19,7 @@ import type { StatCache } from '../cache/stat-cache.js';
 import { absolutePath, relativePathProblem, reservedFolderNamed } from '../paths.js';
 import { displayPath, escapeBytes, shellQuote } from '../display-text.js';
 import { TEMP_MARKER } from '../atomic-file.js';
-import { lstatData, statData, type StatData } from '../stat-data.js';
+import { lstatData, type StatData } from '../stat-data.js';
 
 const { S_IFMT, S_IFREG, S_IFDIR, S_IFLNK, S_IFIFO, S_IFSOCK, S_IFBLK, S_IFCHR } = constants;
 
@@ -215,14 +215,12 @@ async function snapshotDir(repoPath: string, ctx: SnapshotContext): Promise<DirS
   const absDir = absolutePath(ctx.root, repoPath);
   const { files, stats, links } = await listFiles(absDir, repoPath, ctx);
   const entries = new Array<ManifestEntry>(files.length);
-  // Stat data is kept only for files the stat cache does not know: holding 100,000s of stat objects
-  // would cost more in garbage collection than the whole comparison.
-  const infos = new Array<StatData | undefined>(files.length);
   let allKnown = true;
   /** How many of the files the stat cache has an entry for (to tell whether it holds entries of files gone). */
   let remembered = 0;
-  // First pass: stat everything and ask the stat cache; nothing is read yet. This loop runs once per
-  // file of every folder artifact in every status: it is kept to the calls it needs.
+  // First pass: ask the stat cache about every file (the listing took its stat data); nothing is read
+  // yet. This loop runs once per file of every folder artifact in every status: it is kept to the calls
+  // it needs.
   for (let i = 0; i < files.length; i++) {
     if ((i & 63) === 63 && yieldDue()) await breathe(ctx.signal);
     const rel = files[i]!;
@@ -232,7 +230,6 @@ async function snapshotDir(repoPath: string, ctx: SnapshotContext): Promise<DirS
     if (known) remembered++;
     else {
       allKnown = false;
-      infos[i] = info;
       if (ctx.stats.has(key)) remembered++;
     }
     entries[i] = { path: rel, oid: known ?? ('' as Oid), size: info.size, mode: modeOf(info.mode) };
@@ -250,7 +247,7 @@ async function snapshotDir(repoPath: string, ctx: SnapshotContext): Promise<DirS
     const bytes = entries.reduce((sum, e) => sum + e.size, 0);
     ctx.onProgress?.({ bytes, files: entries.length, read: false });
   } else {
-    const pending = await storeManyInWorkers(repoPath, absDir, entries, infos, ctx, links);
+    const pending = await storeManyInWorkers(repoPath, absDir, entries, stats, ctx, links);
     for (const [i, entry] of entries.entries()) {
       if (pending.has(i)) continue;
       if (yieldDue()) await breathe(ctx.signal);
@@ -261,7 +258,7 @@ async function snapshotDir(repoPath: string, ctx: SnapshotContext): Promise<DirS
       const abs = `${absDir}/${entry.path}`;
       // A link is read, never adopted: linking would move or share the link, not the file it leads to.
       const fileCtx = links.has(entry.path) ? { ...ctx, link: undefined } : ctx;
-      const hashed = await snapshotFile(repoPath + entry.path, abs, infos[i] ?? statOf(abs, repoPath + entry.path), fileCtx);
+      const hashed = await snapshotFile(repoPath + entry.path, abs, stats[i]!, fileCtx);
       entry.oid = hashed.oid;
       entry.size = hashed.size;
     }
@@ -278,19 +275,11 @@ async function snapshotDir(repoPath: string, ctx: SnapshotContext): Promise<DirS
   return { kind: 'dir', repoPath, oid, size, nfiles: entries.length, entries };
 }
 
-function statOf(abs: string, key: string): StatData {
-  try {
-    return statData(abs);
-  } catch (error) {
-    throw fsError(error, 'reading', key);
-  }
-}
-
 /**
  * When storing thousands of new small files, hands them to worker threads; returns the indexes it handled
  * (their entries are filled in and recorded in the stat cache).
  */
-async function storeManyInWorkers(repoPath: string, absDir: string, entries: ManifestEntry[], infos: Array<StatData | undefined>, ctx: SnapshotContext, links: Set<string>): Promise<Set<number>> {
+async function storeManyInWorkers(repoPath: string, absDir: string, entries: ManifestEntry[], stats: StatData[], ctx: SnapshotContext, links: Set<string>): Promise<Set<number>> {
   if (!ctx.store) return new Set();
   const todo: number[] = [];
   for (const [i, entry] of entries.entries()) {
@@ -319,7 +308,7 @@ async function storeManyInWorkers(repoPath: string, absDir: string, entries: Man
     entries[index]!.oid = result.oid;
     entries[index]!.size = result.size;
     const key = repoPath + entries[index]!.path;
-    ctx.stats.record(key, ctx.link ? statSync(`${absDir}/${entries[index]!.path}`) : infos[index] ?? statOf(`${absDir}/${entries[index]!.path}`, key), result.oid);
+    ctx.stats.record(key, ctx.link ? statSync(`${absDir}/${entries[index]!.path}`) : stats[index]!, result.oid);
   });
   const handled = new Set(todo);
   // Small files whose oid was known and whose object is cached are done too.

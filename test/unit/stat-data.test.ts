@@ -47,6 +47,15 @@ describe('stat data for loops over many files', () => {
     expect(() => lstatData(`${file}\0/x`)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }));
   });
 
+  it('decides on the binding at the first path that stats, not at a dangling link', async () => {
+    const dir = await tempDir();
+    await symlink('nowhere', join(dir, 'dangling'));
+    await writeFile(join(dir, 'f'), 'x');
+    const script = `const m = await import(${JSON.stringify(built)}); m.lstatData(${JSON.stringify(join(dir, 'dangling'))}); const first = m.statDataSource(); m.lstatData(${JSON.stringify(join(dir, 'f'))}); console.log(first, m.statDataSource());`;
+    const run = await execa('node', ['--input-type=module', '-e', script]);
+    expect(run.stdout).toBe(nodeMajor >= 22 ? 'statSync statSync' : 'unchecked binding');
+  });
+
   it('fails as statSync does: a missing path, a file in place of a folder, a NUL in the path', async () => {
     const dir = await tempDir();
     await writeFile(join(dir, 'f'), 'x');

@@ -179,6 +179,14 @@ describe('what is not a regular file is refused by name', () => {
     expect(named.exitCode).toBe(1);
     expect(named.stderr).toContain('names are UTF-8; rename it');
   });
+
+  it('a folder name that is not UTF-8: refused by its escaped bytes; inside a nested .git, skipped', async () => {
+    const repo = await userProject();
+    execFileSync('sh', ['-c', `mkdir -p "$(printf 'models/leak/.git/d\\376')" && mkdir "$(printf 'models/leak/d\\376')" && printf 'w' > "$(printf 'models/leak/d\\376/w.bin')"`], { cwd: repo.dir });
+    await expect(add({ cwd: repo.dir, name: 'leak', paths: ['models/leak/'], data: ['data/train'] })).rejects.toMatchObject({ code: 'UNSUPPORTED_FILE_NAME', message: expect.stringContaining('models/leak/d\\xfe cannot be versioned') });
+    execFileSync('sh', ['-c', `rm -r "$(printf 'models/leak/d\\376')"`], { cwd: repo.dir });
+    await expect(add({ cwd: repo.dir, name: 'leak', paths: ['models/leak/'], data: ['data/train'] })).resolves.toBeDefined();
+  });
 });
 
 describe('status never reads through a link leading outside', () => {

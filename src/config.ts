@@ -125,7 +125,6 @@ export function deepMerge(base: Record<string, unknown>, over: Record<string, un
   return out;
 }
 
-
 export function validateConfig(raw: Record<string, unknown>, display: string): Config {
   const result = z.safeParse(configSchema, raw, z.PARSE);
   if (result.success) {

@@ -99,7 +99,6 @@ export function relativeFromFolder(folder: string, repoPath: string): string {
   return isDir ? `${rel}/` : rel;
 }
 
-/** Converts a path given on the command line (relative to `cwd`, or absolute) to a repository-relative one. */
 /**
  * How to name a repository path from `cwd` on a command line (which `toRepoPath` turns back into it): a
  * folder keeps its final "/", the current folder itself is ".".
@@ -109,6 +108,7 @@ export function typedPath(root: string, cwd: string, repoPath: string): string {
   return repoPath.endsWith('/') && !rel.endsWith('/') ? `${rel}/` : rel;
 }
 
+/** Converts a path given on the command line (relative to `cwd`, or absolute) to a repository-relative one. */
 export function toRepoPath(root: string, cwd: string, input: string): string {
   const absolute = resolve(cwd, input);
   const rel = relative(root, absolute);

@@ -101,7 +101,6 @@ function tensorEntry(name: string, value: unknown, dataStart: number): TensorInf
   return { name, dtype, shape: dims, start: dataStart + (begin as number), end: dataStart + (end as number) };
 }
 
-
 /**
  * Whether the JSON text nests at most `MAX_DEPTH` levels (a valid header nests 3), checked before
  * parsing: the parser copes with any depth, but a deep document costs time and memory for nothing.

@@ -6,6 +6,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errnoCode } from '../errors.js';
+import { isPlainObject } from '../plain-object.js';
 import { parseStructured } from '../structured-file.js';
 import { isGtoName } from './fullname.js';
 
@@ -47,7 +48,7 @@ export async function gtoConfigStages(root: string): Promise<string[] | undefine
   const text = await readText(join(root, GTO_CONFIG));
   if (text === undefined) return undefined;
   const value = parseStructured(text, GTO_CONFIG);
-  const stages = typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>).stages : undefined;
+  const stages = isPlainObject(value) ? value.stages : undefined;
   if (!Array.isArray(stages)) return undefined;
   const names = stages.filter((s): s is string => typeof s === 'string' && isGtoName(s));
   return names.length ? [...new Set(names)] : undefined;

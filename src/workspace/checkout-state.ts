@@ -44,7 +44,6 @@ export async function readCheckoutState(file: string): Promise<CheckoutState> {
   return state;
 }
 
-
 function isOidMap(value: unknown): value is Record<string, string> {
   return isPlainObject(value) && Object.entries(value).every(([path, oid]) => repoPathProblem(path.replace(/\/$/, '')) === undefined && isOid(oid));
 }

@@ -14,7 +14,7 @@
  * under the permission model (where it throws), on Windows (where `statSync` first makes the path a
  * namespaced one), and on Node 22 and later, `statSync` is used.
  */
-import { lstatSync, statSync, type Stats } from 'node:fs';
+import { constants, lstatSync, statSync, type Stats } from 'node:fs';
 
 /** What mv takes from stat data: the stat cache's stamp (inode, size, times) and the mode. */
 export type StatData = Pick<Stats, 'mode' | 'ino' | 'size' | 'mtimeMs' | 'ctimeMs'>;
@@ -34,7 +34,7 @@ export function statDataSource(): 'binding' | 'statSync' | 'unchecked' {
 
 /** Whether `mode` is a regular file's. */
 export function isRegularFile(mode: number): boolean {
-  return (mode & 0o170000) === 0o100000;
+  return (mode & constants.S_IFMT) === constants.S_IFREG;
 }
 
 /** The stat data of `path` (following links); throws as `statSync` does (ENOENT, ENOTDIR, EACCES…). */

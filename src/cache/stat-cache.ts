@@ -4,12 +4,13 @@
  * the cache file was last written is not trusted, because the file may have been rewritten with the same
  * size within the same timestamp tick after it was hashed.
  */
-import type { Stats } from 'node:fs';
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import { dirname } from 'node:path';
 import { writeFileAtomic } from '../atomic-file.js';
 import { errnoCode } from '../errors.js';
+import { isPlainObject } from '../plain-object.js';
+import type { StatData } from '../stat-data.js';
 import type { Oid } from './oid.js';
 
 const FORMAT = 3;
@@ -23,7 +24,7 @@ const STAMP = 4;
  * milliseconds with a fraction, which tells apart times a quarter of a microsecond apart
  * (docs/decisions.md, docs/formats.md).
  */
-export type FileStamp = Pick<Stats, 'ino' | 'size' | 'mtimeMs' | 'ctimeMs'>;
+export type FileStamp = Omit<StatData, 'mode'>;
 
 /**
  * The entries are three parallel lists (docs/formats.md): the paths, their stat values as one block of
@@ -65,7 +66,7 @@ export class StatCache {
       const parsed = JSON.parse(text) as { format?: unknown; endian?: unknown; keys?: unknown; stamps?: unknown; oids?: unknown; entries?: unknown; folders?: unknown } | null;
       if (typeof parsed !== 'object' || parsed === null) return new StatCache(file);
       const folders = new Map<string, string>();
-      if (typeof parsed.folders === 'object' && parsed.folders !== null) {
+      if (isPlainObject(parsed.folders)) {
         for (const [key, value] of Object.entries(parsed.folders)) if (key.endsWith('/') && typeof value === 'string') folders.set(key, value);
       }
       if (parsed.format === 2) return StatCache.fromFormat2(file, parsed.entries, info.mtimeMs, folders);

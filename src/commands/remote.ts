@@ -13,6 +13,7 @@ import { REMOTE_NAME, resolveRemote } from '../remote/resolve-remote.js';
 import { s3Endpoint } from '../remote/s3-client.js';
 import { normalizeRemoteUrl, parseRemoteUrl, redactUrl } from '../remote/url.js';
 import { FileEdits } from '../workspace/file-edits.js';
+import { isPlainObject } from '../plain-object.js';
 
 const COMMITTED = `${MV_DIR}/${CONFIG_FILE}`;
 const LOCAL = `${MV_DIR}/${LOCAL_CONFIG_FILE}`;
@@ -145,7 +146,7 @@ function describeRemote(name: string, settings: RemoteConfig, repo: Repo, where:
 
 function hasRemote(raw: Record<string, unknown> | undefined, name: string): boolean {
   const remotes = raw?.remotes;
-  return typeof remotes === 'object' && remotes !== null && name in remotes;
+  return isPlainObject(remotes) && Object.hasOwn(remotes, name);
 }
 
 /**

@@ -89,7 +89,7 @@ export async function status(options: StatusOptions = {}): Promise<StatusResult>
         // What differs inside a folder, when a folder was recorded there (not a file now replaced by one).
         if (inspection.condition === 'modified' && inspection.current?.kind === 'dir' && repoPath.endsWith('/') && cached) {
           entry.changes = diffEntries(await manifestOf(repo, oid), (inspection.current).entries);
-        } else if (inspection.condition === 'modified' && inspection.current?.kind === 'dir') {
+        } else if (inspection.condition === 'modified' && inspection.current?.kind === 'dir' && checkouts[pointer.name]) {
           folderFiles.set(repoPath, inspection.current.entries.map((e) => e.path));
         }
         entries.push(entry);
@@ -157,7 +157,11 @@ async function holdsCheckout(entries: EntryStatus[], folderFiles: Map<string, st
   const written = Object.entries(recorded);
   if (written.length === 0) return false;
   const bare = (path: string) => path.replace(/\/$/, '');
-  const writtenThere = (path: string) => written.some(([other]) => atOrUnder(bare(path), bare(other)));
+  const writtenPaths = written.map(([path]) => bare(path));
+  const writtenThere = (path: string) => {
+    const target = bare(path);
+    return writtenPaths.some((other) => atOrUnder(target, other));
+  };
   // A committed entry that differs must be one the checkout wrote, or a folder that differs only where the
   // checkout wrote into it: files of the folder it left are as committed or gone. When what the committed
   // version has in the folder is not known (its manifest is not cached), every file there must be one the

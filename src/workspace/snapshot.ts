@@ -19,7 +19,7 @@ import type { StatCache } from '../cache/stat-cache.js';
 import { absolutePath, relativePathProblem, reservedFolderNamed } from '../paths.js';
 import { displayPath, escapeBytes, shellQuote } from '../display-text.js';
 import { TEMP_MARKER } from '../atomic-file.js';
-import { lstatData, type StatData } from '../stat-data.js';
+import { lstatData, statData, type StatData } from '../stat-data.js';
 
 const { S_IFMT, S_IFREG, S_IFDIR, S_IFLNK, S_IFIFO, S_IFSOCK, S_IFBLK, S_IFCHR } = constants;
 
@@ -104,7 +104,7 @@ export async function snapshotPath(repoPath: string, ctx: SnapshotContext): Prom
     }
     return snapshotDir(repoPath.endsWith('/') ? repoPath : `${repoPath}/`, ctx);
   }
-  if (!info.isFile()) throw unsupportedKind(repoPath, info);
+  if (!info.isFile()) throw unsupportedKind(repoPath, info.mode);
   const file = repoPath.replace(/\/$/, '');
   const { oid, size } = await snapshotFile(file, abs, info, linked ? { ...ctx, link: undefined } : ctx);
   return { kind: 'file', repoPath: file, oid, size, mode: modeOf(info.mode) };
@@ -136,8 +136,9 @@ export function pathMissing(repoPath: string, typed = repoPath): MvError {
 }
 
 /** A file that is neither a regular file nor a folder, refused by name and kind. */
-function unsupportedKind(repoPath: string, info: { isFIFO(): boolean; isSocket(): boolean; isBlockDevice(): boolean; isCharacterDevice(): boolean }): MvError {
-  const kind = info.isFIFO() ? 'a named pipe (FIFO)' : info.isSocket() ? 'a socket' : info.isBlockDevice() || info.isCharacterDevice() ? 'a device' : 'not a regular file or folder';
+function unsupportedKind(repoPath: string, mode: number): MvError {
+  const type = mode & S_IFMT;
+  const kind = type === S_IFIFO ? 'a named pipe (FIFO)' : type === S_IFSOCK ? 'a socket' : type === S_IFBLK || type === S_IFCHR ? 'a device' : 'not a regular file or folder';
   return new MvError('UNSUPPORTED_FILE', `${displayPath(repoPath)} is ${kind}; only regular files and folders can be versioned.`, {
     hint: 'Remove it from the folder (or move it elsewhere), then run the command again.',
     details: { path: repoPath },
@@ -206,7 +207,7 @@ async function snapshotFile(key: string, abs: string, info: StatData, ctx: Snaps
     throw fsError(error, 'reading', key);
   }
   // Linking changed the file's inode data (mode, link count): remember what it is now.
-  ctx.stats.record(key, ctx.store && ctx.link ? statSync(abs) : info, hashed.oid);
+  ctx.stats.record(key, ctx.store && ctx.link ? statData(abs) : info, hashed.oid);
   ctx.onProgress?.({ bytes: hashed.size, files: 1, read: true });
   return hashed;
 }
@@ -308,7 +309,7 @@ async function storeManyInWorkers(repoPath: string, absDir: string, entries: Man
     entries[index]!.oid = result.oid;
     entries[index]!.size = result.size;
     const key = repoPath + entries[index]!.path;
-    ctx.stats.record(key, ctx.link ? statSync(`${absDir}/${entries[index]!.path}`) : stats[index]!, result.oid);
+    ctx.stats.record(key, ctx.link ? statData(`${absDir}/${entries[index]!.path}`) : stats[index]!, result.oid);
   });
   const handled = new Set(todo);
   // Small files whose oid was known and whose object is cached are done too.
@@ -335,6 +336,7 @@ async function listFiles(absDir: string, repoPath: string, ctx: SnapshotContext)
   const stats: StatData[] = [];
   const links = new Set<string>();
   const folders = [''];
+  let seen = 0;
   for (let prefix = folders.pop(); prefix !== undefined; prefix = folders.pop()) {
     let names: string[];
     try {
@@ -343,6 +345,7 @@ async function listFiles(absDir: string, repoPath: string, ctx: SnapshotContext)
       throw fsError(error, 'listing', repoPath + prefix);
     }
     for (const name of names) {
+      if ((++seen & 63) === 0 && yieldDue()) await breathe(ctx.signal);
       if (name === '.git' || name.includes(TEMP_MARKER)) continue;
       const path = prefix + name;
       const abs = `${absDir}/${path}`;
@@ -374,8 +377,8 @@ async function listFiles(absDir: string, repoPath: string, ctx: SnapshotContext)
           throw new MvError('UNSUPPORTED_FILE', `${displayPath(repoPath + path)} is a symbolic link to a folder.`, {
             hint: 'Replace it with the files it should contain, or remove it; links to folders are not versioned.',
           });
-        } else throw unsupportedKind(repoPath + path, target);
-      } else throw unsupportedKind(repoPath + path, kindTests(kind));
+        } else throw unsupportedKind(repoPath + path, target.mode);
+      } else throw unsupportedKind(repoPath + path, info.mode);
     }
   }
   // In string order, which is the manifest's order for names in ASCII: serializing then sorts nothing.
@@ -389,11 +392,6 @@ function lstatOf(abs: string, key: string): StatData {
   } catch (error) {
     throw fsError(error, 'reading', key);
   }
-}
-
-/** The kind tests of stat data for `unsupportedKind`, from the file type bits of a mode. */
-function kindTests(kind: number): Parameters<typeof unsupportedKind>[1] {
-  return { isFIFO: () => kind === S_IFIFO, isSocket: () => kind === S_IFSOCK, isBlockDevice: () => kind === S_IFBLK, isCharacterDevice: () => kind === S_IFCHR };
 }
 
 /**

@@ -15,9 +15,11 @@ const MAX_DEPTH = 64;
 /**
  * How YAML is read, in files and in `-p` values alike: YAML 1.2's core schema, and YAML 1.1's explicit tags
  * (!!set, !!omap, !!binary, !!timestamp) give the plain node under them, as other unknown tags do: a set
- * is no mapping of settings, and would pass for an empty one.
+ * is no mapping of settings, and would pass for an empty one. The parser's warnings (a key that is a
+ * list or mapping, taken as its text) are not printed: they would reach the terminal as a raw Node
+ * process warning.
  */
-export const YAML_READING = { version: '1.2', schema: 'core', resolveKnownTags: false } as const;
+export const YAML_READING = { version: '1.2', schema: 'core', resolveKnownTags: false, logLevel: 'error' } as const;
 
 /** Parses YAML (or JSON, a subset) text; `where` names the file in errors. */
 export function parseStructured(text: string, where: string): unknown {

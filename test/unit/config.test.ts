@@ -1,7 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import * as zod from 'zod';
 import { validateConfig } from '../../src/config.js';
 import { parsePointer } from '../../src/pointer/pointer.js';
+import { parseStructured } from '../../src/structured-file.js';
 
 function refusal(raw: Record<string, unknown>): string {
   try {
@@ -47,6 +48,18 @@ describe('settings', () => {
     [{ promote: { gates: { production: { metric: 'auc', tolerance: -1 } } } }, 'promote.gates.production.tolerance: must be at least 0'],
   ])('%j is refused: %s', (raw, expected) => {
     expect(refusal(raw)).toBe(`.mv/config.yaml: ${expected}.`);
+  });
+});
+
+describe('YAML files', () => {
+  it('a key that is a list is read as its text, and the parser prints no warning of its own', () => {
+    const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    try {
+      expect(parseStructured('? [a]\n: 1\n', 'x.yaml')).toEqual({ '[ a ]': 1 });
+      expect(warn).not.toHaveBeenCalled();
+    } finally {
+      warn.mockRestore();
+    }
   });
 });
 

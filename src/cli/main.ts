@@ -64,6 +64,7 @@ export function helpShown(): boolean {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  showedHelp = false;
   installInterruptHandler();
   await loadStyles();
   const json = argv.includes('--json');

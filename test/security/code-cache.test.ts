@@ -191,8 +191,11 @@ describe('code caches beside the script (an install the user can write to)', () 
       expect((await run(bin, repo.dir, args)).exitCode).toBe(0);
     }
     expect(await caches(bundle)).toEqual(['cli.cjs.help.cache']);
-    for (const args of [['init'], ['remote', 'list'], ['ls'], ['ls']]) expect((await run(bin, repo.dir, args)).exitCode).toBe(0);
-    expect(await caches(bundle)).toEqual(['cli.cjs.help.cache', 'cli.cjs.init.cache', 'cli.cjs.ls.cache', 'cli.cjs.remote-list.cache']);
+    const head = (await repo.git('rev-parse', 'HEAD')).trim();
+    for (const args of [['init'], ['remote', 'list'], ['ls'], ['ls'], ['hooks', 'run', 'pre-commit'], ['hooks', 'run', 'post-checkout', head, head, '1']]) {
+      expect((await run(bin, repo.dir, args)).exitCode).toBe(0);
+    }
+    expect(await caches(bundle)).toEqual(['cli.cjs.help.cache', 'cli.cjs.hooks-run-post-checkout.cache', 'cli.cjs.hooks-run-pre-commit.cache', 'cli.cjs.init.cache', 'cli.cjs.ls.cache', 'cli.cjs.remote-list.cache']);
   });
 
   it('mvr ui, which serves until stopped, writes its cache at every stop by a signal', async () => {

@@ -172,7 +172,10 @@ export async function readAddRequest(repo: Repo, cwd: string, flags: AddFlags): 
 
   // Uncommitted changes to tracked code make the version irreproducible, except in files the version
   // records itself (hashed and cached, or read into the pointer).
-  const own = [...dataPaths, ...pipelinePaths, ...[paramsFile, metricsFile, signatureFile].filter((f): f is PathArg => f !== undefined)].map((p) => p.repoPath.replace(/\/$/, ''));
+  // So are the files `--drop` leaves out of the current version: removing them is what this version records.
+  const partFile = { params: before?.lineage.params_file?.path, metrics: before?.metrics_file, signature: before?.signature_file };
+  const dropped = drops.flatMap((d) => (d.kind === 'path' ? [d.repoPath] : d.kind === 'part' && partFile[d.part] !== undefined ? [recorded(beforeFolder, partFile[d.part]!).repoPath] : []));
+  const own = [...dataPaths, ...pipelinePaths, ...[paramsFile, metricsFile, signatureFile].filter((f): f is PathArg => f !== undefined)].map((p) => p.repoPath.replace(/\/$/, '')).concat(dropped);
   const dirtyFiles = changedFiles.filter((f) => !own.some((r) => atOrUnder(f, r)));
   if (dirtyFiles.length > 0 && !flags.allowDirty) {
     const shown = dirtyFiles.slice(0, 5).join(', ') + (dirtyFiles.length > 5 ? `, and ${dirtyFiles.length - 5} more` : '');

@@ -76,6 +76,24 @@ describe('mv add never commits a pointer it would refuse to read', () => {
     expect(pointer.metrics_file).toBeUndefined();
   });
 
+  it('the hint to --drop a lost params file works when its removal is not committed yet; other changes still count', async () => {
+    const repo = await project();
+    await repo.write('params.yaml', 'lr: 0.1\n');
+    await repo.write('src/util.py', 'pass\n');
+    await repo.git('add', 'params.yaml', 'src/util.py');
+    await repo.git('commit', '-qm', 'params');
+    await addChurn(repo, { paramsFile: 'params.yaml' });
+    await rm(join(repo.dir, 'params.yaml'));
+    await repo.write('models/churn/model.pt', 'retrained');
+    const refused = await refusal(add({ cwd: repo.dir, name: 'churn' }));
+    expect(refused.text).toContain('`mvr add churn --drop params`');
+    await repo.write('src/util.py', 'changed()\n');
+    await expect(add({ cwd: repo.dir, name: 'churn', drop: ['params'] })).rejects.toMatchObject({ code: 'DIRTY_WORKTREE', details: { files: ['src/util.py'] } });
+    await repo.git('checkout', '--', 'src/util.py');
+    const made = await add({ cwd: repo.dir, name: 'churn', drop: ['params'] });
+    expect((await readWorkspacePointer(repo.dir, made.pointer.path))!.pointer.lineage.params_file).toBeUndefined();
+  });
+
   it('a recorded data path that is gone, named before uncommitted code is', async () => {
     const repo = await project();
     await addChurn(repo);

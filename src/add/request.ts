@@ -18,7 +18,7 @@ import { parseVersionArgument, type BumpRequest } from '../version/version-polic
 import { checkNoOverlap, checkNotTracked, checkNotVersionedElsewhere, checkPathsExist, existsInRepo, filesAt, type PathArg } from '../workspace/add-checks.js';
 import { isUri, parseParamPairs, pinArtifactRef, readMapping, readSignature } from '../workspace/lineage-inputs.js';
 import { checkReadableLink } from '../workspace/snapshot.js';
-import { dropsData, dropsPath, parseDrop, type Drop } from '../version/dropped.js';
+import { dropsData, dropsPart, dropsPath, parseDrop, PARTS, type Drop } from '../version/dropped.js';
 
 export interface AddFlags {
   name: string;
@@ -123,8 +123,12 @@ export async function readAddRequest(repo: Repo, cwd: string, flags: AddFlags): 
   if (flags.paths.length === 0 && !before) {
     throw new UsageError(`Name the files and folders of ${name}: it has no committed pointer to take them from.`, `Example: mvr add ${name} models/${name}/model.pt models/${name}/tokenizer/ --data data/train --pipeline src/preprocess.py`);
   }
-  // What `--drop` names is not carried over from the committed pointer.
-  const drops = (flags.drop ?? []).map((text) => parseDrop(text, (path) => toRepoPath(repo.root, cwd, path)));
+  // What `--drop` names is not carried over from the committed pointer. The file the current version read
+  // its params, metrics or signature from, named by its path, drops that part with it.
+  const partFile = { params: before?.lineage.params_file?.path, metrics: before?.metrics_file, signature: before?.signature_file };
+  const named = (flags.drop ?? []).map((text) => parseDrop(text, (path) => toRepoPath(repo.root, cwd, path)));
+  const partsByPath = PARTS.filter((part) => partFile[part] !== undefined && dropsPath(named, recorded(beforeFolder, partFile[part]).repoPath) && !dropsPart(named, part));
+  const drops: Drop[] = [...named, ...partsByPath.map((part) => ({ kind: 'part' as const, part }))];
   const kept = (entries: Array<{ path: string }> | undefined) => entries?.map((e) => recorded(beforeFolder, e.path)).filter((p) => !dropsPath(drops, p.repoPath));
   // Paths refused earlier (given undefined) are converted again here, where their error is reported in its turn.
   const artifactPaths = flags.paths.length ? (given ?? flags.paths.map(arg)) : kept(before!.files)!;
@@ -162,7 +166,7 @@ export async function readAddRequest(repo: Repo, cwd: string, flags: AddFlags): 
   // names it or the part read from it.
   const inheritRead = (path: string | undefined, what: string, part: 'params' | 'metrics' | 'signature') => {
     const file = path === undefined ? undefined : recorded(beforeFolder, path);
-    if (!file || dropsPath(drops, file.repoPath) || drops.some((d) => d.kind === 'part' && d.part === part)) return undefined;
+    if (!file || dropsPart(drops, part)) return undefined;
     inherited.push(what);
     return file;
   };
@@ -173,7 +177,6 @@ export async function readAddRequest(repo: Repo, cwd: string, flags: AddFlags): 
   // Uncommitted changes to tracked code make the version irreproducible, except in files the version
   // records itself (hashed and cached, or read into the pointer).
   // So are the files `--drop` leaves out of the current version: removing them is what this version records.
-  const partFile = { params: before?.lineage.params_file?.path, metrics: before?.metrics_file, signature: before?.signature_file };
   const dropped = drops.flatMap((d) => (d.kind === 'path' ? [d.repoPath] : d.kind === 'part' && partFile[d.part] !== undefined ? [recorded(beforeFolder, partFile[d.part]!).repoPath] : []));
   const own = [...dataPaths, ...pipelinePaths, ...[paramsFile, metricsFile, signatureFile].filter((f): f is PathArg => f !== undefined)].map((p) => p.repoPath.replace(/\/$/, '')).concat(dropped);
   const dirtyFiles = changedFiles.filter((f) => !own.some((r) => atOrUnder(f, r)));
@@ -212,8 +215,7 @@ export async function readAddRequest(repo: Repo, cwd: string, flags: AddFlags): 
     return absolutePath(repo.root, file.repoPath);
   };
   const fileParams = paramsFile ? await readMapping(await read(paramsFile, 'params'), 'params file', paramsFile.input) : {};
-  const dropsParams = drops.some((d) => d.kind === 'part' && d.part === 'params');
-  const pairs = flags.params?.length ? parseParamPairs(flags.params) : dropsParams ? {} : await inheritedPairs(repo, before, fileParams, inherited, warnings);
+  const pairs = flags.params?.length ? parseParamPairs(flags.params) : dropsPart(drops, 'params') ? {} : await inheritedPairs(repo, before, fileParams, inherited, warnings);
   const metrics = metricsFile ? await readMapping(await read(metricsFile, 'metrics'), 'metrics file', metricsFile.input) : undefined;
   const signature = signatureFile ? await readSignature(await read(signatureFile, 'signature'), signatureFile.input) : inherit(undefined, before?.signature_file === undefined ? before?.signature : undefined, 'signature');
   const parent = flags.parent ? await pinArtifactRef(repo.git, flags.parent, '--parent') : inherit(undefined, before?.lineage.parent, 'parent');

@@ -8,7 +8,11 @@ import { shellQuote } from '../display-text.js';
 import { joinRepoPath } from '../paths.js';
 import { pointerFolder, type DataEntry, type Pointer } from '../pointer/pointer.js';
 
-export type Drop = { kind: 'path'; repoPath: string } | { kind: 'uri'; uri: string } | { kind: 'artifact'; name: string } | { kind: 'part'; part: 'metrics' | 'signature' | 'params' };
+/** The parts of a version read from a file of their own, which `--drop` names by their name. */
+export const PARTS = ['params', 'metrics', 'signature'] as const;
+export type Part = (typeof PARTS)[number];
+
+export type Drop = { kind: 'path'; repoPath: string } | { kind: 'uri'; uri: string } | { kind: 'artifact'; name: string } | { kind: 'part'; part: Part };
 
 export interface Dropped {
   /** What goes, for people: `file models/churn/tokenizer/`, `data s3://bucket/train`, `metrics`. */
@@ -43,6 +47,11 @@ function same(a: Drop, b: Drop): boolean {
 export function dropsData(drops: Drop[], entry: DataEntry, folder: string): boolean {
   const key = dataKey(entry, folder);
   return drops.some((drop) => same(drop, key));
+}
+
+/** Whether `--drop` names the part `part` (then it, and the file it was read from, are not carried over). */
+export function dropsPart(drops: Drop[], part: Part): boolean {
+  return drops.some((drop) => drop.kind === 'part' && drop.part === part);
 }
 
 /** Whether `--drop` names the file or folder at `repoPath` (then it is not carried over). */

@@ -76,6 +76,18 @@ describe('mv add never commits a pointer it would refuse to read', () => {
     expect(pointer.metrics_file).toBeUndefined();
   });
 
+  it('--drop of the params or metrics file by its path leaves out what was read from it, as --drop params or metrics does', async () => {
+    const repo = await project();
+    await addChurn(repo, { paramsFile: 'params.yaml', metricsFile: 'metrics.json' });
+    await repo.write('models/churn/model.pt', 'retrained');
+    const made = await add({ cwd: repo.dir, name: 'churn', drop: ['params.yaml', 'metrics.json'] });
+    const { pointer } = (await readWorkspacePointer(repo.dir, made.pointer.path))!;
+    expect(pointer.lineage.params_file).toBeUndefined();
+    expect(pointer.lineage.params).toBeUndefined();
+    expect(pointer.metrics_file).toBeUndefined();
+    expect(pointer.metrics).toBeUndefined();
+  });
+
   it('the hint to --drop a lost params file works when its removal is not committed yet; other changes still count', async () => {
     const repo = await project();
     await repo.write('params.yaml', 'lr: 0.1\n');

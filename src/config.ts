@@ -142,7 +142,7 @@ export function validateConfig(raw: Record<string, unknown>, display: string): C
   const message =
     issue.code === 'unrecognized_keys'
       ? `unknown setting ${issue.keys.map((k) => (field ? `${field}.${k}` : k)).join(', ')}`
-      : `${field || 'settings'}: ${issue.message.replace(/^Invalid input: /, '')}`;
+      : `${field || 'settings'}: ${issue.message}`;
   throw new MvError('INVALID_CONFIG', `${display}: ${message}.`, { hint: 'See docs/config.md for the settings and their values.' });
 }
 

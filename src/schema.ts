@@ -73,3 +73,8 @@ export const PARSE: core.ParseContext<core.$ZodIssue> = { error: (issue) => phra
 
 // Imported as a namespace (`import * as z`), which lets the bundler keep only what is used.
 export * from 'zod/mini';
+
+/** A field's name as a YAML file's reader would write it: `files[0].size`, `remotes.origin.url`. */
+export function fieldName(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)), '');
+}

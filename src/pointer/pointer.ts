@@ -104,7 +104,7 @@ export function parsePointer(content: string, file: string): Pointer {
   const result = z.safeParse(pointerSchema, raw, z.PARSE);
   if (!result.success) {
     const issue = dataEntryIssue(result.error.issues[0]!, raw);
-    throw invalid(file, fieldName(issue.path), issue.message.replace(/^Invalid input: /, ''));
+    throw invalid(file, z.fieldName(issue.path), issue.message);
   }
   const pointer = result.data;
   checkPointerSemantics(pointer, file);
@@ -180,10 +180,6 @@ function checkRelPath(path: string, field: string, folder: string, file: string,
 export function pointerFolder(file: string): string {
   const slash = file.lastIndexOf('/');
   return slash < 0 ? '' : file.slice(0, slash);
-}
-
-function fieldName(path: PropertyKey[]): string {
-  return path.reduce<string>((acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)), '');
 }
 
 function invalid(file: string, field: string | undefined, problem: string): MvError {

@@ -112,7 +112,7 @@ export function indexEntries(text: string, file: string, notes: string[], leftOu
     }
     const parsed = z.safeParse(annotationSchema, entry, z.PARSE);
     if (!parsed.success) {
-      const field = parsed.error.issues[0]?.path.join('.');
+      const field = parsed.error.issues[0] && z.fieldName(parsed.error.issues[0].path);
       leftOut.push({ name, note: `${file} at HEAD: the annotation of ${name} is not one GTO reads${field ? ` (${quoted(field)})` : ' (not a mapping)'}; it was left out (${GTO_REFUSES}).` });
       continue;
     }

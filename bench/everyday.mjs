@@ -53,7 +53,7 @@ sh(
     `${mv('init')} >/dev/null 2>&1`,
   ].join(' && '),
 );
-const fresh = `cd ${q(adds)} && head -c 536870912 /dev/urandom > models/new.bin && rm -rf .mv/cache/objects .git/mv/stat-cache.json && cat models/new.bin > /dev/null`;
+const fresh = `cd ${q(adds)} && head -c 536870912 /dev/urandom > models/new.bin && rm -rf .mv/cache/objects .git/mv/stat-cache .git/mv/stat-cache.json && cat models/new.bin > /dev/null`;
 
 // The everyday commands and a bare Node start in the same rounds (each round runs every case once,
 // starting one case later each round): the machine's speed drifts over minutes (other work, Node's start

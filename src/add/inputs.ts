@@ -4,13 +4,12 @@
  * the stat cache. The entries come out as the pointer writes them, relative to the pointer's folder.
  */
 import { MvError } from '../errors.js';
-import { StatCache } from '../cache/stat-cache.js';
 import { joinRepoPath, relativeFromFolder } from '../paths.js';
 import type { DataEntry, FileRef, PathEntry } from '../pointer/pointer.js';
 import type { Repo } from '../repo.js';
 import type { PathArg } from '../workspace/add-checks.js';
 import { snapshotPath, type Progress, type Snapshot, type SnapshotContext } from '../workspace/snapshot.js';
-import { statCacheFile } from '../workspace/state-files.js';
+import { loadStatCache } from '../workspace/state-files.js';
 import type { AddRequest } from './request.js';
 
 export interface HashedInputs {
@@ -31,7 +30,7 @@ export interface HashOptions {
 }
 
 export async function hashInputs(repo: Repo, request: AddRequest, options: HashOptions): Promise<HashedInputs> {
-  const stats = await StatCache.load(statCacheFile(repo));
+  const stats = await loadStatCache(repo);
   const ctx: SnapshotContext = { root: repo.root, cache: repo.cache, stats, store: options.store, onProgress: options.onProgress, signal: options.signal };
   const warnings: string[] = [];
   const snapshots = new Map<string, Snapshot>();

@@ -4,7 +4,7 @@
  * the cache file was last written is not trusted, because the file may have been rewritten with the same
  * size within the same timestamp tick after it was hashed.
  */
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, open, rm } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import { dirname } from 'node:path';
 import { writeFileAtomic } from '../atomic-file.js';
@@ -13,7 +13,11 @@ import { isPlainObject } from '../plain-object.js';
 import type { StatData } from '../stat-data.js';
 import type { Oid } from './oid.js';
 
-const FORMAT = 3;
+/** Format 4's first bytes: its name and number, then a byte for the order of the numbers' bytes. */
+const MAGIC = Buffer.from('mv stat cache 4\n');
+const ENDIAN_BYTE = endianness() === 'LE' ? 0x4c : 0x42;
+/** The magic, the byte order, three bytes unused, then the number of entries and of key and folder bytes. */
+const HEADER = 32;
 const OID_LENGTH = 'sha256:'.length + 64;
 /** Stat values per entry: inode, size, mtime and ctime (ms, as Node gives them). */
 const STAMP = 4;
@@ -29,14 +33,25 @@ export type FileStamp = Omit<StatData, 'mode'>;
 /**
  * The entries are three parallel lists (docs/formats.md): the paths, their stat values as one block of
  * 64-bit floating-point numbers, and their oids as one string. Loading a cache of 100,000s of entries so
- * costs a list of paths and two copies of memory, and a lookup compares four numbers: it builds no string.
- * Entries recorded since loading sit in `added`; an entry's index is below `loaded` when it is in the
- * loaded block.
+ * costs two copies of memory, and a lookup compares four numbers: it builds no string.
+ *
+ * The loaded paths stay one string (NUL between paths) while every lookup asks for the path after the one
+ * before, as a status of unchanged files does (it asks in the order the cache was written): each is then
+ * found by comparing it with the string where the last one ended, with no list of paths and no map made.
+ * The first lookup out of that order, or any change, makes the map (path → index). Entries recorded since
+ * loading sit in `added`; an entry's index is below `loaded` when it is in the loaded block.
  */
 export class StatCache {
   private readonly file: string;
-  /** Path → index: into the loaded block when below `loaded`, else into `added` (less `loaded`). */
-  private readonly index = new Map<string, number>();
+  /** Path → index: into the loaded block when below `loaded`, else into `added` (less `loaded`). Made when first needed. */
+  private index: Map<string, number> | undefined;
+  /** The loaded paths, NUL between them. */
+  private readonly paths: string;
+  /** Where in `paths` the path of entry `next` starts, while lookups go in order. */
+  private next = 0;
+  private nextAt = 0;
+  /** Whether an entry was recorded or removed since loading: lookups then go through the map only. */
+  private changed = false;
   private readonly stamps: Float64Array;
   private readonly oids: string;
   private readonly loaded: number;
@@ -49,45 +64,115 @@ export class StatCache {
   /** mtime (ms) of the cache file when loaded: entries must be strictly older to be trusted. */
   private readonly writtenAtMs: number;
   private dirty = false;
+  /** The file an earlier mv kept the cache in, removed once the cache is saved to `file`. */
+  private formerly: string | undefined;
 
-  private constructor(file: string, loaded?: { keys: string[]; stamps: Float64Array; oids: string; writtenAtMs: number; folders: Map<string, string> }) {
+  /** `loaded.paths` holds `count` paths with a NUL between each two (none of them holds a NUL). */
+  private constructor(file: string, loaded?: { paths: string; count: number; stamps: Float64Array; oids: string; writtenAtMs: number; folders: Map<string, string> }) {
     this.file = file;
+    this.paths = loaded?.paths ?? '';
     this.stamps = loaded?.stamps ?? new Float64Array(0);
     this.oids = loaded?.oids ?? '';
-    this.loaded = loaded?.keys.length ?? 0;
+    this.loaded = loaded?.count ?? 0;
     this.writtenAtMs = loaded?.writtenAtMs ?? 0;
     this.folders = loaded?.folders ?? new Map<string, string>();
-    loaded?.keys.forEach((key, i) => this.index.set(key, i));
   }
 
-  static async load(file: string): Promise<StatCache> {
-    try {
-      const [text, info] = await Promise.all([readFile(file, 'utf8'), stat(file)]);
-      const parsed = JSON.parse(text) as { format?: unknown; endian?: unknown; keys?: unknown; stamps?: unknown; oids?: unknown; entries?: unknown; folders?: unknown } | null;
-      if (typeof parsed !== 'object' || parsed === null) return new StatCache(file);
-      const folders = new Map<string, string>();
-      if (isPlainObject(parsed.folders)) {
-        for (const [key, value] of Object.entries(parsed.folders)) if (key.endsWith('/') && typeof value === 'string') folders.set(key, value);
+  /**
+   * Loads the cache `file` (docs/formats.md). `formerly` is where an earlier mv kept it, as JSON: read
+   * when `file` is not there yet, so upgrading re-reads no file, and removed at the next save.
+   */
+  static async load(file: string, options: { formerly?: string } = {}): Promise<StatCache> {
+    let loaded = await StatCache.read(file, file);
+    if (loaded === 'missing' && options.formerly !== undefined) {
+      loaded = await StatCache.read(options.formerly, file);
+      if (loaded !== 'missing') {
+        loaded.dirty = true;
+        loaded.formerly = options.formerly;
       }
-      if (parsed.format === 2) return StatCache.fromFormat2(file, parsed.entries, info.mtimeMs, folders);
-      const { keys, stamps, oids } = parsed;
-      // Anything else (another format or machine's byte order, a damaged file) only costs re-hashing.
-      if (parsed.format !== FORMAT || parsed.endian !== endianness() || !Array.isArray(keys) || typeof stamps !== 'string' || typeof oids !== 'string') return new StatCache(file);
-      const bytes = Buffer.from(stamps, 'base64');
-      if (bytes.length !== keys.length * STAMP * 8 || oids.length !== keys.length * OID_LENGTH || !keys.every((key) => typeof key === 'string')) return new StatCache(file);
-      // A typed array needs an aligned start; a small decoded buffer may be a slice of a shared pool.
-      const block = bytes.byteOffset % 8 === 0 ? bytes : Buffer.from(bytes);
-      return new StatCache(file, {
-        keys,
-        stamps: new Float64Array(block.buffer, block.byteOffset, keys.length * STAMP),
-        oids,
-        writtenAtMs: info.mtimeMs,
-        folders,
-      });
+    }
+    return loaded === 'missing' ? new StatCache(file) : loaded;
+  }
+
+  /**
+   * The cache the file `from` holds, to be saved to `file` (a file it cannot make sense of is an empty
+   * cache: that only costs re-hashing).
+   */
+  private static async read(from: string, file: string): Promise<StatCache | 'missing'> {
+    let bytes: Buffer;
+    let writtenAtMs: number;
+    try {
+      // Read and stat through one handle: the mtime is that of the bytes read, even if another mv
+      // replaces the file meanwhile (the racy-timestamp rule compares entries with it).
+      const handle = await open(from, 'r');
+      try {
+        const [data, info] = await Promise.all([handle.readFile(), handle.stat()]);
+        bytes = data;
+        writtenAtMs = info.mtimeMs;
+      } finally {
+        await handle.close();
+      }
     } catch (error) {
-      if (errnoCode(error) === 'ENOENT' || error instanceof SyntaxError) return new StatCache(file);
+      if (errnoCode(error) === 'ENOENT') return 'missing';
       throw error;
     }
+    if (bytes.subarray(0, MAGIC.length).equals(MAGIC)) return StatCache.fromBinary(file, bytes, writtenAtMs);
+    try {
+      return StatCache.fromJson(file, JSON.parse(bytes.toString('utf8')), writtenAtMs);
+    } catch (error) {
+      if (error instanceof SyntaxError) return new StatCache(file);
+      throw error;
+    }
+  }
+
+  /**
+   * Format 4: a header, then the stat values as one block of 64-bit numbers, the oids as one ASCII
+   * block, the paths in UTF-8 separated by NUL, and the folders as JSON. Loading it copies two blocks and
+   * splits one string: no parsing per entry.
+   */
+  private static fromBinary(file: string, bytes: Buffer, writtenAtMs: number): StatCache {
+    const empty = new StatCache(file);
+    if (bytes.length < HEADER || bytes[MAGIC.length] !== ENDIAN_BYTE) return empty;
+    const count = bytes.readUInt32LE(20);
+    const keyBytes = bytes.readUInt32LE(24);
+    const folderBytes = bytes.readUInt32LE(28);
+    const oidsAt = HEADER + count * STAMP * 8;
+    const keysAt = oidsAt + count * OID_LENGTH;
+    if (bytes.length !== keysAt + keyBytes + folderBytes) return empty;
+    const paths = bytes.toString('utf8', keysAt, keysAt + keyBytes);
+    if (count === 0 ? paths !== '' : separators(paths) !== count - 1) return empty;
+    let folders: Map<string, string>;
+    try {
+      folders = folderMap(JSON.parse(bytes.toString('utf8', keysAt + keyBytes, bytes.length)));
+    } catch {
+      return empty;
+    }
+    // Copied into an array of its own: a typed array over the file's bytes would need them aligned.
+    const stamps = new Float64Array(count * STAMP);
+    new Uint8Array(stamps.buffer).set(bytes.subarray(HEADER, oidsAt));
+    return new StatCache(file, {
+      paths,
+      count,
+      stamps,
+      oids: bytes.toString('latin1', oidsAt, keysAt),
+      writtenAtMs,
+      folders,
+    });
+  }
+
+  /** The JSON formats earlier versions wrote: 3 (three lists) and 2 (one string per entry). */
+  private static fromJson(file: string, parsed: unknown, writtenAtMs: number): StatCache {
+    if (!isPlainObject(parsed)) return new StatCache(file);
+    const folders = folderMap(parsed.folders);
+    if (parsed.format === 2) return StatCache.fromFormat2(file, parsed.entries, writtenAtMs, folders);
+    const { keys, stamps, oids } = parsed;
+    if (parsed.format !== 3 || parsed.endian !== endianness() || !Array.isArray(keys) || typeof stamps !== 'string' || typeof oids !== 'string') return new StatCache(file);
+    const bytes = Buffer.from(stamps, 'base64');
+    if (bytes.length !== keys.length * STAMP * 8 || oids.length !== keys.length * OID_LENGTH || !keys.every((key) => typeof key === 'string' && !key.includes('\0'))) return new StatCache(file);
+    const block = bytes.byteOffset % 8 === 0 ? bytes : Buffer.from(bytes);
+    const cache = new StatCache(file, { paths: keys.join('\0'), count: keys.length, stamps: new Float64Array(block.buffer, block.byteOffset, keys.length * STAMP), oids, writtenAtMs, folders });
+    cache.dirty = keys.length > 0;
+    return cache;
   }
 
   /**
@@ -104,19 +189,61 @@ export class StatCache {
     for (const [key, entry] of Object.entries(entries)) {
       const parts = typeof entry === 'string' ? entry.split(':') : [];
       const oid = `${parts[4]}:${parts[5]}`;
-      if (parts.length !== 6 || oid.length !== OID_LENGTH || !oid.startsWith('sha256:') || !parts.slice(0, 4).every((part) => /^\d{1,20}$/.test(part))) continue;
+      if (parts.length !== 6 || key.includes('\0') || oid.length !== OID_LENGTH || !oid.startsWith('sha256:') || !parts.slice(0, 4).every((part) => /^\d{1,20}$/.test(part))) continue;
       keys.push(key);
       stamps.push(Number(parts[0]), Number(parts[1]), msOfNs(BigInt(parts[2]!)), msOfNs(BigInt(parts[3]!)));
       oids.push(oid);
     }
-    const cache = new StatCache(file, { keys, stamps: Float64Array.from(stamps), oids: oids.join(''), writtenAtMs, folders });
+    const cache = new StatCache(file, { paths: keys.join('\0'), count: keys.length, stamps: Float64Array.from(stamps), oids: oids.join(''), writtenAtMs, folders });
     cache.dirty = keys.length > 0;
     return cache;
   }
 
+  /** The index of the entry for `key`, if there is one. */
+  private position(key: string): number | undefined {
+    // The path after the one asked for last, while nothing changed: compared in place.
+    const at = this.nextAt;
+    if (!this.changed && this.next < this.loaded && this.paths.startsWith(key, at)) {
+      const end = at + key.length;
+      if (end === this.paths.length || this.paths.charCodeAt(end) === 0) {
+        this.nextAt = end + 1;
+        return this.next++;
+      }
+    }
+    const i = this.map().get(key);
+    if (i !== undefined && i < this.loaded && !this.changed) {
+      // Lookups in order may go on from here.
+      this.next = i + 1;
+      this.nextAt = this.starts![i + 1] ?? this.paths.length;
+    }
+    return i;
+  }
+
+  /** Where each loaded path starts in `paths`, once the map is made (lookups in order go on after a jump). */
+  private starts: Uint32Array | undefined;
+
+  /** The map of paths to entries, made from the loaded paths when first needed. */
+  private map(): Map<string, number> {
+    if (this.index !== undefined) return this.index;
+    const index = new Map<string, number>();
+    const starts = new Uint32Array(this.loaded + 1);
+    if (this.loaded > 0) {
+      let at = 0;
+      this.paths.split('\0').forEach((path, i) => {
+        starts[i] = at;
+        at += path.length + 1;
+        index.set(path, i);
+      });
+      starts[this.loaded] = at;
+    }
+    this.starts = starts;
+    this.index = index;
+    return index;
+  }
+
   /** The remembered oid of the file at `key`, if its stat data still matches and is not racy. */
   lookup(key: string, info: FileStamp): Oid | undefined {
-    const i = this.index.get(key);
+    const i = this.position(key);
     if (i === undefined || info.mtimeMs >= this.writtenAtMs) return undefined;
     if (i >= this.loaded) {
       const { stamp, oid } = this.added[i - this.loaded]!;
@@ -131,7 +258,8 @@ export class StatCache {
   }
 
   record(key: string, info: FileStamp, oid: Oid): void {
-    this.index.set(key, this.loaded + this.added.push({ stamp: [info.ino, info.size, info.mtimeMs, info.ctimeMs], oid }) - 1);
+    this.changed = true;
+    this.map().set(key, this.loaded + this.added.push({ stamp: [info.ino, info.size, info.mtimeMs, info.ctimeMs], oid }) - 1);
     this.changedBelow(key);
   }
 
@@ -165,21 +293,27 @@ export class StatCache {
 
   /** Whether there is an entry for `key`, current or not. */
   has(key: string): boolean {
-    return this.index.has(key);
+    return this.map().has(key);
   }
 
   /** The number of entries below `prefix` (a folder path ending in "/"). */
   countBelow(prefix: string): number {
     let count = 0;
-    for (const key of this.index.keys()) if (key.startsWith(prefix)) count++;
+    if (this.index === undefined) {
+      for (let at = 0, i = 0; i < this.loaded; i++, at = this.paths.indexOf('\0', at) + 1) if (this.paths.startsWith(prefix, at)) count++;
+    } else {
+      for (const key of this.index.keys()) if (key.startsWith(prefix)) count++;
+    }
     return count;
   }
 
   /** Forgets entries below `prefix` (a folder path ending in "/") that are not in `keep`. */
   prune(prefix: string, keep: Set<string>): void {
-    for (const key of this.index.keys()) {
+    const index = this.map();
+    for (const key of index.keys()) {
       if (key.startsWith(prefix) && !keep.has(key)) {
-        this.index.delete(key);
+        this.changed = true;
+        index.delete(key);
         this.changedBelow(key);
       }
     }
@@ -188,9 +322,10 @@ export class StatCache {
   async save(): Promise<void> {
     if (!this.dirty) return;
     const keys: string[] = [];
-    const stamps = new Float64Array(this.index.size * STAMP);
+    const index = this.map();
+    const stamps = new Float64Array(index.size * STAMP);
     const oids: string[] = [];
-    for (const [key, i] of this.index) {
+    for (const [key, i] of index) {
       let stamp: ArrayLike<number>;
       let at = 0;
       let oid: string;
@@ -210,10 +345,19 @@ export class StatCache {
       keys.push(key);
       oids.push(oid);
     }
-    const stampText = Buffer.from(stamps.buffer, 0, keys.length * STAMP * 8).toString('base64');
-    const text = JSON.stringify({ format: FORMAT, endian: endianness(), keys, stamps: stampText, oids: oids.join(''), folders: Object.fromEntries(this.folders) });
+    const keyBytes = Buffer.from(keys.join('\0'));
+    const folderBytes = Buffer.from(JSON.stringify(Object.fromEntries(this.folders)));
+    const header = Buffer.alloc(HEADER);
+    MAGIC.copy(header);
+    header[MAGIC.length] = ENDIAN_BYTE;
+    header.writeUInt32LE(keys.length, 20);
+    header.writeUInt32LE(keyBytes.length, 24);
+    header.writeUInt32LE(folderBytes.length, 28);
+    const stampBytes = Buffer.from(stamps.buffer, 0, keys.length * STAMP * 8);
     await mkdir(dirname(this.file), { recursive: true });
-    await writeFileAtomic(this.file, text);
+    await writeFileAtomic(this.file, Buffer.concat([header, stampBytes, Buffer.from(oids.join(''), 'latin1'), keyBytes, folderBytes]));
+    if (this.formerly !== undefined) await rm(this.formerly, { force: true });
+    this.formerly = undefined;
     this.dirty = false;
   }
 }
@@ -221,4 +365,20 @@ export class StatCache {
 /** A time in nanoseconds since 1970 as Node's number stat data gives it: milliseconds with a fraction. */
 function msOfNs(ns: bigint): number {
   return Number(ns / 1_000_000_000n) * 1000 + Number(ns % 1_000_000_000n) / 1e6;
+}
+
+/** The folders a cache file names (`{"<folder>/": "<files>:<manifest oid>"}`); anything else is left out. */
+function folderMap(value: unknown): Map<string, string> {
+  const folders = new Map<string, string>();
+  if (isPlainObject(value)) {
+    for (const [key, entry] of Object.entries(value)) if (key.endsWith('/') && typeof entry === 'string') folders.set(key, entry);
+  }
+  return folders;
+}
+
+/** How many NULs `text` holds. */
+function separators(text: string): number {
+  let count = 0;
+  for (let at = text.indexOf('\0'); at !== -1; at = text.indexOf('\0', at + 1)) count++;
+  return count;
 }

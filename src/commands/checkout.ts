@@ -12,7 +12,7 @@ import { MvError, UsageError, fsError } from '../errors.js';
 import { parseManifest, serializeManifest, type ManifestEntry } from '../cache/manifest.js';
 import { hashBuffer } from '../cache/hash.js';
 import { isOid, type Oid } from '../cache/oid.js';
-import { StatCache, type FileStamp } from '../cache/stat-cache.js';
+import type { FileStamp, StatCache } from '../cache/stat-cache.js';
 import { displayPath } from '../display-text.js';
 import { absolutePath, joinRepoPath } from '../paths.js';
 import { readWorkspacePointer, trackedPointerFiles, findWorkspacePointer } from '../pointer/locate.js';
@@ -34,7 +34,7 @@ import { checkJobs, resolveJobs, transferPools } from '../remote/concurrency.js'
 import { placeMany, POOL_THRESHOLD } from '../cache/file-pool.js';
 import { SMALL_FILE } from '../cache/local-cache.js';
 import type { DirSnapshot, SnapshotContext } from '../workspace/snapshot.js';
-import { checkoutStateFile, statCacheFile } from '../workspace/state-files.js';
+import { checkoutStateFile, loadStatCache } from '../workspace/state-files.js';
 
 export interface CheckoutOptions {
   cwd?: string;
@@ -102,7 +102,7 @@ async function checkoutLocked(repo: Repo, options: CheckoutOptions): Promise<Che
   const targets = refs.length ? await Promise.all(refs.map((ref) => resolvePointer(repo.git, repo.root, ref))) : await allWorkspacePointers(repo);
   const twice = targets.find((t, i) => targets.findIndex((o) => o.artifact === t.artifact) !== i);
   if (twice) throw new UsageError(`${twice.artifact} is named twice; a work tree holds one version of an artifact.`, `Check out one of them, e.g. \`mvr checkout ${pinnedId(twice.artifact, twice.version)}\`.`);
-  const stats = await StatCache.load(statCacheFile(repo));
+  const stats = await loadStatCache(repo);
   const ctx: SnapshotContext = { root: repo.root, cache: repo.cache, stats, store: false, ...(options.signal ? { signal: options.signal } : {}) };
   try {
     const roles: readonly ObjectRole[] = options.lineage ? ALL_ROLES : ['file'];

@@ -6,7 +6,6 @@
 import { MvError } from '../errors.js';
 import { diffEntries, parseManifest, type DirChanges, type ManifestEntry } from '../cache/manifest.js';
 import type { Oid } from '../cache/oid.js';
-import { StatCache } from '../cache/stat-cache.js';
 import { atOrUnder } from '../paths.js';
 import { readWorkspacePointer, trackedPointerFiles, type LocatedPointer } from '../pointer/locate.js';
 import { pointerObjects, type ObjectRole } from '../pointer/objects.js';
@@ -14,7 +13,7 @@ import { openRepo, type Repo } from '../repo.js';
 import { inspectEntry, type EntryCondition } from '../workspace/inspect.js';
 import { RealFolders } from '../real-folders.js';
 import type { SnapshotContext } from '../workspace/snapshot.js';
-import { checkoutStateFile, statCacheFile } from '../workspace/state-files.js';
+import { checkoutStateFile, loadStatCache } from '../workspace/state-files.js';
 import { readCheckoutState } from '../workspace/checkout-state.js';
 
 export interface StatusOptions {
@@ -64,7 +63,7 @@ export interface StatusResult {
 export async function status(options: StatusOptions = {}): Promise<StatusResult> {
   const repo = await openRepo(options.cwd ?? process.cwd());
   const invalid: StatusResult['invalid'] = [];
-  const [pointers, stats, checkouts] = await Promise.all([workspacePointers(repo, options.names, invalid), StatCache.load(statCacheFile(repo)), readCheckoutState(checkoutStateFile(repo))]);
+  const [pointers, stats, checkouts] = await Promise.all([workspacePointers(repo, options.names, invalid), loadStatCache(repo), readCheckoutState(checkoutStateFile(repo))]);
   const folders = new RealFolders(repo.root, 'reading artifact files');
   const ctx: SnapshotContext = { root: repo.root, cache: repo.cache, stats, store: false, ...(options.signal ? { signal: options.signal } : {}) };
   // The files, data and pipeline paths and params file each pointer records, repository-relative.

@@ -65,15 +65,21 @@ export interface SnapshotContext {
  * progress updates and Ctrl-C stay responsive whether the files are tiny or a mebibyte each.
  */
 const YIELD_AFTER_MS = 50;
-let lastYield = performance.now();
+
+/** Milliseconds on a monotonic clock (`performance.now()` would load `node:perf_hooks`, 1 ms of a start). */
+function nowMs(): number {
+  const [seconds, nanoseconds] = process.hrtime();
+  return seconds * 1000 + nanoseconds / 1e6;
+}
+let lastYield = nowMs();
 
 /** Whether the current synchronous stretch has run long enough to yield (checked per file: no await). */
-const yieldDue = () => performance.now() - lastYield >= YIELD_AFTER_MS;
+const yieldDue = () => nowMs() - lastYield >= YIELD_AFTER_MS;
 
 /** Gives the event loop a turn, then honours an abort. */
 async function breathe(signal: AbortSignal | undefined): Promise<void> {
   await new Promise<void>((resolve) => setImmediate(resolve));
-  lastYield = performance.now();
+  lastYield = nowMs();
   signal?.throwIfAborted();
 }
 

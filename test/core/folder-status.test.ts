@@ -35,8 +35,8 @@ async function remembered(): Promise<TestRepo> {
   await age(repo, TOKENIZER);
   expect(await tokenizerCondition(repo)).toBe('unchanged');
   expect(await tokenizerCondition(repo)).toBe('unchanged');
-  const state = JSON.parse(await readFile(join(repo.dir, '.git/mv/stat-cache.json'), 'utf8')) as { folders?: Record<string, string> };
-  expect(state.folders?.[TOKENIZER]).toMatch(/^2:sha256:[0-9a-f]{64}$/);
+  const state = await StatCache.load(join(repo.dir, '.git/mv/stat-cache'));
+  expect(state.folderManifest(TOKENIZER, 2)).toMatch(/^sha256:[0-9a-f]{64}$/);
   return repo;
 }
 

@@ -316,7 +316,7 @@ describe('a failed command leaves everything as it was', () => {
     const file = join(repo.dir, 'models/churn/model.pt');
     await writeFile(file, 'v3');
     await utimes(file, new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
-    const stats = await StatCache.load(join(repo.dir, '.git/mv/stat-cache.json'));
+    const stats = await StatCache.load(join(repo.dir, '.git/mv/stat-cache'));
     stats.record('models/churn/model.pt', await stat(file), `sha256:${hex}`);
     await stats.save();
     const tree = await snapshotTree(repo.dir);

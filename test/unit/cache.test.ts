@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Stats } from 'node:fs';
 import { chmod, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
-import { totalmem } from 'node:os';
+import { endianness, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { execa } from 'execa';
@@ -154,6 +154,18 @@ describe('directory manifests', () => {
   });
 });
 
+/** A file per name (holding the name) in `dir`, last changed at `past`, and its stat data by name. */
+async function oldFiles(dir: string, names: string[], past: Date): Promise<Map<string, Stats>> {
+  const infos = new Map<string, Stats>();
+  for (const name of names) {
+    const file = join(dir, name.replace('/', '-'));
+    await writeFile(file, name);
+    await utimes(file, past, past);
+    infos.set(name, await stat(file));
+  }
+  return infos;
+}
+
 describe('stat cache', () => {
   it('answers for unchanged files and forgets changed ones', async () => {
     const dir = await tempDir();
@@ -224,13 +236,7 @@ describe('stat cache', () => {
     const state = join(dir, 'state.json');
     const past = new Date(Date.now() - 10_000);
     const names = ['a.bin', 'données/é.bin', 'data/x.bin', 'data/y.bin'];
-    const infos = new Map<string, Stats>();
-    for (const name of names) {
-      const file = join(dir, name.replace('/', '-'));
-      await writeFile(file, name);
-      await utimes(file, past, past);
-      infos.set(name, await stat(file));
-    }
+    const infos = await oldFiles(dir, names, past);
     const first = await StatCache.load(state);
     for (const name of names.slice(0, 3)) first.record(name, infos.get(name)!, sha(name));
     await first.save();
@@ -258,23 +264,98 @@ describe('stat cache', () => {
     expect(third.lookup('data/y.bin', { ...info, ctimeMs: info.ctimeMs + 0.001 })).toBeUndefined();
   });
 
-  it('starts over from a file of another byte order or with lists that disagree', async () => {
+  it('starts over from a file of another byte order, format or length, or with lists that disagree', async () => {
     const dir = await tempDir();
     const file = join(dir, 'f.bin');
-    const state = join(dir, 'state.json');
+    const state = join(dir, 'state');
     await writeFile(file, 'one');
     await utimes(file, new Date(Date.now() - 10_000), new Date(Date.now() - 10_000));
     const info = await stat(file);
     const cache = await StatCache.load(state);
     cache.record('f.bin', info, sha('one'));
+    cache.recordFolder('d/', 1, sha('manifest'));
     await cache.save();
-    const saved = JSON.parse(await readFile(state, 'utf8')) as Record<string, unknown>;
+    const saved = await readFile(state);
+    expect(saved.subarray(0, 16).toString()).toBe('mv stat cache 4\n');
     expect((await StatCache.load(state)).lookup('f.bin', info)).toBe(sha('one'));
-    for (const damaged of [{ ...saved, endian: saved.endian === 'LE' ? 'BE' : 'LE' }, { ...saved, keys: ['f.bin', 'g.bin'] }, { ...saved, oids: `${saved.oids as string}x` }, { ...saved, format: 4 }]) {
-      await writeFile(state, JSON.stringify(damaged));
+    const edited = (at: number, byte: number) => Buffer.from(saved.map((b, i) => (i === at ? byte : b)));
+    const damaged = [
+      edited(16, saved[16] === 0x4c ? 0x42 : 0x4c), // the other byte order
+      edited(14, 0x35), // format 5
+      edited(20, 2), // two entries
+      saved.subarray(0, saved.length - 1), // cut short
+      Buffer.concat([saved, Buffer.from(' ')]), // longer
+      Buffer.from(saved.toString('latin1').replace('f.bin', 'f\0bin'), 'latin1'), // two keys
+      Buffer.from(saved.toString('latin1').replace('{"d/"', '["d/"'), 'latin1'), // folders damaged
+    ];
+    for (const bytes of damaged) {
+      await writeFile(state, bytes);
       await utimes(state, new Date(), new Date(Date.now() + 1000));
-      expect((await StatCache.load(state)).lookup('f.bin', info)).toBeUndefined();
+      const loaded = await StatCache.load(state);
+      expect(loaded.lookup('f.bin', info)).toBeUndefined();
+      expect(loaded.folderManifest('d/', 1)).toBeUndefined();
     }
+  });
+
+  it('takes over the JSON an earlier mv wrote beside it, writes its own format and removes the JSON', async () => {
+    const dir = await tempDir();
+    const file = join(dir, 'f.bin');
+    const state = join(dir, 'state');
+    const former = join(dir, 'state.json');
+    await writeFile(file, 'one');
+    await utimes(file, new Date(Date.now() - 10_000), new Date(Date.now() - 10_000));
+    const info = await stat(file);
+    const stamps = Buffer.from(new Float64Array([info.ino, info.size, info.mtimeMs, info.ctimeMs]).buffer).toString('base64');
+    await writeFile(former, JSON.stringify({ format: 3, endian: endianness(), keys: ['f.bin'], stamps, oids: sha('one'), folders: { 'd/': `1:${sha('manifest')}` } }));
+    const cache = await StatCache.load(state, { formerly: former });
+    expect(cache.lookup('f.bin', info)).toBe(sha('one'));
+    expect(cache.folderManifest('d/', 1)).toBe(sha('manifest'));
+    await cache.save();
+    await expect(stat(former)).rejects.toMatchObject({ code: 'ENOENT' });
+    await utimes(state, new Date(), new Date(Date.now() + 1000));
+    const reloaded = await StatCache.load(state, { formerly: former });
+    expect(reloaded.lookup('f.bin', info)).toBe(sha('one'));
+    expect(reloaded.folderManifest('d/', 1)).toBe(sha('manifest'));
+    // A JSON file of another byte order or with lists that disagree is ignored.
+    for (const damaged of [{ endian: endianness() === 'LE' ? 'BE' : 'LE' }, { keys: ['f.bin', 'g.bin'] }, { oids: `${sha('one')}x` }, { format: 4 }]) {
+      await writeFile(former, JSON.stringify({ format: 3, endian: endianness(), keys: ['f.bin'], stamps, oids: sha('one'), ...damaged }));
+      expect((await StatCache.load(join(dir, 'absent'), { formerly: former })).lookup('f.bin', info)).toBeUndefined();
+    }
+  });
+
+  it('finds each entry whether asked in the order it was written or not, before and after changes', async () => {
+    const dir = await tempDir();
+    const state = join(dir, 'state');
+    const past = new Date(Date.now() - 10_000);
+    // "d/a" is the start of "d/ab": in the written order, a path is found only whole.
+    const names = ['d/ab', 'd/a', 'd/b', 'e', 'é/x'];
+    const infos = await oldFiles(dir, names, past);
+    const first = await StatCache.load(state);
+    for (const name of names) first.record(name, infos.get(name)!, sha(name));
+    await first.save();
+    await utimes(state, new Date(), new Date(Date.now() + 1000));
+    const orders = [names, ['d/a', 'd/ab', 'e', 'd/b', 'é/x'], ['é/x', 'e', 'd/b', 'd/ab', 'd/a'], ['d/ab', 'e', 'é/x', 'd/a', 'd/b']];
+    for (const order of orders) {
+      const cache = await StatCache.load(state);
+      expect(cache.countBelow('d/')).toBe(3);
+      for (const name of order) expect(cache.lookup(name, infos.get(name)!)).toBe(sha(name));
+      // Each other entry's stat data answers for none of them.
+      for (const name of order) expect(cache.lookup(name, infos.get(name === 'e' ? 'd/a' : 'e')!)).toBeUndefined();
+      expect(cache.lookup('d', infos.get('d/a')!)).toBeUndefined();
+      expect(cache.countBelow('d/')).toBe(3);
+    }
+    // In order, then a change in the middle: the entries before and after it keep their answers.
+    const cache = await StatCache.load(state);
+    expect(cache.lookup('d/ab', infos.get('d/ab')!)).toBe(sha('d/ab'));
+    cache.record('d/a', infos.get('d/b')!, sha('new'));
+    expect(cache.lookup('d/a', infos.get('d/a')!)).toBeUndefined();
+    expect(cache.lookup('d/a', infos.get('d/b')!)).toBe(sha('new'));
+    expect(cache.lookup('d/b', infos.get('d/b')!)).toBe(sha('d/b'));
+    cache.prune('d/', new Set(['d/a', 'd/b']));
+    expect(cache.lookup('d/ab', infos.get('d/ab')!)).toBeUndefined();
+    expect(cache.has('d/ab')).toBe(false);
+    expect(cache.countBelow('d/')).toBe(2);
+    expect(cache.lookup('e', infos.get('e')!)).toBe(sha('e'));
   });
 
   it('takes over the entries of the format an earlier mv wrote (nanoseconds), so upgrading re-reads no file', async () => {
@@ -302,7 +383,7 @@ describe('stat cache', () => {
     expect(cache.folderManifest('d/', 2)).toBe(sha('manifest'));
     // Written in the current format at the next save, and read back the same.
     await cache.save();
-    expect(JSON.parse(await readFile(state, 'utf8'))).toMatchObject({ format: 3, keys: names });
+    expect((await readFile(state)).subarray(0, 16).toString()).toBe('mv stat cache 4\n');
     await utimes(state, new Date(), new Date(Date.now() + 1000));
     const reloaded = await StatCache.load(state);
     for (const name of names) expect(reloaded.lookup(name, infos.get(name)!)).toBe(sha(name));

@@ -18,6 +18,8 @@ const MAGIC = Buffer.from('mv stat cache 4\n');
 const ENDIAN_BYTE = endianness() === 'LE' ? 0x4c : 0x42;
 /** The magic, the byte order, three bytes unused, then the number of entries and of key and folder bytes. */
 const HEADER = 32;
+/** A UTF-16 surrogate without its pair, which UTF-8 cannot hold. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const OID_LENGTH = 'sha256:'.length + 64;
 /** Stat values per entry: inode, size, mtime and ctime (ms, as Node gives them). */
 const STAMP = 4;
@@ -35,22 +37,27 @@ export type FileStamp = Omit<StatData, 'mode'>;
  * 64-bit floating-point numbers, and their oids as one string. Loading a cache of 100,000s of entries so
  * costs two copies of memory, and a lookup compares four numbers: it builds no string.
  *
- * The loaded paths stay one string (NUL between paths) while every lookup asks for the path after the one
- * before, as a status of unchanged files does (it asks in the order the cache was written): each is then
- * found by comparing it with the string where the last one ended, with no list of paths and no map made.
- * The first lookup out of that order, or any change, makes the map (path → index). Entries recorded since
+ * The file holds the paths in string order, and they stay one string (NUL between paths) with the place
+ * where each starts: a status of unchanged files asks for them in that order within each folder, so each
+ * is compared in place with the path after the one found last, and any other is found by binary search.
+ * No list of paths and no map is made until an entry is recorded or removed (or the file was not in that
+ * order, as the JSON of earlier versions): then a map (path → index) answers. Entries recorded since
  * loading sit in `added`; an entry's index is below `loaded` when it is in the loaded block.
  */
 export class StatCache {
   private readonly file: string;
   /** Path → index: into the loaded block when below `loaded`, else into `added` (less `loaded`). Made when first needed. */
   private index: Map<string, number> | undefined;
-  /** The loaded paths, NUL between them. */
+  /** The loaded paths, NUL between them, in string order unless `changed` says otherwise. */
   private readonly paths: string;
-  /** Where in `paths` the path of entry `next` starts, while lookups go in order. */
+  /** Where each loaded path starts in `paths`, and one more: where a path after the last would. */
+  private readonly starts: Uint32Array;
+  /** The entry after the one found last. */
   private next = 0;
-  private nextAt = 0;
-  /** Whether an entry was recorded or removed since loading: lookups then go through the map only. */
+  /**
+   * Whether the map answers: an entry was recorded or removed since loading, or the loaded paths are
+   * not known to be in string order.
+   */
   private changed = false;
   private readonly stamps: Float64Array;
   private readonly oids: string;
@@ -67,13 +74,15 @@ export class StatCache {
   /** The file an earlier mv kept the cache in, removed once the cache is saved to `file`. */
   private formerly: string | undefined;
 
-  /** `loaded.paths` holds `count` paths with a NUL between each two (none of them holds a NUL). */
-  private constructor(file: string, loaded?: { paths: string; count: number; stamps: Float64Array; oids: string; writtenAtMs: number; folders: Map<string, string> }) {
+  /** `loaded.paths` holds the paths with a NUL between each two, starting at `loaded.starts` (`pathStarts`). */
+  private constructor(file: string, loaded?: { paths: string; starts: Uint32Array; inOrder: boolean; stamps: Float64Array; oids: string; writtenAtMs: number; folders: Map<string, string> }) {
     this.file = file;
     this.paths = loaded?.paths ?? '';
+    this.starts = loaded?.starts ?? new Uint32Array(1);
+    this.changed = !(loaded?.inOrder ?? true);
     this.stamps = loaded?.stamps ?? new Float64Array(0);
     this.oids = loaded?.oids ?? '';
-    this.loaded = loaded?.count ?? 0;
+    this.loaded = this.starts.length - 1;
     this.writtenAtMs = loaded?.writtenAtMs ?? 0;
     this.folders = loaded?.folders ?? new Map<string, string>();
   }
@@ -127,8 +136,8 @@ export class StatCache {
 
   /**
    * Format 4: a header, then the stat values as one block of 64-bit numbers, the oids as one ASCII
-   * block, the paths in UTF-8 separated by NUL, and the folders as JSON. Loading it copies two blocks and
-   * splits one string: no parsing per entry.
+   * block, the paths in UTF-8 separated by NUL (in string order), and the folders as JSON. Loading it
+   * copies two blocks and decodes the paths as one string: nothing is parsed or made per entry.
    */
   private static fromBinary(file: string, bytes: Buffer, writtenAtMs: number): StatCache {
     const empty = new StatCache(file);
@@ -140,7 +149,8 @@ export class StatCache {
     const keysAt = oidsAt + count * OID_LENGTH;
     if (bytes.length !== keysAt + keyBytes + folderBytes) return empty;
     const paths = bytes.toString('utf8', keysAt, keysAt + keyBytes);
-    if (count === 0 ? paths !== '' : separators(paths) !== count - 1) return empty;
+    const starts = pathStarts(paths, count);
+    if (starts === undefined) return empty;
     let folders: Map<string, string>;
     try {
       folders = folderMap(JSON.parse(bytes.toString('utf8', keysAt + keyBytes, bytes.length)));
@@ -152,7 +162,8 @@ export class StatCache {
     new Uint8Array(stamps.buffer).set(bytes.subarray(HEADER, oidsAt));
     return new StatCache(file, {
       paths,
-      count,
+      starts,
+      inOrder: true,
       stamps,
       oids: bytes.toString('latin1', oidsAt, keysAt),
       writtenAtMs,
@@ -170,7 +181,8 @@ export class StatCache {
     const bytes = Buffer.from(stamps, 'base64');
     if (bytes.length !== keys.length * STAMP * 8 || oids.length !== keys.length * OID_LENGTH || !keys.every((key) => typeof key === 'string' && !key.includes('\0'))) return new StatCache(file);
     const block = bytes.byteOffset % 8 === 0 ? bytes : Buffer.from(bytes);
-    const cache = new StatCache(file, { paths: keys.join('\0'), count: keys.length, stamps: new Float64Array(block.buffer, block.byteOffset, keys.length * STAMP), oids, writtenAtMs, folders });
+    const paths = keys.join('\0');
+    const cache = new StatCache(file, { paths, starts: pathStarts(paths, keys.length)!, inOrder: false, stamps: new Float64Array(block.buffer, block.byteOffset, keys.length * STAMP), oids, writtenAtMs, folders });
     cache.dirty = keys.length > 0;
     return cache;
   }
@@ -194,49 +206,50 @@ export class StatCache {
       stamps.push(Number(parts[0]), Number(parts[1]), msOfNs(BigInt(parts[2]!)), msOfNs(BigInt(parts[3]!)));
       oids.push(oid);
     }
-    const cache = new StatCache(file, { paths: keys.join('\0'), count: keys.length, stamps: Float64Array.from(stamps), oids: oids.join(''), writtenAtMs, folders });
+    const paths = keys.join('\0');
+    const cache = new StatCache(file, { paths, starts: pathStarts(paths, keys.length)!, inOrder: false, stamps: Float64Array.from(stamps), oids: oids.join(''), writtenAtMs, folders });
     cache.dirty = keys.length > 0;
     return cache;
   }
 
   /** The index of the entry for `key`, if there is one. */
   private position(key: string): number | undefined {
-    // The path after the one asked for last, while nothing changed: compared in place.
-    const at = this.nextAt;
-    if (!this.changed && this.next < this.loaded && this.paths.startsWith(key, at)) {
-      const end = at + key.length;
-      if (end === this.paths.length || this.paths.charCodeAt(end) === 0) {
-        this.nextAt = end + 1;
-        return this.next++;
-      }
+    if (this.changed) return this.map().get(key);
+    // The path after the one found last, compared in place; else a binary search.
+    const next = this.next;
+    if (next < this.loaded && this.starts[next + 1]! - 1 - this.starts[next]! === key.length && this.paths.startsWith(key, this.starts[next])) {
+      this.next = next + 1;
+      return next;
     }
-    const i = this.map().get(key);
-    if (i !== undefined && i < this.loaded && !this.changed) {
-      // Lookups in order may go on from here.
-      this.next = i + 1;
-      this.nextAt = this.starts![i + 1] ?? this.paths.length;
-    }
+    const i = this.search(key);
+    if (i !== undefined) this.next = i + 1;
     return i;
   }
 
-  /** Where each loaded path starts in `paths`, once the map is made (lookups in order go on after a jump). */
-  private starts: Uint32Array | undefined;
+  /** The loaded entry for `key`, by binary search of the paths in string order. */
+  private search(key: string): number | undefined {
+    let low = 0;
+    let high = this.loaded - 1;
+    while (low <= high) {
+      const middle = (low + high) >>> 1;
+      const path = this.pathAt(middle);
+      if (path === key) return middle;
+      if (path < key) low = middle + 1;
+      else high = middle - 1;
+    }
+    return undefined;
+  }
 
-  /** The map of paths to entries, made from the loaded paths when first needed. */
+  private pathAt(i: number): string {
+    return this.paths.slice(this.starts[i], this.starts[i + 1]! - 1);
+  }
+
+  /** The map of paths to entries, made from the loaded paths when first needed; from then on it answers. */
   private map(): Map<string, number> {
+    this.changed = true;
     if (this.index !== undefined) return this.index;
     const index = new Map<string, number>();
-    const starts = new Uint32Array(this.loaded + 1);
-    if (this.loaded > 0) {
-      let at = 0;
-      this.paths.split('\0').forEach((path, i) => {
-        starts[i] = at;
-        at += path.length + 1;
-        index.set(path, i);
-      });
-      starts[this.loaded] = at;
-    }
-    this.starts = starts;
+    for (let i = 0; i < this.loaded; i++) index.set(this.pathAt(i), i);
     this.index = index;
     return index;
   }
@@ -258,7 +271,8 @@ export class StatCache {
   }
 
   record(key: string, info: FileStamp, oid: Oid): void {
-    this.changed = true;
+    // Paths are relative file paths, which hold no NUL (the character that ends a path in the file).
+    if (key.includes('\0')) return;
     this.map().set(key, this.loaded + this.added.push({ stamp: [info.ino, info.size, info.mtimeMs, info.ctimeMs], oid }) - 1);
     this.changedBelow(key);
   }
@@ -293,16 +307,16 @@ export class StatCache {
 
   /** Whether there is an entry for `key`, current or not. */
   has(key: string): boolean {
-    return this.map().has(key);
+    return this.changed ? this.map().has(key) : this.search(key) !== undefined;
   }
 
   /** The number of entries below `prefix` (a folder path ending in "/"). */
   countBelow(prefix: string): number {
     let count = 0;
-    if (this.index === undefined) {
-      for (let at = 0, i = 0; i < this.loaded; i++, at = this.paths.indexOf('\0', at) + 1) if (this.paths.startsWith(prefix, at)) count++;
+    if (!this.changed) {
+      for (let i = 0; i < this.loaded; i++) if (this.paths.startsWith(prefix, this.starts[i])) count++;
     } else {
-      for (const key of this.index.keys()) if (key.startsWith(prefix)) count++;
+      for (const key of this.map().keys()) if (key.startsWith(prefix)) count++;
     }
     return count;
   }
@@ -312,7 +326,6 @@ export class StatCache {
     const index = this.map();
     for (const key of index.keys()) {
       if (key.startsWith(prefix) && !keep.has(key)) {
-        this.changed = true;
         index.delete(key);
         this.changedBelow(key);
       }
@@ -325,7 +338,11 @@ export class StatCache {
     const index = this.map();
     const stamps = new Float64Array(index.size * STAMP);
     const oids: string[] = [];
-    for (const [key, i] of index) {
+    // In string order, which binary search needs and in which status asks for a folder's files. A path
+    // that is not well-formed UTF-16 would not come back the same from UTF-8: it is left out.
+    const entries = [...index].filter(([key]) => !LONE_SURROGATE.test(key));
+    entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    for (const [key, i] of entries) {
       let stamp: ArrayLike<number>;
       let at = 0;
       let oid: string;
@@ -376,9 +393,20 @@ function folderMap(value: unknown): Map<string, string> {
   return folders;
 }
 
-/** How many NULs `text` holds. */
-function separators(text: string): number {
-  let count = 0;
-  for (let at = text.indexOf('\0'); at !== -1; at = text.indexOf('\0', at + 1)) count++;
-  return count;
+/**
+ * Where each of the `count` paths in `paths` (a NUL between each two) starts, and one more entry: where a
+ * path after the last would. Undefined when `paths` does not hold `count` paths.
+ */
+function pathStarts(paths: string, count: number): Uint32Array | undefined {
+  const starts = new Uint32Array(count + 1);
+  if (count === 0) return paths === '' ? starts : undefined;
+  let at = 0;
+  for (let i = 1; i < count; i++) {
+    at = paths.indexOf('\0', at) + 1;
+    if (at === 0) return undefined;
+    starts[i] = at;
+  }
+  if (paths.includes('\0', at)) return undefined;
+  starts[count] = paths.length + 1;
+  return starts;
 }

@@ -209,7 +209,7 @@ describe('a folder snapshot', () => {
       await mkdir(dirname(join(folder, path)), { recursive: true });
       await writeFile(join(folder, path), path);
     }
-    const ctx = { root, cache: new LocalCache(join(root, 'cache')), stats: await StatCache.load(join(root, 'stat-cache.json')), store: false };
+    const ctx = { root, cache: new LocalCache(join(root, 'cache')), stats: await StatCache.load(join(root, 'stat-cache')), store: false };
     const snapshot = await snapshotPath('data', ctx);
     if (snapshot.kind !== 'dir') throw new Error('a folder was expected');
     expect(snapshot.entries.map((e) => e.path)).toEqual(['a-b/z', 'a.txt', 'a/b/y', 'a/x', 'ab']);

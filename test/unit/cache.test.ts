@@ -358,6 +358,65 @@ describe('stat cache', () => {
     expect(cache.lookup('e', infos.get('e')!)).toBe(sha('e'));
   });
 
+  it('answers nothing wrong from a file whose paths are out of order, and writes them in order again', async () => {
+    const dir = await tempDir();
+    const state = join(dir, 'state');
+    const names = ['a', 'b', 'c', 'd', 'e'];
+    const infos = await oldFiles(dir, names, new Date(Date.now() - 10_000));
+    const cache = await StatCache.load(state);
+    for (const name of names) cache.record(name, infos.get(name)!, sha(name));
+    await cache.save();
+    // The same entries with the paths in reverse order (each path still beside its own stat data and oid).
+    const bytes = await readFile(state);
+    const at = 32 + names.length * (32 + 71);
+    const swap = (i: number, j: number, size: number, from: number) => {
+      const a = Buffer.from(bytes.subarray(from + i * size, from + (i + 1) * size));
+      bytes.copy(bytes, from + i * size, from + j * size, from + (j + 1) * size);
+      a.copy(bytes, from + j * size);
+    };
+    for (const [i, j] of [[0, 4], [1, 3]] as const) {
+      swap(i, j, 32, 32);
+      swap(i, j, 71, 32 + names.length * 32);
+    }
+    bytes.write('e\0d\0c\0b\0a', at, 'latin1');
+    await writeFile(state, bytes);
+    await utimes(state, new Date(), new Date(Date.now() + 1000));
+    const reversed = await StatCache.load(state);
+    let found = 0;
+    for (const name of names) {
+      const oid = reversed.lookup(name, infos.get(name)!);
+      if (oid !== undefined) found++;
+      expect([undefined, sha(name)]).toContain(oid);
+    }
+    expect(found).toBeGreaterThan(0);
+    // A change makes the map answer, and the next save puts the paths in order again.
+    reversed.record('f', infos.get('a')!, sha('f'));
+    for (const name of names) expect(reversed.lookup(name, infos.get(name)!)).toBe(sha(name));
+    await reversed.save();
+    const six = 32 + 6 * (32 + 71);
+    expect((await readFile(state)).toString('latin1', six, six + 11)).toBe('a\0b\0c\0d\0e\0f');
+  });
+
+  it('keeps no entry for a path that cannot be written as it is: with a NUL, or a lone surrogate', async () => {
+    const dir = await tempDir();
+    const state = join(dir, 'state');
+    const infos = await oldFiles(dir, ['a', 'b'], new Date(Date.now() - 10_000));
+    const cache = await StatCache.load(state);
+    cache.record('a\0b', infos.get('a')!, sha('nul'));
+    cache.record('d/\uD800', infos.get('a')!, sha('high'));
+    cache.record('d/\uDC00', infos.get('b')!, sha('low'));
+    cache.record('d/😀', infos.get('b')!, sha('pair'));
+    expect(cache.has('a\0b')).toBe(false);
+    await cache.save();
+    await utimes(state, new Date(), new Date(Date.now() + 1000));
+    const reloaded = await StatCache.load(state);
+    expect(reloaded.lookup('d/\uD800', infos.get('a')!)).toBeUndefined();
+    expect(reloaded.lookup('d/\uFFFD', infos.get('a')!)).toBeUndefined();
+    expect(reloaded.lookup('d/\uDC00', infos.get('b')!)).toBeUndefined();
+    expect(reloaded.lookup('d/😀', infos.get('b')!)).toBe(sha('pair'));
+    expect(reloaded.countBelow('d/')).toBe(1);
+  });
+
   it('takes over the entries of the format an earlier mv wrote (nanoseconds), so upgrading re-reads no file', async () => {
     const dir = await tempDir();
     const state = join(dir, 'state.json');

@@ -3,7 +3,7 @@
  * add, run as a user would (a pseudo-terminal from `script`, signals to the process or its whole group).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdir, open, readFile, readdir, stat, truncate, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, stat, truncate, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { describe, expect, it } from 'vitest';
@@ -75,7 +75,7 @@ describe.skipIf(!hasScript)('spinners never loop', () => {
     const log = join(repo.dir, '.git', 'stderr.log');
     const piped = await inPty(repo, `stty cols 80 rows 24; ${quote(MV_BIN)} add big models/big.bin 2>${quote(log)}`, terminalEnv());
     expect(piped.exitCode).toBe(0);
-    const stderr = await (await open(log)).readFile('utf8');
+    const stderr = await readFile(log, 'utf8');
     expect(stderr).toContain('Registered big@v0.1.1');
     expect(stderr).not.toContain('\u001b[');
   });

@@ -220,7 +220,7 @@ export function fsError(error: unknown, action: string, path: string): unknown {
     case 'ENOENT':
       return new MvError('PATH_MISSING', `No such file or directory: ${path} (while ${action}).`, { cause: error });
     case 'EISDIR':
-      return new MvError('PATH_IS_DIRECTORY', `${path} is a directory (while ${action}).`, { cause: error });
+      return new MvError('PATH_IS_DIRECTORY', `${path} is a directory (while ${action}).`, { hint: 'A file is needed there: move that folder away, then run the command again.', cause: error });
     case 'ENOTDIR':
       return new MvError('PATH_NOT_A_FOLDER', `A part of ${path} is a file where a folder is needed (while ${action}).`, {
         hint: 'Move that file away, then run the command again.',

@@ -8,7 +8,7 @@ import { mkdir, open, rm } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import { dirname } from 'node:path';
 import { writeFileAtomic } from '../atomic-file.js';
-import { errnoCode } from '../errors.js';
+import { errnoCode, fsError } from '../errors.js';
 import { isPlainObject } from '../plain-object.js';
 import type { StatData } from '../stat-data.js';
 import type { Oid } from './oid.js';
@@ -123,7 +123,7 @@ export class StatCache {
       }
     } catch (error) {
       if (errnoCode(error) === 'ENOENT') return 'missing';
-      throw error;
+      throw fsError(error, 'reading the stat cache', from);
     }
     if (bytes.subarray(0, MAGIC.length).equals(MAGIC)) return StatCache.fromBinary(file, bytes, writtenAtMs);
     try {

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Stats } from 'node:fs';
-import { chmod, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { endianness, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -446,6 +446,15 @@ describe('stat cache', () => {
     await utimes(state, new Date(), new Date(Date.now() + 1000));
     const reloaded = await StatCache.load(state);
     for (const name of names) expect(reloaded.lookup(name, infos.get(name)!)).toBe(sha(name));
+  });
+
+  it('names a folder where the stat cache should be, with a hint, rather than failing inside', async () => {
+    const dir = await tempDir();
+    const state = join(dir, 'state');
+    await mkdir(state);
+    const error = await StatCache.load(state).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MvError);
+    expect(error).toMatchObject({ code: 'PATH_IS_DIRECTORY', message: `${state} is a directory (while reading the stat cache).`, hint: expect.stringContaining('move that folder away') });
   });
 
   it('survives a damaged state file by starting over', async () => {

@@ -18,7 +18,7 @@ import { parseVersionArgument, type BumpRequest } from '../version/version-polic
 import { checkNoOverlap, checkNotTracked, checkNotVersionedElsewhere, checkPathsExist, existsInRepo, filesAt, type PathArg } from '../workspace/add-checks.js';
 import { isUri, parseParamPairs, pinArtifactRef, readMapping, readSignature } from '../workspace/lineage-inputs.js';
 import { checkReadableLink } from '../workspace/snapshot.js';
-import { dropsData, dropsPart, dropsPath, parseDrop, PARTS, type Drop } from '../version/dropped.js';
+import { dropsData, dropsPart, dropsPath, parseDrop, PARTS, type Drop, type Part } from '../version/dropped.js';
 
 export interface AddFlags {
   name: string;
@@ -126,8 +126,13 @@ export async function readAddRequest(repo: Repo, cwd: string, flags: AddFlags): 
   // What `--drop` names is not carried over from the committed pointer. The file the current version read
   // its params, metrics or signature from, named by its path, drops that part with it.
   const partFile = { params: before?.lineage.params_file?.path, metrics: before?.metrics_file, signature: before?.signature_file };
+  /** The repository path of the file each part was read from, if it was. */
+  const partPath = (part: Part) => (partFile[part] === undefined ? undefined : joinRepoPath(beforeFolder, partFile[part]));
   const named = (flags.drop ?? []).map((text) => parseDrop(text, (path) => toRepoPath(repo.root, cwd, path)));
-  const partsByPath = PARTS.filter((part) => partFile[part] !== undefined && dropsPath(named, recorded(beforeFolder, partFile[part]).repoPath) && !dropsPart(named, part));
+  const partsByPath = PARTS.filter((part) => {
+    const path = partPath(part);
+    return path !== undefined && dropsPath(named, path) && !dropsPart(named, part);
+  });
   const drops: Drop[] = [...named, ...partsByPath.map((part) => ({ kind: 'part' as const, part }))];
   const kept = (entries: Array<{ path: string }> | undefined) => entries?.map((e) => recorded(beforeFolder, e.path)).filter((p) => !dropsPath(drops, p.repoPath));
   // Paths refused earlier (given undefined) are converted again here, where their error is reported in its turn.
@@ -177,7 +182,7 @@ export async function readAddRequest(repo: Repo, cwd: string, flags: AddFlags): 
   // Uncommitted changes to tracked code make the version irreproducible, except in files the version
   // records itself (hashed and cached, or read into the pointer).
   // So are the files `--drop` leaves out of the current version: removing them is what this version records.
-  const dropped = drops.flatMap((d) => (d.kind === 'path' ? [d.repoPath] : d.kind === 'part' && partFile[d.part] !== undefined ? [recorded(beforeFolder, partFile[d.part]!).repoPath] : []));
+  const dropped = drops.flatMap((d) => (d.kind === 'path' ? d.repoPath : d.kind === 'part' ? (partPath(d.part) ?? []) : []));
   const own = [...dataPaths, ...pipelinePaths, ...[paramsFile, metricsFile, signatureFile].filter((f): f is PathArg => f !== undefined)].map((p) => p.repoPath.replace(/\/$/, '')).concat(dropped);
   const dirtyFiles = changedFiles.filter((f) => !own.some((r) => atOrUnder(f, r)));
   if (dirtyFiles.length > 0 && !flags.allowDirty) {

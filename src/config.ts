@@ -138,7 +138,7 @@ export function validateConfig(raw: Record<string, unknown>, display: string): C
     return result.data;
   }
   const issue = result.error.issues[0]!;
-  const field = issue.path.map(String).join('.');
+  const field = z.fieldName(issue.path);
   const message =
     issue.code === 'unrecognized_keys'
       ? `unknown setting ${issue.keys.map((k) => (field ? `${field}.${k}` : k)).join(', ')}`

@@ -39,7 +39,7 @@ describe('settings', () => {
     [{ cache: { fsync: 'yes' } }, 'cache.fsync: must be true or false, not a string'],
     [{ stages: [] }, 'stages: must list at least 1 item'],
     [{ stages: 'production' }, 'stages: must be a list, not a string'],
-    [{ stages: ['bad stage'] }, 'stages.0: is not a valid stage name'],
+    [{ stages: ['bad stage'] }, 'stages[0]: is not a valid stage name'],
     [{ remotes: [] }, 'remotes: must be a mapping, not a list'],
     [{ remotes: { origin: {} } }, 'remotes.origin.url: is missing'],
     [{ remotes: { origin: { url: '' } } }, 'remotes.origin.url: must not be empty'],

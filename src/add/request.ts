@@ -164,7 +164,7 @@ export async function readAddRequest(repo: Repo, cwd: string, flags: AddFlags): 
   await checkPathsExist(repo.root, cwd, name, [...artifactPaths, ...dataPaths, ...pipelinePaths]);
   checkNoOverlap([...artifactPaths, ...dataPaths]);
   for (const p of [...artifactPaths, ...dataPaths, ...pipelinePaths]) await checkNoLinkedFolders(repo.root, p.repoPath, p.input);
-  await checkNotTracked(repo, artifactPaths, givenTracked);
+  await checkNotTracked(repo, artifactPaths, givenTracked, { name, pointerFile: current?.file });
   await checkNotVersionedElsewhere(repo, name, artifactPaths, pointerFiles);
 
   // A file the current version read its params, metrics or signature from is read again, unless `--drop`

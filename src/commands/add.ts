@@ -127,7 +127,7 @@ export async function add(options: AddOptions): Promise<AddResult> {
       draft,
       pointerFile: request.pointerFile,
       current: request.current,
-      previous: newest ? { version: newest.version, pointer: previous?.pointer } : undefined,
+      previous: newest ? { version: newest.version, pointer: previous?.pointer, file: previous?.file } : undefined,
       taken,
       requested: { version: request.version, bump: request.bump },
       drops: request.drops,

@@ -79,7 +79,8 @@ export function droppedInputs(before: { pointer: Pointer; file: string }, after:
   const af = pointerFolder(after.file);
   const dropped: Dropped[] = [];
   const paths = (entries: Array<{ path: string }> | undefined, folder: string) => (entries ?? []).map((e) => joinRepoPath(folder, e.path));
-  const kept = (list: string[], path: string) => list.some((p) => p.replace(/\/$/, '') === path.replace(/\/$/, ''));
+  // A file of the old version inside a folder the new one versions is kept (the folder's manifest holds it).
+  const kept = (list: string[], path: string) => list.some((p) => p.replace(/\/$/, '') === path.replace(/\/$/, '') || (p.endsWith('/') && path.startsWith(p)));
   const nowFiles = paths(after.pointer.files, af);
   for (const path of paths(before.pointer.files, bf)) if (!kept(nowFiles, path)) dropped.push(describe({ kind: 'path', repoPath: path.replace(/\/$/, '') }, 'file', path));
   const nowData = (after.pointer.lineage.data ?? []).map((d) => dataKey(d, af));
@@ -101,12 +102,12 @@ export function droppedInputs(before: { pointer: Pointer; file: string }, after:
 }
 
 /** Fails unless every loss was asked for; returns the losses that were. */
-export function checkDrops(dropped: Dropped[], allowed: Drop[], context: { name: string; current: string; typed?: (repoPath: string) => string }): Dropped[] {
+export function checkDrops(dropped: Dropped[], allowed: Drop[], context: { name: string; current: string; carried?: boolean; typed?: (repoPath: string) => string }): Dropped[] {
   const refused = dropped.filter((d) => !allowed.some((a) => same(a, d.key) || (d.alias !== undefined && same(a, d.alias))));
   if (refused.length) {
     const list = refused.map((d) => d.what).join(', ');
     throw new MvError('INPUTS_DROPPED', `This version of ${context.name} would leave out what ${context.current} has: ${list}.`, {
-      hint: `Add them again (\`mvr add ${context.name}\` with no paths keeps everything ${context.current} recorded), or leave them out on purpose with ${refused.map((d) => `--drop ${shellQuote(d.key.kind === 'path' && context.typed ? context.typed(d.key.repoPath) : d.flag)}`).join(' ')}.`,
+      hint: `Add them again (${context.carried === false ? 'name them on the command line, as for a first version' : `\`mvr add ${context.name}\` with no paths keeps everything ${context.current} recorded`}), or leave them out on purpose with ${refused.map((d) => `--drop ${shellQuote(d.key.kind === 'path' && context.typed ? context.typed(d.key.repoPath) : d.flag)}`).join(' ')}.`,
       details: { dropped: refused.map((d) => d.what) },
     });
   }

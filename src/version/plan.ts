@@ -16,8 +16,8 @@ export interface PlanInput {
   pointerFile: string;
   /** The artifact's committed pointer in the work tree: what a new version must not silently lose. */
   current: { pointer: Pointer; file: string } | undefined;
-  /** The highest registered version, and its pointer when its commit has one. */
-  previous: { version: string; pointer: Pointer | undefined } | undefined;
+  /** The highest registered version, and its pointer (and where its commit has it) when that commit has one. */
+  previous: { version: string; pointer: Pointer | undefined; file?: string | undefined } | undefined;
   /** Every version number taken (registered or deregistered). */
   taken: string[];
   requested: { version?: string | undefined; bump?: BumpRequest | undefined };
@@ -36,8 +36,17 @@ export function planVersion(input: PlanInput): VersionPlan {
   if (change?.level === 'none' && input.requested.version === undefined && (input.requested.bump ?? 'auto') === 'auto') {
     return { created: false, version: previous!.version, id: pinnedId(name, previous!.version), reason: 'nothing changed since the previous version', change };
   }
-  const dropped = input.current
-    ? checkDrops(droppedInputs(input.current, { pointer: draft, file: input.pointerFile }), input.drops, { name, current: pinnedId(name, input.current.pointer.version), ...(input.typed ? { typed: input.typed } : {}) })
+  // What the new version must not silently lose: the work tree's committed pointer; with none there (a
+  // branch from before the artifact, a pointer removed), the highest registered version, whose number the
+  // new one follows.
+  const base = input.current ?? (previous?.pointer && previous.file !== undefined ? { pointer: previous.pointer, file: previous.file } : undefined);
+  const dropped = base
+    ? checkDrops(droppedInputs(base, { pointer: draft, file: input.pointerFile }), input.drops, {
+        name,
+        current: pinnedId(name, base.pointer.version),
+        carried: input.current !== undefined,
+        ...(input.typed ? { typed: input.typed } : {}),
+      })
     : [];
   const number =
     input.requested.version !== undefined

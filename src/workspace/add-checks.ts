@@ -9,7 +9,7 @@ import { MvError, UsageError, errnoCode } from '../errors.js';
 import { displayPath, shellQuote } from '../display-text.js';
 import { absolutePath, atOrUnder, joinRepoPath, typedPath } from '../paths.js';
 import { readWorkspacePointer } from '../pointer/locate.js';
-import { parsePointer, pointerFolder, serializePointer, type Pointer } from '../pointer/pointer.js';
+import { parsePointer, POINTER_SUFFIX, pointerFolder, serializePointer, type Pointer } from '../pointer/pointer.js';
 import { missingObjects } from '../pointer/stored.js';
 import type { Repo } from '../repo.js';
 import { pathMissing } from './snapshot.js';
@@ -127,10 +127,29 @@ export function filesAt(files: string[], paths: PathArg[]): string[] {
   return files.filter((file) => roots.some((root) => atOrUnder(file, root)));
 }
 
-/** Refuses paths git tracks; `tracked` is `trackedAt(repo, paths)` when it was asked ahead. */
-export async function checkNotTracked(repo: Repo, paths: PathArg[], tracked: Promise<string[]> = trackedAt(repo, paths)): Promise<void> {
+/**
+ * Refuses paths git tracks; `tracked` is `trackedAt(repo, paths)` when it was asked ahead. A folder that
+ * holds a pointer is refused with a way out that keeps the pointer in git (`git rm --cached` would lose it
+ * from the history's next commit and put it into the folder's manifest).
+ */
+export async function checkNotTracked(repo: Repo, paths: PathArg[], tracked: Promise<string[]> = trackedAt(repo, paths), artifact?: { name: string; pointerFile: string | undefined }): Promise<void> {
   const list = await tracked;
   if (list.length === 0) return;
+  const pointer = list.find((file) => file.endsWith(POINTER_SUFFIX));
+  const folder = pointer === undefined ? undefined : paths.find((p) => atOrUnder(pointer, p.repoPath.replace(/\/$/, '')));
+  if (pointer !== undefined && folder !== undefined) {
+    const own = artifact !== undefined && artifact.pointerFile === pointer;
+    const input = folder.input.endsWith('/') ? folder.input : `${folder.input}/`;
+    // The .gitignore beside the pointer holds the lines mv wrote for the files the pointer records.
+    const ignore = joinRepoPath(pointerFolder(pointer), '.gitignore');
+    const moved = [pointer, ...(list.includes(ignore) ? [ignore] : [])].map(shellQuote).join(' ');
+    throw new MvError('ALREADY_TRACKED', `${input} holds ${own ? `${artifact.name}'s own pointer` : 'a pointer'} (${pointer}); a folder versioned by mv cannot hold a pointer.`, {
+      hint: own
+        ? `Name the files in it instead (\`mvr add ${artifact.name} ${input}<file> …\`), or move ${artifact.name} to the folder: \`git rm -q -- ${moved} && git commit -m "Move ${artifact.name}'s pointer"\`, then \`mvr add ${artifact.name} ${input}\` writes its pointer beside the folder.`
+        : 'Name the files beside it instead, or give a folder that holds no pointer.',
+      details: { pointer },
+    });
+  }
   throw new MvError('ALREADY_TRACKED', `${list[0]}${list.length > 1 ? ` (and ${list.length - 1} more)` : ''} is tracked by git; an artifact's files are versioned by mv instead.`, {
     hint: `Stop tracking them in git first: git rm -r --cached -- ${paths.map((p) => p.input).join(' ')} && git commit -m "Track with mv"`,
   });

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -6,7 +7,7 @@ import { add, checkout, status, type AddOptions } from '../../src/index.js';
 import { refusal, tagsOf } from '../helpers/assertions.js';
 import { copyRepo, gitRepo, suiteDir, testRepoAt, type TestRepo } from '../helpers/git-repo.js';
 import { cli } from '../helpers/mv-cli.js';
-import { addChurn, initProject } from '../helpers/project.js';
+import { ADD_OPTIONS, addChurn, initProject } from '../helpers/project.js';
 
 let template: string;
 beforeAll(async () => {
@@ -167,6 +168,48 @@ describe('files git tracks', () => {
       await testRepoAt(dir).git('add', 'code/deep/w.bin');
       await testRepoAt(dir).git('commit', '-qm', 'code');
     });
+  });
+
+  it("a folder holding the artifact's own pointer: the way out keeps the pointer in git, and the move to the folder loses nothing silently", async () => {
+    const repo = await project();
+    await addChurn(repo);
+    const head = await repo.git('rev-parse', 'HEAD');
+    const refused = await refusal(add({ cwd: repo.dir, name: 'churn', paths: ['models/churn/'] }));
+    expect(refused.code).toBe('ALREADY_TRACKED');
+    expect(refused.text).toContain("models/churn/ holds churn's own pointer (models/churn/churn.mv.yaml)");
+    expect(refused.text).toContain('`git rm -q -- models/churn/churn.mv.yaml models/churn/.gitignore && git commit -m "Move churn\'s pointer"`');
+    expect(refused.text).not.toContain('--cached');
+    expect(await repo.git('rev-parse', 'HEAD')).toBe(head);
+    // Following the hint: the version is compared with churn@v0.1.0 (no pointer in the work tree now), so its
+    // lineage is not lost silently; the files now inside the folder are not counted as lost.
+    await repo.git('rm', '-q', '--', 'models/churn/churn.mv.yaml', 'models/churn/.gitignore');
+    await repo.git('commit', '-qm', "Move churn's pointer");
+    const lost = await refusal(add({ cwd: repo.dir, name: 'churn', paths: ['models/churn/'] }));
+    expect(lost.code).toBe('INPUTS_DROPPED');
+    expect(lost.text).toContain('would leave out what churn@v0.1.0 has: data data/train/, pipeline src/preprocess.py, params file params.yaml, params, metrics.');
+    expect(lost.text).toContain('name them on the command line');
+    const made = await add({ cwd: repo.dir, ...ADD_OPTIONS, paths: ['models/churn/'] });
+    expect(made).toMatchObject({ created: true, id: 'churn@v0.1.1', pointer: { path: 'models/churn.mv.yaml' } });
+    const pointer = (await readWorkspacePointer(repo.dir, 'models/churn.mv.yaml'))!.pointer;
+    expect(pointer.files.map((f) => f.path)).toEqual(['churn/']);
+    expect(pointer.lineage.pipeline?.map((p) => p.path)).toEqual(['../src/preprocess.py']);
+  });
+
+  it('with no pointer in the work tree (a branch from before the artifact), a new version is checked against the highest registered one', async () => {
+    const repo = await project();
+    await addChurn(repo);
+    await repo.git('checkout', '-q', '-b', 'experiment', 'HEAD~1');
+    expect(existsSync(join(repo.dir, 'models/churn/churn.mv.yaml'))).toBe(false);
+    const head = await repo.git('rev-parse', 'HEAD');
+    const lost = await refusal(add({ cwd: repo.dir, name: 'churn', paths: ['models/churn/model.pt'] }));
+    expect(lost.code).toBe('INPUTS_DROPPED');
+    expect(lost.text).toContain('would leave out what churn@v0.1.0 has: file models/churn/tokenizer/, data data/train/, pipeline src/preprocess.py, params file params.yaml, params, metrics.');
+    expect(lost.text).toContain('--drop models/churn/tokenizer --drop data/train --drop src/preprocess.py --drop params.yaml --drop params --drop metrics');
+    expect(await repo.git('rev-parse', 'HEAD')).toBe(head);
+    expect(await tagsOf(repo)).toEqual(['churn@v0.1.0']);
+    // Leaving them out on purpose, as the hint says, registers the next version.
+    const made = await add({ cwd: repo.dir, name: 'churn', paths: ['models/churn/model.pt'], drop: ['models/churn/tokenizer', 'data/train', 'src/preprocess.py', 'params.yaml', 'params', 'metrics'] });
+    expect(made).toMatchObject({ created: true, id: 'churn@v0.2.0' });
   });
 
   it('a path that only starts like a tracked one is not refused', async () => {

@@ -17,7 +17,7 @@ import { withRepoLock } from '../lock.js';
 import { pinnedId } from '../registry/ref.js';
 import { resolvePointer, type KnownVersions, type VersionPointer } from '../registry/version-pointer.js';
 import { readCommittedPointers } from '../pointer/locate.js';
-import { artifactVersions, versionsFromRecords, type VersionRecord } from '../registry/versions.js';
+import { artifactVersions, conflictOf, versionsFromRecords, type VersionRecord } from '../registry/versions.js';
 import { openRemoteSession, type RemoteSession } from '../remote/remote-session.js';
 import { remoteStatus } from '../remote/remote-status.js';
 import { openRepo, requireInitialized } from '../repo.js';
@@ -69,7 +69,10 @@ export interface VerifyResult {
   remote: { remote: string; checked: number; rehashed: boolean; missing: MissingObject[]; corrupt: MissingObject[]; chunked: number } | null;
   versions: VersionVerdict[];
   tampered: TamperFinding[];
-  /** Version tags on a commit whose pointer records another version: never used as that version. */
+  /**
+   * Version tags on a commit whose pointer records another version, and tags that register a version at a
+   * second commit: never used as that version.
+   */
   mismatched: MismatchedTag[];
   /** Versions registered without a pointer oid (by other tools): nothing to compare against. */
   unprotected: string[];
@@ -102,7 +105,10 @@ export async function verify(options: VerifyOptions = {}): Promise<VerifyResult>
   const byArtifact = versionsFromRecords(records);
   const registered = [...byArtifact.values()].flatMap((m) => [...m.values()]);
   const purges = purgesById(purgeRecords);
-  const mismatched: MismatchedTag[] = [];
+  // A version registered at two commits is never read as either (VERSION_CONFLICT): each stray tag is reported.
+  const mismatched: MismatchedTag[] = registered.flatMap((record) =>
+    (record.conflicts ?? []).map((stray) => ({ id: pinnedId(record.artifact, record.version), tag: stray.tag, commit: stray.commit, message: conflictOf(record)!.message })),
+  );
   const targets = refs.length ? await namedTargets(repo.git, repo.root, refs, (artifact) => artifactVersions(byArtifact, artifact)) : await allTargets(repo.git, registered, mismatched);
   // The committed pointers are compared with their tags while the cache is re-hashed; each target's
   // pointer was read from its version tag's commit already.
@@ -292,7 +298,10 @@ function judge(result: VerifyResult, targets: Target[], purges: Map<string, Purg
     result.problems.push(`tampered: ${t.path} ${t.where === 'tag' ? `in ${t.tag}'s commit` : 'at HEAD'} ${t.actual ? `hashes to ${t.actual}` : 'is gone'}, but ${t.tag} recorded ${t.recorded}`);
     verdicts.set(t.id, 'tampered');
   }
-  for (const m of result.mismatched) result.problems.push(`mismatched: ${m.message}`);
+  for (const m of result.mismatched) {
+    result.problems.push(`mismatched: ${m.message}`);
+    if (verdicts.has(m.id)) verdicts.set(m.id, 'tampered');
+  }
   for (const s of result.signatures ?? []) if (s.status === 'bad') result.problems.push(`bad signature: ${s.tag} (${s.detail ?? 'does not match'})`);
   for (const [id, status] of verdicts) {
     const purge = purges.get(id)?.at(-1);

@@ -44,6 +44,8 @@ export interface VersionState {
   listed: boolean;
   /** The first registration. */
   registered?: RegistryEvent;
+  /** Version tags of the same version at other commits, which GTO ignores (mv refuses to serve it). */
+  conflicts?: RegistryEvent[];
   /** The deregistration in force (the newest version tag is a deregistration). */
   deregistered?: RegistryEvent;
   /** The assignment to `archived` in force. */
@@ -84,6 +86,7 @@ export function indexVersions(events: RegistryEvent[]): VersionIndex {
     if (existing) {
       if (existing.commit !== event.commit) {
         index.notes.push(`${event.tag} points at commit ${event.commit.slice(0, 12)}, but v${event.version!} is at ${existing.commit.slice(0, 12)}; the tag was ignored.`);
+        (existing.conflicts ??= []).push({ ...event });
         event.version = undefined;
       }
       continue;

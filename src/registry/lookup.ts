@@ -4,12 +4,13 @@ import { pinnedId, versionLabel, type Ref } from './ref.js';
 import { ARCHIVED_STAGE, DEFAULT_STAGES, deployStage, hintStages } from './stage-names.js';
 import { nearStages } from '../names.js';
 import { latestVersion, versionsHighestFirst, type ArtifactState, type VersionState } from './state.js';
+import { versionConflict } from './versions.js';
 import { describeHoldings, type Holding } from './weights.js';
 
 /** A version by its SemVer, or a commit GTO counts as a version (stage tags, no version tag). */
 export function findVersion(state: ArtifactState, version: string): VersionState {
   const entry = state.versions.get(version);
-  if (entry && (entry.registered || entry.unregistered)) return entry;
+  if (entry && (entry.registered || entry.unregistered)) return oneCommit(state, entry);
   const known = versionsHighestFirst(state).filter((v) => v.registered);
   const list = known.slice(0, 8).map((v) => versionLabel(v.version)).join(', ');
   throw new MvError('UNKNOWN_VERSION', `${pinnedId(state.name, version)} does not exist.`, {
@@ -26,7 +27,13 @@ export function versionOfRef(state: ArtifactState, ref: Extract<Ref, { kind: 've
       hint: `Register a new version with \`mvr add ${state.name} <path>…\`.`,
     });
   }
-  return latest;
+  return oneCommit(state, latest);
+}
+
+/** Refuses a version whose version tags disagree on its commit (versionConflict). */
+function oneCommit(state: ArtifactState, version: VersionState): VersionState {
+  if (!version.conflicts?.length || !version.registered) return version;
+  throw versionConflict(state.name, version.version, [version.registered, ...version.conflicts].map((e) => ({ tag: e.tag, commit: e.commit })));
 }
 
 /**
@@ -35,7 +42,13 @@ export function versionOfRef(state: ArtifactState, ref: Extract<Ref, { kind: 've
  */
 export function stageHolders(state: ArtifactState, stage: string, knownStages: readonly string[] = [...new Set([...hintStages(state.stagesSeen), ...DEFAULT_STAGES])]): Holding[] {
   const holders = state.stages.get(stage) ?? [];
-  if (holders.length > 0) return holders;
+  if (holders.length > 0) {
+    for (const holder of holders) {
+      const version = state.versions.get(holder.version);
+      if (version) oneCommit(state, version);
+    }
+    return holders;
+  }
   const occupied = [...state.stages].filter(([, h]) => h.length > 0).map(([s, h]) => `${s} (${describeHoldings(h)})`);
   const isKnown = knownStages.includes(stage) || stage === ARCHIVED_STAGE || state.stages.has(stage);
   const near = isKnown ? [] : nearStages(stage, [...new Set([...state.stages.keys(), ...knownStages, ARCHIVED_STAGE])]);

@@ -6,7 +6,7 @@ import { requireNotDeprecated, versionOfRef } from './lookup.js';
 import { pinnedId, type Ref } from './ref.js';
 import { readArtifact } from './registry-state.js';
 import { isSemver } from '../semver.js';
-import { listVersions, unknownVersion, type VersionRecord } from './versions.js';
+import { listVersions, requireOneCommit, unknownVersion, type VersionRecord } from './versions.js';
 
 export interface VersionPointer extends LocatedPointer {
   artifact: string;
@@ -46,7 +46,7 @@ export async function findVersionRecord(git: Git, ref: Extract<Ref, { kind: 'ver
   }
   const record = versions.find((v) => v.version === wanted);
   if (!record) throw unknownVersion(ref.artifact, wanted ?? 'latest', versions);
-  return record;
+  return requireOneCommit(record);
 }
 
 /** Reads the pointer committed with a registered version. */

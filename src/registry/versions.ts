@@ -12,6 +12,8 @@ export interface VersionRecord {
   register: TagRecord;
   /** The deregistration in force: the version's newest version tag deregisters it (GTO's rule). */
   deregister?: TagRecord;
+  /** Registrations of the same version at other commits (GTO keeps the oldest): mv delivers neither. */
+  conflicts?: TagRecord[];
 }
 
 /**
@@ -31,6 +33,7 @@ export function versionsFromRecords(records: TagRecord[]): Map<string, Map<strin
     if (record.kind === 'register') {
       if (!entry) versions.set(record.version!, { artifact: record.artifact, version: record.version!, register: record });
       else if (entry.register.commit === record.commit) delete entry.deregister;
+      else (entry.conflicts ??= []).push(record);
     } else if (entry && entry.register.commit === record.commit) entry.deregister = record;
   }
   return byArtifact;
@@ -58,6 +61,32 @@ export async function versionTags(git: Git, artifact: string): Promise<{ registe
     registered: artifactVersions(versionsFromRecords(records), artifact),
     taken: [...new Set(records.filter((r) => r.version !== undefined).map((r) => r.version!))],
   };
+}
+
+/**
+ * A version registered at more than one commit. mv never registers a version twice, so one of the tags
+ * was made by hand or forged (a back-dated `name@vX#N` that GTO's reading would prefer): a pinned id must
+ * not silently deliver other bytes, so nothing is read or served for it until the stray tag is deleted.
+ */
+export function versionConflict(artifact: string, version: string, tags: Array<{ tag: string; commit: string }>): MvError {
+  const id = `${artifact}@v${version}`;
+  return new MvError('VERSION_CONFLICT', `${id} is registered at ${tags.length} different commits (${tags.map((t) => `${t.tag} at ${t.commit.slice(0, 12)}`).join(', ')}), so mv will not pick one.`, {
+    hint: `mv registers a version once; the other tags were made by hand or by someone else. Look at each (\`git show 'refs/tags/${tags[0]!.tag}'\`), then delete the wrong ones here and on the remote (\`git tag -d <tag> && git push origin ':refs/tags/<tag>'\`).`,
+    details: { id, tags },
+  });
+}
+
+/** The error for a version whose registration tags disagree on its commit (see versionConflict), if they do. */
+export function conflictOf(record: VersionRecord): MvError | undefined {
+  if (!record.conflicts?.length) return undefined;
+  return versionConflict(record.artifact, record.version, [record.register, ...record.conflicts].map((r) => ({ tag: r.tag, commit: r.commit })));
+}
+
+/** Refuses a version whose registration tags disagree on its commit. */
+export function requireOneCommit(record: VersionRecord): VersionRecord {
+  const conflict = conflictOf(record);
+  if (conflict) throw conflict;
+  return record;
 }
 
 export function unknownVersion(artifact: string, version: string, existing: VersionRecord[]): MvError {

@@ -3,12 +3,15 @@
  * another version's, or another artifact's, or none, is never resolved as that version's files, and
  * `verify` and `show` say so. Committed files cannot pose as mv's own state or send its cache elsewhere.
  */
-import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { add } from '../../src/commands/add.js';
 import { checkout } from '../../src/commands/checkout.js';
 import { pull } from '../../src/commands/fetch.js';
+import { push } from '../../src/commands/push.js';
+import { resolve } from '../../src/commands/resolve.js';
 import { get } from '../../src/commands/get.js';
 import { show } from '../../src/commands/show.js';
 import { status } from '../../src/commands/status.js';
@@ -82,6 +85,44 @@ describe('version tags that do not match their commit', () => {
     await expect(checkout({ cwd: repo.dir, ref: 'churn@v5.0.0' })).rejects.toMatchObject({ code: expect.stringMatching(/NO_POINTER|POINTER_MISMATCH/) });
     const run = await cli(repo.dir, ['show', 'churn@v5.0.0']);
     expect(run.stderr).not.toContain('internal error');
+  });
+});
+
+describe('a version registered at two commits', () => {
+  it('a back-dated twice@v0.1.0#1 on a commit whose pointer holds other bytes: nothing is read or served as twice@v0.1.0; verify names both tags', async () => {
+    await attackBranch(s, 'two-commits');
+    await s.attacker.write('models/twice/w.bin', 'the real weights\n');
+    await add({ cwd: s.attacker.dir, name: 'twice', paths: ['models/twice/w.bin'], data: ['data/train'] });
+    await push({ cwd: s.attacker.dir });
+    // The attacker's own bytes, pushed as a throwaway version, then its pointer relabelled v0.1.0 and
+    // registered again under a tag GTO's reading prefers (older by tagger date).
+    await s.attacker.write('models/twice/w.bin', 'EVIL WEIGHTS\n');
+    await add({ cwd: s.attacker.dir, name: 'twice', data: ['data/train'] });
+    await push({ cwd: s.attacker.dir });
+    const file = join(s.attacker.dir, 'models/twice/twice.mv.yaml');
+    await writeFile(file, (await readFile(file, 'utf8')).replace(/^version: .*$/m, 'version: 0.1.0'));
+    await s.attacker.git('commit', '-qam', 'fix');
+    await execa('git', ['tag', '-a', '-m', 'Register twice@v0.1.0', 'twice@v0.1.0#1', 'HEAD'], { cwd: s.attacker.dir, env: { GIT_COMMITTER_DATE: '2020-01-01T00:00:00Z' } });
+    await publish(s);
+
+    const repo = await victim(s, 'two-commits');
+    const real = (await repo.git('rev-parse', 'twice@v0.1.0^{commit}')).trim();
+    const works = [() => checkout({ cwd: repo.dir, ref: 'twice@v0.1.0' }), () => pull({ cwd: repo.dir, refs: ['twice@v0.1.0'] }), () => resolve({ cwd: repo.dir, ref: 'twice@v0.1.0' }), () => show({ cwd: repo.dir, ref: 'twice@v0.1.0' })];
+    for (const work of works) {
+      await expect(work()).rejects.toMatchObject({ code: 'VERSION_CONFLICT', message: expect.stringContaining(`twice@v0.1.0 at ${real.slice(0, 12)}`) });
+    }
+    const out = join(await tempDir('mv-get-'), 'deploy');
+    await expect(get({ cwd: repo.dir, ref: 'twice@v0.1.0', output: out })).rejects.toMatchObject({ code: 'VERSION_CONFLICT' });
+    await expect(stat(out)).rejects.toThrow();
+    expect(await readFile(join(repo.dir, 'models/twice/w.bin'), 'utf8').catch(() => 'absent')).not.toBe('EVIL WEIGHTS\n');
+    const verdict = await verify({ cwd: repo.dir });
+    expect(verdict.ok).toBe(false);
+    expect(verdict.mismatched.filter((m) => m.id === 'twice@v0.1.0')).toEqual([expect.objectContaining({ tag: 'twice@v0.1.0', message: expect.stringContaining('twice@v0.1.0#1 at') })]);
+    expect(verdict.versions).toContainEqual({ id: 'twice@v0.1.0', status: 'tampered' });
+    const run = await cli(repo.dir, ['resolve', 'twice@v0.1.0']);
+    expect(run.exitCode).toBe(1);
+    expect(run.stderr).toContain('twice@v0.1.0#1 at');
+    expect(run.stdout).toBe('');
   });
 });
 

@@ -31,7 +31,7 @@ export async function show(options: ShowOptions): Promise<ShowResult> {
   const ref = parseRef(options.ref);
   const git = new Git(options.cwd ?? process.cwd());
   // A version's purge records are read while the artifact's tags are, not with them: those are one
-  // artifact's tags, and a purge tag counts for the artifact its message names, whatever its own name.
+  // artifact's tags, and purge tags live under their own prefix.
   const purges = ref.kind === 'version' || ref.kind === 'latest' ? readPurgeRecords(git) : undefined;
   purges?.catch(() => undefined);
   const { state, notes } = await readArtifact(git, ref.artifact);

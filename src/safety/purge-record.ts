@@ -10,7 +10,9 @@ import type { Actor } from '../registry/events.js';
 import { isoTime } from '../registry/events.js';
 import { pinnedId } from '../registry/ref.js';
 import { parseTagPayload } from '../registry/tag-message.js';
-import { readTagRows, tagRecordsFromRows, type TagRecord, type TagRow } from '../registry/tag-records.js';
+import { tagForm } from '../registry/fullname.js';
+import { readTagRecords, readTagRows, tagRecordsFromRows, type TagRecord, type TagRow } from '../registry/tag-records.js';
+import { versionsFromRecords, type VersionRecord } from '../registry/versions.js';
 
 export const PURGE_TAG_PREFIX = 'mv-purge/';
 const PURGE_TAG = /^mv-purge\/(.+)\/v([^/]+)\/(\d{1,9})$/;
@@ -49,9 +51,16 @@ export function purgeTagName(artifact: string, version: string, counter: number)
   return `${PURGE_TAG_PREFIX}${artifact}/v${version}/${counter}`;
 }
 
-/** Every purge event in the repository, oldest first. */
+/**
+ * Every purge event in the repository, oldest first. Anyone who can push a tag can write one, so a purge
+ * tag counts only as `mv purge` writes it (validPurges); the registry tags are read only when there are
+ * purge tags at all.
+ */
 export async function readPurgeRecords(git: Git): Promise<PurgeRecord[]> {
-  return purgeRecordsFromRows(await readTagRows(git, [`refs/tags/${PURGE_TAG_PREFIX}`]));
+  const candidates = purgeRecordsFromRows(await readTagRows(git, [`refs/tags/${PURGE_TAG_PREFIX}`]));
+  if (candidates.length === 0) return [];
+  const artifacts = [...new Set(candidates.map((c) => c.artifact))];
+  return validPurges(candidates, versionsFromRecords(await readTagRecords(git, artifacts.map((a) => `refs/tags/${tagForm(a)}@*`))));
 }
 
 /**
@@ -60,11 +69,24 @@ export async function readPurgeRecords(git: Git): Promise<PurgeRecord[]> {
  */
 export async function readTagAndPurgeRecords(git: Git): Promise<{ records: TagRecord[]; purges: PurgeRecord[] }> {
   const rows = await readTagRows(git);
-  return { records: tagRecordsFromRows(rows), purges: purgeRecordsFromRows(rows) };
+  const records = tagRecordsFromRows(rows);
+  return { records, purges: validPurges(purgeRecordsFromRows(rows), versionsFromRecords(records)) };
 }
 
-/** The purge events among `rows` (tags of any kind), oldest first. */
-export function purgeRecordsFromRows(rows: TagRow[]): PurgeRecord[] {
+/**
+ * The purge records that stand: each on the commit of a version registered there (the commit `mv purge`
+ * tags), of a version registered at one commit only. A record made before the version existed, or placed
+ * on any other commit, purges nothing, so no tag can strip gc's protection from a version yet to be made.
+ */
+function validPurges(candidates: PurgeRecord[], versions: Map<string, Map<string, VersionRecord>>): PurgeRecord[] {
+  return candidates.filter((record) => {
+    const version = versions.get(record.artifact)?.get(record.version);
+    return version !== undefined && !version.conflicts?.length && version.register.commit === record.commit;
+  });
+}
+
+/** The purge events among `rows` (tags of any kind), oldest first; not yet checked against the registry. */
+function purgeRecordsFromRows(rows: TagRow[]): PurgeRecord[] {
   const records: PurgeRecord[] = [];
   for (const row of rows) {
     const record = purgeRecordFromRow(row);
@@ -73,14 +95,18 @@ export function purgeRecordsFromRows(rows: TagRow[]): PurgeRecord[] {
   return records.sort((a, b) => a.time - b.time || a.counter - b.counter);
 }
 
-/** The purge event a tag records; undefined for any other tag, and for a lightweight one. */
+/**
+ * The purge event a tag records: an annotated tag with mv's purge payload, naming the version its tag name
+ * names; undefined for any other tag.
+ */
 function purgeRecordFromRow(row: TagRow): PurgeRecord | undefined {
   const name = PURGE_TAG.exec(row.tag);
   if (!name || row.type !== 'tag') return undefined;
   const payload = parseTagPayload(row.body) as Partial<PurgePayload> | undefined;
   const time = Number(row.taggerDate.split(' ')[0]);
-  const artifact = typeof payload?.artifact === 'string' ? payload.artifact : name[1]!;
-  const version = typeof payload?.version === 'string' ? payload.version : name[2]!;
+  const artifact = name[1]!;
+  const version = name[2]!;
+  if (payload?.event !== 'purge' || payload.artifact !== artifact || payload.version !== version) return undefined;
   return {
     tag: row.tag,
     artifact,

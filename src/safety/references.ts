@@ -67,7 +67,9 @@ function readFound(where: FoundPointer['where'], file: string, content: string, 
 
 /**
  * The top-level objects the pointers need, leaving out purged versions (`purged` holds pinned ids) and
- * the versions in `except`. Directory entries are added by `expandDirectories`.
+ * the versions in `except`. A pointer in the work tree keeps its objects even when its version was
+ * purged (`mv purge` refuses that version; a purge record arriving by git does not take it away).
+ * Directory entries are added by `expandDirectories`.
  */
 export function referencedObjects(pointers: FoundPointer[], options: { purged: Set<string>; except?: Set<string> }): Map<Oid, ReferencedObject> {
   const out = new Map<Oid, ReferencedObject>();
@@ -78,7 +80,7 @@ export function referencedObjects(pointers: FoundPointer[], options: { purged: S
     }
     const pointer = found.pointer!;
     const id = pinnedId(pointer.name, pointer.version);
-    if (options.purged.has(id) || options.except?.has(id)) continue;
+    if ((options.purged.has(id) && found.where !== 'work tree') || options.except?.has(id)) continue;
     for (const object of pointerObjects(pointer, found.file)) {
       const known = out.get(object.oid);
       if (!known || known.guessed || (object.directory && !known.directory)) out.set(object.oid, { oid: object.oid, directory: object.directory });

@@ -12,6 +12,7 @@ import { checkout } from '../../src/commands/checkout.js';
 import { pull } from '../../src/commands/fetch.js';
 import { push } from '../../src/commands/push.js';
 import { resolve } from '../../src/commands/resolve.js';
+import { gc } from '../../src/commands/gc.js';
 import { get } from '../../src/commands/get.js';
 import { show } from '../../src/commands/show.js';
 import { status } from '../../src/commands/status.js';
@@ -123,6 +124,61 @@ describe('a version registered at two commits', () => {
     expect(run.exitCode).toBe(1);
     expect(run.stderr).toContain('twice@v0.1.0#1 at');
     expect(run.stdout).toBe('');
+  });
+});
+
+describe('purge records arriving by git', () => {
+  /** A purge tag as `mvr purge` writes it (the payload included), on `target`. */
+  async function forgedPurge(name: string, artifact: string, version: string, target: string): Promise<void> {
+    const payload = { mv: 1, event: 'purge', artifact, version, pointer: null, reason: 'routine cleanup', from: ['cache'], objects: [], bytes: 0 };
+    await handTag(s.attacker, name, target, `Purge ${artifact}@v${version}\n\n${JSON.stringify(payload)}\n`);
+  }
+
+  it('a forged record for the version in the work tree, and records planted for versions not made yet: gc deletes none of their objects', async () => {
+    await attackBranch(s, 'forged-purge');
+    await s.attacker.write('models/kept/w.bin', 'weights of v0.1.0\n');
+    await add({ cwd: s.attacker.dir, name: 'kept', paths: ['models/kept/w.bin'], pipeline: ['src/preprocess.py'] });
+    await push({ cwd: s.attacker.dir });
+    // On the version's own commit, without a payload (as a hand-made tag), and for versions to come.
+    await s.attacker.git('tag', '-a', '-m', 'routine cleanup', 'mv-purge/kept/v0.1.0/1', 'kept@v0.1.0^{commit}');
+    for (const version of ['0.1.1', '0.2.0']) await forgedPurge(`mv-purge/kept/v${version}/1`, 'kept', version, 'HEAD');
+    await publish(s);
+
+    const repo = await victim(s, 'forged-purge');
+    await pull({ cwd: repo.dir });
+    // The victim retrains twice: v0.1.1 is then only in history, where a purge record would count.
+    await repo.write('models/kept/w.bin', 'weights of v0.1.1\n');
+    await add({ cwd: repo.dir, name: 'kept' });
+    await repo.write('models/kept/w.bin', 'weights of v0.2.0\n');
+    await add({ cwd: repo.dir, name: 'kept', bump: 'minor' });
+    const before = await snapshotTree(join(repo.dir, '.mv/cache/objects'));
+    const later = () => Date.now() + 30 * 24 * 3600 * 1000;
+    const collected = await gc({ cwd: repo.dir, now: later });
+    expect(collected.purged.filter((id) => id.startsWith('kept@'))).toEqual([]);
+    expect(await snapshotTree(join(repo.dir, '.mv/cache/objects'))).toEqual(before);
+    for (const version of ['0.1.0', '0.1.1', '0.2.0']) {
+      const shown = await show({ cwd: repo.dir, ref: `kept@v${version}` });
+      expect(shown.kind === 'version' && shown.version.purged).toBeFalsy();
+      await checkout({ cwd: repo.dir, ref: `kept@v${version}` });
+      expect(await readFile(join(repo.dir, 'models/kept/w.bin'), 'utf8')).toBe(`weights of v${version}\n`);
+    }
+    expect((await verify({ cwd: repo.dir })).versions.filter((v) => v.id.startsWith('kept@')).map((v) => v.status)).toEqual(['ok', 'ok', 'ok']);
+  });
+
+  it('a valid record for the version in the work tree still leaves the work tree\'s objects in the cache', async () => {
+    await attackBranch(s, 'purge-in-use');
+    await s.attacker.write('models/inuse/w.bin', 'in use\n');
+    await add({ cwd: s.attacker.dir, name: 'inuse', paths: ['models/inuse/w.bin'], pipeline: ['src/preprocess.py'] });
+    await push({ cwd: s.attacker.dir });
+    await forgedPurge('mv-purge/inuse/v0.1.0/1', 'inuse', '0.1.0', 'inuse@v0.1.0^{commit}');
+    await publish(s);
+    const repo = await victim(s, 'purge-in-use');
+    await pull({ cwd: repo.dir });
+    const before = await snapshotTree(join(repo.dir, '.mv/cache/objects'));
+    const collected = await gc({ cwd: repo.dir, now: () => Date.now() + 30 * 24 * 3600 * 1000 });
+    expect(collected.purged).toContain('inuse@v0.1.0');
+    expect(await snapshotTree(join(repo.dir, '.mv/cache/objects'))).toEqual(before);
+    expect((await status({ cwd: repo.dir, names: ['inuse'] })).clean).toBe(true);
   });
 });
 

@@ -17,6 +17,17 @@ let tempCounter = 0;
 /** At most this many bytes of the target's name go into a temp name, which must fit in 255 bytes itself. */
 const NAME_PART = 160;
 
+/**
+ * The names mv gives its temp files: `.<name>.mv-tmp-<pid>-<8 hex>-<n>` beside a target, and
+ * `.mv-tmp-<pid>-<thread>-<n>` from the copy workers. Only these are passed over when a folder is listed
+ * (a committed file that merely contains the marker is a file like any other).
+ */
+const TEMP_NAME = /^\.(?:.*\.mv-tmp-\d+-[0-9a-f]{8}|mv-tmp-\d+-\d+)-\d+$/s;
+
+export function isTempName(name: string): boolean {
+  return name.includes(TEMP_MARKER) && TEMP_NAME.test(name);
+}
+
 export function tempPathBeside(target: string): string {
   let name = basename(target);
   while (Buffer.byteLength(name) > NAME_PART) name = name.slice(0, -1);

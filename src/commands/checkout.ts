@@ -6,7 +6,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { join, posix } from 'node:path';
-import { removeAbandonedTemps, TEMP_MARKER } from '../atomic-file.js';
+import { isTempName, removeAbandonedTemps } from '../atomic-file.js';
 import pLimit from 'p-limit';
 import { MvError, UsageError, fsError } from '../errors.js';
 import { parseManifest, serializeManifest, type ManifestEntry } from '../cache/manifest.js';
@@ -146,7 +146,7 @@ async function checkoutLocked(repo: Repo, options: CheckoutOptions): Promise<Che
     const folders = foldersAbove([...plans.flatMap((plan) => plan.writes.map((w) => w.path)), ...entries]);
     for (const entry of entries) if (entry.endsWith('/')) folders.add(entry.slice(0, -1));
     for (const dir of folders) {
-      await removeAbandonedTemps(join(repo.root, dir), (name) => name.includes(TEMP_MARKER));
+      await removeAbandonedTemps(join(repo.root, dir), isTempName);
     }
     const linked = await applyPlans(repo, plans, stats, options);
     const result: CheckoutResult = {

@@ -18,7 +18,7 @@ import type { Oid } from '../cache/oid.js';
 import type { StatCache } from '../cache/stat-cache.js';
 import { absolutePath, relativePathProblem, reservedFolderNamed } from '../paths.js';
 import { displayPath, escapeBytes, shellQuote } from '../display-text.js';
-import { TEMP_MARKER } from '../atomic-file.js';
+import { isTempName } from '../atomic-file.js';
 import { lstatData, statData, type StatData } from '../stat-data.js';
 
 const { S_IFMT, S_IFREG, S_IFDIR, S_IFLNK, S_IFIFO, S_IFSOCK, S_IFBLK, S_IFCHR } = constants;
@@ -352,7 +352,7 @@ async function listFiles(absDir: string, repoPath: string, ctx: SnapshotContext)
     }
     for (const name of names) {
       if ((++seen & 63) === 0 && yieldDue()) await breathe(ctx.signal);
-      if (name === '.git' || name.includes(TEMP_MARKER)) continue;
+      if (name === '.git' || isTempName(name)) continue;
       const path = prefix + name;
       const abs = `${absDir}/${path}`;
       // A name that is not UTF-8 no longer opens once decoded: refused by name before it is looked at.

@@ -200,20 +200,23 @@ describe('a version checked out whose files are not the committed version\'s', (
 });
 
 describe('a folder snapshot', () => {
-  it('lists files in byte order of their paths, folders inside, and leaves out .git folders and temp files', async () => {
+  it('lists files in byte order of their paths, folders inside, and leaves out .git folders and the temp files mv names', async () => {
     const root = await tempDir();
     const folder = join(root, 'data');
     // "a.txt" sorts before "a/…" ("." < "/") though the folder "a" sorts before the name "a.txt"; "a-b/"
-    // sorts before "a/" too, and "ab" after.
-    for (const path of ['a/x', 'a/b/y', 'a.txt', 'a-b/z', 'ab', 'a/.git/config', 'a/c.mv-tmp-1.part', '.git/HEAD', 'z/.mv-tmp-staging/w']) {
+    // sorts before "a/" too, and "ab" after. Temp files and staging folders as mv names them are left
+    // out; a name that merely holds the marker (a committed file posing as one) is listed.
+    const temps = ['a/.c.part.mv-tmp-12-0badcafe-1', 'z/.mv-tmp-12-3-40', 'z/.w.mv-tmp-99-00ff00ff-2/w'];
+    for (const path of ['a/x', 'a/b/y', 'a.txt', 'a-b/z', 'ab', 'a/.git/config', '.git/HEAD', 'a/c.mv-tmp-1.part', 't/added.mv-tmp-1-0.json', ...temps]) {
       await mkdir(dirname(join(folder, path)), { recursive: true });
       await writeFile(join(folder, path), path);
     }
     const ctx = { root, cache: new LocalCache(join(root, 'cache')), stats: await StatCache.load(join(root, 'stat-cache')), store: false };
     const snapshot = await snapshotPath('data', ctx);
     if (snapshot.kind !== 'dir') throw new Error('a folder was expected');
-    expect(snapshot.entries.map((e) => e.path)).toEqual(['a-b/z', 'a.txt', 'a/b/y', 'a/x', 'ab']);
-    expect(snapshot.entries.map((e) => e.oid)).toEqual(['a-b/z', 'a.txt', 'a/b/y', 'a/x', 'ab'].map((p) => hashBuffer(Buffer.from(p))));
-    expect(snapshot.nfiles).toBe(5);
+    const listed = ['a-b/z', 'a.txt', 'a/b/y', 'a/c.mv-tmp-1.part', 'a/x', 'ab', 't/added.mv-tmp-1-0.json'];
+    expect(snapshot.entries.map((e) => e.path)).toEqual(listed);
+    expect(snapshot.entries.map((e) => e.oid)).toEqual(listed.map((p) => hashBuffer(Buffer.from(p))));
+    expect(snapshot.nfiles).toBe(7);
   });
 });

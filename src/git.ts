@@ -344,6 +344,13 @@ export class Git {
     return out.split('\0').filter(Boolean);
   }
 
+  /** Those of the given repository-relative files that git does not track and ignores. */
+  async ignoredFiles(paths: string[]): Promise<string[]> {
+    if (paths.length === 0) return [];
+    const out = await this.run(['ls-files', '-z', '--others', '--ignored', '--exclude-standard', '--full-name', '--', ...paths.map(literalPathspec)]);
+    return out.split('\0').filter(Boolean);
+  }
+
   /** The commit HEAD points at, or undefined in a repository with no commits. */
   async headCommit(): Promise<string | undefined> {
     try {

@@ -8,8 +8,8 @@
 import { posix } from 'node:path';
 import { MvError, UsageError } from '../errors.js';
 import { checkArtifactName, checkArtifactType, type ArtifactType } from '../names.js';
-import { absolutePath, atOrUnder, checkNoLinkedFolders, joinRepoPath, toRepoPath } from '../paths.js';
-import { displayPath } from '../display-text.js';
+import { absolutePath, atOrUnder, checkNoLinkedFolders, joinRepoPath, toRepoPath, typedPath } from '../paths.js';
+import { displayPath, shellQuote } from '../display-text.js';
 import { findWorkspacePointer, pointerFilesAmong, type LocatedPointer } from '../pointer/locate.js';
 import { POINTER_SUFFIX, pointerFolder, type DataEntry, type Pointer } from '../pointer/pointer.js';
 import type { Repo } from '../repo.js';
@@ -206,12 +206,24 @@ export async function readAddRequest(repo: Repo, cwd: string, flags: AddFlags): 
   }
   if (!branch) warnings.push('HEAD is detached: the commit recording this version will be reachable only through its tag (create a branch with `git switch -c <name>` to keep it on one).');
 
+  // What a params, metrics or signature file holds is written into the pointer, so into a commit. One taken
+  // over from the committed pointer, not named now, must not be a file git ignores (a secret the pointer
+  // was edited to name). Asked of git only when a file is taken over.
+  const carriedFiles = [paramsFile, metricsFile, signatureFile].filter((f): f is PathArg => f?.recorded === true);
+  const carriedIgnored = carriedFiles.length ? repo.git.ignoredFiles(carriedFiles.map((f) => f.repoPath)).then((files) => new Set(files)) : undefined;
+  carriedIgnored?.catch(() => undefined);
   // The small inputs, read now; never through a link leading outside the work tree.
   const read = async (file: PathArg, part: 'params' | 'metrics' | 'signature') => {
     if (file.recorded && !(await existsInRepo(repo.root, file.repoPath))) {
       // Not named on the command line: the current version read it, and the work tree lost it.
       throw new MvError('PATH_MISSING', `${displayPath(file.repoPath)} does not exist. The current version of ${name} read its ${part} from it.`, {
         hint: `Put it back, give another (\`--${part} <file>\`), or leave the ${part} out of this version on purpose (\`mvr add ${name} --drop ${part}\`).`,
+        details: { path: file.repoPath },
+      });
+    }
+    if (file.recorded && (await carriedIgnored!).has(file.repoPath)) {
+      throw new MvError('IGNORED_INPUT', `${displayPath(file.repoPath)}, which the current version of ${name} read its ${part} from, is a file git ignores; its content would be written into the new version's pointer and committed.`, {
+        hint: `If it should be recorded, name it yourself (\`mvr add ${name} --${part} ${shellQuote(typedPath(repo.root, cwd, file.repoPath))}\`); otherwise leave the ${part} out (\`--drop ${part}\`) and check the committed pointer: its ${part} file may have been changed by someone else.`,
         details: { path: file.repoPath },
       });
     }

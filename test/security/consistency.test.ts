@@ -182,6 +182,35 @@ describe('purge records arriving by git', () => {
   });
 });
 
+describe('a committed pointer edited to name a secret', () => {
+  it('a params file taken over from the pointer that git ignores is refused: the secret reaches no commit', async () => {
+    await attackBranch(s, 'secret-params');
+    await s.attacker.write('models/sec/w.bin', 'weights\n');
+    await add({ cwd: s.attacker.dir, name: 'sec', paths: ['models/sec/w.bin'], pipeline: ['src/preprocess.py'], paramsFile: 'params.yaml' });
+    const file = join(s.attacker.dir, 'models/sec/sec.mv.yaml');
+    const pointer = await readFile(file, 'utf8');
+    expect(pointer).toContain('path: ../../params.yaml');
+    await writeFile(file, pointer.replace('path: ../../params.yaml', 'path: ../../secrets.json'));
+    await writeFile(join(s.attacker.dir, '.gitignore'), 'secrets.json\n');
+    await s.attacker.git('add', '.gitignore', 'models/sec/sec.mv.yaml');
+    await s.attacker.git('commit', '-qm', 'tidy');
+    await publish(s);
+
+    const repo = await victim(s, 'secret-params');
+    await repo.write('secrets.json', '{"private_key": "-----BEGIN PRIVATE KEY-----VICTIM"}\n');
+    await repo.write('models/sec/w.bin', 'retrained\n');
+    const head = await repo.git('rev-parse', 'HEAD');
+    await expect(add({ cwd: repo.dir, name: 'sec', allowDirty: true })).rejects.toMatchObject({ code: 'IGNORED_INPUT', message: expect.stringContaining('secrets.json, which the current version of sec read its params from, is a file git ignores') });
+    expect(await repo.git('rev-parse', 'HEAD')).toBe(head);
+    expect((await repo.git('tag', '-l', 'sec@*')).split('\n').filter(Boolean)).toEqual(['sec@v0.1.0']);
+    expect(await repo.git('log', '--all', '-p')).not.toContain('VICTIM');
+    expect(await readFile(join(repo.dir, 'models/sec/sec.mv.yaml'), 'utf8')).not.toContain('VICTIM');
+    // Named on purpose, it is recorded (the user's choice).
+    const made = await add({ cwd: repo.dir, name: 'sec', paramsFile: 'secrets.json', allowDirty: true });
+    expect(made.created).toBe(true);
+  });
+});
+
 describe('committed files cannot pose as mv\'s state or move its cache', () => {
   it('a journal committed where older versions kept state (.mv/state/) is ignored: nothing is "restored"', async () => {
     await attackBranch(s, 'planted-journal');

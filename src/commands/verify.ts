@@ -23,7 +23,7 @@ import { remoteStatus } from '../remote/remote-status.js';
 import { openRepo, requireInitialized } from '../repo.js';
 import { readObjectBytes } from '../safety/object-bytes.js';
 import { purgesById, readTagAndPurgeRecords, type PurgeRecord } from '../safety/purge-record.js';
-import { quarantineObject, readQuarantined } from '../safety/quarantine.js';
+import { quarantinedObjects, quarantineObject, readQuarantined } from '../safety/quarantine.js';
 import { rehashCache, rehashRemote } from '../safety/rehash.js';
 import { checkSignatures, type SignatureCheck } from '../registry/signatures.js';
 import { checkPointers, readHeadPointers, type TamperFinding } from '../safety/tamper.js';
@@ -152,6 +152,14 @@ export async function verify(options: VerifyOptions = {}): Promise<VerifyResult>
       });
     }
     if (refs.length) result.cache.missing = owned.filter((o) => outcomes.get(o.oid) === 'missing' && !purges.has(o.id)).map(missingOf);
+    else {
+      // An object a version needs, found corrupt before (by this command), stays a problem until a good copy is back.
+      const present = new Set(inScope);
+      const needed = new Set(owned.filter((o) => !purges.has(o.id)).map((o) => o.oid));
+      for (const [oid, file] of await quarantinedObjects(repo.cache)) {
+        if (needed.has(oid) && !present.has(oid) && !result.cache.corrupt.some((c) => c.oid === oid)) result.problems.push(`quarantined: ${oid} was found corrupt (its bytes are in ${file}) and the cache has no good copy; \`mvr fetch\` brings one from a remote`);
+      }
+    }
 
     if (session) result.remote = await checkRemote(session, owned.filter((o) => !purges.has(o.id)), { rehash: Boolean(options.rehashRemote), spoolDir: repo.cache.tempDir });
 

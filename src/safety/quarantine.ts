@@ -6,7 +6,7 @@
 import { mkdir, readdir, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LocalCache } from '../cache/local-cache.js';
-import { oidHex, type Oid } from '../cache/oid.js';
+import { oidFromHex, oidHex, type Oid } from '../cache/oid.js';
 import { errnoCode, fsError } from '../errors.js';
 
 export function quarantineDir(cache: LocalCache): string {
@@ -36,4 +36,15 @@ export async function readQuarantined(cache: LocalCache, oid: Oid): Promise<Buff
   const names = (await readdir(dir).catch(() => [] as string[])).filter((n) => n.startsWith(`${oidHex(oid)}.`)).sort();
   const newest = names.at(-1);
   return newest === undefined ? undefined : readFile(join(dir, newest));
+}
+
+/** Every object in the quarantine (newest copy of each), with where its bytes lie. */
+export async function quarantinedObjects(cache: LocalCache): Promise<Map<Oid, string>> {
+  const dir = quarantineDir(cache);
+  const found = new Map<Oid, string>();
+  for (const name of (await readdir(dir).catch(() => [] as string[])).sort()) {
+    const hex = /^([0-9a-f]{64})\./.exec(name)?.[1];
+    if (hex) found.set(oidFromHex(hex), join(dir, name));
+  }
+  return found;
 }

@@ -39,10 +39,15 @@ describe('mv verify', () => {
     await expect(stat(objectPath(cacheOf(repo.dir), model!))).rejects.toThrow();
     expect(result.versions).toEqual([{ id: 'churn@v0.1.0', status: 'corrupt' }]);
 
+    // A second verify does not call the cache sound while the object is only in the quarantine.
+    const again = await verify({ cwd: repo.dir });
+    expect(again.ok).toBe(false);
+    expect(again.problems).toEqual([expect.stringContaining(`quarantined: ${model} was found corrupt`)]);
     // Never used again: the object is missing now, so a fetch brings a verified copy.
     expect((await fetch({ cwd: repo.dir, refs: ['churn@v0.1.0'] })).downloaded).toBe(1);
     await expectCached(cacheOf(repo.dir), model!);
     expect((await verify({ cwd: repo.dir, refs: ['churn@v0.1.0'] })).ok).toBe(true);
+    expect((await verify({ cwd: repo.dir })).ok).toBe(true);
   });
 
   it('checks that a remote has every object of a version, and re-hashes them there on request', async () => {

@@ -45,11 +45,21 @@ export interface AuditResult {
   notes: string[];
 }
 
+/** Tags dated more than this after the local clock are named in a note (clocks drift by minutes, not days). */
+const FUTURE_SKEW = 24 * 3600;
+
 export async function audit(options: AuditOptions): Promise<AuditResult> {
   const name = checkFullname(options.name);
-  const until = options.at === undefined ? Math.floor(Date.now() / 1000) : parseTime(options.at);
+  const now = Math.floor(Date.now() / 1000);
+  const until = options.at === undefined ? now : parseTime(options.at);
   const git = new Git(options.cwd ?? process.cwd());
-  const { state, notes } = await readArtifact(git, name, { until });
+  // Without --at, what holds each stage now is what resolve and route serve: every event counts, also
+  // one dated after this machine's clock (a tagger date is whatever the tag's maker set).
+  const { state, notes } = await readArtifact(git, name, options.at === undefined ? {} : { until });
+  const future = state.events.filter((e) => e.time > now + FUTURE_SKEW);
+  if (future.length) {
+    notes.push(`${future.length} tag(s) of ${name} are dated after this machine's clock (${future.slice(0, 3).map((e) => `${e.tag} on ${isoTime(e.time)}`).join(', ')}${future.length > 3 ? ', …' : ''}): a tagger date is set by whoever made the tag, so times in this audit rest on them.`);
+  }
   const stageForKey = options.key !== undefined ? (options.stage ?? deployStage(state.stagesSeen)) : options.stage;
   const stages: StageAtTime[] = [];
   for (const [stage, holders] of state.stages) {

@@ -189,6 +189,20 @@ describe('stage semantics', () => {
     expect(latest.warnings[0]).toContain('never deploy it');
   });
 
+  it('a stage tag dated in the future: audit of now agrees with resolve, and says the date cannot be right', async () => {
+    const repo = await threeVersions();
+    const cwd = repo.dir;
+    await execa('git', ['tag', '-a', '-m', 'Promote chatbot@v1.2.0 to production', 'chatbot#production#9', 'chatbot@v1.2.0^{commit}'], { cwd, env: { GIT_COMMITTER_DATE: '2099-01-01T00:00:00Z' } });
+    const served = (await resolve({ cwd, ref: 'chatbot#production' })).versions.map((v) => v.id);
+    expect(served).toEqual(['chatbot@v1.2.0']);
+    const now = await audit({ cwd, name: 'chatbot', stage: 'production' });
+    expect(now.stages[0]!.holders.map((h) => `chatbot@v${h.version}`)).toEqual(served);
+    expect(now.notes.join('\n')).toContain("1 tag(s) of chatbot are dated after this machine's clock (chatbot#production#9 on 2099-01-01T00:00:00Z)");
+    // Asked about a time before that date, the tag does not count yet.
+    const before = await audit({ cwd, name: 'chatbot', stage: 'production', at: '2030-01-01T00:00:00Z' });
+    expect(before.stages[0]!.holders.map((h) => h.version)).toEqual(['1.0.0']);
+  });
+
   it('--sign creates a signed tag with the repository\'s SSH signing key', async (context) => {
     const which = await execa('ssh-keygen', ['-?'], { reject: false });
     if (which.exitCode === undefined || (which.failed && /ENOENT/.test(String(which.message)))) context.skip('ssh-keygen is not installed, so no signing key can be made');

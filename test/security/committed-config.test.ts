@@ -1,15 +1,21 @@
 /**
  * What the committed `.mv/config.yaml` may decide, since anyone who can push writes it: never a program
- * mv runs (an interpreter is a command name looked up on PATH, never a path). The same settings in
- * `.mv/config.local.yaml`, or on the command line, are the user's own.
+ * mv runs (an interpreter is a command name looked up on PATH, never a path), and never that the user's
+ * credentials travel in clear to another machine (an S3 endpoint is https, or http to this machine's
+ * loopback). The same settings in `.mv/config.local.yaml`, or on the command line, are the user's own.
  */
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { chmod, cp, mkdir, stat, writeFile } from 'node:fs/promises';
+import { networkInterfaces } from 'node:os';
 import { dirname, join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { add } from '../../src/commands/add.js';
 import { pull } from '../../src/commands/fetch.js';
+import { push } from '../../src/commands/push.js';
+import { remoteList } from '../../src/commands/remote.js';
 import { tagsOf } from '../helpers/assertions.js';
-import { tempDir, type TestRepo } from '../helpers/git-repo.js';
+import { bareRemote, tempDir, type TestRepo } from '../helpers/git-repo.js';
 import { cli, mv } from '../helpers/mv-cli.js';
 import { attackBranch, publish, scene, victim, type Scene } from './attack.js';
 
@@ -123,5 +129,93 @@ describe('add.python never names a program from the committed config', () => {
     const repo = await victim(s, branch);
     await trained(repo);
     await expect(add({ cwd: repo.dir, name: 'churn', dryRun: true })).rejects.toMatchObject({ code: 'INVALID_CONFIG', message: expect.stringContaining(`add.python`) });
+  });
+});
+
+/** An HTTP server on every interface that records each request's headers and answers 403. */
+async function listener(): Promise<{ port: number; requests: IncomingHttpHeaders[]; close: () => Promise<void> }> {
+  const requests: IncomingHttpHeaders[] = [];
+  const server = createServer((request, response) => {
+    requests.push(request.headers);
+    request.resume();
+    response.writeHead(403, { 'content-type': 'application/xml' }).end('<?xml version="1.0"?><Error><Code>AccessDenied</Code><Message>no</Message></Error>');
+  });
+  await new Promise<void>((done) => server.listen(0, '0.0.0.0', done));
+  return { port: (server.address() as AddressInfo).port, requests, close: () => new Promise((done) => server.close(() => done())) };
+}
+
+/** This machine's address on a network (not loopback): where another machine's server would be. */
+const LAN = Object.values(networkInterfaces())
+  .flat()
+  .find((address) => address && address.family === 'IPv4' && !address.internal)?.address;
+
+const VICTIM_AWS = { AWS_ACCESS_KEY_ID: 'AKIAVICTIMKEY', AWS_SECRET_ACCESS_KEY: 'victim-secret', AWS_SESSION_TOKEN: 'VICTIM-SESSION-TOKEN', AWS_REGION: 'us-east-1' };
+
+/** The attacker's commit moving the default remote to an S3 store at `endpoint`. */
+async function commitRemote(branch: string, endpoint: string, extra = ''): Promise<void> {
+  await attackBranch(s, branch);
+  const config = (await s.attacker.read('.mv/config.yaml')).replace(/remotes:\n {2}origin:\n {4}url: .*/, `remotes:\n  origin:\n    url: s3://team-models/registry\n    endpoint: ${endpoint}${extra}`);
+  expect(config).toContain(endpoint);
+  await s.attacker.write('.mv/config.yaml', config);
+  await s.attacker.git('commit', '-q', '-am', `move the model store (${branch})`);
+  await publish(s);
+}
+
+describe('a committed S3 endpoint never takes credentials over plain http to another machine', () => {
+  let server: Awaited<ReturnType<typeof listener>>;
+  beforeAll(async () => {
+    server = await listener();
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it.skipIf(!LAN)('http:// to a host on the network: push sends nothing, and says where the setting belongs', async () => {
+    const endpoint = `http://${LAN}:${server.port}`;
+    await commitRemote('plain-http', endpoint);
+    const repo = await victim(s, 'plain-http');
+    const refused = { code: 'INVALID_CONFIG', message: expect.stringContaining('remotes.origin.endpoint'), hint: expect.stringContaining('.mv/config.local.yaml') };
+    const run = await mv(repo.dir, ['push'], { env: VICTIM_AWS });
+    expect(server.requests).toEqual([]);
+    expect(run.exitCode).toBe(1);
+    expect(run.stderr).toContain(`error: .mv/config.yaml: remotes.origin.endpoint (${endpoint}) is plain http to another machine`);
+    expect(run.stderr).toContain('hint: Use https://');
+    await expect(push({ cwd: repo.dir })).rejects.toMatchObject(refused);
+    // A deploy host's `mvr get --repo`, which reads the config committed on the default branch.
+    const deployed = await bareRemote();
+    await s.attacker.git('push', '-q', deployed, 'plain-http:main', '--tags');
+    const output = join(await tempDir('mv-deploy-'), 'churn');
+    const got = await mv(await tempDir('mv-deploy-cwd-'), ['get', 'churn@v0.1.0', '-o', output, '--repo', deployed], { env: VICTIM_AWS });
+    expect(got.exitCode).toBe(1);
+    expect(got.stderr).toContain('remotes.origin.endpoint');
+    expect(await stat(output).then(() => true, () => false)).toBe(false);
+    expect(server.requests).toEqual([]);
+  });
+
+  it('https://, and http:// to this machine\'s loopback (a local S3 server) are accepted from the committed config', async () => {
+    for (const [i, endpoint] of ['https://minio.example.com:9000', 'http://127.0.0.1:4568', 'http://127.1.2.3:9000', 'http://localhost:4568', 'http://[::1]:4568'].entries()) {
+      await commitRemote(`endpoint-ok-${i}`, endpoint);
+      const repo = await victim(s, `endpoint-ok-${i}`);
+      const listed = await remoteList({ cwd: repo.dir });
+      expect(listed.remotes[0]).toMatchObject({ name: 'origin', endpoint });
+    }
+  });
+
+  it('http:// to loopback with virtual-hosted addressing (the bucket would become part of the host) is refused', async () => {
+    await commitRemote('virtual-host', 'http://localhost:4568', '\n    path_style: false');
+    const repo = await victim(s, 'virtual-host');
+    await expect(remoteList({ cwd: repo.dir })).rejects.toMatchObject({ code: 'INVALID_CONFIG', message: expect.stringContaining('remotes.origin.endpoint') });
+  });
+
+  it.skipIf(!LAN)('the same endpoint in config.local.yaml is the user\'s own choice', async () => {
+    const endpoint = `http://${LAN}:${server.port}`;
+    await commitRemote('local-http', 'https://minio.example.com:9000');
+    const repo = await victim(s, 'local-http');
+    await writeFile(join(repo.dir, '.mv/config.local.yaml'), `remotes:\n  origin:\n    endpoint: ${endpoint}\n`);
+    expect((await remoteList({ cwd: repo.dir })).remotes[0]).toMatchObject({ endpoint });
+    const before = server.requests.length;
+    expect((await mv(repo.dir, ['push'], { env: VICTIM_AWS })).exitCode).toBe(1);
+    expect(server.requests.length).toBeGreaterThan(before);
+    expect(server.requests.at(-1)?.['x-amz-security-token']).toBe('VICTIM-SESSION-TOKEN');
   });
 });

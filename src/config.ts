@@ -162,6 +162,7 @@ export async function loadConfig(root: string): Promise<LoadedConfig> {
   }
   const merged = deepMerge(committed ?? {}, local ?? {});
   const config = validateConfig(merged, local ? `${MV_DIR}/${CONFIG_FILE} + ${LOCAL_CONFIG_FILE}` : `${MV_DIR}/${CONFIG_FILE}`);
+  checkCommittedSettings(config, local, `${MV_DIR}/${CONFIG_FILE}`);
   return { config, committed, local, warnings: local ? await exposedSecrets(join(root, MV_DIR, LOCAL_CONFIG_FILE), local) : [] };
 }
 
@@ -182,4 +183,61 @@ async function exposedSecrets(path: string, raw: Record<string, unknown>): Promi
   return [
     `${MV_DIR}/${LOCAL_CONFIG_FILE} holds credentials and can be read by ${info.mode & 0o007 ? 'every user of this machine' : 'its group'} (mode ${(info.mode & 0o777).toString(8)}); run \`chmod 600 ${MV_DIR}/${LOCAL_CONFIG_FILE}\`.`,
   ];
+}
+
+/** A command looked up on PATH: no folder, no option, nothing a shell would split. */
+const COMMAND_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.+-]*$/;
+
+/**
+ * What the committed config may not decide, since anyone who can push writes it: a program mv runs
+ * (`add.python` there is a command name looked up on PATH, never a path), and where the user's
+ * credentials travel in clear (an S3 `endpoint` there is https, or http to this machine's loopback with
+ * path-style addressing, as a local S3 server is reached). A setting that `local` (the user's
+ * `.mv/config.local.yaml`) gives is the user's own; every other value of `config` is the committed one's.
+ * `display` names the committed file in messages.
+ */
+export function checkCommittedSettings(config: Config, local: Record<string, unknown> | undefined, display: string): void {
+  const localSets = (...path: string[]) => path.reduce<unknown>((at, key) => (isPlainObject(at) ? at[key] : undefined), local) !== undefined;
+  const python = config.add.python;
+  if (python !== undefined && !localSets('add', 'python') && !COMMAND_NAME.test(python)) {
+    const what = /[/\\]/.test(python) ? 'names a path' : 'is not a command name';
+    throw new MvError('INVALID_CONFIG', `${display}: add.python ${what} (${JSON.stringify(python)}); the committed config may only name a command looked up on PATH, since anyone who can push writes it and mv runs that program.`, {
+      hint: `Move add.python to ${MV_DIR}/${LOCAL_CONFIG_FILE} (not committed), or remove it and pass --python to mvr add; in ${display} write a command name such as python3.11.`,
+    });
+  }
+  for (const [name, remote] of Object.entries(config.remotes)) {
+    if (remote.endpoint === undefined || localSets('remotes', name, 'endpoint')) continue;
+    const problem = endpointProblem(remote.endpoint, remote.path_style);
+    if (problem) {
+      const field = /^[A-Za-z0-9_.-]+$/.test(name) ? `remotes.${name}.endpoint` : `remotes[${JSON.stringify(name)}].endpoint`;
+      throw new MvError('INVALID_CONFIG', `${display}: ${field} (${problem.shown}) ${problem.why}: the AWS key id and session token would travel in clear.`, {
+        hint: `Use https://, or, for a store you trust, set the endpoint in ${MV_DIR}/${LOCAL_CONFIG_FILE} (not committed) instead.`,
+      });
+    }
+  }
+}
+
+/**
+ * Why a committed S3 endpoint would send credentials in clear beyond this machine, or undefined when it
+ * would not. An endpoint that is no URL is left to the S3 client's own check.
+ */
+export function endpointProblem(endpoint: string, pathStyle: boolean | undefined): { shown: string; why: string } | undefined {
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    return undefined;
+  }
+  if (url.protocol !== 'http:') return undefined;
+  // The origin alone: no credentials or path from the text reach a message.
+  const shown = `${url.protocol}//${url.host}`;
+  if (!isLoopback(url.hostname)) return { shown, why: 'is plain http to another machine' };
+  // Virtual-hosted addressing puts the bucket in front of the host name, which is then resolved by DNS.
+  if (pathStyle === false) return { shown, why: 'is plain http with virtual-hosted addressing (path_style: false), which sends to a host named after the bucket' };
+  return undefined;
+}
+
+/** `localhost`, 127.0.0.0/8 or ::1, as the URL parser writes them. */
+function isLoopback(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
 }

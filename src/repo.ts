@@ -2,9 +2,9 @@
  * An opened repository: where it is, its configuration, its cache and its git. Commands receive one of
  * these; serving code gets one from `openRepo`.
  */
-import { access, stat } from 'node:fs/promises';
-import { isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { MvError } from './errors.js';
+import { access, readFile, realpath, stat } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { MvError, errnoCode } from './errors.js';
 import { atOrUnder } from './paths.js';
 import { Git, locateRepo } from './git.js';
 import { CONFIG_FILE, LOCAL_CONFIG_FILE, MV_DIR, loadConfig, type Config } from './config.js';
@@ -79,32 +79,48 @@ function cacheDirSetting(committed: Record<string, unknown> | undefined, local: 
 }
 
 /**
- * The cache lives in `.mv/`, or in a folder outside the work tree (a shared cache). Never inside `.git/`
- * (whose object store has the same shape of names, which gc would delete) or among the work tree's files;
- * never behind a link inside the work tree. A shared cache named by the committed config must exist
- * already: mv does not create folders outside the repository because a committed file says so.
+ * The cache lives in `.mv/`, or in a folder outside the work tree (a shared cache). Never inside a git
+ * directory (whose object store has the same shape of names, which gc would delete) — this work tree's,
+ * or the main one's for a linked work tree — or among the work tree's files; never behind a link inside
+ * the work tree; never under /proc. Paths are compared as written and with the links of their longest
+ * existing part resolved, so that no spelling (`/proc/self/cwd/.git`, a link to the repository) gets
+ * round the rules. A shared cache named by the committed config must exist already: mv does not create
+ * folders outside the repository because a committed file says so.
  */
 async function checkCacheLocation(root: string, gitDir: string, cacheDir: string, setting: 'local' | 'committed' | 'default'): Promise<void> {
   const where = setting === 'local' ? `${MV_DIR}/${LOCAL_CONFIG_FILE}` : `${MV_DIR}/${CONFIG_FILE}`;
-  const inside = (folder: string) => {
-    const rel = relative(folder, cacheDir);
+  const underProc = (shown: string) =>
+    new MvError('INVALID_CONFIG', `cache.dir (${shown}, from ${where}) is under ${PROC}, whose folders stand for other places (a process's working folder or root).`, {
+      hint: `Keep the cache in ${MV_DIR}/cache (remove cache.dir) or put it in a real folder outside the repository.`,
+    });
+  if (atOrUnder(cacheDir, PROC)) throw underProc(cacheDir);
+  const real = await resolvedPath(cacheDir);
+  const shown = real === cacheDir ? cacheDir : `${cacheDir}, really ${real}`;
+  if (atOrUnder(real, PROC)) throw underProc(shown);
+  const inside = (folder: string, path: string) => {
+    const rel = relative(folder, path);
     return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
   };
-  if (inside(gitDir)) {
-    throw new MvError('INVALID_CONFIG', `cache.dir (${cacheDir}, from ${where}) is inside the git directory ${gitDir}.`, {
-      hint: `Keep the cache in ${MV_DIR}/cache (remove cache.dir) or put it outside the repository.`,
-    });
+  for (const git of await gitFolders(gitDir)) {
+    if (inside(git, cacheDir) || inside(git, real)) {
+      throw new MvError('INVALID_CONFIG', `cache.dir (${shown}, from ${where}) is inside the git directory ${git}.`, {
+        hint: `Keep the cache in ${MV_DIR}/cache (remove cache.dir) or put it outside the repository.`,
+      });
+    }
   }
-  if (inside(root)) {
-    const rel = relative(root, cacheDir).split(sep).join('/');
+  let inRepository = false;
+  for (const [top, path] of [[root, cacheDir], [await realpath(root), real]] as const) {
+    if (!inside(top, path)) continue;
+    const rel = relative(top, path).split(sep).join('/');
     if (!atOrUnder(rel, MV_DIR)) {
-      throw new MvError('INVALID_CONFIG', `cache.dir (${rel}, from ${where}) is among the work tree's files.`, {
+      throw new MvError('INVALID_CONFIG', `cache.dir (${path === cacheDir ? rel : shown}, from ${where}) is among the work tree's files.`, {
         hint: `Keep the cache in ${MV_DIR}/ (remove cache.dir) or put it outside the repository.`,
       });
     }
     await checkOwnFolder(root, rel);
-    return;
+    inRepository = true;
   }
+  if (inRepository) return;
   if (setting === 'committed') {
     const info = await stat(cacheDir).catch(() => undefined);
     if (!info?.isDirectory()) {
@@ -113,4 +129,33 @@ async function checkCacheLocation(root: string, gitDir: string, cacheDir: string
       });
     }
   }
+}
+
+const PROC = '/proc';
+
+/** `path` with the links of its longest existing part resolved, and the rest (not there yet) as written. */
+async function resolvedPath(path: string): Promise<string> {
+  const missing: string[] = [];
+  for (let at = path; ; at = dirname(at)) {
+    try {
+      return join(await realpath(at), ...missing);
+    } catch (error) {
+      const code = errnoCode(error);
+      if ((code !== 'ENOENT' && code !== 'ENOTDIR') || dirname(at) === at) throw error;
+      missing.unshift(basename(at));
+    }
+  }
+}
+
+/**
+ * The git directories whose objects a cache must keep clear of, as written and resolved: this work
+ * tree's, and for a linked work tree (`git worktree add`) the main one's, named by its `commondir` file.
+ */
+async function gitFolders(gitDir: string): Promise<string[]> {
+  const common = await readFile(join(gitDir, 'commondir'), 'utf8').then(
+    (text) => resolve(gitDir, text.trim()),
+    () => undefined,
+  );
+  const folders = common === undefined ? [gitDir] : [gitDir, common];
+  return [...new Set([...folders, ...(await Promise.all(folders.map((folder) => resolvedPath(folder))))])];
 }

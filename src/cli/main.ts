@@ -89,7 +89,8 @@ export async function main(argv: string[]): Promise<number> {
 
 /**
  * Hooks written before the program was called mvr look for `mv` and would stop every push and every
- * commit of a pointer; they are rewritten to call this mvr before the command runs (it may push).
+ * commit of a pointer; they are rewritten to call this mvr before the command runs (it may push). Hooks
+ * of an earlier mvr format could run an mvr the clone holds; they are rewritten for the mvr they name.
  */
 async function upgradeLegacyHooks(): Promise<void> {
   const [{ upgradeLegacyHooks: upgrade }, { locateRepoAhead }, { PACKAGE_BIN }] = await Promise.all([import('../hooks/install.js'), import('../git.js'), import('../package-bin.js')]);
@@ -102,8 +103,9 @@ async function upgradeLegacyHooks(): Promise<void> {
     return;
   }
   try {
-    const upgraded = await upgrade(hooksDir, PACKAGE_BIN);
-    if (upgraded.length) process.stderr.write(`Updated this repository's git hooks (${upgraded.join(', ')}) to call mvr; the earlier ones looked for \`mv\`.\n`);
+    const { legacy, outdated } = await upgrade(hooksDir, PACKAGE_BIN);
+    if (legacy.length) process.stderr.write(`Updated this repository's git hooks (${legacy.join(', ')}) to call mvr; the earlier ones looked for \`mv\`.\n`);
+    if (outdated.length) process.stderr.write(`Updated this repository's git hooks (${outdated.join(', ')}): they no longer run an mvr the repository itself holds.\n`);
   } catch (error) {
     warn(`this repository's git hooks were written by an earlier version and look for \`mv\`; rewriting them failed (${error instanceof Error ? error.message : String(error)}). Run \`mvr hooks install\`.`);
   }

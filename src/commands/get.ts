@@ -7,7 +7,7 @@
 import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { MvError } from '../errors.js';
-import { loadConfig, validateConfig, type Config } from '../config.js';
+import { checkCommittedSettings, loadConfig, validateConfig, type Config } from '../config.js';
 import { hashBuffer } from '../cache/hash.js';
 import { LocalCache } from '../cache/local-cache.js';
 import { parseManifest } from '../cache/manifest.js';
@@ -164,6 +164,7 @@ async function configAt(source: SourceRepository, commit: string): Promise<Confi
     if (text === undefined) continue;
     const raw = parseStructured(text, `.mv/config.yaml at ${at.slice(0, 12)}`);
     const config = validateConfig((raw ?? {}) as Record<string, unknown>, `.mv/config.yaml at ${at.slice(0, 12)}`);
+    checkCommittedSettings(config, undefined, `.mv/config.yaml at ${at.slice(0, 12)}`);
     if (Object.keys(config.remotes).length) return config;
     fallback ??= config;
   }

@@ -6,7 +6,7 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MvError, UsageError } from '../errors.js';
-import { CONFIG_FILE, LOCAL_CONFIG_FILE, MV_DIR, SECRET_FILE_MODE, loadConfig, type Config, type RemoteConfig } from '../config.js';
+import { CONFIG_FILE, LOCAL_CONFIG_FILE, MV_DIR, SECRET_FILE_MODE, endpointProblem, loadConfig, type Config, type RemoteConfig } from '../config.js';
 import { openRepo, requireInitialized, type Repo } from '../repo.js';
 import { editRemotes, type RemoteEntry } from '../remote/config-edit.js';
 import { REMOTE_NAME, resolveRemote } from '../remote/resolve-remote.js';
@@ -79,6 +79,12 @@ export async function remoteAdd(options: RemoteAddOptions): Promise<RemoteAddRes
   await requireFolderExists(url, cwd);
   const shared: RemoteEntry = { url };
   if (options.endpoint !== undefined) shared.endpoint = s3Endpoint({ url, endpoint: options.endpoint }, {})!;
+  const inClear = shared.endpoint === undefined || options.local ? undefined : endpointProblem(String(shared.endpoint), options.pathStyle);
+  if (inClear) {
+    throw new MvError('INVALID_CONFIG', `The endpoint ${inClear.shown} ${inClear.why}; committed in ${COMMITTED}, it would send every clone's AWS key id and session token in clear.`, {
+      hint: `Use https://, or add the remote with --local to keep it in ${LOCAL} (not committed).`,
+    });
+  }
   if (options.region !== undefined) shared.region = options.region;
   if (options.pathStyle !== undefined) shared.path_style = options.pathStyle;
   if (options.jobs !== undefined) shared.jobs = options.jobs;

@@ -9,7 +9,7 @@ import { chmod, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/pro
 import { join } from 'node:path';
 import { errnoCode } from '../errors.js';
 import type { Git } from '../git.js';
-import { CHAINED_SUFFIX, HOOK_NAMES, hookScript, isLegacyHook, isMvHook, type HookName } from './hook-script.js';
+import { CHAINED_SUFFIX, HOOK_NAMES, hookScript, isLegacyHook, isMvHook, outdatedHook, type HookName } from './hook-script.js';
 
 export { isMvHook };
 
@@ -70,20 +70,28 @@ export async function installHooks(git: Git, mvBin: string): Promise<{ dir: stri
 }
 
 /**
- * Rewrites the hooks that an earlier version of mv installed (they look for a program named `mv` and
- * would stop every commit of a pointer and every push); other hooks, and mvr's own of any install path,
- * are left alone. The previous hook chained beside a rewritten one stays as it is. Returns the hooks
- * rewritten. `dir` is the repository's hooks folder (`RepoLocation.hooksDir`).
+ * Rewrites the hooks that an earlier version of mv installed: `legacy` ones look for a program named `mv`
+ * and would stop every commit of a pointer and every push (they now call `mvrBin`); `outdated` ones, of an
+ * earlier mvr format, could run an mvr the clone holds (they keep the mvr they were installed from). Other
+ * hooks, and mvr's current ones of any install path, are left alone. The previous hook chained beside a
+ * rewritten one stays as it is. `dir` is the repository's hooks folder (`RepoLocation.hooksDir`).
  */
-export async function upgradeLegacyHooks(dir: string, mvrBin: string): Promise<HookName[]> {
-  const upgraded: HookName[] = [];
+export async function upgradeLegacyHooks(dir: string, mvrBin: string): Promise<{ legacy: HookName[]; outdated: HookName[] }> {
+  const legacy: HookName[] = [];
+  const outdated: HookName[] = [];
   for (const hook of HOOK_NAMES) {
     const path = join(dir, hook);
-    if (!isLegacyHook(await readIfExists(path))) continue;
-    await writeHook(path, hookScript(hook, mvrBin));
-    upgraded.push(hook);
+    const content = await readIfExists(path);
+    const old = outdatedHook(content);
+    if (isLegacyHook(content)) {
+      await writeHook(path, hookScript(hook, mvrBin));
+      legacy.push(hook);
+    } else if (old) {
+      await writeHook(path, hookScript(hook, old.installed));
+      outdated.push(hook);
+    }
   }
-  return upgraded;
+  return { legacy, outdated };
 }
 
 export async function uninstallHooks(git: Git): Promise<{ dir: string; hooks: HookChange[] }> {

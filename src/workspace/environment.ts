@@ -12,7 +12,7 @@
  */
 import { access, lstat, readFile, readdir, realpath } from 'node:fs/promises';
 import os from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, isAbsolute, join } from 'node:path';
 import { hashBuffer } from '../cache/hash.js';
 import { runTool } from '../subprocess.js';
 import type { Environment } from '../pointer/pointer.js';
@@ -35,8 +35,16 @@ const PROBE_TIMEOUT_MS = 2000;
 
 const VERSION = /(\d+\.\d+\.\d+[\w.+-]*)/;
 
+/**
+ * PATH without its relative entries (`.`, `bin`, an empty one): those name folders of wherever mv runs, a
+ * clone's files, and a clone must never choose the program mv starts.
+ */
+function absolutePathDirs(): string[] {
+  return (process.env.PATH ?? '').split(':').filter((dir) => isAbsolute(dir));
+}
+
 async function probe(command: string, args: string[]): Promise<string | undefined> {
-  const result = await runTool(command, args, { timeoutMs: PROBE_TIMEOUT_MS });
+  const result = await runTool(command, args, { timeoutMs: PROBE_TIMEOUT_MS, env: { ...process.env, PATH: absolutePathDirs().join(':') } });
   if (result.exitCode !== 0) return undefined;
   return `${result.stdout}\n${result.stderr}`.trim();
 }
@@ -89,18 +97,19 @@ async function pyenvVersion(dir: string): Promise<string | undefined> {
 
 /** The version of the interpreter at `path` (or named on PATH): from the environment it belongs to, else by asking it. */
 async function interpreterVersion(named: string): Promise<string | undefined> {
-  const path = named.includes('/') ? named : ((await onPath(named)) ?? named);
-  const prefix = dirname(dirname(path));
-  const fromFiles = (await venvVersion(prefix)) ?? (await condaVersion(prefix));
-  if (fromFiles) return fromFiles;
-  const out = await probe(path, ['--version']);
+  const path = named.includes('/') ? named : await onPath(named);
+  if (path) {
+    const prefix = dirname(dirname(path));
+    const fromFiles = (await venvVersion(prefix)) ?? (await condaVersion(prefix));
+    if (fromFiles) return fromFiles;
+  }
+  const out = await probe(path ?? named, ['--version']);
   return out ? VERSION.exec(out)?.[1] : undefined;
 }
 
 /** Where `command` is on PATH, links resolved; undefined when it is not there or is a pyenv or asdf shim (which would have to be started to tell). */
 async function onPath(command: string): Promise<string | undefined> {
-  for (const dir of (process.env.PATH ?? '').split(':')) {
-    if (!dir) continue;
+  for (const dir of absolutePathDirs()) {
     const candidate = join(dir, command);
     try {
       await access(candidate);

@@ -204,8 +204,25 @@ describe('hooks written before the program was named mvr', () => {
   });
 });
 
+describe('hooks of the earlier format, which ran any node_modules/.bin/mvr in the work tree', () => {
+  it('are rewritten by any mvr command run in the repository, each keeping the mvr it was installed from', async () => {
+    const repo = await gitRepo();
+    await initProject(repo);
+    const hooksDir = join(repo.dir, '.git/hooks');
+    const installedFrom = "/opt/team's tools/bin/mvr";
+    for (const hook of HOOKS) {
+      const v2 = await readFile(new URL(hook, new URL('../../fixtures/hooks-v2/', import.meta.url)), 'utf8');
+      await writeFile(join(hooksDir, hook), v2.replace("'__INSTALLED__'", `'${installedFrom.replace(/'/g, "'\\''")}'`), { mode: 0o755 });
+    }
+    const run = await mvOk(repo.dir, ['status']);
+    expect(run.stderr).toContain("Updated this repository's git hooks (pre-commit, pre-push, post-checkout, post-merge): they no longer run an mvr the repository itself holds.");
+    for (const hook of HOOKS) expect(await readFile(join(hooksDir, hook), 'utf8')).toBe(hookScript(hook as never, installedFrom));
+    expect((await mvOk(repo.dir, ['status'])).stderr).not.toContain('Updated');
+  });
+});
+
 describe('the hook scripts find mvr', () => {
-  it('on PATH, or in the repository\'s node_modules/.bin, when the installed path is gone', async () => {
+  it('on PATH, or in the repository\'s node_modules as npm installs it, when the installed path is gone', async () => {
     const repo = await gitRepo();
     await initProject(repo);
     const hooksDir = join(repo.dir, '.git/hooks');
@@ -229,8 +246,10 @@ describe('the hook scripts find mvr', () => {
     expect(onPath.exitCode).not.toBe(0);
     expect(onPath.stderr).toContain('commit refused');
 
+    // npm's layout for a dependency installed from a folder: the package a link, its bin linked from .bin.
     await mkdir(join(repo.dir, 'node_modules/.bin'), { recursive: true });
-    await symlink(MV_BIN, join(repo.dir, 'node_modules/.bin/mvr'));
+    await symlink(dirname(dirname(MV_BIN)), join(repo.dir, 'node_modules/mv-registry'));
+    await symlink('../mv-registry/bin/mvr', join(repo.dir, 'node_modules/.bin/mvr'));
     path = PLAIN_PATH;
     const local = await broken();
     expect(local.exitCode).not.toBe(0);

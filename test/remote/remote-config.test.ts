@@ -98,6 +98,24 @@ describe('mv remote add | list | remove', () => {
     expect(badJobs.exitCode).toBe(2);
   });
 
+  it('an endpoint over plain http to another machine is never committed: refused, or kept local with --local', async () => {
+    const repo = await gitRepo();
+    await initProject(repo);
+    const head = await repo.git('rev-parse', 'HEAD');
+    const before = await repo.read('.mv/config.yaml');
+    const refused = await cli(repo.dir, ['remote', 'add', 'lan', 's3://models/registry', '--endpoint', 'http://10.0.0.5:9000']);
+    expect(refused.exitCode).toBe(1);
+    expect(refused.stderr).toContain('error: The endpoint http://10.0.0.5:9000 is plain http to another machine');
+    expect(refused.stderr).toContain('hint: Use https://, or add the remote with --local');
+    expect(await repo.read('.mv/config.yaml')).toBe(before);
+    expect(await repo.git('rev-parse', 'HEAD')).toBe(head);
+    await cliOk(repo.dir, ['remote', 'add', 'lan', 's3://models/registry', '--endpoint', 'http://10.0.0.5:9000', '--local']);
+    expect(await repo.read('.mv/config.yaml')).toBe(before);
+    expect((parse(await repo.read('.mv/config.local.yaml')) as Record<string, any>).remotes.lan).toEqual({ url: 's3://models/registry/', endpoint: 'http://10.0.0.5:9000' });
+    await cliOk(repo.dir, ['remote', 'add', 'secure', 's3://models/registry', '--endpoint', 'https://10.0.0.5:9000']);
+    expect((parse(await repo.read('.mv/config.yaml')) as Record<string, any>).remotes.secure).toEqual({ url: 's3://models/registry/', endpoint: 'https://10.0.0.5:9000' });
+  });
+
   it('mv init --remote validates the URL and stores it in canonical form', async () => {
     const repo = await gitRepo();
     const refused = await cli(repo.dir, ['init', '--remote', 'https://example.com/cache']);

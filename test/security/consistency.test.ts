@@ -3,8 +3,8 @@
  * another version's, or another artifact's, or none, is never resolved as that version's files, and
  * `verify` and `show` say so. Committed files cannot pose as mv's own state or send its cache elsewhere.
  */
-import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readFile, readdir, stat, symlink, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { add } from '../../src/commands/add.js';
@@ -18,7 +18,7 @@ import { show } from '../../src/commands/show.js';
 import { status } from '../../src/commands/status.js';
 import { verify } from '../../src/commands/verify.js';
 import { tempDir } from '../helpers/git-repo.js';
-import { cli } from '../helpers/mv-cli.js';
+import { cli, mv } from '../helpers/mv-cli.js';
 import { attackBranch, commitRaw, expectUnchanged, handTag, publish, scene, snapshotTree, victim, type Scene } from './attack.js';
 
 let s: Scene;
@@ -241,6 +241,49 @@ describe('committed files cannot pose as mv\'s state or move its cache', () => {
     await expect(pull({ cwd: repo.dir })).rejects.toMatchObject({ code: 'INVALID_CONFIG', message: expect.stringContaining('cache.dir') });
     await expect(status({ cwd: repo.dir })).rejects.toMatchObject({ code: 'INVALID_CONFIG' });
     await expectUnchanged(join(repo.dir, dir), before);
+  });
+
+  it.each([
+    ['the git directory', '/proc/self/cwd/.git'],
+    ['the work tree', '/proc/self/cwd'],
+  ])('cache.dir through /proc/self/cwd (%s) is refused by the mvr a victim runs in the clone, and nothing is written', async (what, dir) => {
+    const branch = `cache-proc-${what.replace(/\W/g, '-')}`;
+    await attackBranch(s, branch);
+    const config = (await s.attacker.read('.mv/config.yaml')).replace(/dir: \.mv\/cache/, `dir: ${dir}`);
+    await commitRaw(s.attacker, [{ path: '.mv/config.yaml', content: config }], 'cache settings');
+    await publish(s);
+    const repo = await victim(s, branch);
+    const before = await snapshotTree(repo.dir);
+    const run = await mv(repo.dir, ['pull']);
+    expect(run.exitCode).toBe(1);
+    expect(run.stderr).toContain(`error: cache.dir (${dir}, from .mv/config.yaml) is under /proc`);
+    await expectUnchanged(repo.dir, before);
+  });
+
+  it('a link elsewhere that leads into the clone is resolved before the rules apply', async () => {
+    await attackBranch(s, 'cache-link');
+    const shortcut = join(await tempDir('mv-links-'), 'shortcut');
+    const config = (await s.attacker.read('.mv/config.yaml')).replace(/dir: \.mv\/cache/, `dir: ${shortcut}/.git`);
+    await commitRaw(s.attacker, [{ path: '.mv/config.yaml', content: config }], 'a shared cache');
+    await publish(s);
+    const repo = await victim(s, 'cache-link');
+    await symlink(repo.dir, shortcut);
+    const before = await snapshotTree(join(repo.dir, '.git'));
+    await expect(pull({ cwd: repo.dir })).rejects.toMatchObject({ code: 'INVALID_CONFIG', message: expect.stringContaining(`is inside the git directory`) });
+    await expectUnchanged(join(repo.dir, '.git'), before);
+  });
+
+  it('in a linked work tree, cache.dir naming the main clone\'s git directory is refused', async () => {
+    await attackBranch(s, 'cache-common');
+    const config = (await s.attacker.read('.mv/config.yaml')).replace(/dir: \.mv\/cache/, 'dir: ../project/.git');
+    await commitRaw(s.attacker, [{ path: '.mv/config.yaml', content: config }], 'a shared cache');
+    await publish(s);
+    const repo = await victim(s, 'cache-common');
+    const linked = join(dirname(repo.dir), 'feature');
+    await repo.git('worktree', 'add', '-q', '-b', 'feature', linked);
+    const before = await snapshotTree(join(repo.dir, '.git/objects'));
+    await expect(pull({ cwd: linked })).rejects.toMatchObject({ code: 'INVALID_CONFIG', message: expect.stringContaining(`is inside the git directory ${join(repo.dir, '.git')}`) });
+    await expectUnchanged(join(repo.dir, '.git/objects'), before);
   });
 
   it('a shared cache named by the committed config is used only if it exists: mv never creates it', async () => {

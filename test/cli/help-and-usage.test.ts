@@ -67,6 +67,11 @@ describe('--help examples', () => {
       }
     }
   });
+
+  it('option help names the installed program, mvr, never the system mv', () => {
+    const get = buildProgram().commands.find((c) => c.name() === 'get')!;
+    expect(get.helpInformation()).toContain('(empty, or from an earlier mvr get)');
+  });
 });
 
 describe('bad option values are usage errors (exit 2)', () => {

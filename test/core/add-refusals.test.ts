@@ -169,6 +169,19 @@ describe('mv add never commits a pointer it would refuse to read', () => {
       await writeFile(join(dir, 'nl/ok.bin'), 'ok');
     }));
 
+  it('a path with a line break named on the command line: shown escaped, with a hint to rename it', async () => {
+    const repo = await project();
+    await repo.write('nl/bad\nname.bin', 'x');
+    const refused = await refusal(add({ cwd: repo.dir, name: 'nl', paths: ['nl/bad\nname.bin'], data: ['data/train'] }));
+    expect(refused.code).toBe('INVALID_PATH');
+    expect(refused.text).toContain('nl/bad\\nname.bin contains a control character.');
+    expect(refused.text.split('\n')).toHaveLength(2);
+    expect(refused.text).toContain('Rename the file or folder, then name it again');
+    // A path in the wrong place is still told where paths go.
+    expect((await refusal(add({ cwd: repo.dir, name: 'nl', paths: ['../elsewhere.bin'] }))).text).toContain('Give paths to files or folders inside the repository');
+    expect(await tagsOf(repo)).toEqual([]);
+  });
+
   it('a symbolic link to a folder', () =>
     expectRefused({ name: 'linked', paths: ['linkdir'], data: ['data/train'] }, 'symbolic link to a folder', async (dir) => {
       await mkdir(join(dir, 'real'));

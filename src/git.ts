@@ -236,6 +236,13 @@ async function findRepo(cwd: string): Promise<RepoLocation> {
   return { root, gitDir, hooksDir: resolve(cwd, hooks) };
 }
 
+function noIdentity(cause: unknown): MvError {
+  return new MvError('NO_GIT_IDENTITY', 'git does not know who you are, so no commit or tag can be recorded.', {
+    hint: 'Set your name and email once with `git config --global user.name "Your Name"` and `git config --global user.email you@example.com` (without --global for this repository only), then run the command again.',
+    cause,
+  });
+}
+
 /** Git operations on one repository. */
 export class Git {
   readonly cwd: string;
@@ -496,11 +503,19 @@ export class Git {
     try {
       return (await this.run(['var', 'GIT_COMMITTER_IDENT'])).trim();
     } catch (error) {
-      throw new MvError('NO_GIT_IDENTITY', 'git does not know who you are, so the version cannot be recorded.', {
-        hint: 'Set it with `git config user.name "Your Name"` and `git config user.email you@example.com`.',
-        cause: error,
-      });
+      throw noIdentity(error);
     }
+  }
+
+  /**
+   * After a commit failed: NO_GIT_IDENTITY when git lacks the author or the committer identity a commit
+   * needs (asked of `git var`, not read from git's message), else `failure` itself.
+   */
+  private async identityOr(failure: unknown): Promise<unknown> {
+    for (const ident of ['GIT_AUTHOR_IDENT', 'GIT_COMMITTER_IDENT']) {
+      if ((await spawnGit(this.cwd, ['var', ident])).code !== 0) return noIdentity(failure);
+    }
+    return failure;
   }
 
   /**
@@ -541,7 +556,11 @@ export class Git {
       const messageFile = join(dir, 'message');
       await writeFile(messageFile, options.message);
       const parents = options.parent ? ['-p', options.parent] : [];
-      return (await this.run(['commit-tree', tree, ...parents, '-F', messageFile], env)).trim();
+      try {
+        return (await this.run(['commit-tree', tree, ...parents, '-F', messageFile], env)).trim();
+      } catch (error) {
+        throw await this.identityOr(error);
+      }
     } finally {
       await this.discardIndex(index);
     }

@@ -5,6 +5,7 @@
  */
 import { lstat, realpath } from 'node:fs/promises';
 import { posix, relative, resolve, sep } from 'node:path';
+import { displayPath } from './display-text.js';
 import { MvError } from './errors.js';
 
 // eslint-disable-next-line no-control-regex
@@ -118,8 +119,12 @@ export function toRepoPath(root: string, cwd: string, input: string): string {
   }
   const problem = repoPathProblem(repoPath);
   if (problem) {
-    throw new MvError('INVALID_PATH', `${input} ${problem}.`, {
-      hint: 'Give paths to files or folders inside the repository (outside .git/ and .mv/).',
+    // Outside the repository or in .git/ or .mv/: the path is wrong. Anything else: the name itself is.
+    const misplaced = repoPath === '..' || repoPath.startsWith('../') || repoPath.split('/').some((segment) => reservedFolderNamed(segment) !== undefined);
+    throw new MvError('INVALID_PATH', `${displayPath(input)} ${problem}.`, {
+      hint: misplaced
+        ? 'Give paths to files or folders inside the repository (outside .git/ and .mv/).'
+        : 'Rename the file or folder, then name it again: versioned paths are portable POSIX paths, without control characters (such as a line break) or backslashes, and with names of at most 255 bytes.',
       details: { path: input },
     });
   }

@@ -18,7 +18,7 @@ import { parseVersionArgument, type BumpRequest } from '../version/version-polic
 import { checkNoOverlap, checkNotTracked, checkNotVersionedElsewhere, checkPathsExist, existsInRepo, filesAt, type PathArg } from '../workspace/add-checks.js';
 import { isUri, parseParamPairs, pinArtifactRef, readMapping, readSignature } from '../workspace/lineage-inputs.js';
 import { checkReadableLink } from '../workspace/snapshot.js';
-import { dropsData, dropsPart, dropsPath, parseDrop, PARTS, type Drop, type Part } from '../version/dropped.js';
+import { checkDropsNamed, dropsData, dropsPart, dropsPath, parseDrop, PARTS, type Drop, type Part } from '../version/dropped.js';
 
 export interface AddFlags {
   name: string;
@@ -129,6 +129,8 @@ export async function readAddRequest(repo: Repo, cwd: string, flags: AddFlags): 
   /** The repository path of the file each part was read from, if it was. */
   const partPath = (part: Part) => (partFile[part] === undefined ? undefined : joinRepoPath(beforeFolder, partFile[part]));
   const named = (flags.drop ?? []).map((text) => parseDrop(text, (path) => toRepoPath(repo.root, cwd, path)));
+  // Checked again when the version is planned; here too, so that a mistyped --drop fails before any hashing.
+  if (current) checkDropsNamed(named, current, { name, typed: (path) => typedPath(repo.root, cwd, path) });
   const partsByPath = PARTS.filter((part) => {
     const path = partPath(part);
     return path !== undefined && dropsPath(named, path) && !dropsPart(named, part);

@@ -142,7 +142,7 @@ export function registerRemoteCommands(program: Command): void {
     .command('get')
     .description("download a version's files into a folder, verified, with mv.lock.json (for deploys; no work tree needed)")
     .argument('<ref>', 'name@vX.Y.Z or name#stage (a bare name means the default branch)')
-    .requiredOption('-o, --output <dir>', 'folder to write the files and mv.lock.json into (empty, or from an earlier mv get)')
+    .requiredOption('-o, --output <dir>', 'folder to write the files and mv.lock.json into (empty, or from an earlier mvr get)')
     .option('--repo <git-url>', 'repository to resolve the ref in (path or any git URL; default: the current one)')
     .addOption(remoteOption())
     .addOption(jobsFlag())

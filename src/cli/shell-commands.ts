@@ -1,6 +1,5 @@
 /** CLI definition of `mvr shell-init` (its plain forms are answered by shell-entry.ts before the CLI loads). */
 import { Option, type Command } from 'commander';
-import { UsageError } from '../errors.js';
 
 export function registerShellCommands(program: Command): void {
   program
@@ -10,19 +9,12 @@ export function registerShellCommands(program: Command): void {
     // Called by the function itself when the first argument is a bare word that is not a file.
     .addOption(new Option('--check <word>', 'exit 2 (and say so) if <word> is a near miss of a command').hideHelp())
     .action(async (shell: string | undefined, opts: { check?: string }) => {
-      const [{ checkWord, shellInitText }, { isShell, SHELLS }] = await Promise.all([import('./shell-entry.js'), import('../shell/shell-init.js')]);
+      const [{ checkWord, shellInitText }, { isShell }, { shellInitUsage }] = await Promise.all([import('./shell-entry.js'), import('../shell/shell-init.js'), import('../shell/shell-usage.js')]);
       if (opts.check !== undefined) {
         process.exitCode = checkWord(opts.check);
         return;
       }
-      if (shell === undefined || !isShell(shell)) {
-        const guess = (process.env.SHELL ?? '').split('/').pop() ?? '';
-        const example = guess === 'fish' ? 'mvr shell-init fish | source' : `eval "$(mvr shell-init ${isShell(guess) ? guess : 'bash'})"`;
-        throw new UsageError(
-          shell === undefined ? `Name your shell: mvr shell-init ${SHELLS.join('|')}.` : `${JSON.stringify(shell)} is not a shell mvr supports (${SHELLS.join(', ')}).`,
-          `Add this line at the end of your shell's rc file: ${example}`,
-        );
-      }
+      if (shell === undefined || !isShell(shell)) throw shellInitUsage(shell, process.env.SHELL);
       process.stdout.write(shellInitText(shell));
     });
 }

@@ -122,8 +122,16 @@ async function checkoutLocked(repo: Repo, options: CheckoutOptions): Promise<Che
       const complete = plans.filter((p) => !p.missing.length).map((p) => p.artifact);
       const nothing = plans.length > 1 ? ' Nothing was checked out: a checkout writes every artifact or none.' : '';
       const them = missing.length === 1 ? 'it' : 'them';
+      const fetch = options.lineage ? `mvr pull --lineage ${lacking.join(' ')}` : `mvr fetch ${lacking.join(' ')}`;
+      // With no remote to fetch from, `mvr fetch` would only fail in turn: the remote comes first.
+      const remote = Object.keys(repo.config.remotes).length > 0 || Boolean(process.env.MV_REMOTE?.trim());
+      const fix = !remote
+        ? `No remote is configured to fetch ${them} from: add the one that holds ${lacking.join(', ')} (\`mvr remote add origin <folder or s3://bucket/prefix> --default\`), then \`${fetch}\`; or, if the files are still at hand, add them again (\`mvr add\`).`
+        : options.lineage
+          ? `Fetch and write ${them}: ${fetch}`
+          : `Fetch ${them} from a remote first: ${fetch}`;
       throw new MvError('OBJECT_MISSING', `The cache lacks ${missing.length} object${missing.length === 1 ? '' : 's'} of ${lacking.join(', ')}.${nothing}`, {
-        hint: `${options.lineage ? `Fetch and write ${them}: mvr pull --lineage ${lacking.join(' ')}` : `Fetch ${them} from a remote first: mvr fetch ${lacking.join(' ')}`}${complete.length ? ` (or check out the others alone: ${complete.map((name) => `mvr checkout ${name}`).join('; ')})` : ''}`,
+        hint: `${fix}${complete.length ? ` (or check out the others alone: ${complete.map((name) => `mvr checkout ${name}`).join('; ')})` : ''}`,
         details: { missing },
       });
     }

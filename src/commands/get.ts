@@ -146,7 +146,7 @@ async function resolveVersion(source: SourceRepository, text: string): Promise<V
   const located = source.head ? await readCommittedPointer(source.git, source.head, ref.artifact) : undefined;
   if (!located) {
     throw new MvError('UNKNOWN_ARTIFACT', `No pointer for ${ref.artifact} is committed on the default branch of ${source.display}.`, {
-      hint: `Name a version or stage: mv get ${ref.artifact}@vX.Y.Z or ${ref.artifact}#production.`,
+      hint: `Name a version or stage: mvr get ${ref.artifact}@vX.Y.Z or ${ref.artifact}#production.`,
     });
   }
   return { ...located, artifact: ref.artifact, version: located.pointer.version };
@@ -191,7 +191,7 @@ async function lockedFiles(staging: LocalCache, pointer: Pointer, file: string):
     for (const e of manifest) files.push({ path: `${base}${e.path}`, oid: e.oid, size: e.size, mode: e.mode });
   }
   if (files.some((f) => f.path === LOCK_FILE)) {
-    throw new MvError('PATH_CONFLICT', `The version has a file named ${LOCK_FILE} at its top level, where mv get writes its lock file.`, { hint: 'Rename that file in a new version.' });
+    throw new MvError('PATH_CONFLICT', `The version has a file named ${LOCK_FILE} at its top level, where \`mvr get\` writes its lock file.`, { hint: 'Rename that file in a new version.' });
   }
   return files;
 }

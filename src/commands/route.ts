@@ -41,7 +41,7 @@ export async function route(options: RouteOptions): Promise<RouteResult> {
   if (ref.kind !== 'stage') {
     const { state } = await readArtifact(git, ref.artifact);
     const example = `${ref.artifact}#${deployStage(state.stagesSeen)}`;
-    throw new MvError('STAGE_REF_REQUIRED', `route takes a stage ref like ${example}, not ${ref.text}.`, { hint: `Example: mv route ${example} --key customer-4711` });
+    throw new MvError('STAGE_REF_REQUIRED', `route takes a stage ref like ${example}, not ${ref.text}.`, { hint: `Example: mvr route ${example} --key customer-4711` });
   }
   if (options.key.length === 0) throw new MvError('INVALID_KEY', 'The routing key is empty.', { hint: 'Pass the request key, e.g. a customer or session id: --key customer-4711.' });
   const { state, notes } = await readArtifact(git, ref.artifact);

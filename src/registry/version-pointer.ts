@@ -15,7 +15,7 @@ export async function resolvePointer(git: Git, root: string, text: string, known
     const located = await findWorkspacePointer(git, root, ref.artifact);
     if (!located) {
       throw new MvError('UNKNOWN_ARTIFACT', `No committed pointer for ${ref.artifact} in this work tree.`, {
-        hint: 'List artifacts with `mvr ls`, or name a version: `mvr checkout name@vX.Y.Z`.',
+        hint: 'List artifacts with `mvr ls`, or name a version or stage of one (`name@vX.Y.Z`, `name#production`).',
       });
     }
     return { ...located, artifact: ref.artifact, version: located.pointer.version };

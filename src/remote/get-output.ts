@@ -42,7 +42,7 @@ export async function prepareOutput(dir: string): Promise<LockedFile[]> {
   if (names.length === 0) return [];
   if (!names.includes(LOCK_FILE) && !names.includes(STAGING_DIR)) {
     throw new MvError('OUTPUT_NOT_EMPTY', `${dir} is not empty and holds no earlier \`mvr get\` (no ${LOCK_FILE}).`, {
-      hint: 'Give an empty or new folder with -o; mv get only replaces what an earlier mv get wrote.',
+      hint: 'Give an empty or new folder with -o; `mvr get` only replaces what an earlier `mvr get` wrote.',
     });
   }
   try {

@@ -16,7 +16,7 @@ export function s3Failure(error: unknown, where: string): unknown {
   const message = e.message ?? '';
   if (name === 'NoSuchBucket') {
     return new MvError('REMOTE_NOT_FOUND', `The bucket of ${where} does not exist.`, {
-      hint: 'Create the bucket, or fix the URL (and the endpoint/region for S3-compatible stores) with `mvr remote add <name> <url>`.',
+      hint: 'Create the bucket, or correct the remote (its URL, and the endpoint/region for S3-compatible stores): `mvr remote remove <name>`, then `mvr remote add <name> <url> …` again.',
       cause: error,
     });
   }

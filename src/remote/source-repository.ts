@@ -30,7 +30,7 @@ export async function openSourceRepository(options: { url?: string | undefined; 
       located = await locateRepo(options.cwd);
     } catch (error) {
       if (error instanceof MvError) {
-        throw new MvError(error.code, `${error.message.replace(/\.$/, '')}, and no --repo was given.`, { hint: 'Pass the repository to read: mv get <ref> -o DIR --repo <git URL or path>.' });
+        throw new MvError(error.code, `${error.message.replace(/\.$/, '')}, and no --repo was given.`, { hint: 'Pass the repository to read: mvr get <ref> -o DIR --repo <git URL or path>.' });
       }
       throw error;
     }

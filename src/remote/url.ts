@@ -29,6 +29,12 @@ export function parseRemoteUrl(url: string, baseDir: string): RemoteSpec {
   const trimmed = url.trim();
   if (trimmed === '') throw badUrl(shown, 'is empty');
   const scheme = SCHEME.exec(trimmed)?.[1]?.toLowerCase();
+  // `s3:/bucket` or `file:/mnt/x` is a slip for the URL, not a folder named `s3:` (write ./s3:/… for that).
+  const slip = /^(s3|file):\/?(?!\/)/i.exec(trimmed);
+  if (scheme === undefined && slip) {
+    const meant = `${slip[1]!.toLowerCase()}://${slip[1]!.toLowerCase() === 'file' ? '/' : ''}${trimmed.slice(slip[0].length)}`;
+    throw badUrl(shown, `needs two slashes after ${slip[1]}: (did you mean ${redactUrl(meant)}?)`);
+  }
   if (scheme === undefined) {
     if (/^[a-z0-9+.-]+:[^/\\]/i.test(trimmed) && !trimmed.startsWith('./')) {
       throw badUrl(shown, 'looks like an scp-style address; only folders, file:// and s3:// remotes are supported');

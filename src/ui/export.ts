@@ -41,7 +41,7 @@ export async function exportSite(options: ExportSiteOptions): Promise<ExportSite
   const replaced = existing.includes(EXPORT_MARKER) && (await isExportMarker(join(dir, EXPORT_MARKER)));
   const others = existing.filter((name) => !name.startsWith(STAGING_PREFIX));
   if (others.length > 0 && !replaced && !options.force) {
-    throw new MvError('EXPORT_DIR_NOT_EMPTY', `${options.dir} is not empty and does not hold a previous export of mv ui (no ${EXPORT_MARKER}).`, {
+    throw new MvError('EXPORT_DIR_NOT_EMPTY', `${options.dir} is not empty and does not hold a previous export of \`mvr ui\` (no ${EXPORT_MARKER}).`, {
       hint: `Export into a new or empty folder, or pass --force to write the pages among the files already there.`,
       details: { dir },
     });

@@ -50,7 +50,7 @@ export function renderPage(ctx: RenderContext, shell: Shell): string {
 <main>
 ${shell.body}
 </main>
-<footer>A read-only view of the registry tags of ${ctx.site}, rendered by <code>mv ui</code>${ctx.mode === 'export' ? ' (static export)' : ''}.</footer>
+<footer>A read-only view of the registry tags of ${ctx.site}, rendered by <code>mvr ui</code>${ctx.mode === 'export' ? ' (static export)' : ''}.</footer>
 </body>
 </html>
 `.text;

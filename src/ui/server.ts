@@ -34,7 +34,7 @@ export function createUiServer(options: HandlerOptions): Server {
   return createServer((request, response) => {
     handle(options, request, response).catch((error: unknown) => {
       options.log(`mvr ui: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-      if (!response.headersSent) send(request, response, 500, 'text/plain; charset=utf-8', 'Internal error while rendering this page; see the terminal that runs mv ui.\n');
+      if (!response.headersSent) send(request, response, 500, 'text/plain; charset=utf-8', 'Internal error while rendering this page; see the terminal that runs mvr ui.\n');
       else response.destroy();
     });
   });

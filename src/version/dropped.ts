@@ -3,10 +3,11 @@
  * pipeline input, the params file, the metrics, the signature. A forgotten path on the command line must
  * not silently strip a version, so each loss has to be asked for (`--drop`); pure functions.
  */
-import { MvError } from '../errors.js';
+import { MvError, UsageError } from '../errors.js';
 import { shellQuote } from '../display-text.js';
 import { joinRepoPath } from '../paths.js';
 import { pointerFolder, type DataEntry, type Pointer } from '../pointer/pointer.js';
+import { pinnedId } from '../registry/ref.js';
 
 /** The parts of a version read from a file of their own, which `--drop` names by their name. */
 export const PARTS = ['params', 'metrics', 'signature'] as const;
@@ -99,6 +100,36 @@ export function droppedInputs(before: { pointer: Pointer; file: string }, after:
   if (before.pointer.metrics !== undefined && after.pointer.metrics === undefined) dropped.push(describe({ kind: 'part', part: 'metrics' }, 'metrics'));
   if (before.pointer.signature !== undefined && after.pointer.signature === undefined) dropped.push(describe({ kind: 'part', part: 'signature' }, 'signature'));
   return dropped;
+}
+
+/** What `--drop` could name in `base`: everything it records, each as `droppedInputs` describes its loss. */
+function droppable(base: { pointer: Pointer; file: string }): { items: Dropped[]; partFiles: string[] } {
+  const { metrics: _metrics, signature: _signature, ...rest } = base.pointer;
+  const nothing: Pointer = { ...rest, files: [], lineage: { code: base.pointer.lineage.code } };
+  const folder = pointerFolder(base.file);
+  // The metrics and signature files too: `--drop` by path leaves out the part read from them.
+  const partFiles = [base.pointer.metrics_file, base.pointer.signature_file].filter((f): f is string => f !== undefined).map((f) => joinRepoPath(folder, f));
+  return { items: droppedInputs(base, { pointer: nothing, file: base.file }), partFiles };
+}
+
+/**
+ * Fails (a usage error) when a `--drop` names nothing that `base`, the version the new one is compared
+ * with, records: a mistyped path would otherwise be accepted without a word, and leave out nothing.
+ */
+export function checkDropsNamed(drops: Drop[], base: { pointer: Pointer; file: string } | undefined, context: { name: string; typed?: (repoPath: string) => string }): void {
+  const shown = (drop: Drop) => shellQuote(drop.kind === 'path' ? (context.typed?.(drop.repoPath) ?? drop.repoPath) : drop.kind === 'uri' ? drop.uri : drop.kind === 'artifact' ? `${drop.name}@` : drop.part);
+  if (!base) {
+    if (drops.length) throw new UsageError(`--drop ${shown(drops[0]!)}: ${context.name} has no earlier version with a pointer, so there is nothing to leave out.`, 'Leave out --drop: only what a new version would lose from the previous one needs it.');
+    return;
+  }
+  const { items, partFiles } = droppable(base);
+  const unknown = drops.filter((drop) => !items.some((d) => same(d.key, drop) || (d.alias !== undefined && same(d.alias, drop))) && !(drop.kind === 'path' && partFiles.includes(drop.repoPath)));
+  if (unknown.length === 0) return;
+  const id = pinnedId(context.name, base.pointer.version);
+  throw new UsageError(
+    `--drop ${unknown.map(shown).join(', ')}: ${id} records no file, input or part by ${unknown.length > 1 ? 'those names' : 'that name'}, so there is nothing to leave out.`,
+    `${id} records: ${items.map((d) => d.what).join(', ')}. Name one of those with --drop: a path as you would type it here, a URI, name@ for an artifact, or params, metrics, signature.`,
+  );
 }
 
 /** Fails unless every loss was asked for; returns the losses that were. */

@@ -6,7 +6,7 @@
 import { pinnedId } from '../registry/ref.js';
 import type { Pointer } from '../pointer/pointer.js';
 import { classifyChange, type ChangeSummary } from './change.js';
-import { checkDrops, droppedInputs, type Drop, type Dropped } from './dropped.js';
+import { checkDrops, checkDropsNamed, droppedInputs, type Drop, type Dropped } from './dropped.js';
 import { bumpedVersion, checkRequestedVersion, type BumpRequest } from './version-policy.js';
 
 export interface PlanInput {
@@ -32,14 +32,15 @@ export type VersionPlan =
 
 export function planVersion(input: PlanInput): VersionPlan {
   const { name, draft, previous } = input;
+  // What the new version must not silently lose: the work tree's committed pointer; with none there (a
+  // branch from before the artifact, a pointer removed), the highest registered version, whose number the
+  // new one follows. `--drop` may name only what it records.
+  const base = input.current ?? (previous?.pointer && previous.file !== undefined ? { pointer: previous.pointer, file: previous.file } : undefined);
+  checkDropsNamed(input.drops, base, { name, ...(input.typed ? { typed: input.typed } : {}) });
   const change = previous?.pointer ? classifyChange(previous.pointer, draft) : undefined;
   if (change?.level === 'none' && input.requested.version === undefined && (input.requested.bump ?? 'auto') === 'auto') {
     return { created: false, version: previous!.version, id: pinnedId(name, previous!.version), reason: 'nothing changed since the previous version', change };
   }
-  // What the new version must not silently lose: the work tree's committed pointer; with none there (a
-  // branch from before the artifact, a pointer removed), the highest registered version, whose number the
-  // new one follows.
-  const base = input.current ?? (previous?.pointer && previous.file !== undefined ? { pointer: previous.pointer, file: previous.file } : undefined);
   const dropped = base
     ? checkDrops(droppedInputs(base, { pointer: draft, file: input.pointerFile }), input.drops, {
         name,

@@ -67,6 +67,18 @@ describe('--help examples', () => {
       }
     }
   });
+
+  it('every command takes --json but shell-init, as the README says (remote and hooks on each subcommand)', () => {
+    const leaves = visibleCommands(buildProgram()).filter(({ command }) => command.commands.length === 0);
+    const without = leaves.filter(({ command }) => !command.options.some((o) => o.long === '--json')).map((c) => c.path);
+    expect(without).toEqual(['shell-init']);
+    expect(leaves.map((c) => c.path)).toEqual(expect.arrayContaining(['remote list', 'hooks install']));
+  });
+
+  it('option help names the installed program, mvr, never the system mv', () => {
+    const get = buildProgram().commands.find((c) => c.name() === 'get')!;
+    expect(get.helpInformation()).toContain('(empty, or from an earlier mvr get)');
+  });
 });
 
 describe('bad option values are usage errors (exit 2)', () => {

@@ -89,6 +89,30 @@ describe('mv add never commits a pointer it would refuse to read', () => {
     expect(pointer.metrics).toBeUndefined();
   });
 
+  it('a --drop that names nothing the current version records is a usage error naming it and what the version has', async () => {
+    const repo = await project();
+    await addChurn(repo);
+    await repo.write('models/churn/model.pt', 'retrained');
+    const head = await repo.git('rev-parse', 'HEAD');
+    const typo = await refusal(add({ cwd: repo.dir, name: 'churn', drop: ['nothing'] }));
+    expect(typo).toMatchObject({ code: 'USAGE', usage: true });
+    expect(typo.text).toContain('--drop nothing: churn@v0.1.0 records no file, input or part by that name, so there is nothing to leave out.');
+    expect(typo.text).toContain('churn@v0.1.0 records: file models/churn/model.pt, file models/churn/tokenizer/, data data/train/, pipeline src/preprocess.py, params file params.yaml, params, metrics.');
+    // From a subfolder, named as typed; a URI, an artifact and a part it does not have are refused alike.
+    const fromModels = await refusal(add({ cwd: join(repo.dir, 'models'), name: 'churn', drop: ['churn/model.pt', 'churn/tokeniser/', 's3://bucket/train', 'imagenet@', 'signature'] }));
+    expect(fromModels.text).toContain("--drop churn/tokeniser, s3://bucket/train, imagenet@, signature: churn@v0.1.0 records no file, input or part by those names");
+    expect(await repo.git('rev-parse', 'HEAD')).toBe(head);
+    expect(await tagsOf(repo)).toEqual(['churn@v0.1.0']);
+    // On a branch without the pointer, the highest registered version is what --drop names things in.
+    await repo.git('checkout', '-q', '-b', 'experiment', 'HEAD~1');
+    const onBranch = await refusal(add({ cwd: repo.dir, ...ADD_OPTIONS, drop: ['models/churn/tokenizer/', 'data/tran'] }));
+    expect(onBranch).toMatchObject({ usage: true, text: expect.stringContaining('--drop data/tran: churn@v0.1.0 records no file') });
+    // A first version has nothing to leave out.
+    const first = await refusal(add({ cwd: repo.dir, ...ADD_OPTIONS, name: 'fresh', drop: ['params'] }));
+    expect(first).toMatchObject({ usage: true, text: expect.stringContaining('--drop params: fresh has no earlier version with a pointer, so there is nothing to leave out.') });
+    expect(await tagsOf(repo)).toEqual(['churn@v0.1.0']);
+  });
+
   it('the hint to --drop a lost params file works when its removal is not committed yet; other changes still count', async () => {
     const repo = await project();
     await repo.write('params.yaml', 'lr: 0.1\n');
@@ -144,6 +168,19 @@ describe('mv add never commits a pointer it would refuse to read', () => {
       await writeFile(join(dir, 'nl/bad\nname.bin'), 'x');
       await writeFile(join(dir, 'nl/ok.bin'), 'ok');
     }));
+
+  it('a path with a line break named on the command line: shown escaped, with a hint to rename it', async () => {
+    const repo = await project();
+    await repo.write('nl/bad\nname.bin', 'x');
+    const refused = await refusal(add({ cwd: repo.dir, name: 'nl', paths: ['nl/bad\nname.bin'], data: ['data/train'] }));
+    expect(refused.code).toBe('INVALID_PATH');
+    expect(refused.text).toContain('nl/bad\\nname.bin contains a control character.');
+    expect(refused.text.split('\n')).toHaveLength(2);
+    expect(refused.text).toContain('Rename the file or folder, then name it again');
+    // A path in the wrong place is still told where paths go.
+    expect((await refusal(add({ cwd: repo.dir, name: 'nl', paths: ['../elsewhere.bin'] }))).text).toContain('Give paths to files or folders inside the repository');
+    expect(await tagsOf(repo)).toEqual([]);
+  });
 
   it('a symbolic link to a folder', () =>
     expectRefused({ name: 'linked', paths: ['linkdir'], data: ['data/train'] }, 'symbolic link to a folder', async (dir) => {

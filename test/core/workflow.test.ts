@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { readFile, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { add, checkout, init, status } from '../../src/index.js';
+import { add, checkout, fetch, init, pull, remoteAdd, status } from '../../src/index.js';
 import { readPointer, refusal, tagsOf } from '../helpers/assertions.js';
 import { copyRepo, gitRepo, suiteDir, tempDir, type TestRepo } from '../helpers/git-repo.js';
 import { cli, cliOk } from '../helpers/mv-cli.js';
@@ -139,6 +139,27 @@ describe('status and checkout', () => {
     await checkout({ cwd: repo.dir, ref: 'churn@latest' });
     expect(await repo.read('models/churn/model.pt')).toBe('second version weights');
     expect((await status({ cwd: repo.dir })).clean).toBe(true);
+  });
+
+  it('a hint names a command that works here: a remote before a fetch, and no checkout for a pull or fetch', async () => {
+    const repo = await project();
+    const { files } = await addChurn(repo);
+    const hex = files.find((f) => f.path === 'model.pt')!.oid.slice('sha256:'.length);
+    await rm(join(repo.dir, '.mv/cache/objects', hex.slice(0, 2), hex.slice(2)), { force: true });
+    await repo.write('models/churn/model.pt', 'edited, and the cache lost the version\'s copy');
+    const lost = await refusal(checkout({ cwd: repo.dir, ref: 'churn@v0.1.0', force: true }));
+    expect(lost.code).toBe('OBJECT_MISSING');
+    // No remote: a fetch would fail in turn, so the remote comes first.
+    expect(lost.text).toContain('No remote is configured to fetch it from: add the one that holds churn@v0.1.0 (`mvr remote add origin <folder or s3://bucket/prefix> --default`), then `mvr fetch churn@v0.1.0`');
+    await remoteAdd({ cwd: repo.dir, name: 'origin', url: await tempDir('mv-remote-'), makeDefault: true });
+    expect((await refusal(checkout({ cwd: repo.dir, ref: 'churn@v0.1.0', force: true }))).text).toContain('Fetch it from a remote first: mvr fetch churn@v0.1.0');
+
+    for (const work of [(): Promise<unknown> => pull({ cwd: repo.dir, refs: ['churnn'] }), () => fetch({ cwd: repo.dir, refs: ['churnn'] })]) {
+      const unknown = await refusal(work());
+      expect(unknown).toMatchObject({ code: 'UNKNOWN_ARTIFACT', text: expect.stringContaining('No committed pointer for churnn in this work tree.') });
+      expect(unknown.text).toContain('List artifacts with `mvr ls`, or name a version or stage of one (`name@vX.Y.Z`, `name#production`).');
+      expect(unknown.text).not.toContain('mvr checkout');
+    }
   });
 });
 

@@ -80,7 +80,7 @@ describe('an add killed after it wrote files', () => {
     }));
     await repo.write('models/churn/model.pt', 'retrained');
     const next = await add({ cwd: repo.dir, ...FOLDER });
-    expect(next.warnings).toContain('an earlier mv add was interrupted; rolled back models/churn.mv.yaml, tag churn@v0.1.1.');
+    expect(next.warnings).toContain('an earlier `mvr add` was interrupted; rolled back models/churn.mv.yaml, tag churn@v0.1.1.');
     expect(next.id).toBe('churn@v0.1.1');
     expect(await repo.git('rev-parse', 'churn@v0.1.1^{commit}')).toBe(await repo.git('rev-parse', 'HEAD'));
     expect(await readdir(join(repo.dir, '.git/mv'))).not.toContain(`edits-${dead.pid}-1.json`);

@@ -48,7 +48,7 @@ describe('bad input: a clear error, and no tag', () => {
     [['rollback', 'chatbot'], 'chatbot has never had a version in production', 'mvr promote chatbot@vX.Y.Z production'],
     [['rollback', 'chatbot', 'staging'], 'had no holder before chatbot#staging#1', undefined],
     [['audit', 'chatbot', '--at', '2026-04-01T09:00Z', '--key', 'k'], 'No version of chatbot was in production at 2026-04-01T09:00:00Z', undefined],
-    [['route', 'chatbot@v2.3.8', '--key', 'k'], 'route takes a stage ref like chatbot#staging', undefined],
+    [['route', 'chatbot@v2.3.8', '--key', 'k'], 'route takes a stage ref like chatbot#staging', 'hint: Example: mvr route chatbot#staging --key customer-4711'],
     [['route', 'chatbot#production', '--key', 'k'], 'No version of chatbot is in production', 'Stages that hold versions: staging (v2.3.8)'],
     [['resolve', 'chatbot#qa'], 'qa is not a stage of chatbot', undefined],
     [['resolve', 'chatbot#stagign'], 'stagign is not a stage of chatbot', 'Did you mean chatbot#staging?'],

@@ -16,6 +16,11 @@ describe('remote URLs', () => {
     expect(() => parseRemoteUrl('s3://ab/x', '/x')).toThrow(/valid bucket/);
     expect(() => parseRemoteUrl('gs://bucket/x', '/x')).toThrow(/storage.googleapis.com/);
     expect(() => parseRemoteUrl('file://server/share', '/x')).toThrow(/local paths/);
+    // A slash short of s3:// or file:// is a slip, not a folder named `s3:`.
+    expect(() => parseRemoteUrl('s3:/bad', '/x')).toThrow('The remote URL s3:/bad needs two slashes after s3: (did you mean s3://bad?).');
+    expect(() => parseRemoteUrl('S3:models/team', '/x')).toThrow('(did you mean s3://models/team?)');
+    expect(() => parseRemoteUrl('file:/mnt/cache', '/x')).toThrow('(did you mean file:///mnt/cache?)');
+    expect(parseRemoteUrl('./s3:/bad', '/x')).toEqual({ kind: 'directory', path: '/x/s3:/bad' });
   });
 
   it('refuses credentials in a URL without repeating them', () => {
@@ -91,6 +96,9 @@ describe('mv remote add | list | remove', () => {
     await cliOk(repo.dir, ['remote', 'add', 'origin', await tempDir()]);
     const twice = await cli(repo.dir, ['remote', 'add', 'origin', '/tmp/y']);
     expect(twice.stderr).toContain('already exists');
+    const slip = await cli(repo.dir, ['remote', 'add', 'x', 's3:/bad']);
+    expect(slip.exitCode).toBe(1);
+    expect(slip.stderr).toContain('did you mean s3://bad?');
     const unknown = await cli(repo.dir, ['remote', 'remove', 'nope']);
     expect(unknown.stderr).toContain('There is no remote named nope');
     expect(await repo.read('.mv/config.yaml')).not.toBe(before);

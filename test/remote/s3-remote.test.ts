@@ -115,5 +115,7 @@ describe('an S3 remote (s3rver on loopback)', () => {
     const repo = await projectWithVersion({ remote: { name: 'origin', url: 's3://no-such-bucket/x', endpoint: server.endpoint, makeDefault: true } });
     const error = await push({ cwd: repo.dir }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'REMOTE_NOT_FOUND', message: expect.stringContaining('s3://no-such-bucket/x/') });
+    // `remote add` refuses a name that exists: the way to correct the URL is remove, then add.
+    expect(error).toMatchObject({ hint: expect.stringContaining('`mvr remote remove <name>`, then `mvr remote add <name> <url> …` again') });
   });
 });

@@ -183,7 +183,7 @@ describe('killed at the steps that change something', () => {
       if (pointer !== undefined) expect(pointer).toMatch(/^mv: 1\n[\s\S]*created: .*Z\n$/);
       const next = await addChurn(repo);
       expect(next.id).toBe('churn@v0.1.0');
-      expect(next.warnings.join('\n')).toContain('an earlier mv add was interrupted; rolled back');
+      expect(next.warnings.join('\n')).toContain('an earlier `mvr add` was interrupted; rolled back');
       expect(await repo.git('rev-parse', 'churn@v0.1.0^{commit}')).toBe(await repo.git('rev-parse', 'HEAD'));
       expect((await status({ cwd: repo.dir })).clean).toBe(true);
     }

@@ -3,6 +3,7 @@
  * and a failed add, checkout, pull or promote leaves the work tree, the index, the refs and the tags
  * exactly as they were: rolled back by the same command before it exits.
  */
+import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, readdir, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
@@ -15,6 +16,8 @@ import { status } from '../../src/commands/status.js';
 import { StatCache } from '../../src/cache/stat-cache.js';
 import { systemCallError } from '../../src/errors.js';
 import { init, push, remoteAdd } from '../../src/index.js';
+import { refusal } from '../helpers/assertions.js';
+import { withEnv } from '../helpers/env.js';
 import { gitRepo, tempDir, type TestRepo } from '../helpers/git-repo.js';
 import { mountTmpfs } from '../helpers/mounts.js';
 import { cli } from '../helpers/mv-cli.js';
@@ -47,6 +50,30 @@ describe('errors from the environment name the path and what to do', () => {
     const error = Object.assign(new Error(`${errno}: failed, open '/data/x'`), { code: errno, syscall: 'open', path: '/data/x' });
     const mapped = systemCallError(error);
     expect(mapped).toMatchObject({ code, message: expect.stringContaining('/data/x') });
+  });
+
+  it('with no git identity, every command that commits says so (NO_GIT_IDENTITY), not git with its internal command and temp path, and commits nothing', async () => {
+    const repo = await gitRepo();
+    await initProject(repo);
+    const fresh = await gitRepo();
+    for (const r of [repo, fresh]) {
+      await r.git('config', '--unset', 'user.name');
+      await r.git('config', '--unset', 'user.email');
+      // Nor a name and email guessed from the machine: what a new user's git does where it cannot guess.
+      await r.git('config', 'user.useConfigOnly', 'true');
+    }
+    const home = await tempDir('mv-home-');
+    const noIdentity = { HOME: home, XDG_CONFIG_HOME: home, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: undefined, EMAIL: undefined, GIT_AUTHOR_NAME: undefined, GIT_AUTHOR_EMAIL: undefined, GIT_COMMITTER_NAME: undefined, GIT_COMMITTER_EMAIL: undefined };
+    const before = [await gitState(repo), await gitState(fresh)];
+    const remote = await tempDir('mv-remote-');
+    for (const work of [(): Promise<unknown> => init({ cwd: fresh.dir }), () => addChurn(repo), () => remoteAdd({ cwd: repo.dir, name: 'origin', url: remote })]) {
+      const refused = await refusal(withEnv(noIdentity, work));
+      expect(refused).toMatchObject({ code: 'NO_GIT_IDENTITY', text: expect.stringContaining('git does not know who you are, so no commit or tag can be recorded.') });
+      expect(refused.text).toContain('git config --global user.email you@example.com');
+      expect(refused.text).not.toMatch(/commit-tree|mv-index|Author identity/);
+    }
+    expect([await gitState(repo), await gitState(fresh)]).toEqual(before);
+    expect(existsSync(join(fresh.dir, '.mv/config.yaml'))).toBe(false);
   });
 
   it('a missing file mv expected is a bug, not relabelled', () => {

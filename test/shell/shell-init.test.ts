@@ -12,6 +12,7 @@ import { buildProgram } from '../../src/cli/main.js';
 import { editDistance } from '../../src/edit-distance.js';
 import { nearCommands } from '../../src/shell/near-command.js';
 import { shellInit, type Shell } from '../../src/shell/shell-init.js';
+import { shellInitUsage } from '../../src/shell/shell-usage.js';
 import { tempDir } from '../helpers/git-repo.js';
 import { MV_BIN, mv as mvr } from '../helpers/mv-cli.js';
 
@@ -143,12 +144,31 @@ describe('mvr shell-init', () => {
     expect(bash.stdout).toContain(`'${MV_BIN}' "$@"`);
     for (const command of COMMAND_NAMES) expect(bash.stdout).toContain(command);
     expect((await mvr(dir, ['shell-init', 'fish'])).stdout).toContain('function mv ');
-    const bad = await mvr(dir, ['shell-init', 'tcsh']);
+    const bad = await mvr(dir, ['shell-init', 'tcsh'], { env: { SHELL: '/bin/tcsh' } });
     expect(bad.exitCode).toBe(2);
-    expect(bad.stderr).toContain('"tcsh" is not a shell mvr supports');
+    expect(bad.stderr).toContain('"tcsh" is not a shell mvr supports (bash, zsh, fish).');
+    expect(bad.stderr).toContain('In tcsh, type mvr by its own name instead');
+    expect(bad.stderr).not.toContain('eval');
     const none = await mvr(dir, ['shell-init'], { env: { SHELL: '/usr/bin/zsh' } });
     expect(none.exitCode).toBe(2);
     expect(none.stderr).toContain('eval "$(mvr shell-init zsh)"');
+  });
+
+  it('never hands a user of another shell a line for bash: it names the shells the function exists for, and says to type mvr', () => {
+    const text = (error: { message: string; hint?: string | undefined }) => `${error.message}\n${error.hint ?? ''}`;
+    for (const [shell, login] of [['tcsh', '/bin/bash'], ['tcsh', undefined], [undefined, '/usr/bin/tcsh'], [undefined, undefined]] as const) {
+      const refused = shellInitUsage(shell, login);
+      expect(refused).toMatchObject({ code: 'USAGE' });
+      expect(text(refused), `${shell} ${login}`).not.toMatch(/eval|shell-init bash\)|\| source/);
+      expect(refused.hint).toContain('The `mv` shell function exists for bash, zsh and fish only.');
+      expect(refused.hint).toContain('type mvr by its own name instead (`mvr add …`, `mvr promote …`)');
+    }
+    expect(shellInitUsage('tcsh', '/bin/bash').hint).toContain('In tcsh, type mvr');
+    expect(shellInitUsage(undefined, '/usr/bin/tcsh').hint).toContain('In tcsh, type mvr');
+    expect(shellInitUsage(undefined, undefined).hint).toContain('In another shell, type mvr');
+    // No shell named, and the login shell is one the function exists for: that shell's line, and its rc file.
+    expect(shellInitUsage(undefined, '/usr/bin/fish').hint).toBe('For fish, add this line at the end of ~/.config/fish/config.fish: mvr shell-init fish | source');
+    expect(shellInitUsage(undefined, '/bin/bash').hint).toBe('For bash, add this line at the end of ~/.bashrc: eval "$(mvr shell-init bash)"');
   });
 });
 

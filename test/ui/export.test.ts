@@ -55,6 +55,10 @@ describe('mv ui --export', () => {
     }
     expect(links).toBeGreaterThan(50);
     const artifact = await readFile(join(site, 'a/chatbot/index.html'), 'utf8');
+    // The commands a page names are those a user types: mvr, never the system mv.
+    expect(artifact).toContain('rendered by <code>mvr ui</code> (static export).</footer>');
+    expect(await readFile(join(site, 'a/chatbot/history.html'), 'utf8')).toContain('ordered by tag date as <code>mvr history chatbot</code>');
+    expect(await readFile(join(site, 'a/chatbot/diff/1.0.0..1.1.0.html'), 'utf8')).toContain('Same data as <code>mvr diff chatbot@v1.0.0 chatbot@v1.1.0</code>.');
     expect(artifact).toContain('&lt;img src=x onerror=alert(1)&gt; canary &lt;script&gt;alert(2)&lt;/script&gt;');
     expect(artifact).not.toContain('<form');
     expect(JSON.parse(await readFile(join(site, 'mv-ui.json'), 'utf8'))).toMatchObject({ generator: 'mv ui', artifacts: 2, versions: 4 });
@@ -65,7 +69,7 @@ describe('mv ui --export', () => {
     await writeFile(join(out, 'notes.txt'), 'mine\n');
     const refused = await cli(fixture.repo.dir, ['ui', '--export', out]);
     expect(refused.exitCode).toBe(1);
-    expect(refused.stderr).toContain('is not empty and does not hold a previous export of mv ui');
+    expect(refused.stderr).toContain('is not empty and does not hold a previous export of `mvr ui`');
     expect(refused.stderr).toContain('--force');
     expect(await readdir(out)).toEqual(['notes.txt']);
 

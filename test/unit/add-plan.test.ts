@@ -129,6 +129,12 @@ describe('a new version never silently loses what the current one has', () => {
     expect(() => planVersion({ name: 'm', draft: after, pointerFile: 'm.mv.yaml', current: { pointer: before, file: 'm.mv.yaml' }, previous: { version: '1.0.0', pointer: before }, taken: ['1.0.0'], requested: {}, drops: [] })).toThrow(/would leave out/);
     const plan = planVersion({ name: 'm', draft: after, pointerFile: 'm.mv.yaml', current: { pointer: before, file: 'm.mv.yaml' }, previous: { version: '1.0.0', pointer: before }, taken: ['1.0.0'], requested: {}, drops: [{ kind: 'path', repoPath: 'b' }, { kind: 'uri', uri: 's3://x/train' }, { kind: 'part', part: 'metrics' }] });
     expect(plan).toMatchObject({ created: true, version: '1.1.0' });
+    // --drop names only what the compared version records: an artifact by name@, not a path or part it lacks; also when nothing changed.
+    const unchanged = { name: 'm', draft: before, pointerFile: 'm.mv.yaml', current: undefined, previous: { version: '1.0.0', pointer: before, file: 'm.mv.yaml' }, taken: ['1.0.0'], requested: {} };
+    expect(() => planVersion({ ...unchanged, drops: [{ kind: 'path', repoPath: 'c.bin' }] })).toThrow('--drop c.bin: m@v1.0.0 records no file, input or part by that name');
+    expect(() => planVersion({ ...unchanged, drops: [{ kind: 'part', part: 'params' }] })).toThrow('--drop params: m@v1.0.0 records no file');
+    expect(() => planVersion({ ...unchanged, previous: undefined, taken: [], drops: [{ kind: 'artifact', name: 'base' }] })).toThrow('--drop base@: m has no earlier version with a pointer');
+    expect(planVersion({ ...unchanged, draft: { ...before, lineage: {} }, drops: [{ kind: 'artifact', name: 'base' }, { kind: 'uri', uri: 's3://x/train' }] })).toMatchObject({ created: true, version: '1.1.0' });
   });
 });
 

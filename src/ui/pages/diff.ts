@@ -12,7 +12,7 @@ export function renderDiff(ctx: RenderContext, name: string, diff: DiffResult): 
     html`<section class="card diff-side"><div class="muted">${label}</div><h3>${link(ctx, { kind: 'version', name, version: s.version }, s.id)}</h3>
 <dl class="facts"><dt>created</dt><dd>${timeTag(s.created)}</dd><dt>commit</dt><dd>${shortCommit(s.commit)}</dd><dt>pointer</dt><dd><code>${s.pointer}</code></dd></dl></section>`;
   const body = html`<h1>v${diff.from.version} → v${diff.to.version}</h1>
-<p class="sub">${diff.changed.length ? html`Changed: ${diff.changed.join(', ')}.` : 'No differences in what the two versions recorded.'} Same data as <code>mv diff ${diff.from.id} ${diff.to.id}</code>.</p>
+<p class="sub">${diff.changed.length ? html`Changed: ${diff.changed.join(', ')}.` : 'No differences in what the two versions recorded.'} Same data as <code>mvr diff ${diff.from.id} ${diff.to.id}</code>.</p>
 ${notesBlock(diff.notes)}
 <div class="side">${side(diff.from, 'from')}${side(diff.to, 'to')}</div>
 ${section('Metrics', valueChanges(diff.metrics, true), diff.metrics.length > 0)}

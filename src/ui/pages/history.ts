@@ -25,7 +25,7 @@ export function renderHistory(ctx: RenderContext, data: ArtifactData, page: numb
       { page: pageOf(1), label: 'history' },
     ],
     body: html`<h1>${name}: stage history</h1>
-<p class="sub">${data.events.length} registry events, newest first, ordered by tag date as <code>mv history ${name}</code> and GTO order them.</p>
+<p class="sub">${data.events.length} registry events, newest first, ordered by tag date as <code>mvr history ${name}</code> and GTO order them.</p>
 ${pager(ctx, pageOf, page, pages)}
 ${timeline({ ctx, name, isRegistered: isSemver }, slice)}
 ${pager(ctx, pageOf, page, pages)}`,

@@ -4,7 +4,8 @@
  * files are fetched unless `lineage` asks for its data, pipeline and params file too.
  */
 import { checkout, type CheckoutResult } from './checkout.js';
-import { ALL_ROLES, pointerObjects, type ObjectRole } from '../pointer/objects.js';
+import { ALL_ROLES, expandObjects, pointerObjects, type ObjectRole, type VersionObject } from '../pointer/objects.js';
+import type { LocalCache } from '../cache/local-cache.js';
 import { openRepo, requireInitialized } from '../repo.js';
 import { downloadObjects, type DownloadSummary } from '../remote/download.js';
 import { chunkedFetch } from '../remote/chunk-session.js';
@@ -41,10 +42,21 @@ async function fetchObjects(options: FetchOptions): Promise<{ result: FetchResul
   await requireInitialized(repo);
   const versions = options.refs?.length ? await versionsOfRefs(repo.git, repo.root, options.refs) : await headVersions(repo.git);
   const roles: readonly ObjectRole[] = options.lineage ? ALL_ROLES : ['file'];
+  const wanted = versions.flatMap((v) => pointerObjects(v.pointer, v.file, roles));
+  const ids = [...new Set(versions.map((v) => v.id))];
+  // With every object in the cache already (folders' files included), nothing is fetched, so no remote
+  // is needed unless one was named: a pull then only checks out.
+  if (options.remote === undefined) {
+    const stored = await cachedCount(repo.cache, wanted);
+    if (stored !== undefined) {
+      const result: FetchResult = { remote: '', remoteName: undefined, objects: stored, cached: stored, downloaded: 0, bytes: 0, rebuilt: 0, reusedBytes: 0, notes: [], versions: ids, warnings: repo.warnings };
+      return { result, verified: new Set() };
+    }
+  }
   const session = await openRemoteSession(repo, { ...options, cwd });
   const { run, verified, ...summary } = await (async () =>
     downloadObjects(
-      versions.flatMap((v) => pointerObjects(v.pointer, v.file, roles)),
+      wanted,
       {
         cache: repo.cache,
         store: session.store,
@@ -57,10 +69,18 @@ async function fetchObjects(options: FetchOptions): Promise<{ result: FetchResul
         onProgress: options.onProgress,
       },
     ))().finally(() => session.store.close?.());
-  const result: FetchResult = { ...summary, remote: session.remote.display, remoteName: session.remote.name, versions: [...new Set(versions.map((v) => v.id))], warnings: repo.warnings };
+  const result: FetchResult = { ...summary, remote: session.remote.display, remoteName: session.remote.name, versions: ids, warnings: repo.warnings };
   await throwIfPurged(repo.git, run.failures, versions.map((v) => ({ artifact: v.pointer.name, version: v.pointer.version })));
   run.throwIfFailed('fetched from', { result });
   return { result, verified };
+}
+
+/** How many objects `objects` come to when the cache holds every one (folders' files included); else undefined. */
+async function cachedCount(cache: LocalCache, objects: VersionObject[]): Promise<number | undefined> {
+  const { objects: all, unreadable } = await expandObjects(cache, objects);
+  if (unreadable.length) return undefined;
+  for (const object of all) if (!('manifest' in object ? cache.hasSync(object.oid, object.size) : cache.hasSync(object.oid))) return undefined;
+  return all.length;
 }
 
 export interface PullOptions extends FetchOptions {

@@ -202,6 +202,20 @@ describe('a directory remote', () => {
     expect((await stat(objectPath(remote, modelOid!))).mode & 0o777).toBe(0o444);
   });
 
+  it('with every object in the cache, fetch and pull need no remote: pull checks out; a missing object still asks for one', async () => {
+    const repo = await projectWithVersion();
+    const model = join(repo.dir, 'models/churn/model.pt');
+    const bytes = await readFile(model);
+    await rm(model);
+    const pulled = await pull({ cwd: repo.dir });
+    expect(pulled.fetch).toMatchObject({ downloaded: 0, remoteName: undefined });
+    expect(await readFile(model)).toEqual(bytes);
+    expect((await cliOk(repo.dir, ['fetch'])).stdout).toMatch(/^Everything is already in the cache \(\d+ objects checked\)\.$/m);
+    const [oid] = await pointerOids(repo);
+    await rm(objectPath(join(repo.dir, '.mv/cache'), oid!), { force: true });
+    await expect(fetch({ cwd: repo.dir })).rejects.toMatchObject({ code: 'NO_REMOTE' });
+  });
+
   it('refuses a remote folder that does not exist instead of creating it', async () => {
     const missing = join(await remoteFolder(), 'not-mounted');
     const repo = await projectWithVersion({});

@@ -10,7 +10,7 @@ import type { Actor } from '../registry/events.js';
 import { isoTime } from '../registry/events.js';
 import { pinnedId } from '../registry/ref.js';
 import { parseTagPayload } from '../registry/tag-message.js';
-import { readTagRows, tagRecordsFromRows, type TagRecord, type TagRow } from '../registry/tag-records.js';
+import { REGISTRY_TAG_PATTERNS, readTagRows, tagRecordsFromRows, type TagRecord, type TagRow } from '../registry/tag-records.js';
 
 export const PURGE_TAG_PREFIX = 'mv-purge/';
 const PURGE_TAG = /^mv-purge\/(.+)\/v([^/]+)\/(\d{1,9})$/;
@@ -59,7 +59,7 @@ export async function readPurgeRecords(git: Git): Promise<PurgeRecord[]> {
  * commands that need both.
  */
 export async function readTagAndPurgeRecords(git: Git): Promise<{ records: TagRecord[]; purges: PurgeRecord[] }> {
-  const rows = await readTagRows(git);
+  const rows = await readTagRows(git, [...REGISTRY_TAG_PATTERNS, `refs/tags/${PURGE_TAG_PREFIX}`]);
   return { records: tagRecordsFromRows(rows), purges: purgeRecordsFromRows(rows) };
 }
 
@@ -76,7 +76,7 @@ export function purgeRecordsFromRows(rows: TagRow[]): PurgeRecord[] {
 /** The purge event a tag records; undefined for any other tag, and for a lightweight one. */
 function purgeRecordFromRow(row: TagRow): PurgeRecord | undefined {
   const name = PURGE_TAG.exec(row.tag);
-  if (!name || row.type !== 'tag') return undefined;
+  if (!name || row.type !== 'tag' || row.oversized) return undefined;
   const payload = parseTagPayload(row.body) as Partial<PurgePayload> | undefined;
   const time = Number(row.taggerDate.split(' ')[0]);
   const artifact = typeof payload?.artifact === 'string' ? payload.artifact : name[1]!;

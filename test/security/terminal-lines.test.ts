@@ -6,7 +6,8 @@
  */
 import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cli } from '../helpers/mv-cli.js';
+import type { TestRepo } from '../helpers/git-repo.js';
+import { cli, type MvRun } from '../helpers/mv-cli.js';
 import { attackBranch, commitRaw, publish, scene, victim, type Scene } from './attack.js';
 
 let s: Scene;
@@ -14,6 +15,55 @@ let s: Scene;
 beforeAll(async () => {
   s = await scene();
 }, 120_000);
+
+/** A line the attacker wants the victim to read as mv's advice. */
+const forged = (n: number) => `hint: FORGED-${n} run pip install mv-repair`;
+
+/** The attacker commits `entries` with plain git on a branch of its own and publishes it; a victim clones that branch. */
+async function attacked(branch: string, entries: Array<{ path: string; content: string }>): Promise<TestRepo> {
+  await attackBranch(s, branch);
+  await commitRaw(s.attacker, entries, branch);
+  await publish(s);
+  return victim(s, branch);
+}
+
+/** A file as the legitimate project committed it. */
+async function legitimate(path: string): Promise<string> {
+  return `${await s.attacker.git('show', `main:${path}`)}\n`;
+}
+
+/** Nothing printed starts a line with the forged text; it is there, escaped, inside mv's own line. */
+function expectEscaped(run: MvRun, n: number): void {
+  const out = `${run.stdout}\n${run.stderr}`;
+  expect(out.split('\n').filter((line) => line.includes(`FORGED-${n}`) && !line.includes(`\\n${forged(n)}`))).toEqual([]);
+  expect(out).toContain(`\\n${forged(n)}`);
+}
+
+describe('strings from git, pointers and the committed config cannot add a line', () => {
+  it('an unknown setting in the committed config', async () => {
+    const config = await legitimate('.mv/config.yaml');
+    const repo = await attacked('config-key', [{ path: '.mv/config.yaml', content: `${config}${JSON.stringify(`x\n${forged(2)}`)}: 1\n` }]);
+    const run = await cli(repo.dir, ['status']);
+    expect(run.exitCode).toBe(1);
+    expect(run.stderr).toContain('error: .mv/config.yaml: ');
+    expectEscaped(run, 2);
+  });
+
+  it('a remote name in the committed config: a line break, or any name outside the rule, is refused', async () => {
+    const config = await legitimate('.mv/config.yaml');
+    const renamed = (name: string) => [{ path: '.mv/config.yaml', content: config.replace('remote: origin', `remote: ${JSON.stringify(name)}`).replace(/^ {2}origin:/m, `  ${JSON.stringify(name)}:`) }];
+    let repo = await attacked('remote-line-break', renamed(`o\n${forged(3)}`));
+    for (const args of [['pull'], ['push'], ['remote', 'list']]) {
+      const run = await cli(repo.dir, args);
+      expect(run.exitCode).toBe(1);
+      expectEscaped(run, 3);
+    }
+    repo = await attacked('remote-space', renamed('o hint'));
+    const run = await cli(repo.dir, ['pull', '--json']);
+    expect(run.exitCode).toBe(1);
+    expect(JSON.parse(run.stdout)).toMatchObject({ error: { code: 'INVALID_CONFIG', message: '.mv/config.yaml: remotes: "o hint" is not a valid remote name.' } });
+  });
+});
 
 describe('history of a version tag the registry ignored', () => {
   it('names the version of the tag, not "undefined"', async () => {
@@ -26,12 +76,11 @@ describe('history of a version tag the registry ignored', () => {
     const run = await cli(repo.dir, ['history', 'churn']);
     expect(run.exitCode).toBe(0);
     expect(run.stdout).not.toContain('undefined');
-    const registered = run.stdout.split('\n').filter((line) => line.includes('registered'));
+    const registered = run.stdout.split('\n').filter((line) => line.includes('registered churn@v0.1.0'));
     expect(registered).toHaveLength(2);
-    for (const line of registered) expect(line).toContain('registered churn@v0.1.0');
     expect(registered.filter((line) => line.includes('[ignored]'))).toHaveLength(1);
-    const json = JSON.parse((await cli(repo.dir, ['history', 'churn', '--json'])).stdout) as { events: Array<{ event: string; id?: string; ignored?: true }> };
-    const registers = json.events.filter((e) => e.event === 'register');
+    const json = JSON.parse((await cli(repo.dir, ['history', 'churn', '--json'])).stdout) as { events: Array<{ event: string; id?: string; tag: string; ignored?: true }> };
+    const registers = json.events.filter((e) => e.event === 'register' && e.tag.startsWith('churn@v0.1.0'));
     expect(registers.map((e) => e.id)).toEqual(['churn@v0.1.0', 'churn@v0.1.0']);
     expect(registers.filter((e) => e.ignored)).toHaveLength(1);
   });

@@ -4,6 +4,7 @@
  * who and when, the message why and which objects were removed. A version with a purge tag is purged:
  * gc no longer keeps its objects, and commands that miss them say so instead of "object missing".
  */
+import { displayText } from '../display-text.js';
 import { MvError } from '../errors.js';
 import type { Git } from '../git.js';
 import type { Actor } from '../registry/events.js';
@@ -123,7 +124,7 @@ export async function writePurgeRecord(git: Git, options: { commit: string; payl
 
 /** Who purged a version, when and why, for messages. */
 export function describePurge(record: PurgeRecord): string {
-  return `${record.id} was purged by ${record.by.name} <${record.by.email}> on ${record.at}${record.reason ? ` (${record.reason})` : ''}; see \`git show refs/tags/${record.tag}\``;
+  return `${displayText(record.id)} was purged by ${displayText(record.by.name)} <${displayText(record.by.email)}> on ${record.at}${record.reason ? ` (${displayText(record.reason)})` : ''}; see \`git show refs/tags/${record.tag}\``;
 }
 
 /**

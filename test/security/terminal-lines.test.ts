@@ -4,8 +4,12 @@
  * line break inside it is shown as `\n`. Each attack is made with plain git and plain files, pushed, and
  * run by a victim's fresh clone through the CLI's main; the assertions are on the bytes printed.
  */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { add } from '../../src/commands/add.js';
+import { purge } from '../../src/commands/purge.js';
 import type { TestRepo } from '../helpers/git-repo.js';
 import { cli, type MvRun } from '../helpers/mv-cli.js';
 import { attackBranch, commitRaw, publish, scene, victim, type Scene } from './attack.js';
@@ -40,6 +44,17 @@ function expectEscaped(run: MvRun, n: number): void {
 }
 
 describe('strings from git, pointers and the committed config cannot add a line', () => {
+  it('a pointer file in a folder whose name holds a line break: pull works, gc names it escaped', async () => {
+    const repo = await attacked('folder-name', [{ path: `models/x\n${forged(1)}\nnote: /z.mv.yaml`, content: 'mv: 1\n' }]);
+    const pull = await cli(repo.dir, ['pull']);
+    expect(pull.stderr).not.toContain('FORGED-1');
+    expect(pull.exitCode).toBe(0);
+    const gc = await cli(repo.dir, ['gc', '--dry-run']);
+    expect(gc.exitCode).toBe(0);
+    expect(gc.stderr).toContain('is not a valid pointer');
+    expectEscaped(gc, 1);
+  });
+
   it('an unknown setting in the committed config', async () => {
     const config = await legitimate('.mv/config.yaml');
     const repo = await attacked('config-key', [{ path: '.mv/config.yaml', content: `${config}${JSON.stringify(`x\n${forged(2)}`)}: 1\n` }]);
@@ -62,6 +77,43 @@ describe('strings from git, pointers and the committed config cannot add a line'
     const run = await cli(repo.dir, ['pull', '--json']);
     expect(run.exitCode).toBe(1);
     expect(JSON.parse(run.stdout)).toMatchObject({ error: { code: 'INVALID_CONFIG', message: '.mv/config.yaml: remotes: "o hint" is not a valid remote name.' } });
+  });
+
+  it('a data uri and an artifact ref of the committed pointer, in the list of what a new version would drop', async () => {
+    const pointer = await legitimate('models/churn/churn.mv.yaml');
+    const data = `    - {uri: ${JSON.stringify(`s3://bucket/x\n${forged(4)}`)}}\n    - {artifact: ${JSON.stringify(`base@v1.0.0\n${forged(5)}`)}}\n`;
+    const repo = await attacked('dropped-data', [{ path: 'models/churn/churn.mv.yaml', content: pointer.replace('  data:\n', `  data:\n${data}`) }]);
+    expect((await cli(repo.dir, ['pull', '--lineage'])).exitCode).toBe(0);
+    await writeFile(join(repo.dir, 'models/churn/model.pt'), 'retrained');
+    const run = await cli(repo.dir, ['add', 'churn', 'models/churn/model.pt', 'models/churn/tokenizer/', '--data', 'data/train', '--pipeline', 'src/preprocess.py']);
+    expect(run.exitCode).toBe(1);
+    expect(run.stderr).toContain('would leave out what churn@v0.1.0 has');
+    expectEscaped(run, 4);
+    expectEscaped(run, 5);
+  });
+
+  it('the reason of a purge, when a command misses the purged bytes', async () => {
+    await attackBranch(s, 'purge-reason');
+    await writeFile(join(s.attacker.dir, 'models/churn/model.pt'), 'retrained');
+    await add({ cwd: s.attacker.dir, name: 'churn', paths: ['models/churn/model.pt', 'models/churn/tokenizer/'], data: ['data/train'], pipeline: ['src/preprocess.py'] });
+    await purge({ cwd: s.attacker.dir, ref: 'churn@v0.1.0', force: true, message: `cleanup\n${forged(6)}` });
+    await publish(s);
+    const repo = await victim(s, 'purge-reason');
+    const run = await cli(repo.dir, ['checkout', 'churn@v0.1.0']);
+    expect(run.exitCode).toBe(1);
+    expect(run.stderr).toContain('was purged by');
+    expectEscaped(run, 6);
+  });
+
+  it('a tracked file name, in the list of uncommitted changes', async () => {
+    const name = `notes\n${forged(7)}.txt`;
+    const repo = await attacked('file-name', [{ path: name, content: 'notes\n' }]);
+    await writeFile(join(repo.dir, name), 'edited\n');
+    await writeFile(join(repo.dir, 'weights.bin'), 'weights');
+    const run = await cli(repo.dir, ['add', 'other', 'weights.bin']);
+    expect(run.exitCode).toBe(1);
+    expect(run.stderr).toContain('uncommitted changes');
+    expectEscaped(run, 7);
   });
 });
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import * as z from './schema.js';
 import { MvError, errnoCode } from './errors.js';
 import { parseStructured } from './structured-file.js';
-import { ARCHIVED_STAGE, DEFAULT_STAGES } from './names.js';
+import { ARCHIVED_STAGE, DEFAULT_STAGES, REMOTE_NAME } from './names.js';
 import { isPlainObject } from './plain-object.js';
 
 export const MV_DIR = '.mv';
@@ -126,8 +126,20 @@ export function deepMerge(base: Record<string, unknown>, over: Record<string, un
 }
 
 export function validateConfig(raw: Record<string, unknown>, display: string): Config {
+  const plain = controlCharacterIn(raw, []);
+  if (plain) {
+    throw new MvError('INVALID_CONFIG', `${display}: ${z.fieldName(plain)} holds a control character (a line break, a tab…); settings are plain text.`, {
+      hint: 'Write the setting without it; see docs/config.md for the settings and their values.',
+    });
+  }
   const result = z.safeParse(configSchema, raw, z.PARSE);
   if (result.success) {
+    const badName = Object.keys(result.data.remotes).find((name) => !REMOTE_NAME.test(name));
+    if (badName !== undefined) {
+      throw new MvError('INVALID_CONFIG', `${display}: remotes: ${JSON.stringify(badName)} is not a valid remote name.`, {
+        hint: 'Remote names are letters, digits, "_", "-" and single dots, starting with a letter or digit (e.g. `origin`, `team-s3`); see docs/config.md.',
+      });
+    }
     const stages = result.data.stages;
     if (stages.includes(ARCHIVED_STAGE)) {
       throw new MvError('INVALID_CONFIG', `${display}: stages must not list "${ARCHIVED_STAGE}"; it is always there, as the terminal stage.`, {
@@ -141,10 +153,27 @@ export function validateConfig(raw: Record<string, unknown>, display: string): C
   const field = z.fieldName(issue.path);
   const message =
     issue.code === 'unrecognized_keys'
-      ? `unknown setting ${issue.keys.map((k) => (field ? `${field}.${k}` : k)).join(', ')}`
+      ? `unknown setting ${issue.keys.map((k) => z.fieldName([...issue.path, k])).join(', ')}`
       : `${field || 'settings'}: ${issue.message}`;
   throw new MvError('INVALID_CONFIG', `${display}: ${message}.`, { hint: 'See docs/config.md for the settings and their values.' });
 }
+
+/**
+ * Where a setting's name or text holds a control character, if anywhere: no setting needs one, and a line
+ * break in a committed one would print as a line of its own in every message that names it.
+ */
+function controlCharacterIn(value: unknown, path: PropertyKey[]): PropertyKey[] | undefined {
+  if (typeof value === 'string') return CONTROL_CHARACTER.test(value) ? path : undefined;
+  const entries: Array<[PropertyKey, unknown]> = Array.isArray(value) ? value.map((item, i) => [i, item]) : isPlainObject(value) ? Object.entries(value) : [];
+  for (const [key, item] of entries) {
+    const found = typeof key === 'string' && CONTROL_CHARACTER.test(key) ? [...path, key] : controlCharacterIn(item, [...path, key]);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+// eslint-disable-next-line no-control-regex -- control characters are what it finds
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
 
 export async function loadConfig(root: string): Promise<LoadedConfig> {
   const committed = await readYamlFile(join(root, MV_DIR, CONFIG_FILE), `${MV_DIR}/${CONFIG_FILE}`);
@@ -153,7 +182,7 @@ export async function loadConfig(root: string): Promise<LoadedConfig> {
     for (const [name, remote] of Object.entries((committed.remotes ?? {}) as Record<string, Record<string, unknown>>)) {
       for (const key of SECRET_REMOTE_KEYS) {
         if (isPlainObject(remote) && remote[key] !== undefined && key !== 'profile') {
-          throw new MvError('SECRET_IN_CONFIG', `${MV_DIR}/${CONFIG_FILE}: remotes.${name}.${key} is a secret and must not be in the committed config.`, {
+          throw new MvError('SECRET_IN_CONFIG', `${MV_DIR}/${CONFIG_FILE}: ${z.fieldName(['remotes', name, key])} is a secret and must not be in the committed config.`, {
             hint: `Move it to ${MV_DIR}/${LOCAL_CONFIG_FILE} (not committed), or use the standard AWS credential chain; then rotate the key if it was ever committed.`,
           });
         }

@@ -4,6 +4,7 @@
  * what to do. The CLI prints it without a stack trace and exits 1. Any other thrown `Error` is a bug.
  */
 import { open, type FileHandle } from 'node:fs/promises';
+import { displayPath } from './display-text.js';
 
 /**
  * Every code a `MvError` can carry. Codes are stable (scripts match on them in `--json` output), and each is
@@ -123,6 +124,7 @@ export const ERROR_CODES = [
   'STAGE_EMPTY',
   'STAGE_REF_REQUIRED',
   'STALLED_TRANSFER',
+  'TAGS_TOO_LARGE',
   'TAG_EXISTS',
   'TOO_MANY_OPEN_FILES',
   'TRANSFER_ERROR',
@@ -200,7 +202,9 @@ export function errnoCode(error: unknown): string | undefined {
  * Turns a system error from a file operation into a user-facing one when the cause is the environment
  * (disk full, permissions, read-only file system) rather than a bug.
  */
-export function fsError(error: unknown, action: string, path: string): unknown {
+export function fsError(error: unknown, action: string, file: string): unknown {
+  // A file name may hold any character but NUL and "/" (a line break too): it is shown escaped.
+  const path = displayPath(file);
   switch (errnoCode(error)) {
     case 'ENOSPC':
     case 'EDQUOT':

@@ -188,6 +188,90 @@ function catFileRounds(cwd: string, next: (answers: Array<BatchObject | undefine
   );
 }
 
+/** What one `Git.boundedRefRecords` read may hold, in bytes of git's output. */
+export interface RefRecordLimits {
+  perRecord: number;
+  total: number;
+  /** The failure once the refs' values together pass `total`. */
+  overTotal: () => Error;
+}
+
+export interface RefRecord {
+  values: string[];
+  /** The ref's values passed `perRecord`: the one that did and those after it are empty. */
+  cut: boolean;
+}
+
+/**
+ * Runs `git for-each-ref` whose format ends every value with a NUL (git puts a line feed between refs)
+ * and parses its output as it arrives, within `limits`.
+ */
+function readRefRecords(cwd: string, args: string[], fieldCount: number, limits: RefRecordLimits): Promise<RefRecord[]> {
+  return new Promise<RefRecord[]>((resolve, reject) => {
+    const child = spawn('git', args, { cwd, env: gitEnvironment(undefined), stdio: ['ignore', 'pipe', 'pipe'] });
+    const records: RefRecord[] = [];
+    const err: Buffer[] = [];
+    let values: string[] = [];
+    let pieces: Buffer[] = [];
+    let recordBytes = 0;
+    let totalBytes = 0;
+    let cut = false;
+    let betweenRecords = false;
+    let failure: Error | undefined;
+    const endValue = () => {
+      values.push(cut ? '' : Buffer.concat(pieces).toString('utf8'));
+      pieces = [];
+      if (values.length < fieldCount) return;
+      records.push({ values, cut });
+      values = [];
+      recordBytes = 0;
+      cut = false;
+      betweenRecords = true;
+    };
+    // `totalBytes` counts what is held: a cut value's bytes are let go.
+    const take = (piece: Buffer) => {
+      if (cut || piece.length === 0) return;
+      recordBytes += piece.length;
+      if (recordBytes > limits.perRecord) {
+        cut = true;
+        for (const held of pieces) totalBytes -= held.length;
+        pieces = [];
+        return;
+      }
+      totalBytes += piece.length;
+      if (totalBytes > limits.total) {
+        failure = limits.overTotal();
+        child.kill('SIGTERM');
+        return;
+      }
+      pieces.push(piece);
+    };
+    child.stdout.on('data', (chunk: Buffer) => {
+      let at = 0;
+      while (at < chunk.length && !failure) {
+        // Each record after the first starts with the line feed for-each-ref puts between records.
+        if (betweenRecords) {
+          betweenRecords = false;
+          if (chunk[at] === 10) at++;
+          continue;
+        }
+        const nul = chunk.indexOf(0, at);
+        take(chunk.subarray(at, nul < 0 ? chunk.length : nul));
+        if (nul < 0) break;
+        endValue();
+        at = nul + 1;
+      }
+    });
+    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
+    child.on('error', (error) => reject(new GitCommandError(args, error.message)));
+    child.on('close', (code, signal) => {
+      if (failure) return reject(failure);
+      if (code !== 0) return reject(new GitCommandError(args, Buffer.concat(err).toString('utf8').trim() || (signal ? `killed by ${signal}` : `exited with code ${code}`)));
+      resolve(records);
+    });
+  });
+}
+
 /** A lookup started by `locateRepoAhead`, handed to the next `locateRepo` of the same folder. */
 let lookedUp: { cwd: string; location: Promise<RepoLocation> } | undefined;
 
@@ -266,16 +350,18 @@ export class Git {
    * (for-each-ref format atoms such as `%(refname)`), in for-each-ref's order.
    */
   async refRecords(fields: readonly string[], patterns: string[]): Promise<string[][]> {
-    const out = await this.run(['for-each-ref', `--format=${fields.join('%00')}%00`, '--', ...patterns.map(refPattern)]);
-    const parts = out.split('\0');
-    const records: string[][] = [];
-    for (let i = 0; i + fields.length <= parts.length; i += fields.length) {
-      const record = parts.slice(i, i + fields.length);
-      // Each record after the first starts with the newline for-each-ref puts between records.
-      if (i > 0) record[0] = record[0]!.replace(/^\n/, '');
-      records.push(record);
-    }
-    return records;
+    return (await this.boundedRefRecords(fields, patterns, { perRecord: Infinity, total: Infinity, overTotal: () => new Error('unreachable') })).map((r) => r.values);
+  }
+
+  /**
+   * Like `refRecords`, holding at most `limits.perRecord` bytes of any one ref's values (a value over it,
+   * and the values after it, are left empty and the record is `cut`: they are skipped as git writes them,
+   * never held) and at most `limits.total` bytes in all: past that git is stopped and the read fails with
+   * `limits.overTotal()`.
+   */
+  boundedRefRecords(fields: readonly string[], patterns: string[], limits: RefRecordLimits): Promise<RefRecord[]> {
+    const args = ['for-each-ref', `--format=${fields.join('%00')}%00`, '--', ...patterns.map(refPattern)];
+    return limitGit(() => readRefRecords(this.cwd, args, fields.length, limits));
   }
 
   /**

@@ -13,8 +13,8 @@ export type ArtifactType = (typeof ARTIFACT_TYPES)[number];
 
 /** GTO's artifact name rule. */
 const ARTIFACT_NAME = /^[a-zA-Z0-9]([a-zA-Z0-9_/-]*[a-zA-Z0-9])?$/;
-/** Remote names: a letter, then letters, digits, `_` or `-` (no characters that URLs or shells treat specially). */
-const REMOTE_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,62}$/;
+/** Remote names: letters, digits, `_`, `-` and single dots (no `..`, which reads like a path or a git range), starting with a letter or digit. */
+export const REMOTE_NAME = /^(?!.*\.\.)[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
 /** Why `name` is not a valid artifact name, or undefined when it is. */
 export function nameProblem(name: string): string | undefined {
@@ -50,7 +50,7 @@ export function nearStages(stage: string, stages: readonly string[]): string[] {
 export function checkRemoteName(name: string): string {
   if (!REMOTE_NAME.test(name)) {
     throw new MvError('INVALID_REMOTE_NAME', `${JSON.stringify(name)} is not a valid remote name.`, {
-      hint: 'Remote names are letters, digits, "_" and "-", starting with a letter (e.g. `origin`, `team-s3`).',
+      hint: 'Remote names are letters, digits, "_", "-" and single dots, starting with a letter or digit (e.g. `origin`, `team-s3`).',
     });
   }
   return name;

@@ -10,6 +10,7 @@
  */
 import type { core } from 'zod/mini';
 import en from 'zod/v4/locales/en.js';
+import { displayText } from './display-text.js';
 
 /** What a value of each expected type is called. */
 const EXPECTED: Record<string, string> = {
@@ -74,7 +75,10 @@ export const PARSE: core.ParseContext<core.$ZodIssue> = { error: (issue) => phra
 // Imported as a namespace (`import * as z`), which lets the bundler keep only what is used.
 export * from 'zod/mini';
 
-/** A field's name as a YAML file's reader would write it: `files[0].size`, `remotes.origin.url`. */
+/**
+ * A field's name as a YAML file's reader would write it: `files[0].size`, `remotes.origin.url`. Keys are
+ * the file's, written by whoever could commit it: each is shown escaped (`displayText`).
+ */
 export function fieldName(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)), '');
+  return path.reduce<string>((acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${displayText(String(key))}` : displayText(String(key))), '');
 }

@@ -188,7 +188,7 @@ export async function readAddRequest(repo: Repo, cwd: string, flags: AddFlags): 
   const own = [...dataPaths, ...pipelinePaths, ...[paramsFile, metricsFile, signatureFile].filter((f): f is PathArg => f !== undefined)].map((p) => p.repoPath.replace(/\/$/, '')).concat(dropped);
   const dirtyFiles = changedFiles.filter((f) => !own.some((r) => atOrUnder(f, r)));
   if (dirtyFiles.length > 0 && !flags.allowDirty) {
-    const shown = dirtyFiles.slice(0, 5).join(', ') + (dirtyFiles.length > 5 ? `, and ${dirtyFiles.length - 5} more` : '');
+    const shown = dirtyFiles.slice(0, 5).map(displayPath).join(', ') + (dirtyFiles.length > 5 ? `, and ${dirtyFiles.length - 5} more` : '');
     throw new MvError('DIRTY_WORKTREE', `Tracked files have uncommitted changes (${shown}), so this version's code could not be reproduced.`, {
       hint: 'Commit (or stash) them first, or pass --allow-dirty to record the version as trained from dirty code.',
       details: { files: dirtyFiles },

@@ -80,7 +80,7 @@ export function describeEvent(e: EventInfo): string {
             ? `archived ${e.id}`
             : e.changes.map((ch) => `${ch.stage}: ${holders(ch.before)} → ${holders(ch.after)}`).join('; ') ||
               (e.event === 'unassign' ? `removed ${e.id} from ${e.stage}` : `assigned ${e.id} to ${e.stage}`);
-  const flags = [...(e.rollbackOf && !e.partOf ? [c.yellow(`rollback of ${e.rollbackOf}`)] : []), ...(e.forced ? [c.red(`forced past ${e.forced.length} gate(s)`)] : []), ...(e.partOf ? [c.dim(`with ${e.partOf}`)] : [])];
+  const flags = [...(e.ignored ? [c.yellow('ignored')] : []), ...(e.rollbackOf && !e.partOf ? [c.yellow(`rollback of ${e.rollbackOf}`)] : []), ...(e.forced ? [c.red(`forced past ${e.forced.length} gate(s)`)] : []), ...(e.partOf ? [c.dim(`with ${e.partOf}`)] : [])];
   return `${what}${flags.length ? ` [${flags.join(', ')}]` : ''}`;
 }
 

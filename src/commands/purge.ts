@@ -8,6 +8,7 @@
 import pLimit from 'p-limit';
 import type { Oid } from '../cache/oid.js';
 import { formatBytes } from '../byte-size.js';
+import { displayPath } from '../display-text.js';
 import { MvError, UsageError } from '../errors.js';
 import { withRepoLock } from '../lock.js';
 import { findVersion } from '../registry/lookup.js';
@@ -81,7 +82,7 @@ export async function purge(options: PurgeOptions): Promise<PurgeResult> {
       const needed = await neededObjects(repo, { readManifest, except: new Set([id]) });
       const inUse = workTreePointersOf(needed.pointers, id);
       if (inUse.length) {
-        throw new MvError('PURGE_IN_USE', `${id} is the version of ${inUse.map((p) => p.file).join(', ')} in the work tree; purging it would leave that pointer without its files.`, {
+        throw new MvError('PURGE_IN_USE', `${id} is the version of ${inUse.map((p) => displayPath(p.file)).join(', ')} in the work tree; purging it would leave that pointer without its files.`, {
           hint: `Commit another version of ${state.name} there first (\`mvr add\` or \`mvr checkout ${state.name}@vX.Y.Z\` and commit the pointer), then purge ${id}.`,
         });
       }

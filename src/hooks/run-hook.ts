@@ -5,6 +5,7 @@
  *   the checked-out pointers; never fails the git operation, only reports.
  * - pre-push: see pre-push.ts.
  */
+import { displayPath, shellQuote } from '../display-text.js';
 import { MvError } from '../errors.js';
 import { parsePointer, type Pointer } from '../pointer/pointer.js';
 import { POINTER_SUFFIX } from '../pointer/pointer.js';
@@ -32,7 +33,7 @@ export async function preCommit(repo: Repo): Promise<HookOutcome> {
     const missing = [];
     for (const { oid, path } of pointerObjects(pointer, file)) if (!(await repo.cache.has(oid))) missing.push(`${path} (${oid.slice(0, 19)}…)`);
     if (missing.length) {
-      problems.push(`${file}: the cache lacks ${missing.join(', ')}.\n  Re-create the version with \`mvr add ${pointer.name} …\`, fetch it with \`mvr fetch ${pointer.name}@v${pointer.version}\`, or, if the pointer was edited by hand, restore it with \`git checkout HEAD -- ${file}\`.`);
+      problems.push(`${displayPath(file)}: the cache lacks ${missing.join(', ')}.\n  Re-create the version with \`mvr add ${pointer.name} …\`, fetch it with \`mvr fetch ${pointer.name}@v${pointer.version}\`, or, if the pointer was edited by hand, restore it with \`git checkout HEAD -- ${shellQuote(file)}\`.`);
     }
   }
   if (problems.length === 0) return { hook: 'pre-commit', exitCode: 0, messages: [] };

@@ -2,6 +2,7 @@
 import { lstat, readFile } from 'node:fs/promises';
 import { RealFolders } from '../real-folders.js';
 import type { Git } from '../git.js';
+import { displayPath, shellQuote } from '../display-text.js';
 import { errnoCode, MvError } from '../errors.js';
 import { absolutePath, repoPathProblem } from '../paths.js';
 import { parsePointer, POINTER_SUFFIX, type Pointer } from './pointer.js';
@@ -40,8 +41,8 @@ export async function readWorkspacePointer(root: string, file: string): Promise<
     await new RealFolders(root, 'reading pointers').check(file);
     const abs = absolutePath(root, file);
     if ((await lstat(abs)).isSymbolicLink()) {
-      throw new MvError('INVALID_POINTER', `${file} is a symbolic link, not a pointer file; mv does not read pointers through links.`, {
-        hint: `Restore the committed pointer (\`git checkout HEAD -- ${file}\`), or remove the link.`,
+      throw new MvError('INVALID_POINTER', `${displayPath(file)} is a symbolic link, not a pointer file; mv does not read pointers through links.`, {
+        hint: `Restore the committed pointer (\`git checkout HEAD -- ${shellQuote(file)}\`), or remove the link.`,
         details: { file },
       });
     }
@@ -68,7 +69,7 @@ export async function findWorkspacePointer(git: Git, root: string, name: string,
  */
 export async function readCommittedPointer(git: Git, commit: string, name: string, hint?: string, version?: string): Promise<LocatedPointer | undefined> {
   if (hint !== undefined && !usableHint(hint)) return undefined;
-  const candidates = hint ? [hint] : pointerCandidates(await git.filesInCommit(commit), name);
+  const candidates = hint ? [hint] : pointerCandidates(pointerFilesAmong(await git.filesInCommit(commit)), name);
   for (const file of candidates) {
     const content = await git.showFile(commit, file);
     if (content === undefined) continue;
@@ -85,7 +86,7 @@ export async function readCommittedPointer(git: Git, commit: string, name: strin
  * files (it was moved, or written by hand), so the pointer is never used as the tagged version's.
  */
 export function versionMismatch(name: string, version: string, commit: string, file: string, recorded: string): MvError {
-  return new MvError('POINTER_MISMATCH', `The tag ${name}@v${version} is on commit ${commit.slice(0, 12)}, whose pointer ${file} records version ${recorded}, not ${version}.`, {
+  return new MvError('POINTER_MISMATCH', `The tag ${name}@v${version} is on commit ${commit.slice(0, 12)}, whose pointer ${displayPath(file)} records version ${recorded}, not ${version}.`, {
     hint: 'The tag does not name that version\'s files, so mv will not use them for it; `mvr verify` lists such tags. Whoever can push tags must delete or move it.',
     details: { artifact: name, version, commit, file, recorded },
   });

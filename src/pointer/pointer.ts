@@ -6,6 +6,7 @@
  */
 import { Document, isMap, isSeq, visit } from 'yaml';
 import * as z from '../schema.js';
+import { displayPath, shellQuote } from '../display-text.js';
 import { MvError } from '../errors.js';
 import { isOid, type Oid } from '../cache/oid.js';
 import { atOrUnder, joinRepoPath, relativePathProblem, repoPathProblem } from '../paths.js';
@@ -91,12 +92,12 @@ export function parsePointer(content: string, file: string): Pointer {
   if (content.length > MAX_STRUCTURED_FILE) {
     throw invalid(file, undefined, `is ${content.length} bytes; a pointer is at most ${MAX_STRUCTURED_FILE}`);
   }
-  const raw = parseStructured(content, file);
+  const raw = parseStructured(content, displayPath(file));
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw invalid(file, undefined, 'is not a mapping of fields');
   const schema = (raw as Record<string, unknown>).mv;
   if (schema === undefined) throw invalid(file, 'mv', 'is missing: this is not an mv pointer file');
   if (typeof schema === 'number' && Number.isInteger(schema) && schema > POINTER_SCHEMA) {
-    throw new MvError('UNSUPPORTED_SCHEMA', `${file}: field mv: schema ${schema} is newer than this mv understands (${POINTER_SCHEMA}).`, {
+    throw new MvError('UNSUPPORTED_SCHEMA', `${displayPath(file)}: field mv: schema ${schema} is newer than this mv understands (${POINTER_SCHEMA}).`, {
       hint: 'Upgrade mv (`npm install -g mv-registry@latest`) to read this pointer.',
     });
   }
@@ -182,9 +183,10 @@ export function pointerFolder(file: string): string {
   return slash < 0 ? '' : file.slice(0, slash);
 }
 
+/** `file` is a path from git, which may hold any character but NUL: it is shown escaped. */
 function invalid(file: string, field: string | undefined, problem: string): MvError {
-  return new MvError('INVALID_POINTER', `${file}: ${field ? `field ${field} ` : ''}${problem}.`, {
-    hint: `Restore the committed pointer (\`git checkout HEAD -- ${file}\`), or if the committed one is broken too, remove it (\`git rm ${file}\`) and add the artifact again with \`mvr add\`; pointers are written by mv.`,
+  return new MvError('INVALID_POINTER', `${displayPath(file)}: ${field ? `field ${field} ` : ''}${problem}.`, {
+    hint: `Restore the committed pointer (\`git checkout HEAD -- ${shellQuote(file)}\`), or if the committed one is broken too, remove it (\`git rm ${shellQuote(file)}\`) and add the artifact again with \`mvr add\`; pointers are written by mv.`,
     details: { file, ...(field ? { field } : {}) },
   });
 }

@@ -3,7 +3,7 @@ import { isoTime, type Actor, type RegistryEvent } from './events.js';
 import { holderInfo, type HolderInfo } from './holders.js';
 import { pinnedId } from './ref.js';
 import type { ArtifactState, StageChange } from './state.js';
-import type { TagEventKind } from './tag-name.js';
+import { parseTagName, type TagEventKind } from './tag-name.js';
 import type { SignatureCheck } from './signatures.js';
 
 export interface StageChangeInfo {
@@ -28,6 +28,8 @@ export interface EventInfo {
   partOf?: string;
   /** Gates that were overridden with --force. */
   forced?: string[];
+  /** A version tag the registry did not take (another tag registers that version at another commit; see the notes). */
+  ignored?: true;
   by: Actor;
   /** Tagger date, ISO 8601 UTC. */
   at: string;
@@ -43,16 +45,20 @@ export interface EventInfo {
 }
 
 export function eventInfo(state: ArtifactState, event: RegistryEvent, changes: StageChange[] = changesOf(state, event)): EventInfo {
+  // A version tag the registry ignored is about no version it knows: it still names the one in its own name.
+  const ignored = event.version === undefined && (event.kind === 'register' || event.kind === 'deregister');
+  const version = ignored ? parseTagName(event.tag)?.version : event.version;
   return {
     tag: event.tag,
     counter: event.counter ?? null,
     event: event.kind,
-    ...(event.version !== undefined ? { version: event.version, id: pinnedId(state.name, event.version) } : {}),
+    ...(version !== undefined ? { version, id: pinnedId(state.name, version) } : {}),
     stage: event.stage,
     changes: changes.map((c) => ({ stage: c.stage, before: holderInfo(state.name, c.before), after: holderInfo(state.name, c.after) })),
     ...(event.rollbackOf ? { rollbackOf: event.rollbackOf } : {}),
     ...(state.parts.has(event) ? { partOf: state.parts.get(event)!.tag } : {}),
     ...(event.forced ? { forced: event.forced } : {}),
+    ...(ignored ? { ignored: true as const } : {}),
     by: event.by,
     at: isoTime(event.time),
     time: event.time,

@@ -10,7 +10,8 @@
  */
 import { isPayloadLine, type TagPayload } from './tag-message.js';
 import type { TagEventKind } from './tag-name.js';
-import type { TagRecord } from './tag-records.js';
+import { formatBytes } from '../byte-size.js';
+import { MAX_TAG_BYTES, type TagRecord } from './tag-records.js';
 
 export interface Actor {
   name: string;
@@ -55,6 +56,10 @@ export function eventsFromRecords(records: TagRecord[]): { events: RegistryEvent
   const notes: string[] = [];
   const events: RegistryEvent[] = [];
   for (const record of records) {
+    if (record.oversized) {
+      notes.push(`${record.tag} is larger than ${formatBytes(MAX_TAG_BYTES)}, more than any registry event holds, so it was ignored and its message not read.`);
+      continue;
+    }
     if (!record.annotated) {
       notes.push(`${record.tag} is a lightweight tag; registry tags must be annotated, so it was ignored (recreate it with \`git tag -a\`).`);
       continue;

@@ -1,8 +1,12 @@
 /**
  * Reading registry tags: one `git for-each-ref` call returns every tag with its target, tagger, date and
  * message. Lightweight tags (no tagger, no message) are returned flagged so callers can report and skip
- * them; tags outside the grammar are dropped.
+ * them; tags outside the grammar are dropped. Anyone who can push a tag chooses its size, so what one tag
+ * and all of them may hold is bounded (MAX_TAG_BYTES, MAX_TAGS_BYTES), and only tags with a registry's
+ * names are asked for: git never even reads the others.
  */
+import { formatBytes } from '../byte-size.js';
+import { MvError } from '../errors.js';
 import type { Git } from '../git.js';
 import { parseTagPayload, type TagPayload } from './tag-message.js';
 import { tagForm } from './fullname.js';
@@ -10,7 +14,10 @@ import { parseTagName, type ParsedTagName } from './tag-name.js';
 
 export interface TagRecord extends ParsedTagName {
   tag: string;
+  /** An annotated tag whose message was read; false for a lightweight tag and for an `oversized` one: neither is an event. */
   annotated: boolean;
+  /** An annotated tag larger than MAX_TAG_BYTES: its message was left out unread. */
+  oversized?: true;
   /** The commit the tag points at (peeled). */
   commit: string;
   /** The tag object's id (undefined for lightweight tags). */
@@ -48,8 +55,11 @@ export interface TagRow {
   signature: string;
   /** The tagged commit's committer date, `<unix seconds> <tz>`; empty when it is no commit. */
   targetDate: string;
+  /** The tag was larger than MAX_TAG_BYTES: the fields from the one that passed it on (the message, at the latest) are empty. */
+  oversized: boolean;
 }
 
+/** The message comes last: a tag too large to read still gives its name, target and tagger. */
 const FIELDS = [
   '%(refname)',
   '%(objecttype)',
@@ -58,34 +68,56 @@ const FIELDS = [
   '%(taggername)',
   '%(taggeremail)',
   '%(taggerdate:raw)',
+  '%(*committerdate:raw)',
   '%(contents:subject)',
   '%(contents:body)',
   '%(contents:signature)',
-  '%(*committerdate:raw)',
 ];
 
-/** The tags under `refs/tags/` matching the glob `patterns` (every tag by default), in one `git for-each-ref`. */
-export async function readTagRows(git: Git, patterns: string[] = ['refs/tags/']): Promise<TagRow[]> {
-  return (await git.refRecords(FIELDS, patterns)).map((parts) => ({
-    tag: parts[0]!.slice('refs/tags/'.length),
-    type: parts[1]!,
-    object: parts[2]!,
-    target: parts[3]!,
-    taggerName: parts[4]!,
-    taggerEmail: parts[5]!,
-    taggerDate: parts[6]!,
-    subject: parts[7]!,
-    body: parts[8]!,
-    signature: parts[9]!,
-    targetDate: parts[10]!,
+/**
+ * The most one tag's fields may hold. mv's own messages are a few hundred bytes (a purge record lists the
+ * object ids it removed: some 14,000 fit); a tag over it is no registry event anyone meant.
+ */
+export const MAX_TAG_BYTES = 1024 * 1024;
+/** The most one read of tags may hold: past it the read fails rather than fill memory. */
+export const MAX_TAGS_BYTES = 128 * 1024 * 1024;
+
+/**
+ * `for-each-ref` patterns of every tag the registry grammar can name (`name@…`, `name#…`, in any folder;
+ * `*` stops at a slash, and a stage name may hold one). Other tags are never read.
+ */
+export const REGISTRY_TAG_PATTERNS = ['refs/tags/**/*@*', 'refs/tags/**/*#*', 'refs/tags/**/*#*/**'];
+
+/** The tags under `refs/tags/` matching the glob `patterns` (every registry tag by default), in one `git for-each-ref`. */
+export async function readTagRows(git: Git, patterns: string[] = REGISTRY_TAG_PATTERNS): Promise<TagRow[]> {
+  const records = await git.boundedRefRecords(FIELDS, patterns, { perRecord: MAX_TAG_BYTES, total: MAX_TAGS_BYTES, overTotal: tagsTooLarge });
+  return records.map(({ values, cut }) => ({
+    tag: values[0]!.slice('refs/tags/'.length),
+    type: values[1]!,
+    object: values[2]!,
+    target: values[3]!,
+    taggerName: values[4]!,
+    taggerEmail: values[5]!,
+    taggerDate: values[6]!,
+    targetDate: values[7]!,
+    subject: values[8]!,
+    body: values[9]!,
+    signature: values[10]!,
+    oversized: cut,
   }));
+}
+
+function tagsTooLarge(): MvError {
+  return new MvError('TAGS_TOO_LARGE', `The registry's tags hold more than ${formatBytes(MAX_TAGS_BYTES)}, more than mv reads; tags were probably made to fill memory.`, {
+    hint: "List the largest with `git for-each-ref --sort=-objectsize --format='%(objectsize) %(refname)' refs/tags/` and delete the ones that are no registry events you made (`git tag -d`, and `git push origin --delete` for the shared ones).",
+  });
 }
 
 /**
  * Tags under `refs/tags/` matching the glob `patterns` (all registry tags by default). Unrelated tags
  * (`v1.0`, `release-3`) are skipped.
  */
-export async function readTagRecords(git: Git, patterns: string[] = ['refs/tags/']): Promise<TagRecord[]> {
+export async function readTagRecords(git: Git, patterns: string[] = REGISTRY_TAG_PATTERNS): Promise<TagRecord[]> {
   return tagRecordsFromRows(await readTagRows(git, patterns));
 }
 
@@ -98,12 +130,13 @@ export function tagRecordsFromRows(rows: TagRow[]): TagRecord[] {
     const annotated = row.type === 'tag';
     const record: TagRecord = parsed as TagRecord;
     record.tag = row.tag;
-    record.annotated = annotated;
+    record.annotated = annotated && !row.oversized;
+    if (row.oversized) record.oversized = true;
     record.commit = annotated ? row.target : row.object;
     record.subject = row.subject;
     record.body = row.body;
     record.signed = row.signature.length > 0;
-    if (annotated) {
+    if (record.annotated) {
       const date = row.taggerDate;
       const space = date.indexOf(' ');
       record.object = row.object;

@@ -6,8 +6,7 @@ import { MvError } from '../errors.js';
 import type { Config, RemoteConfig } from '../config.js';
 import { describeSpec, parseRemoteUrl, redactUrl, type RemoteSpec } from './url.js';
 
-/** Letters, digits, `_`, `-` and single dots (no `..`, which reads like a path or a git range). */
-export const REMOTE_NAME = /^(?!.*\.\.)[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+export { REMOTE_NAME } from '../names.js';
 
 export interface ResolvedRemote {
   /** The configured name, when the remote came from the config. */
@@ -58,7 +57,7 @@ export function resolveRemote(config: Config, options: ResolveRemoteOptions): Re
         ? `There is no remote named ${JSON.stringify(choice)}.`
         : source === 'MV_REMOTE'
           ? `MV_REMOTE names the remote ${JSON.stringify(choice)}, which is not configured.`
-          : `.mv/config.yaml sets remote: ${choice}, but remotes has no such entry.`;
+          : `.mv/config.yaml sets remote: ${JSON.stringify(choice)}, but remotes has no such entry.`;
     throw new MvError('UNKNOWN_REMOTE', message, {
       hint: names.length ? `Configured remotes: ${names.join(', ')}. Or give a URL: -r s3://bucket/prefix.` : 'Add it with `mvr remote add <name> <url>`, or give a URL: -r s3://bucket/prefix.',
     });

@@ -1,8 +1,8 @@
 /** Which versions a push or fetch is about: named refs, every registered version, or HEAD's pointers. */
 import { MvError } from '../errors.js';
 import type { Git } from '../git.js';
-import { POINTER_SUFFIX, parsePointer } from '../pointer/pointer.js';
-import type { LocatedPointer } from '../pointer/locate.js';
+import { parsePointer } from '../pointer/pointer.js';
+import { pointerFilesAmong, type LocatedPointer } from '../pointer/locate.js';
 import { pinnedId } from '../registry/ref.js';
 import { readTagRecords } from '../registry/tag-records.js';
 import { pointerOfRecord, resolvePointer } from '../registry/version-pointer.js';
@@ -44,7 +44,7 @@ export async function headVersions(git: Git): Promise<VersionSource[]> {
   const head = await git.headCommit();
   if (!head) return [];
   const out: VersionSource[] = [];
-  for (const file of (await git.filesInCommit(head)).filter((f) => f.endsWith(POINTER_SUFFIX))) {
+  for (const file of pointerFilesAmong(await git.filesInCommit(head))) {
     const content = await git.showFile(head, file);
     if (content !== undefined) out.push(source({ file, pointer: parsePointer(content, file), content }));
   }

@@ -4,6 +4,7 @@
  * who and when, the message why and which objects were removed. A version with a purge tag is purged:
  * gc no longer keeps its objects, and commands that miss them say so instead of "object missing".
  */
+import { displayText } from '../display-text.js';
 import { MvError } from '../errors.js';
 import type { Git } from '../git.js';
 import type { Actor } from '../registry/events.js';
@@ -11,7 +12,7 @@ import { isoTime } from '../registry/events.js';
 import { pinnedId } from '../registry/ref.js';
 import { parseTagPayload } from '../registry/tag-message.js';
 import { tagForm } from '../registry/fullname.js';
-import { readTagRecords, readTagRows, tagRecordsFromRows, type TagRecord, type TagRow } from '../registry/tag-records.js';
+import { REGISTRY_TAG_PATTERNS, readTagRecords, readTagRows, tagRecordsFromRows, type TagRecord, type TagRow } from '../registry/tag-records.js';
 import { versionsFromRecords, type VersionRecord } from '../registry/versions.js';
 
 export const PURGE_TAG_PREFIX = 'mv-purge/';
@@ -68,7 +69,7 @@ export async function readPurgeRecords(git: Git): Promise<PurgeRecord[]> {
  * commands that need both.
  */
 export async function readTagAndPurgeRecords(git: Git): Promise<{ records: TagRecord[]; purges: PurgeRecord[] }> {
-  const rows = await readTagRows(git);
+  const rows = await readTagRows(git, [...REGISTRY_TAG_PATTERNS, `refs/tags/${PURGE_TAG_PREFIX}`]);
   const records = tagRecordsFromRows(rows);
   return { records, purges: validPurges(purgeRecordsFromRows(rows), versionsFromRecords(records)) };
 }
@@ -101,7 +102,7 @@ function purgeRecordsFromRows(rows: TagRow[]): PurgeRecord[] {
  */
 function purgeRecordFromRow(row: TagRow): PurgeRecord | undefined {
   const name = PURGE_TAG.exec(row.tag);
-  if (!name || row.type !== 'tag') return undefined;
+  if (!name || row.type !== 'tag' || row.oversized) return undefined;
   const payload = parseTagPayload(row.body) as Partial<PurgePayload> | undefined;
   const time = Number(row.taggerDate.split(' ')[0]);
   const artifact = name[1]!;
@@ -149,7 +150,7 @@ export async function writePurgeRecord(git: Git, options: { commit: string; payl
 
 /** Who purged a version, when and why, for messages. */
 export function describePurge(record: PurgeRecord): string {
-  return `${record.id} was purged by ${record.by.name} <${record.by.email}> on ${record.at}${record.reason ? ` (${record.reason})` : ''}; see \`git show refs/tags/${record.tag}\``;
+  return `${displayText(record.id)} was purged by ${displayText(record.by.name)} <${displayText(record.by.email)}> on ${record.at}${record.reason ? ` (${displayText(record.reason)})` : ''}; see \`git show refs/tags/${record.tag}\``;
 }
 
 /**

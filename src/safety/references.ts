@@ -5,6 +5,7 @@
  * commits a reset left behind), staged in the index, and in the work tree, committed or not.
  */
 import { readFile } from 'node:fs/promises';
+import { displayPath } from '../display-text.js';
 import { errnoCode } from '../errors.js';
 import { absolutePath } from '../paths.js';
 import type { Oid } from '../cache/oid.js';
@@ -60,7 +61,7 @@ function readFound(where: FoundPointer['where'], file: string, content: string, 
   } catch (error) {
     // A pointer mv cannot read still protects every object id it mentions.
     const oids = [...new Set(content.match(/sha256:[0-9a-f]{64}/g) ?? [])] as Oid[];
-    notes.push(`${file} (${where}) is not a valid pointer (${error instanceof Error ? error.message : String(error)}); the ${oids.length} object id(s) it mentions are kept.`);
+    notes.push(`${displayPath(file)} (${where}) is not a valid pointer (${error instanceof Error ? error.message : String(error)}); the ${oids.length} object id(s) it mentions are kept.`);
     return { where, file, oids };
   }
 }

@@ -4,7 +4,7 @@
  * not silently strip a version, so each loss has to be asked for (`--drop`); pure functions.
  */
 import { MvError, UsageError } from '../errors.js';
-import { shellQuote } from '../display-text.js';
+import { displayPath, displayText, shellQuote } from '../display-text.js';
 import { joinRepoPath } from '../paths.js';
 import { pointerFolder, type DataEntry, type Pointer } from '../pointer/pointer.js';
 import { pinnedId } from '../registry/ref.js';
@@ -61,14 +61,15 @@ export function dropsPath(drops: Drop[], repoPath: string): boolean {
   return drops.some((drop) => drop.kind === 'path' && drop.repoPath === path);
 }
 
+/** `what` names strings from a pointer (a data `uri` or artifact ref may hold any text): they are shown escaped. */
 function describe(key: Drop, role: string, display?: string): Dropped {
   switch (key.kind) {
     case 'path':
-      return { what: `${role} ${display ?? key.repoPath}`, flag: key.repoPath, key };
+      return { what: `${role} ${displayPath(display ?? key.repoPath)}`, flag: key.repoPath, key };
     case 'uri':
-      return { what: `${role} ${key.uri}`, flag: key.uri, key };
+      return { what: `${role} ${displayText(key.uri)}`, flag: key.uri, key };
     case 'artifact':
-      return { what: `${role} ${display ?? key.name}`, flag: `${key.name}@`, key };
+      return { what: `${role} ${displayText(display ?? key.name)}`, flag: `${key.name}@`, key };
     case 'part':
       return { what: key.part, flag: key.part, key };
   }

@@ -46,6 +46,12 @@ describe('settings', () => {
     [{ remotes: { origin: { url: '/srv/mv', jobs: 0 } } }, 'remotes.origin.jobs: must be at least 1'],
     [{ remotes: { origin: { url: '/srv/mv', timeout: 0 } } }, 'remotes.origin.timeout: must be more than 0'],
     [{ promote: { gates: { production: { metric: 'auc', tolerance: -1 } } } }, 'promote.gates.production.tolerance: must be at least 0'],
+    [{ 'x\nhint: run this': 1 }, 'x\\nhint: run this holds a control character (a line break, a tab…); settings are plain text'],
+    [{ promote: { gates: { production: { metric: 'auc\nhint: run this' } } } }, 'promote.gates.production.metric holds a control character (a line break, a tab…); settings are plain text'],
+    [{ stages: ['candidate', 'prod\tuction'] }, 'stages[1] holds a control character (a line break, a tab…); settings are plain text'],
+    [{ remotes: { 'o hint': { url: '/srv/mv' } } }, 'remotes: "o hint" is not a valid remote name'],
+    [{ remotes: { '-origin': { url: '/srv/mv' } } }, 'remotes: "-origin" is not a valid remote name'],
+    [{ remotes: { 'a\u202eb': { url: '/srv/mv', bogus: 1 } } }, 'unknown setting remotes.a\\u202eb.bogus'],
   ])('%j is refused: %s', (raw, expected) => {
     expect(refusal(raw)).toBe(`.mv/config.yaml: ${expected}.`);
   });

@@ -125,6 +125,16 @@ describe('pointer parser rejects what it cannot trust, naming the file and field
     expect(parsePointer(`${base}\ndescription: !!timestamp 2020-01-01\n`, 'models/churn.mv.yaml').description).toBe('2020-01-01');
   });
 
+  it('a pointer file whose path holds a line break is named escaped, in the message and in the commands of the hint', () => {
+    for (const [content, code] of [['mv: 1\n', 'INVALID_POINTER'], ['mv: 2\n', 'UNSUPPORTED_SCHEMA'], ['a: [\n', 'PARSE_ERROR']] as const) {
+      const error = rejection(content, 'models/x\nhint: run this/churn.mv.yaml');
+      expect(error.code).toBe(code);
+      expect(`${error.message}\n${error.hint ?? ''}`).not.toContain('\nhint: run this');
+      expect(error.message).toContain('models/x\\nhint: run this/churn.mv.yaml');
+      if (code === 'INVALID_POINTER') expect(error.hint).toContain("git checkout HEAD -- 'models/x\\nhint: run this/churn.mv.yaml'");
+    }
+  });
+
   it('an unknown schema major asks for a newer mv', () => {
     const error = rejection(text(minimal({ mv: 2 })));
     expect(error.code).toBe('UNSUPPORTED_SCHEMA');

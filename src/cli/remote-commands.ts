@@ -230,6 +230,7 @@ function renderPull(result: PullResult, json: boolean): void {
 }
 
 function renderGet(result: GetResult, json: boolean): void {
+  for (const w of result.warnings) warn(w);
   if (json) return printJson(result);
   const bytes = result.files.reduce((sum, f) => sum + f.size, 0);
   note(`Wrote ${result.files.length} files (${formatBytes(bytes)}) of ${result.id} (commit ${result.commit.slice(0, 12)}) to ${result.output}; see mv.lock.json there.`);

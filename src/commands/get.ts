@@ -69,6 +69,8 @@ export interface GetResult extends GetLock {
   output: string;
   downloaded: number;
   bytes: number;
+  /** The ref names no fixed version (a bare name, `@latest`): said once, for the person deploying. */
+  warnings: string[];
 }
 
 export async function get(options: GetOptions): Promise<GetResult> {
@@ -126,7 +128,7 @@ export async function get(options: GetOptions): Promise<GetResult> {
     };
     await writeLock(output, lock);
     await rm(join(output, STAGING_DIR), { recursive: true, force: true });
-    return { ...lock, output, downloaded, bytes };
+    return { ...lock, output, downloaded, bytes, warnings: unpinnedWarning(options.ref, lock.id, version.artifact) };
   } finally {
     await source.dispose();
   }
@@ -139,7 +141,10 @@ function sameNameFirst(files: LocalFile[], path: string): LocalFile[] {
   return [...files.filter(same), ...files.filter((f) => !same(f))];
 }
 
-/** The version a ref names; a bare artifact name means the pointer committed at HEAD. */
+/**
+ * The version a ref names; a bare artifact name means the pointer committed at HEAD, which is that
+ * version as registered (its registration commit) when the pointer is byte for byte the registered one.
+ */
 async function resolveVersion(source: SourceRepository, text: string): Promise<VersionPointer> {
   const ref = parseRef(text);
   if (ref.kind !== 'artifact') return resolvePointer(source.git, source.root ?? '', text);
@@ -149,7 +154,20 @@ async function resolveVersion(source: SourceRepository, text: string): Promise<V
       hint: `Name a version or stage: mvr get ${ref.artifact}@vX.Y.Z or ${ref.artifact}#production.`,
     });
   }
+  const registered = await resolvePointer(source.git, source.root ?? '', pinnedId(ref.artifact, located.pointer.version)).catch((error: unknown) => {
+    if (error instanceof MvError && error.code === 'VERSION_CONFLICT') throw error;
+    return undefined;
+  });
+  if (registered && registered.content === located.content) return registered;
   return { ...located, artifact: ref.artifact, version: located.pointer.version };
+}
+
+/** A ref that names no fixed version (a bare name, `@latest`) is not one to deploy: what it names changes. */
+function unpinnedWarning(text: string, id: string, artifact: string): string[] {
+  const ref = parseRef(text);
+  if (ref.kind !== 'artifact' && ref.kind !== 'latest') return [];
+  const what = ref.kind === 'latest' ? 'the highest version today' : 'the version committed on the default branch today';
+  return [`${text} resolved to ${id}, ${what}; it changes as versions are added, so never deploy it: pin ${id} or use a stage (${artifact}#production).`];
 }
 
 /**

@@ -2,7 +2,7 @@ import { cp, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { get, push } from '../../src/index.js';
+import { get, push, resolve } from '../../src/index.js';
 import { refusal } from '../helpers/assertions.js';
 import { withEnv } from '../helpers/env.js';
 import { gitRepo, tempDir } from '../helpers/git-repo.js';
@@ -94,6 +94,23 @@ describe('failures outside mv are user errors, not crashes', () => {
     const lockFile = await refusal(get({ cwd: repo.dir, ref: 'churn@v0.1.0', output: join(busy, 'new'), remote }));
     expect(lockFile).toMatchObject({ code: 'PATH_CONFLICT' });
     expect(lockFile.text).toContain('where `mvr get` writes its lock file');
+  });
+
+  it('mv get of a bare name records the version\'s registration commit, as resolve does, and warns that the name is no pin', async () => {
+    const repo = await gitRepo();
+    await initProject(repo);
+    await addChurn(repo);
+    const remote = await tempDir('mv-remote-');
+    await push({ cwd: repo.dir, refs: ['churn@v0.1.0'], remote });
+    await repo.write('NOTES.md', 'later work\n');
+    await repo.commitAll('later work on the branch');
+    const registered = (await resolve({ cwd: repo.dir, ref: 'churn@v0.1.0' })).versions[0]!.commit;
+    expect(registered).not.toBe((await repo.git('rev-parse', 'HEAD')).trim());
+    const bare = await get({ cwd: repo.dir, ref: 'churn', output: join(await tempDir('mv-get-'), 'out'), remote });
+    expect(bare).toMatchObject({ id: 'churn@v0.1.0', commit: registered });
+    expect(bare.warnings).toEqual([expect.stringContaining('churn resolved to churn@v0.1.0, the version committed on the default branch today; it changes as versions are added, so never deploy it')]);
+    expect((await get({ cwd: repo.dir, ref: 'churn@latest', output: join(await tempDir('mv-get-'), 'out'), remote })).warnings).toEqual([expect.stringContaining('never deploy it: pin churn@v0.1.0')]);
+    expect((await get({ cwd: repo.dir, ref: 'churn@v0.1.0', output: join(await tempDir('mv-get-'), 'out'), remote })).warnings).toEqual([]);
   });
 
   it('an S3 endpoint that does not answer is a clear error, not a crash', async () => {

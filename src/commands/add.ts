@@ -28,6 +28,9 @@ import { applyVersion, ignoreTargets } from '../add/apply.js';
 import { hashInputs, type HashedInputs } from '../add/inputs.js';
 import { describePlan, type AddPlanReport } from '../add/report.js';
 import { readAddRequest, type AddRequest } from '../add/request.js';
+import { pointerObjects } from '../pointer/objects.js';
+import { readCheckoutState } from '../workspace/checkout-state.js';
+import { checkoutStateFile } from '../workspace/state-files.js';
 import { resolve as resolvePath } from 'node:path';
 
 export { defaultPointerFile } from '../add/request.js';
@@ -103,6 +106,8 @@ export async function add(options: AddOptions): Promise<AddResult> {
   warnings.push(...inputs.warnings);
   const draft = draftPointer(request, inputs, options.now?.() ?? new Date());
   checkPointerWritable(draft, request.pointerFile);
+  const stale = await checkedOutAgain(repo, request, draft);
+  if (stale) warnings.push(stale);
 
   // Deciding the number and writing happen under the repository lock, so two concurrent adds are
   // serialized here (hashing above runs in parallel). A dry run reads the registry without the lock.
@@ -141,6 +146,20 @@ export async function add(options: AddOptions): Promise<AddResult> {
     return result(base, plan, { ...applied, created: true });
   };
   return dryRun ? decide() : withRepoLock(repo, `adding ${request.name}`, decide);
+}
+
+/**
+ * A warning when the files to register are exactly those `mv checkout name@vX` put in the work tree for an
+ * older version: most often a look at an old version that was never switched back, about to become the
+ * newest version.
+ */
+async function checkedOutAgain(repo: Repo, request: AddRequest, draft: Pointer): Promise<string | undefined> {
+  const checkedOut = (await readCheckoutState(checkoutStateFile(repo)))[request.name];
+  if (!checkedOut || checkedOut.version === request.current?.pointer.version) return undefined;
+  const now = pointerObjects(draft, request.pointerFile, ['file']);
+  if (now.length !== Object.keys(checkedOut.files).length || !now.every((o) => checkedOut.files[o.path] === o.oid)) return undefined;
+  const id = pinnedId(request.name, checkedOut.version);
+  return `the files are those of ${id}, which \`mvr checkout ${id}\` put in the work tree; this version registers them again. To go back to the committed version instead: \`mvr checkout ${request.name}\`.`;
 }
 
 /** --python is relative to the current directory, add.python to the repository; a bare name is looked up on PATH. */

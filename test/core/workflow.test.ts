@@ -141,6 +141,20 @@ describe('status and checkout', () => {
     expect((await status({ cwd: repo.dir })).clean).toBe(true);
   });
 
+  it('an add right after a checkout of an older version warns that it registers that version\'s files again', async () => {
+    const repo = await project();
+    await addChurn(repo);
+    await repo.write('models/churn/model.pt', 'second version weights');
+    await addChurn(repo);
+    await checkout({ cwd: repo.dir, ref: 'churn@v0.1.0' });
+    const again = await add({ cwd: repo.dir, name: 'churn' });
+    expect(again).toMatchObject({ created: true, id: 'churn@v0.1.2' });
+    expect(again.warnings).toContainEqual(expect.stringContaining('the files are those of churn@v0.1.0, which `mvr checkout churn@v0.1.0` put in the work tree; this version registers them again.'));
+    // New files of one's own are not warned about.
+    await repo.write('models/churn/model.pt', 'third weights');
+    expect((await add({ cwd: repo.dir, name: 'churn' })).warnings.join('\n')).not.toContain('the files are those of');
+  });
+
   it('a hint names a command that works here: a remote before a fetch, and no checkout for a pull or fetch', async () => {
     const repo = await project();
     const { files } = await addChurn(repo);

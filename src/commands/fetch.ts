@@ -9,7 +9,7 @@ import type { LocalCache } from '../cache/local-cache.js';
 import { openRepo, requireInitialized } from '../repo.js';
 import { downloadObjects, type DownloadSummary } from '../remote/download.js';
 import { chunkedFetch } from '../remote/chunk-session.js';
-import { openRemoteSession, type RemoteSessionOptions } from '../remote/remote-session.js';
+import { checkSessionOptions, openRemoteSession, type RemoteSessionOptions } from '../remote/remote-session.js';
 import { checkRefs } from '../remote/transfer-inputs.js';
 import type { TransferProgress } from '../remote/transfer-run.js';
 import { headVersions, versionsOfRefs } from '../remote/version-sources.js';
@@ -37,6 +37,7 @@ export async function fetch(options: FetchOptions = {}): Promise<FetchResult> {
 
 async function fetchObjects(options: FetchOptions): Promise<{ result: FetchResult; verified: ReadonlySet<Oid> }> {
   checkRefs(options.refs);
+  checkSessionOptions(options);
   const cwd = options.cwd ?? process.cwd();
   const repo = await openRepo(cwd);
   await requireInitialized(repo);

@@ -37,11 +37,17 @@ export interface RemoteSession {
   stateDir: string | undefined;
 }
 
-export async function openRemoteSession(repo: Repo, options: RemoteSessionOptions): Promise<RemoteSession> {
-  const env = options.env ?? process.env;
+/** Checks the options a session takes (usage errors), for a command that may need no session at all. */
+export function checkSessionOptions(options: RemoteSessionOptions): { policy: RetryPolicy; remote: string | undefined } {
   const policy = retryPolicy(options.retry);
   if (options.jobs !== undefined) checkJobs(options.jobs);
-  const remote = resolveRemote(repo.config, { remote: checkRemoteOption(options.remote), env, baseDir: repo.root, cwd: options.cwd ?? process.cwd() });
+  return { policy, remote: checkRemoteOption(options.remote) };
+}
+
+export async function openRemoteSession(repo: Repo, options: RemoteSessionOptions): Promise<RemoteSession> {
+  const env = options.env ?? process.env;
+  const { policy, remote: named } = checkSessionOptions(options);
+  const remote = resolveRemote(repo.config, { remote: named, env, baseDir: repo.root, cwd: options.cwd ?? process.cwd() });
   const opened = await openStore(remote, {
     jobs: options.jobs,
     stateDir: repo.stateDir,

@@ -4,6 +4,7 @@
  * `update-ref` with the expected old value, so a concurrent writer makes us fail instead of overwrite.
  */
 import { spawn } from 'node:child_process';
+import { StringDecoder } from 'node:string_decoder';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
@@ -188,7 +189,7 @@ function catFileRounds(cwd: string, next: (answers: Array<BatchObject | undefine
   );
 }
 
-/** What one `Git.boundedRefRecords` read may hold, in bytes of git's output. */
+/** What one `Git.boundedRefRecords` read may hold, in characters of git's decoded output (a byte or fewer each). */
 export interface RefRecordLimits {
   perRecord: number;
   total: number;
@@ -211,55 +212,66 @@ function readRefRecords(cwd: string, args: string[], fieldCount: number, limits:
     const child = spawn('git', args, { cwd, env: gitEnvironment(undefined), stdio: ['ignore', 'pipe', 'pipe'] });
     const records: RefRecord[] = [];
     const err: Buffer[] = [];
+    // Decoded as it arrives (a character split between chunks is held back by the decoder) and cut at
+    // NULs as text: one decode per chunk, no buffer per value.
+    const decoder = new StringDecoder('utf8');
     let values: string[] = [];
-    let pieces: Buffer[] = [];
-    let recordBytes = 0;
-    let totalBytes = 0;
+    /** The values of the current ref ended so far (each ends at a NUL), kept or not. */
+    let ended = 0;
+    /** The current value's text from earlier chunks. */
+    let partial = '';
+    let recordLength = 0;
+    let total = 0;
     let cut = false;
     let betweenRecords = false;
     let failure: Error | undefined;
-    const endValue = () => {
-      values.push(cut ? '' : Buffer.concat(pieces).toString('utf8'));
-      pieces = [];
-      if (values.length < fieldCount) return;
-      records.push({ values, cut });
-      values = [];
-      recordBytes = 0;
-      cut = false;
-      betweenRecords = true;
-    };
-    // `totalBytes` counts what is held: a cut value's bytes are let go.
-    const take = (piece: Buffer) => {
-      if (cut || piece.length === 0) return;
-      recordBytes += piece.length;
-      if (recordBytes > limits.perRecord) {
+    /** Counts a piece of the current value; false once the ref is cut (its values from there are let go). */
+    const take = (piece: string): boolean => {
+      if (cut) return false;
+      recordLength += piece.length;
+      if (recordLength > limits.perRecord) {
         cut = true;
-        for (const held of pieces) totalBytes -= held.length;
-        pieces = [];
-        return;
+        total -= partial.length;
+        partial = '';
+        return false;
       }
-      totalBytes += piece.length;
-      if (totalBytes > limits.total) {
+      total += piece.length;
+      if (total > limits.total) {
         failure = limits.overTotal();
         child.kill('SIGTERM');
-        return;
+        return false;
       }
-      pieces.push(piece);
+      return true;
     };
     child.stdout.on('data', (chunk: Buffer) => {
+      const text = decoder.write(chunk);
       let at = 0;
-      while (at < chunk.length && !failure) {
+      while (at < text.length && !failure) {
         // Each record after the first starts with the line feed for-each-ref puts between records.
         if (betweenRecords) {
           betweenRecords = false;
-          if (chunk[at] === 10) at++;
+          if (text.charCodeAt(at) === 10) at++;
           continue;
         }
-        const nul = chunk.indexOf(0, at);
-        take(chunk.subarray(at, nul < 0 ? chunk.length : nul));
-        if (nul < 0) break;
-        endValue();
+        const nul = text.indexOf('\0', at);
+        const piece = nul < 0 ? text.slice(at) : text.slice(at, nul);
+        const kept = take(piece);
+        if (nul < 0) {
+          if (kept) partial += piece;
+          break;
+        }
+        if (kept) values.push(partial + piece);
+        partial = '';
         at = nul + 1;
+        if (++ended === fieldCount) {
+          while (values.length < fieldCount) values.push('');
+          records.push({ values, cut });
+          values = [];
+          ended = 0;
+          recordLength = 0;
+          cut = false;
+          betweenRecords = true;
+        }
       }
     });
     child.stderr.on('data', (chunk: Buffer) => err.push(chunk));

@@ -97,6 +97,8 @@ export interface LoadedConfig {
   local: Record<string, unknown> | undefined;
   /** Problems worth a warning, such as credentials that other users can read. */
   warnings: string[];
+  /** Committed settings left out because a committed file may not set them so (for the commands they concern). */
+  ignored: string[];
 }
 
 async function readYamlFile(path: string, display: string): Promise<Record<string, unknown> | undefined> {
@@ -191,8 +193,8 @@ export async function loadConfig(root: string): Promise<LoadedConfig> {
   }
   const merged = deepMerge(committed ?? {}, local ?? {});
   const config = validateConfig(merged, local ? `${MV_DIR}/${CONFIG_FILE} + ${LOCAL_CONFIG_FILE}` : `${MV_DIR}/${CONFIG_FILE}`);
-  checkCommittedSettings(config, local, `${MV_DIR}/${CONFIG_FILE}`);
-  return { config, committed, local, warnings: local ? await exposedSecrets(join(root, MV_DIR, LOCAL_CONFIG_FILE), local) : [] };
+  const ignored = checkCommittedSettings(config, local, `${MV_DIR}/${CONFIG_FILE}`);
+  return { config, committed, local, ignored, warnings: local ? await exposedSecrets(join(root, MV_DIR, LOCAL_CONFIG_FILE), local) : [] };
 }
 
 /** Whether any remote in a config file holds a credential (a profile name is not one). */
@@ -225,14 +227,18 @@ const COMMAND_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.+-]*$/;
  * `.mv/config.local.yaml`) gives is the user's own; every other value of `config` is the committed one's.
  * `display` names the committed file in messages.
  */
-export function checkCommittedSettings(config: Config, local: Record<string, unknown> | undefined, display: string): void {
+export function checkCommittedSettings(config: Config, local: Record<string, unknown> | undefined, display: string): string[] {
   const localSets = (...path: string[]) => path.reduce<unknown>((at, key) => (isPlainObject(at) ? at[key] : undefined), local) !== undefined;
+  const ignored: string[] = [];
   const python = config.add.python;
   if (python !== undefined && !localSets('add', 'python') && !COMMAND_NAME.test(python)) {
+    // Not run, and not an error either: commands that never run Python must keep working in a repository
+    // that committed the path form, and `mvr add` records the environment without it.
     const what = /[/\\]/.test(python) ? 'names a path' : 'is not a command name';
-    throw new MvError('INVALID_CONFIG', `${display}: add.python ${what} (${JSON.stringify(python)}); the committed config may only name a command looked up on PATH, since anyone who can push writes it and mv runs that program.`, {
-      hint: `Move add.python to ${MV_DIR}/${LOCAL_CONFIG_FILE} (not committed), or remove it and pass --python to mvr add; in ${display} write a command name such as python3.11.`,
-    });
+    delete config.add.python;
+    ignored.push(
+      `${display}: add.python ${what} (${JSON.stringify(python)}), so it was not used: anyone who can push writes the committed config, and it may only name a command looked up on PATH. Move it to ${MV_DIR}/${LOCAL_CONFIG_FILE} (not committed), or pass --python to mvr add.`,
+    );
   }
   for (const [name, remote] of Object.entries(config.remotes)) {
     if (remote.endpoint === undefined || localSets('remotes', name, 'endpoint')) continue;
@@ -244,6 +250,7 @@ export function checkCommittedSettings(config: Config, local: Record<string, unk
       });
     }
   }
+  return ignored;
 }
 
 /**

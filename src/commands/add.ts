@@ -97,7 +97,7 @@ export async function add(options: AddOptions): Promise<AddResult> {
   const dryRun = options.dryRun ?? false;
   const recovered = dryRun ? [] : await withRepoLock(repo, 'recovering an interrupted `mvr add`', () => recoverInterruptedEdits(repo.root, repo.stateDir, repo.git));
   const request = await readAddRequest(repo, cwd, { ...options, paths: options.paths ?? [] });
-  const warnings = [...(recovered.length ? [`an earlier \`mvr add\` was interrupted; rolled back ${recovered.join(', ')}.`] : []), ...request.warnings];
+  const warnings = [...(recovered.length ? [`an earlier \`mvr add\` was interrupted; rolled back ${recovered.join(', ')}.`] : []), ...repo.ignoredSettings, ...request.warnings];
 
   // The environment is probed (python, GPUs, lockfiles) while the files are hashed.
   const environment = captureEnvironment(repo.root, request.folder, { python: interpreter(options, cwd, repo) });

@@ -14,7 +14,6 @@ import { add } from '../../src/commands/add.js';
 import { pull } from '../../src/commands/fetch.js';
 import { push } from '../../src/commands/push.js';
 import { remoteList } from '../../src/commands/remote.js';
-import { tagsOf } from '../helpers/assertions.js';
 import { bareRemote, tempDir, type TestRepo } from '../helpers/git-repo.js';
 import { cli, mv } from '../helpers/mv-cli.js';
 import { attackBranch, publish, scene, victim, type Scene } from './attack.js';
@@ -69,20 +68,20 @@ async function ran(marker: string): Promise<boolean> {
 }
 
 describe('add.python never names a program from the committed config', () => {
-  it('a path there (a script the repository holds) is refused before anything runs: add, add --dry-run, any command', async () => {
+  it('a path there (a script the repository holds) is never run: add and add --dry-run say it was not used, other commands work', async () => {
     const { marker, repo } = await pinnedScript('python-path');
+    await pull({ cwd: repo.dir });
     await trained(repo);
-    const tags = await tagsOf(repo);
-    const refused = { code: 'INVALID_CONFIG', message: expect.stringContaining('add.python'), hint: expect.stringContaining('.mv/config.local.yaml') };
-    await expect(add({ cwd: repo.dir, name: 'churn', dryRun: true })).rejects.toMatchObject(refused);
-    await expect(add({ cwd: repo.dir, name: 'churn', message: 'retrain' })).rejects.toMatchObject(refused);
-    await expect(pull({ cwd: repo.dir })).rejects.toMatchObject(refused);
+    const notUsed = '.mv/config.yaml: add.python names a path ("tools/python"), so it was not used';
+    const planned = await add({ cwd: repo.dir, name: 'churn', dryRun: true });
+    expect(planned.warnings).toContainEqual(expect.stringContaining(notUsed));
     const run = await cli(repo.dir, ['add', 'churn', '--dry-run']);
-    expect(run.exitCode).toBe(1);
-    expect(run.stderr).toContain('error: .mv/config.yaml: add.python names a path ("tools/python")');
-    expect(run.stderr).toContain('hint: Move add.python to .mv/config.local.yaml');
+    expect(run.exitCode).toBe(0);
+    expect(run.stderr).toContain(`warning: ${notUsed}`);
+    expect(run.stderr).toContain('Move it to .mv/config.local.yaml');
+    const made = await add({ cwd: repo.dir, name: 'churn', message: 'retrain' });
+    expect(made.created).toBe(true);
     expect(await ran(marker)).toBe(false);
-    expect(await tagsOf(repo)).toEqual(tags);
   });
 
   it('the user\'s own path in config.local.yaml is used, and overrides the committed one', async () => {
@@ -100,7 +99,10 @@ describe('add.python never names a program from the committed config', () => {
     expect(await ran(marker)).toBe(false);
     await writeFile(join(repo.dir, 'models/churn/model.pt'), 'retrained again');
     await writeFile(join(repo.dir, '.mv/config.local.yaml'), '');
-    await expect(add({ cwd: repo.dir, name: 'churn', message: 'again', python: mine })).rejects.toMatchObject({ code: 'INVALID_CONFIG' });
+    // With the local setting gone, the committed path is left out and --python names the interpreter.
+    const again = await add({ cwd: repo.dir, name: 'churn', message: 'again', python: mine });
+    expect(again.warnings).toContainEqual(expect.stringContaining('add.python names a path'));
+    expect(await ran(marker)).toBe(false);
   });
 
   it('a command name is looked up in PATH\'s absolute folders only: a relative entry never reaches the clone\'s files', async () => {
@@ -122,13 +124,14 @@ describe('add.python never names a program from the committed config', () => {
     expect(await ran(marker)).toBe(false);
   });
 
-  it.each([['../python'], ['/usr/bin/python3'], ['-c'], ['py thon']])('%j in the committed config is refused', async (value) => {
+  it.each([['../python'], ['/usr/bin/python3'], ['-c'], ['py thon']])('%j in the committed config is left out, with a warning', async (value) => {
     const branch = `python-${value.replace(/\W/g, '-')}`;
     await attackBranch(s, branch);
     await commitAddSetting(branch, `python: ${JSON.stringify(value)}`);
     const repo = await victim(s, branch);
     await trained(repo);
-    await expect(add({ cwd: repo.dir, name: 'churn', dryRun: true })).rejects.toMatchObject({ code: 'INVALID_CONFIG', message: expect.stringContaining(`add.python`) });
+    const planned = await add({ cwd: repo.dir, name: 'churn', dryRun: true });
+    expect(planned.warnings).toContainEqual(expect.stringContaining(`add.python ${value.includes('/') ? 'names a path' : 'is not a command name'} (${JSON.stringify(value)}), so it was not used`));
   });
 });
 

@@ -15,6 +15,7 @@ import { POINTER_SUFFIX, pointerFolder, type DataEntry, type Pointer } from '../
 import type { Repo } from '../repo.js';
 import { parseStructured } from '../structured-file.js';
 import { parseVersionArgument, type BumpRequest } from '../version/version-policy.js';
+import { namedParts } from '../workspace/named-parts.js';
 import { checkNoOverlap, checkNotTracked, checkNotVersionedElsewhere, checkPathsExist, existsInRepo, filesAt, type PathArg } from '../workspace/add-checks.js';
 import { isUri, parseParamPairs, pinArtifactRef, readMapping, readSignature } from '../workspace/lineage-inputs.js';
 import { checkReadableLink } from '../workspace/snapshot.js';
@@ -212,7 +213,11 @@ export async function readAddRequest(repo: Repo, cwd: string, flags: AddFlags): 
   // over from the committed pointer, not named now, must not be a file git ignores (a secret the pointer
   // was edited to name). Asked of git only when a file is taken over.
   const carriedFiles = [paramsFile, metricsFile, signatureFile].filter((f): f is PathArg => f?.recorded === true);
-  const carriedIgnored = carriedFiles.length ? repo.git.ignoredFiles(carriedFiles.map((f) => f.repoPath)).then((files) => new Set(files)) : undefined;
+  // A file the user named for this artifact in this clone before (a metrics file in an ignored output
+  // folder) is theirs, and taken over as before.
+  const carriedIgnored = carriedFiles.length
+    ? Promise.all([repo.git.ignoredFiles(carriedFiles.map((f) => f.repoPath)), namedParts(repo, name)]).then(([files, named]) => new Set(files.filter((f) => !named.has(f))))
+    : undefined;
   carriedIgnored?.catch(() => undefined);
   // The small inputs, read now; never through a link leading outside the work tree.
   const read = async (file: PathArg, part: 'params' | 'metrics' | 'signature') => {

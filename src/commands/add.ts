@@ -31,6 +31,7 @@ import { readAddRequest, type AddRequest } from '../add/request.js';
 import { pointerObjects } from '../pointer/objects.js';
 import { readCheckoutState } from '../workspace/checkout-state.js';
 import { checkoutStateFile } from '../workspace/state-files.js';
+import { rememberNamedParts } from '../workspace/named-parts.js';
 import { resolve as resolvePath } from 'node:path';
 
 export { defaultPointerFile } from '../add/request.js';
@@ -143,6 +144,7 @@ export async function add(options: AddOptions): Promise<AddResult> {
     const pointer: Pointer = { ...draft, version: plan.version, environment: await environment };
     if (dryRun) return planned(repo, base, plan, pointer);
     const applied = await applyVersion(repo, { pointer, pointerFile: request.pointerFile, head: head ?? request.head, dataPaths: request.dataPaths, message: request.message, signal: options.signal, index });
+    await rememberNamedParts(repo, request.name, [request.paramsFile, request.metricsFile, request.signatureFile].flatMap((f) => (f && !f.recorded ? [f.repoPath] : [])));
     return result(base, plan, { ...applied, created: true });
   };
   return dryRun ? decide() : withRepoLock(repo, `adding ${request.name}`, decide);

@@ -155,6 +155,24 @@ describe('status and checkout', () => {
     expect((await add({ cwd: repo.dir, name: 'churn' })).warnings.join('\n')).not.toContain('the files are those of');
   });
 
+  it('a metrics file in an ignored output folder, named once in this clone, is taken over by the next add', async () => {
+    const repo = await project();
+    await repo.write('.gitignore', 'out/\n');
+    await repo.git('add', '.gitignore');
+    await repo.git('commit', '-qm', 'ignore outputs');
+    await repo.write('out/metrics.json', '{"accuracy": 0.9}\n');
+    await addChurn(repo, { metricsFile: 'out/metrics.json' });
+    await repo.write('out/metrics.json', '{"accuracy": 0.95}\n');
+    await repo.write('models/churn/model.pt', 'retrained');
+    const next = await add({ cwd: repo.dir, name: 'churn' });
+    expect(next).toMatchObject({ created: true, id: 'churn@v0.1.1' });
+    expect((await readPointer(repo, next.pointer.path)).metrics).toEqual({ accuracy: 0.95 });
+    // Another clone's record does not count: there the same file is refused until it is named.
+    await rm(join(repo.dir, '.git/mv/named-parts.json'));
+    await repo.write('models/churn/model.pt', 'retrained again');
+    await expect(add({ cwd: repo.dir, name: 'churn' })).rejects.toMatchObject({ code: 'IGNORED_INPUT' });
+  });
+
   it('a hint names a command that works here: a remote before a fetch, and no checkout for a pull or fetch', async () => {
     const repo = await project();
     const { files } = await addChurn(repo);

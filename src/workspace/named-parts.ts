@@ -7,7 +7,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { writeFileAtomic } from '../atomic-file.js';
-import { errnoCode } from '../errors.js';
+import { errnoCode, fsError } from '../errors.js';
 import { isPlainObject } from '../plain-object.js';
 import type { Repo } from '../repo.js';
 
@@ -40,7 +40,7 @@ async function readAll(file: string): Promise<Record<string, string[]>> {
     parsed = JSON.parse(await readFile(file, 'utf8'));
   } catch (error) {
     if (errnoCode(error) === 'ENOENT' || error instanceof SyntaxError) return Object.create(null) as Record<string, string[]>;
-    throw error;
+    throw fsError(error, 'reading', file);
   }
   const all = Object.create(null) as Record<string, string[]>;
   if (!isPlainObject(parsed)) return all;

@@ -4,6 +4,7 @@
  * before it (a static site cannot compare arbitrary pairs on demand; the server can).
  */
 import { basename } from 'node:path';
+import { MvError } from '../errors.js';
 import { Git, locateRepo } from '../git.js';
 import { versionsHighestFirst } from '../registry/state.js';
 import { contextFor, type RenderContext } from './layout.js';
@@ -48,8 +49,16 @@ export async function renderSite(options: RenderSiteOptions = {}): Promise<Rende
     for (let n = 1; n <= versionPages; n++) add({ kind: 'artifact', name, page: n }, (ctx) => renderArtifact(ctx, data, n));
     for (let n = 1; n <= historyPages(data); n++) add({ kind: 'history', name, page: n }, (ctx) => renderHistory(ctx, data, n));
     for (const row of data.rows) {
-      const version = await versionData(snapshot, name, row.version);
-      add({ kind: 'version', name, version: row.version }, (ctx) => renderVersion(ctx, version));
+      // A version registered at two commits has no page of its own to show, only the conflict.
+      const version = await versionData(snapshot, name, row.version).catch((error: unknown) => {
+        if (error instanceof MvError && error.code === 'VERSION_CONFLICT') return error;
+        throw error;
+      });
+      add({ kind: 'version', name, version: row.version }, (ctx) =>
+        version instanceof MvError
+          ? renderProblem(ctx, { status: 409, title: 'Version registered twice', message: version.message, artifacts: [...snapshot.registry.artifacts.keys()] })
+          : renderVersion(ctx, version),
+      );
     }
     for (const pair of diffs.get(name) ?? []) {
       const [from, to] = pair.split('\0') as [string, string];
@@ -66,7 +75,7 @@ export async function renderSite(options: RenderSiteOptions = {}): Promise<Rende
 async function comparablePairs(snapshot: Snapshot): Promise<Map<string, Set<string>>> {
   const pairs = new Map<string, Set<string>>();
   for (const state of snapshot.registry.artifacts.values()) {
-    const versions = versionsHighestFirst(state).filter((v) => v.registered);
+    const versions = versionsHighestFirst(state).filter((v) => v.registered && !v.conflicts?.length);
     const reads = await snapshot.pointers.read(state, versions);
     const set = new Set<string>();
     for (let i = 0; i + 1 < versions.length; i++) {

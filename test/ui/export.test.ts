@@ -7,7 +7,9 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderSite, type ExportSiteResult } from '../../src/index.js';
-import { tempDir } from '../helpers/git-repo.js';
+import { execa } from 'execa';
+import { gitRepo, tempDir } from '../helpers/git-repo.js';
+import { addChurn, initProject } from '../helpers/project.js';
 import { cli, cliJson } from '../helpers/mv-cli.js';
 import { HOSTILE_REASON, uiFixture, type UiFixture } from '../helpers/ui-fixture.js';
 
@@ -97,6 +99,19 @@ describe('mv ui --export', () => {
     const run = await cli(fixture.repo.dir, ['ui', '--export', join(out, 'site')]);
     expect(run.exitCode).toBe(1);
     expect(run.stderr).toContain('is a file, not a folder');
+  });
+
+  it('a version registered at two commits gets a page that says so; the rest of the site is rendered', async () => {
+    const repo = await gitRepo();
+    await initProject(repo);
+    await addChurn(repo);
+    await repo.write('NOTES.md', 'x\n');
+    await repo.git('add', 'NOTES.md');
+    await repo.git('commit', '-qm', 'another commit');
+    await execa('git', ['tag', '-a', '-m', 'Register churn@v0.1.0', 'churn@v0.1.0#1', 'HEAD'], { cwd: repo.dir, env: { GIT_COMMITTER_DATE: '2020-01-01T00:00:00Z' } });
+    const site = await renderSite({ cwd: repo.dir });
+    expect(site.pages.get('a/churn/v/0.1.0.html')).toContain('is registered at 2 different commits');
+    expect(site.pages.get('index.html')).toContain('churn');
   });
 
   it('renderSite returns the pages without writing anything', async () => {

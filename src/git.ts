@@ -192,6 +192,8 @@ function catFileRounds(cwd: string, next: (answers: Array<BatchObject | undefine
 /** What one `Git.boundedRefRecords` read may hold, in characters of git's decoded output (a byte or fewer each). */
 export interface RefRecordLimits {
   perRecord: number;
+  /** Another `perRecord` for some refs, by their first value (the ref's name, when that comes first). */
+  perRecordFor?: (first: string) => number;
   total: number;
   /** The failure once the refs' values together pass `total`. */
   overTotal: () => Error;
@@ -221,6 +223,7 @@ function readRefRecords(cwd: string, args: string[], fieldCount: number, limits:
     /** The current value's text from earlier chunks. */
     let partial = '';
     let recordLength = 0;
+    let recordLimit = limits.perRecord;
     let total = 0;
     let cut = false;
     let betweenRecords = false;
@@ -229,7 +232,7 @@ function readRefRecords(cwd: string, args: string[], fieldCount: number, limits:
     const take = (piece: string): boolean => {
       if (cut) return false;
       recordLength += piece.length;
-      if (recordLength > limits.perRecord) {
+      if (recordLength > recordLimit) {
         cut = true;
         total -= partial.length;
         partial = '';
@@ -261,6 +264,7 @@ function readRefRecords(cwd: string, args: string[], fieldCount: number, limits:
           break;
         }
         if (kept) values.push(partial + piece);
+        if (ended === 0 && kept && limits.perRecordFor) recordLimit = limits.perRecordFor(values[0]!);
         partial = '';
         at = nul + 1;
         if (++ended === fieldCount) {
@@ -269,6 +273,7 @@ function readRefRecords(cwd: string, args: string[], fieldCount: number, limits:
           values = [];
           ended = 0;
           recordLength = 0;
+          recordLimit = limits.perRecord;
           cut = false;
           betweenRecords = true;
         }

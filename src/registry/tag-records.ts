@@ -75,10 +75,16 @@ const FIELDS = [
 ];
 
 /**
- * The most one tag's fields may hold. mv's own messages are a few hundred bytes (a purge record lists the
- * object ids it removed: some 14,000 fit); a tag over it is no registry event anyone meant.
+ * The most one tag's fields may hold, in characters (what the process holds; mv's text is ASCII, a
+ * character a byte). mv's own registry messages are a few hundred; a tag over it is no event anyone meant.
  */
 export const MAX_TAG_BYTES = 1024 * 1024;
+/**
+ * The most a purge record may hold: it lists every object it removed (74 characters each), so a purge of
+ * a folder of 15,000 files is over a megabyte; this allows some 900,000.
+ */
+export const MAX_PURGE_TAG_BYTES = 64 * 1024 * 1024;
+const PURGE_TAGS = 'refs/tags/mv-purge/';
 /** The most one read of tags may hold: past it the read fails rather than fill memory. */
 export const MAX_TAGS_BYTES = 128 * 1024 * 1024;
 
@@ -90,7 +96,12 @@ export const REGISTRY_TAG_PATTERNS = ['refs/tags/**/*@*', 'refs/tags/**/*#*', 'r
 
 /** The tags under `refs/tags/` matching the glob `patterns` (every registry tag by default), in one `git for-each-ref`. */
 export async function readTagRows(git: Git, patterns: string[] = REGISTRY_TAG_PATTERNS): Promise<TagRow[]> {
-  const records = await git.boundedRefRecords(FIELDS, patterns, { perRecord: MAX_TAG_BYTES, total: MAX_TAGS_BYTES, overTotal: tagsTooLarge });
+  const records = await git.boundedRefRecords(FIELDS, patterns, {
+    perRecord: MAX_TAG_BYTES,
+    perRecordFor: (ref) => (ref.startsWith(PURGE_TAGS) ? MAX_PURGE_TAG_BYTES : MAX_TAG_BYTES),
+    total: MAX_TAGS_BYTES,
+    overTotal: tagsTooLarge,
+  });
   return records.map(({ values, cut }) => ({
     tag: values[0]!.slice('refs/tags/'.length),
     type: values[1]!,

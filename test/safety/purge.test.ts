@@ -74,6 +74,25 @@ describe('mv purge', () => {
     expect(shown.stdout).toMatch(/^ {2}purged +2026-03-01T10:00:00Z by Dana <dana@example\.com>: gdpr \(mv-purge\/churn\/v0\.1\.0\/1\)$/m);
   });
 
+  it('a purge record listing more objects than a registry tag may hold (a large dataset folder) still counts', async () => {
+    const { repo } = await twoVersions();
+    const made = await purge({ cwd: repo.dir, ref: 'churn@v0.1.0', force: true, message: 'gdpr' });
+    // The same record with 15,000 objects listed, as a purge of a folder of that many files writes it.
+    const tag = made.tag!;
+    const text = await repo.git('cat-file', '-p', `refs/tags/${tag}`);
+    const payload = JSON.parse(text.slice(text.indexOf('{'))) as { objects: string[] };
+    payload.objects = Array.from({ length: 15_000 }, (_, i) => `sha256:${i.toString(16).padStart(64, '0')}`);
+    const message = join(await tempDir('mv-message-'), 'message');
+    await writeFile(message, `Purge churn@v0.1.0: gdpr\n\n${JSON.stringify(payload)}\n`);
+    expect((await readFile(message)).length).toBeGreaterThan(1024 * 1024);
+    const commit = await repo.git('rev-parse', `refs/tags/${tag}^{commit}`);
+    await repo.git('tag', '-d', tag);
+    await repo.git('tag', '-a', '-F', message, tag, commit);
+    const shown = await show({ cwd: repo.dir, ref: 'churn@v0.1.0' });
+    expect(shown.kind === 'version' && shown.version.purged).toMatchObject({ tag });
+    expect((await verify({ cwd: repo.dir })).versions).toContainEqual(expect.objectContaining({ id: 'churn@v0.1.0', status: 'purged' }));
+  });
+
   it('refuses the version the work tree holds', async () => {
     const { repo, v2Model } = await twoVersions();
     await expect(purge({ cwd: repo.dir, ref: 'churn@v0.1.1', force: true })).rejects.toMatchObject({ code: 'PURGE_IN_USE' });

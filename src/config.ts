@@ -99,6 +99,8 @@ export interface LoadedConfig {
   warnings: string[];
   /** Committed settings left out because a committed file may not set them so (for the commands they concern). */
   ignored: string[];
+  /** Per remote placed by the committed config alone, where it sends bytes (see `committedDestinations`). */
+  committedDestinations: Record<string, string>;
 }
 
 async function readYamlFile(path: string, display: string): Promise<Record<string, unknown> | undefined> {
@@ -194,7 +196,22 @@ export async function loadConfig(root: string): Promise<LoadedConfig> {
   const merged = deepMerge(committed ?? {}, local ?? {});
   const config = validateConfig(merged, local ? `${MV_DIR}/${CONFIG_FILE} + ${LOCAL_CONFIG_FILE}` : `${MV_DIR}/${CONFIG_FILE}`);
   const ignored = checkCommittedSettings(config, local, `${MV_DIR}/${CONFIG_FILE}`);
-  return { config, committed, local, ignored, warnings: local ? await exposedSecrets(join(root, MV_DIR, LOCAL_CONFIG_FILE), local) : [] };
+  return { config, committed, local, ignored, committedDestinations: committedDestinations(config, local), warnings: local ? await exposedSecrets(join(root, MV_DIR, LOCAL_CONFIG_FILE), local) : [] };
+}
+
+/**
+ * Where each remote the committed config alone places sends its bytes (`url`, and `endpoint` when set):
+ * a remote whose `url` or `endpoint` the local file sets is the user's own choice, and not listed.
+ */
+function committedDestinations(config: Config, local: Record<string, unknown> | undefined): Record<string, string> {
+  const localRemotes = isPlainObject(local) && isPlainObject(local.remotes) ? local.remotes : {};
+  const out = Object.create(null) as Record<string, string>;
+  for (const [name, remote] of Object.entries(config.remotes)) {
+    const own = localRemotes[name];
+    if (isPlainObject(own) && (own.url !== undefined || own.endpoint !== undefined)) continue;
+    out[name] = remote.endpoint === undefined ? remote.url : `${remote.url} at ${remote.endpoint}`;
+  }
+  return out;
 }
 
 /** Whether any remote in a config file holds a credential (a profile name is not one). */

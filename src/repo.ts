@@ -23,6 +23,8 @@ export interface Repo {
   warnings: string[];
   /** Committed settings left out (a committed `add.python` path): `mvr add` says so. */
   ignoredSettings: string[];
+  /** Where each remote the committed config alone places sends bytes: a push checks it against this clone's record. */
+  committedDestinations: Record<string, string>;
   /**
    * Folder for per-clone state files (stat cache, remote indexes, locks, journals): `<git dir>/mv/`, where
    * nothing can arrive through a clone or pull, so no committed file can pose as mv's own state.
@@ -33,7 +35,7 @@ export interface Repo {
 export async function openRepo(cwd: string = process.cwd()): Promise<Repo> {
   const { root, gitDir } = await locateRepo(cwd);
   await checkOwnFolder(root, MV_DIR);
-  const { config, committed, local, warnings, ignored } = await loadConfig(root);
+  const { config, committed, local, warnings, ignored, committedDestinations } = await loadConfig(root);
   const cacheDir = isAbsolute(config.cache.dir) ? config.cache.dir : resolve(root, config.cache.dir);
   await checkCacheLocation(root, gitDir, cacheDir, cacheDirSetting(committed, local));
   return {
@@ -42,6 +44,7 @@ export async function openRepo(cwd: string = process.cwd()): Promise<Repo> {
     initialized: committed !== undefined,
     warnings,
     ignoredSettings: ignored,
+    committedDestinations,
     config,
     git: new Git(root),
     cache: new LocalCache(cacheDir, { fsync: config.cache.fsync, directIo: config.cache.direct_io }),

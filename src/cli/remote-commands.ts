@@ -96,12 +96,13 @@ export function registerRemoteCommands(program: Command): void {
     .addOption(jobsFlag())
     .option('--recheck', 'ask the remote about every object instead of trusting what this clone knows it has')
     .option('--dry-run', 'show what would be sent (objects and bytes) and what the remote already has, and send nothing')
+    .option('--trust-remote', 'push to the place the committed config now names for the remote, though this clone pushed elsewhere before')
     .option('--json', 'print the result as JSON')
-    .action(async (refs: string[], opts: TransferFlags & { all?: boolean; recheck?: boolean; dryRun?: boolean }) => {
+    .action(async (refs: string[], opts: TransferFlags & { all?: boolean; recheck?: boolean; dryRun?: boolean; trustRemote?: boolean }) => {
       const { push } = await import('../commands/push.js');
       const activity = await startActivity(opts.dryRun ? 'Checking the remote…' : 'Pushing…', Boolean(opts.json));
       try {
-        const result = await push({ cwd: process.cwd(), refs, all: Boolean(opts.all), remote: opts.remote, jobs: opts.jobs, recheck: Boolean(opts.recheck), dryRun: Boolean(opts.dryRun), signal: interruptSignal, onProgress: progressTo(activity, 'Pushing') });
+        const result = await push({ cwd: process.cwd(), refs, all: Boolean(opts.all), remote: opts.remote, jobs: opts.jobs, recheck: Boolean(opts.recheck), dryRun: Boolean(opts.dryRun), trustRemote: Boolean(opts.trustRemote), signal: interruptSignal, onProgress: progressTo(activity, 'Pushing') });
         activity.stop();
         renderPush(result, Boolean(opts.json));
       } finally {

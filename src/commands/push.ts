@@ -10,6 +10,7 @@ import type { LocatedPointer } from '../pointer/locate.js';
 import { pinnedId } from '../registry/ref.js';
 import { openRepo, requireInitialized } from '../repo.js';
 import { chunkedPush } from '../remote/chunk-session.js';
+import { checkDestination } from '../remote/destinations.js';
 import { openRemoteSession, type RemoteSessionOptions } from '../remote/remote-session.js';
 import type { TransferProgress } from '../remote/transfer-run.js';
 import { uploadObjects, type UploadSummary } from '../remote/upload.js';
@@ -24,6 +25,8 @@ export interface PushOptions extends RemoteSessionOptions {
   pointers?: LocatedPointer[];
   /** Look up what the remote lacks and report it; send nothing. */
   dryRun?: boolean;
+  /** Accept a destination the committed config changed since this clone last pushed there. */
+  trustRemote?: boolean;
   signal?: AbortSignal;
   onProgress?: (progress: TransferProgress) => void;
 }
@@ -52,7 +55,7 @@ export async function push(options: PushOptions = {}): Promise<PushResult> {
       : options.refs?.length
         ? await versionsOfRefs(repo.git, repo.root, options.refs)
         : await headVersions(repo.git);
-  const session = await openRemoteSession(repo, { ...options, cwd });
+  const session = await openRemoteSession(repo, { ...options, cwd }, (remote) => checkDestination(repo, remote, { trust: options.trustRemote ?? false, record: !options.dryRun }));
   const objects = versions.flatMap((v) => pointerObjects(v.pointer, v.file, ALL_ROLES));
   const { run, ...summary } = await (async () => {
     const chunked = chunkedPush(session, { git: repo.git, cache: repo.cache, versions, recheck: Boolean(options.recheck) });

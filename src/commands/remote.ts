@@ -9,6 +9,7 @@ import { MvError, UsageError } from '../errors.js';
 import { CONFIG_FILE, LOCAL_CONFIG_FILE, MV_DIR, SECRET_FILE_MODE, endpointProblem, loadConfig, type Config, type RemoteConfig } from '../config.js';
 import { openRepo, requireInitialized, type Repo } from '../repo.js';
 import { editRemotes, type RemoteEntry } from '../remote/config-edit.js';
+import { rememberDestination } from '../remote/destinations.js';
 import { REMOTE_NAME, resolveRemote } from '../remote/resolve-remote.js';
 import { s3Endpoint } from '../remote/s3-client.js';
 import { normalizeRemoteUrl, parseRemoteUrl, redactUrl } from '../remote/url.js';
@@ -102,6 +103,7 @@ export async function remoteAdd(options: RemoteAddOptions): Promise<RemoteAddRes
   const committed = options.local ? undefined : shared;
   const written = await writeRemoteEdit(repo, options.name, { committed, local: Object.keys(local).length ? local : undefined, makeDefault: options.makeDefault ?? false, message: `Add mv remote ${options.name}` });
   const info = describeRemote(options.name, written.config.remotes[options.name]!, { ...repo, config: written.config }, { committed: committed !== undefined, local: Object.keys(local).length > 0 });
+  await rememberDestination(await openRepo(repo.root), options.name);
   return { remote: info, ...(written.commit ? { commit: written.commit } : {}), files: written.files };
 }
 
@@ -116,6 +118,7 @@ export async function remoteRemove(options: { cwd?: string; name: string }): Pro
     throw new MvError('UNKNOWN_REMOTE', `There is no remote named ${options.name}.`, { hint: names.length ? `Configured remotes: ${names.join(', ')}.` : 'No remotes are configured.' });
   }
   const written = await writeRemoteEdit(repo, options.name, { committed: inCommitted ? null : undefined, local: inLocal ? null : undefined, makeDefault: false, message: `Remove mv remote ${options.name}` });
+  await rememberDestination(await openRepo(repo.root), options.name);
   return { removed: options.name, ...(written.commit ? { commit: written.commit } : {}), files: written.files };
 }
 

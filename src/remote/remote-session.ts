@@ -44,10 +44,12 @@ export function checkSessionOptions(options: RemoteSessionOptions): { policy: Re
   return { policy, remote: checkRemoteOption(options.remote) };
 }
 
-export async function openRemoteSession(repo: Repo, options: RemoteSessionOptions): Promise<RemoteSession> {
+/** `beforeOpen` runs once the remote is chosen and before anything is asked of it. */
+export async function openRemoteSession(repo: Repo, options: RemoteSessionOptions, beforeOpen?: (remote: ResolvedRemote) => Promise<void>): Promise<RemoteSession> {
   const env = options.env ?? process.env;
   const { policy, remote: named } = checkSessionOptions(options);
   const remote = resolveRemote(repo.config, { remote: named, env, baseDir: repo.root, cwd: options.cwd ?? process.cwd() });
+  await beforeOpen?.(remote);
   const opened = await openStore(remote, {
     jobs: options.jobs,
     stateDir: repo.stateDir,

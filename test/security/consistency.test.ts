@@ -11,12 +11,14 @@ import { add } from '../../src/commands/add.js';
 import { checkout } from '../../src/commands/checkout.js';
 import { pull } from '../../src/commands/fetch.js';
 import { push } from '../../src/commands/push.js';
+import { remoteAdd, remoteRemove } from '../../src/commands/remote.js';
 import { resolve } from '../../src/commands/resolve.js';
 import { gc } from '../../src/commands/gc.js';
 import { get } from '../../src/commands/get.js';
 import { show } from '../../src/commands/show.js';
 import { status } from '../../src/commands/status.js';
 import { verify } from '../../src/commands/verify.js';
+import { refusal } from '../helpers/assertions.js';
 import { tempDir } from '../helpers/git-repo.js';
 import { cli, mv } from '../helpers/mv-cli.js';
 import { attackBranch, commitRaw, expectUnchanged, handTag, publish, scene, snapshotTree, victim, type Scene } from './attack.js';
@@ -208,6 +210,45 @@ describe('a committed pointer edited to name a secret', () => {
     // Named on purpose, it is recorded (the user's choice).
     const made = await add({ cwd: repo.dir, name: 'sec', paramsFile: 'secrets.json', allowDirty: true });
     expect(made.created).toBe(true);
+  });
+});
+
+describe('a committed remote moved elsewhere', () => {
+  it('a push to the new place is refused until the user accepts it; nothing reaches it before', async () => {
+    await attackBranch(s, 'moved-remote');
+    await publish(s);
+    const repo = await victim(s, 'moved-remote');
+    await repo.write('models/moved/w.bin', 'first weights\n');
+    await add({ cwd: repo.dir, name: 'moved', paths: ['models/moved/w.bin'], pipeline: ['src/preprocess.py'] });
+    await push({ cwd: repo.dir });
+    // The attacker points the committed remote at a folder of theirs.
+    const elsewhere = await tempDir('mv-attacker-remote-');
+    const config = join(s.attacker.dir, '.mv/config.yaml');
+    await writeFile(config, (await readFile(config, 'utf8')).replace(s.remote, elsewhere));
+    await s.attacker.git('commit', '-qam', 'faster storage');
+    await publish(s);
+    await repo.git('pull', '-q', '--no-rebase', '--no-edit', 'origin', 'moved-remote');
+    await repo.write('models/moved/w.bin', 'second weights\n');
+    await add({ cwd: repo.dir, name: 'moved' });
+    const refused = await refusal(push({ cwd: repo.dir }));
+    expect(refused.code).toBe('REMOTE_CHANGED');
+    expect(refused.text).toContain(`now sends origin's bytes to ${elsewhere}; this clone pushed to ${s.remote} before`);
+    expect(refused.text).toContain('mvr push --trust-remote');
+    expect(await readdir(elsewhere)).toEqual([]);
+    const run = await cli(repo.dir, ['push']);
+    expect(run.exitCode).toBe(1);
+    expect(run.stderr).toContain('error: The committed .mv/config.yaml now sends origin');
+    // Named by the user (a URL, or --trust-remote), the new place is used.
+    expect((await push({ cwd: repo.dir, refs: ['moved@v0.1.1'], remote: s.remote })).uploaded).toBeGreaterThan(0);
+    expect((await push({ cwd: repo.dir, refs: ['moved@v0.1.1'], trustRemote: true })).uploaded).toBeGreaterThan(0);
+    expect(await readdir(elsewhere)).not.toEqual([]);
+    // Accepted once, the new place is this clone's from then on.
+    expect((await push({ cwd: repo.dir, refs: ['moved@v0.1.1'] })).uploaded).toBe(0);
+    // The user's own move (remote remove, then add) is not questioned.
+    const mine = await tempDir('mv-own-remote-');
+    await remoteRemove({ cwd: repo.dir, name: 'origin' });
+    await remoteAdd({ cwd: repo.dir, name: 'origin', url: mine, makeDefault: true });
+    expect((await push({ cwd: repo.dir, refs: ['moved@v0.1.1'] })).uploaded).toBeGreaterThan(0);
   });
 });
 

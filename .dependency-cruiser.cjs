@@ -3,7 +3,7 @@
 const LAYERS = [
   {
     name: 'base',
-    path: '^src/(errors|paths|display-text|atomic-file|real-folders|structured-file|subprocess|byte-size|names|semver|package-bin|edit-distance|on-demand|plain-object|schema|stat-data)\\.ts$',
+    path: '^src/(errors|paths|display-text|atomic-file|state-json|real-folders|structured-file|subprocess|byte-size|names|semver|package-bin|edit-distance|on-demand|plain-object|schema|stat-data)\\.ts$',
   },
   { name: 'infrastructure', path: '^src/(git\\.ts|config\\.ts|cache/|chunk/|model-files/)' },
   { name: 'model', path: '^src/(pointer/|repo\\.ts|lock\\.ts)' },

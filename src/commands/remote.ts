@@ -103,7 +103,7 @@ export async function remoteAdd(options: RemoteAddOptions): Promise<RemoteAddRes
   const committed = options.local ? undefined : shared;
   const written = await writeRemoteEdit(repo, options.name, { committed, local: Object.keys(local).length ? local : undefined, makeDefault: options.makeDefault ?? false, message: `Add mv remote ${options.name}` });
   const info = describeRemote(options.name, written.config.remotes[options.name]!, { ...repo, config: written.config }, { committed: committed !== undefined, local: Object.keys(local).length > 0 });
-  await rememberDestination(await openRepo(repo.root), options.name);
+  await rememberDestination(repo.stateDir, options.name, (await loadConfig(repo.root)).committedDestinations);
   return { remote: info, ...(written.commit ? { commit: written.commit } : {}), files: written.files };
 }
 
@@ -118,7 +118,7 @@ export async function remoteRemove(options: { cwd?: string; name: string }): Pro
     throw new MvError('UNKNOWN_REMOTE', `There is no remote named ${options.name}.`, { hint: names.length ? `Configured remotes: ${names.join(', ')}.` : 'No remotes are configured.' });
   }
   const written = await writeRemoteEdit(repo, options.name, { committed: inCommitted ? null : undefined, local: inLocal ? null : undefined, makeDefault: false, message: `Remove mv remote ${options.name}` });
-  await rememberDestination(await openRepo(repo.root), options.name);
+  await rememberDestination(repo.stateDir, options.name, (await loadConfig(repo.root)).committedDestinations);
   return { removed: options.name, ...(written.commit ? { commit: written.commit } : {}), files: written.files };
 }
 

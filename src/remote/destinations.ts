@@ -7,17 +7,16 @@
  * it (`--trust-remote`). A remote named by URL, by `MV_REMOTE` as a URL, or placed by the local config is
  * the user's own choice and not checked.
  */
-import { mkdir, readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { writeFileAtomic } from '../atomic-file.js';
-import { MvError, errnoCode, fsError } from '../errors.js';
+import { join } from 'node:path';
+import { MvError } from '../errors.js';
 import { displayText } from '../display-text.js';
 import { isPlainObject } from '../plain-object.js';
 import type { Repo } from '../repo.js';
+import { readStateJson, writeStateJson } from '../state-json.js';
 import type { ResolvedRemote } from './resolve-remote.js';
 
-function recordFile(repo: Repo): string {
-  return join(repo.stateDir, 'remote-destinations.json');
+function recordFile(stateDir: string): string {
+  return join(stateDir, 'remote-destinations.json');
 }
 
 /** Refuses a push to a remote whose committed destination changed since this clone last pushed there. */
@@ -25,8 +24,7 @@ export async function checkDestination(repo: Repo, remote: ResolvedRemote, optio
   const name = remote.name;
   if (name === undefined || !Object.hasOwn(repo.committedDestinations, name)) return;
   const destination = repo.committedDestinations[name]!;
-  const file = recordFile(repo);
-  const known = await readRecord(file);
+  const known = await readRecord(recordFile(repo.stateDir));
   const before = Object.hasOwn(known, name) ? known[name] : undefined;
   if (before === destination) return;
   if (before !== undefined && !options.trust) {
@@ -35,33 +33,27 @@ export async function checkDestination(repo: Repo, remote: ResolvedRemote, optio
       details: { remote: name, destination, before },
     });
   }
-  if (options.record) await rememberDestination(repo, name);
+  if (options.record) await rememberDestination(repo.stateDir, name, repo.committedDestinations);
 }
 
 async function readRecord(file: string): Promise<Record<string, string>> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(await readFile(file, 'utf8'));
-  } catch (error) {
-    if (errnoCode(error) === 'ENOENT' || error instanceof SyntaxError) return Object.create(null) as Record<string, string>;
-    throw fsError(error, 'reading', file);
-  }
+  const parsed = await readStateJson(file);
   const out = Object.create(null) as Record<string, string>;
   if (isPlainObject(parsed)) for (const [name, value] of Object.entries(parsed)) if (typeof value === 'string') out[name] = value;
   return out;
 }
 
 /**
- * Records where `name` now sends bytes, as the user set it in this clone (`mv remote add`), or forgets it
- * (`mv remote remove`): the user's own edit is never a change to question.
+ * Records where `name` now sends bytes (`destinations`: where each remote the committed config places sends
+ * them), as the user set it in this clone (`mv remote add`), or forgets it (`mv remote remove`): the
+ * user's own edit is never a change to question.
  */
-export async function rememberDestination(repo: Repo, name: string): Promise<void> {
-  const file = recordFile(repo);
+export async function rememberDestination(stateDir: string, name: string, destinations: Record<string, string>): Promise<void> {
+  const file = recordFile(stateDir);
   const known = await readRecord(file);
-  const destination = Object.hasOwn(repo.committedDestinations, name) ? repo.committedDestinations[name] : undefined;
+  const destination = Object.hasOwn(destinations, name) ? destinations[name] : undefined;
   if (destination === undefined ? !Object.hasOwn(known, name) : known[name] === destination) return;
   if (destination === undefined) delete known[name];
   else known[name] = destination;
-  await mkdir(dirname(file), { recursive: true });
-  await writeFileAtomic(file, `${JSON.stringify(known, null, 2)}\n`);
+  await writeStateJson(file, known);
 }

@@ -2,14 +2,11 @@
  * Which version's files `mv checkout name@vX` last put in the work tree, per artifact, so that `mv status`
  * can say "checked out v1.2.0" instead of "modified" when the work tree deliberately differs from the pointer.
  */
-import { mkdir, readFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import { writeFileAtomic } from '../atomic-file.js';
-import { errnoCode } from '../errors.js';
 import { isOid } from '../cache/oid.js';
 import { repoPathProblem } from '../paths.js';
 import { isSemver } from '../semver.js';
 import { isPlainObject } from '../plain-object.js';
+import { readStateJson, writeStateJson } from '../state-json.js';
 
 export interface CheckedOutVersion {
   version: string;
@@ -28,13 +25,7 @@ export type CheckoutState = Record<string, CheckedOutVersion>;
  * out, as if that checkout had not been recorded.
  */
 export async function readCheckoutState(file: string): Promise<CheckoutState> {
-  let value: unknown;
-  try {
-    value = JSON.parse(await readFile(file, 'utf8'));
-  } catch (error) {
-    if (errnoCode(error) === 'ENOENT' || error instanceof SyntaxError) return Object.create(null) as CheckoutState;
-    throw error;
-  }
+  const value = await readStateJson(file);
   const state = Object.create(null) as CheckoutState;
   if (!isPlainObject(value)) return state;
   for (const [artifact, entry] of Object.entries(value)) {
@@ -52,6 +43,5 @@ export async function recordCheckout(file: string, artifact: string, entry: Chec
   const state = await readCheckoutState(file);
   if (entry) state[artifact] = entry;
   else delete state[artifact];
-  await mkdir(dirname(file), { recursive: true });
-  await writeFileAtomic(file, `${JSON.stringify(state, null, 2)}\n`);
+  await writeStateJson(file, state);
 }

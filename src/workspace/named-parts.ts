@@ -4,12 +4,10 @@
  * taken over from the committed pointer only if it is one of them: the user chose it here, not a pointer
  * edited by someone else.
  */
-import { mkdir, readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { writeFileAtomic } from '../atomic-file.js';
-import { errnoCode, fsError } from '../errors.js';
+import { join } from 'node:path';
 import { isPlainObject } from '../plain-object.js';
 import type { Repo } from '../repo.js';
+import { readStateJson, writeStateJson } from '../state-json.js';
 
 function namedPartsFile(repo: Repo): string {
   return join(repo.stateDir, 'named-parts.json');
@@ -30,18 +28,11 @@ export async function rememberNamedParts(repo: Repo, artifact: string, paths: st
   if (paths.every((p) => known.has(p))) return;
   for (const path of paths) known.add(path);
   all[artifact] = [...known].sort();
-  await mkdir(dirname(file), { recursive: true });
-  await writeFileAtomic(file, `${JSON.stringify(all, null, 2)}\n`);
+  await writeStateJson(file, all);
 }
 
 async function readAll(file: string): Promise<Record<string, string[]>> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(await readFile(file, 'utf8'));
-  } catch (error) {
-    if (errnoCode(error) === 'ENOENT' || error instanceof SyntaxError) return Object.create(null) as Record<string, string[]>;
-    throw fsError(error, 'reading', file);
-  }
+  const parsed = await readStateJson(file);
   const all = Object.create(null) as Record<string, string[]>;
   if (!isPlainObject(parsed)) return all;
   for (const [artifact, paths] of Object.entries(parsed)) {

@@ -4,8 +4,8 @@
  * files are fetched unless `lineage` asks for its data, pipeline and params file too.
  */
 import { checkout, type CheckoutResult } from './checkout.js';
-import { ALL_ROLES, expandObjects, pointerObjects, type ObjectRole, type VersionObject } from '../pointer/objects.js';
-import type { LocalCache } from '../cache/local-cache.js';
+import { ALL_ROLES, pointerObjects, type ObjectRole } from '../pointer/objects.js';
+import { storedObjects } from '../pointer/stored.js';
 import { openRepo, requireInitialized } from '../repo.js';
 import { downloadObjects, type DownloadSummary } from '../remote/download.js';
 import { chunkedFetch } from '../remote/chunk-session.js';
@@ -48,9 +48,9 @@ async function fetchObjects(options: FetchOptions): Promise<{ result: FetchResul
   // With every object in the cache already (folders' files included), nothing is fetched, so no remote
   // is needed unless one was named: a pull then only checks out.
   if (options.remote === undefined) {
-    const stored = await cachedCount(repo.cache, wanted);
-    if (stored !== undefined) {
-      const result: FetchResult = { remote: '', remoteName: undefined, objects: stored, cached: stored, downloaded: 0, bytes: 0, rebuilt: 0, reusedBytes: 0, notes: [], versions: ids, warnings: repo.warnings };
+    const stored = await storedObjects(repo.cache, wanted);
+    if (stored.missing.length === 0) {
+      const result: FetchResult = { remote: '', remoteName: undefined, objects: stored.objects, cached: stored.objects, downloaded: 0, bytes: 0, rebuilt: 0, reusedBytes: 0, notes: [], versions: ids, warnings: repo.warnings };
       return { result, verified: new Set() };
     }
   }
@@ -74,14 +74,6 @@ async function fetchObjects(options: FetchOptions): Promise<{ result: FetchResul
   await throwIfPurged(repo.git, run.failures, versions.map((v) => ({ artifact: v.pointer.name, version: v.pointer.version })));
   run.throwIfFailed('fetched from', { result });
   return { result, verified };
-}
-
-/** How many objects `objects` come to when the cache holds every one (folders' files included); else undefined. */
-async function cachedCount(cache: LocalCache, objects: VersionObject[]): Promise<number | undefined> {
-  const { objects: all, unreadable } = await expandObjects(cache, objects);
-  if (unreadable.length) return undefined;
-  for (const object of all) if (!('manifest' in object ? cache.hasSync(object.oid, object.size) : cache.hasSync(object.oid))) return undefined;
-  return all.length;
 }
 
 export interface PullOptions extends FetchOptions {

@@ -261,7 +261,7 @@ export function checkCommittedSettings(config: Config, local: Record<string, unk
     if (remote.endpoint === undefined || localSets('remotes', name, 'endpoint')) continue;
     const problem = endpointProblem(remote.endpoint, remote.path_style);
     if (problem) {
-      const field = /^[A-Za-z0-9_.-]+$/.test(name) ? `remotes.${name}.endpoint` : `remotes[${JSON.stringify(name)}].endpoint`;
+      const field = z.fieldName(['remotes', name, 'endpoint']);
       throw new MvError('INVALID_CONFIG', `${display}: ${field} (${problem.shown}) ${problem.why}: the AWS key id and session token would travel in clear.`, {
         hint: `Use https://, or, for a store you trust, set the endpoint in ${MV_DIR}/${LOCAL_CONFIG_FILE} (not committed) instead.`,
       });

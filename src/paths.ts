@@ -151,7 +151,7 @@ export async function checkNoLinkedFolders(root: string, repoPath: string, input
     if (info?.isSymbolicLink()) {
       const target = await realpath(current).catch(() => 'a missing target');
       const outside = relative(await realpath(root), target).startsWith('..');
-      throw new MvError('INVALID_PATH', `${input} is reached through the symbolic link ${relative(root, current)} (to ${displayPath(target)}${outside ? ', outside the repository' : ''}).`, {
+      throw new MvError('INVALID_PATH', `${displayPath(input)} is reached through the symbolic link ${displayPath(relative(root, current))} (to ${displayPath(target)}${outside ? ', outside the repository' : ''}).`, {
         hint: 'Give the path through real folders inside the repository.',
       });
     }

@@ -4,6 +4,7 @@
  */
 import { access, readFile, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { displayPath } from './display-text.js';
 import { MvError, errnoCode } from './errors.js';
 import { atOrUnder } from './paths.js';
 import { Git, locateRepo } from './git.js';
@@ -94,14 +95,17 @@ function cacheDirSetting(committed: Record<string, unknown> | undefined, local: 
  * folders outside the repository because a committed file says so.
  */
 async function checkCacheLocation(root: string, gitDir: string, cacheDir: string, setting: 'local' | 'committed' | 'default'): Promise<void> {
+  // The default place is inside `.mv/` by construction (and `.mv` itself was checked): only links below it
+  // are looked for, as every command opens the repository.
+  if (setting === 'default') return checkOwnFolder(root, relative(root, cacheDir).split(sep).join('/'));
   const where = setting === 'local' ? `${MV_DIR}/${LOCAL_CONFIG_FILE}` : `${MV_DIR}/${CONFIG_FILE}`;
   const underProc = (shown: string) =>
     new MvError('INVALID_CONFIG', `cache.dir (${shown}, from ${where}) is under ${PROC}, whose folders stand for other places (a process's working folder or root).`, {
       hint: `Keep the cache in ${MV_DIR}/cache (remove cache.dir) or put it in a real folder outside the repository.`,
     });
-  if (atOrUnder(cacheDir, PROC)) throw underProc(cacheDir);
+  if (atOrUnder(cacheDir, PROC)) throw underProc(displayPath(cacheDir));
   const real = await resolvedPath(cacheDir);
-  const shown = real === cacheDir ? cacheDir : `${cacheDir}, really ${real}`;
+  const shown = real === cacheDir ? displayPath(cacheDir) : `${displayPath(cacheDir)}, really ${displayPath(real)}`;
   if (atOrUnder(real, PROC)) throw underProc(shown);
   const inside = (folder: string, path: string) => {
     const rel = relative(folder, path);
@@ -114,19 +118,18 @@ async function checkCacheLocation(root: string, gitDir: string, cacheDir: string
       });
     }
   }
-  let inRepository = false;
+  let inRepository: string | undefined;
   for (const [top, path] of [[root, cacheDir], [await realpath(root), real]] as const) {
     if (!inside(top, path)) continue;
     const rel = relative(top, path).split(sep).join('/');
     if (!atOrUnder(rel, MV_DIR)) {
-      throw new MvError('INVALID_CONFIG', `cache.dir (${path === cacheDir ? rel : shown}, from ${where}) is among the work tree's files.`, {
+      throw new MvError('INVALID_CONFIG', `cache.dir (${path === cacheDir ? displayPath(rel) : shown}, from ${where}) is among the work tree's files.`, {
         hint: `Keep the cache in ${MV_DIR}/ (remove cache.dir) or put it outside the repository.`,
       });
     }
-    await checkOwnFolder(root, rel);
-    inRepository = true;
+    inRepository ??= rel;
   }
-  if (inRepository) return;
+  if (inRepository !== undefined) return checkOwnFolder(root, inRepository);
   if (setting === 'committed') {
     const info = await stat(cacheDir).catch(() => undefined);
     if (!info?.isDirectory()) {

@@ -14,7 +14,7 @@ const RC_LINE: Record<Shell, string> = {
 
 /** The usage error for `mvr shell-init [shell]` with no shell or an unsupported one; `loginShell` is $SHELL. */
 export function shellInitUsage(shell: string | undefined, loginShell: string | undefined): UsageError {
-  const login = (loginShell ?? '').split('/').pop() ?? '';
+  const login = (loginShell ?? '').split('/').pop()!;
   const message = shell === undefined ? `Name your shell: mvr shell-init ${SHELLS.join('|')}.` : `${JSON.stringify(shell)} is not a shell mvr supports (${SHELLS.join(', ')}).`;
   if (shell === undefined && isShell(login)) return new UsageError(message, `For ${login}, add this line ${RC_LINE[login]}`);
   const other = shell ?? (login || 'another shell');

@@ -15,7 +15,7 @@ import { readCommittedPointer } from '../pointer/locate.js';
 import { pointerObjects } from '../pointer/objects.js';
 import { pointerFolder, type Pointer } from '../pointer/pointer.js';
 import { joinRepoPath, relativeFromFolder } from '../paths.js';
-import { parseRef, pinnedId } from '../registry/ref.js';
+import { notAPinWarning, parseRef, pinnedId } from '../registry/ref.js';
 import { resolvePointer, type VersionPointer } from '../registry/version-pointer.js';
 import { parseStructured } from '../structured-file.js';
 import { downloadObjects } from '../remote/download.js';
@@ -166,8 +166,7 @@ async function resolveVersion(source: SourceRepository, text: string): Promise<V
 function unpinnedWarning(text: string, id: string, artifact: string): string[] {
   const ref = parseRef(text);
   if (ref.kind !== 'artifact' && ref.kind !== 'latest') return [];
-  const what = ref.kind === 'latest' ? 'the highest version today' : 'the version committed on the default branch today';
-  return [`${text} resolved to ${id}, ${what}; it changes as versions are added, so never deploy it: pin ${id} or use a stage (${artifact}#production).`];
+  return [notAPinWarning(text, id, ref.kind === 'latest' ? 'the highest version today' : 'the version committed on the default branch today', `${artifact}#production`)];
 }
 
 /**

@@ -6,7 +6,7 @@
  */
 import { Git } from '../git.js';
 import { requireNotDeprecated, stageHolders, versionOfRef } from '../registry/lookup.js';
-import { parseRef, pinnedId, type Ref } from '../registry/ref.js';
+import { notAPinWarning, parseRef, pinnedId, type Ref } from '../registry/ref.js';
 import { readArtifact } from '../registry/registry-state.js';
 import { deployStage } from '../registry/stage-names.js';
 import { lastChange, type ArtifactState, type VersionState } from '../registry/state.js';
@@ -59,7 +59,7 @@ export function resolveIn(state: ArtifactState, ref: Ref): Omit<ResolveResult, '
   const version = versionOfRef(state, ref.kind === 'version' ? ref : { kind: 'latest', artifact: ref.artifact, text: ref.text });
   const id = pinnedId(state.name, version.version);
   if (ref.kind !== 'version') {
-    warnings.push(`${ref.text} resolved to ${id}, the highest version today; it changes as versions are added, so never deploy it: pin ${id} or use a stage (${state.name}#${deployStage(state.stagesSeen)}).`);
+    warnings.push(notAPinWarning(ref.text, id, 'the highest version today', `${state.name}#${deployStage(state.stagesSeen)}`));
   }
   if (version.archived) warnings.push(`${id} is archived (${version.archived.tag}): it was retired for good.`);
   else if (version.deregistered) warnings.push(`${id} was deregistered (${version.deregistered.tag}${version.deregistered.reason ? `: ${version.deregistered.reason}` : ''}); GTO no longer lists it.`);

@@ -50,6 +50,14 @@ export function pinnedId(artifact: string, version: string): string {
   return isSemver(version) ? `${artifact}@v${version}` : `${artifact}@${version}`;
 }
 
+/**
+ * The warning for a ref that names no fixed version (`name@latest`, a bare name): `what` it resolved to
+ * today, and the pin or stage to deploy instead.
+ */
+export function notAPinWarning(text: string, id: string, what: string, stageRef: string): string {
+  return `${text} resolved to ${id}, ${what}; it changes as versions are added, so never deploy it: pin ${id} or use a stage (${stageRef}).`;
+}
+
 /** How a version is shown to people: `v1.2.3`, or the first 12 digits of a commit id. */
 export function versionLabel(version: string): string {
   return isSemver(version) ? `v${version}` : version.slice(0, 12);

@@ -154,13 +154,18 @@ async function resolveVersion(source: SourceRepository, text: string): Promise<V
       hint: `Name a version or stage: mvr get ${ref.artifact}@vX.Y.Z or ${ref.artifact}#production.`,
     });
   }
+  // Not registered (or registered without this pointer): the branch's pointer stands on its own. Any other
+  // failure (a version registered twice, tags too large to read, git) is the get's.
   const registered = await resolvePointer(source.git, source.root ?? '', pinnedId(ref.artifact, located.pointer.version)).catch((error: unknown) => {
-    if (error instanceof MvError && error.code === 'VERSION_CONFLICT') throw error;
-    return undefined;
+    if (error instanceof MvError && UNREGISTERED.has(error.code)) return undefined;
+    throw error;
   });
   if (registered && registered.content === located.content) return registered;
   return { ...located, artifact: ref.artifact, version: located.pointer.version };
 }
+
+/** What finding a version's registration says when the version has none that holds this pointer. */
+const UNREGISTERED = new Set(['UNKNOWN_ARTIFACT', 'UNKNOWN_VERSION', 'NO_POINTER', 'POINTER_MISMATCH']);
 
 /** A ref that names no fixed version (a bare name, `@latest`) is not one to deploy: what it names changes. */
 function unpinnedWarning(text: string, id: string, artifact: string): string[] {

@@ -95,9 +95,13 @@ function cacheDirSetting(committed: Record<string, unknown> | undefined, local: 
  * folders outside the repository because a committed file says so.
  */
 async function checkCacheLocation(root: string, gitDir: string, cacheDir: string, setting: 'local' | 'committed' | 'default'): Promise<void> {
-  // The default place is inside `.mv/` by construction (and `.mv` itself was checked): only links below it
-  // are looked for, as every command opens the repository.
-  if (setting === 'default') return checkOwnFolder(root, relative(root, cacheDir).split(sep).join('/'));
+  // A place inside `.mv/` as written (the default, and what `mv init` commits) is where it says: the
+  // repository's top is a real path (git resolves it) and checkOwnFolder refuses a link from `.mv` on.
+  // Nothing is resolved then, as every command opens the repository.
+  const inMv = relative(join(root, MV_DIR), cacheDir);
+  if ((inMv === '' || (!inMv.startsWith('..') && !isAbsolute(inMv))) && relative(join(root, MV_DIR), gitDir).startsWith('..')) {
+    return checkOwnFolder(root, relative(root, cacheDir).split(sep).join('/'));
+  }
   const where = setting === 'local' ? `${MV_DIR}/${LOCAL_CONFIG_FILE}` : `${MV_DIR}/${CONFIG_FILE}`;
   const underProc = (shown: string) =>
     new MvError('INVALID_CONFIG', `cache.dir (${shown}, from ${where}) is under ${PROC}, whose folders stand for other places (a process's working folder or root).`, {

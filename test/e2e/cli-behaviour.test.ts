@@ -1,4 +1,4 @@
-import { cp, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
@@ -120,5 +120,61 @@ describe('failures outside mv are user errors, not crashes', () => {
     const env = { AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y', AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:9', MV_REMOTE: 's3://models/none', AWS_MAX_ATTEMPTS: '1' };
     const refused = await refusal(withEnv(env, () => push({ cwd: repo.dir, refs: ['churn@v0.1.0'], retry: { attempts: 1 } })));
     expect(refused.code).not.toBe('INTERNAL');
+  });
+});
+
+describe('where the repository is, asked while the CLI loads', () => {
+  /** A `git` first on PATH that logs its arguments, then runs the real git: what the binary asked git, in order. */
+  async function loggingGit(): Promise<{ env: Record<string, string>; calls: () => Promise<string[]> }> {
+    const bin = await tempDir('mv-git-log-');
+    const log = join(bin, 'calls.log');
+    const realGit = (await execa('sh', ['-c', 'command -v git'])).stdout.trim();
+    await writeFile(join(bin, 'git'), `#!/bin/sh\nprintf '%s\\n' "$*" >> '${log}'\nexec '${realGit}' "$@"\n`);
+    await chmod(join(bin, 'git'), 0o755);
+    const calls = async () => (await readFile(log, 'utf8').catch(() => '')).split('\n').filter(Boolean);
+    return { env: { PATH: `${bin}:${process.env.PATH ?? ''}` }, calls };
+  }
+
+  it('from a subfolder, status asks git once where the repository and its hooks are, and answers as before', async () => {
+    const repo = await gitRepo();
+    await initProject(repo);
+    await addChurn(repo);
+    await mkdir(join(repo.dir, 'src', 'deep'), { recursive: true });
+    const git = await loggingGit();
+    const run = await mv(join(repo.dir, 'src', 'deep'), ['status'], { env: git.env });
+    expect(run).toMatchObject({ exitCode: 0, stderr: '' });
+    expect(run.stdout).toContain('churn v0.1.0  up to date');
+    const lookups = (await git.calls()).filter((call) => call.startsWith('rev-parse --show-toplevel'));
+    expect(lookups).toEqual(['rev-parse --show-toplevel --absolute-git-dir --git-path hooks']);
+  });
+
+  it("git's answers outside a work tree are read in any language: no repository, a bare repository", async () => {
+    const german = { LANGUAGE: 'de', LANG: 'C.UTF-8' };
+    const outside = await tempDir();
+    const plain = await execa('git', ['rev-parse', '--show-toplevel'], { cwd: outside, reject: false, env: german });
+    expect(plain.stderr).toMatch(/Kein Git-Repository|not a git repository/);
+    const none = await mv(outside, ['status'], { env: german });
+    expect(none.exitCode).toBe(1);
+    expect(none.stderr).toContain(`${outside} is not inside a git repository.`);
+    const bare = await tempDir();
+    await execa('git', ['init', '-q', '--bare', bare]);
+    const noWorkTree = await mv(bare, ['verify'], { env: german });
+    expect(noWorkTree.exitCode).toBe(1);
+    expect(noWorkTree.stderr).toContain(`${bare} is inside a git directory without a work tree (a bare repository?).`);
+  });
+
+  it('a git that cannot be started is reported as such, and the commands that read no repository do not ask', async () => {
+    // A PATH with node and no git.
+    const onlyNode = await tempDir('mv-no-git-');
+    await symlink(process.execPath, join(onlyNode, 'node'));
+    const dir = await tempDir();
+    const run = await mv(dir, ['status'], { env: { PATH: onlyNode } });
+    expect(run.exitCode).toBe(1);
+    expect(run.stderr).toMatch(/^error: .*git.*ENOENT/m);
+    const git = await loggingGit();
+    expect((await mv(dir, ['--version'], { env: git.env })).exitCode).toBe(0);
+    expect((await mv(dir, ['help', 'status'], { env: git.env })).exitCode).toBe(0);
+    expect((await mv(dir, ['shell-init', 'bash'], { env: git.env })).exitCode).toBe(0);
+    expect(await git.calls()).toEqual([]);
   });
 });

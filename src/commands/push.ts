@@ -67,6 +67,7 @@ export async function push(options: PushOptions = {}): Promise<PushResult> {
       policy: session.policy,
       chunked,
       dryRun: options.dryRun ?? false,
+      recheck: options.recheck ?? false,
       signal: options.signal,
       onProgress: options.onProgress,
     });

@@ -66,7 +66,11 @@ export interface VersionVerdict {
 export interface VerifyResult {
   ok: boolean;
   cache: { location: string; checked: number; corrupt: CorruptObject[]; missing: MissingObject[] };
-  remote: { remote: string; checked: number; rehashed: boolean; missing: MissingObject[]; corrupt: MissingObject[]; chunked: number } | null;
+  /**
+   * With --rehash-remote, a whole object whose bytes do not hash to its name is removed from the remote
+   * (`removed`), so that a push of its version from a clone that holds it sends it again.
+   */
+  remote: { remote: string; name?: string; checked: number; rehashed: boolean; missing: MissingObject[]; corrupt: Array<MissingObject & { removed?: boolean }>; chunked: number } | null;
   versions: VersionVerdict[];
   tampered: TamperFinding[];
   /**
@@ -240,18 +244,24 @@ async function checkRemote(session: RemoteSession, owned: OwnedObject[], options
       missing.delete(oid);
     })));
   }
+  const removed = new Set<Oid>();
   if (options.rehash) {
     const limit = pLimit(pools.requests);
     await Promise.all([...status.present].map((oid) => limit(async () => {
       const outcome = await rehashRemote(store, oid);
-      if (outcome === 'corrupt') corrupt.set(oid, undefined);
+      if (outcome === 'corrupt') {
+        corrupt.set(oid, undefined);
+        // Useless to every reader, and in the way of a good copy: a push sends only what the remote lacks.
+        if (await store.delete(oid).then(() => true, () => false)) removed.add(oid);
+      }
       if (outcome === 'missing' && !withRecipe.has(oid)) missing.set(oid, undefined);
     })));
     // Recipes one at a time: each is read through the command's request slots already.
     if (chunks) for (const oid of withRecipe) await checkChunked(chunks, oid, { missing, corrupt });
   }
   const pick = (map: Map<Oid, string | undefined>) => owned.filter((o) => map.has(o.oid)).map((o) => ({ ...missingOf(o), ...(map.get(o.oid) ? { reason: map.get(o.oid)! } : {}) }));
-  return { remote: session.remote.display, checked: oids.length, rehashed: options.rehash, missing: pick(missing), corrupt: pick(corrupt), chunked: withRecipe.size };
+  const corrupted = pick(corrupt).map((o) => (removed.has(o.oid) ? { ...o, removed: true } : o));
+  return { remote: session.remote.display, ...(session.remote.name ? { name: session.remote.name } : {}), checked: oids.length, rehashed: options.rehash, missing: pick(missing), corrupt: corrupted, chunked: withRecipe.size };
 }
 
 async function checkChunked(chunks: ChunkStore, oid: Oid, found: { missing: Map<Oid, string | undefined>; corrupt: Map<Oid, string | undefined> }): Promise<void> {
@@ -299,9 +309,11 @@ function judge(result: VerifyResult, targets: Target[], purges: Map<string, Purg
     bad(m.id, 'incomplete', verdicts);
   }
   for (const m of result.remote?.corrupt ?? []) {
-    result.problems.push(`corrupt on ${result.remote!.remote}: ${m.id} ${m.path} (${m.oid})${m.reason ? `: ${m.reason}` : ''}`);
+    result.problems.push(`corrupt on ${result.remote!.remote}: ${m.id} ${m.path} (${m.oid})${m.reason ? `: ${m.reason}` : ''}${m.removed ? ', removed from it' : ''}`);
     bad(m.id, 'corrupt', verdicts);
   }
+  const repair = [...new Set([...(result.remote?.missing ?? []), ...(result.remote?.corrupt ?? [])].map((m) => m.id))];
+  if (repair.length) result.notes.push(`To repair the remote, push from a clone whose cache holds good copies (\`mvr verify\` there re-hashes them): mvr push ${repair.join(' ')} -r ${result.remote!.name ?? '<remote>'} --recheck`);
   for (const t of result.tampered) {
     result.problems.push(`tampered: ${t.path} ${t.where === 'tag' ? `in ${t.tag}'s commit` : 'at HEAD'} ${t.actual ? `hashes to ${t.actual}` : 'is gone'}, but ${t.tag} recorded ${t.recorded}`);
     verdicts.set(t.id, 'tampered');

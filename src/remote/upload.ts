@@ -2,7 +2,8 @@
  * Pushing objects to a remote: plan, then apply. The plan compares first: objects the presence index
  * knows are skipped, the rest are looked up on the remote (listing or per-object checks, whichever is
  * cheaper; a large file also counts as there when its recipe is), and a directory whose manifest is
- * already there is complete, because a manifest is only ever uploaded after all of its entries. Applying
+ * already there is complete, because a manifest is only ever uploaded after all of its entries (with
+ * `recheck`, its entries are looked up all the same: one may have been lost or removed since). Applying
  * sends files and directory entries — large ones as chunks where related files on the remote share some
  * (chunked-push.ts) — then the manifests whose entries all arrived.
  */
@@ -26,6 +27,11 @@ export interface UploadOptions extends Omit<TransferRunOptions, 'remote'> {
   chunked?: ChunkedPush | undefined;
   /** Plan only: look up what the remote has, send nothing (and write nothing locally). */
   dryRun?: boolean;
+  /**
+   * Look up the entries of directories whose manifest the remote has too, and send those it lacks (a
+   * damaged object removed by `mvr verify -r --rehash-remote`, or a file lost on the remote).
+   */
+  recheck?: boolean;
 }
 
 export interface UploadPlan {
@@ -64,7 +70,8 @@ export interface UploadSummary {
 
 /**
  * The upload plan as a pure function of what the versions contain and what the remote has.
- * `entries` holds the entries of every directory whose manifest the remote lacks.
+ * `entries` holds the entries of every directory whose manifest the remote lacks, and of those to be
+ * rechecked: the entries of a directory whose manifest is there are sent when the remote lacks them.
  */
 export function planUpload(tops: VersionObject[], entries: Map<Oid, DirectoryEntryObject[]>, remoteHas: (oid: Oid) => boolean): UploadPlan {
   const plan: UploadPlan = { send: [], manifests: [], present: 0 };
@@ -74,9 +81,16 @@ export function planUpload(tops: VersionObject[], entries: Map<Oid, DirectoryEnt
     queued.add(item.oid);
     plan.send.push(item);
   };
+  const sendEntries = (list: DirectoryEntryObject[]) => {
+    for (const entry of list) {
+      if (remoteHas(entry.oid)) plan.present++;
+      else send({ oid: entry.oid, path: entry.path, size: entry.size });
+    }
+  };
   for (const top of uniqueObjects(tops)) {
     if (remoteHas(top.oid)) {
       plan.present++;
+      if (top.directory) sendEntries(entries.get(top.oid) ?? []);
       continue;
     }
     if (!top.directory) {
@@ -84,10 +98,7 @@ export function planUpload(tops: VersionObject[], entries: Map<Oid, DirectoryEnt
       continue;
     }
     const list = entries.get(top.oid) ?? [];
-    for (const entry of list) {
-      if (remoteHas(entry.oid)) plan.present++;
-      else send({ oid: entry.oid, path: entry.path, size: entry.size });
-    }
+    sendEntries(list);
     plan.manifests.push({ item: { oid: top.oid, path: top.path, size: undefined }, entries: list.map((e) => e.oid) });
   }
   return plan;
@@ -135,9 +146,10 @@ export async function uploadObjects(tops: VersionObject[], options: UploadOption
     await lookUp(unique.map((o) => ({ oid: o.oid, path: o.path, size: o.directory ? undefined : o.size })));
     const entries = new Map<Oid, DirectoryEntryObject[]>();
     for (const top of unique) {
-      if (!top.directory || remoteHas(top.oid)) continue;
+      if (!top.directory || (remoteHas(top.oid) && !options.recheck)) continue;
       if (!(await cache.has(top.oid))) {
-        run.fail({ oid: top.oid, path: top.path, size: undefined }, notCached(top.oid, top.path));
+        // Rechecking needs the manifest; without it here, the remote's is taken as it is.
+        if (!remoteHas(top.oid)) run.fail({ oid: top.oid, path: top.path, size: undefined }, notCached(top.oid, top.path));
         continue;
       }
       entries.set(top.oid, await directoryEntries(cache, top));

@@ -1,7 +1,7 @@
 import { chmod, readdir, rm, stat, writeFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { add, fetch, pull, push } from '../../src/index.js';
+import { add, fetch, pull, push, verify } from '../../src/index.js';
 import { objectPath, expectCached, expectNotCached } from '../helpers/assertions.js';
 import { tempDir } from '../helpers/git-repo.js';
 import { cli, cliOk } from '../helpers/mv-cli.js';
@@ -30,6 +30,37 @@ describe('a directory remote', () => {
     const rechecked = await push({ cwd: repo.dir, recheck: true });
     expect(rechecked.uploaded).toBe(0);
     expect(rechecked.check.requests).toBeGreaterThan(0);
+  });
+
+  it('a file of a folder damaged or lost on the remote: verify --rehash-remote removes the damaged copy and names the push that repairs it; push --recheck sends both again', async () => {
+    const remote = await remoteFolder();
+    const repo = await projectWithVersion({ remote: { name: 'origin', url: remote, makeDefault: true } });
+    await push({ cwd: repo.dir });
+    const [, tokenizer] = await pointerOids(repo);
+    const manifest = JSON.parse(await readFile(objectPath(join(repo.dir, '.mv/cache'), tokenizer!), 'utf8')) as { entries: Array<{ path: string; oid: string }> };
+    const [damagedOid, lostOid] = manifest.entries.map((e) => e.oid);
+    const damaged = objectPath(remote, damagedOid!);
+    await chmod(damaged, 0o644);
+    const bytes = await readFile(damaged);
+    bytes[0]! ^= 1;
+    await writeFile(damaged, bytes);
+    await rm(objectPath(remote, lostOid!), { force: true });
+    // The folder's manifest is on the remote: a plain push takes the folder as complete.
+    expect(await push({ cwd: repo.dir })).toMatchObject({ uploaded: 0 });
+
+    const found = await verify({ cwd: repo.dir, remote: 'origin', rehashRemote: true });
+    expect(found.ok).toBe(false);
+    expect(found.remote!.corrupt).toMatchObject([{ oid: damagedOid, removed: true }]);
+    expect(found.remote!.missing).toMatchObject([{ oid: lostOid }]);
+    expect(found.problems).toContain(`corrupt on origin (${remote}): churn@v0.1.0 ${found.remote!.corrupt[0]!.path} (${damagedOid}), removed from it`);
+    expect(found.notes).toContain('To repair the remote, push from a clone whose cache holds good copies (`mvr verify` there re-hashes them): mvr push churn@v0.1.0 -r origin --recheck');
+    await expectNotCached(remote, damagedOid!);
+
+    const repaired = await push({ cwd: repo.dir, recheck: true });
+    expect(repaired.uploaded).toBe(2);
+    // Read-only again, and hashing to their names.
+    for (const oid of [damagedOid!, lostOid!]) await expectCached(remote, oid);
+    expect((await verify({ cwd: repo.dir, remote: 'origin', rehashRemote: true })).ok).toBe(true);
   });
 
   it('push --dry-run sends and writes nothing and names what push then sends; uploaded + present is the same on every run', async () => {

@@ -49,13 +49,22 @@ function metricViolations({ state, version, stage, gate, holders, metrics }: Gat
     const theirs = metricValue(metrics.get(holder.version), gate.metric);
     if (typeof theirs === 'string') continue;
     const regression = gate.direction === 'max' ? theirs - own : own - theirs;
-    if (regression > gate.tolerance) {
+    if (regression > gate.tolerance + rounding(own, theirs, gate.tolerance)) {
       violations.push(
         `${gate.metric} of ${id} is ${own}, a regression against ${pinnedId(state.name, holder.version)} in ${stage} (${theirs}; ${gate.direction === 'max' ? 'higher' : 'lower'} is better, tolerance ${gate.tolerance})`,
       );
     }
   }
   return violations;
+}
+
+/**
+ * How far apart two values may come out of floating-point arithmetic though equal in decimal: 0.93 − 0.925
+ * is 0.0050000000000000044, which must not exceed a tolerance of 0.005. One part in 10⁹ of the largest
+ * number involved, far below any difference a metric is meant to tell.
+ */
+function rounding(...values: number[]): number {
+  return 1e-9 * Math.max(...values.map(Math.abs));
 }
 
 /** The numeric value of a (dotted) metric, or a phrase saying why there is none. */

@@ -97,7 +97,7 @@ export async function purge(options: PurgeOptions): Promise<PurgeResult> {
       const held = stagesHeldBy(state, version.version);
       if (held.length) notes.push(`${id} still holds ${held.map((h) => h.stage).join(', ')}; deployments that resolve it will find no files.`);
       if (!options.force) {
-        throw new MvError('PURGE_NEEDS_FORCE', `Purging ${id} would delete ${plan.remove.length} object(s) (${formatBytes(plan.bytes)}) from the cache${session ? ` and from ${session.remote.display}` : ''} for good: the version could never be checked out, fetched or reproduced again, although its tags and history stay. ${plan.shared} object(s) shared with other versions would stay.`, {
+        throw new MvError('PURGE_NEEDS_FORCE', `Purging ${id} would delete ${plan.remove.length} object(s) (${formatBytes(plan.bytes)}) from the cache${session ? ` and from ${session.remote.display}` : ''} for good: ${session ? 'the version could never be checked out, fetched or reproduced again' : 'this clone could check it out again only by fetching it from a remote that still holds it (other clones keep their copies; `-r <remote>` removes it from a remote too)'}, although its tags and history stay; no clone pushes a purged version. ${plan.shared} object(s) shared with other versions would stay.`, {
           hint: `If that is intended, run \`mvr purge ${id} --force -m "<reason>"\`; the purge is recorded as the tag mv-purge/${state.name}/v${version.version}/<N>.`,
           details: { objects: plan.remove.length, bytes: plan.bytes },
         });

@@ -8,6 +8,7 @@ import { checkRefs } from '../remote/transfer-inputs.js';
 import { ALL_ROLES, pointerObjects } from '../pointer/objects.js';
 import type { LocatedPointer } from '../pointer/locate.js';
 import { pinnedId } from '../registry/ref.js';
+import { purgedVersionError, purgesById, readPurgeRecords } from '../safety/purge-record.js';
 import { openRepo, requireInitialized } from '../repo.js';
 import { chunkedPush } from '../remote/chunk-session.js';
 import { checkDestination } from '../remote/destinations.js';
@@ -48,13 +49,19 @@ export async function push(options: PushOptions = {}): Promise<PushResult> {
   const repo = await openRepo(cwd);
   await requireInitialized(repo);
   if (options.all && options.refs?.length) throw new UsageError('Give refs or --all, not both.', 'mvr push churn@v1.2.0, or mvr push --all for every version.');
-  const versions: VersionSource[] = options.pointers
+  const listed: VersionSource[] = options.pointers
     ? options.pointers.map((p) => ({ ...p, id: pinnedId(p.pointer.name, p.pointer.version) }))
     : options.all
       ? await allVersions(repo.git)
       : options.refs?.length
         ? await versionsOfRefs(repo.git, repo.root, options.refs)
         : await headVersions(repo.git);
+  // A purged version's bytes were removed on purpose: no push sends them back (objects it shares with a
+  // version pushed are sent for that version). Named on the command line, it is refused.
+  const purges = purgesById(await readPurgeRecords(repo.git));
+  const purged = listed.filter((v) => purges.has(v.id));
+  if (purged.length && options.refs?.length) throw (await purgedVersionError(repo.git, purged.map((v) => ({ artifact: v.pointer.name, version: v.pointer.version }))))!;
+  const versions = listed.filter((v) => !purges.has(v.id));
   const session = await openRemoteSession(repo, { ...options, cwd }, (remote) => checkDestination(repo, remote, { trust: options.trustRemote ?? false, record: !options.dryRun }));
   const objects = versions.flatMap((v) => pointerObjects(v.pointer, v.file, ALL_ROLES));
   const { run, ...summary } = await (async () => {
@@ -83,6 +90,8 @@ export async function push(options: PushOptions = {}): Promise<PushResult> {
     versions: [...new Set(versions.map((v) => v.id))],
     warnings: repo.warnings,
   };
+  const left = [...new Set(purged.map((v) => v.id))];
+  if (left.length) result.notes.push(`Left out ${left.join(', ')}: purged (\`mvr show\` says by whom and why); no push sends a purged version's files again.`);
   run.throwIfFailed('pushed to', { result });
   return result;
 }

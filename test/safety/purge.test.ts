@@ -28,7 +28,7 @@ describe('mv purge', () => {
     const { repo, v1Model } = await twoVersions();
     const run = await cli(repo.dir, ['purge', 'churn@v0.1.0']);
     expect(run.exitCode).toBe(1);
-    expect(run.stderr).toMatch(/Purging churn@v0\.1\.0 would delete 1 object\(s\) \(64\.0 KiB\) from the cache for good: the version could never be checked out/);
+    expect(run.stderr).toMatch(/Purging churn@v0\.1\.0 would delete 1 object\(s\) \(64\.0 KiB\) from the cache for good: this clone could check it out again only by fetching it from a remote that still holds it/);
     expect(run.stderr).toContain('mvr purge churn@v0.1.0 --force -m');
     await expectCached(cacheOf(repo.dir), v1Model);
     expect(await repo.git('tag', '-l', 'mv-purge/*')).toBe('');
@@ -133,5 +133,27 @@ describe('mv purge', () => {
     expect(got.exitCode).toBe(1);
     expect(got.stderr).toContain('churn@v0.1.0 was purged by Test User');
     expect(got.stderr).toContain('(leaked PII)');
+  });
+
+  it('a clone that still holds a purged version never pushes it back: push --all and --recheck leave it out, and pushing it by name is refused', async () => {
+    const remote = await tempDir('mv-remote-');
+    const { repo, v1Model, v2Model } = await twoVersions({ name: 'origin', url: remote, makeDefault: true });
+    await push({ cwd: repo.dir, all: true });
+    const clone = await cloneThroughOrigin(repo);
+    await fetch({ cwd: clone.dir, refs: ['churn@v0.1.0', 'churn@v0.1.1'] });
+    await expectCached(cacheOf(clone.dir), v1Model);
+
+    await purge({ cwd: repo.dir, ref: 'churn@v0.1.0', force: true, remote: 'origin', message: 'consent withdrawn' });
+    await clone.git('fetch', '-q', repo.dir, 'refs/tags/mv-purge/*:refs/tags/mv-purge/*');
+    for (const recheck of [false, true]) {
+      const pushed = await push({ cwd: clone.dir, all: true, recheck });
+      expect(pushed.versions).toEqual(['churn@v0.1.1']);
+      expect(pushed.uploaded).toBe(0);
+      expect(pushed.notes).toContain('Left out churn@v0.1.0: purged (`mvr show` says by whom and why); no push sends a purged version\'s files again.');
+      await expectNotCached(remote, v1Model);
+    }
+    await expectCached(remote, v2Model);
+    await expect(push({ cwd: clone.dir, refs: ['churn@v0.1.0'] })).rejects.toMatchObject({ code: 'VERSION_PURGED', message: expect.stringContaining('(consent withdrawn)') as string });
+    await expectNotCached(remote, v1Model);
   });
 });

@@ -67,6 +67,23 @@ describe('versions', () => {
     expect(explicit.id).toBe('churn@v1.1.0');
   });
 
+  it('a committed pointer whose version no tag registers here (its tag left behind by a rebase) is warned about, and its number is not given again', async () => {
+    const repo = await project();
+    const first = await addChurn(repo);
+    // A teammate's churn@v0.2.0 arrives as a commit whose tag stayed on the commit from before a rebase.
+    const file = first.pointer.path;
+    await repo.write(file, (await repo.read(file)).replace('version: 0.1.0', 'version: 0.2.0'));
+    await repo.commitAll('rebased: churn v0.2.0');
+    expect(await tagsOf(repo)).not.toContain('churn@v0.2.0');
+
+    await repo.write('models/churn/model.pt', 'next weights');
+    const next = await addChurn(repo, { bump: 'minor' });
+    expect(next.id).toBe('churn@v0.3.0');
+    expect(next.warnings).toContain(`${file} names churn@v0.2.0, which no tag registers in this clone: another clone may have registered it without its tag reaching the team (a rebase leaves a version's tag on the commit from before it; \`git push origin churn@v0.2.0\` there publishes it). Its number is not given again.`);
+    await repo.write('models/churn/model.pt', 'more weights');
+    expect((await addChurn(repo)).warnings.join('\n')).not.toContain('no tag registers');
+  });
+
   it('enforces version rules: no reuse, maintenance releases only on an existing major line', async () => {
     const repo = await project();
     await addChurn(repo, { version: '1.4.1' });

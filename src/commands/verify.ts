@@ -318,6 +318,8 @@ function judge(result: VerifyResult, targets: Target[], purges: Map<string, Purg
     result.problems.push(`tampered: ${t.path} ${t.where === 'tag' ? `in ${t.tag}'s commit` : 'at HEAD'} ${t.actual ? `hashes to ${t.actual}` : 'is gone'}, but ${t.tag} recorded ${t.recorded}`);
     verdicts.set(t.id, 'tampered');
   }
+  const atHead = [...new Set(result.tampered.filter((t) => t.where === 'HEAD').map((t) => t.tag))];
+  if (atHead.length) result.notes.push(`A pointer at HEAD that its tag here did not register was edited by hand, or comes from another clone that registered the same version first (then \`git fetch --tags\` says "would clobber existing tag" for ${atHead.join(', ')}): this clone's tag lost the race and was never published; docs/registry.md, "Two clones, one version number", says how to take the team's and add the work again.`);
   for (const m of result.mismatched) {
     result.problems.push(`mismatched: ${m.message}`);
     if (verdicts.has(m.id)) verdicts.set(m.id, 'tampered');

@@ -81,6 +81,7 @@ describe('mv verify', () => {
     const result = await verify({ cwd: repo.dir, refs: ['churn@v0.1.0'] });
     expect(result.tampered).toEqual([expect.objectContaining({ id: 'churn@v0.1.0', tag: 'churn@v0.1.0', where: 'HEAD', path: POINTER_FILE })]);
     expect(result.versions).toEqual([{ id: 'churn@v0.1.0', status: 'tampered' }]);
+    expect(result.notes.join('\n')).toContain('another clone that registered the same version first (then `git fetch --tags` says "would clobber existing tag" for churn@v0.1.0)');
 
     // A tag moved onto the edited commit (keeping its recorded oid) is caught as well.
     const message = await repo.git('for-each-ref', '--format=%(contents)', 'refs/tags/churn@v0.1.0');

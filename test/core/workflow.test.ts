@@ -232,7 +232,10 @@ describe('lineage and dirty code', () => {
     await repo.write('metrics.json', '{"accuracy": 0.95}\n');
     await repo.write('params.yaml', 'lr: 0.02\nepochs: 20\n');
     await repo.write('src/preprocess.py', 'def preprocess(rows):\n    return rows[1:]\n');
-    await addChurn(repo);
+    const added = await addChurn(repo);
+    // The pipeline is recorded as it is now, which is not what the recorded commit holds: said, not refused.
+    expect(added.warnings).toContain('src/preprocess.py differs from the commit the version records: its pipeline is recorded as it is in the work tree (`git diff` shows how it differs; commit it first to keep the two together).');
+    expect(added.warnings.join('\n')).not.toMatch(/params\.yaml|metrics\.json/);
     const pointer = await readPointer(repo, 'models/churn/churn.mv.yaml');
     expect(pointer.lineage.code.dirty).toBe(false);
     expect(pointer.metrics.accuracy).toBe(0.95);

@@ -6,7 +6,7 @@
  */
 import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { MvError } from '../errors.js';
+import { MvError, errnoCode } from '../errors.js';
 import { checkCommittedSettings, loadConfig, validateConfig, type Config } from '../config.js';
 import { hashBuffer } from '../cache/hash.js';
 import { LocalCache } from '../cache/local-cache.js';
@@ -30,6 +30,8 @@ import { checkRemoteOption } from '../remote/transfer-inputs.js';
 import { UsageError } from '../errors.js';
 import { openSourceRepository, type SourceRepository } from '../remote/source-repository.js';
 import { throwIfPurged } from '../safety/purge-record.js';
+import { rehashCache } from '../safety/rehash.js';
+import type { Oid } from '../cache/oid.js';
 import type { TransferProgress } from '../remote/transfer-run.js';
 
 export interface GetOptions {
@@ -87,12 +89,15 @@ export async function get(options: GetOptions): Promise<GetResult> {
   const source = await openSourceRepository({ url: options.repo, cwd, needHead: true });
   try {
     const version = await resolveVersion(source, options.ref);
+    // Files and folders the pointer names directly are checked before anything is fetched; a folder's files once its manifest is.
+    checkOwnNames(outputPaths(version.pointer, version.file));
     const commit = version.record?.register.commit ?? source.head;
     const config = await configAt(source, commit);
     const remote = resolveRemote(config, { remote: options.remote, env, baseDir: source.root ?? cwd, cwd });
     const opened = await openStore(remote, { jobs: options.jobs, env });
     const previous = await prepareOutput(output);
     const staging = new LocalCache(join(output, STAGING_DIR));
+    await checkResumedStaging(staging);
     const objects = pointerObjects(version.pointer, version.file, ['file']);
     // An earlier get's files are still in DIR while the new ones are fetched: their chunks are reused.
     const chunks = opened.store.chunks?.({ spoolDir: staging.tempDir });
@@ -197,14 +202,19 @@ async function configAt(source: SourceRepository, commit: string): Promise<Confi
  * The files to write, with paths inside the output folder: relative to the pointer's folder, or to the
  * repository when some file lies outside that folder.
  */
-async function lockedFiles(staging: LocalCache, pointer: Pointer, file: string): Promise<LockedFile[]> {
+/** Where each of the pointer's files (and folders) goes in DIR, in the pointer's order. */
+function outputPaths(pointer: Pointer, file: string): string[] {
   const folder = pointerFolder(file);
   const repoPaths = pointer.files.map((f) => joinRepoPath(folder, f.path));
   const outside = repoPaths.some((p) => relativeFromFolder(folder, p).startsWith('..'));
-  const outPath = (repoPath: string) => (outside || folder === '' ? repoPath : relativeFromFolder(folder, repoPath));
+  return repoPaths.map((repoPath) => (outside || folder === '' ? repoPath : relativeFromFolder(folder, repoPath)));
+}
+
+async function lockedFiles(staging: LocalCache, pointer: Pointer, file: string): Promise<LockedFile[]> {
+  const paths = outputPaths(pointer, file);
   const files: LockedFile[] = [];
   for (const [i, entry] of pointer.files.entries()) {
-    const base = outPath(repoPaths[i]!);
+    const base = paths[i]!;
     if (!base.endsWith('/')) {
       files.push({ path: base, oid: entry.oid, size: entry.size, mode: 0o644 });
       continue;
@@ -212,8 +222,30 @@ async function lockedFiles(staging: LocalCache, pointer: Pointer, file: string):
     const manifest = parseManifest((await staging.readVerified(entry.oid)).toString('utf8'), `${entry.oid} (${entry.path})`);
     for (const e of manifest) files.push({ path: `${base}${e.path}`, oid: e.oid, size: e.size, mode: e.mode });
   }
-  if (files.some((f) => f.path === LOCK_FILE)) {
-    throw new MvError('PATH_CONFLICT', `The version has a file named ${LOCK_FILE} at its top level, where \`mvr get\` writes its lock file.`, { hint: 'Rename that file in a new version.' });
-  }
+  checkOwnNames(files.map((f) => f.path));
   return files;
+}
+
+/** Refuses output paths at mv's own names at the top of DIR: the lock file, and the staging cache a get resumes from. */
+function checkOwnNames(paths: string[]): void {
+  const own = paths.find((path) => [LOCK_FILE, STAGING_DIR].some((name) => path === name || path.startsWith(`${name}/`)));
+  if (!own) return;
+  const name = own.startsWith(STAGING_DIR) ? STAGING_DIR : LOCK_FILE;
+  throw new MvError('PATH_CONFLICT', `The version has ${own === name ? 'a file' : 'a folder'} named ${name} at its top level, where \`mvr get\` keeps its ${name === LOCK_FILE ? 'lock file' : 'staging cache'}.`, { hint: 'Rename it in a new version; nothing was written.' });
+}
+
+/**
+ * A staging cache left in DIR by an interrupted get is resumed: its objects were verified when they came
+ * in, but anyone who could write in DIR since could have changed them, so each is hashed again and one
+ * that does not hash to its name is removed (fetched again).
+ */
+async function checkResumedStaging(staging: LocalCache): Promise<void> {
+  const oids: Oid[] = [];
+  try {
+    for await (const oid of staging.list()) oids.push(oid);
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return;
+    throw error;
+  }
+  for (const [oid, outcome] of await rehashCache(staging, oids)) if (outcome === 'corrupt') await staging.delete(oid);
 }

@@ -80,10 +80,11 @@ describe('failures outside mv are user errors, not crashes', () => {
   it('mv get refusals name the installed program, mvr, never the system mv', async () => {
     const repo = await gitRepo();
     await initProject(repo);
+    await addChurn(repo);
     await repo.write('models/churn/mv.lock.json', '{}\n');
-    await addChurn(repo, { paths: ['models/churn/model.pt', 'models/churn/mv.lock.json'] });
+    await addChurn(repo, { paths: ['models/churn/model.pt', 'models/churn/tokenizer/', 'models/churn/mv.lock.json'] });
     const remote = await tempDir('mv-remote-');
-    await push({ cwd: repo.dir, refs: ['churn@v0.1.0'], remote });
+    await push({ cwd: repo.dir, all: true, remote });
 
     const busy = await tempDir('mv-busy-');
     await writeFile(join(busy, 'other.txt'), 'x');
@@ -91,9 +92,9 @@ describe('failures outside mv are user errors, not crashes', () => {
     const outside = await refusal(get({ cwd: await tempDir(), ref: 'churn@v0.1.0', output: 'out' }));
     expect(outside.text).toContain('Pass the repository to read: mvr get <ref> -o DIR --repo <git URL or path>.');
     expect((await refusal(get({ cwd: repo.dir, ref: 'nope', output: join(busy, 'new') }))).text).toContain('Name a version or stage: mvr get nope@vX.Y.Z or nope#production.');
-    const lockFile = await refusal(get({ cwd: repo.dir, ref: 'churn@v0.1.0', output: join(busy, 'new'), remote }));
+    const lockFile = await refusal(get({ cwd: repo.dir, ref: 'churn@v0.1.1', output: join(busy, 'new'), remote }));
     expect(lockFile).toMatchObject({ code: 'PATH_CONFLICT' });
-    expect(lockFile.text).toContain('where `mvr get` writes its lock file');
+    expect(lockFile.text).toContain('where `mvr get` keeps its lock file');
   });
 
   it('mv get of a bare name records the version\'s registration commit, as resolve does, and warns that the name is no pin', async () => {

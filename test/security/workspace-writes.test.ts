@@ -17,6 +17,7 @@ import {
   attackBranch,
   commitRaw,
   expectUnchanged,
+  handTag,
   manifest,
   mvBookkeeping,
   plantObject,
@@ -212,6 +213,39 @@ describe('hostile folder manifests on the remote', () => {
 });
 
 describe('mv get writes only inside its output folder', () => {
+  it.each([
+    ['a folder named mv.lock.json', 'mv.lock.json/x'],
+    ["a staging cache's object", `.mv-get/objects/${'ab'}/${'c'.repeat(62)}`],
+  ])('a version holding %s at the top of the output is refused before anything is written', async (_what, path) => {
+    await attackBranch(s, `get-own-name-${path.slice(0, 4)}`);
+    const oid = await plantObject(s.remote, 'EVIL BYTES\n');
+    const name = path.startsWith('.') ? 'stager' : 'locker';
+    await commitRaw(s.attacker, [{ path: `models/${name}/${name}.mv.yaml`, content: rawPointer(name, '1.0.0', path, oid, 11) }], `add ${name}`);
+    const commit = (await s.attacker.git('rev-parse', 'HEAD')).trim();
+    await handTag(s.attacker, `${name}@v1.0.0`, commit, `Register ${name}@v1.0.0`);
+    await publish(s);
+    const out = join(await tempDir('mv-get-'), 'deploy');
+    await expect(get({ cwd: s.attacker.dir, ref: `${name}@v1.0.0`, output: out, repo: s.origin })).rejects.toMatchObject({ code: 'PATH_CONFLICT' });
+    // Refused before the output folder was made.
+    await expect(readdir(out)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it("a staging cache someone changed in the output folder is hashed again when a get resumes it: the version's own bytes are written", async () => {
+    await publish(s);
+    const out = join(await tempDir('mv-get-'), 'deploy');
+    const first = await get({ cwd: s.attacker.dir, ref: 'churn@v0.1.0', output: out, repo: s.origin });
+    const model = first.files.find((f) => f.path.endsWith('model.pt'))!;
+    const honest = await readFile(join(out, model.path));
+    // Bytes under the model's oid in the staging cache a next get resumes from.
+    const hex = model.oid.slice('sha256:'.length);
+    await mkdir(join(out, '.mv-get/objects', hex.slice(0, 2)), { recursive: true });
+    await writeFile(join(out, '.mv-get/objects', hex.slice(0, 2), hex.slice(2)), 'EVIL BYTES\n');
+    await writeFile(join(out, model.path), 'edited since\n');
+    await get({ cwd: s.attacker.dir, ref: 'churn@v0.1.0', output: out, repo: s.origin });
+    expect(await readFile(join(out, model.path))).toEqual(honest);
+    expect(await readdir(out)).not.toContain('.mv-get');
+  });
+
   it('paths left in an earlier lock file are not removed outside the folder', async () => {
     const out = join(await tempDir('mv-get-'), 'deploy');
     await mkdir(out);

@@ -12,6 +12,8 @@ export interface ReadOptions {
   /** Byte offset to stop before (a ranged read); the end of the object by default. */
   end?: number | undefined;
   signal?: AbortSignal | undefined;
+  /** `readBuffer`: refuse an object of more bytes than this (the size its pointer records, or a bound). */
+  maxBytes?: number | undefined;
 }
 
 export interface PutOptions {

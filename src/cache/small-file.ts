@@ -3,10 +3,11 @@
  * few KiB, handing each call to libuv's thread pool costs far more than the calls themselves, so this code
  * runs on the main thread or on the file pool's worker threads (file-pool.ts), never in between.
  */
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { MvError } from '../errors.js';
 import { statData } from '../stat-data.js';
 import { hashBuffer } from './hash.js';
+import { readRegularSync } from './regular-file.js';
 import { shortOid, type Oid } from './oid.js';
 import type { FileStamp } from './stat-cache.js';
 
@@ -22,7 +23,14 @@ export const SMALL_FILE = 1024 * 1024;
  * writes nothing, when the bytes are not the object's; a write that fails leaves no `dest` behind.
  */
 export function copyVerifiedSync(source: string, dest: string, expected: { oid: Oid; size?: number }, mode: number): void {
-  const data = readFileSync(source);
+  // Never more than the object's size is read: the source may be a remote's file anyone could replace.
+  let data: Buffer;
+  try {
+    data = readRegularSync(source, expected.size === undefined ? {} : { maxBytes: expected.size });
+  } catch (error) {
+    if (error instanceof MvError && error.code === 'UNEXPECTED_FILE') throw new MvError('CORRUPT_COPY', `${error.message.replace(/; it was not read\.$/, '')}, not ${expected.oid}; it was not copied.`, { details: { oid: expected.oid } });
+    throw error;
+  }
   const oid = hashBuffer(data);
   if (oid !== expected.oid || (expected.size !== undefined && data.byteLength !== expected.size)) {
     throw new MvError('CORRUPT_COPY', `${source} does not hold ${expected.oid} (it hashes to ${shortOid(oid)}, ${data.byteLength} bytes); it was not copied.`, {

@@ -4,8 +4,9 @@
  * ranged file reads. Counts the bytes and requests it serves, for transfer summaries and benchmarks.
  */
 import { randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { chmod, mkdir, open, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { chmod, mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { openRegularStream, readRegular } from '../cache/regular-file.js';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -126,18 +127,14 @@ export class FolderChunkStore implements ChunkStore {
   async readRange(key: SourceKey, start: number, end: number, signal?: AbortSignal): Promise<Readable> {
     const path = this.sourcePath(key);
     const open = async () => {
-      const stream = createReadStream(path, { start, end: end - 1, highWaterMark: STREAM_CHUNK, ...(signal ? { signal } : {}) });
-      await new Promise<void>((resolve, reject) => {
-        stream.once('ready', () => resolve());
-        stream.once('error', reject);
-      }).catch((error: unknown) => {
-        stream.destroy();
+      const stream = await openRegularStream(path, { start, end }).catch((error: unknown) => {
         if (errnoCode(error) === 'ENOENT') {
           const source = parseSource(key);
           throw source.kind === 'pack' ? missingPack(source.id, this.location) : missingObject(source.oid, this.location);
         }
         throw fsError(error, 'reading', path);
       });
+      signal?.addEventListener('abort', () => stream.destroy(signal.reason as Error), { once: true });
       return stream;
     };
     const stream = this.slots ? await this.slots.stream(open) : await open();
@@ -153,9 +150,9 @@ export class FolderChunkStore implements ChunkStore {
   async getRecipe(oid: Oid, maxBytes: number): Promise<Buffer | undefined> {
     const path = this.recipePath(oid);
     try {
-      const info = await stat(path);
-      if (info.size > maxBytes) throw new MvError('INVALID_RECIPE', `Recipe ${path} is ${info.size} bytes, more than a recipe for its file can be.`, { hint: 'Run `mvr verify -r <remote>`.' });
-      const bytes = await readFile(path);
+      const bytes = await readRegular(path, { maxBytes }).catch((error: unknown) => {
+        throw error instanceof MvError && error.code === 'UNEXPECTED_FILE' ? new MvError('INVALID_RECIPE', `Recipe ${error.message}`, { hint: 'Run `mvr verify -r <remote>`.' }) : error;
+      });
       this.counters.bytesRead += bytes.length;
       this.counters.readRequests++;
       return bytes;

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { constants, createReadStream } from 'node:fs';
-import { access, chmod, mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
+import { access, chmod, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { MvError, errnoCode, fsError } from '../errors.js';
@@ -20,6 +20,7 @@ import { SMALL_FILE } from '../cache/small-file.js';
 import { localCopier } from './local-copy.js';
 import { RESUMABLE_SIZE, writeVerified } from './resumable-file.js';
 import { corruptSource } from './transfer-streams.js';
+import { openRegularStream, readRegular } from '../cache/regular-file.js';
 
 
 export class DirectoryStore implements ObjectStore {
@@ -71,24 +72,20 @@ export class DirectoryStore implements ObjectStore {
 
   async read(oid: Oid, options: ReadOptions = {}): Promise<Readable> {
     const path = this.path(oid);
-    const stream = createReadStream(path, { start: options.start ?? 0, ...(options.end === undefined ? {} : { end: options.end - 1 }), highWaterMark: STREAM_CHUNK });
-    // Opening is asynchronous: surface a missing object here rather than mid-pipeline.
-    await new Promise<void>((resolve, reject) => {
-      stream.once('ready', () => resolve());
-      stream.once('error', reject);
-    }).catch(async (error: unknown) => {
+    try {
+      return await openRegularStream(path, { start: options.start ?? 0, ...(options.end === undefined ? {} : { end: options.end }) });
+    } catch (error) {
       if (errnoCode(error) === 'ENOENT') {
         await this.requireRoot();
         throw missingObject(oid, this.location);
       }
       throw fsError(error, 'reading', path);
-    });
-    return stream;
+    }
   }
 
-  async readBuffer(oid: Oid): Promise<Buffer> {
+  async readBuffer(oid: Oid, options: ReadOptions = {}): Promise<Buffer> {
     try {
-      return await readFile(this.path(oid));
+      return await readRegular(this.path(oid), { maxBytes: options.maxBytes });
     } catch (error) {
       if (errnoCode(error) === 'ENOENT') {
         await this.requireRoot();

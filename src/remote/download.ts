@@ -17,10 +17,17 @@ import { hashBuffer } from '../cache/hash.js';
 import { MvError, errnoCode, fsError } from '../errors.js';
 import { localCopier } from './local-copy.js';
 import { RESUMABLE_SIZE, writeVerified } from './resumable-file.js';
-import { StallGuard, corrupt } from './transfer-streams.js';
+import { ByteLimit, StallGuard, corrupt } from './transfer-streams.js';
 import { remoteStatus } from './remote-status.js';
 import { ChunkedFetcher } from './chunked-fetch.js';
 import { TransferRun, type TransferItem, type TransferRunOptions } from './transfer-run.js';
+import { openRegular } from '../cache/regular-file.js';
+
+/**
+ * The most bytes an object whose size is not recorded is read with (a folder's manifest, held in memory
+ * until its files are in; a params file): a folder of a million files makes a manifest of about 120 MB.
+ */
+export const MAX_MANIFEST_BYTES = 256 * 1024 * 1024;
 
 export interface DownloadOptions extends Omit<TransferRunOptions, 'remote'> {
   cache: LocalCache;
@@ -89,7 +96,7 @@ export async function downloadObjects(tops: VersionObject[], options: DownloadOp
     // fetch cut short never leaves a manifest whose files are missing.
     const manifests = new Map<Oid, Buffer>();
     const fetchManifest = async (item: TransferItem, context: { signal: AbortSignal }) => {
-      const data = await readWhole(store, item.oid, context.signal);
+      const data = await readWhole(store, item.oid, context.signal, MAX_MANIFEST_BYTES);
       if (hashBuffer(data) !== item.oid) throw corrupt(item.oid, store.location, 'bytes that do not match');
       manifests.set(item.oid, data);
       return { bytes: data.length };
@@ -126,21 +133,29 @@ export async function downloadObjects(tops: VersionObject[], options: DownloadOp
 async function copyLocalLarge(item: TransferItem & { size: number }, source: string, options: { cache: LocalCache; store: ObjectStore; onBytes?: (n: number) => void }): Promise<void> {
   const { cache, store } = options;
   try {
+    // A regular file of the recorded size, or nothing is read (a pipe, a device, a sparse giant).
+    await (await openRegular(source, { size: item.size })).handle.close();
     await cache.ingest(source, item.oid);
   } catch (error) {
     const code = error instanceof MvError ? error.code : undefined;
     if (code === 'CONTENT_MISMATCH' || code === 'FILE_CHANGED') throw corrupt(item.oid, store.location, 'bytes that do not match');
-    if (code === 'PATH_MISSING' && !(await store.has(item.oid))) throw missingObject(item.oid, store.location);
+    if ((code === 'PATH_MISSING' || errnoCode(error) === 'ENOENT') && !(await store.has(item.oid))) throw missingObject(item.oid, store.location);
+    if (code === 'UNEXPECTED_FILE') throw error;
     throw fsError(error, 'copying into the cache at', cache.location);
   }
   options.onBytes?.(item.size);
 }
 
-/** A small object's bytes, whole (unverified). */
-async function readWhole(store: ObjectStore, oid: Oid, signal: AbortSignal): Promise<Buffer> {
-  if (store.readBuffer) return store.readBuffer(oid, { signal });
+/** A small object's bytes, whole (unverified), refused past `maxBytes`. */
+async function readWhole(store: ObjectStore, oid: Oid, signal: AbortSignal, maxBytes: number): Promise<Buffer> {
+  if (store.readBuffer) return store.readBuffer(oid, { signal, maxBytes });
   const chunks: Buffer[] = [];
-  for await (const chunk of await store.read(oid, { signal })) chunks.push(chunk as Buffer);
+  let length = 0;
+  for await (const chunk of await store.read(oid, { signal })) {
+    length += (chunk as Buffer).byteLength;
+    if (length > maxBytes) throw corrupt(oid, store.location, `more than the ${maxBytes} bytes expected`);
+    chunks.push(chunk as Buffer);
+  }
   return Buffer.concat(chunks);
 }
 
@@ -164,7 +179,7 @@ export async function downloadObject(
     return;
   }
   if (item.size !== undefined && item.size <= SMALL_FILE && store.readBuffer) {
-    const data = await store.readBuffer(item.oid, signal);
+    const data = await store.readBuffer(item.oid, { ...signal, maxBytes: item.size });
     if (hashBuffer(data) !== item.oid) throw corrupt(item.oid, store.location, data.byteLength === item.size ? 'bytes that do not match' : `${data.byteLength} bytes instead of ${item.size}`);
     await cache.putBuffer(data);
     options.onBytes?.(data.byteLength);
@@ -172,7 +187,7 @@ export async function downloadObject(
   }
   if (item.size === undefined) {
     // Manifests: their size is not recorded, and they are small.
-    const source = pipeline(await open(0), new StallGuard(options.stallTimeoutMs, `The transfer of ${item.oid} from ${store.location}`), () => undefined);
+    const source = pipeline(await open(0), new StallGuard(options.stallTimeoutMs, `The transfer of ${item.oid} from ${store.location}`), new ByteLimit(MAX_MANIFEST_BYTES, () => corrupt(item.oid, store.location, `more than the ${MAX_MANIFEST_BYTES} bytes expected`)), () => undefined);
     await cache.receive(item.oid, source, store.location);
     return;
   }

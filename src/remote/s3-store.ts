@@ -20,7 +20,7 @@ import { MultipartUploader, type MultipartOptions } from './s3-multipart.js';
 import type { RequestSlots } from './request-slots.js';
 import type { ChunkStore } from '../chunk/chunk-store.js';
 import { S3ChunkStore } from './s3-chunk-store.js';
-import { VerifyingStream, corruptSource } from './transfer-streams.js';
+import { VerifyingStream, corrupt, corruptSource } from './transfer-streams.js';
 
 export interface S3StoreOptions extends MultipartOptions {
   bucket: string;
@@ -73,12 +73,24 @@ export class S3Store implements ObjectStore {
   }
 
   async readBuffer(oid: Oid, options: ReadOptions = {}): Promise<Buffer> {
-    const body = (await this.read(oid, options)) as Readable & { transformToByteArray?: () => Promise<Uint8Array> };
+    const body = await this.read(oid, options);
+    const chunks: Buffer[] = [];
+    let length = 0;
     try {
-      return Buffer.from(await body.transformToByteArray!());
+      for await (const chunk of body) {
+        length += (chunk as Buffer).byteLength;
+        // An endpoint that sends more than the object can hold is cut off here, not held in memory.
+        if (options.maxBytes !== undefined && length > options.maxBytes) {
+          body.destroy();
+          throw corrupt(oid, this.location, `more than the ${options.maxBytes} bytes expected`);
+        }
+        chunks.push(chunk as Buffer);
+      }
     } catch (error) {
+      if (error instanceof MvError) throw error;
       throw s3Failure(error, this.location);
     }
+    return Buffer.concat(chunks, length);
   }
 
   async put(oid: Oid, sourcePath: string, size: number, options: PutOptions = {}): Promise<void> {

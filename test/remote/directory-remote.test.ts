@@ -1,4 +1,5 @@
-import { chmod, readdir, rm, stat, writeFile, readFile } from 'node:fs/promises';
+import { chmod, open, readdir, rm, stat, symlink, writeFile, readFile } from 'node:fs/promises';
+import { execa } from 'execa';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { add, fetch, pull, push, verify } from '../../src/index.js';
@@ -144,6 +145,31 @@ describe('a directory remote', () => {
     await expectNotCached(join(clone.dir, '.mv/cache'), modelOid!);
     await expect(stat(join(clone.dir, 'models/churn/model.pt'))).rejects.toThrow();
     expect(await readdir(join(clone.dir, '.mv/cache/tmp'))).toEqual([]);
+  });
+
+  it('a pipe, a link to /dev/zero or a sparse giant in place of objects on the remote is refused at once: no hang, no memory, nothing in the cache', async () => {
+    const remote = await remoteFolder();
+    const repo = await projectWithVersion({ weightsBytes: 2 * 1024 * 1024, remote: { name: 'origin', url: remote, makeDefault: true } });
+    await push({ cwd: repo.dir });
+    // model.pt (2 MiB), the tokenizer's manifest, and the params file (small).
+    const [modelOid, tokenizerOid, , , paramsOid] = await pointerOids(repo);
+    const replace = async (oid: string, how: (path: string) => Promise<unknown>) => {
+      const path = objectPath(remote, oid);
+      await rm(path, { force: true });
+      await how(path);
+    };
+    await replace(modelOid!, async (path) => (await open(path, 'w')).truncate(200 * 1024 * 1024 * 1024));
+    await replace(tokenizerOid!, (path) => symlink('/dev/zero', path));
+    await replace(paramsOid!, (path) => execa('mkfifo', [path]));
+
+    const clone = await cloneThroughOrigin(repo);
+    const error = await pull({ cwd: clone.dir, refs: ['churn'], lineage: true, retry: FAST_RETRY }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'TRANSFER_FAILED' });
+    const failures = (error as { details: { failures: Array<{ oid: string; code: string }> } }).details.failures;
+    expect(failures.map((f) => f.oid).sort()).toEqual([modelOid, tokenizerOid, paramsOid].sort());
+    expect((error as Error).message).toMatch(/200 GiB|214748364800 bytes where 2097152 were expected/);
+    for (const oid of [modelOid!, tokenizerOid!, paramsOid!]) await expectNotCached(join(clone.dir, '.mv/cache'), oid);
+    expect(await readdir(join(clone.dir, '.mv/cache/tmp')).catch(() => [])).toEqual([]);
   });
 
   it('pulls a large file into a fresh clone byte for byte, read-only in the cache and writable in the work tree', async () => {

@@ -43,6 +43,23 @@ describe('an S3 remote (s3rver on loopback)', () => {
     expect(await clone.read('models/churn/tokenizer/vocab.json')).toBe(await repo.read('models/churn/tokenizer/vocab.json'));
   });
 
+  it('a small object the bucket holds with more bytes than its pointer records is cut off past that size, never read whole', async () => {
+    const server = await s3Server();
+    const repo = await s3Project(server.endpoint);
+    await push({ cwd: repo.dir });
+    // model.pt (64 KiB, read whole as a small object), replaced in the bucket by 64 MiB.
+    const [modelOid] = await pointerOids(repo);
+    const { S3Client, PutObjectCommand } = await import('@aws-sdk/client-s3');
+    const client = new S3Client({ endpoint: server.endpoint, forcePathStyle: true, region: 'us-east-1' });
+    const hex = modelOid!.slice('sha256:'.length);
+    await client.send(new PutObjectCommand({ Bucket: 'models', Key: `team/registry/objects/${hex.slice(0, 2)}/${hex.slice(2)}`, Body: Buffer.alloc(64 * MiB, 1) }));
+    const clone = await cloneThroughOrigin(repo);
+    const error = await pull({ cwd: clone.dir, refs: ['churn'], retry: { attempts: 1 } }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'TRANSFER_FAILED' });
+    const failures = (error as { details: { failures: Array<{ oid: string; message: string }> } }).details.failures;
+    expect(failures).toEqual([expect.objectContaining({ oid: modelOid, code: 'CORRUPT_DOWNLOAD', message: expect.stringContaining(`more than the ${64 * 1024} bytes expected`) as string })]);
+  });
+
   it('resumes an interrupted multipart upload, sending only the parts that did not arrive', async () => {
     const server = await s3Server();
     const proxy = await faultProxy(server.port);

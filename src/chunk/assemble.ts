@@ -134,7 +134,7 @@ async function copyRange(read: RangeRead, handle: FileHandle, options: AssembleO
 
 function corruptChunk(piece: AssemblyPiece, location: string): MvError {
   return new MvError('CORRUPT_CHUNK', `Chunk ${piece.hash.slice(0, 12)}… in ${describeSource(piece.source)} on ${location} has the wrong content; nothing was stored.`, {
-    hint: 'Run the command again; if it persists, run `mvr verify -r <remote> --rehash-remote` to find damaged packs on the remote.',
+    hint: 'The remote holds a damaged pack or recipe: `mvr verify -r <remote> --rehash-remote` names the versions, and `mvr push <version> --recheck` from a clone that holds them writes them again.',
     details: { chunk: piece.hash, source: piece.source, remote: location },
   });
 }

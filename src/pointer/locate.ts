@@ -25,7 +25,8 @@ export async function trackedPointerFiles(git: Git): Promise<string[]> {
 
 /** The pointer files among tracked files (those the pointer glob matches), those with usable paths. */
 export function pointerFilesAmong(files: string[]): string[] {
-  return files.filter((file) => file.endsWith(POINTER_SUFFIX) && repoPathProblem(file) === undefined);
+  // A file in a merge conflict is listed once per side: it is one pointer.
+  return [...new Set(files)].filter((file) => file.endsWith(POINTER_SUFFIX) && repoPathProblem(file) === undefined);
 }
 
 /** Candidate paths for artifact `name`'s pointer among `files`. */
@@ -50,6 +51,12 @@ export async function readWorkspacePointer(root: string, file: string): Promise<
   } catch (error) {
     if (errnoCode(error) === 'ENOENT') return undefined;
     throw error;
+  }
+  if (/^<{7} /m.test(content) && /^>{7} /m.test(content)) {
+    throw new MvError('INVALID_POINTER', `${displayPath(file)} has merge conflict markers: both sides registered a version.`, {
+      hint: `Keep one side, \`git checkout --theirs -- ${shellQuote(file)}\` (the version merged in) or \`--ours\`, then \`git add ${shellQuote(file)}\`; docs/registry.md, "Two clones, one version number", says what to do with the other.`,
+      details: { file },
+    });
   }
   return { file, pointer: parsePointer(content, file), content };
 }

@@ -104,6 +104,30 @@ describe('versions', () => {
   });
 });
 
+describe('a pointer in a merge conflict', () => {
+  it('status names the conflict once, with how to keep one side', async () => {
+    const repo = await project();
+    const first = await addChurn(repo);
+    const file = first.pointer.path;
+    const committed = await repo.read(file);
+    await repo.git('checkout', '-q', '-b', 'theirs');
+    await repo.write(file, committed.replace(/^created: .*$/m, 'created: 2026-01-01T00:00:00Z'));
+    await repo.commitAll('their side');
+    await repo.git('checkout', '-q', 'main');
+    await repo.write(file, committed.replace(/^created: .*$/m, 'created: 2026-02-02T00:00:00Z'));
+    await repo.commitAll('our side');
+    await expect(repo.git('merge', '-q', 'theirs')).rejects.toThrow();
+    expect((await repo.git('ls-files', '-u', '--', file)).trim().split('\n')).toHaveLength(3);
+
+    const result = await status({ cwd: repo.dir });
+    expect(result.invalid).toEqual([
+      expect.objectContaining({ file, code: 'INVALID_POINTER', message: `${file} has merge conflict markers: both sides registered a version.`, hint: expect.stringContaining(`git checkout --theirs -- ${file}`) as string }),
+    ]);
+    const shown = await cli(repo.dir, ['status']);
+    expect(shown.stderr.split('merge conflict markers')).toHaveLength(2);
+  });
+});
+
 describe('status and checkout', () => {
   it('status in a repository mv is not set up in says to run init first, as add would', async () => {
     const repo = await gitRepo();

@@ -70,8 +70,16 @@ export class ByteLimit extends Transform {
   }
 }
 
+/**
+ * The least a transfer must move in each stall timeout: a sender that drips a few bytes at a time would
+ * otherwise hold a command forever without ever stalling.
+ */
+export const MIN_PROGRESS = 16 * 1024;
+
 export class StallGuard extends Transform {
   private timer: NodeJS.Timeout | undefined;
+  /** Bytes since the timer was last armed. */
+  private moved = 0;
 
   constructor(
     private readonly timeoutMs: number,
@@ -83,7 +91,8 @@ export class StallGuard extends Transform {
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.arm();
+    this.moved += chunk.byteLength;
+    if (this.moved >= MIN_PROGRESS) this.arm();
     callback(null, chunk);
   }
 
@@ -94,10 +103,35 @@ export class StallGuard extends Transform {
 
   private arm(): void {
     clearTimeout(this.timer);
+    this.moved = 0;
     this.timer = setTimeout(() => {
-      this.destroy(new MvError('STALLED_TRANSFER', `${this.what} received nothing for ${Math.round(this.timeoutMs / 1000)} s.`, { hint: 'Check the network or the storage service, then run the command again; it resumes.' }));
+      this.destroy(stalled(`${this.what} received less than ${MIN_PROGRESS / 1024} KiB in ${Math.round(this.timeoutMs / 1000)} s.`));
     }, this.timeoutMs);
     this.timer.unref();
+  }
+}
+
+function stalled(message: string): MvError {
+  return new MvError('STALLED_TRANSFER', message, { hint: 'Check the network or the storage service, then run the command again; it resumes.' });
+}
+
+/**
+ * Runs a whole read of `bytes` bytes that must move at least `MIN_PROGRESS` bytes each `timeoutMs` (a
+ * small object read in one request, where no `StallGuard` sees its chunks): it is aborted, as stalled, once
+ * that much time has passed for the bytes it had to move.
+ */
+export async function withinDeadline<T>(bytes: number, timeoutMs: number, what: string, signal: AbortSignal | undefined, read: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const ms = timeoutMs * Math.max(1, Math.ceil(bytes / MIN_PROGRESS));
+  const deadline = new AbortController();
+  const timer = setTimeout(() => deadline.abort(stalled(`${what} did not arrive in ${Math.round(ms / 1000)} s (${bytes} bytes).`)), ms);
+  timer.unref();
+  try {
+    return await read(signal ? AbortSignal.any([signal, deadline.signal]) : deadline.signal);
+  } catch (error) {
+    if (deadline.signal.aborted && !signal?.aborted) throw deadline.signal.reason as Error;
+    throw error;
+  } finally {
+    clearTimeout(timer);
   }
 }
 

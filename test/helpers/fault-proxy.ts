@@ -1,6 +1,7 @@
 /**
  * An HTTP proxy in front of the S3 server that injects faults by rule: an error status (with headers such
- * as Retry-After), a connection dropped mid-body, a corrupted body, or a response that stalls. It records
+ * as Retry-After), a connection dropped mid-body, a corrupted body, a response that stalls, or one that
+ * drips the second half of its body a byte at a time. It records
  * every request, so tests can assert what was (and was not) sent again.
  */
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -12,7 +13,8 @@ export type Fault =
   | { kind: 'drop-mid-body' }
   | { kind: 'corrupt' }
   | { kind: 'stall-headers' }
-  | { kind: 'stall-body' };
+  | { kind: 'stall-body' }
+  | { kind: 'drip-body' };
 
 export interface FaultRule {
   method?: string;
@@ -87,6 +89,27 @@ export async function faultProxy(targetPort: number, options: { suite?: boolean 
       }
       const length = Number(answer.headers['content-length'] ?? 0);
       let sent = 0;
+      if (fault.kind === 'drip-body') {
+        // The first half at once, then one byte every 100 ms: always moving, never done.
+        const parts: Buffer[] = [];
+        answer.on('data', (chunk: Buffer) => parts.push(chunk));
+        answer.on('end', () => {
+          const all = Buffer.concat(parts);
+          res.write(all.subarray(0, Math.floor(all.length / 2)));
+          let at = Math.floor(all.length / 2);
+          const drip = setInterval(() => {
+            if (at >= all.length) {
+              clearInterval(drip);
+              res.end();
+              return;
+            }
+            res.write(all.subarray(at, at + 1));
+            at++;
+          }, 100);
+          res.on('close', () => clearInterval(drip));
+        });
+        return;
+      }
       answer.on('data', (chunk: Buffer) => {
         const half = Math.floor(length / 2);
         if ((fault.kind === 'drop-mid-body' || fault.kind === 'stall-body') && sent + chunk.length > half) {

@@ -110,6 +110,15 @@ describe('transfers under faults', () => {
     await expectCached(join(s.clone.dir, '.mv/cache'), s.modelOid);
   });
 
+  it('drops a response that drips its body a byte at a time after the timeout, and retries', async () => {
+    const s = await setup();
+    const started = Date.now();
+    await fetchWithFault(s, { kind: 'drip-body' });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    expect(s.proxy.log.filter((r) => s.modelKey.test(r.url)).map((r) => r.fault)).toEqual(['drip-body', undefined]);
+    await expectCached(join(s.clone.dir, '.mv/cache'), s.modelOid);
+  });
+
   it('gives up after the last attempt and reports every failed object together', async () => {
     const s = await setup();
     s.proxy.rules.push({ method: 'GET', fault: { kind: 'status', status: 503 }, times: Infinity });

@@ -152,7 +152,11 @@ export class TransferRun {
     const more = this.failures.length > 10 ? `\n  … and ${this.failures.length - 10} more` : '';
     // Retrying cannot bring back an object the remote never had, or one this clone lacks: say who must act.
     const absent = this.failures.every((f) => f.code === 'OBJECT_MISSING');
-    const hint = !absent
+    // Bytes that came whole but wrong, or files mv did not write, were retried already: the remote holds them so.
+    const damaged = verb === 'fetched from' && this.failures.every((f) => f.code === 'CORRUPT_DOWNLOAD' || f.code === 'UNEXPECTED_FILE');
+    const hint = damaged
+      ? 'The remote holds these objects damaged: `mvr verify -r <remote> --rehash-remote` removes them from it and names the versions; then `mvr push <version> --recheck` from a clone that holds them, and fetch again.'
+      : !absent
       ? 'Run the command again: objects that arrived are not sent again, and large ones resume. Use --json for the full list.'
       : verb === 'fetched from'
         ? 'The remote never received these objects: push the version from a clone that has them (`mvr push <ref>`, or `mvr push --all`), then fetch again.'

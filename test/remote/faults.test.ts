@@ -97,6 +97,8 @@ describe('transfers under faults', () => {
     expect(error).toMatchObject({ code: 'TRANSFER_FAILED' });
     expect((error as Error).message).toContain('models/churn/model.pt');
     expect((error as Error).message).toContain('s3://models/faults/');
+    // Retrying again cannot help: the hint names the repair.
+    expect((error as { hint: string }).hint).toContain('`mvr verify -r <remote> --rehash-remote` removes them from it');
     expect((error as { details: { failures: Array<{ code: string; oid: string }> } }).details.failures).toEqual([expect.objectContaining({ code: 'CORRUPT_DOWNLOAD', oid: s.modelOid })]);
     await expectNotCached(join(s.clone.dir, '.mv/cache'), s.modelOid);
     expect(await readdir(join(s.clone.dir, '.mv/cache/tmp'))).toEqual([]);

@@ -198,11 +198,13 @@ function renderPush(result: PushResult, json: boolean): void {
     if (result.wouldSend.objects === 0) print(`Everything is already on ${where} (${count(result.objects, 'object')} checked).`);
     else print(`Would push ${result.versions.join(', ')} to ${where}: ${count(result.wouldSend.objects, 'object')} (${formatBytes(result.wouldSend.bytes)}) to send, ${result.present} already there.`);
     if (result.wouldSend.largeFiles > 0) note(`${count(result.wouldSend.largeFiles, 'large file')} may send less: they go up as chunks where the remote holds earlier versions of them.`);
-    return note('Nothing was sent (--dry-run).');
+    note('Nothing was sent (--dry-run).');
+  } else if (result.uploaded === 0) {
+    print(`Everything is already on ${where} (${count(result.objects, 'object')} checked).`);
+  } else {
+    print(pushLine(result));
+    note(`${count(result.uploaded, 'object')} sent (${formatBytes(result.bytes)}${result.chunkedFiles ? `, ${count(result.chunkedFiles, 'file')} as chunks` : ''}), ${result.present} already there.`);
   }
-  if (result.uploaded === 0) return print(`Everything is already on ${where} (${count(result.objects, 'object')} checked).`);
-  print(pushLine(result));
-  note(`${count(result.uploaded, 'object')} sent (${formatBytes(result.bytes)}${result.chunkedFiles ? `, ${count(result.chunkedFiles, 'file')} as chunks` : ''}), ${result.present} already there.`);
   for (const n of result.notes) note(`note: ${n}`);
 }
 

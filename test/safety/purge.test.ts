@@ -153,6 +153,10 @@ describe('mv purge', () => {
       await expectNotCached(remote, v1Model);
     }
     await expectCached(remote, v2Model);
+    // Said on the terminal too, where a push sends nothing.
+    const shown = await cliOk(clone.dir, ['push', '--all']);
+    expect(shown.stdout).toContain('Everything is already on origin');
+    expect(`${shown.stdout}${shown.stderr}`).toContain('note: Left out churn@v0.1.0: purged');
     await expect(push({ cwd: clone.dir, refs: ['churn@v0.1.0'] })).rejects.toMatchObject({ code: 'VERSION_PURGED', message: expect.stringContaining('(consent withdrawn)') as string });
     await expectNotCached(remote, v1Model);
   });

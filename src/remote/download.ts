@@ -17,7 +17,7 @@ import { hashBuffer } from '../cache/hash.js';
 import { MvError, errnoCode, fsError } from '../errors.js';
 import { localCopier } from './local-copy.js';
 import { RESUMABLE_SIZE, writeVerified } from './resumable-file.js';
-import { ByteLimit, StallGuard, corrupt, withinDeadline } from './transfer-streams.js';
+import { ByteLimit, StallGuard, corrupt } from './transfer-streams.js';
 import { remoteStatus } from './remote-status.js';
 import { ChunkedFetcher } from './chunked-fetch.js';
 import { TransferRun, type TransferItem, type TransferRunOptions } from './transfer-run.js';
@@ -179,7 +179,7 @@ export async function downloadObject(
     return;
   }
   if (item.size !== undefined && item.size <= SMALL_FILE && store.readBuffer) {
-    const data = await withinDeadline(item.size, options.stallTimeoutMs, `The transfer of ${item.oid} from ${store.location}`, options.signal, (deadline) => store.readBuffer!(item.oid, { signal: deadline, maxBytes: item.size }));
+    const data = await store.readBuffer(item.oid, { ...signal, maxBytes: item.size });
     if (hashBuffer(data) !== item.oid) throw corrupt(item.oid, store.location, data.byteLength === item.size ? 'bytes that do not match' : `${data.byteLength} bytes instead of ${item.size}`);
     await cache.putBuffer(data);
     options.onBytes?.(data.byteLength);

@@ -64,6 +64,7 @@ export async function openStore(remote: ResolvedRemote, options: OpenStoreOption
     partSize,
     partJobs: pools.uploadParts,
     slots,
+    stallTimeoutMs,
     stateDir: remoteStateDir && join(remoteStateDir, 'uploads'),
   });
   return { ...base, store };

@@ -20,7 +20,7 @@ import { MultipartUploader, type MultipartOptions } from './s3-multipart.js';
 import type { RequestSlots } from './request-slots.js';
 import type { ChunkStore } from '../chunk/chunk-store.js';
 import { S3ChunkStore } from './s3-chunk-store.js';
-import { VerifyingStream, corrupt, corruptSource } from './transfer-streams.js';
+import { StallGuard, VerifyingStream, corrupt, corruptSource } from './transfer-streams.js';
 
 export interface S3StoreOptions extends MultipartOptions {
   bucket: string;
@@ -30,6 +30,8 @@ export interface S3StoreOptions extends MultipartOptions {
   multipartThreshold: number;
   /** The requests in flight, shared with every other transfer of the command. */
   slots: RequestSlots;
+  /** A whole read (`readBuffer`) must move 16 KiB in each such span (`StallGuard`). */
+  stallTimeoutMs?: number;
 }
 
 export class S3Store implements ObjectStore {
@@ -73,7 +75,9 @@ export class S3Store implements ObjectStore {
   }
 
   async readBuffer(oid: Oid, options: ReadOptions = {}): Promise<Buffer> {
-    const body = await this.read(oid, options);
+    const response = await this.read(oid, options);
+    const timeout = this.options.stallTimeoutMs;
+    const body = timeout === undefined ? response : pipeline(response, new StallGuard(timeout, `The transfer of ${oid} from ${this.location}`), () => undefined);
     const chunks: Buffer[] = [];
     let length = 0;
     try {
@@ -81,7 +85,7 @@ export class S3Store implements ObjectStore {
         length += (chunk as Buffer).byteLength;
         // An endpoint that sends more than the object can hold is cut off here, not held in memory.
         if (options.maxBytes !== undefined && length > options.maxBytes) {
-          body.destroy();
+          response.destroy();
           throw corrupt(oid, this.location, `more than the ${options.maxBytes} bytes expected`);
         }
         chunks.push(chunk as Buffer);

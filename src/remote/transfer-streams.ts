@@ -115,26 +115,6 @@ function stalled(message: string): MvError {
   return new MvError('STALLED_TRANSFER', message, { hint: 'Check the network or the storage service, then run the command again; it resumes.' });
 }
 
-/**
- * Runs a whole read of `bytes` bytes that must move at least `MIN_PROGRESS` bytes each `timeoutMs` (a
- * small object read in one request, where no `StallGuard` sees its chunks): it is aborted, as stalled, once
- * that much time has passed for the bytes it had to move.
- */
-export async function withinDeadline<T>(bytes: number, timeoutMs: number, what: string, signal: AbortSignal | undefined, read: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const ms = timeoutMs * Math.max(1, Math.ceil(bytes / MIN_PROGRESS));
-  const deadline = new AbortController();
-  const timer = setTimeout(() => deadline.abort(stalled(`${what} did not arrive in ${Math.round(ms / 1000)} s (${bytes} bytes).`)), ms);
-  timer.unref();
-  try {
-    return await read(signal ? AbortSignal.any([signal, deadline.signal]) : deadline.signal);
-  } catch (error) {
-    if (deadline.signal.aborted && !signal?.aborted) throw deadline.signal.reason as Error;
-    throw error;
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 export function corrupt(oid: Oid, where: string, what: string): MvError {
   return new MvError('CORRUPT_DOWNLOAD', `Object ${shortOid(oid)} from ${where} has the wrong content (${what}); it was not stored.`, {
     hint: 'Run the command again; if it persists, the object on the remote is damaged: push it again from a clone that has it.',

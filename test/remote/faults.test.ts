@@ -112,13 +112,17 @@ describe('transfers under faults', () => {
     await expectCached(join(s.clone.dir, '.mv/cache'), s.modelOid);
   });
 
-  it('drops a response that drips its body a byte at a time after the timeout, and retries', async () => {
+  it('drops a response that drips its body a byte at a time after the timeout, and retries: a file, a manifest', async () => {
     const s = await setup();
+    const [, tokenizerOid] = await pointerOids(s.repo);
+    const manifestKey = new RegExp(tokenizerOid!.slice('sha256:'.length + 2));
+    s.proxy.rules.push({ method: 'GET', url: manifestKey, fault: { kind: 'drip-body' }, times: 1 });
     const started = Date.now();
     await fetchWithFault(s, { kind: 'drip-body' });
     expect(Date.now() - started).toBeGreaterThanOrEqual(900);
-    expect(s.proxy.log.filter((r) => s.modelKey.test(r.url)).map((r) => r.fault)).toEqual(['drip-body', undefined]);
+    for (const key of [s.modelKey, manifestKey]) expect(s.proxy.log.filter((r) => key.test(r.url)).map((r) => r.fault)).toEqual(['drip-body', undefined]);
     await expectCached(join(s.clone.dir, '.mv/cache'), s.modelOid);
+    await expectCached(join(s.clone.dir, '.mv/cache'), tokenizerOid!);
   });
 
   it('gives up after the last attempt and reports every failed object together', async () => {

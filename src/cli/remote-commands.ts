@@ -119,13 +119,14 @@ export function registerRemoteCommands(program: Command): void {
       .addOption(jobsFlag())
       .option('--lineage', name === 'fetch' ? "also the versions' data, pipeline and params objects" : "also the versions' data, pipeline and params file, written into the work tree");
     if (name === 'pull') command.option('-f, --force', 'overwrite local changes that are not in the cache');
-    command.option('--json', 'print the result as JSON').action(async (refs: string[], opts: TransferFlags & { lineage?: boolean; force?: boolean }) => {
+    else command.option('--all', 'every registered version (purged ones left out): to fill a cache or move to a new remote');
+    command.option('--json', 'print the result as JSON').action(async (refs: string[], opts: TransferFlags & { lineage?: boolean; force?: boolean; all?: boolean }) => {
       const commands = await import('../commands/fetch.js');
       const activity = await startActivity('Fetching…', Boolean(opts.json));
       try {
         const base = { cwd: process.cwd(), refs, remote: opts.remote, jobs: opts.jobs, lineage: Boolean(opts.lineage), signal: interruptSignal, onProgress: progressTo(activity, 'Fetching') };
         if (name === 'fetch') {
-          const result = await commands.fetch(base);
+          const result = await commands.fetch({ ...base, all: Boolean(opts.all) });
           activity.stop();
           renderFetch(result, Boolean(opts.json));
         } else {

@@ -4,6 +4,7 @@
  * files are fetched unless `lineage` asks for its data, pipeline and params file too.
  */
 import { checkout, type CheckoutResult } from './checkout.js';
+import { UsageError } from '../errors.js';
 import { ALL_ROLES, pointerObjects, type ObjectRole } from '../pointer/objects.js';
 import { storedObjects } from '../pointer/stored.js';
 import { openRepo, requireInitialized } from '../repo.js';
@@ -12,13 +13,15 @@ import { chunkedFetch } from '../remote/chunk-session.js';
 import { checkSessionOptions, openRemoteSession, type RemoteSessionOptions } from '../remote/remote-session.js';
 import { checkRefs } from '../remote/transfer-inputs.js';
 import type { TransferProgress } from '../remote/transfer-run.js';
-import { headVersions, versionsOfRefs } from '../remote/version-sources.js';
-import { throwIfPurged } from '../safety/purge-record.js';
+import { allVersions, headVersions, versionsOfRefs } from '../remote/version-sources.js';
+import { splitPurged, throwIfPurged } from '../safety/purge-record.js';
 import type { Oid } from '../cache/oid.js';
 
 export interface FetchOptions extends RemoteSessionOptions {
   cwd?: string;
   refs?: string[];
+  /** Every registered version, purged ones left out (fetch only: moving to a new remote, a backup). */
+  all?: boolean;
   /** Also the data, pipeline and params objects of each version. */
   lineage?: boolean;
   signal?: AbortSignal;
@@ -41,16 +44,20 @@ async function fetchObjects(options: FetchOptions): Promise<{ result: FetchResul
   const cwd = options.cwd ?? process.cwd();
   const repo = await openRepo(cwd);
   await requireInitialized(repo);
-  const versions = options.refs?.length ? await versionsOfRefs(repo.git, repo.root, options.refs) : await headVersions(repo.git);
+  if (options.all && options.refs?.length) throw new UsageError('Give refs or --all, not both.', 'mvr fetch churn@v1.2.0, or mvr fetch --all for every version.');
+  const every = options.all ? await splitPurged(repo.git, await allVersions(repo.git)) : undefined;
+  const versions = every ? every.kept : options.refs?.length ? await versionsOfRefs(repo.git, repo.root, options.refs) : await headVersions(repo.git);
   const roles: readonly ObjectRole[] = options.lineage ? ALL_ROLES : ['file'];
   const wanted = versions.flatMap((v) => pointerObjects(v.pointer, v.file, roles));
   const ids = [...new Set(versions.map((v) => v.id))];
+  const left = [...new Set((every?.purged ?? []).map((v) => v.id))];
+  const notes = left.length ? [`Left out ${left.join(', ')}: purged (\`mvr show\` says by whom and why).`] : [];
   // With every object in the cache already (folders' files included), nothing is fetched, so no remote
   // is needed unless one was named: a pull then only checks out.
   if (options.remote === undefined) {
     const stored = await storedObjects(repo.cache, wanted);
     if (stored.missing.length === 0) {
-      const result: FetchResult = { remote: '', remoteName: undefined, objects: stored.objects, cached: stored.objects, downloaded: 0, bytes: 0, rebuilt: 0, reusedBytes: 0, notes: [], versions: ids, warnings: repo.warnings };
+      const result: FetchResult = { remote: '', remoteName: undefined, objects: stored.objects, cached: stored.objects, downloaded: 0, bytes: 0, rebuilt: 0, reusedBytes: 0, notes, versions: ids, warnings: repo.warnings };
       return { result, verified: new Set() };
     }
   }
@@ -70,13 +77,13 @@ async function fetchObjects(options: FetchOptions): Promise<{ result: FetchResul
         onProgress: options.onProgress,
       },
     ))().finally(() => session.store.close?.());
-  const result: FetchResult = { ...summary, remote: session.remote.display, remoteName: session.remote.name, versions: ids, warnings: repo.warnings };
+  const result: FetchResult = { ...summary, notes: [...summary.notes, ...notes], remote: session.remote.display, remoteName: session.remote.name, versions: ids, warnings: repo.warnings };
   await throwIfPurged(repo.git, run.failures, versions.map((v) => ({ artifact: v.pointer.name, version: v.pointer.version })));
   run.throwIfFailed('fetched from', { result });
   return { result, verified };
 }
 
-export interface PullOptions extends FetchOptions {
+export interface PullOptions extends Omit<FetchOptions, 'all'> {
   force?: boolean;
 }
 

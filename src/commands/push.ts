@@ -8,7 +8,7 @@ import { checkRefs } from '../remote/transfer-inputs.js';
 import { ALL_ROLES, pointerObjects } from '../pointer/objects.js';
 import type { LocatedPointer } from '../pointer/locate.js';
 import { pinnedId } from '../registry/ref.js';
-import { purgedVersionError, purgesById, readPurgeRecords } from '../safety/purge-record.js';
+import { purgedVersionError, splitPurged } from '../safety/purge-record.js';
 import { openRepo, requireInitialized } from '../repo.js';
 import { chunkedPush } from '../remote/chunk-session.js';
 import { checkDestination } from '../remote/destinations.js';
@@ -58,10 +58,8 @@ export async function push(options: PushOptions = {}): Promise<PushResult> {
         : await headVersions(repo.git);
   // A purged version's bytes were removed on purpose: no push sends them back (objects it shares with a
   // version pushed are sent for that version). Named on the command line, it is refused.
-  const purges = purgesById(await readPurgeRecords(repo.git));
-  const purged = listed.filter((v) => purges.has(v.id));
+  const { kept: versions, purged } = await splitPurged(repo.git, listed);
   if (purged.length && options.refs?.length) throw (await purgedVersionError(repo.git, purged.map((v) => ({ artifact: v.pointer.name, version: v.pointer.version }))))!;
-  const versions = listed.filter((v) => !purges.has(v.id));
   const session = await openRemoteSession(repo, { ...options, cwd }, (remote) => checkDestination(repo, remote, { trust: options.trustRemote ?? false, record: !options.dryRun }));
   const objects = versions.flatMap((v) => pointerObjects(v.pointer, v.file, ALL_ROLES));
   const { run, ...summary } = await (async () => {

@@ -170,6 +170,12 @@ export async function purgedVersionError(git: Git, versions: Array<{ artifact: s
   });
 }
 
+/** `versions` split into those no purge record names and the purged ones (for push and fetch of every version). */
+export async function splitPurged<T extends { id: string }>(git: Git, versions: T[]): Promise<{ kept: T[]; purged: T[] }> {
+  const purges = purgesById(await readPurgeRecords(git));
+  return { kept: versions.filter((v) => !purges.has(v.id)), purged: versions.filter((v) => purges.has(v.id)) };
+}
+
 /** Before reporting objects a remote lacks: when the versions were purged, that is the real reason. */
 export async function throwIfPurged(git: Git, failures: Array<{ code: string }>, versions: Array<{ artifact: string; version: string }>): Promise<void> {
   if (!failures.some((f) => f.code === 'OBJECT_MISSING')) return;

@@ -159,5 +159,14 @@ describe('mv purge', () => {
     expect(`${shown.stdout}${shown.stderr}`).toContain('note: Left out churn@v0.1.0: purged');
     await expect(push({ cwd: clone.dir, refs: ['churn@v0.1.0'] })).rejects.toMatchObject({ code: 'VERSION_PURGED', message: expect.stringContaining('(consent withdrawn)') as string });
     await expectNotCached(remote, v1Model);
+
+    // fetch --all, into a clone with nothing cached: every version but the purged one, which is not asked for.
+    const fresh = await cloneThroughOrigin(repo);
+    await fresh.git('fetch', '-q', repo.dir, 'refs/tags/mv-purge/*:refs/tags/mv-purge/*');
+    const fetched = await fetch({ cwd: fresh.dir, all: true });
+    expect(fetched.versions).toEqual(['churn@v0.1.1']);
+    expect(fetched.notes).toContain('Left out churn@v0.1.0: purged (`mvr show` says by whom and why).');
+    await expectCached(cacheOf(fresh.dir), v2Model);
+    expect((await cli(fresh.dir, ['fetch', '--all', 'churn'])).exitCode).toBe(2);
   });
 });

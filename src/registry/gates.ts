@@ -34,7 +34,8 @@ function orderViolations({ state, version, stage, stages, requireOrder }: GateIn
   const previous = stages[index - 1]!;
   const reached = stages.slice(index - 1).some((s) => version.stagesEver.has(s));
   if (reached) return [];
-  return [`${stage} requires the version to have been in ${previous} first, and ${pinnedId(state.name, version.version)} never was (promote.require_order)`];
+  const id = pinnedId(state.name, version.version);
+  return [`${stage} requires the version to have been in ${previous} first, and ${id} never was (promote.require_order; \`mvr promote ${id} ${previous}\` first)`];
 }
 
 function metricViolations({ state, version, stage, gate, holders, metrics }: GateInput): string[] {

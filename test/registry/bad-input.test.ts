@@ -42,7 +42,7 @@ describe('bad input: a clear error, and no tag', () => {
     [['promote', 'chatbot@v2.3.8', 'qa'], '"qa" is not a stage in .mv/config.yaml', 'hint: Use one of those, or add it to `stages`'],
     [['promote', 'chatbot@v2.3.8', 'Pro Duction'], 'is not a stage', undefined],
     [['promote', 'chatbot', 'staging'], 'chatbot names an artifact, not a version', 'mvr promote chatbot@v2.4.1 staging'],
-    [['promote', 'chatbot@v2.4.1', 'production'], 'production requires the version to have been in staging first', '--force'],
+    [['promote', 'chatbot@v2.4.1', 'production'], 'production requires the version to have been in staging first, and chatbot@v2.4.1 never was (promote.require_order; `mvr promote chatbot@v2.4.1 staging` first)', '--force'],
     [['promote', 'chatbot@v2.4.1', 'production', '--traffic', '10', '--force'], 'production has no other version to share traffic with', 'Promote without --traffic'],
     [['promote', 'chat bot@v2.4.1', 'staging'], 'does not start with a valid artifact name', 'Refs look like'],
     [['rollback', 'chatbot'], 'chatbot has never had a version in production', 'mvr promote chatbot@vX.Y.Z production'],

@@ -7,6 +7,7 @@
  * cannot see, so it is refused unless --force. A remote is refused without --force for the same reason,
  * and gets a longer default grace period; see docs/guarantees.md for what that means.
  */
+import { displayText } from '../display-text.js';
 import { realpath } from 'node:fs/promises';
 import { relative, isAbsolute } from 'node:path';
 import { removeAbandonedTemps } from '../atomic-file.js';
@@ -229,10 +230,11 @@ function ids(purges: Array<{ id: string }>): string[] {
   return [...new Set(purges.map((p) => p.id))];
 }
 
-function notesOf(needed: { unreadable: Oid[]; notes: string[] }): string[] {
+function notesOf(needed: { unreadable: Oid[]; unreadableBy: string[]; notes: string[] }): string[] {
   const notes = [...needed.notes];
   if (needed.unreadable.length) {
-    notes.push(`${needed.unreadable.length} folder(s) of kept versions have no manifest here, so gc cannot tell which files they list (usually versions never fetched into this clone, whose files are not here either). Fetch a version first (\`mvr fetch <ref>\`) if its files must stay.`);
+    const named = needed.unreadableBy.slice(0, 5).map(displayText).join(', ') + (needed.unreadableBy.length > 5 ? `, and ${needed.unreadableBy.length - 5} more` : '');
+    notes.push(`${needed.unreadable.length} folder(s) of kept versions have no manifest here (${named}), so gc cannot tell which files they list (usually versions never fetched into this clone, whose files are not here either). Fetch a version first (\`mvr fetch <ref>\`) if its files must stay.`);
   }
   return notes;
 }

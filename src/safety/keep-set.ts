@@ -14,18 +14,24 @@ export interface ExpandedObjects {
   entrySizes: Map<Oid, number>;
   /** Folders whose manifest is in none of the stores read: their files cannot be told apart from garbage. */
   unreadable: Oid[];
+  /** Which versions need those folders, and where (`ReferencedObject.neededBy`), in the same order. */
+  unreadableBy: string[];
   notes: string[];
 }
 
 /** `read` returns a manifest's bytes, or undefined when it is not available. */
 export async function expandDirectories(objects: Iterable<ReferencedObject>, read: (oid: Oid) => Promise<Buffer | undefined>): Promise<ExpandedObjects> {
-  const result: ExpandedObjects = { oids: new Set(), entrySizes: new Map(), unreadable: [], notes: [] };
+  const result: ExpandedObjects = { oids: new Set(), entrySizes: new Map(), unreadable: [], unreadableBy: [], notes: [] };
+  const unreadable = (object: ReferencedObject) => {
+    result.unreadable.push(object.oid);
+    result.unreadableBy.push(object.neededBy ?? object.oid);
+  };
   for (const object of objects) {
     result.oids.add(object.oid);
     if (!object.directory) continue;
     const bytes = await read(object.oid);
     if (bytes === undefined) {
-      if (!object.guessed) result.unreadable.push(object.oid);
+      if (!object.guessed) unreadable(object);
       continue;
     }
     let entries;
@@ -33,7 +39,7 @@ export async function expandDirectories(objects: Iterable<ReferencedObject>, rea
       entries = parseManifest(bytes.toString('utf8'), object.oid);
     } catch (error) {
       if (!object.guessed) {
-        result.unreadable.push(object.oid);
+        unreadable(object);
         result.notes.push(`The manifest ${shortOid(object.oid)} cannot be read (${error instanceof Error ? error.message : String(error)}); run \`mvr verify\`.`);
       }
       continue;

@@ -30,6 +30,8 @@ export interface ReferencedObject {
   directory: boolean;
   /** Found in a pointer mv could not parse: it is a folder's manifest only if its bytes say so. */
   guessed?: boolean;
+  /** The first version that needs it, and its path there (`churn@v0.1.0 models/churn/tokenizer/`), for messages. */
+  neededBy?: string;
 }
 
 export async function findPointers(repo: Repo): Promise<{ pointers: FoundPointer[]; notes: string[] }> {
@@ -84,7 +86,7 @@ export function referencedObjects(pointers: FoundPointer[], options: { purged: S
     if ((options.purged.has(id) && found.where !== 'work tree') || options.except?.has(id)) continue;
     for (const object of pointerObjects(pointer, found.file)) {
       const known = out.get(object.oid);
-      if (!known || known.guessed || (object.directory && !known.directory)) out.set(object.oid, { oid: object.oid, directory: object.directory });
+      if (!known || known.guessed || (object.directory && !known.directory)) out.set(object.oid, { oid: object.oid, directory: object.directory, neededBy: `${id} ${object.path}` });
     }
   }
   return out;

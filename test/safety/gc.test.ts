@@ -9,7 +9,7 @@ import { tempDir } from '../helpers/git-repo.js';
 import { MV_BIN, cli, cliJson, cliOk } from '../helpers/mv-cli.js';
 import { ADD_ARGS, addChurn } from '../helpers/project.js';
 import { registryClock } from '../helpers/registry.js';
-import { POINTER_FILE, projectWithVersion } from '../helpers/remote-project.js';
+import { POINTER_FILE, cloneThroughOrigin, projectWithVersion } from '../helpers/remote-project.js';
 import { DAY, expectIntact, garbage, later, oidsIn, storedOids, leaveHistory } from '../helpers/safety.js';
 
 const cacheOf = (dir: string) => join(dir, '.mv/cache');
@@ -98,6 +98,13 @@ describe('mv gc on the local cache', () => {
     // Once the reflog expires, the commit it alone remembered is garbage too.
     await repo.git('reflog', 'expire', '--expire=now', '--all');
     expect((await gc({ cwd: repo.dir, now: later })).planned.map((p) => p.oid)).toEqual([inReflog]);
+  });
+
+  it('names the versions whose folders it cannot expand (never fetched into this clone)', async () => {
+    const repo = await projectWithVersion();
+    const clone = await cloneThroughOrigin(repo);
+    const result = await gc({ cwd: clone.dir, grace: '0s' });
+    expect(result.notes).toContainEqual(expect.stringContaining('2 folder(s) of kept versions have no manifest here (churn@v0.1.0 models/churn/tokenizer/, churn@v0.1.0 data/train/)'));
   });
 
   it('refuses a cache outside the repository unless --force, through the CLI', async () => {

@@ -210,7 +210,7 @@ export async function readAddRequest(repo: Repo, cwd: string, flags: AddFlags): 
   // A pipeline file git tracks, changed since the commit: the version records its bytes as they are now, and
   // its code commit holds others (a `checkout --lineage` of an older version rewrites such files).
   const changedPipeline = changedFiles.filter((f) => pipelinePaths.some((p) => atOrUnder(f, p.repoPath.replace(/\/$/, ''))));
-  if (changedPipeline.length) warnings.push(`${changedPipeline.map(displayPath).join(', ')} ${changedPipeline.length > 1 ? 'differ' : 'differs'} from the commit the version records: its pipeline is recorded as it is in the work tree (\`git diff\` shows how it differs; commit it first to keep the two together).`);
+  if (changedPipeline.length) warnings.push(`${changedPipeline.map(displayPath).join(', ')} ${changedPipeline.length > 1 ? 'differ' : 'differs'} from the commit the version records: its pipeline is recorded as it is in the work tree (\`git diff HEAD\` shows how it differs; commit it first to keep the two together).`);
   if (!branch) warnings.push('HEAD is detached: the commit recording this version will be reachable only through its tag (create a branch with `git switch -c <name>` to keep it on one).');
 
   // What a params, metrics or signature file holds is written into the pointer, so into a commit. One taken

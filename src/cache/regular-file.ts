@@ -5,7 +5,7 @@
  * is refused at once instead of filling memory or hanging the command.
  */
 import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { STREAM_CHUNK } from './hash.js';
 import { open, type FileHandle } from 'node:fs/promises';
 import { MvError } from '../errors.js';
@@ -101,7 +101,20 @@ export function readRegularSync(path: string, bounds: Bounds = {}): Buffer {
  * before it is returned, so that a missing file or one of the wrong kind fails here and not mid-pipeline.
  * The stream closes the file when it ends or is destroyed.
  */
-export async function openRegularStream(path: string, range: { start?: number; end?: number } = {}): Promise<Readable> {
+export async function openRegularStream(path: string, range: { start?: number; end?: number; signal?: AbortSignal | undefined } = {}): Promise<Readable> {
+  range.signal?.throwIfAborted();
   const { handle } = await openRegular(path);
-  return handle.createReadStream({ start: range.start ?? 0, ...(range.end === undefined ? {} : { end: range.end - 1 }), highWaterMark: STREAM_CHUNK });
+  try {
+    range.signal?.throwIfAborted();
+    const start = range.start ?? 0;
+    // An empty range is an empty stream (a read stream takes `end` inclusive, so it cannot say "none").
+    if (range.end !== undefined && range.end <= start) {
+      await handle.close();
+      return Readable.from([]);
+    }
+    return handle.createReadStream({ start, ...(range.end === undefined ? {} : { end: range.end - 1 }), highWaterMark: STREAM_CHUNK, ...(range.signal ? { signal: range.signal } : {}) });
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
 }

@@ -127,14 +127,13 @@ export class FolderChunkStore implements ChunkStore {
   async readRange(key: SourceKey, start: number, end: number, signal?: AbortSignal): Promise<Readable> {
     const path = this.sourcePath(key);
     const open = async () => {
-      const stream = await openRegularStream(path, { start, end }).catch((error: unknown) => {
+      const stream = await openRegularStream(path, { start, end, signal }).catch((error: unknown) => {
         if (errnoCode(error) === 'ENOENT') {
           const source = parseSource(key);
           throw source.kind === 'pack' ? missingPack(source.id, this.location) : missingObject(source.oid, this.location);
         }
         throw fsError(error, 'reading', path);
       });
-      signal?.addEventListener('abort', () => stream.destroy(signal.reason as Error), { once: true });
       return stream;
     };
     const stream = this.slots ? await this.slots.stream(open) : await open();

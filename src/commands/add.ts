@@ -126,7 +126,7 @@ export async function add(options: AddOptions): Promise<AddResult> {
     // HEAD is read under the lock: another add may have committed on top of the one the request saw.
     const [{ taken, registered, deprecated }, head] = await Promise.all([versionTags(repo.git, request.name), repo.git.headCommit()]);
     if (deprecated) warnings.push(`${request.name} is deprecated (tag ${request.name}@deprecated); the new version is registered all the same.`);
-    const claimed = unregisteredClaim(request.current, taken);
+    const claimed = unregisteredClaim(request.current, request.currentAsCommitted, taken);
     if (claimed) warnings.push(`${request.current!.file} names ${claimed}, which no tag registers in this clone: another clone may have registered it without its tag reaching the team (a rebase leaves a version's tag on the commit from before it; \`git push origin ${claimed}\` there publishes it). Its number is not given again.`);
     const newest = registered[0];
     const previous = newest ? await pointerOf(repo, request, head, newest.register.commit, newest.register.payload?.pointer?.path, newest.version, warnings) : undefined;
@@ -272,7 +272,7 @@ async function planned(repo: Repo, base: ResultBase, plan: VersionPlan, pointer:
  * The pinned id of the work tree's committed pointer when no tag registers its version here: a version
  * whose tag never arrived (left behind by a rebase, or not pushed yet). Numbering must not give it again.
  */
-function unregisteredClaim(current: LocatedPointer | undefined, taken: string[]): string | undefined {
-  if (!current || taken.includes(current.pointer.version)) return undefined;
+function unregisteredClaim(current: LocatedPointer | undefined, asCommitted: boolean, taken: string[]): string | undefined {
+  if (!current || !asCommitted || taken.includes(current.pointer.version)) return undefined;
   return pinnedId(current.pointer.name, current.pointer.version);
 }

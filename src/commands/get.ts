@@ -31,6 +31,7 @@ import { UsageError } from '../errors.js';
 import { openSourceRepository, type SourceRepository } from '../remote/source-repository.js';
 import { throwIfPurged } from '../safety/purge-record.js';
 import { rehashCache } from '../safety/rehash.js';
+import { openRegular } from '../cache/regular-file.js';
 import type { Oid } from '../cache/oid.js';
 import type { TransferProgress } from '../remote/transfer-run.js';
 
@@ -247,5 +248,15 @@ async function checkResumedStaging(staging: LocalCache): Promise<void> {
     if (errnoCode(error) === 'ENOENT') return;
     throw error;
   }
-  for (const [oid, outcome] of await rehashCache(staging, oids)) if (outcome === 'corrupt') await staging.delete(oid);
+  // Only regular files are hashed: a pipe there would hold the get, a link would be read through.
+  const files: Oid[] = [];
+  for (const oid of oids) {
+    const regular = await openRegular(staging.path(oid)).then(
+      async ({ handle }) => (await handle.close(), true),
+      () => false,
+    );
+    if (regular) files.push(oid);
+    else await rm(staging.path(oid), { recursive: true, force: true });
+  }
+  for (const [oid, outcome] of await rehashCache(staging, files)) if (outcome === 'corrupt') await staging.delete(oid);
 }

@@ -25,6 +25,7 @@ import { readObjectBytes } from '../safety/object-bytes.js';
 import { purgesById, readTagAndPurgeRecords, type PurgeRecord } from '../safety/purge-record.js';
 import { quarantinedObjects, quarantineObject, readQuarantined } from '../safety/quarantine.js';
 import { rehashCache, rehashRemote } from '../safety/rehash.js';
+import { MAX_MANIFEST_BYTES } from '../remote/download.js';
 import { checkSignatures, type SignatureCheck } from '../registry/signatures.js';
 import { checkPointers, readHeadPointers, type TamperFinding } from '../safety/tamper.js';
 import { versionObjects, type OwnedObject } from '../safety/version-objects.js';
@@ -230,6 +231,7 @@ async function listAll(cache: { list(): AsyncIterable<Oid> }): Promise<Oid[]> {
 async function checkRemote(session: RemoteSession, owned: OwnedObject[], options: { rehash: boolean; spoolDir: string }): Promise<NonNullable<VerifyResult['remote']>> {
   const { store, pools } = session;
   const oids = [...new Set(owned.map((o) => o.oid))];
+  const sizes = new Map(owned.flatMap((o) => (o.size === undefined ? [] : [[o.oid, o.size] as const])));
   const status = await remoteStatus(store, oids, { jobs: pools.checks, policy: session.policy });
   const missing = new Map<Oid, string | undefined>(status.missing.map((oid) => [oid, undefined]));
   const corrupt = new Map<Oid, string | undefined>();
@@ -248,7 +250,7 @@ async function checkRemote(session: RemoteSession, owned: OwnedObject[], options
   if (options.rehash) {
     const limit = pLimit(pools.requests);
     await Promise.all([...status.present].map((oid) => limit(async () => {
-      const outcome = await rehashRemote(store, oid);
+      const outcome = await rehashRemote(store, oid, sizes.get(oid) ?? MAX_MANIFEST_BYTES);
       if (outcome === 'corrupt') {
         corrupt.set(oid, undefined);
         // Useless to every reader, and in the way of a good copy: a push sends only what the remote lacks.

@@ -61,11 +61,11 @@ function metricViolations({ state, version, stage, gate, holders, metrics }: Gat
 
 /**
  * How far apart two values may come out of floating-point arithmetic though equal in decimal: 0.93 − 0.925
- * is 0.0050000000000000044, which must not exceed a tolerance of 0.005. One part in 10⁹ of the largest
- * number involved, far below any difference a metric is meant to tell.
+ * is 0.0050000000000000044, which must not exceed a tolerance of 0.005. A few units in the last place of
+ * the largest number involved: rounding, never a difference a metric can tell.
  */
 function rounding(...values: number[]): number {
-  return 1e-9 * Math.max(...values.map(Math.abs));
+  return 8 * Number.EPSILON * Math.max(...values.map(Math.abs));
 }
 
 /** The numeric value of a (dotted) metric, or a phrase saying why there is none. */

@@ -52,24 +52,6 @@ export class VerifyingStream extends Transform {
   }
 }
 
-/** Fails a stream past `max` bytes: an object whose size is not recorded (a manifest, a params file) is never that large. */
-export class ByteLimit extends Transform {
-  private seen = 0;
-
-  constructor(
-    private readonly max: number,
-    private readonly tooLarge: () => Error,
-  ) {
-    super();
-  }
-
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
-    this.seen += chunk.byteLength;
-    if (this.seen > this.max) return done(this.tooLarge());
-    done(null, chunk);
-  }
-}
-
 /**
  * The least a transfer must move in each stall timeout: a sender that drips a few bytes at a time would
  * otherwise hold a command forever without ever stalling.

@@ -8,6 +8,7 @@ import { errnoCode } from '../errors.js';
 import { MvError } from '../errors.js';
 import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
+import { ByteLimit } from '../cache/byte-limit.js';
 
 export type RehashOutcome = 'ok' | 'corrupt' | 'missing';
 
@@ -31,16 +32,27 @@ export async function rehashCache(cache: LocalCache, oids: Oid[], options: { job
   return outcomes;
 }
 
-/** Downloads an object from a store and hashes it without keeping it. */
-export async function rehashRemote(store: ObjectStore, oid: Oid): Promise<RehashOutcome> {
+/**
+ * Downloads an object from a store and hashes it without keeping it, reading at most `maxBytes` (its
+ * recorded size, or a bound): more than that is not the object.
+ */
+export async function rehashRemote(store: ObjectStore, oid: Oid, maxBytes: number): Promise<RehashOutcome> {
   let source;
   try {
     source = await store.read(oid);
   } catch (error) {
     if (error instanceof MvError && error.code === 'OBJECT_MISSING') return 'missing';
+    // A pipe, a device or a link where the object should be (a folder remote): not the object, so damaged.
+    if (error instanceof MvError && error.code === 'UNEXPECTED_FILE') return 'corrupt';
     throw error;
   }
   const hasher = new HashingStream();
-  await pipeline(source, hasher, new Writable({ write: (_chunk, _encoding, done) => done() }));
+  const tooLarge = new MvError('CORRUPT_DOWNLOAD', `more than ${maxBytes} bytes`);
+  try {
+    await pipeline(source, new ByteLimit(maxBytes, () => tooLarge), hasher, new Writable({ write: (_chunk, _encoding, done) => done() }));
+  } catch (error) {
+    if (error === tooLarge) return 'corrupt';
+    throw error;
+  }
   return hasher.digest().oid === oid ? 'ok' : 'corrupt';
 }

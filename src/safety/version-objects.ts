@@ -11,6 +11,8 @@ export interface OwnedObject {
   /** The version's pinned id. */
   id: string;
   manifest: boolean;
+  /** The size its pointer or manifest records; undefined for a folder's manifest (not recorded). */
+  size?: number | undefined;
 }
 
 /**
@@ -31,9 +33,9 @@ export async function versionObjects(version: { id: string; pointer: Pointer; fi
   // A folder's files follow the folder, and have its role.
   let role: ObjectRole = 'file';
   const owned = objects.map((object): OwnedObject => {
-    if ('manifest' in object) return { oid: object.oid, path: object.path, role, id: version.id, manifest: false };
+    if ('manifest' in object) return { oid: object.oid, path: object.path, role, id: version.id, manifest: false, size: object.size };
     role = object.role;
-    return { oid: object.oid, path: object.path, role, id: version.id, manifest: object.directory };
+    return { oid: object.oid, path: object.path, role, id: version.id, manifest: object.directory, size: object.directory ? undefined : object.size };
   });
   return { objects: owned, unlisted: unreadable.map((directory) => `${version.id}: ${directory.path}`) };
 }

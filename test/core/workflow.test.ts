@@ -258,7 +258,7 @@ describe('lineage and dirty code', () => {
     await repo.write('src/preprocess.py', 'def preprocess(rows):\n    return rows[1:]\n');
     const added = await addChurn(repo);
     // The pipeline is recorded as it is now, which is not what the recorded commit holds: said, not refused.
-    expect(added.warnings).toContain('src/preprocess.py differs from the commit the version records: its pipeline is recorded as it is in the work tree (`git diff` shows how it differs; commit it first to keep the two together).');
+    expect(added.warnings).toContain('src/preprocess.py differs from the commit the version records: its pipeline is recorded as it is in the work tree (`git diff HEAD` shows how it differs; commit it first to keep the two together).');
     expect(added.warnings.join('\n')).not.toMatch(/params\.yaml|metrics\.json/);
     const pointer = await readPointer(repo, 'models/churn/churn.mv.yaml');
     expect(pointer.lineage.code.dirty).toBe(false);

@@ -170,6 +170,15 @@ describe('a directory remote', () => {
     expect((error as Error).message).toMatch(/200 GiB|214748364800 bytes where 2097152 were expected/);
     for (const oid of [modelOid!, tokenizerOid!, paramsOid!]) await expectNotCached(join(clone.dir, '.mv/cache'), oid);
     expect(await readdir(join(clone.dir, '.mv/cache/tmp')).catch(() => [])).toEqual([]);
+
+    // Repaired with mvr: verify removes what is not the object, a push from the clone that holds them sends them again.
+    const found = await verify({ cwd: repo.dir, remote: 'origin', rehashRemote: true });
+    // The pipe and the link are no object there (missing); the sparse giant is read only to the model's size, and removed.
+    expect(found.remote!.corrupt).toEqual([expect.objectContaining({ oid: modelOid, removed: true })]);
+    expect(found.remote!.missing.map((m) => m.oid).sort()).toEqual([tokenizerOid, paramsOid].sort());
+    await push({ cwd: repo.dir, recheck: true });
+    await pull({ cwd: clone.dir, refs: ['churn'], lineage: true });
+    expect(await sameBytes(join(repo.dir, 'models/churn/model.pt'), join(clone.dir, 'models/churn/model.pt'))).toBe(true);
   });
 
   it('pulls a large file into a fresh clone byte for byte, read-only in the cache and writable in the work tree', async () => {

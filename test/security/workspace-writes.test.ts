@@ -6,6 +6,7 @@
  */
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { checkout } from '../../src/commands/checkout.js';
 import { pull } from '../../src/commands/fetch.js';
@@ -240,6 +241,9 @@ describe('mv get writes only inside its output folder', () => {
     const hex = model.oid.slice('sha256:'.length);
     await mkdir(join(out, '.mv-get/objects', hex.slice(0, 2)), { recursive: true });
     await writeFile(join(out, '.mv-get/objects', hex.slice(0, 2), hex.slice(2)), 'EVIL BYTES\n');
+    // And a pipe under another name, which hashing would wait on for ever.
+    await mkdir(join(out, '.mv-get/objects/ab'), { recursive: true });
+    await execa('mkfifo', [join(out, '.mv-get/objects/ab', 'c'.repeat(62))]);
     await writeFile(join(out, model.path), 'edited since\n');
     await get({ cwd: s.attacker.dir, ref: 'churn@v0.1.0', output: out, repo: s.origin });
     expect(await readFile(join(out, model.path))).toEqual(honest);

@@ -6,7 +6,7 @@
  */
 import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { MvError, errnoCode } from '../errors.js';
+import { MvError } from '../errors.js';
 import { checkCommittedSettings, loadConfig, validateConfig, type Config } from '../config.js';
 import { hashBuffer } from '../cache/hash.js';
 import { LocalCache } from '../cache/local-cache.js';
@@ -200,10 +200,9 @@ async function configAt(source: SourceRepository, commit: string): Promise<Confi
 }
 
 /**
- * The files to write, with paths inside the output folder: relative to the pointer's folder, or to the
- * repository when some file lies outside that folder.
+ * Where each of the pointer's files (and folders) goes in DIR, in the pointer's order: relative to the
+ * pointer's folder, or to the repository when some file lies outside that folder.
  */
-/** Where each of the pointer's files (and folders) goes in DIR, in the pointer's order. */
 function outputPaths(pointer: Pointer, file: string): string[] {
   const folder = pointerFolder(file);
   const repoPaths = pointer.files.map((f) => joinRepoPath(folder, f.path));
@@ -211,6 +210,7 @@ function outputPaths(pointer: Pointer, file: string): string[] {
   return repoPaths.map((repoPath) => (outside || folder === '' ? repoPath : relativeFromFolder(folder, repoPath)));
 }
 
+/** The files to write, with their paths inside the output folder (a folder's files from its manifest). */
 async function lockedFiles(staging: LocalCache, pointer: Pointer, file: string): Promise<LockedFile[]> {
   const paths = outputPaths(pointer, file);
   const files: LockedFile[] = [];
@@ -241,16 +241,9 @@ function checkOwnNames(paths: string[]): void {
  * that does not hash to its name is removed (fetched again).
  */
 async function checkResumedStaging(staging: LocalCache): Promise<void> {
-  const oids: Oid[] = [];
-  try {
-    for await (const oid of staging.list()) oids.push(oid);
-  } catch (error) {
-    if (errnoCode(error) === 'ENOENT') return;
-    throw error;
-  }
   // Only regular files are hashed: a pipe there would hold the get, a link would be read through.
   const files: Oid[] = [];
-  for (const oid of oids) {
+  for await (const oid of staging.list()) {
     const regular = await openRegular(staging.path(oid)).then(
       async ({ handle }) => (await handle.close(), true),
       () => false,

@@ -18,7 +18,7 @@ import { MvError, errnoCode, fsError } from '../errors.js';
 import { localCopier } from './local-copy.js';
 import { RESUMABLE_SIZE, writeVerified } from './resumable-file.js';
 import { StallGuard, corrupt } from './transfer-streams.js';
-import { ByteLimit } from '../cache/byte-limit.js';
+import { ByteLimit, collectAtMost } from '../cache/byte-limit.js';
 import { remoteStatus } from './remote-status.js';
 import { ChunkedFetcher } from './chunked-fetch.js';
 import { TransferRun, type TransferItem, type TransferRunOptions } from './transfer-run.js';
@@ -150,14 +150,7 @@ async function copyLocalLarge(item: TransferItem & { size: number }, source: str
 /** A small object's bytes, whole (unverified), refused past `maxBytes`. */
 async function readWhole(store: ObjectStore, oid: Oid, signal: AbortSignal, maxBytes: number): Promise<Buffer> {
   if (store.readBuffer) return store.readBuffer(oid, { signal, maxBytes });
-  const chunks: Buffer[] = [];
-  let length = 0;
-  for await (const chunk of await store.read(oid, { signal })) {
-    length += (chunk as Buffer).byteLength;
-    if (length > maxBytes) throw corrupt(oid, store.location, `more than the ${maxBytes} bytes expected`);
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
+  return collectAtMost(await store.read(oid, { signal }), maxBytes, () => corrupt(oid, store.location, `more than the ${maxBytes} bytes expected`));
 }
 
 /** Downloads one object into the cache, verified; resumable when its size is known and large. */

@@ -20,6 +20,7 @@ import { MultipartUploader, type MultipartOptions } from './s3-multipart.js';
 import type { RequestSlots } from './request-slots.js';
 import type { ChunkStore } from '../chunk/chunk-store.js';
 import { S3ChunkStore } from './s3-chunk-store.js';
+import { collectAtMost } from '../cache/byte-limit.js';
 import { StallGuard, VerifyingStream, corrupt, corruptSource } from './transfer-streams.js';
 
 export interface S3StoreOptions extends MultipartOptions {
@@ -78,23 +79,13 @@ export class S3Store implements ObjectStore {
     const response = await this.read(oid, options);
     const timeout = this.options.stallTimeoutMs;
     const body = timeout === undefined ? response : pipeline(response, new StallGuard(timeout, `The transfer of ${oid} from ${this.location}`), () => undefined);
-    const chunks: Buffer[] = [];
-    let length = 0;
     try {
-      for await (const chunk of body) {
-        length += (chunk as Buffer).byteLength;
-        // An endpoint that sends more than the object can hold is cut off here, not held in memory.
-        if (options.maxBytes !== undefined && length > options.maxBytes) {
-          response.destroy();
-          throw corrupt(oid, this.location, `more than the ${options.maxBytes} bytes expected`);
-        }
-        chunks.push(chunk as Buffer);
-      }
+      // An endpoint that sends more than the object can hold is cut off, not held in memory.
+      return await collectAtMost(body, options.maxBytes, () => corrupt(oid, this.location, `more than the ${options.maxBytes} bytes expected`));
     } catch (error) {
       if (error instanceof MvError) throw error;
       throw s3Failure(error, this.location);
     }
-    return Buffer.concat(chunks, length);
   }
 
   async put(oid: Oid, sourcePath: string, size: number, options: PutOptions = {}): Promise<void> {

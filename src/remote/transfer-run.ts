@@ -150,19 +150,8 @@ export class TransferRun {
     if (this.failures.length === 0) return;
     const shown = this.failures.slice(0, 10).map((f) => `\n  ${f.path} (${f.oid}): ${f.message}`).join('');
     const more = this.failures.length > 10 ? `\n  … and ${this.failures.length - 10} more` : '';
-    // Retrying cannot bring back an object the remote never had, or one this clone lacks: say who must act.
-    const absent = this.failures.every((f) => f.code === 'OBJECT_MISSING');
-    // Bytes that came whole but wrong, or files mv did not write, were retried already: the remote holds them so.
-    const damaged = verb === 'fetched from' && this.failures.every((f) => f.code === 'CORRUPT_DOWNLOAD' || f.code === 'UNEXPECTED_FILE');
-    const hint = damaged
-      ? 'The remote holds these objects damaged: `mvr verify -r <remote> --rehash-remote` removes them from it and names the versions; then `mvr push <version> --recheck` from a clone that holds them, and fetch again.'
-      : !absent
-      ? 'Run the command again: objects that arrived are not sent again, and large ones resume. Use --json for the full list.'
-      : verb === 'fetched from'
-        ? 'The remote never received these objects: push the version from a clone that has them (`mvr push <ref>`, or `mvr push --all`), then fetch again.'
-        : 'This clone\'s cache lacks these objects: fetch them first (`mvr fetch <ref>`), or push from a clone that has them.';
     throw new MvError('TRANSFER_FAILED', `${this.failures.length} object(s) could not be ${verb} ${this.options.remote}:${shown}${more}`, {
-      hint,
+      hint: failureHint(verb, this.failures),
       details: { remote: this.options.remote, failures: this.failures, ...summary },
     });
   }
@@ -170,4 +159,16 @@ export class TransferRun {
 
 function asMvError(reason: unknown): MvError {
   return reason instanceof MvError ? reason : new MvError('INTERRUPTED', 'Interrupted; nothing was left half-written.', { hint: 'Run the command again to finish.' });
+}
+
+/** What to do about failed objects: retrying cannot bring back what the remote never had or holds damaged, nor what this clone lacks. */
+function failureHint(verb: 'pushed to' | 'fetched from', failures: Array<{ code: string }>): string {
+  const all = (...codes: string[]) => failures.every((f) => codes.includes(f.code));
+  if (verb === 'fetched from' && all('CORRUPT_DOWNLOAD', 'UNEXPECTED_FILE')) {
+    return 'The remote holds these objects damaged: `mvr verify -r <remote> --rehash-remote` removes them from it and names the versions; then `mvr push <version> --recheck` from a clone that holds them, and fetch again.';
+  }
+  if (!all('OBJECT_MISSING')) return 'Run the command again: objects that arrived are not sent again, and large ones resume. Use --json for the full list.';
+  return verb === 'fetched from'
+    ? 'The remote never received these objects: push the version from a clone that has them (`mvr push <ref>`, or `mvr push --all`), then fetch again.'
+    : "This clone's cache lacks these objects: fetch them first (`mvr fetch <ref>`), or push from a clone that has them.";
 }

@@ -107,6 +107,6 @@ async function upgradeLegacyHooks(): Promise<void> {
     if (legacy.length) process.stderr.write(`Updated this repository's git hooks (${legacy.join(', ')}) to call mvr; the earlier ones looked for \`mv\`.\n`);
     if (outdated.length) process.stderr.write(`Updated this repository's git hooks (${outdated.join(', ')}): they no longer run an mvr the repository itself holds.\n`);
   } catch (error) {
-    warn(`this repository's git hooks were written by an earlier version and look for \`mv\`; rewriting them failed (${error instanceof Error ? error.message : String(error)}). Run \`mvr hooks install\`.`);
+    warn(`this repository's git hooks were written by an earlier version of mv and need rewriting, which failed (${error instanceof Error ? error.message : String(error)}). Run \`mvr hooks install\`.`);
   }
 }

@@ -143,15 +143,16 @@ export async function checkNotTracked(repo: Repo, paths: PathArg[], tracked: Pro
     // The .gitignore beside the pointer holds the lines mv wrote for the files the pointer records.
     const ignore = joinRepoPath(pointerFolder(pointer), '.gitignore');
     const moved = [pointer, ...(list.includes(ignore) ? [ignore] : [])].map(shellQuote).join(' ');
-    throw new MvError('ALREADY_TRACKED', `${input} holds ${own ? `${artifact.name}'s own pointer` : 'a pointer'} (${displayPath(pointer)}); a folder versioned by mv cannot hold a pointer.`, {
+    const typed = shellQuote(input);
+    throw new MvError('ALREADY_TRACKED', `${displayPath(input)} holds ${own ? `${artifact.name}'s own pointer` : 'a pointer'} (${displayPath(pointer)}); a folder versioned by mv cannot hold a pointer.`, {
       hint: own
-        ? `Name the files in it instead (\`mvr add ${artifact.name} ${input}<file> …\`), or move ${artifact.name} to the folder: \`git rm -q -- ${moved} && git commit -m "Move ${artifact.name}'s pointer"\`, then \`mvr add ${artifact.name} ${input}\` writes its pointer beside the folder.`
+        ? `Name the files in it instead (\`mvr add ${artifact.name} ${typed}<file> …\`), or move ${artifact.name} to the folder: \`git rm -q -- ${moved} && git commit -m "Move ${artifact.name}'s pointer"\`, then \`mvr add ${artifact.name} ${typed}\` writes its pointer beside the folder.`
         : 'Name the files beside it instead, or give a folder that holds no pointer.',
       details: { pointer },
     });
   }
   throw new MvError('ALREADY_TRACKED', `${displayPath(list[0]!)}${list.length > 1 ? ` (and ${list.length - 1} more)` : ''} is tracked by git; an artifact's files are versioned by mv instead.`, {
-    hint: `Stop tracking them in git first: git rm -r --cached -- ${paths.map((p) => p.input).join(' ')} && git commit -m "Track with mv"`,
+    hint: `Stop tracking them in git first: git rm -r --cached -- ${paths.map((p) => shellQuote(p.input)).join(' ')} && git commit -m "Track with mv"`,
   });
 }
 

@@ -205,6 +205,13 @@ describe('files git tracks', () => {
       await testRepoAt(dir).git('add', 'code/deep/w.bin');
       await testRepoAt(dir).git('commit', '-qm', 'code');
     });
+    // A path with a space is quoted in the command the hint gives.
+    await expectRefused({ name: 'spaced', paths: ['my code/'], data: ['data/train'] }, "git rm -r --cached -- 'my code/' && git commit", async (dir) => {
+      await mkdir(join(dir, 'my code'), { recursive: true });
+      await writeFile(join(dir, 'my code/w.bin'), 'w');
+      await testRepoAt(dir).git('add', 'my code/w.bin');
+      await testRepoAt(dir).git('commit', '-qm', 'code');
+    });
   });
 
   it("a folder holding the artifact's own pointer: the way out keeps the pointer in git, and the move to the folder loses nothing silently", async () => {

@@ -86,7 +86,9 @@ export function indexVersions(events: RegistryEvent[]): VersionIndex {
     if (existing) {
       if (existing.commit !== event.commit) {
         index.notes.push(`${event.tag} points at commit ${event.commit.slice(0, 12)}, but v${event.version!} is at ${existing.commit.slice(0, 12)}; the tag was ignored.`);
-        (existing.conflicts ??= []).push({ ...event });
+        // A second registration makes the version ambiguous (versionsFromRecords reads it the same way); a
+        // stray deregistration elsewhere is only ignored.
+        if (event.kind === 'register') (existing.conflicts ??= []).push({ ...event });
         event.version = undefined;
       }
       continue;

@@ -127,6 +127,23 @@ describe('a version registered at two commits', () => {
     expect(run.stderr).toContain('twice@v0.1.0#1 at');
     expect(run.stdout).toBe('');
   });
+
+  it('a stray deregistration tag on another commit is ignored alike by every command: no conflict, the version stays registered', async () => {
+    await attackBranch(s, 'stray-deregister');
+    await s.attacker.write('models/stray/w.bin', 'the weights\n');
+    await add({ cwd: s.attacker.dir, name: 'stray', paths: ['models/stray/w.bin'], data: ['data/train'] });
+    await push({ cwd: s.attacker.dir });
+    const registered = (await s.attacker.git('rev-parse', 'HEAD')).trim();
+    await s.attacker.git('commit', '-q', '--allow-empty', '-m', 'elsewhere');
+    await handTag(s.attacker, 'stray@v0.1.0!', 'HEAD', 'Deregister stray@v0.1.0');
+    await publish(s);
+
+    const repo = await victim(s, 'stray-deregister');
+    expect((await resolve({ cwd: repo.dir, ref: 'stray@v0.1.0' })).versions[0]).toMatchObject({ commit: registered });
+    await expect(show({ cwd: repo.dir, ref: 'stray@v0.1.0' })).resolves.toMatchObject({ kind: 'version' });
+    const out = join(await tempDir('mv-get-'), 'deploy');
+    expect(await get({ cwd: repo.dir, ref: 'stray@v0.1.0', output: out })).toMatchObject({ id: 'stray@v0.1.0', commit: registered });
+  });
 });
 
 describe('purge records arriving by git', () => {

@@ -14,7 +14,7 @@ import { checkSessionOptions, openRemoteSession, type RemoteSessionOptions } fro
 import { checkRefs } from '../remote/transfer-inputs.js';
 import type { TransferProgress } from '../remote/transfer-run.js';
 import { allVersions, headVersions, versionsOfRefs } from '../remote/version-sources.js';
-import { splitPurged, throwIfPurged } from '../safety/purge-record.js';
+import { throwIfPurged } from '../safety/purge-record.js';
 import type { Oid } from '../cache/oid.js';
 
 export interface FetchOptions extends RemoteSessionOptions {
@@ -45,7 +45,7 @@ async function fetchObjects(options: FetchOptions): Promise<{ result: FetchResul
   const repo = await openRepo(cwd);
   await requireInitialized(repo);
   if (options.all && options.refs?.length) throw new UsageError('Give refs or --all, not both.', 'mvr fetch churn@v1.2.0, or mvr fetch --all for every version.');
-  const every = options.all ? await splitPurged(repo.git, await allVersions(repo.git)) : undefined;
+  const every = options.all ? await allVersions(repo.git) : undefined;
   const versions = every ? every.kept : options.refs?.length ? await versionsOfRefs(repo.git, repo.root, options.refs) : await headVersions(repo.git);
   const roles: readonly ObjectRole[] = options.lineage ? ALL_ROLES : ['file'];
   const wanted = versions.flatMap((v) => pointerObjects(v.pointer, v.file, roles));

@@ -49,17 +49,19 @@ export async function push(options: PushOptions = {}): Promise<PushResult> {
   const repo = await openRepo(cwd);
   await requireInitialized(repo);
   if (options.all && options.refs?.length) throw new UsageError('Give refs or --all, not both.', 'mvr push churn@v1.2.0, or mvr push --all for every version.');
-  const listed: VersionSource[] = options.pointers
-    ? options.pointers.map((p) => ({ ...p, id: pinnedId(p.pointer.name, p.pointer.version) }))
-    : options.all
-      ? await allVersions(repo.git)
-      : options.refs?.length
-        ? await versionsOfRefs(repo.git, repo.root, options.refs)
-        : await headVersions(repo.git);
   // A purged version's bytes were removed on purpose: no push sends them back (objects it shares with a
   // version pushed are sent for that version). Named on the command line, it is refused.
-  const { kept: versions, purged } = await splitPurged(repo.git, listed);
-  if (purged.length && options.refs?.length) throw (await purgedVersionError(repo.git, purged.map((v) => ({ artifact: v.pointer.name, version: v.pointer.version }))))!;
+  const { kept: versions, purged } = options.all
+    ? await allVersions(repo.git)
+    : await splitPurged(
+        repo.git,
+        options.pointers
+          ? options.pointers.map((p): VersionSource => ({ ...p, id: pinnedId(p.pointer.name, p.pointer.version) }))
+          : options.refs?.length
+            ? await versionsOfRefs(repo.git, repo.root, options.refs)
+            : await headVersions(repo.git),
+      );
+  if (purged.length && options.refs?.length) throw (await purgedVersionError(repo.git, purged))!;
   const session = await openRemoteSession(repo, { ...options, cwd }, (remote) => checkDestination(repo, remote, { trust: options.trustRemote ?? false, record: !options.dryRun }));
   const objects = versions.flatMap((v) => pointerObjects(v.pointer, v.file, ALL_ROLES));
   const { run, ...summary } = await (async () => {

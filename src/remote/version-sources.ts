@@ -4,7 +4,7 @@ import type { Git } from '../git.js';
 import { parsePointer } from '../pointer/pointer.js';
 import { pointerFilesAmong, type LocatedPointer } from '../pointer/locate.js';
 import { pinnedId } from '../registry/ref.js';
-import { readTagRecords } from '../registry/tag-records.js';
+import { readTagAndPurgeRecords, type LeftOut } from '../safety/purge-record.js';
 import { pointerOfRecord, resolvePointer } from '../registry/version-pointer.js';
 import { versionsFromRecords } from '../registry/versions.js';
 
@@ -23,11 +23,22 @@ export async function versionsOfRefs(git: Git, root: string, refs: string[]): Pr
   return out;
 }
 
-/** Every registered version that has a pointer (versions registered by other tools have no objects). */
-export async function allVersions(git: Git): Promise<VersionSource[]> {
+/**
+ * Every registered version that has a pointer (versions registered by other tools have no objects), and
+ * apart the purged ones, whose files no push or fetch moves: the tags and purge records from one read.
+ */
+export async function allVersions(git: Git): Promise<{ kept: VersionSource[]; purged: LeftOut[] }> {
+  const { records, purges } = await readTagAndPurgeRecords(git);
+  const purgedIds = new Set(purges.map((p) => p.id));
   const out: VersionSource[] = [];
-  for (const versions of versionsFromRecords(await readTagRecords(git)).values()) {
+  const purged: LeftOut[] = [];
+  for (const versions of versionsFromRecords(records).values()) {
     for (const record of versions.values()) {
+      const id = pinnedId(record.artifact, record.version);
+      if (purgedIds.has(id)) {
+        purged.push({ id, artifact: record.artifact, version: record.version });
+        continue;
+      }
       try {
         out.push(source(await pointerOfRecord(git, record)));
       } catch (error) {
@@ -36,7 +47,7 @@ export async function allVersions(git: Git): Promise<VersionSource[]> {
       }
     }
   }
-  return out;
+  return { kept: out, purged };
 }
 
 /** The pointers committed at HEAD (not the work tree's, which may hold uncommitted edits). */

@@ -170,10 +170,18 @@ export async function purgedVersionError(git: Git, versions: Array<{ artifact: s
   });
 }
 
-/** `versions` split into those no purge record names and the purged ones (for push and fetch of every version). */
-export async function splitPurged<T extends { id: string }>(git: Git, versions: T[]): Promise<{ kept: T[]; purged: T[] }> {
+/** A purged version that a push or fetch leaves out. */
+export interface LeftOut {
+  id: string;
+  artifact: string;
+  version: string;
+}
+
+/** `versions` split into those no purge record names and the purged ones (a push never sends those). */
+export async function splitPurged<T extends { id: string; pointer: { name: string; version: string } }>(git: Git, versions: T[]): Promise<{ kept: T[]; purged: LeftOut[] }> {
   const purges = purgesById(await readPurgeRecords(git));
-  return { kept: versions.filter((v) => !purges.has(v.id)), purged: versions.filter((v) => purges.has(v.id)) };
+  const purged = versions.filter((v) => purges.has(v.id)).map((v) => ({ id: v.id, artifact: v.pointer.name, version: v.pointer.version }));
+  return { kept: versions.filter((v) => !purges.has(v.id)), purged };
 }
 
 /** Before reporting objects a remote lacks: when the versions were purged, that is the real reason. */

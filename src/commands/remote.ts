@@ -103,7 +103,7 @@ export async function remoteAdd(options: RemoteAddOptions): Promise<RemoteAddRes
   const committed = options.local ? undefined : shared;
   const written = await writeRemoteEdit(repo, options.name, { committed, local: Object.keys(local).length ? local : undefined, makeDefault: options.makeDefault ?? false, message: `Add mv remote ${options.name}` });
   const info = describeRemote(options.name, written.config.remotes[options.name]!, { ...repo, config: written.config }, { committed: committed !== undefined, local: Object.keys(local).length > 0 });
-  await rememberDestination(repo.stateDir, options.name, (await loadConfig(repo.root)).committedDestinations);
+  await rememberDestination(repo.stateDir, options.name, written.committedDestinations);
   return { remote: info, ...(written.commit ? { commit: written.commit } : {}), files: written.files };
 }
 
@@ -118,7 +118,7 @@ export async function remoteRemove(options: { cwd?: string; name: string }): Pro
     throw new MvError('UNKNOWN_REMOTE', `There is no remote named ${options.name}.`, { hint: names.length ? `Configured remotes: ${names.join(', ')}.` : 'No remotes are configured.' });
   }
   const written = await writeRemoteEdit(repo, options.name, { committed: inCommitted ? null : undefined, local: inLocal ? null : undefined, makeDefault: false, message: `Remove mv remote ${options.name}` });
-  await rememberDestination(repo.stateDir, options.name, (await loadConfig(repo.root)).committedDestinations);
+  await rememberDestination(repo.stateDir, options.name, written.committedDestinations);
   return { removed: options.name, ...(written.commit ? { commit: written.commit } : {}), files: written.files };
 }
 
@@ -166,7 +166,7 @@ async function writeRemoteEdit(
   repo: Repo,
   name: string,
   edit: { committed: RemoteEntry | null | undefined; local: RemoteEntry | null | undefined; makeDefault: boolean; message: string },
-): Promise<{ config: Config; commit: string | undefined; files: string[] }> {
+): Promise<{ config: Config; committedDestinations: Record<string, string>; commit: string | undefined; files: string[] }> {
   if (edit.committed !== undefined && (await repo.git.changedTrackedFiles()).includes(COMMITTED)) {
     throw new MvError('CONFIG_MODIFIED', `${COMMITTED} has uncommitted changes; mv commits it when remotes change.`, {
       hint: `Commit or revert your changes to ${COMMITTED} first (git commit ${COMMITTED}).`,
@@ -183,14 +183,14 @@ async function writeRemoteEdit(
       await checkSecretFolder(repo);
       await edits.write(LOCAL, editRemotes(await edits.read(LOCAL), { name, entry: edit.local ?? undefined, ...(makeDefault === undefined ? {} : { makeDefault }) }), { mode: SECRET_FILE_MODE });
     }
-    const { config } = await loadConfig(repo.root);
+    const { config, committedDestinations } = await loadConfig(repo.root);
     let commit: string | undefined;
     if (edits.paths.includes(COMMITTED)) {
       const head = await repo.git.headCommit();
       commit = await repo.git.commitToHead({ head, paths: [COMMITTED], message: `${edit.message}\n`, reason: `mv: ${edit.message.toLowerCase()}` });
     }
     await edits.finish();
-    return { config, commit, files: edits.paths };
+    return { config, committedDestinations, commit, files: edits.paths };
   } catch (error) {
     await edits.undo();
     throw error;

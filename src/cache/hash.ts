@@ -1,6 +1,7 @@
 /** Streaming SHA-256: constant memory whatever the file size. */
 import { createHash, type Hash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { oidFromHex, type Oid } from './oid.js';
 
@@ -60,5 +61,41 @@ export async function hashFile(path: string, signal?: AbortSignal): Promise<Hash
     return { oid: oidFromHex(hash.digest('hex')), size };
   } finally {
     await file.close();
+  }
+}
+
+/**
+ * The read size of `hashBesideCopy`: small enough that each block is still in the CPU's cache when it is
+ * hashed. On a 2-core machine, reading 512 MiB from the page cache took 0.09 s in blocks of up to 128 KiB
+ * and 0.27–0.34 s in blocks from 192 KiB up (a block written out to memory and read back by the hash).
+ */
+export const BESIDE_COPY_BLOCK = 128 * 1024;
+
+/**
+ * Hashes a file while another process copies it (`copyWhileHashing`): blocks of 128 KiB are read and
+ * hashed in turn on this thread, leaving the other cores to the copy. `hashFile`'s reads of 8 MiB on an
+ * I/O thread are faster alone but cost that thread nearly as much as the hash itself, and beside a copy
+ * the hash waited for them (a 512 MiB add: 0.84 against 0.90 s). The event loop gets a turn every 4 MiB;
+ * an aborted `signal` stops it there.
+ */
+export async function hashBesideCopy(path: string, signal?: AbortSignal): Promise<Hashed> {
+  const fd = openSync(path, 'r');
+  try {
+    const hash = createHash('sha256');
+    const buffer = Buffer.allocUnsafe(Math.min(BESIDE_COPY_BLOCK, fstatSync(fd).size + 1));
+    let size = 0;
+    for (let turn = 1; ; turn++) {
+      const bytesRead = readSync(fd, buffer, 0, buffer.length, size);
+      if (bytesRead === 0) break;
+      hash.update(bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead));
+      size += bytesRead;
+      if (turn % 32 === 0) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        signal?.throwIfAborted();
+      }
+    }
+    return { oid: oidFromHex(hash.digest('hex')), size };
+  } finally {
+    closeSync(fd);
   }
 }

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { constants, createReadStream, createWriteStream, mkdirSync, type Stats, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { chmod, copyFile, mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, open, readFile, readdir, rename, rm, stat, statfs } from 'node:fs/promises';
 import { totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -15,7 +15,7 @@ import { MvError, errnoCode, fsError } from '../errors.js';
 import { isAbandonedTemp, removeAbandonedTemps } from '../atomic-file.js';
 import { runTool } from '../subprocess.js';
 import { isRegularFile, statData } from '../stat-data.js';
-import { HashingStream, STREAM_CHUNK, hashBuffer, hashFile, type Hashed } from './hash.js';
+import { HashingStream, STREAM_CHUNK, hashBesideCopy, hashBuffer, hashFile, type Hashed } from './hash.js';
 import type { ListOptions, ObjectStore, ReadOptions, StoredObjectInfo } from './object-store.js';
 import { objectKey, oidFromKey, shortOid, type Oid } from './oid.js';
 
@@ -341,11 +341,17 @@ function usableMemory(): number {
  * Copies `source` to the new file `target` in the kernel (a reflink where the file system can, else
  * `copy_file_range`) while the source is hashed, both at full speed at once. The caller checks that the
  * source did not change meanwhile, which makes the copy the hashed bytes.
+ *
+ * Where `cp` copies every byte through the page cache (a file system that shares no blocks, written
+ * buffered), the copy takes a core of its own, and the hash reads in small blocks on this thread
+ * (`hashBesideCopy`); a reflink is done at once and a direct write takes little CPU, and there the hash
+ * reads on an I/O thread as it does alone (`hashFile`).
  */
 export async function copyWhileHashing(source: string, target: string, fsync: boolean, mode = OBJECT_MODE, direct = false, signal?: AbortSignal): Promise<Hashed> {
   // Both settle before either failure is thrown: a caller that then removes the target must not race a
   // copy still writing it.
-  const [hashing, copying] = await Promise.allSettled([hashFile(source, signal), kernelCopy(source, target, { direct, ...(signal ? { signal } : {}) })]);
+  const hash = !direct && (await copiesEveryByte(dirname(target))) ? hashBesideCopy : hashFile;
+  const [hashing, copying] = await Promise.allSettled([hash(source, signal), kernelCopy(source, target, { direct, ...(signal ? { signal } : {}) })]);
   if (hashing.status === 'rejected') throw hashing.reason;
   if (copying.status === 'rejected') throw copying.reason;
   const hashed = hashing.value;
@@ -359,6 +365,24 @@ export async function copyWhileHashing(source: string, target: string, fsync: bo
     }
   }
   return hashed;
+}
+
+/** ext2/3/4 and tmpfs (`statfs` types): a copy there never shares blocks with its source. */
+const UNSHARED_FILE_SYSTEMS = new Set([0xef53, 0x01021994]);
+const everyByte = new Map<string, Promise<boolean>>();
+
+/** Whether `cp` into `dir` copies every byte: Linux, on a file system known to share no blocks. */
+function copiesEveryByte(dir: string): Promise<boolean> {
+  if (process.platform !== 'linux') return Promise.resolve(false);
+  let known = everyByte.get(dir);
+  if (!known) {
+    known = statfs(dir).then(
+      (info) => UNSHARED_FILE_SYSTEMS.has(info.type),
+      () => false,
+    );
+    everyByte.set(dir, known);
+  }
+  return known;
 }
 
 /**

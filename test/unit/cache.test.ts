@@ -10,7 +10,7 @@ import { MvError } from '../../src/errors.js';
 import { LocalCache } from '../../src/cache/local-cache.js';
 import { parseManifest, serializeManifest, type ManifestEntry } from '../../src/cache/manifest.js';
 import { StatCache } from '../../src/cache/stat-cache.js';
-import { hashBuffer } from '../../src/cache/hash.js';
+import { BESIDE_COPY_BLOCK, hashBesideCopy, hashBuffer, hashFile } from '../../src/cache/hash.js';
 import type { Oid } from '../../src/cache/oid.js';
 import { expectCached } from '../helpers/assertions.js';
 import { tempDir } from '../helpers/git-repo.js';
@@ -39,6 +39,34 @@ describe('local cache', () => {
     for await (const oid of cache.list()) objects.push(oid);
     expect(objects.sort()).toEqual([sha('hello'), sha(big)].sort());
     expect(await readdir(cache.tempDir)).toEqual([]);
+  });
+
+  it('hashes a file beside a copy in small blocks exactly as the streaming hash does, at every block boundary', async () => {
+    const dir = await tempDir();
+    const bytes = randomBytes(33 * BESIDE_COPY_BLOCK + 5);
+    const path = join(dir, 'f.bin');
+    for (const size of [0, 1, BESIDE_COPY_BLOCK - 1, BESIDE_COPY_BLOCK, BESIDE_COPY_BLOCK + 1, 32 * BESIDE_COPY_BLOCK, bytes.length]) {
+      await writeFile(path, bytes.subarray(0, size));
+      const expected = { oid: sha(bytes.subarray(0, size)), size };
+      expect(await hashBesideCopy(path)).toEqual(expected);
+      expect(await hashFile(path)).toEqual(expected);
+    }
+  });
+
+  it('stops hashing beside a copy when its signal is aborted, and stops a large ingest with no temp file left', async () => {
+    const dir = await tempDir();
+    const path = join(dir, 'f.bin');
+    await writeFile(path, randomBytes(40 * BESIDE_COPY_BLOCK));
+    const stop = new AbortController();
+    const reason = new Error('stopped by the test');
+    stop.abort(reason);
+    await expect(hashBesideCopy(path, stop.signal)).rejects.toBe(reason);
+    const cache = new LocalCache(join(dir, 'cache'));
+    await expect(cache.ingest(path, undefined, { signal: stop.signal })).rejects.toThrow();
+    expect(await readdir(cache.tempDir)).toEqual([]);
+    const objects: Oid[] = [];
+    for await (const oid of cache.list()) objects.push(oid);
+    expect(objects).toEqual([]);
   });
 
   it('stores a large file with direct I/O (an odd size: the last partial block too) exactly as a buffered copy does', async () => {

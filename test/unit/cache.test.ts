@@ -61,6 +61,10 @@ describe('local cache', () => {
     const reason = new Error('stopped by the test');
     stop.abort(reason);
     await expect(hashBesideCopy(path, stop.signal)).rejects.toBe(reason);
+    // A pipe with no writer is refused at once rather than waited on.
+    const fifo = join(dir, 'pipe');
+    await execa('mkfifo', [fifo]);
+    await expect(hashBesideCopy(fifo)).rejects.toThrow(/is not a regular file/);
     const cache = new LocalCache(join(dir, 'cache'));
     await expect(cache.ingest(path, undefined, { signal: stop.signal })).rejects.toThrow();
     expect(await readdir(cache.tempDir)).toEqual([]);

@@ -154,10 +154,12 @@ export class LocalCache implements ObjectStore {
    * Hashes a file and stores it in one pass. With `expected`, fails (storing nothing) if the bytes do
    * not hash to it. A file that changes while it is read is refused rather than stored under a wrong name.
    * `direct`: a large file is written past the page cache when the cache is configured so (`mv add`: the
-   * object is not read again soon, and the write runs at disk speed beside the hash). An aborted `signal`
-   * stops a large file's hash and copy; its temp file is removed.
+   * object is not read again soon, and the write runs at disk speed beside the hash). `solo`: no other
+   * file is hashed or copied meanwhile (`mv add` stores the files it is given one at a time), so the hash
+   * may read on this thread beside the copy (`copyWhileHashing`). An aborted `signal` stops a large file's
+   * hash and copy; its temp file is removed.
    */
-  async ingest(sourcePath: string, expected?: Oid, options: { direct?: boolean; signal?: AbortSignal } = {}): Promise<Hashed> {
+  async ingest(sourcePath: string, expected?: Oid, options: { direct?: boolean; solo?: boolean; signal?: AbortSignal } = {}): Promise<Hashed> {
     const before = await stat(sourcePath).catch((error: unknown) => {
       throw fsError(error, 'reading', sourcePath);
     });
@@ -173,7 +175,7 @@ export class LocalCache implements ObjectStore {
       const temp = this.tempName();
       await this.ensureDir(this.tempDir);
       try {
-        result = await copyWhileHashing(sourcePath, temp, this.fsync, OBJECT_MODE, (options.direct ?? false) && this.writesDirect(before.size), options.signal);
+        result = await copyWhileHashing(sourcePath, temp, this.fsync, OBJECT_MODE, (options.direct ?? false) && this.writesDirect(before.size), options.signal, { solo: options.solo ?? false });
         // The kernel copied the same bytes that were hashed only if the file did not change meanwhile.
         if (changed(before, await stat(sourcePath))) throw fileChanged(sourcePath);
         checkExpected(result, expected, sourcePath);
@@ -342,19 +344,24 @@ function usableMemory(): number {
  * `copy_file_range`) while the source is hashed, both at full speed at once. The caller checks that the
  * source did not change meanwhile, which makes the copy the hashed bytes.
  *
- * Where `cp` copies every byte through the page cache (a file system that shares no blocks, written
- * buffered), the copy takes a core of its own, and the hash reads in small blocks on this thread
- * (`hashBesideCopy`); a reflink is done at once and a direct write takes little CPU, and there the hash
- * reads on an I/O thread as it does alone (`hashFile`).
+ * `solo` (no other file hashed or copied meanwhile): where `cp` copies every byte through the page cache
+ * from and to local file systems that share no blocks, the copy takes a core of its own, and the hash
+ * reads in small blocks on the main thread (`hashBesideCopy`). Otherwise — a reflink, done at once; a
+ * direct write, which takes little CPU; a network file system, whose reads must not hold up the main
+ * thread; copies in parallel, whose reads spread over the I/O threads — the hash reads as it does alone
+ * (`hashFile`).
  */
-export async function copyWhileHashing(source: string, target: string, fsync: boolean, mode = OBJECT_MODE, direct = false, signal?: AbortSignal): Promise<Hashed> {
+export async function copyWhileHashing(source: string, target: string, fsync: boolean, mode = OBJECT_MODE, direct = false, signal?: AbortSignal, options: { solo?: boolean } = {}): Promise<Hashed> {
+  const beside = options.solo === true && !direct && (await copiesEveryByte(dirname(target))) && (await copiesEveryByte(dirname(source)));
+  // The copy starts first: `hashBesideCopy` reads its first 4 MiB before it gives the event loop a turn.
+  const copying = kernelCopy(source, target, { direct, ...(signal ? { signal } : {}) });
+  const hashing = (beside ? hashBesideCopy : hashFile)(source, signal);
   // Both settle before either failure is thrown: a caller that then removes the target must not race a
   // copy still writing it.
-  const hash = !direct && (await copiesEveryByte(dirname(target))) ? hashBesideCopy : hashFile;
-  const [hashing, copying] = await Promise.allSettled([hash(source, signal), kernelCopy(source, target, { direct, ...(signal ? { signal } : {}) })]);
-  if (hashing.status === 'rejected') throw hashing.reason;
-  if (copying.status === 'rejected') throw copying.reason;
-  const hashed = hashing.value;
+  const [hashed, copied] = await Promise.allSettled([hashing, copying]);
+  if (hashed.status === 'rejected') throw hashed.reason;
+  if (copied.status === 'rejected') throw copied.reason;
+  const result = hashed.value;
   await chmod(target, mode);
   if (fsync) {
     const handle = await open(target, 'r');
@@ -364,14 +371,14 @@ export async function copyWhileHashing(source: string, target: string, fsync: bo
       await handle.close();
     }
   }
-  return hashed;
+  return result;
 }
 
-/** ext2/3/4 and tmpfs (`statfs` types): a copy there never shares blocks with its source. */
+/** ext2/3/4 and tmpfs (`statfs` types): local, and a copy there never shares blocks with its source. */
 const UNSHARED_FILE_SYSTEMS = new Set([0xef53, 0x01021994]);
 const everyByte = new Map<string, Promise<boolean>>();
 
-/** Whether `cp` into `dir` copies every byte: Linux, on a file system known to share no blocks. */
+/** Whether `dir` is on Linux, on a local file system known to share no blocks (remembered per folder). */
 function copiesEveryByte(dir: string): Promise<boolean> {
   if (process.platform !== 'linux') return Promise.resolve(false);
   let known = everyByte.get(dir);

@@ -208,7 +208,7 @@ async function snapshotFile(key: string, abs: string, info: StatData, ctx: Snaps
   try {
     if (ctx.store && ctx.link) hashed = size <= SMALL_FILE ? adoptSmallSync(ctx.cache, abs, ctx.link) : await adopt(ctx.cache, abs, ctx.link);
     else if (size <= SMALL_FILE) hashed = ctx.store ? ctx.cache.ingestSmallSync(abs) : { oid: hashBuffer(readFileSync(abs)), size };
-    else hashed = ctx.store ? await ctx.cache.ingest(abs, undefined, { direct: true, ...(ctx.signal ? { signal: ctx.signal } : {}) }) : await hashFile(abs, ctx.signal);
+    else hashed = ctx.store ? await ctx.cache.ingest(abs, undefined, { direct: true, solo: true, ...(ctx.signal ? { signal: ctx.signal } : {}) }) : await hashFile(abs, ctx.signal);
   } catch (error) {
     throw fsError(error, 'reading', key);
   }

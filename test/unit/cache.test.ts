@@ -66,11 +66,16 @@ describe('local cache', () => {
     await execa('mkfifo', [fifo]);
     await expect(hashBesideCopy(fifo)).rejects.toThrow(/is not a regular file/);
     const cache = new LocalCache(join(dir, 'cache'));
-    await expect(cache.ingest(path, undefined, { signal: stop.signal })).rejects.toThrow();
+    for (const solo of [false, true]) await expect(cache.ingest(path, undefined, { solo, signal: stop.signal })).rejects.toThrow();
     expect(await readdir(cache.tempDir)).toEqual([]);
     const objects: Oid[] = [];
     for await (const oid of cache.list()) objects.push(oid);
     expect(objects).toEqual([]);
+    // Stored alone (as `mvr add` stores a file), the object is the file's bytes under their hash.
+    const bytes = await readFile(path);
+    expect(await cache.ingest(path, undefined, { solo: true })).toEqual({ oid: sha(bytes), size: bytes.length });
+    expect((await readFile(cache.path(sha(bytes)))).equals(bytes)).toBe(true);
+    expect(await readdir(cache.tempDir)).toEqual([]);
   });
 
   it('stores a large file with direct I/O (an odd size: the last partial block too) exactly as a buffered copy does', async () => {

@@ -3,6 +3,8 @@ import { createHash, type Hash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
+import { displayPath } from '../display-text.js';
+import { MvError } from '../errors.js';
 import { oidFromHex, type Oid } from './oid.js';
 
 /** Read size for streaming: large enough that per-chunk overhead vanishes next to hashing. */
@@ -83,7 +85,13 @@ export async function hashBesideCopy(path: string, signal?: AbortSignal): Promis
   const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
     const info = fstatSync(fd);
-    if (!info.isFile()) throw Object.assign(new Error(`${path} is not a regular file; it was not read.`), { code: 'EINVAL' });
+    if (!info.isFile()) {
+      // The caller saw a regular file a moment before: it was replaced meanwhile.
+      throw new MvError('UNSUPPORTED_FILE', `${displayPath(path)} is not a regular file (it was replaced while being read); it was not read.`, {
+        hint: 'Put the file back in place, then run the command again.',
+        details: { path },
+      });
+    }
     const hash = createHash('sha256');
     const buffer = Buffer.allocUnsafe(Math.min(BESIDE_COPY_BLOCK, info.size + 1));
     let size = 0;

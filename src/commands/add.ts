@@ -7,6 +7,7 @@
  */
 import { hashBuffer } from '../cache/hash.js';
 import { MvError } from '../errors.js';
+import { displayPath } from '../display-text.js';
 import type { PreparedIndex } from '../git.js';
 import { relativeFromFolder, typedPath } from '../paths.js';
 import { readCommittedPointer, versionMismatch, type LocatedPointer } from '../pointer/locate.js';
@@ -127,7 +128,7 @@ export async function add(options: AddOptions): Promise<AddResult> {
     const [{ taken, registered, deprecated }, head] = await Promise.all([versionTags(repo.git, request.name), repo.git.headCommit()]);
     if (deprecated) warnings.push(`${request.name} is deprecated (tag ${request.name}@deprecated); the new version is registered all the same.`);
     const claimed = unregisteredClaim(request.current, request.currentAsCommitted, taken);
-    if (claimed) warnings.push(`${request.current!.file} names ${claimed}, which no tag registers in this clone: another clone may have registered it without its tag reaching the team (a rebase leaves a version's tag on the commit from before it; \`git push origin ${claimed}\` there publishes it). Its number is not given again.`);
+    if (claimed) warnings.push(`${displayPath(request.current!.file)} names ${claimed}, which no tag registers in this clone: another clone may have registered it without its tag reaching the team (a rebase leaves a version's tag on the commit from before it; \`git push origin ${claimed}\` there publishes it). Its number is not given again.`);
     const newest = registered[0];
     const previous = newest ? await pointerOf(repo, request, head, newest.register.commit, newest.register.payload?.pointer?.path, newest.version, warnings) : undefined;
     const plan = planVersion({

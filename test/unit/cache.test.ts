@@ -65,6 +65,8 @@ describe('local cache', () => {
     const fifo = join(dir, 'pipe');
     await execa('mkfifo', [fifo]);
     await expect(hashBesideCopy(fifo)).rejects.toThrow(/is not a regular file/);
+    // An error of mv's own (a message and a hint), never an internal error with a stack trace.
+    await expect(hashBesideCopy(fifo)).rejects.toMatchObject({ code: 'UNSUPPORTED_FILE' });
     const cache = new LocalCache(join(dir, 'cache'));
     for (const solo of [false, true]) await expect(cache.ingest(path, undefined, { solo, signal: stop.signal })).rejects.toThrow();
     expect(await readdir(cache.tempDir)).toEqual([]);

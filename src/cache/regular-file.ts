@@ -8,6 +8,7 @@ import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 
 import { Readable } from 'node:stream';
 import { STREAM_CHUNK } from './hash.js';
 import { open, type FileHandle } from 'node:fs/promises';
+import { displayPath } from '../display-text.js';
 import { MvError } from '../errors.js';
 
 /** How a file is opened for reading: no final link followed, no wait for a pipe's writer. */
@@ -22,7 +23,7 @@ export interface Bounds {
 
 /** The error for a file that is not a regular file of the expected size; `ELOOP` from a final link is one. */
 export function unexpectedFile(path: string, what: string): MvError {
-  return new MvError('UNEXPECTED_FILE', `${path} is ${what}; it was not read.`, {
+  return new MvError('UNEXPECTED_FILE', `${displayPath(path)} is ${what}; it was not read.`, {
     hint: 'The folder holds something mv did not write there: run `mvr verify -r <remote> --rehash-remote`, and push the versions it names again from a clone that holds them.',
     details: { path },
   });
@@ -53,6 +54,11 @@ export async function openRegular(path: string, bounds: Bounds = {}): Promise<{ 
     await handle.close();
     throw error;
   }
+}
+
+/** Throws unless `path` is a regular file within `bounds` (nothing of it is read). */
+export async function requireRegular(path: string, bounds: Bounds = {}): Promise<void> {
+  await (await openRegular(path, bounds)).handle.close();
 }
 
 /** The bytes of the regular file `path` (at most its size when opened, so a file that grows is not followed). */

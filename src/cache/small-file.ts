@@ -4,6 +4,7 @@
  * runs on the main thread or on the file pool's worker threads (file-pool.ts), never in between.
  */
 import { rmSync, writeFileSync } from 'node:fs';
+import { displayPath } from '../display-text.js';
 import { MvError } from '../errors.js';
 import { statData } from '../stat-data.js';
 import { hashBuffer } from './hash.js';
@@ -28,12 +29,12 @@ export function copyVerifiedSync(source: string, dest: string, expected: { oid: 
   try {
     data = readRegularSync(source, expected.size === undefined ? {} : { maxBytes: expected.size });
   } catch (error) {
-    if (error instanceof MvError && error.code === 'UNEXPECTED_FILE') throw new MvError('CORRUPT_COPY', `${error.message.replace(/; it was not read\.$/, '')}, not ${expected.oid}; it was not copied.`, { details: { oid: expected.oid } });
+    if (error instanceof MvError && error.code === 'UNEXPECTED_FILE') throw new MvError('CORRUPT_COPY', `${error.message} It does not hold ${expected.oid}, and was not copied.`, { details: { oid: expected.oid }, cause: error });
     throw error;
   }
   const oid = hashBuffer(data);
   if (oid !== expected.oid || (expected.size !== undefined && data.byteLength !== expected.size)) {
-    throw new MvError('CORRUPT_COPY', `${source} does not hold ${expected.oid} (it hashes to ${shortOid(oid)}, ${data.byteLength} bytes); it was not copied.`, {
+    throw new MvError('CORRUPT_COPY', `${displayPath(source)} does not hold ${expected.oid} (it hashes to ${shortOid(oid)}, ${data.byteLength} bytes); it was not copied.`, {
       details: { oid: expected.oid },
     });
   }

@@ -14,7 +14,7 @@ import { checkSessionOptions, openRemoteSession, type RemoteSessionOptions } fro
 import { checkRefs } from '../remote/transfer-inputs.js';
 import type { TransferProgress } from '../remote/transfer-run.js';
 import { allVersions, headVersions, versionsOfRefs } from '../remote/version-sources.js';
-import { throwIfPurged } from '../safety/purge-record.js';
+import { leftOutNote, throwIfPurged } from '../safety/purge-record.js';
 import type { Oid } from '../cache/oid.js';
 
 export interface FetchOptions extends RemoteSessionOptions {
@@ -50,8 +50,8 @@ async function fetchObjects(options: FetchOptions): Promise<{ result: FetchResul
   const roles: readonly ObjectRole[] = options.lineage ? ALL_ROLES : ['file'];
   const wanted = versions.flatMap((v) => pointerObjects(v.pointer, v.file, roles));
   const ids = [...new Set(versions.map((v) => v.id))];
-  const left = [...new Set((every?.purged ?? []).map((v) => v.id))];
-  const notes = left.length ? [`Left out ${left.join(', ')}: purged (\`mvr show\` says by whom and why).`] : [];
+  const left = leftOutNote(every?.purged ?? []);
+  const notes = left ? [`${left}.`] : [];
   // With every object in the cache already (folders' files included), nothing is fetched, so no remote
   // is needed unless one was named: a pull then only checks out.
   if (options.remote === undefined) {

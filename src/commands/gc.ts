@@ -230,10 +230,10 @@ function ids(purges: Array<{ id: string }>): string[] {
   return [...new Set(purges.map((p) => p.id))];
 }
 
-function notesOf(needed: { unreadable: Oid[]; unreadableBy: string[]; notes: string[] }): string[] {
+function notesOf(needed: { unreadable: string[]; notes: string[] }): string[] {
   const notes = [...needed.notes];
   if (needed.unreadable.length) {
-    const named = needed.unreadableBy.slice(0, 5).map(displayText).join(', ') + (needed.unreadableBy.length > 5 ? `, and ${needed.unreadableBy.length - 5} more` : '');
+    const named = needed.unreadable.slice(0, 5).map(displayText).join(', ') + (needed.unreadable.length > 5 ? `, and ${needed.unreadable.length - 5} more` : '');
     notes.push(`${needed.unreadable.length} folder(s) of kept versions have no manifest here (${named}), so gc cannot tell which files they list (usually versions never fetched into this clone, whose files are not here either). Fetch a version first (\`mvr fetch <ref>\`) if its files must stay.`);
   }
   return notes;

@@ -31,7 +31,7 @@ import { UsageError } from '../errors.js';
 import { openSourceRepository, type SourceRepository } from '../remote/source-repository.js';
 import { throwIfPurged } from '../safety/purge-record.js';
 import { rehashCache } from '../safety/rehash.js';
-import { openRegular } from '../cache/regular-file.js';
+import { requireRegular } from '../cache/regular-file.js';
 import type { Oid } from '../cache/oid.js';
 import type { TransferProgress } from '../remote/transfer-run.js';
 
@@ -244,8 +244,8 @@ async function checkResumedStaging(staging: LocalCache): Promise<void> {
   // Only regular files are hashed: a pipe there would hold the get, a link would be read through.
   const files: Oid[] = [];
   for await (const oid of staging.list()) {
-    const regular = await openRegular(staging.path(oid)).then(
-      async ({ handle }) => (await handle.close(), true),
+    const regular = await requireRegular(staging.path(oid)).then(
+      () => true,
       () => false,
     );
     if (regular) files.push(oid);

@@ -8,8 +8,8 @@ import { checkRefs } from '../remote/transfer-inputs.js';
 import { ALL_ROLES, pointerObjects } from '../pointer/objects.js';
 import type { LocatedPointer } from '../pointer/locate.js';
 import { pinnedId } from '../registry/ref.js';
-import { purgedVersionError, splitPurged } from '../safety/purge-record.js';
-import { openRepo, requireInitialized } from '../repo.js';
+import { leftOutNote, purgedVersionError, splitPurged } from '../safety/purge-record.js';
+import { openRepo, requireInitialized, type Repo } from '../repo.js';
 import { chunkedPush } from '../remote/chunk-session.js';
 import { checkDestination } from '../remote/destinations.js';
 import { openRemoteSession, type RemoteSessionOptions } from '../remote/remote-session.js';
@@ -51,16 +51,7 @@ export async function push(options: PushOptions = {}): Promise<PushResult> {
   if (options.all && options.refs?.length) throw new UsageError('Give refs or --all, not both.', 'mvr push churn@v1.2.0, or mvr push --all for every version.');
   // A purged version's bytes were removed on purpose: no push sends them back (objects it shares with a
   // version pushed are sent for that version). Named on the command line, it is refused.
-  const { kept: versions, purged } = options.all
-    ? await allVersions(repo.git)
-    : await splitPurged(
-        repo.git,
-        options.pointers
-          ? options.pointers.map((p): VersionSource => ({ ...p, id: pinnedId(p.pointer.name, p.pointer.version) }))
-          : options.refs?.length
-            ? await versionsOfRefs(repo.git, repo.root, options.refs)
-            : await headVersions(repo.git),
-      );
+  const { kept: versions, purged } = options.all ? await allVersions(repo.git) : await splitPurged(repo.git, await namedVersions(repo, options));
   if (purged.length && options.refs?.length) throw (await purgedVersionError(repo.git, purged))!;
   const session = await openRemoteSession(repo, { ...options, cwd }, (remote) => checkDestination(repo, remote, { trust: options.trustRemote ?? false, record: !options.dryRun }));
   const objects = versions.flatMap((v) => pointerObjects(v.pointer, v.file, ALL_ROLES));
@@ -90,8 +81,8 @@ export async function push(options: PushOptions = {}): Promise<PushResult> {
     versions: [...new Set(versions.map((v) => v.id))],
     warnings: repo.warnings,
   };
-  const left = [...new Set(purged.map((v) => v.id))];
-  if (left.length) result.notes.push(`Left out ${left.join(', ')}: purged (\`mvr show\` says by whom and why); no push sends a purged version's files again.`);
+  const left = leftOutNote(purged);
+  if (left) result.notes.push(`${left}; no push sends a purged version's files again.`);
   run.throwIfFailed('pushed to', { result });
   return result;
 }
@@ -107,4 +98,10 @@ function bytesOfVersions(versions: VersionSource[]): number {
     for (const entry of entries as Array<{ oid?: Oid; size?: number }>) if (entry.oid !== undefined && typeof entry.size === 'number') sizes.set(entry.oid, entry.size);
   }
   return [...sizes.values()].reduce((sum, size) => sum + size, 0);
+}
+
+/** The versions a push names: the hook's pointers, the refs given, or those committed at HEAD. */
+async function namedVersions(repo: Repo, options: PushOptions): Promise<VersionSource[]> {
+  if (options.pointers) return options.pointers.map((p) => ({ ...p, id: pinnedId(p.pointer.name, p.pointer.version) }));
+  return options.refs?.length ? versionsOfRefs(repo.git, repo.root, options.refs) : headVersions(repo.git);
 }

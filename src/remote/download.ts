@@ -22,7 +22,7 @@ import { ByteLimit, collectAtMost } from '../cache/byte-limit.js';
 import { remoteStatus } from './remote-status.js';
 import { ChunkedFetcher } from './chunked-fetch.js';
 import { TransferRun, type TransferItem, type TransferRunOptions } from './transfer-run.js';
-import { openRegular } from '../cache/regular-file.js';
+import { requireRegular } from '../cache/regular-file.js';
 
 /**
  * The most bytes an object whose size is not recorded is read with (a folder's manifest, held in memory
@@ -135,7 +135,7 @@ async function copyLocalLarge(item: TransferItem & { size: number }, source: str
   const { cache, store } = options;
   try {
     // A regular file of the recorded size, or nothing is read (a pipe, a device, a sparse giant).
-    await (await openRegular(source, { size: item.size })).handle.close();
+    await requireRegular(source, { size: item.size });
     await cache.ingest(source, item.oid);
   } catch (error) {
     const code = error instanceof MvError ? error.code : undefined;

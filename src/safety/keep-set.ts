@@ -12,20 +12,18 @@ export interface ExpandedObjects {
   oids: Set<Oid>;
   /** Sizes of directory entries (from their manifests). */
   entrySizes: Map<Oid, number>;
-  /** Folders whose manifest is in none of the stores read: their files cannot be told apart from garbage. */
-  unreadable: Oid[];
-  /** Which versions need those folders, and where (`ReferencedObject.neededBy`), in the same order. */
-  unreadableBy: string[];
+  /**
+   * Folders whose manifest is in none of the stores read (their files cannot be told apart from garbage),
+   * each named by the version that needs it and where (`ReferencedObject.neededBy`), or by its oid.
+   */
+  unreadable: string[];
   notes: string[];
 }
 
 /** `read` returns a manifest's bytes, or undefined when it is not available. */
 export async function expandDirectories(objects: Iterable<ReferencedObject>, read: (oid: Oid) => Promise<Buffer | undefined>): Promise<ExpandedObjects> {
-  const result: ExpandedObjects = { oids: new Set(), entrySizes: new Map(), unreadable: [], unreadableBy: [], notes: [] };
-  const unreadable = (object: ReferencedObject) => {
-    result.unreadable.push(object.oid);
-    result.unreadableBy.push(object.neededBy ?? object.oid);
-  };
+  const result: ExpandedObjects = { oids: new Set(), entrySizes: new Map(), unreadable: [], notes: [] };
+  const unreadable = (object: ReferencedObject) => result.unreadable.push(object.neededBy ?? object.oid);
   for (const object of objects) {
     result.oids.add(object.oid);
     if (!object.directory) continue;

@@ -184,6 +184,12 @@ export async function splitPurged<T extends { id: string; pointer: { name: strin
   return { kept: versions.filter((v) => !purges.has(v.id)), purged };
 }
 
+/** The note of a push or fetch that left purged versions out; undefined when it left none out. */
+export function leftOutNote(purged: LeftOut[]): string | undefined {
+  const ids = [...new Set(purged.map((v) => v.id))];
+  return ids.length ? `Left out ${ids.join(', ')}: purged (\`mvr show\` says by whom and why)` : undefined;
+}
+
 /** Before reporting objects a remote lacks: when the versions were purged, that is the real reason. */
 export async function throwIfPurged(git: Git, failures: Array<{ code: string }>, versions: Array<{ artifact: string; version: string }>): Promise<void> {
   if (!failures.some((f) => f.code === 'OBJECT_MISSING')) return;
